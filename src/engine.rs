@@ -1,0 +1,155 @@
+//! The lint pipeline: parse every file, replay the catalog, run the rules on the files being
+//! reported, apply suppressions and severity overrides, sort.
+
+use crate::catalog::Catalog;
+use crate::config::{Config, SeverityOverride};
+use crate::diagnostic::{Diagnostic, FileId, Severity};
+use crate::rules::{self, Rule};
+use crate::source::{SourceFile, Span};
+use crate::syntax::{self, ParsedFile, Statement};
+
+/// A file to check. `report: false` files are context only (the rest of `migrations_dir`).
+#[derive(Debug, Clone)]
+pub struct CheckInput {
+    pub source: SourceFile,
+    pub report: bool,
+}
+
+/// One file of the set, parsed.
+#[derive(Debug)]
+pub struct WorkspaceFile {
+    pub source: SourceFile,
+    pub parsed: ParsedFile,
+    pub report: bool,
+}
+
+/// The whole migration set after parsing and replay: what every rule can see.
+#[derive(Debug)]
+pub struct Workspace {
+    /// In migration order; a [`FileId`] indexes this.
+    pub files: Vec<WorkspaceFile>,
+    pub catalog: Catalog,
+}
+
+/// What a rule gets: one file of the set, and the whole set for context.
+pub struct FileContext<'a> {
+    pub file_id: FileId,
+    pub workspace: &'a Workspace,
+    pub config: &'a Config,
+}
+
+impl<'a> FileContext<'a> {
+    pub fn file(&self) -> &'a WorkspaceFile {
+        &self.workspace.files[self.file_id]
+    }
+    pub fn source(&self) -> &'a SourceFile {
+        &self.file().source
+    }
+    pub fn statements(&self) -> &'a [Statement] {
+        &self.file().parsed.statements
+    }
+    pub fn catalog(&self) -> &'a Catalog {
+        &self.workspace.catalog
+    }
+    pub fn text(&self, span: Span) -> &'a str {
+        self.source().slice(span)
+    }
+    /// A diagnostic of `rule` in this file, at the rule's default severity.
+    pub fn diagnostic(&self, rule: &Rule, span: Span, message: impl Into<String>) -> Diagnostic {
+        let mut d = Diagnostic::new(rule.id, self.file_id, span, message);
+        d.severity = rule.default_severity;
+        d
+    }
+}
+
+/// The result of a check: the parsed set (reporters need the sources) and the diagnostics, in
+/// file order then position.
+#[derive(Debug)]
+pub struct CheckOutput {
+    pub workspace: Workspace,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parse a set of files (in migration order) and replay them into a catalog.
+pub fn build_workspace(inputs: Vec<CheckInput>) -> Workspace {
+    let files: Vec<WorkspaceFile> = inputs
+        .into_iter()
+        .map(|input| {
+            let parsed = syntax::parse_file(&input.source.text);
+            WorkspaceFile {
+                source: input.source,
+                parsed,
+                report: input.report,
+            }
+        })
+        .collect();
+    let catalog = Catalog::replay(files.iter().map(|f| &f.parsed));
+    Workspace { files, catalog }
+}
+
+/// Check a migration set with a config.
+pub fn check(inputs: Vec<CheckInput>, config: &Config) -> CheckOutput {
+    let workspace = build_workspace(inputs);
+    let diagnostics = run_rules(&workspace, config);
+    CheckOutput {
+        workspace,
+        diagnostics,
+    }
+}
+
+/// Run the enabled rules over every reported file of a workspace.
+pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
+    let enabled: Vec<&Rule> = rules::all()
+        .iter()
+        .copied()
+        .filter(|r| is_enabled(r, config))
+        .collect();
+    let mut all = Vec::new();
+    for (file_id, file) in workspace.files.iter().enumerate() {
+        if !file.report {
+            continue;
+        }
+        let ctx = FileContext {
+            file_id,
+            workspace,
+            config,
+        };
+        let mut found = Vec::new();
+        for rule in &enabled {
+            if let Some(check) = rule.check {
+                check(&ctx, &mut found);
+            }
+        }
+        let mut kept = crate::suppress::apply(&ctx, found);
+        kept.retain(|d| rules::find(d.rule).is_none_or(|r| is_enabled(r, config)));
+        for d in &mut kept {
+            if let Some(severity) = severity_override(d.rule, config) {
+                d.severity = severity;
+            }
+        }
+        all.extend(kept);
+    }
+    all.sort_by(|a, b| {
+        (a.file, a.span.start, a.span.end, a.rule).cmp(&(b.file, b.span.start, b.span.end, b.rule))
+    });
+    all.dedup();
+    all
+}
+
+/// Whether a rule runs under this config (select, ignore, severity `off`).
+pub fn is_enabled(rule: &Rule, config: &Config) -> bool {
+    let selected =
+        config.rules.select.is_empty() || config.rules.select.iter().any(|s| s == rule.id);
+    let ignored = config.rules.ignore.iter().any(|s| s == rule.id);
+    let off = config.rules.severity.get(rule.id) == Some(&SeverityOverride::Off);
+    selected && !ignored && !off
+}
+
+fn severity_override(rule: &str, config: &Config) -> Option<Severity> {
+    match config.rules.severity.get(rule)? {
+        SeverityOverride::Error => Some(Severity::Error),
+        SeverityOverride::Warning => Some(Severity::Warning),
+        SeverityOverride::Info => Some(Severity::Info),
+        SeverityOverride::Off => None,
+    }
+}

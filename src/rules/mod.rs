@@ -1,0 +1,38 @@
+//! The rule registry: every rule's id, default severity, summary, doc and check function.
+//! One file per rule; adding a rule means adding its file, its doc and a line in [`RULES`].
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::FileContext;
+
+mod parse_error;
+mod unsupported_syntax;
+mod unused_suppression;
+
+pub type CheckFn = fn(&FileContext, &mut Vec<Diagnostic>);
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: &'static str,
+    pub default_severity: Severity,
+    /// One line, for `pgward rule` and SARIF's shortDescription.
+    pub summary: &'static str,
+    /// The Markdown doc from `rules/<id>.md`.
+    pub doc: &'static str,
+    /// `None` for rules the engine itself reports (`unused-suppression`).
+    pub check: Option<CheckFn>,
+}
+
+static RULES: &[&Rule] = &[
+    &parse_error::RULE,
+    &unsupported_syntax::RULE,
+    &unused_suppression::RULE,
+];
+
+/// Every rule, in registry order.
+pub fn all() -> &'static [&'static Rule] {
+    RULES
+}
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.id == id)
+}

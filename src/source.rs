@@ -1,0 +1,217 @@
+//! Source text, byte spans and the one place where byte offsets become lines and columns.
+
+use std::ops::Range;
+
+/// A half-open byte range `[start, end)` into a source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        debug_assert!(start <= end);
+        Span { start, end }
+    }
+    pub fn empty(at: usize) -> Self {
+        Span { start: at, end: at }
+    }
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+    /// This span moved `by` bytes to the right (for text found inside a larger text).
+    pub fn shift(self, by: usize) -> Span {
+        Span::new(self.start + by, self.end + by)
+    }
+    pub fn cover(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// One migration file (or stdin buffer) as read: UTF-8 text with any BOM already removed.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user gave it or as discovery found it (relative to the cwd when below it).
+    pub name: String,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let mut text: String = text.into();
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        let lines = LineIndex::new(&text);
+        SourceFile {
+            name: name.into(),
+            text,
+            lines,
+        }
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// A position for humans, JSON, SARIF and gcc: 1-based line, 1-based column counted in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A position for LSP: 0-based line, 0-based character counted in UTF-16 code units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Utf16Pos {
+    pub line: u32,
+    pub character: u32,
+}
+
+/// Start offsets of every line. `\n` ends a line; a `\r` before it belongs to the line ending,
+/// so CRLF files get the same columns as LF files.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 0-based line holding `offset` (offsets past the end map to the last line).
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts[line.min(self.starts.len() - 1)]
+    }
+
+    /// Byte range of a 0-based line without its line ending.
+    pub fn line_span(&self, text: &str, line: usize) -> Span {
+        let start = self.line_start(line);
+        let mut end = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        let bytes = text.as_bytes();
+        if end > start && bytes.get(end - 1) == Some(&b'\n') {
+            end -= 1;
+        }
+        if end > start && bytes.get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        Span::new(start, end)
+    }
+
+    fn clamp(text: &str, offset: usize) -> usize {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+
+    /// 1-based line and 1-based character column.
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let offset = Self::clamp(text, offset);
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        LineCol {
+            line: line + 1,
+            column: text[start..offset].chars().count() + 1,
+        }
+    }
+
+    /// 0-based line and UTF-16 code unit column, as LSP wants.
+    pub fn utf16(&self, text: &str, offset: usize) -> Utf16Pos {
+        let offset = Self::clamp(text, offset);
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        Utf16Pos {
+            line: line as u32,
+            character: text[start..offset].encode_utf16().count() as u32,
+        }
+    }
+
+    /// Inverse of [`LineIndex::utf16`]: the byte offset of an LSP position (clamped to the line).
+    pub fn offset_of_utf16(&self, text: &str, pos: Utf16Pos) -> usize {
+        let line = pos.line as usize;
+        if line >= self.starts.len() {
+            return text.len();
+        }
+        let span = self.line_span(text, line);
+        let mut units = 0u32;
+        for (i, ch) in text[span.range()].char_indices() {
+            if units >= pos.character {
+                return span.start + i;
+            }
+            units += ch.len_utf16() as u32;
+        }
+        span.end
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| (*b == b'\n').then_some(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_and_crlf_is_a_line_ending() {
+        let text = "ab\r\nçé\tx\n𝄞z";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 0), LineCol { line: 1, column: 1 });
+        let x = text.find('x').unwrap();
+        assert_eq!(idx.line_col(text, x), LineCol { line: 2, column: 4 });
+        let z = text.find('z').unwrap();
+        assert_eq!(idx.line_col(text, z), LineCol { line: 3, column: 2 });
+        assert_eq!(
+            idx.utf16(text, z),
+            Utf16Pos {
+                line: 2,
+                character: 2
+            }
+        );
+        assert_eq!(
+            idx.offset_of_utf16(
+                text,
+                Utf16Pos {
+                    line: 2,
+                    character: 2
+                }
+            ),
+            z
+        );
+        assert_eq!(idx.line_span(text, 0), Span::new(0, 2));
+    }
+
+    #[test]
+    fn bom_is_removed() {
+        let f = SourceFile::new("a.sql", "\u{feff}SELECT 1;");
+        assert_eq!(f.text, "SELECT 1;");
+    }
+}

@@ -1,0 +1,443 @@
+//! Our own small statement model: what the rules and the catalog need to know about a statement,
+//! with spans. Rules never look at sqlparser's AST; only `syntax::convert` does.
+
+use crate::source::Span;
+
+/// A name as PostgreSQL sees it: unquoted identifiers folded to lower case, quoted ones kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ident {
+    pub value: String,
+    /// Where the identifier stands in the file (the whole token, quotes included).
+    pub span: Span,
+}
+
+/// A possibly schema-qualified object name. `schema` is `None` when the text had no schema;
+/// [`QualifiedName::schema_or_public`] resolves it the PostgreSQL way.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QualifiedName {
+    pub schema: Option<Ident>,
+    pub name: Ident,
+}
+
+impl QualifiedName {
+    pub fn schema_or_public(&self) -> &str {
+        self.schema.as_ref().map_or("public", |s| s.value.as_str())
+    }
+    /// `schema.name` with the default schema filled in; the catalog's key.
+    pub fn key(&self) -> (String, String) {
+        (self.schema_or_public().to_string(), self.name.value.clone())
+    }
+    /// Span of the whole name (`schema.name`).
+    pub fn span(&self) -> Span {
+        match &self.schema {
+            Some(s) => s.span.cover(self.name.span),
+            None => self.name.span,
+        }
+    }
+    /// For messages: `users`, `auth.users`, `"Users"`.
+    pub fn display(&self) -> String {
+        match &self.schema {
+            Some(s) => format!(
+                "{}.{}",
+                quote_if_needed(&s.value),
+                quote_if_needed(&self.name.value)
+            ),
+            None => quote_if_needed(&self.name.value),
+        }
+    }
+}
+
+/// Quote an identifier for SQL text when PostgreSQL would need it.
+pub fn quote_if_needed(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// One statement of a file, top level or from inside a `DO` body.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The statement's text, from its first token to its last (the `;` excluded).
+    pub span: Span,
+    pub kind: Stmt,
+    pub context: StmtContext,
+}
+
+/// Where a statement sits; only statements from `DO` bodies have anything set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StmtContext {
+    /// Span of the enclosing `DO` statement, for statements found inside its body.
+    pub in_do_block: Option<Span>,
+    /// Inside a PL/pgSQL block that has an `EXCEPTION` handler.
+    pub exception_handler: bool,
+    /// Under an `IF [NOT] EXISTS (SELECT … FROM pg_…/information_schema…)` guard.
+    pub existence_guard: bool,
+    /// Under a guard that checks `pg_available_extensions` (or `pg_available_extension_versions`).
+    pub extension_availability_guard: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxControl {
+    /// `BEGIN`, `BEGIN WORK`, `START TRANSACTION …`
+    Begin,
+    /// `COMMIT`, `COMMIT WORK`, `END`
+    Commit,
+    /// `ROLLBACK` (not `ROLLBACK TO SAVEPOINT`, which is `Other`)
+    Rollback,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub columns: Vec<Ident>,
+    pub ref_table: QualifiedName,
+    pub ref_columns: Vec<Ident>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConstraintKind {
+    PrimaryKey(Vec<Ident>),
+    Unique(Vec<Ident>),
+    ForeignKey(ForeignKey),
+    Check,
+    Exclude,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableConstraint {
+    pub name: Option<Ident>,
+    pub kind: ConstraintKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDef {
+    pub name: Ident,
+    /// The type as written, normalised to lower case (`uuid`, `vector(1536)`, `text[]`).
+    pub data_type: String,
+    pub data_type_span: Span,
+    pub not_null: bool,
+    /// Column-level constraints (`PRIMARY KEY`, `UNIQUE`, `REFERENCES t(c)`), expressed as
+    /// table constraints over this one column.
+    pub constraints: Vec<TableConstraint>,
+    /// The whole column definition.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateTable {
+    pub name: QualifiedName,
+    pub if_not_exists: bool,
+    pub temporary: bool,
+    pub columns: Vec<ColumnDef>,
+    pub constraints: Vec<TableConstraint>,
+    /// `CREATE TABLE … AS SELECT` / `PARTITION OF` / `LIKE`: columns may be unknown.
+    pub columns_incomplete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlterTableAction {
+    AddColumn {
+        if_not_exists: bool,
+        column: ColumnDef,
+    },
+    DropColumn {
+        name: Ident,
+        if_exists: bool,
+        cascade: bool,
+    },
+    RenameColumn {
+        from: Ident,
+        to: Ident,
+    },
+    RenameTable {
+        to: Ident,
+    },
+    SetSchema {
+        schema: Ident,
+    },
+    AddConstraint(TableConstraint),
+    DropConstraint {
+        name: Ident,
+        if_exists: bool,
+    },
+    RenameConstraint {
+        from: Ident,
+        to: Ident,
+    },
+    EnableRls,
+    DisableRls,
+    ForceRls,
+    NoForceRls,
+    /// Anything else (`ALTER COLUMN … TYPE`, `OWNER TO`, …), by its leading keywords.
+    Other(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlterAction {
+    pub action: AlterTableAction,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlterTable {
+    pub name: QualifiedName,
+    pub if_exists: bool,
+    pub only: bool,
+    pub actions: Vec<AlterAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexColumn {
+    /// The column, when the index element is a plain column (not an expression).
+    pub column: Option<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateIndex {
+    pub name: Option<Ident>,
+    pub table: QualifiedName,
+    pub columns: Vec<IndexColumn>,
+    pub unique: bool,
+    pub concurrently: bool,
+    pub if_not_exists: bool,
+    /// Has a `WHERE` clause.
+    pub partial: bool,
+}
+
+/// The kinds of object a `DROP` (or `CREATE`) statement names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    Table,
+    View,
+    MaterializedView,
+    Index,
+    Schema,
+    Sequence,
+    Type,
+    Domain,
+    Function,
+    Procedure,
+    Trigger,
+    Policy,
+    Extension,
+    Publication,
+    Role,
+    Other,
+}
+
+impl ObjectKind {
+    pub fn sql(self) -> &'static str {
+        match self {
+            ObjectKind::Table => "TABLE",
+            ObjectKind::View => "VIEW",
+            ObjectKind::MaterializedView => "MATERIALIZED VIEW",
+            ObjectKind::Index => "INDEX",
+            ObjectKind::Schema => "SCHEMA",
+            ObjectKind::Sequence => "SEQUENCE",
+            ObjectKind::Type => "TYPE",
+            ObjectKind::Domain => "DOMAIN",
+            ObjectKind::Function => "FUNCTION",
+            ObjectKind::Procedure => "PROCEDURE",
+            ObjectKind::Trigger => "TRIGGER",
+            ObjectKind::Policy => "POLICY",
+            ObjectKind::Extension => "EXTENSION",
+            ObjectKind::Publication => "PUBLICATION",
+            ObjectKind::Role => "ROLE",
+            ObjectKind::Other => "OBJECT",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drop {
+    pub kind: ObjectKind,
+    /// Every name in the list. For `SCHEMA`, `EXTENSION`, `PUBLICATION` the name has no schema.
+    pub names: Vec<QualifiedName>,
+    /// For `DROP TRIGGER/POLICY … ON table`.
+    pub on_table: Option<QualifiedName>,
+    pub if_exists: bool,
+    pub cascade: bool,
+    pub concurrently: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyCommand {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl PolicyCommand {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyCommand::All => "all",
+            PolicyCommand::Select => "select",
+            PolicyCommand::Insert => "insert",
+            PolicyCommand::Update => "update",
+            PolicyCommand::Delete => "delete",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatePolicy {
+    pub name: Ident,
+    pub table: QualifiedName,
+    pub command: PolicyCommand,
+    pub roles: Vec<String>,
+    pub permissive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlterPolicy {
+    pub name: Ident,
+    pub table: QualifiedName,
+    pub rename_to: Option<Ident>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicationTarget {
+    /// No `FOR` clause.
+    None,
+    AllTables,
+    /// `FOR TABLE a, b` and/or `FOR TABLES IN SCHEMA s`.
+    Objects {
+        tables: Vec<QualifiedName>,
+        schemas: Vec<Ident>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatePublication {
+    pub name: Ident,
+    pub target: PublicationTarget,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicationAction {
+    Add,
+    Set,
+    Drop,
+    /// `RENAME TO`, `OWNER TO`, `SET (…)`: no membership change.
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlterPublication {
+    pub name: Ident,
+    pub action: PublicationAction,
+    pub tables: Vec<QualifiedName>,
+    pub schemas: Vec<Ident>,
+}
+
+/// What a statement is, as far as the rules care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stmt {
+    Transaction(TxControl),
+    CreateTable(CreateTable),
+    AlterTable(AlterTable),
+    CreateIndex(CreateIndex),
+    Drop(Drop),
+    Truncate {
+        tables: Vec<QualifiedName>,
+    },
+    CreateSchema {
+        name: Ident,
+        if_not_exists: bool,
+    },
+    CreateExtension {
+        name: Ident,
+        if_not_exists: bool,
+    },
+    CreateSequence {
+        name: QualifiedName,
+        if_not_exists: bool,
+    },
+    /// `CREATE [OR REPLACE] FUNCTION/PROCEDURE`.
+    CreateFunction {
+        name: QualifiedName,
+        or_replace: bool,
+    },
+    CreateView {
+        name: QualifiedName,
+        or_replace: bool,
+        materialized: bool,
+        if_not_exists: bool,
+    },
+    CreateTrigger {
+        name: Ident,
+        table: QualifiedName,
+        or_replace: bool,
+    },
+    /// `CREATE TYPE` (enum, composite, range) and `CREATE DOMAIN`.
+    CreateType {
+        name: QualifiedName,
+    },
+    CreatePolicy(CreatePolicy),
+    AlterPolicy(AlterPolicy),
+    CreatePublication(CreatePublication),
+    AlterPublication(AlterPublication),
+    /// `DO [LANGUAGE plpgsql] $$ … $$`; its SQL statements follow it as separate `Statement`s.
+    Do {
+        body: Span,
+    },
+    /// `REINDEX … CONCURRENTLY`
+    Reindex {
+        concurrently: bool,
+    },
+    Vacuum,
+    CreateDatabase,
+    AlterSystem,
+    /// A psql meta-command line (`\set`, `\i file`, …).
+    PsqlMeta {
+        command: String,
+    },
+    /// `EXECUTE 'dynamic sql'` inside a `DO` body: opaque.
+    DynamicSql,
+    /// Parsed and valid, but nothing the rules look at (INSERT, GRANT, COMMENT, SELECT, …).
+    /// `keyword` is the statement's leading keyword(s) in upper case, e.g. `INSERT`, `GRANT`.
+    Other {
+        keyword: String,
+    },
+    /// Valid-looking PostgreSQL that pgward cannot analyse (sqlparser failed, no recognizer).
+    /// Reported once as `unsupported-syntax` (info).
+    Unsupported {
+        keyword: String,
+        message: String,
+    },
+    /// Not valid SQL: reported as `parse-error`.
+    Invalid {
+        message: String,
+        /// Where exactly the problem is (inside the statement).
+        at: Span,
+    },
+}
+
+impl Statement {
+    /// Statements PostgreSQL refuses inside a transaction block, with a name for messages.
+    pub fn transaction_restriction(&self) -> Option<&'static str> {
+        match &self.kind {
+            Stmt::CreateIndex(ci) if ci.concurrently => Some("CREATE INDEX CONCURRENTLY"),
+            Stmt::Drop(d) if d.concurrently => Some("DROP INDEX CONCURRENTLY"),
+            Stmt::Reindex { concurrently: true } => Some("REINDEX CONCURRENTLY"),
+            Stmt::Vacuum => Some("VACUUM"),
+            Stmt::CreateDatabase => Some("CREATE DATABASE"),
+            Stmt::AlterSystem => Some("ALTER SYSTEM"),
+            _ => None,
+        }
+    }
+}
