@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-#[path = "../benches/corpus.rs"]
+#[path = "../benches/support/corpus.rs"]
 mod corpus;
 
 fn main() -> std::io::Result<()> {
