@@ -340,6 +340,8 @@ pub struct Catalog {
     // History: every table that ever bore a name, and the last drop of a name.
     table_history: HashMap<Key, Vec<TableId>>,
     dropped: HashMap<(ObjectKind, Key), Loc>,
+    /// Table names the set renamed away (no table bears them until one is created).
+    gone: HashMap<Key, Loc>,
 }
 
 /// Replay state for one statement.
@@ -564,7 +566,9 @@ impl Catalog {
             Some(_) => return None,
             None => {}
         }
-        if self.dropped.contains_key(&(ObjectKind::Table, key.clone())) {
+        if self.dropped.contains_key(&(ObjectKind::Table, key.clone()))
+            || self.gone.contains_key(&key)
+        {
             return None;
         }
         let id = self.new_table(key, None, false, true);
@@ -644,25 +648,53 @@ impl Catalog {
 
     fn create_table(&mut self, at: &At, ct: &CreateTable) {
         let key = ct.name.key();
-        if self.relation_taken(
-            at,
-            ObjectKind::Table,
-            &key,
-            ct.name.span(),
-            ct.if_not_exists,
-        ) {
-            // Either skipped (IF NOT EXISTS) or failing: the existing table stays.
-            return;
-        }
-        self.dropped.remove(&(ObjectKind::Table, key.clone()));
-        let id = self.new_table(
-            key,
-            Some(at.loc(ct.name.span())),
-            ct.temporary,
-            ct.columns_incomplete,
-        );
+        let loc = at.loc(ct.name.span());
+        let id = match self.relations.get(&key).copied() {
+            // Touched before it was created (`ALTER TABLE IF EXISTS`, a policy on a table made
+            // outside the set…): what the set knew was a guess; the definition wins.
+            Some(Rel::Table(id)) if self.tables.get(id).is_some_and(|t| t.created.is_none()) => {
+                if let Some(t) = self.tables.get_mut(id) {
+                    t.created = Some(loc);
+                    t.temporary = ct.temporary;
+                    t.columns_incomplete = ct.columns_incomplete;
+                }
+                id
+            }
+            _ => {
+                if self.relation_taken(
+                    at,
+                    ObjectKind::Table,
+                    &key,
+                    ct.name.span(),
+                    ct.if_not_exists,
+                ) {
+                    // Either skipped (IF NOT EXISTS) or failing: the existing table stays.
+                    return;
+                }
+                self.dropped.remove(&(ObjectKind::Table, key.clone()));
+                self.gone.remove(&key);
+                self.new_table(key, Some(loc), ct.temporary, ct.columns_incomplete)
+            }
+        };
         for column in &ct.columns {
-            self.add_column(at, id, column);
+            let implicit = self.tables.get(id).and_then(|t| {
+                t.columns
+                    .iter()
+                    .position(|c| c.is_live() && c.created.is_none() && c.name == column.name.value)
+            });
+            match implicit {
+                Some(cid) => {
+                    if let Some(c) = self.tables.get_mut(id).and_then(|t| t.columns.get_mut(cid)) {
+                        c.data_type = column.data_type.clone();
+                        c.type_span = Some(column.data_type_span);
+                        c.not_null = column.not_null;
+                        c.created = Some(at.loc(column.name.span));
+                    }
+                }
+                None => {
+                    self.add_column(at, id, column);
+                }
+            }
         }
         for column in &ct.columns {
             for constraint in &column.constraints {
@@ -746,7 +778,7 @@ impl Catalog {
             ConstraintKind::ForeignKey(fk) => {
                 let columns = self.columns_of(table, &fk.columns);
                 let ref_key = fk.ref_table.key();
-                let ref_table = self.table(&ref_key);
+                let ref_table = self.touch_table(&fk.ref_table);
                 if let Some(t) = self.tables.get_mut(table) {
                     t.foreign_keys.push(ForeignKeyDef {
                         name,
@@ -911,6 +943,8 @@ impl Catalog {
         self.relations.remove(&old_key);
         self.relations.insert(new_key.clone(), Rel::Table(table));
         self.dropped.remove(&(ObjectKind::Table, new_key.clone()));
+        self.gone.remove(&new_key);
+        self.gone.insert(old_key.clone(), at.loc(span));
         let history = self.table_history.entry(new_key.clone()).or_default();
         if !history.contains(&table) {
             history.push(table);
@@ -1270,7 +1304,9 @@ impl Catalog {
             Some(Rel::Table(id)) => *id,
             Some(_) => return false,
             None => {
-                if self.dropped.contains_key(&(ObjectKind::Table, key.clone())) {
+                if self.dropped.contains_key(&(ObjectKind::Table, key.clone()))
+                    || self.gone.contains_key(&key)
+                {
                     return false;
                 }
                 // Made before the set: it existed (or the statement fails, which is not ours
