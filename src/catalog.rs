@@ -557,10 +557,21 @@ impl Catalog {
         }
     }
 
+    /// The key a relation name resolves to: an unqualified name finds a temporary table first.
+    fn rel_key(&self, name: &QualifiedName) -> Key {
+        if name.schema.is_none() {
+            let temp = ("pg_temp".to_string(), name.name.value.clone());
+            if self.relations.contains_key(&temp) {
+                return temp;
+            }
+        }
+        name.key()
+    }
+
     /// The live table of this name, or an implicit one when the set never made (nor dropped)
     /// it. `None` when the name is not a table (an index, a view) or the set dropped it.
     fn touch_table(&mut self, name: &QualifiedName) -> Option<TableId> {
-        let key = name.key();
+        let key = self.rel_key(name);
         match self.relations.get(&key) {
             Some(Rel::Table(id)) => return Some(*id),
             Some(_) => return None,
@@ -647,7 +658,11 @@ impl Catalog {
     }
 
     fn create_table(&mut self, at: &At, ct: &CreateTable) {
-        let key = ct.name.key();
+        // Temporary tables live in the session's own schema, searched first.
+        let key = match (&ct.name.schema, ct.temporary) {
+            (None, true) => ("pg_temp".to_string(), ct.name.name.value.clone()),
+            _ => ct.name.key(),
+        };
         let loc = at.loc(ct.name.span());
         let id = match self.relations.get(&key).copied() {
             // Touched before it was created (`ALTER TABLE IF EXISTS`, a policy on a table made
@@ -777,7 +792,7 @@ impl Catalog {
             }
             ConstraintKind::ForeignKey(fk) => {
                 let columns = self.columns_of(table, &fk.columns);
-                let ref_key = fk.ref_table.key();
+                let ref_key = self.rel_key(&fk.ref_table);
                 let ref_table = self.touch_table(&fk.ref_table);
                 if let Some(t) = self.tables.get_mut(table) {
                     t.foreign_keys.push(ForeignKeyDef {
@@ -796,7 +811,7 @@ impl Catalog {
     }
 
     fn alter_table(&mut self, at: &At, alter: &AlterTable) {
-        let key = alter.name.key();
+        let key = self.rel_key(&alter.name);
         // ALTER TABLE also renames views and sequences; follow those names too.
         if let Some(Rel::Other { kind, created }) = self.relations.get(&key).copied() {
             for action in &alter.actions {
@@ -1105,7 +1120,7 @@ impl Catalog {
         if_not_exists: bool,
         or_replace: bool,
     ) {
-        let key = name.key();
+        let key = self.rel_key(name);
         if let Some(Rel::Other { kind: k, .. }) = self.relations.get(&key)
             && *k == kind
             && or_replace
@@ -1196,7 +1211,7 @@ impl Catalog {
             let found = match drop.kind {
                 ObjectKind::Table => self.drop_table(at, name, drop.if_exists),
                 ObjectKind::Index => {
-                    let key = name.key();
+                    let key = self.rel_key(name);
                     match self.relations.get(&key).copied() {
                         Some(Rel::Index(id)) => {
                             self.drop_index(id, at.loc(span));
@@ -1206,7 +1221,7 @@ impl Catalog {
                     }
                 }
                 ObjectKind::View | ObjectKind::MaterializedView | ObjectKind::Sequence => {
-                    let key = name.key();
+                    let key = self.rel_key(name);
                     match self.relations.get(&key).copied() {
                         Some(Rel::Other { kind, .. }) if kind == drop.kind => {
                             self.relations.remove(&key);
@@ -1226,7 +1241,7 @@ impl Catalog {
                     found.is_some()
                 }
                 ObjectKind::Type | ObjectKind::Domain => {
-                    let key = name.key();
+                    let key = self.rel_key(name);
                     let found = self.type_names.remove(&key);
                     if let Some(t) = found.and_then(|i| self.types.get_mut(i)) {
                         t.dropped = Some(at.loc(span));
@@ -1299,7 +1314,7 @@ impl Catalog {
 
     /// Drop a table and everything that goes with it; `false` when there was no such table.
     fn drop_table(&mut self, at: &At, name: &QualifiedName, _if_exists: bool) -> bool {
-        let key = name.key();
+        let key = self.rel_key(name);
         let table = match self.relations.get(&key) {
             Some(Rel::Table(id)) => *id,
             Some(_) => return false,
