@@ -1677,3 +1677,6 @@ impl Catalog {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
