@@ -5,10 +5,19 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
 mod destructive_drop;
+mod foreign_key_cycle;
+mod missing_realtime_publication;
+mod missing_user_id_index;
 mod parse_error;
 mod policy_name_collision;
 mod policy_naming;
+mod policy_without_rls;
+mod rls_not_enabled;
+mod rls_without_policy;
 mod schema_conflict;
+mod schema_util;
+pub mod unguarded_extension;
+mod unindexed_foreign_key;
 mod unsupported_syntax;
 mod unused_suppression;
 
@@ -34,6 +43,14 @@ static RULES: &[&Rule] = &[
     &policy_naming::RULE,
     &schema_conflict::RULE,
     &destructive_drop::RULE,
+    &missing_user_id_index::RULE,
+    &unindexed_foreign_key::RULE,
+    &missing_realtime_publication::RULE,
+    &rls_not_enabled::RULE,
+    &policy_without_rls::RULE,
+    &rls_without_policy::RULE,
+    &unguarded_extension::RULE,
+    &foreign_key_cycle::RULE,
 ];
 
 /// Every rule, in registry order.

@@ -1,0 +1,66 @@
+//! `rls-without-policy`: row level security enabled but no policy at the end of the set: only
+//! the service role (and the owner) can reach the table, so the app sees nothing (R-005).
+
+use super::Rule;
+use super::schema_util::qualified;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::FileContext;
+use crate::syntax::quote_if_needed;
+
+pub static RULE: Rule = Rule {
+    id: "rls-without-policy",
+    default_severity: Severity::Info,
+    summary: "Row level security is enabled on a table that has no policy",
+    doc: include_str!("../../rules/rls-without-policy.md"),
+    check: Some(check),
+};
+
+fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let catalog = ctx.catalog();
+    for (table_id, table) in catalog.live_tables() {
+        let Some(created) = table.created else {
+            continue;
+        };
+        if created.file != ctx.file_id
+            || table.temporary
+            || !table.rls_enabled
+            || catalog.policies_on(table_id).next().is_some()
+        {
+            continue;
+        }
+        let Some(stmt) = ctx.statements().get(created.stmt) else {
+            continue;
+        };
+        let name = table.display();
+        let using = if table.column("user_id").is_some() {
+            "(user_id = auth.uid())"
+        } else {
+            "(…)"
+        };
+        let policy = quote_if_needed(&format!("{}_select_own", table.name));
+        let mut d = ctx
+            .diagnostic(
+                &RULE,
+                created.span,
+                format!(
+                    "table {name} has row level security enabled but no policy: only the \
+                     service role can read or write it"
+                ),
+            )
+            .with_help(format!(
+                "add a policy for each role that should reach it, e.g. `CREATE POLICY {policy} \
+                 ON {} FOR SELECT TO authenticated USING {using};` (if only the service role \
+                 should, this is fine)",
+                qualified(&table.key())
+            ))
+            .in_statement(stmt.span);
+        if let Some(changed) = table.rls_changed {
+            d = d.with_related(
+                changed.file,
+                changed.span,
+                "row level security enabled here",
+            );
+        }
+        out.push(d);
+    }
+}

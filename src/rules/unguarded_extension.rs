@@ -1,0 +1,286 @@
+//! `unguarded-extension`: `CREATE EXTENSION` of an extension that is not part of PostgreSQL's
+//! contrib set, outside a guard, and columns typed by such an extension the set never creates
+//! (R-004: `CREATE EXTENSION vector` fails where pgvector is not available).
+//!
+//! The contrib list and the extension → types map live here, public, so `pgward apply`'s
+//! pre-flight asks the same questions.
+
+use super::Rule;
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::FileContext;
+use crate::syntax::{AlterTableAction, ColumnDef, Statement, Stmt, quote_if_needed};
+
+pub static RULE: Rule = Rule {
+    id: "unguarded-extension",
+    default_severity: Severity::Warning,
+    summary: "CREATE EXTENSION of a non-contrib extension without an availability guard",
+    doc: include_str!("../../rules/unguarded-extension.md"),
+    check: Some(check),
+};
+
+/// The extensions shipped with PostgreSQL itself (contrib modules that are extensions, PostgreSQL 12–18, plus the
+/// procedural languages of the core distribution):
+/// every server has them available.
+pub const CONTRIB_EXTENSIONS: &[&str] = &[
+    "adminpack",
+    "amcheck",
+    "auth_delay",
+    "auto_explain",
+    "basebackup_to_shell",
+    "basic_archive",
+    "bloom",
+    "bool_plperl",
+    "btree_gin",
+    "btree_gist",
+    "citext",
+    "cube",
+    "dblink",
+    "dict_int",
+    "dict_xsyn",
+    "earthdistance",
+    "file_fdw",
+    "fuzzystrmatch",
+    "hstore",
+    "hstore_plperl",
+    "hstore_plpython3u",
+    "intagg",
+    "intarray",
+    "isn",
+    "jsonb_plperl",
+    "jsonb_plpython3u",
+    "lo",
+    "ltree",
+    "ltree_plpython3u",
+    "old_snapshot",
+    "pageinspect",
+    "passwordcheck",
+    "pg_buffercache",
+    "pg_freespacemap",
+    "pg_logicalinspect",
+    "pg_overexplain",
+    "pg_prewarm",
+    "pg_stat_statements",
+    "pg_surgery",
+    "pg_trgm",
+    "pg_visibility",
+    "pg_walinspect",
+    "pgcrypto",
+    "pgrowlocks",
+    "pgstattuple",
+    "plperl",
+    "plpgsql",
+    "plpython3u",
+    "pltcl",
+    "postgres_fdw",
+    "seg",
+    "sepgsql",
+    "spi",
+    "autoinc",
+    "insert_username",
+    "moddatetime",
+    "refint",
+    "sslinfo",
+    "tablefunc",
+    "tcn",
+    "test_decoding",
+    "tsm_system_rows",
+    "tsm_system_time",
+    "unaccent",
+    "uuid-ossp",
+    "xml2",
+];
+
+/// Types that come from an extension: `(extension, [type names])`. One place for the linter and
+/// for `pgward apply`'s pre-flight.
+pub const EXTENSION_TYPES: &[(&str, &[&str])] = &[
+    ("vector", &["vector", "halfvec", "sparsevec"]),
+    ("postgis", &["geometry", "geography", "box2d", "box3d"]),
+    ("postgis_raster", &["raster"]),
+    ("citext", &["citext"]),
+    ("hstore", &["hstore"]),
+    ("ltree", &["ltree", "lquery", "ltxtquery"]),
+    ("cube", &["cube"]),
+    ("seg", &["seg"]),
+    (
+        "isn",
+        &[
+            "ean13", "isbn", "isbn13", "ismn", "ismn13", "issn", "issn13", "upc",
+        ],
+    ),
+    ("lo", &["lo"]),
+];
+
+/// Whether an extension ships with PostgreSQL (always available).
+pub fn extension_is_contrib(name: &str) -> bool {
+    CONTRIB_EXTENSIONS.contains(&name)
+}
+
+/// Whether creating this extension can fail for lack of it on the server: not contrib, not in
+/// `[extensions] always_available`.
+pub fn needs_availability_check(name: &str, config: &Config) -> bool {
+    !extension_is_contrib(name)
+        && !config
+            .extensions
+            .always_available
+            .iter()
+            .any(|a| super::schema_util::config_ident(a) == name)
+}
+
+/// The extension a column type comes from (`vector(1536)`, `extensions.vector`, `geometry(Point,
+/// 4326)`, `halfvec[]`), if any.
+pub fn extension_for_type(data_type: &str) -> Option<&'static str> {
+    let base = data_type
+        .split(['(', '['])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    // Quoted type names keep their case: `"Vector"` is not pgvector's type.
+    if base.contains('"') {
+        return None;
+    }
+    let base = base.rsplit('.').next().unwrap_or("");
+    EXTENSION_TYPES
+        .iter()
+        .find(|(_, types)| types.contains(&base))
+        .map(|(ext, _)| *ext)
+}
+
+fn guarded(stmt: &Statement) -> bool {
+    stmt.context.exception_handler || stmt.context.extension_availability_guard
+}
+
+fn guarded_pattern(ext: &str) -> String {
+    format!(
+        "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS {}; EXCEPTION WHEN OTHERS THEN RAISE \
+         WARNING '{} not available, using the fallback schema'; END $$;",
+        quote_if_needed(ext),
+        ext.replace('\'', "''")
+    )
+}
+
+fn fallback_hint(ext: &str) -> &'static str {
+    match ext {
+        "vector" => {
+            " and keep a fallback for databases without it (e.g. an `embedding jsonb` column holding the array)"
+        }
+        "postgis" => {
+            " and keep a fallback for databases without it (e.g. latitude/longitude `double precision` columns)"
+        }
+        _ => " and keep a fallback schema for databases without it",
+    }
+}
+
+fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let catalog = ctx.catalog();
+    for stmt in ctx.statements() {
+        match &stmt.kind {
+            Stmt::CreateExtension { name, .. } => {
+                let ext = name.value.as_str();
+                if !needs_availability_check(ext, ctx.config) || guarded(stmt) {
+                    continue;
+                }
+                let shown = quote_if_needed(ext);
+                out.push(
+                    ctx.diagnostic(
+                        &RULE,
+                        name.span,
+                        format!(
+                            "extension {shown} is not part of PostgreSQL's contrib set and may \
+                             not be available on the server: if it is not, CREATE EXTENSION \
+                             fails and the whole migration with it"
+                        ),
+                    )
+                    .with_help(format!(
+                        "guard it: `{}`{} (or, if every target has it, add \"{ext}\" to \
+                         [extensions] always_available)",
+                        guarded_pattern(ext),
+                        fallback_hint(ext)
+                    ))
+                    .in_statement(stmt.span),
+                );
+            }
+            Stmt::CreateTable(ct) => {
+                for column in &ct.columns {
+                    typed_column(ctx, stmt, column, catalog, out);
+                }
+            }
+            Stmt::AlterTable(alter) => {
+                for action in &alter.actions {
+                    if let AlterTableAction::AddColumn { column, .. } = &action.action {
+                        typed_column(ctx, stmt, column, catalog, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A column typed by an extension that may be missing, when the set never creates it.
+fn typed_column(
+    ctx: &FileContext,
+    stmt: &Statement,
+    column: &ColumnDef,
+    catalog: &crate::catalog::Catalog,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(ext) = extension_for_type(&column.data_type) else {
+        return;
+    };
+    if !needs_availability_check(ext, ctx.config)
+        || guarded(stmt)
+        || catalog.ever_creates_extension(ext)
+    {
+        return;
+    }
+    let shown = quote_if_needed(ext);
+    out.push(
+        ctx.diagnostic(
+            &RULE,
+            column.data_type_span,
+            format!(
+                "column {} has type {} from the extension {shown}, which the migrations never \
+                 create and which may not be available on the server",
+                quote_if_needed(&column.name.value),
+                column.data_type
+            ),
+        )
+        .with_help(format!(
+            "create the extension first, guarded: `{}`{} (or, if every target has it, add \
+             \"{ext}\" to [extensions] always_available)",
+            guarded_pattern(ext),
+            fallback_hint(ext)
+        ))
+        .in_statement(stmt.span),
+    );
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn types_map_to_extensions() {
+        assert_eq!(extension_for_type("vector(1536)"), Some("vector"));
+        assert_eq!(extension_for_type("extensions.halfvec(3)"), Some("vector"));
+        assert_eq!(extension_for_type("geometry(point,4326)"), Some("postgis"));
+        assert_eq!(extension_for_type("sparsevec[]"), Some("vector"));
+        assert_eq!(extension_for_type("citext"), Some("citext"));
+        assert_eq!(extension_for_type("text"), None);
+        assert_eq!(extension_for_type("\"vector\""), None);
+    }
+
+    #[test]
+    fn contrib_and_config() {
+        assert!(extension_is_contrib("uuid-ossp"));
+        assert!(extension_is_contrib("pg_trgm"));
+        assert!(!extension_is_contrib("vector"));
+        let mut config = Config::default();
+        assert!(needs_availability_check("vector", &config));
+        assert!(!needs_availability_check("citext", &config));
+        config.extensions.always_available = vec!["Vector".to_string()];
+        assert!(!needs_availability_check("vector", &config));
+    }
+}
