@@ -274,6 +274,27 @@ impl<'a> Lexer<'a> {
         t
     }
 
+    /// After `COPY … FROM STDIN;`: skip the rest of the line and the data lines up to and
+    /// including the `\.` line (or the end), as psql does.
+    pub fn skip_copy_data(&mut self) {
+        let len = self.bytes.len();
+        let mut line = self.find_byte(self.pos, b'\n').saturating_add(1).min(len);
+        while line < len {
+            let nl = self.find_byte(line, b'\n');
+            let mut end = nl;
+            if end > line && self.at(end - 1) == b'\r' {
+                end -= 1;
+            }
+            let is_end = self.bytes.get(line..end) == Some(b"\\.".as_slice());
+            line = nl.saturating_add(1).min(len);
+            if is_end {
+                break;
+            }
+        }
+        self.pos = line;
+        self.at_line_start = true;
+    }
+
     fn line_comment(&mut self, start: usize) -> Token {
         let nl = self.find_byte(start, b'\n');
         let mut end = nl;
@@ -377,6 +398,15 @@ struct Current {
     atomic: usize,
     /// Saw `BEGIN` in a routine statement: `ATOMIC` next opens a body.
     pending_begin: bool,
+    /// `COPY … FROM STDIN`: data lines follow the statement.
+    copy: CopyData,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CopyData {
+    No,
+    Copy,
+    FromStdin,
 }
 
 impl Current {
@@ -388,11 +418,17 @@ impl Current {
             lead: Lead::Start,
             atomic: 0,
             pending_begin: false,
+            copy: CopyData::No,
         }
     }
 
     fn word(&mut self, w: &[u8]) {
         let is = |k: &str| w.eq_ignore_ascii_case(k.as_bytes());
+        if self.lead == Lead::Start && is("copy") {
+            self.copy = CopyData::Copy;
+        } else if self.copy == CopyData::Copy && is("stdin") {
+            self.copy = CopyData::FromStdin;
+        }
         self.lead = match self.lead {
             Lead::Start if is("create") => Lead::Create,
             Lead::Create if is("or") => Lead::CreateOr,
@@ -428,14 +464,14 @@ pub fn split(text: &str) -> SplitOutput {
     let mut lexer = Lexer::new(text, true);
     let mut cur: Option<Current> = None;
     let finish = |cur: &mut Option<Current>, out: &mut SplitOutput| {
-        if let Some(c) = cur.take() {
-            out.statements.push(RawStatement {
-                span: Span::new(c.start, c.end),
-                meta: false,
-            });
-        }
+        let c = cur.take()?;
+        out.statements.push(RawStatement {
+            span: Span::new(c.start, c.end),
+            meta: false,
+        });
+        Some(c.copy)
     };
-    for tok in lexer.by_ref() {
+    while let Some(tok) = lexer.next() {
         match tok.kind {
             TokenKind::LineComment | TokenKind::BlockComment => {
                 out.comments.push(comment_from_token(text, &tok));
@@ -453,7 +489,9 @@ pub fn split(text: &str) -> SplitOutput {
             TokenKind::Punct if bytes.get(tok.span.start) == Some(&b';') => {
                 let splits = cur.as_ref().is_none_or(|c| c.parens == 0 && c.atomic == 0);
                 if splits {
-                    finish(&mut cur, &mut out);
+                    if finish(&mut cur, &mut out) == Some(CopyData::FromStdin) {
+                        lexer.skip_copy_data();
+                    }
                     continue;
                 }
             }
@@ -679,6 +717,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn copy_from_stdin_data_is_skipped() {
+        let text = "COPY t (a, b) FROM stdin;\n1\t'x;\n\\N\t$$\n\\.\nSELECT 1;\r\nCOPY t FROM STDIN;\r\n2\r\n\\.\r\nSELECT 2;COPY t TO STDOUT; SELECT 3";
+        assert_eq!(
+            stmts(text),
+            vec![
+                "COPY t (a, b) FROM stdin",
+                "SELECT 1",
+                "COPY t FROM STDIN",
+                "SELECT 2",
+                "COPY t TO STDOUT",
+                "SELECT 3"
+            ]
+        );
+        assert!(split(text).errors.is_empty());
+        // Data without an end marker runs to the end of the file.
+        assert_eq!(stmts("COPY t FROM stdin;\n1\n2"), vec!["COPY t FROM stdin"]);
+    }
+
+    #[test]
     fn semicolons_inside_parentheses_do_not_split() {
         assert_eq!(
             stmts("SELECT (1; 2); SELECT 3"),
@@ -836,6 +893,12 @@ pub(crate) mod tests {
         "-",
         "/",
         "*",
+        "COPY t FROM stdin",
+        "\n\\.\n",
+        "<<l>>",
+        "WHEN",
+        "ELSE",
+        "EXISTS (SELECT 1 FROM pg_type)",
     ];
 
     pub(crate) fn random_inputs(count: usize) -> Vec<String> {
