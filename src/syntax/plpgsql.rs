@@ -571,6 +571,36 @@ END";
     }
 
     #[test]
+    fn guards_need_a_catalog_and_to_reg_counts() {
+        let body = "BEGIN
+  IF EXISTS (SELECT 1 FROM users WHERE id = 1) THEN DELETE FROM users; END IF;
+  IF to_regclass('public.t') IS NULL THEN CREATE TABLE t (a int); END IF;
+  IF x THEN NULL; ELSEIF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = 's') THEN CREATE SCHEMA s; END IF;
+END;";
+        let got: Vec<_> = found(body).into_iter().map(|s| (s.0, s.3)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("DELETE FROM users".to_string(), false),
+                ("CREATE TABLE t (a int)".to_string(), true),
+                ("CREATE SCHEMA s".to_string(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn crlf_multibyte_and_strings_with_keywords() {
+        let body = "\r\nDECLARE\r\n  msg text := 'END; BEGIN; EXCEPTION';\r\nBEGIN\r\n  -- é; END;\r\n  INSERT INTO \"tâble\" VALUES ('日本; END IF;');\r\n  RAISE NOTICE E'it\\'s; END';\r\n  UPDATE t SET a = 'ü';\r\nEND\r\n";
+        assert_eq!(
+            texts(body),
+            vec![
+                "INSERT INTO \"tâble\" VALUES ('日本; END IF;')",
+                "UPDATE t SET a = 'ü'"
+            ]
+        );
+    }
+
+    #[test]
     fn if_condition_is_not_a_statement() {
         let body =
             "BEGIN IF (SELECT CASE WHEN true THEN 1 END) = 1 THEN DELETE FROM t; END IF; END";
