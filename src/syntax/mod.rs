@@ -170,13 +170,17 @@ fn do_statement(stmt: &str, base: usize) -> Option<DoStatement> {
         let start = body.span.start + tag_len;
         let end = body.span.end.saturating_sub(tag_len).max(start);
         (Span::new(start, end), BodyQuoting::Dollar)
-    } else if tok_text.starts_with('\'') {
-        let start = body.span.start + 1;
-        let end = body.span.end.saturating_sub(1).max(start);
-        (Span::new(start, end), BodyQuoting::Single)
     } else {
-        let start = body.span.start;
-        (Span::new(start, body.span.end), BodyQuoting::Opaque)
+        // `'…'`, or a prefixed string such as `E'…'` (not looked into: escapes differ).
+        let open = tok_text.find('\'').map_or(1, |p| p + 1);
+        let start = body.span.start + open;
+        let end = body.span.end.saturating_sub(1).max(start);
+        let quoting = if open == 1 {
+            BodyQuoting::Single
+        } else {
+            BodyQuoting::Opaque
+        };
+        (Span::new(start, end), quoting)
     };
     if !plpgsql {
         quoting = BodyQuoting::Opaque;

@@ -628,6 +628,13 @@ pub(crate) mod tests {
                 "SELECT 3"
             ]
         );
+        assert_eq!(
+            tokens("$_$ a $_$ $function$;$function$"),
+            vec![
+                (TokenKind::DollarString, "$_$ a $_$"),
+                (TokenKind::DollarString, "$function$;$function$")
+            ]
+        );
         // Tags are case-sensitive and must match exactly.
         assert_eq!(
             tokens("$a$ $A$ ; $a$"),
