@@ -389,7 +389,9 @@ mod tests {
 
     #[test]
     fn no_panic_and_sorted_on_random_input() {
-        for text in split::tests::random_inputs(500) {
+        let mut inputs = split::tests::random_inputs(500);
+        inputs.extend(split::tests::random_chars(500));
+        for text in inputs {
             let parsed = parse_file(&text);
             let mut last = 0;
             for s in &parsed.statements {

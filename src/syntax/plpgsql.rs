@@ -698,7 +698,9 @@ END";
         ] {
             let _ = split_body(body, 0, DO);
         }
-        for text in crate::syntax::split::tests::random_inputs(400) {
+        let mut inputs = crate::syntax::split::tests::random_inputs(400);
+        inputs.extend(crate::syntax::split::tests::random_chars(400));
+        for text in inputs {
             let out = split_body(&text, 0, DO);
             let mut last = 0;
             for s in &out.statements {

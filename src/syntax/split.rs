@@ -930,9 +930,31 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// Random characters: every ASCII byte (controls included) and some multi-byte chars.
+    pub(crate) fn random_chars(count: usize) -> Vec<String> {
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let extra = ['é', '日', '\u{feff}', '\u{a0}', '😀'];
+        (0..count)
+            .map(|_| {
+                let n = (rng.next() % 60) as usize;
+                (0..n)
+                    .map(|_| {
+                        let r = rng.next() % 140;
+                        match char::from_u32(r as u32) {
+                            Some(c) if r < 128 => c,
+                            _ => extra.get((r % 5) as usize).copied().unwrap_or('x'),
+                        }
+                    })
+                    .collect::<String>()
+            })
+            .collect()
+    }
+
     #[test]
     fn property_spans_are_sane_on_random_input() {
-        for text in random_inputs(600) {
+        let mut inputs = random_inputs(600);
+        inputs.extend(random_chars(600));
+        for text in inputs {
             let out = split(&text);
             let mut last_end = 0;
             for s in &out.statements {
