@@ -60,6 +60,7 @@ pub fn split_body(body: &str, offset: usize, do_span: Span) -> DoBody {
         toks,
         i: 0,
         out: Vec::new(),
+        depth: 0,
     };
     p.run();
     let statements = p
@@ -161,14 +162,20 @@ struct Parser<'a> {
     toks: Vec<Token>,
     i: usize,
     out: Vec<Found>,
+    /// Nesting of blocks, IFs, CASEs and loops being parsed (bounded, see [`MAX_DEPTH`]).
+    depth: usize,
 }
 
-impl Parser<'_> {
+/// Deeper nesting than this is read as flat statements, so hostile input cannot exhaust the
+/// stack (real bodies nest a handful of levels).
+const MAX_DEPTH: usize = 100;
+
+impl<'a> Parser<'a> {
     fn tok(&self, i: usize) -> Option<&Token> {
         self.toks.get(i)
     }
 
-    fn word(&self, i: usize) -> Option<&str> {
+    fn word(&self, i: usize) -> Option<&'a str> {
         let t = self.tok(i)?;
         (t.kind == TokenKind::Word).then(|| self.text.get(t.span.range()).unwrap_or(""))
     }
@@ -265,6 +272,17 @@ impl Parser<'_> {
             self.simple(ctx);
             return;
         };
+        if self.depth >= MAX_DEPTH {
+            self.simple(ctx);
+            return;
+        }
+        self.depth += 1;
+        self.compound(ctx, w);
+        self.depth -= 1;
+    }
+
+    /// A statement starting with the word `w` (at `self.i`).
+    fn compound(&mut self, ctx: Ctx, w: &str) {
         let is = |k: &str| w.eq_ignore_ascii_case(k);
         if is("declare") {
             self.i += 1;
@@ -680,6 +698,21 @@ END";
         assert_eq!(out.errors.len(), 1);
         assert_eq!(out.errors[0].at, Span::new(36, 37));
         assert_eq!(out.statements.len(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_does_not_exhaust_the_stack() {
+        let body = format!(
+            "{}DROP TABLE deep;{}",
+            "BEGIN IF x THEN LOOP ".repeat(50_000),
+            " END LOOP; END IF; END;".repeat(50_000)
+        );
+        // Run on a small stack, like a worker thread's, to prove the bound.
+        let handle = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || split_body(&body, 0, DO).statements.len());
+        let count = handle.ok().and_then(|h| h.join().ok());
+        assert!(count.is_some());
     }
 
     #[test]
