@@ -1,7 +1,12 @@
 //! From text to statements: the splitter, the sqlparser bridge, the fallback recognizers and
 //! `DO` body handling. Everything after this module sees only [`model`] types.
 
+pub mod convert;
+mod lex;
 pub mod model;
+pub(crate) mod recognize;
+
+pub use convert::convert;
 
 pub use model::*;
 
