@@ -176,7 +176,12 @@ pub fn convert(text: &str, base: usize) -> Stmt {
 
     let depth = match nesting(toks) {
         Ok(depth) => depth,
-        Err(invalid) => return invalid,
+        Err((message, at)) => {
+            return Stmt::Invalid {
+                message: message.into(),
+                at,
+            };
+        }
     };
 
     // Not a statement PostgreSQL knows, whatever sqlparser (which speaks many dialects) thinks.
@@ -254,8 +259,8 @@ fn is_statement_keyword(kw: &str) -> bool {
     STATEMENT_KEYWORDS.contains(&kw)
 }
 
-/// Maximum parenthesis depth, or `Invalid` at the first unbalanced parenthesis.
-fn nesting(toks: &[Tok]) -> Result<usize, Stmt> {
+/// Maximum parenthesis depth, or the message and span of the first unbalanced parenthesis.
+fn nesting(toks: &[Tok]) -> Result<usize, (&'static str, Span)> {
     let mut open: Vec<Span> = Vec::new();
     let mut max = 0;
     for t in toks {
@@ -264,22 +269,17 @@ fn nesting(toks: &[Tok]) -> Result<usize, Stmt> {
                 open.push(t.span);
                 max = max.max(open.len());
             }
-            Token::RParen => {
-                if open.pop().is_none() {
-                    return Err(Stmt::Invalid {
-                        message: "unbalanced parentheses: this \")\" has no matching \"(\"".into(),
-                        at: t.span,
-                    });
-                }
+            Token::RParen if open.pop().is_none() => {
+                return Err((
+                    "unbalanced parentheses: this \")\" has no matching \"(\"",
+                    t.span,
+                ));
             }
             _ => {}
         }
     }
     match open.pop() {
-        Some(at) => Err(Stmt::Invalid {
-            message: "unbalanced parentheses: this \"(\" is never closed".into(),
-            at,
-        }),
+        Some(at) => Err(("unbalanced parentheses: this \"(\" is never closed", at)),
         None => Ok(max),
     }
 }
@@ -395,3 +395,6 @@ fn leading_keyword(toks: &[Tok]) -> String {
     }
     words.join(" ")
 }
+
+#[cfg(test)]
+mod tests;

@@ -348,7 +348,7 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
             PublicationAction::Add
         } else if c.kw("DROP") {
             PublicationAction::Drop
-        } else if c.peek_kw("SET") && !c.peek_n(1).is_some_and(|t| t.token == Token::LParen) {
+        } else if c.peek_kw("SET") && c.peek_n(1).is_none_or(|t| t.token != Token::LParen) {
             c.bump();
             PublicationAction::Set
         } else {
@@ -643,14 +643,12 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
         };
         // Trailing `ON DELETE …`, `MATCH …`, `NO INHERIT`, `USING INDEX …` belong to this option.
         skip_to_option(&mut c);
-        if let Some(kind) = kind {
-            if let Some(span) = c.span_from(seg) {
-                constraints.push(TableConstraint {
-                    name: cname,
-                    kind,
-                    span,
-                });
-            }
+        if let (Some(kind), Some(span)) = (kind, c.span_from(seg)) {
+            constraints.push(TableConstraint {
+                name: cname,
+                kind,
+                span,
+            });
         }
     }
     let span = c.span_from(start)?;
