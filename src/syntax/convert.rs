@@ -397,4 +397,6 @@ fn leading_keyword(toks: &[Tok]) -> String {
 }
 
 #[cfg(test)]
+mod corpus;
+#[cfg(test)]
 mod tests;
