@@ -7,7 +7,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-use super::lex::{Tok, lex};
+use super::lex::{Tok, lex, significant};
 use super::model::Stmt;
 use super::recognize::recognize;
 use crate::source::Span;
@@ -157,8 +157,8 @@ const KIND_PREFIX: &[&str] = &[
 /// Turn one statement (`text`, starting at file offset `base`, without its `;`) into a [`Stmt`].
 /// Every span in the result is a file offset.
 pub fn convert(text: &str, base: usize) -> Stmt {
-    let lexed = match lex(text, base) {
-        Ok(l) => l,
+    let raw = match lex(text, base) {
+        Ok(raw) => raw,
         Err((message, at)) => {
             let keyword = first_word(text);
             if message.starts_with("Unterminated") || !is_statement_keyword(&keyword) {
@@ -167,14 +167,14 @@ pub fn convert(text: &str, base: usize) -> Stmt {
             return Stmt::Unsupported { keyword, message };
         }
     };
-    let toks = &lexed.toks;
+    let toks = significant(&raw, text, base);
     let Some(first) = toks.first() else {
         return Stmt::Other {
             keyword: String::new(),
         };
     };
 
-    let depth = match nesting(toks) {
+    let depth = match nesting(&toks) {
         Ok(depth) => depth,
         Err((message, at)) => {
             return Stmt::Invalid {
@@ -185,7 +185,7 @@ pub fn convert(text: &str, base: usize) -> Stmt {
     };
 
     // Not a statement PostgreSQL knows, whatever sqlparser (which speaks many dialects) thinks.
-    if let Some(at) = bad_start(toks) {
+    if let Some(at) = bad_start(&toks) {
         let message = if at == first.span {
             format!(
                 "syntax error at or near {}: not a PostgreSQL statement",
@@ -204,31 +204,31 @@ pub fn convert(text: &str, base: usize) -> Stmt {
         return Stmt::Invalid { message, at };
     }
 
+    // Everything the tokens can tell, read before the tokens go to sqlparser (no copies).
+    let recognized = recognize(&toks);
+    let keyword = leading_keyword(&toks);
     if depth > MAX_NESTING {
-        return recognize(toks).unwrap_or_else(|| Stmt::Unsupported {
-            keyword: leading_keyword(toks),
+        return recognized.unwrap_or_else(|| Stmt::Unsupported {
+            keyword,
             message: format!("parentheses nested {depth} deep: too deep to analyse"),
         });
     }
+    let empty_element = empty_list_element(&toks);
+    drop(toks);
 
     let dialect = PostgreSqlDialect {};
     let parsed = Parser::new(&dialect)
-        .with_tokens_with_locations(lexed.raw)
+        .with_tokens_with_locations(raw)
         .parse_statements();
     match parsed {
         // The AST is dropped here: the recognizers read the facts from the tokens.
-        Ok(_) => recognize(toks).unwrap_or_else(|| Stmt::Other {
-            keyword: leading_keyword(toks),
-        }),
+        Ok(_) => recognized.unwrap_or(Stmt::Other { keyword }),
         Err(e) => {
             let message = clean_message(&e);
-            if let Some(at) = empty_list_element(toks) {
+            if let Some(at) = empty_element {
                 return Stmt::Invalid { message, at };
             }
-            recognize(toks).unwrap_or_else(|| Stmt::Unsupported {
-                keyword: leading_keyword(toks),
-                message,
-            })
+            recognized.unwrap_or(Stmt::Unsupported { keyword, message })
         }
     }
 }
@@ -288,7 +288,7 @@ fn nesting(toks: &[Tok]) -> Result<usize, (&'static str, Span)> {
 /// command, or an unknown object kind after `CREATE`/`ALTER`/`DROP`.
 fn bad_start(toks: &[Tok]) -> Option<Span> {
     let first = toks.first()?;
-    if first.token == Token::LParen {
+    if *first.token == Token::LParen {
         return None;
     }
     let Some(kw) = first.keyword() else {
@@ -339,7 +339,7 @@ fn leading_keyword(toks: &[Tok]) -> String {
     let Some(first) = toks.first() else {
         return String::new();
     };
-    if first.token == Token::LParen {
+    if *first.token == Token::LParen {
         return "SELECT".into();
     }
     let Some(kw) = first.keyword() else {

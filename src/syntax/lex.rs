@@ -8,33 +8,26 @@ use crate::source::Span;
 
 /// A significant token (no whitespace or comments) with its byte span in the file.
 #[derive(Debug, Clone)]
-pub(crate) struct Tok {
-    pub token: Token,
+pub(crate) struct Tok<'a> {
+    pub token: &'a Token,
     pub span: Span,
 }
 
-impl Tok {
+impl Tok<'_> {
     /// An unquoted word equal to `kw` (case-insensitive).
     pub fn is_kw(&self, kw: &str) -> bool {
-        matches!(&self.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+        matches!(self.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
     }
     /// The upper-cased text of an unquoted word.
     pub fn keyword(&self) -> Option<String> {
-        match &self.token {
+        match self.token {
             Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
             _ => None,
         }
     }
     pub fn is_word(&self) -> bool {
-        matches!(&self.token, Token::Word(_))
+        matches!(self.token, Token::Word(_))
     }
-}
-
-/// The statement's tokens: `raw` for sqlparser (relative locations, whitespace included) and
-/// `toks` (significant only, file spans) for everything else.
-pub(crate) struct Lexed {
-    pub raw: Vec<TokenWithSpan>,
-    pub toks: Vec<Tok>,
 }
 
 /// Maps sqlparser locations (1-based line, 1-based column counted in chars, only `\n` starts a
@@ -87,33 +80,37 @@ impl<'a> LocMapper<'a> {
     }
 }
 
-/// Tokenize one statement. The error carries the message and the file span where it happened.
-pub(crate) fn lex(text: &str, base: usize) -> Result<Lexed, (String, Span)> {
+/// Tokenize one statement (sqlparser's tokenizer, whitespace and comments included, locations
+/// relative to `text`). The error carries the message and the file span where it happened.
+pub(crate) fn lex(text: &str, base: usize) -> Result<Vec<TokenWithSpan>, (String, Span)> {
     let dialect = PostgreSqlDialect {};
-    let raw = match Tokenizer::new(&dialect, text).tokenize_with_location() {
-        Ok(raw) => raw,
-        Err(e) => {
+    Tokenizer::new(&dialect, text)
+        .tokenize_with_location()
+        .map_err(|e| {
             let mut m = LocMapper::new(text, base);
             let at = m.offset(e.location);
-            let end = text[at - base..]
-                .chars()
-                .next()
+            let end = text
+                .get(at - base..)
+                .and_then(|s| s.chars().next())
                 .map_or(at, |c| at + c.len_utf8());
-            return Err((e.message, Span::new(at, end)));
-        }
-    };
+            (e.message, Span::new(at, end))
+        })
+}
+
+/// The significant tokens of `raw` with their file spans, borrowing the tokens.
+pub(crate) fn significant<'a>(raw: &'a [TokenWithSpan], text: &str, base: usize) -> Vec<Tok<'a>> {
     let mut m = LocMapper::new(text, base);
-    let mut toks = Vec::with_capacity(raw.len());
-    for t in &raw {
+    let mut toks = Vec::with_capacity(raw.len() / 2 + 1);
+    for t in raw {
         if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
             continue;
         }
         let start = m.offset(t.span.start);
         let end = m.offset(t.span.end).max(start);
         toks.push(Tok {
-            token: t.token.clone(),
+            token: &t.token,
             span: Span::new(start, end),
         });
     }
-    Ok(Lexed { raw, toks })
+    toks
 }

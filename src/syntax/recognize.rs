@@ -14,24 +14,24 @@ use crate::source::Span;
 /// A cursor over a slice of significant tokens.
 #[derive(Clone, Copy)]
 pub(crate) struct Cur<'t> {
-    toks: &'t [Tok],
+    toks: &'t [Tok<'t>],
     pos: usize,
 }
 
 impl<'t> Cur<'t> {
-    pub fn new(toks: &'t [Tok]) -> Self {
+    pub fn new(toks: &'t [Tok<'t>]) -> Self {
         Cur { toks, pos: 0 }
     }
-    fn peek(&self) -> Option<&'t Tok> {
+    fn peek(&self) -> Option<&'t Tok<'t>> {
         self.toks.get(self.pos)
     }
-    fn peek_n(&self, n: usize) -> Option<&'t Tok> {
+    fn peek_n(&self, n: usize) -> Option<&'t Tok<'t>> {
         self.toks.get(self.pos + n)
     }
     fn at_end(&self) -> bool {
         self.pos >= self.toks.len()
     }
-    fn bump(&mut self) -> Option<&'t Tok> {
+    fn bump(&mut self) -> Option<&'t Tok<'t>> {
         let t = self.toks.get(self.pos);
         if t.is_some() {
             self.pos += 1;
@@ -63,7 +63,7 @@ impl<'t> Cur<'t> {
         }
     }
     fn peek_tok(&self, tok: &Token) -> bool {
-        self.peek().is_some_and(|t| &t.token == tok)
+        self.peek().is_some_and(|t| t.token == tok)
     }
     fn eat(&mut self, tok: &Token) -> bool {
         if self.peek_tok(tok) {
@@ -105,7 +105,7 @@ impl<'t> Cur<'t> {
     fn slice(&self, start: usize, end: usize) -> Cur<'t> {
         Cur::new(self.toks.get(start..end).unwrap_or(&[]))
     }
-    fn rest(&self) -> &'t [Tok] {
+    fn rest(&self) -> &'t [Tok<'t>] {
         self.toks.get(self.pos..).unwrap_or(&[])
     }
     /// Span from token `from` to the token before the cursor.
@@ -348,7 +348,7 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
             PublicationAction::Add
         } else if c.kw("DROP") {
             PublicationAction::Drop
-        } else if c.peek_kw("SET") && c.peek_n(1).is_none_or(|t| t.token != Token::LParen) {
+        } else if c.peek_kw("SET") && c.peek_n(1).is_none_or(|t| *t.token != Token::LParen) {
             c.bump();
             PublicationAction::Set
         } else {
@@ -460,7 +460,7 @@ fn starts_table_constraint(c: &Cur) -> bool {
         .any(|k| first.is_kw(k))
         || (first.is_kw("EXCLUDE")
             && c.peek_n(1)
-                .is_some_and(|t| t.is_kw("USING") || t.token == Token::LParen))
+                .is_some_and(|t| t.is_kw("USING") || *t.token == Token::LParen))
 }
 
 /// `(a, b)` as names; elements that are not plain names are left out.
