@@ -571,7 +571,8 @@ fn type_text(toks: &[Tok]) -> String {
             out.push(' ');
         }
         out.push_str(&text);
-        prev_word = word;
+        // `timestamp(3) with time zone`: a word after `)` gets its space too.
+        prev_word = word || matches!(t.token, Token::RParen);
     }
     out
 }

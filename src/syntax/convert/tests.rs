@@ -677,3 +677,112 @@ fn do_block_body_span() {
     };
     assert_eq!(text(&file, body), " BEGIN PERFORM 1; END ");
 }
+
+#[test]
+fn type_text_is_normalised() {
+    let sql = "CREATE TABLE t (a TIMESTAMP(3) WITHOUT TIME ZONE, b Double Precision [], c public.\"MyEnum\", d NUMERIC( 10 , 2 ) NOT NULL, e geometry(Point, 4326), f character varying(20) COLLATE \"C\", g int[][], h interval day to second)";
+    let Stmt::CreateTable(t) = conv(sql) else {
+        panic!()
+    };
+    let types: Vec<_> = t.columns.iter().map(|c| c.data_type.as_str()).collect();
+    assert_eq!(
+        types,
+        vec![
+            "timestamp(3) without time zone",
+            "double precision[]",
+            "public.\"MyEnum\"",
+            "numeric(10,2)",
+            "geometry(point,4326)",
+            "character varying(20)",
+            "int[][]",
+            "interval day to second",
+        ]
+    );
+}
+
+#[test]
+fn spans_survive_crlf_and_multibyte_inside_the_statement() {
+    let sql = "CREATE TABLE \"Ünïcødé\" ( -- kommentär ✓\r\n  \"naïve\" text NOT NULL, -- ✓✓\r\n\tzürich_id uuid REFERENCES \"Städte\"(id)\r\n)";
+    let (file, _, stmt) = conv_in_file(sql);
+    let Stmt::CreateTable(t) = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(t.name.name.value, "Ünïcødé");
+    assert_eq!(text(&file, t.name.name.span), "\"Ünïcødé\"");
+    assert_eq!(text(&file, t.columns[0].name.span), "\"naïve\"");
+    assert_eq!(text(&file, t.columns[0].span), "\"naïve\" text NOT NULL");
+    // Unquoted non-ASCII letters are not folded (PostgreSQL folds ASCII only in UTF-8).
+    let c = &t.columns[1];
+    assert_eq!(c.name.value, "zürich_id");
+    assert_eq!(text(&file, c.data_type_span), "uuid");
+    let ConstraintKind::ForeignKey(fk) = &c.constraints[0].kind else {
+        panic!()
+    };
+    assert_eq!(text(&file, fk.ref_table.name.span), "\"Städte\"");
+    assert_eq!(
+        text(&file, c.constraints[0].span),
+        "REFERENCES \"Städte\"(id)"
+    );
+    // Folding: USERS = users = "users", "Users" differs.
+    let keys: Vec<_> = [
+        "DROP TABLE USERS",
+        "DROP TABLE users",
+        "DROP TABLE \"users\"",
+        "DROP TABLE \"Users\"",
+    ]
+    .iter()
+    .map(|s| match conv(s) {
+        Stmt::Drop(d) => d.names[0].name.value.clone(),
+        other => panic!("{other:?}"),
+    })
+    .collect();
+    assert_eq!(keys, vec!["users", "users", "users", "Users"]);
+}
+
+#[test]
+fn invalid_at_spans_are_exact_in_file() {
+    let (file, _, stmt) = conv_in_file("CREATE TABLE ok (a int);\r\n");
+    assert!(matches!(stmt, Stmt::CreateTable(_)), "{stmt:?} {file}");
+    let (file, _, stmt) = conv_in_file("/* ✓ */ SELEC ✓");
+    let Stmt::Invalid { at, message } = stmt else {
+        panic!()
+    };
+    assert_eq!(text(&file, at), "SELEC");
+    assert!(message.contains("SELEC"), "{message}");
+    let (file, _, stmt) = conv_in_file("INSERT INTO \"tä\" VALUES ('✓',\r\n,2)");
+    let Stmt::Invalid { at, .. } = stmt else {
+        panic!()
+    };
+    assert_eq!(text(&file, at), ",");
+    assert_eq!(at.start, file.rfind(",2").unwrap_or(0));
+}
+
+#[test]
+fn unsupported_keywords() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "CREATE EVENT TRIGGER t ON ddl_command_end EXECUTE FUNCTION f()",
+            "CREATE EVENT TRIGGER",
+        ),
+        ("ALTER SEQUENCE s RESTART WITH 10", "ALTER SEQUENCE"),
+        ("SECURITY LABEL ON TABLE t IS 'x'", "SECURITY LABEL"),
+        (
+            "CREATE TEXT SEARCH CONFIGURATION c (COPY = english)",
+            "CREATE TEXT SEARCH CONFIGURATION",
+        ),
+    ];
+    for (sql, kw) in cases {
+        match conv(sql) {
+            Stmt::Unsupported { keyword, message } => {
+                assert_eq!(keyword, *kw, "{sql}");
+                assert!(
+                    !message.is_empty() && !message.contains("Line:"),
+                    "{message}"
+                );
+            }
+            // sqlparser reads some of them: then they are `Other`, with the same keyword.
+            Stmt::Other { keyword } => assert_eq!(keyword, *kw, "{sql}"),
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+}
