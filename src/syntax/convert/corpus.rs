@@ -404,3 +404,27 @@ fn supabase_corpus_is_never_a_parse_error_and_is_recognized() {
     // Most of the corpus is valid for sqlparser; the rest must be few.
     assert!(unsupported <= 10, "{unsupported} unsupported");
 }
+
+/// Every prefix and suffix of every corpus statement (cut at char boundaries, with a
+/// multibyte prefix before it): no panics, and every span stays inside the file.
+#[test]
+fn truncated_statements_never_panic_and_spans_stay_in_bounds() {
+    let prefix = "-- ✓ é\r\n";
+    for (sql, _) in CORPUS {
+        let cuts: Vec<usize> = (0..=sql.len())
+            .filter(|i| sql.is_char_boundary(*i))
+            .collect();
+        for &cut in &cuts {
+            for part in [&sql[..cut], &sql[cut..]] {
+                let file = format!("{prefix}{part}");
+                let stmt = convert(part, prefix.len());
+                if let Stmt::Invalid { at, .. } = &stmt {
+                    assert!(
+                        at.end <= file.len() && file.get(at.range()).is_some(),
+                        "{part}"
+                    );
+                }
+            }
+        }
+    }
+}
