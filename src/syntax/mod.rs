@@ -2,9 +2,13 @@
 //! `DO` body handling. Everything after this module sees only [`model`] types.
 
 pub mod convert;
+mod lex;
 pub mod model;
 pub mod plpgsql;
+pub(crate) mod recognize;
 pub mod split;
+
+pub use convert::convert;
 
 pub use model::*;
 
