@@ -765,7 +765,11 @@ impl Catalog {
     }
 
     fn add_constraint(&mut self, at: &At, table: TableId, c: &TableConstraint) {
-        let name = c.name.as_ref().map(|n| n.value.clone());
+        let name = c
+            .name
+            .as_ref()
+            .map(|n| n.value.clone())
+            .or_else(|| self.default_constraint_name(table, &c.kind));
         let span = c.name.as_ref().map_or(c.span, |n| n.span);
         match &c.kind {
             ConstraintKind::PrimaryKey(cols) => {
@@ -808,6 +812,26 @@ impl Catalog {
             }
             ConstraintKind::Check | ConstraintKind::Exclude | ConstraintKind::Other => {}
         }
+    }
+
+    /// The name PostgreSQL gives an unnamed constraint (`clients_pkey`, `clients_email_key`,
+    /// `meetings_client_id_fkey`), so a later `DROP CONSTRAINT` by that name is followed. Long
+    /// names (PostgreSQL truncates them) and numbered duplicates are left unnamed.
+    fn default_constraint_name(&self, table: TableId, kind: &ConstraintKind) -> Option<String> {
+        let t = self.tables.get(table)?;
+        let joined = |cols: &[Ident]| {
+            cols.iter()
+                .map(|c| c.value.as_str())
+                .collect::<Vec<_>>()
+                .join("_")
+        };
+        let name = match kind {
+            ConstraintKind::PrimaryKey(_) => format!("{}_pkey", t.name),
+            ConstraintKind::Unique(cols) => format!("{}_{}_key", t.name, joined(cols)),
+            ConstraintKind::ForeignKey(fk) => format!("{}_{}_fkey", t.name, joined(&fk.columns)),
+            _ => return None,
+        };
+        (name.len() <= 63).then_some(name)
     }
 
     fn alter_table(&mut self, at: &At, alter: &AlterTable) {

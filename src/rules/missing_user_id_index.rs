@@ -117,10 +117,16 @@ mod tests {
                  CREATE INDEX IF NOT EXISTS idx_clients_user_id ON public.clients (user_id); -- note\nSELECT 1;\n"
             )
         );
-        let help = out.diagnostics.iter().find(|d| d.rule == RULE).and_then(|d| d.help.clone());
+        let help = out
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == RULE)
+            .and_then(|d| d.help.clone());
         assert_eq!(
             help.as_deref(),
-            Some("add the index: `CREATE INDEX IF NOT EXISTS idx_clients_user_id ON public.clients (user_id);`")
+            Some(
+                "add the index: `CREATE INDEX IF NOT EXISTS idx_clients_user_id ON public.clients (user_id);`"
+            )
         );
     }
 
@@ -201,7 +207,11 @@ mod tests {
                  \"idx_Clients_owner\" ON public.\"Clients\" (owner);\n"
             )
         );
-        let help = out.diagnostics.iter().find(|d| d.rule == RULE).and_then(|d| d.help.clone());
+        let help = out
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == RULE)
+            .and_then(|d| d.help.clone());
         assert!(help.is_some_and(|h| h.contains("ON public.accounts (user_id)")));
     }
 
@@ -253,7 +263,11 @@ mod tests {
         if !parser_ready() {
             return;
         }
-        let out = run(&[("1.sql", "CREATE TEMP TABLE t (user_id uuid);\n")], &[], "");
+        let out = run(
+            &[("1.sql", "CREATE TEMP TABLE t (user_id uuid);\n")],
+            &[],
+            "",
+        );
         assert!(lines(&out, RULE).is_empty());
     }
 }

@@ -146,7 +146,11 @@ mod tests {
         assert!(lines(&out, RULE).is_empty());
         assert_eq!(lines(&out, "missing-user-id-index").len(), 1);
         // With that rule off, this one reports it.
-        let out = run(&[("1.sql", sql)], &[], "[rules]\nignore = [\"missing-user-id-index\"]\n");
+        let out = run(
+            &[("1.sql", sql)],
+            &[],
+            "[rules]\nignore = [\"missing-user-id-index\"]\n",
+        );
         assert_eq!(spans(&out, RULE), vec!["user_id"]);
         assert!(lines(&out, RULE)[0].contains("→ auth.users "));
     }
@@ -163,15 +167,21 @@ mod tests {
                  ALTER TABLE notes DROP CONSTRAINT notes_meeting_id_fkey;\n\
                  ALTER TABLE clients RENAME TO customers;\n";
         let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
-        // notes' foreign key has PostgreSQL's default name: dropping it by that name is followed
-        // only when the catalog knows the name, so both may appear; meetings' must.
-        let found = lines(&out, RULE);
-        assert!(
-            found.iter().any(|l| l.starts_with(
-                "2.sql:1:69 foreign key meetings(client_id) → customers "
-            )),
-            "{found:?}"
+        // notes' foreign key went by PostgreSQL's default name; meetings' came in a later file.
+        assert_eq!(
+            lines(&out, RULE),
+            vec![
+                "2.sql:1:69 foreign key meetings(client_id) → customers has no index that starts \
+                 with its column: deleting or updating a customers row scans meetings, and joins \
+                 on it are slow"
+            ]
         );
+        // The fix uses the name the referencing table had there (unchanged) and goes in 2.sql.
+        assert!(fixed(&out, RULE).is_some_and(|t| t.starts_with(
+            "ALTER TABLE meetings ADD CONSTRAINT meetings_client_fk FOREIGN KEY (client_id) \
+             REFERENCES clients (id);\nCREATE INDEX IF NOT EXISTS idx_meetings_client_id ON \
+             public.meetings (client_id);\nALTER TABLE notes"
+        )));
     }
 
     #[test]
