@@ -1682,15 +1682,16 @@ impl Catalog {
                 self.add_schemas(at, id, &ap.schemas);
             }
             PublicationAction::Drop => {
-                let tables: Vec<TableId> = ap
+                // Each removal points at the table's name in the list.
+                let tables: Vec<(TableId, Span)> = ap
                     .tables
                     .iter()
-                    .filter_map(|n| self.table(&n.key()))
+                    .filter_map(|n| self.table(&n.key()).map(|t| (t, n.span())))
                     .collect();
                 if let Some(p) = self.publications.get_mut(id) {
                     for m in p.members.iter_mut().filter(|m| m.removed.is_none()) {
-                        if tables.contains(&m.table) {
-                            m.removed = Some(at.loc(ap.name.span));
+                        if let Some((_, span)) = tables.iter().find(|(t, _)| *t == m.table) {
+                            m.removed = Some(at.loc(*span));
                         }
                     }
                     p.schemas

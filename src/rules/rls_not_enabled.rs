@@ -66,3 +66,107 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         out.push(d);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema_util::testing::{fixed, lines, parser_ready, run, spans};
+
+    const RULE: &str = "rls-not-enabled";
+
+    #[test]
+    fn reports_the_table_name_with_a_fix() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE TABLE IF NOT EXISTS public.clients (id uuid);\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert_eq!(
+            lines(&out, RULE),
+            vec![
+                "1.sql:1:28 table clients is in the exposed schema public but row level security \
+                 is not enabled on it: anyone with the anon key can read and change every row"
+            ]
+        );
+        assert_eq!(spans(&out, RULE), vec!["public.clients"]);
+        assert_eq!(
+            fixed(&out, RULE).as_deref(),
+            Some(
+                "CREATE TABLE IF NOT EXISTS public.clients (id uuid);\nALTER TABLE public.clients \
+                 ENABLE ROW LEVEL SECURITY;\n"
+            )
+        );
+    }
+
+    #[test]
+    fn enabled_in_a_later_file_or_disabled_again() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE clients (id uuid);\nCREATE TABLE meetings (id uuid);\n\
+                 CREATE TABLE \"Notes\" (id uuid);\n";
+        let b = "ALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n\
+                 ALTER TABLE meetings ENABLE ROW LEVEL SECURITY;\n\
+                 ALTER TABLE public.\"Notes\" ENABLE ROW LEVEL SECURITY;\n";
+        let c = "ALTER TABLE IF EXISTS meetings DISABLE ROW LEVEL SECURITY;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &[], "");
+        assert_eq!(
+            lines(&out, RULE),
+            vec![
+                "1.sql:2:14 table meetings is in the exposed schema public but row level \
+                 security is not enabled on it: anyone with the anon key can read and change \
+                 every row [3.sql:1:32 row level security disabled here]"
+            ]
+        );
+    }
+
+    #[test]
+    fn exposure_follows_renames_set_schema_drops_and_config() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE private.jobs (id int);\nCREATE TABLE staging (id int);\n\
+                 CREATE TABLE old (id int);\nCREATE TABLE moved (id int);\n\
+                 CREATE TEMP TABLE scratch (id int);\nCREATE TABLE api.items (id int);\n";
+        let b = "ALTER TABLE staging RENAME TO live;\nDROP TABLE old;\n\
+                 ALTER TABLE moved SET SCHEMA private;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert_eq!(spans(&out, RULE), vec!["staging"]);
+        assert!(lines(&out, RULE)[0].contains("table live is in the exposed schema public"));
+        // The fix goes after the CREATE TABLE, under the name the table had there.
+        assert!(fixed(&out, RULE).is_some_and(|t| t.contains(
+            "CREATE TABLE staging (id int);\nALTER TABLE public.staging ENABLE ROW LEVEL SECURITY;\n"
+        )));
+        let out = run(
+            &[("1.sql", a), ("2.sql", b)],
+            &[],
+            "[rls]\nexposed_schemas = [\"API\", \"private\"]\n",
+        );
+        assert_eq!(
+            spans(&out, RULE),
+            vec!["private.jobs", "moved", "api.items"]
+        );
+    }
+
+    #[test]
+    fn do_blocks_and_single_file_mode() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE clients (id uuid);\n";
+        let b = "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'meetings') THEN\n    CREATE TABLE meetings (id uuid);\n  END IF;\nEND $$;\n";
+        let c = "DO $$ BEGIN ALTER TABLE clients ENABLE ROW LEVEL SECURITY; END $$;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &["2.sql"], "");
+        assert_eq!(
+            lines(&out, RULE)
+                .iter()
+                .map(|l| l.split(' ').next().unwrap_or(""))
+                .collect::<Vec<_>>(),
+            vec!["2.sql:4:18"]
+        );
+        assert!(fixed(&out, RULE).is_some_and(|t| {
+            t.ends_with("END $$;\nALTER TABLE public.meetings ENABLE ROW LEVEL SECURITY;\n")
+        }));
+        let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &["1.sql"], "");
+        assert!(lines(&out, RULE).is_empty());
+    }
+}

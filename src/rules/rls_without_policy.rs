@@ -64,3 +64,54 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         out.push(d);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema_util::testing::{lines, parser_ready, run, spans};
+
+    const RULE: &str = "rls-without-policy";
+
+    #[test]
+    fn rls_without_any_policy() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE clients (id uuid, user_id uuid);\n\
+                 ALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n";
+        let out = run(&[("1.sql", a)], &[], "");
+        assert_eq!(
+            lines(&out, RULE),
+            vec![
+                "1.sql:1:14 table clients has row level security enabled but no policy: only \
+                 the service role can read or write it [1.sql:2:21 row level security enabled \
+                 here]"
+            ]
+        );
+        let help = out
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == RULE)
+            .and_then(|d| d.help.clone());
+        assert!(help.is_some_and(|h| h.contains(
+            "CREATE POLICY clients_select_own ON public.clients FOR SELECT TO authenticated \
+             USING (user_id = auth.uid());"
+        )));
+    }
+
+    #[test]
+    fn policies_in_later_files_count_dropped_ones_do_not() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n\
+                 CREATE TABLE b (id int);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\n\
+                 CREATE POLICY pb ON b USING (true);\n\
+                 ALTER TABLE users ENABLE ROW LEVEL SECURITY;\n";
+        let b = "CREATE POLICY pa ON public.a USING (true);\nDROP POLICY IF EXISTS pb ON b;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert_eq!(spans(&out, RULE), vec!["b"]);
+        // Reported where the table was created, so the policy file alone reports nothing.
+        let out = run(&[("1.sql", a), ("2.sql", b)], &["2.sql"], "");
+        assert!(lines(&out, RULE).is_empty());
+    }
+}
