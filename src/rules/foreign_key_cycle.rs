@@ -179,3 +179,108 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         out.push(d);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema_util::testing::{lines, parser_ready, run, spans};
+
+    const RULE: &str = "foreign-key-cycle";
+
+    #[test]
+    fn two_table_cycle_reported_once_at_the_closing_key() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE clients (id uuid PRIMARY KEY, last_meeting_id uuid);\n\
+                 CREATE TABLE meetings (id uuid PRIMARY KEY, client_id uuid REFERENCES clients (id));\n";
+        let b = "ALTER TABLE clients\n  ADD CONSTRAINT clients_last_meeting_fk FOREIGN KEY (last_meeting_id) REFERENCES meetings (id);\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert_eq!(
+            lines(&out, RULE),
+            vec![
+                "2.sql:2:55 foreign key clients(last_meeting_id) → meetings closes a cycle: \
+                 clients → meetings → clients; rows of these tables depend on each other, so \
+                 inserts need deferred constraints and deletes fail or cascade around the cycle \
+                 [1.sql:2:45 foreign key meetings(client_id) → clients]"
+            ]
+        );
+        assert_eq!(spans(&out, RULE), vec!["last_meeting_id"]);
+        // Only the file with the closing key reports it.
+        let out = run(&[("1.sql", a), ("2.sql", b)], &["1.sql"], "");
+        assert!(lines(&out, RULE).is_empty());
+    }
+
+    #[test]
+    fn self_references_are_not_cycles() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE TABLE categories (id bigint PRIMARY KEY, parent_id bigint REFERENCES categories (id));\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert!(lines(&out, RULE).is_empty());
+    }
+
+    #[test]
+    fn three_table_cycle_and_overlapping_cycles() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE TABLE a (id int PRIMARY KEY, b_id int, c_id int);\n\
+                   CREATE TABLE b (id int PRIMARY KEY, c_id int);\n\
+                   CREATE TABLE c (id int PRIMARY KEY, a_id int REFERENCES a);\n\
+                   ALTER TABLE b ADD FOREIGN KEY (c_id) REFERENCES c;\n\
+                   ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b;\n\
+                   ALTER TABLE a ADD FOREIGN KEY (c_id) REFERENCES c;\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        let found = lines(&out, RULE);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0]
+                .starts_with("1.sql:5:32 foreign key a(b_id) → b closes a cycle: a → b → c → a;")
+        );
+        assert!(
+            found[1].starts_with("1.sql:6:32 foreign key a(c_id) → c closes a cycle: a → c → a;")
+        );
+    }
+
+    #[test]
+    fn drops_and_renames_are_followed() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE clients (id uuid PRIMARY KEY, meeting_id uuid);\n\
+                 CREATE TABLE meetings (id uuid PRIMARY KEY, client_id uuid REFERENCES clients);\n\
+                 ALTER TABLE clients ADD FOREIGN KEY (meeting_id) REFERENCES meetings;\n";
+        // The closing key goes by PostgreSQL's default name.
+        let b = "ALTER TABLE clients DROP CONSTRAINT clients_meeting_id_fkey;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert!(lines(&out, RULE).is_empty());
+        let c = "ALTER TABLE clients RENAME TO customers;\nDROP TABLE meetings CASCADE;\n";
+        let out = run(&[("1.sql", a), ("2.sql", c)], &[], "");
+        assert!(lines(&out, RULE).is_empty());
+        let d = "ALTER TABLE clients RENAME TO customers;\n";
+        let out = run(&[("1.sql", a), ("2.sql", d)], &[], "");
+        assert_eq!(
+            lines(&out, RULE)
+                .iter()
+                .map(|l| l.split(';').next().unwrap_or(""))
+                .collect::<Vec<_>>(),
+            vec![
+                "1.sql:3:38 foreign key customers(meeting_id) → meetings closes a cycle: \
+                 customers → meetings → customers"
+            ]
+        );
+    }
+
+    #[test]
+    fn cycle_through_a_table_made_before_the_set() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE TABLE clients (id uuid PRIMARY KEY, user_id uuid REFERENCES users (id));\n\
+                   ALTER TABLE users ADD COLUMN main_client uuid REFERENCES clients (id);\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert_eq!(spans(&out, RULE), vec!["main_client"]);
+        assert!(lines(&out, RULE)[0].contains("users → clients → users"));
+    }
+}

@@ -284,3 +284,95 @@ mod unit {
         assert!(!needs_availability_check("vector", &config));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema_util::testing::{lines, parser_ready, run, spans};
+
+    const RULE: &str = "unguarded-extension";
+
+    #[test]
+    fn non_contrib_extension_unguarded() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions;\n\
+                   CREATE EXTENSION \"uuid-ossp\";\nCREATE EXTENSION pgcrypto;\n\
+                   create extension PG_CRON;\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert_eq!(spans(&out, RULE), vec!["vector", "PG_CRON"]);
+        assert_eq!(
+            lines(&out, RULE)[0],
+            "1.sql:1:32 extension vector is not part of PostgreSQL's contrib set and may not be \
+             available on the server: if it is not, CREATE EXTENSION fails and the whole \
+             migration with it"
+        );
+        let help = out
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == RULE)
+            .and_then(|d| d.help.clone());
+        assert!(help.is_some_and(|h| h.contains(
+            "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS vector; EXCEPTION WHEN OTHERS THEN"
+        ) && h.contains("jsonb")));
+    }
+
+    #[test]
+    fn guards_and_config() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "DO $$\nBEGIN\n  CREATE EXTENSION IF NOT EXISTS vector;\nEXCEPTION\n  WHEN OTHERS THEN\n    RAISE WARNING 'pgvector not available, using JSONB fallback';\nEND $$;\n\
+                   DO $$\nBEGIN\n  IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis') THEN\n    CREATE EXTENSION postgis;\n  END IF;\nEND $$;\n\
+                   DO $$\nBEGIN\n  CREATE EXTENSION timescaledb;\nEND $$;\n\
+                   CREATE EXTENSION pg_graphql;\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert_eq!(spans(&out, RULE), vec!["timescaledb", "pg_graphql"]);
+        let out = run(
+            &[("1.sql", sql)],
+            &[],
+            "[extensions]\nalways_available = [\"pg_graphql\", \"TimescaleDB\"]\n",
+        );
+        assert!(lines(&out, RULE).is_empty());
+    }
+
+    #[test]
+    fn extension_types_without_the_extension() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE embeddings (id bigint, embedding vector(1536), area geometry(Polygon, 4326), email citext);\n";
+        let b = "ALTER TABLE embeddings ADD COLUMN small extensions.halfvec(256);\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert_eq!(
+            spans(&out, RULE),
+            vec![
+                "vector(1536)",
+                "geometry(Polygon, 4326)",
+                "extensions.halfvec(256)"
+            ]
+        );
+        assert_eq!(
+            lines(&out, RULE)[0],
+            "1.sql:1:47 column embedding has type vector(1536) from the extension vector, which \
+             the migrations never create and which may not be available on the server"
+        );
+        // Creating the extension anywhere in the set (guarded, even in a later file) is enough.
+        let c = "DO $$ BEGIN CREATE EXTENSION vector; CREATE EXTENSION postgis; EXCEPTION WHEN OTHERS THEN NULL; END $$;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &[], "");
+        assert!(lines(&out, RULE).is_empty(), "{:?}", lines(&out, RULE));
+    }
+
+    #[test]
+    fn single_file_mode() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE EXTENSION vector;\n";
+        let b = "CREATE TABLE e (v vector(3));\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &["2.sql"], "");
+        assert!(lines(&out, RULE).is_empty());
+        let out = run(&[("1.sql", a), ("2.sql", b)], &["1.sql"], "");
+        assert_eq!(spans(&out, RULE), vec!["vector"]);
+    }
+}
