@@ -130,20 +130,18 @@ pub fn needs_availability_check(name: &str, config: &Config) -> bool {
 /// The extension a column type comes from (`vector(1536)`, `extensions.vector`, `geometry(Point,
 /// 4326)`, `halfvec[]`), if any.
 pub fn extension_for_type(data_type: &str) -> Option<&'static str> {
-    let base = data_type
-        .split(['(', '['])
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    // Quoted type names keep their case: `"Vector"` is not pgvector's type.
-    if base.contains('"') {
-        return None;
-    }
-    let base = base.rsplit('.').next().unwrap_or("");
+    // The name before any modifiers or array brackets; its last dotted part is the type.
+    let base = data_type.split(['(', '[']).next().unwrap_or("").trim();
+    let last = base.rsplit('.').next().unwrap_or("").trim();
+    // pg_dump quotes every type (`"extensions"."vector"(1536)`): a quoted name keeps its case,
+    // so `"vector"` is pgvector's type and `"Vector"` is not.
+    let name = match last.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(quoted) => quoted.to_string(),
+        None => last.to_ascii_lowercase(),
+    };
     EXTENSION_TYPES
         .iter()
-        .find(|(_, types)| types.contains(&base))
+        .find(|(_, types)| types.contains(&name.as_str()))
         .map(|(ext, _)| *ext)
 }
 
@@ -269,7 +267,11 @@ mod unit {
         assert_eq!(extension_for_type("sparsevec[]"), Some("vector"));
         assert_eq!(extension_for_type("citext"), Some("citext"));
         assert_eq!(extension_for_type("text"), None);
-        assert_eq!(extension_for_type("\"vector\""), None);
+        assert_eq!(
+            extension_for_type("\"extensions\".\"vector\"(1536)"),
+            Some("vector")
+        );
+        assert_eq!(extension_for_type("\"Vector\""), None);
     }
 
     #[test]
