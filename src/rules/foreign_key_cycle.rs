@@ -78,8 +78,8 @@ fn components(g: &Graph<'_>) -> HashMap<TableId, usize> {
         while let Some((node, pending)) = work.last_mut() {
             let node = *node;
             if let Some(next) = pending.pop() {
-                if !index.contains_key(&next) {
-                    index.insert(next, next_index);
+                if let std::collections::hash_map::Entry::Vacant(e) = index.entry(next) {
+                    e.insert(next_index);
                     low.insert(next, next_index);
                     next_index += 1;
                     stack.push(next);
