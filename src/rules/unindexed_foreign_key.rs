@@ -30,6 +30,14 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             if fk.created.file != ctx.file_id || fk.columns.is_empty() {
                 continue;
             }
+            // Dropping the referenced table (CASCADE) took the foreign key with it.
+            if fk
+                .ref_table
+                .and_then(|r| catalog.tables.get(r))
+                .is_some_and(|r| !r.is_live())
+            {
+                continue;
+            }
             // The column's own diagnostic already asks for this index.
             if let [only] = fk.columns.as_slice()
                 && user_rule_on
@@ -182,6 +190,18 @@ mod tests {
              REFERENCES clients (id);\nCREATE INDEX IF NOT EXISTS idx_meetings_client_id ON \
              public.meetings (client_id);\nALTER TABLE notes"
         )));
+    }
+
+    #[test]
+    fn dropping_the_referenced_table_drops_the_key() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE series (id int PRIMARY KEY);\n\
+                 CREATE TABLE meetings (id int, series_id int REFERENCES series);\n";
+        let b = "DROP TABLE series CASCADE;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert!(lines(&out, RULE).is_empty());
     }
 
     #[test]
