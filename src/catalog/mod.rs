@@ -342,6 +342,10 @@ pub struct Catalog {
     dropped: HashMap<(ObjectKind, Key), Loc>,
     /// Table names the set renamed away (no table bears them until one is created).
     gone: HashMap<Key, Loc>,
+    /// What each file created, built on first use (see [`Catalog::created_in`]).
+    by_file: std::sync::OnceLock<Vec<FileObjects>>,
+    /// Foreign key cycle components per table, built on first use.
+    fk_components: std::sync::OnceLock<Vec<Option<usize>>>,
 }
 
 /// Replay state for one statement.
@@ -1702,6 +1706,9 @@ impl Catalog {
         }
     }
 }
+
+mod derived;
+pub use derived::FileObjects;
 
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@ use crate::catalog::{Catalog, ForeignKeyDef, TableId};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::syntax::quote_if_needed;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 pub static RULE: Rule = Rule {
     id: "foreign-key-cycle",
@@ -27,9 +27,16 @@ type Edge<'c> = (TableId, &'c ForeignKeyDef);
 /// `from → to` with the foreign keys making it, earliest first.
 type Graph<'c> = BTreeMap<TableId, BTreeMap<TableId, Vec<Edge<'c>>>>;
 
-fn graph(catalog: &Catalog) -> Graph<'_> {
-    let mut g: BTreeMap<TableId, BTreeMap<TableId, Vec<Edge<'_>>>> = BTreeMap::new();
+/// The foreign keys inside the given cycle components.
+fn graph<'c>(catalog: &'c Catalog, components: &HashSet<usize>) -> Graph<'c> {
+    let mut g: Graph<'c> = BTreeMap::new();
     for (id, table) in catalog.live_tables() {
+        if !catalog
+            .foreign_key_component(id)
+            .is_some_and(|c| components.contains(&c))
+        {
+            continue;
+        }
         for fk in table.live_foreign_keys() {
             let Some(target) = fk.ref_table else {
                 continue;
@@ -52,97 +59,24 @@ fn graph(catalog: &Catalog) -> Graph<'_> {
     g
 }
 
-/// Strongly connected components (iterative Tarjan): a cycle never leaves its component, so
-/// the search below only runs inside components of two or more tables (none, in a schema whose
-/// foreign keys form a DAG, however many paths it has).
-fn components(g: &Graph<'_>) -> HashMap<TableId, usize> {
-    let mut index: HashMap<TableId, usize> = HashMap::new();
-    let mut low: HashMap<TableId, usize> = HashMap::new();
-    let mut on_stack: HashSet<TableId> = HashSet::new();
-    let mut stack: Vec<TableId> = Vec::new();
-    let mut component: HashMap<TableId, usize> = HashMap::new();
-    let mut next_index = 0;
-    let mut next_component = 0;
-    for &root in g.keys() {
-        if index.contains_key(&root) {
-            continue;
-        }
-        // (node, successors still to visit)
-        let mut work: Vec<(TableId, Vec<TableId>)> = Vec::new();
-        index.insert(root, next_index);
-        low.insert(root, next_index);
-        next_index += 1;
-        stack.push(root);
-        on_stack.insert(root);
-        work.push((root, targets(g, root)));
-        while let Some((node, pending)) = work.last_mut() {
-            let node = *node;
-            if let Some(next) = pending.pop() {
-                if let std::collections::hash_map::Entry::Vacant(e) = index.entry(next) {
-                    e.insert(next_index);
-                    low.insert(next, next_index);
-                    next_index += 1;
-                    stack.push(next);
-                    on_stack.insert(next);
-                    work.push((next, targets(g, next)));
-                } else if on_stack.contains(&next) {
-                    let l = get(&low, node).min(get(&index, next));
-                    low.insert(node, l);
-                }
-                continue;
-            }
-            work.pop();
-            if let Some((parent, _)) = work.last() {
-                let l = get(&low, *parent).min(get(&low, node));
-                low.insert(*parent, l);
-            }
-            if get(&low, node) == get(&index, node) {
-                while let Some(member) = stack.pop() {
-                    on_stack.remove(&member);
-                    component.insert(member, next_component);
-                    if member == node {
-                        break;
-                    }
-                }
-                next_component += 1;
-            }
-        }
-    }
-    component
-}
-
-/// Every visited node has an entry; a missing one reads as 0 rather than panicking.
-fn get(map: &HashMap<TableId, usize>, key: TableId) -> usize {
-    map.get(&key).copied().unwrap_or(0)
-}
-
 fn targets(g: &Graph<'_>, node: TableId) -> Vec<TableId> {
     g.get(&node)
         .map(|t| t.keys().copied().collect())
         .unwrap_or_default()
 }
 
-/// Every elementary cycle, each once: as its tables, starting from its smallest id.
-fn cycles(g: &Graph<'_>) -> Vec<Vec<TableId>> {
-    let component = components(g);
-    let mut size: HashMap<usize, usize> = HashMap::new();
-    for c in component.values() {
-        *size.entry(*c).or_default() += 1;
-    }
-    let in_cycle = |t: &TableId| {
-        component
-            .get(t)
-            .is_some_and(|c| size.get(c).is_some_and(|&n| n > 1))
-    };
+/// Every elementary cycle, each once: as its tables, starting from its smallest id. Cycles
+/// never leave a strongly connected component, so the search stays inside one.
+fn cycles(catalog: &Catalog, g: &Graph<'_>) -> Vec<Vec<TableId>> {
     let mut found = Vec::new();
     let mut steps = 0usize;
-    for &start in g.keys().filter(|t| in_cycle(t)) {
-        let home = component.get(&start).copied();
+    for &start in g.keys() {
+        let home = catalog.foreign_key_component(start);
         // Successors that may lie on a cycle whose smallest table is `start`.
         let successors = |node: TableId| -> Vec<TableId> {
             let mut out: Vec<TableId> = targets(g, node)
                 .into_iter()
-                .filter(|n| *n >= start && component.get(n).copied() == home)
+                .filter(|&n| n >= start && catalog.foreign_key_component(n) == home)
                 .collect();
             out.reverse();
             out
@@ -189,16 +123,27 @@ fn describe(catalog: &Catalog, (table, fk): Edge<'_>) -> String {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    // A cycle is reported at a foreign key of this file: none here, nothing to do.
-    let has_own_keys = catalog.live_tables().any(|(_, t)| {
-        t.live_foreign_keys()
-            .any(|fk| fk.created.file == ctx.file_id)
-    });
-    if !has_own_keys {
+    // A cycle is reported at the foreign key of this file that closed it: only the components
+    // (from the catalog, computed once for the whole set) holding one of this file's keys matter.
+    let mut own = HashSet::new();
+    for &(table, i) in &catalog.created_in(ctx.file_id).foreign_keys {
+        let Some(t) = catalog.tables.get(table).filter(|t| t.is_live()) else {
+            continue;
+        };
+        let Some(fk) = t.foreign_keys.get(i).filter(|f| f.dropped.is_none()) else {
+            continue;
+        };
+        if let (Some(a), Some(target)) = (catalog.foreign_key_component(table), fk.ref_table)
+            && catalog.foreign_key_component(target) == Some(a)
+        {
+            own.insert(a);
+        }
+    }
+    if own.is_empty() {
         return;
     }
-    let g = graph(catalog);
-    for cycle in cycles(&g) {
+    let g = graph(catalog, &own);
+    for cycle in cycles(catalog, &g) {
         // The first foreign key of each hop; the hop that came last closes the cycle.
         let hops: Vec<Edge<'_>> = (0..cycle.len())
             .filter_map(|i| {

@@ -32,11 +32,14 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         .collect();
     let publication_name = config_ident(&realtime.publication);
     let publication = catalog.publication(&publication_name);
-    for (table_id, table) in catalog.live_tables() {
+    for &table_id in &catalog.created_in(ctx.file_id).tables {
+        let Some(table) = catalog.tables.get(table_id) else {
+            continue;
+        };
         let Some(created) = table.created else {
             continue;
         };
-        if created.file != ctx.file_id || table.temporary {
+        if !table.is_live() || table.temporary {
             continue;
         }
         let wanted =

@@ -51,41 +51,45 @@ pub fn reports(config: &Config, catalog: &Catalog, table: TableId, column: Colum
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for (table_id, table) in catalog.live_tables() {
-        for (column_id, column) in table.live_columns() {
-            let Some(created) = column.created else {
-                continue;
-            };
-            if created.file != ctx.file_id || !reports(ctx.config, catalog, table_id, column_id) {
-                continue;
-            }
-            let Some(stmt) = ctx.statements().get(created.stmt) else {
-                continue;
-            };
-            let now = table.key();
-            let col = quote_if_needed(&column.name);
-            let help_sql = create_index_sql(&now, std::slice::from_ref(&column.name));
-            // The fix goes right after the defining statement, with the names as they were there.
-            let then_table = table_key_after(table, &created);
-            let then_column = super::schema_util::column_name_after(column, &created);
-            let fix_sql = create_index_sql(&then_table, std::slice::from_ref(&then_column));
-            let mut d = ctx
-                .diagnostic(
-                    &RULE,
-                    created.span,
-                    format!(
-                        "column {col} of table {} has no index that starts with it: every query \
-                         filtering by {col} (as RLS policies do) reads the whole table",
-                        display_key(&now)
-                    ),
-                )
-                .with_help(format!("add the index: `{help_sql}`"))
-                .in_statement(stmt.span);
-            if let Some(edit) = insert_after_statement(ctx, created.stmt, &fix_sql) {
-                d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
-            }
-            out.push(d);
+    for &(table_id, column_id) in &catalog.created_in(ctx.file_id).columns {
+        let Some(table) = catalog.tables.get(table_id) else {
+            continue;
+        };
+        let Some(column) = table.columns.get(column_id) else {
+            continue;
+        };
+        let Some(created) = column.created else {
+            continue;
+        };
+        if !reports(ctx.config, catalog, table_id, column_id) {
+            continue;
         }
+        let Some(stmt) = ctx.statements().get(created.stmt) else {
+            continue;
+        };
+        let now = table.key();
+        let col = quote_if_needed(&column.name);
+        let help_sql = create_index_sql(&now, std::slice::from_ref(&column.name));
+        // The fix goes right after the defining statement, with the names as they were there.
+        let then_table = table_key_after(table, &created);
+        let then_column = super::schema_util::column_name_after(column, &created);
+        let fix_sql = create_index_sql(&then_table, std::slice::from_ref(&then_column));
+        let mut d = ctx
+            .diagnostic(
+                &RULE,
+                created.span,
+                format!(
+                    "column {col} of table {} has no index that starts with it: every query \
+                         filtering by {col} (as RLS policies do) reads the whole table",
+                    display_key(&now)
+                ),
+            )
+            .with_help(format!("add the index: `{help_sql}`"))
+            .in_statement(stmt.span);
+        if let Some(edit) = insert_after_statement(ctx, created.stmt, &fix_sql) {
+            d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
+        }
+        out.push(d);
     }
 }
 

@@ -17,8 +17,11 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for policy in catalog.policies.iter().filter(|p| p.dropped.is_none()) {
-        if policy.created.file != ctx.file_id {
+    for &policy_id in &catalog.created_in(ctx.file_id).policies {
+        let Some(policy) = catalog.policies.get(policy_id) else {
+            continue;
+        };
+        if policy.dropped.is_some() {
             continue;
         }
         let Some(table) = catalog.tables.get(policy.table) else {

@@ -16,11 +16,14 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for (_, table) in catalog.live_tables() {
+    for &table_id in &catalog.created_in(ctx.file_id).tables {
+        let Some(table) = catalog.tables.get(table_id) else {
+            continue;
+        };
         let Some(created) = table.created else {
             continue;
         };
-        if created.file != ctx.file_id
+        if !table.is_live()
             || table.temporary
             || table.rls_enabled
             || !is_exposed(ctx.config, &table.schema)
