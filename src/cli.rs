@@ -224,6 +224,12 @@ pub struct CheckArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Print the files that would be checked, in migration order, and exit
+    ///
+    /// Files loaded only as context (the rest of `migrations_dir`) are marked `(context)`.
+    #[arg(long)]
+    pub show_files: bool,
+
     /// Number of threads for reading and parsing [default: available cores]
     #[arg(long, value_name = "N", value_parser = threads_parser)]
     pub threads: Option<usize>,
@@ -313,6 +319,8 @@ pub fn validate_rule_ids(flag: &str, ids: &[String]) -> Result<(), String> {
 
 fn usage_of(subcommand: &str) -> String {
     let mut cmd = Cli::command();
+    // Building fills in the full name (`pgward check`) used by the usage line.
+    cmd.build();
     match cmd.find_subcommand_mut(subcommand) {
         Some(sub) => sub.render_usage().to_string(),
         None => cmd.render_usage().to_string(),
@@ -340,6 +348,13 @@ fn run_check(args: &CheckArgs) -> u8 {
         }
         _ => cwd.clone(),
     };
+    if let Some(n) = args.threads {
+        // Only when asked: rayon's default is already one thread per core. An error means the
+        // pool exists already (e.g. tests calling `run` twice); the earlier size stands.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
     let mut config = match load_config(args.config.as_deref(), &start, &cwd) {
         Ok(config) => config,
         Err(message) => {
@@ -399,6 +414,10 @@ fn run_check(args: &CheckArgs) -> u8 {
         }
     }
 
+    if args.show_files {
+        return show_files(&set);
+    }
+
     let output = engine::check(set.inputs, &config);
     let options = ReportOptions {
         color: args.color.resolve(),
@@ -415,6 +434,28 @@ fn run_check(args: &CheckArgs) -> u8 {
     }
 
     exit_status(&set.errors, &output, args.fail_on.into())
+}
+
+fn show_files(set: &discover::LoadedSet) -> u8 {
+    let mut out = io::stdout().lock();
+    let written = set.inputs.iter().try_for_each(|input| {
+        if input.report {
+            writeln!(out, "{}", input.source.name)
+        } else {
+            writeln!(out, "{} (context)", input.source.name)
+        }
+    });
+    if let Err(e) = written
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        error(format!("cannot write: {e}"));
+        return EXIT_ERROR;
+    }
+    if set.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    }
 }
 
 /// 2 when some input could not be used (even with findings: the check was incomplete), else 1

@@ -73,6 +73,10 @@ pub fn discover(paths: &[String], cwd: &Path) -> Discovery {
         expand_one(arg, cwd, &mut out);
     }
     dedup(&mut out.files, cwd);
+    // A directory reached twice (through a symlink) reports its problems once.
+    let mut seen = HashSet::new();
+    out.errors
+        .retain(|e| seen.insert((identity(Path::new(&e.path), cwd), e.message.clone())));
     sort_migrations(&mut out.files);
     out
 }
