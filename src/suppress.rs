@@ -411,6 +411,136 @@ mod tests {
         assert_eq!(at(3), Scope::Nothing);
     }
 
+    /// A one-file workspace with hand-made statements and comments (independent of the parser).
+    fn apply_to(
+        text: &str,
+        stmts: &[&str],
+        do_inner: &[(&str, &str)],
+        diags: &[(&'static str, &str, &str)],
+        config: &crate::config::Config,
+    ) -> Vec<Diagnostic> {
+        use crate::engine::{CheckInput, FileContext, build_workspace};
+        use crate::source::SourceFile;
+        let mut ws = build_workspace(vec![CheckInput {
+            source: SourceFile::new("t.sql", text),
+            report: true,
+        }]);
+        let mut statements: Vec<Statement> = stmts.iter().map(|n| stmt(text, n)).collect();
+        for (outer, inner) in do_inner {
+            let mut s = stmt(text, inner);
+            s.context.in_do_block = Some(stmt(text, outer).span);
+            statements.push(s);
+        }
+        statements.sort_by_key(|s| s.span.start);
+        let mut comments = Vec::new();
+        let mut from = 0;
+        while let Some(i) = text[from..].find("--") {
+            let start = from + i;
+            let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+            comments.push(Comment {
+                span: Span::new(start, end),
+                body: text[start + 2..end].to_string(),
+                line_comment: true,
+            });
+            from = end;
+        }
+        ws.files[0].parsed = crate::syntax::ParsedFile {
+            statements,
+            comments,
+        };
+        let ctx = FileContext {
+            file_id: 0,
+            workspace: &ws,
+            config,
+        };
+        let found = diags
+            .iter()
+            .map(|(rule, stmt_text, at)| {
+                let st = stmt(text, stmt_text).span;
+                let start = text.find(at).unwrap();
+                Diagnostic::new(rule, 0, Span::new(start, start + at.len()), "x").in_statement(st)
+            })
+            .collect();
+        apply(&ctx, found)
+    }
+
+    fn summary(diags: &[Diagnostic]) -> Vec<String> {
+        diags
+            .iter()
+            .map(|d| format!("{}: {}", d.rule, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn suppressions_apply_to_statements_do_blocks_and_files() {
+        let text = "\
+BEGIN;
+-- pgward-ignore parse-error -- known
+-- some note
+SELECT 1;
+SELECT 2; -- pgward-ignore unsupported-syntax
+-- pgward-ignore parse-error
+DO $$ BEGIN SELECT 3; END $$;
+SELECT 4;
+COMMIT;
+";
+        let config = crate::config::Config::default();
+        let kept = apply_to(
+            text,
+            &[
+                "BEGIN",
+                "SELECT 1",
+                "SELECT 2",
+                "DO $$ BEGIN SELECT 3; END $$",
+                "SELECT 4",
+                "COMMIT",
+            ],
+            &[("DO $$ BEGIN SELECT 3; END $$", "SELECT 3")],
+            &[
+                ("parse-error", "SELECT 1", "1"),
+                ("unsupported-syntax", "SELECT 2", "2"),
+                ("parse-error", "SELECT 3", "3"),
+                ("parse-error", "SELECT 4", "4"),
+            ],
+            &config,
+        );
+        assert_eq!(
+            summary(&kept),
+            ["parse-error: x"],
+            "only SELECT 4 is reported"
+        );
+        assert_eq!(kept[0].span.start, text.find('4').unwrap());
+    }
+
+    #[test]
+    fn unused_and_unknown_suppressions_are_reported() {
+        let text = "\
+-- pgward-ignore-file unsupported-syntax
+-- pgward-ignore parse-error, no-such-rule, all
+SELECT 1;
+";
+        let config = crate::config::Config::default();
+        let kept = apply_to(text, &["SELECT 1"], &[], &[], &config);
+        assert_eq!(
+            summary(&kept),
+            [
+                "unused-suppression: suppression of \"unsupported-syntax\" is unused",
+                "unused-suppression: suppression of \"parse-error\" is unused",
+                "unused-suppression: unknown rule \"no-such-rule\" in pgward-ignore",
+                "unused-suppression: unknown rule \"all\" in pgward-ignore",
+            ]
+        );
+        // The diagnostic points at the rule id inside the comment.
+        let span = kept[2].span;
+        assert_eq!(&text[span.range()], "no-such-rule");
+
+        // Rules turned off by the config are not "unused".
+        let mut config = crate::config::Config::default();
+        config.rules.ignore = vec!["parse-error".into(), "unsupported-syntax".into()];
+        let kept = apply_to(text, &["SELECT 1"], &[], &[], &config);
+        assert_eq!(kept.len(), 2, "{:?}", summary(&kept));
+    }
+
     #[test]
     fn closest_rule_suggests_typos() {
         assert_eq!(closest_rule("parse-eror"), Some("parse-error"));
