@@ -455,6 +455,29 @@ fn context_mode_loads_the_set_but_reports_named_files() {
 }
 
 #[test]
+fn stdin_config_is_the_one_that_applies_to_its_file_name() {
+    let s = Scratch::new(&[
+        ("sub/pgward.toml", b"migrations_dir = \"m\"\n".as_slice()),
+        ("sub/m/1_a.sql", b"".as_slice()),
+    ]);
+    let out = s.run_stdin(
+        &[
+            "check",
+            "--show-files",
+            "-",
+            "--stdin-filename",
+            "sub/m/2_b.sql",
+        ],
+        GOOD,
+    );
+    assert_eq!(
+        out.lines(),
+        ["sub/m/1_a.sql (context)", "sub/m/2_b.sql"],
+        "{out:?}"
+    );
+}
+
+#[test]
 fn empty_directory_warns_and_exits_0() {
     let s = Scratch::new(&[
         ("pgward.toml", b"".as_slice()),
