@@ -540,12 +540,15 @@ pub fn load_set(
         && entries.iter().any(|e| e.identity.starts_with(&dir_id))
     {
         let context = discover(&[dir.to_string_lossy().into_owned()], cwd);
-        for e in context.errors {
-            set.warnings.push(format!(
-                "{e} (context for the named files may be incomplete)"
-            ));
-        }
         let named: HashSet<PathBuf> = entries.iter().map(|e| e.identity.clone()).collect();
+        for e in context.errors {
+            // A named file's own problem is reported once, as an error, when it is read.
+            if !named.contains(&identity(Path::new(&e.path), cwd)) {
+                set.warnings.push(format!(
+                    "{e} (context for the named files may be incomplete)"
+                ));
+            }
+        }
         for f in context.files {
             let id = identity(&f.path, cwd);
             if !named.contains(&id) {

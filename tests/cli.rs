@@ -454,6 +454,67 @@ fn context_mode_loads_the_set_but_reports_named_files() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn context_problems_are_warnings_and_named_problems_errors() {
+    let s = Scratch::new(&[
+        ("pgward.toml", b"migrations_dir = \"m\"\n".as_slice()),
+        ("m/1_latin1.sql", b"SELECT 'caf\xe9';\n".as_slice()),
+        ("m/2_named.sql", GOOD.as_bytes()),
+    ]);
+    let fifo = s.path().join("m/3_pipe.sql");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let out = s.run(&["check", "--show-files", "m/2_named.sql"]);
+    assert_eq!(
+        out.code, 0,
+        "context problems do not fail the check: {out:?}"
+    );
+    assert_eq!(out.lines(), ["m/2_named.sql"], "{out:?}");
+    assert!(
+        out.stderr.contains("pgward: warning: m/1_latin1.sql"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("pgward: warning: m/3_pipe.sql"),
+        "{out:?}"
+    );
+    let out = s.run(&["check", "--show-files", "m/3_pipe.sql"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr.matches("m/3_pipe.sql").count(),
+        1,
+        "reported once: {out:?}"
+    );
+}
+
+#[test]
+fn bom_and_crlf_do_not_shift_columns() {
+    let s = Scratch::new(&[
+        ("pgward.toml", CFG.as_bytes()),
+        (
+            "1.sql",
+            "\u{feff}BEGIN;\r\nDROP TABLE IF EXISTS users;\r\nCOMMIT;\r\n".as_bytes(),
+        ),
+    ]);
+    let out = s.run(&["check", "--format", "json", "1.sql"]);
+    let drop = out
+        .json()
+        .into_iter()
+        .find(|d| d["rule"] == "protected-table-drop")
+        .unwrap_or_else(|| panic!("no protected-table-drop: {out:?}"));
+    assert_eq!(
+        (drop["line"].as_u64(), drop["column"].as_u64()),
+        (Some(2), Some(22))
+    );
+    assert_eq!(drop["end_column"].as_u64(), Some(27));
+}
+
 #[test]
 fn stdin_config_is_the_one_that_applies_to_its_file_name() {
     let s = Scratch::new(&[
