@@ -34,7 +34,7 @@ ignore = []
 [rules.severity]
 # Per-rule severity: "error", "warning", "info" or "off".
 # non-idempotent-ddl = "error"
-# rls-without-policy = "off"
+# unsupported-syntax = "off"
 
 [policies]
 # Template that policy names must follow (enables the `policy-naming` rule). Placeholders:
