@@ -15,6 +15,7 @@ use crate::engine::{FileContext, is_enabled};
 use crate::rules;
 use crate::source::Span;
 use crate::syntax::{Comment, Statement};
+use std::collections::{HashMap, HashSet};
 
 const IGNORE: &str = "pgward-ignore";
 const IGNORE_FILE: &str = "pgward-ignore-file";
@@ -101,43 +102,71 @@ pub fn parse_comment(text: &str, offset: usize) -> Option<Suppression> {
     })
 }
 
+/// Statement spans indexed for [`attach`]: by end offset (trailing comments) and sorted by
+/// start (leading comments), so attaching is not quadratic on large files.
+pub struct StatementIndex {
+    by_end: HashMap<usize, Span>,
+    by_start: Vec<Span>,
+}
+
+impl StatementIndex {
+    pub fn new(statements: &[Statement]) -> Self {
+        let mut by_end = HashMap::new();
+        for s in statements {
+            // Outermost wins on a tie (a `DO` and the last statement of its body never end at the
+            // same offset, but be deterministic anyway).
+            by_end
+                .entry(s.span.end)
+                .and_modify(|e: &mut Span| *e = e.cover(s.span))
+                .or_insert(s.span);
+        }
+        let mut by_start: Vec<Span> = statements.iter().map(|s| s.span).collect();
+        by_start.sort();
+        StatementIndex { by_end, by_start }
+    }
+}
+
 /// Which statement (if any) a comment is attached to.
 ///
-/// A trailing comment (after a statement's end, on the line where it ends) belongs to that
-/// statement. Otherwise the comment belongs to the next statement when only whitespace and other
-/// comments, and no blank line, stand between them.
+/// A trailing comment (after a statement's end, on the line where it ends, with only `;` and
+/// spaces between) belongs to that statement. Otherwise the comment belongs to the next statement
+/// when only whitespace and other comments, and no blank line, stand between them.
 pub fn attach(text: &str, comments: &[Comment], statements: &[Statement], comment: Span) -> Scope {
-    // Trailing: the last statement that ends before the comment, on the comment's line, with only
-    // `;` and spaces between.
-    if let Some(stmt) = statements
-        .iter()
-        .filter(|s| s.span.end <= comment.start)
-        .max_by_key(|s| s.span.end)
+    attach_indexed(text, comments, &StatementIndex::new(statements), comment)
+}
+
+/// [`attach`] with a prepared index; `comments` must be sorted by start.
+pub fn attach_indexed(
+    text: &str,
+    comments: &[Comment],
+    index: &StatementIndex,
+    comment: Span,
+) -> Scope {
+    // Trailing: walk back over `;` and spaces on the comment's line to where a statement ends.
+    let before = text.get(..comment.start).unwrap_or("");
+    let trimmed = before.trim_end_matches(|c: char| c == ';' || (c.is_whitespace() && c != '\n'));
+    if let Some(span) = index.by_end.get(&trimmed.len())
+        && !trimmed.is_empty()
     {
-        let between = text.get(stmt.span.end..comment.start).unwrap_or("\n");
-        if between
-            .chars()
-            .all(|c| c == ';' || (c.is_whitespace() && c != '\n'))
-        {
-            return Scope::Statement(stmt.span);
-        }
+        return Scope::Statement(*span);
     }
     // Leading: the first statement starting after the comment.
-    let Some(next) = statements
-        .iter()
-        .filter(|s| s.span.start >= comment.end)
-        .min_by_key(|s| s.span.start)
-    else {
+    let i = index.by_start.partition_point(|s| s.start < comment.end);
+    let Some(next) = index.by_start.get(i) else {
         return Scope::Nothing;
     };
     // The gap with other comments blanked out (newlines kept, so blank lines stay visible).
-    let gap_range = comment.end..next.span.start;
+    let gap_range = comment.end..next.start;
     let Some(gap) = text.get(gap_range.clone()) else {
         return Scope::Nothing;
     };
     let mut masked: Vec<u8> = gap.as_bytes().to_vec();
-    for c in comments {
-        if c.span.start >= gap_range.start && c.span.end <= gap_range.end {
+    let first = comments.partition_point(|c| c.span.start < gap_range.start);
+    for c in comments.get(first..).unwrap_or(&[]) {
+        if c.span.start >= gap_range.end {
+            break;
+        }
+        if c.span.end <= gap_range.end {
             for i in c.span.start..c.span.end {
                 if let Some(b) = masked.get_mut(i - gap_range.start)
                     && *b != b'\n'
@@ -166,7 +195,7 @@ pub fn attach(text: &str, comments: &[Comment], statements: &[Statement], commen
             _ => return Scope::Nothing,
         }
     }
-    Scope::Statement(next.span)
+    Scope::Statement(*next)
 }
 
 /// Drop the diagnostics of one file that its comments silence, and add `unused-suppression`
@@ -178,6 +207,7 @@ pub fn apply(ctx: &FileContext, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic>
     let statements = ctx.statements();
 
     let mut found: Vec<(Suppression, Scope)> = Vec::new();
+    let mut index = None;
     for c in comments {
         let Some(comment_text) = text.get(c.span.range()) else {
             continue;
@@ -186,7 +216,8 @@ pub fn apply(ctx: &FileContext, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic>
             let scope = if s.file_wide {
                 Scope::File
             } else {
-                attach(text, comments, statements, c.span)
+                let index = index.get_or_insert_with(|| StatementIndex::new(statements));
+                attach_indexed(text, comments, index, c.span)
             };
             found.push((s, scope));
         }
@@ -201,7 +232,15 @@ pub fn apply(ctx: &FileContext, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic>
         .map(|(s, _)| vec![false; s.rules.len()])
         .collect();
     let mut kept = Vec::with_capacity(diagnostics.len());
+    let named: HashSet<&str> = found
+        .iter()
+        .flat_map(|(s, _)| s.rules.iter().map(|r| r.id.as_str()))
+        .collect();
     for d in diagnostics {
+        if !named.contains(d.rule) {
+            kept.push(d);
+            continue;
+        }
         let target = d.statement.unwrap_or(d.span);
         let mut silenced = false;
         for (i, (s, scope)) in found.iter().enumerate() {
