@@ -810,6 +810,31 @@ fn suppression_silences_a_statement_and_unused_ones_are_reported() {
 }
 
 #[test]
+fn suppression_above_a_do_block_covers_its_body_and_blank_lines_break_it() {
+    let s = Scratch::new(&[
+        ("pgward.toml", CFG.as_bytes()),
+        (
+            "1.sql",
+            b"BEGIN;\n-- pgward-ignore protected-table-drop -- legacy cleanup\n-- (approved in review)\nDO $$\nBEGIN\n  DROP TABLE IF EXISTS users;\nEND $$;\nCOMMIT;\n"
+                .as_slice(),
+        ),
+        (
+            "2.sql",
+            b"BEGIN;\n-- pgward-ignore protected-table-drop\n\nDROP TABLE IF EXISTS users;\nCOMMIT;\n"
+                .as_slice(),
+        ),
+    ]);
+    let out = s.run(&["check", "--format", "json", "1.sql"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.rules().is_empty(), "{out:?}");
+    let out = s.run(&["check", "--format", "json", "2.sql"]);
+    assert_eq!(out.code, 1, "a blank line detaches the comment: {out:?}");
+    let rules = out.rules();
+    assert!(rules.iter().any(|r| r == "protected-table-drop"), "{out:?}");
+    assert!(rules.iter().any(|r| r == "unused-suppression"), "{out:?}");
+}
+
+#[test]
 fn file_wide_suppression() {
     let s = Scratch::new(&[
         ("pgward.toml", CFG.as_bytes()),
