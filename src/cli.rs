@@ -433,6 +433,15 @@ fn run_check(args: &CheckArgs) -> u8 {
         return EXIT_ERROR;
     }
 
+    if !set.errors.is_empty() && args.format == Format::Human && !args.quiet {
+        // The errors were printed before a possibly long report: repeat the gist at the end.
+        let n = set.errors.len();
+        error(format!(
+            "the check is incomplete: {n} {} could not be read (see above)",
+            if n == 1 { "path" } else { "paths" }
+        ));
+    }
+
     exit_status(&set.errors, &output, args.fail_on.into())
 }
 
