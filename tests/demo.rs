@@ -4,10 +4,15 @@
 use std::process::Command;
 
 fn run(format: &str) -> (i32, String) {
+    run_with(format, &[])
+}
+
+fn run_with(format: &str, extra: &[&str]) -> (i32, String) {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new(env!("CARGO_BIN_EXE_pgward"))
+        .arg("check")
+        .args(extra)
         .args([
-            "check",
             "--config",
             "pgward.toml",
             "--color",
@@ -52,4 +57,11 @@ fn demo_json() {
         assert!(rules.contains(&rule), "{rule} missing: {rules:?}");
     }
     insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn output_does_not_depend_on_the_thread_count() {
+    let (_, many) = run("json");
+    let (_, one) = run_with("json", &["--threads", "1"]);
+    assert_eq!(many, one);
 }
