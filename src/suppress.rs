@@ -236,14 +236,53 @@ pub fn apply(ctx: &FileContext, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic>
         .iter()
         .flat_map(|(s, _)| s.rules.iter().map(|r| r.id.as_str()))
         .collect();
+    // Which suppressions can cover a diagnostic: file-wide ones, and those attached to its
+    // statement or to the `DO` block around it. Looked up by span, so many suppressions and many
+    // diagnostics in one file stay linear.
+    let all: Vec<usize> = (0..found.len()).collect();
+    let file_wide: Vec<usize> = found
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, scope))| *scope == Scope::File)
+        .map(|(i, _)| i)
+        .collect();
+    let mut by_scope: HashMap<Span, Vec<usize>> = HashMap::new();
+    for (i, (_, scope)) in found.iter().enumerate() {
+        if let Scope::Statement(span) = scope {
+            by_scope.entry(*span).or_default().push(i);
+        }
+    }
+    let do_of: HashMap<Span, Option<Span>> = statements
+        .iter()
+        .map(|s| (s.span, s.context.in_do_block))
+        .collect();
+    let empty: Vec<usize> = Vec::new();
     for d in diagnostics {
         if !named.contains(d.rule) {
             kept.push(d);
             continue;
         }
         let target = d.statement.unwrap_or(d.span);
+        let candidates: Vec<&Vec<usize>> = match do_of.get(&target) {
+            Some(outer) => {
+                let mut c = vec![&file_wide, by_scope.get(&target).unwrap_or(&empty)];
+                // Up through nested `DO` blocks (bounded: hostile nesting cannot loop).
+                let mut outer = *outer;
+                for _ in 0..64 {
+                    let Some(o) = outer else { break };
+                    c.push(by_scope.get(&o).unwrap_or(&empty));
+                    outer = do_of.get(&o).copied().flatten();
+                }
+                c
+            }
+            // Not exactly a statement's span: check every suppression's scope.
+            None => vec![&all],
+        };
         let mut silenced = false;
-        for (i, (s, scope)) in found.iter().enumerate() {
+        for &i in candidates.into_iter().flatten() {
+            let Some((s, scope)) = found.get(i) else {
+                continue;
+            };
             let covers = match scope {
                 Scope::File => true,
                 Scope::Statement(span) => span.start <= target.start && target.end <= span.end,
