@@ -206,6 +206,7 @@ pub struct CheckArgs {
     /// Output format
     ///
     /// `human`: compiler-style messages with the source lines, and a summary.
+    ///
     /// `json`: a JSON array, one object per diagnostic (file, rule, severity, message, line,
     /// column, end_line, end_column, help, related); lines and columns are 1-based characters,
     /// the end is exclusive.
