@@ -4,9 +4,14 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
+mod concurrent_in_transaction;
+mod non_idempotent_ddl;
 mod parse_error;
+mod protected_table_drop;
+mod transaction_wrapper;
 mod unsupported_syntax;
 mod unused_suppression;
+mod util;
 
 pub type CheckFn = fn(&FileContext, &mut Vec<Diagnostic>);
 
@@ -26,6 +31,10 @@ static RULES: &[&Rule] = &[
     &parse_error::RULE,
     &unsupported_syntax::RULE,
     &unused_suppression::RULE,
+    &protected_table_drop::RULE,
+    &transaction_wrapper::RULE,
+    &concurrent_in_transaction::RULE,
+    &non_idempotent_ddl::RULE,
 ];
 
 /// Every rule, in registry order.
