@@ -242,3 +242,105 @@ fn commit_suffix(text: &str) -> String {
         format!("{newline}{newline}COMMIT;{newline}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The state machine on hand-made statements (one per line); the fixtures test real text.
+    use crate::config::Config;
+    use crate::engine::{Workspace, WorkspaceFile, run_rules};
+    use crate::source::{SourceFile, Span};
+    use crate::syntax::{ParsedFile, Statement, StmtContext};
+    use crate::syntax::{Stmt, TxControl};
+
+    fn statements(text: &str) -> Vec<Statement> {
+        let mut out = Vec::new();
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let trimmed = line.trim_end();
+            let kind = match trimmed.trim_end_matches(';') {
+                "BEGIN" => Stmt::Transaction(TxControl::Begin),
+                "COMMIT" => Stmt::Transaction(TxControl::Commit),
+                "ROLLBACK" => Stmt::Transaction(TxControl::Rollback),
+                "SET x" => Stmt::Other {
+                    keyword: "SET".to_string(),
+                },
+                "VACUUM" => Stmt::Vacuum,
+                _ => Stmt::Other {
+                    keyword: "INSERT".to_string(),
+                },
+            };
+            if !trimmed.is_empty() {
+                out.push(Statement {
+                    span: Span::new(offset, offset + trimmed.trim_end_matches(';').len()),
+                    kind,
+                    context: StmtContext::default(),
+                });
+            }
+            offset += line.len();
+        }
+        out
+    }
+
+    fn run(text: &str, assume: bool) -> Vec<(String, usize)> {
+        let source = SourceFile::new("t.sql", text);
+        let parsed = ParsedFile {
+            statements: statements(text),
+            comments: Vec::new(),
+        };
+        let workspace = Workspace {
+            files: vec![WorkspaceFile {
+                source,
+                parsed,
+                report: true,
+            }],
+            catalog: crate::catalog::Catalog::replay(std::iter::empty()),
+        };
+        let config = Config {
+            assume_in_transaction: assume,
+            ..Config::default()
+        };
+        run_rules(&workspace, &config)
+            .into_iter()
+            .filter(|d| d.rule == super::RULE.id)
+            .map(|d| {
+                let line = text[..d.span.start].matches('\n').count() + 1;
+                (d.message.split(':').next().unwrap_or("").to_string(), line)
+            })
+            .collect()
+    }
+
+    fn lines(text: &str, assume: bool) -> Vec<usize> {
+        run(text, assume).into_iter().map(|(_, l)| l).collect()
+    }
+
+    #[test]
+    fn plain_mode() {
+        assert_eq!(lines("BEGIN;\nx;\nCOMMIT;\n", false), Vec::<usize>::new());
+        assert_eq!(lines("", false), Vec::<usize>::new());
+        assert_eq!(lines("SET x;\n", false), Vec::<usize>::new());
+        assert_eq!(lines("x;\ny;\n", false), vec![1]);
+        assert_eq!(lines("VACUUM;\n", false), Vec::<usize>::new());
+        assert_eq!(lines("BEGIN;\nx;\n", false), vec![1]);
+        assert_eq!(lines("x;\nCOMMIT;\n", false), vec![2]);
+        assert_eq!(lines("BEGIN;\nx;\nCOMMIT;\ny;\nz;\n", false), vec![4, 5]);
+        assert_eq!(lines("SET x;\ny;\nBEGIN;\nx;\nCOMMIT;\n", false), vec![2]);
+        assert_eq!(lines("BEGIN;\nx;\nBEGIN;\ny;\nCOMMIT;\n", false), vec![3]);
+        assert_eq!(lines("BEGIN;\nx;\nROLLBACK;\n", false), vec![3]);
+        assert_eq!(lines("BEGIN;\nx;\nROLLBACK;\ny;\n", false), vec![3, 4]);
+        assert_eq!(
+            lines("BEGIN;\nx;\nCOMMIT;\nBEGIN;\ny;\nCOMMIT;\n", false),
+            vec![4]
+        );
+    }
+
+    #[test]
+    fn assume_mode() {
+        assert_eq!(lines("x;\ny;\n", true), Vec::<usize>::new());
+        assert_eq!(lines("BEGIN;\nx;\nCOMMIT;\n", true), Vec::<usize>::new());
+        assert_eq!(lines("BEGIN;\nx;\nCOMMIT;\ny;\nz;\n", true), vec![3]);
+        assert_eq!(lines("BEGIN;\nx;\n", true), vec![1]);
+        assert_eq!(lines("x;\nCOMMIT;\n", true), vec![2]);
+        assert_eq!(lines("BEGIN;\nx;\nROLLBACK;\n", true), vec![3]);
+        assert_eq!(lines("BEGIN;\nBEGIN;\nx;\nCOMMIT;\n", true), vec![2]);
+    }
+}
