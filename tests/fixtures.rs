@@ -2,6 +2,9 @@
 //! `fixtures/rules/<rule-id>/<case>/` (several files, checked as one migration set in name
 //! order), is checked and its JSON and human (no colour) output is snapshotted.
 //!
+//! A case named `bad_…` must produce at least one diagnostic of its rule, a case named `good_…`
+//! none of it (other rules may fire; the snapshots show everything).
+//!
 //! Config: `<case>/pgward.toml` for a case directory, `<case>.toml` next to a `<case>.sql`, else
 //! `fixtures/rules/pgward.toml`. Adding a case needs no Rust code: add the file, run the tests,
 //! read the new `tests/snapshots/*.snap.new` and accept them.
@@ -52,6 +55,7 @@ fn is_sql(path: &Path) -> bool {
 }
 
 struct Case {
+    rule: String,
     /// Snapshot name: `<rule>__<case>`.
     name: String,
     inputs: Vec<CheckInput>,
@@ -92,6 +96,7 @@ fn cases() -> Vec<Case> {
                     .collect();
                 assert!(!inputs.is_empty(), "{}: no .sql files", entry.display());
                 cases.push(Case {
+                    rule: rule.clone(),
                     name: format!("{rule}__{stem}"),
                     inputs,
                     config,
@@ -104,6 +109,7 @@ fn cases() -> Vec<Case> {
                     default_config.clone()
                 };
                 cases.push(Case {
+                    rule: rule.clone(),
                     name: format!("{rule}__{stem}"),
                     inputs: vec![read(&entry)],
                     config,
@@ -124,9 +130,30 @@ fn rendered(format: Format, output: &pgward::CheckOutput) -> String {
 fn rule_fixtures() {
     let cases = cases();
     assert!(!cases.is_empty(), "no fixtures found");
+    let mut wrong = Vec::new();
     for case in cases {
         let files: Vec<String> = case.inputs.iter().map(|i| i.source.name.clone()).collect();
         let output = check(case.inputs, &case.config);
+        let fired = output
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == case.rule)
+            .count();
+        let case_name = case.name.rsplit("__").next().unwrap_or("");
+        if case_name.starts_with("bad") && fired == 0 {
+            wrong.push(format!(
+                "{}: expected {} diagnostics, got none",
+                files.join(", "),
+                case.rule
+            ));
+        }
+        if case_name.starts_with("good") && fired > 0 {
+            wrong.push(format!(
+                "{}: expected no {} diagnostic, got {fired}",
+                files.join(", "),
+                case.rule
+            ));
+        }
         let json = rendered(Format::Json, &output);
         let human = rendered(Format::Human, &output);
         insta::with_settings!({
@@ -138,4 +165,5 @@ fn rule_fixtures() {
             insta::assert_snapshot!(format!("{}__human", case.name), human);
         });
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

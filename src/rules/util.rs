@@ -74,6 +74,8 @@ pub fn rewritten(ctx: &FileContext, stmt: Span, at: usize, insert: &str, keep_to
             out.push(' ');
         }
         out.push_str(&rest_line);
+    } else if rest.starts_with('(') {
+        out.push_str("(…)");
     } else if rest_line.starts_with('(') {
         out.push_str(" (…)");
     } else {
