@@ -408,8 +408,8 @@ fn create_type(
         "DO {tag} BEGIN{newline}  {text};{newline}EXCEPTION WHEN duplicate_object THEN NULL;{newline}END {tag}"
     );
     let short = rewritten(ctx, stmt.span, name.span().start, "", name.span().end);
-    out.push(
-        ctx.diagnostic(
+    let d = ctx
+        .diagnostic(
             &RULE,
             name.span(),
             format!(
@@ -418,15 +418,23 @@ fn create_type(
                 what.to_ascii_uppercase()
             ),
         )
-        .with_help(format!(
+        .in_statement(stmt.span);
+    let d = if stmt.context.in_do_block.is_some() {
+        // Already in a DO block: the guard belongs to that block.
+        d.with_help("give the DO block an EXCEPTION WHEN duplicate_object THEN NULL; handler, or check pg_type first")
+    } else {
+        d.with_help(format!(
             "guard it: DO $$ BEGIN {short}; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
         ))
-        .with_fix("wrap in a DO block that ignores duplicate_object", vec![Edit {
-            span: stmt.span,
-            replacement: wrapped,
-        }])
-        .in_statement(stmt.span),
-    );
+        .with_fix(
+            "wrap in a DO block that ignores duplicate_object",
+            vec![Edit {
+                span: stmt.span,
+                replacement: wrapped,
+            }],
+        )
+    };
+    out.push(d);
 }
 
 fn drop(ctx: &FileContext, stmt: &Statement, d: &crate::syntax::Drop, out: &mut Vec<Diagnostic>) {
