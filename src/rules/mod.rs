@@ -5,9 +5,13 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
 mod concurrent_in_transaction;
+mod destructive_drop;
 mod non_idempotent_ddl;
 mod parse_error;
+mod policy_name_collision;
+mod policy_naming;
 mod protected_table_drop;
+mod schema_conflict;
 mod transaction_wrapper;
 mod unsupported_syntax;
 mod unused_suppression;
@@ -35,6 +39,10 @@ static RULES: &[&Rule] = &[
     &transaction_wrapper::RULE,
     &concurrent_in_transaction::RULE,
     &non_idempotent_ddl::RULE,
+    &policy_name_collision::RULE,
+    &policy_naming::RULE,
+    &schema_conflict::RULE,
+    &destructive_drop::RULE,
 ];
 
 /// Every rule, in registry order.

@@ -1,7 +1,14 @@
 //! From text to statements: the splitter, the sqlparser bridge, the fallback recognizers and
 //! `DO` body handling. Everything after this module sees only [`model`] types.
 
+pub mod convert;
+mod lex;
 pub mod model;
+pub mod plpgsql;
+pub(crate) mod recognize;
+pub mod split;
+
+pub use convert::convert;
 
 pub use model::*;
 
@@ -37,6 +44,390 @@ impl ParsedFile {
 
 /// Split and parse a whole file.
 pub fn parse_file(text: &str) -> ParsedFile {
-    let _ = text;
-    ParsedFile::default()
+    let out = split::split(text);
+    let mut statements = Vec::with_capacity(out.statements.len());
+    let mut comments = out.comments;
+    let mut errors: Vec<Option<split::LexError>> = out.errors.into_iter().map(Some).collect();
+
+    for raw in &out.statements {
+        let span = raw.span;
+        let stmt_text = text.get(span.range()).unwrap_or("");
+        // A lexical error inside this statement makes it invalid as a whole.
+        let error = errors
+            .iter_mut()
+            .find(|e| {
+                e.as_ref()
+                    .is_some_and(|e| e.at.start >= span.start && e.at.start < span.end)
+            })
+            .and_then(Option::take);
+        if let Some(e) = error {
+            statements.push(Statement {
+                span,
+                kind: Stmt::Invalid {
+                    message: e.message,
+                    at: e.at,
+                },
+                context: StmtContext::default(),
+            });
+            continue;
+        }
+        if raw.meta {
+            statements.push(Statement {
+                span,
+                kind: Stmt::PsqlMeta {
+                    command: stmt_text.to_string(),
+                },
+                context: StmtContext::default(),
+            });
+            continue;
+        }
+        if let Some(do_stmt) = do_statement(stmt_text, span.start) {
+            push_do(text, &mut statements, &mut comments, span, do_stmt);
+            continue;
+        }
+        statements.push(Statement {
+            span,
+            kind: convert::convert(stmt_text, span.start),
+            context: StmtContext::default(),
+        });
+    }
+    // Errors outside every statement (an unterminated comment after the last one): the rest of
+    // the file is unreadable, so it becomes one invalid statement.
+    for e in errors.into_iter().flatten() {
+        statements.push(Statement {
+            span: Span::new(e.at.start, text.len().max(e.at.end)),
+            kind: Stmt::Invalid {
+                message: e.message,
+                at: e.at,
+            },
+            context: StmtContext::default(),
+        });
+    }
+    statements.sort_by_key(|s| s.span.start);
+    comments.sort_by_key(|c| c.span.start);
+    ParsedFile {
+        statements,
+        comments,
+    }
+}
+
+/// What a `DO` statement holds.
+enum DoStatement {
+    /// The body text between the quotes, in the file, and how it is quoted.
+    Body { body: Span, quoting: BodyQuoting },
+    /// `DO` with no string at all.
+    NoBody,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BodyQuoting {
+    /// `$$…$$` / `$tag$…$tag$` in PL/pgSQL: re-split.
+    Dollar,
+    /// `'…'` in PL/pgSQL: unescape `''`, then re-split.
+    Single,
+    /// Another language, or an escape string: not looked into.
+    Opaque,
+}
+
+/// Recognize `DO [LANGUAGE l] body [LANGUAGE l]`; `base` is the statement's file offset.
+fn do_statement(stmt: &str, base: usize) -> Option<DoStatement> {
+    let mut toks = split::Lexer::new(stmt, false).filter(|t| {
+        !matches!(
+            t.kind,
+            split::TokenKind::LineComment | split::TokenKind::BlockComment
+        )
+    });
+    let first = toks.next()?;
+    let word = |t: &split::Token| stmt.get(t.span.range()).unwrap_or("");
+    if first.kind != split::TokenKind::Word || !word(&first).eq_ignore_ascii_case("do") {
+        return None;
+    }
+    let mut language: Option<String> = None;
+    let mut body: Option<split::Token> = None;
+    while let Some(t) = toks.next() {
+        let w = word(&t);
+        if t.kind == split::TokenKind::Word && w.eq_ignore_ascii_case("language") {
+            if let Some(l) = toks.next() {
+                let l = word(&l).trim_matches(|c| c == '\'' || c == '"');
+                language = Some(l.to_ascii_lowercase());
+            }
+        } else if body.is_none()
+            && matches!(
+                t.kind,
+                split::TokenKind::String | split::TokenKind::DollarString
+            )
+        {
+            body = Some(t);
+        }
+    }
+    let Some(body) = body else {
+        return Some(DoStatement::NoBody);
+    };
+    let tok_text = word(&body);
+    let plpgsql = language.as_deref().is_none_or(|l| l == "plpgsql");
+    let (inner, mut quoting) = if body.kind == split::TokenKind::DollarString {
+        // `$tag$…$tag$`: the tag ends at the second `$`.
+        let tag_len = tok_text
+            .get(1..)
+            .and_then(|r| r.find('$'))
+            .map_or(1, |p| p + 2);
+        let start = body.span.start + tag_len;
+        let end = body.span.end.saturating_sub(tag_len).max(start);
+        (Span::new(start, end), BodyQuoting::Dollar)
+    } else {
+        // `'…'`, or a prefixed string such as `E'…'` (not looked into: escapes differ).
+        let open = tok_text.find('\'').map_or(1, |p| p + 1);
+        let start = body.span.start + open;
+        let end = body.span.end.saturating_sub(1).max(start);
+        let quoting = if open == 1 {
+            BodyQuoting::Single
+        } else {
+            BodyQuoting::Opaque
+        };
+        (Span::new(start, end), quoting)
+    };
+    if !plpgsql {
+        quoting = BodyQuoting::Opaque;
+    }
+    Some(DoStatement::Body {
+        body: inner.shift(base),
+        quoting,
+    })
+}
+
+fn push_do(
+    text: &str,
+    statements: &mut Vec<Statement>,
+    comments: &mut Vec<Comment>,
+    span: Span,
+    do_stmt: DoStatement,
+) {
+    let (body, quoting) = match do_stmt {
+        DoStatement::NoBody => {
+            statements.push(Statement {
+                span,
+                kind: Stmt::Invalid {
+                    message: "DO statement without a body".to_string(),
+                    at: span,
+                },
+                context: StmtContext::default(),
+            });
+            return;
+        }
+        DoStatement::Body { body, quoting } => (body, quoting),
+    };
+    statements.push(Statement {
+        span,
+        kind: Stmt::Do { body },
+        context: StmtContext::default(),
+    });
+    let body_text = text.get(body.range()).unwrap_or("");
+    let parsed = match quoting {
+        BodyQuoting::Dollar => plpgsql::split_body(body_text, body.start, span),
+        BodyQuoting::Single => plpgsql::split_quoted_body(body_text, body.start, span),
+        BodyQuoting::Opaque => return,
+    };
+    comments.extend(parsed.comments);
+    let mut errors = parsed.errors.into_iter();
+    for s in parsed.statements {
+        let kind = if s.dynamic {
+            Stmt::DynamicSql
+        } else {
+            convert::convert(&s.text, s.span.start)
+        };
+        statements.push(Statement {
+            span: s.span,
+            kind,
+            context: s.context,
+        });
+    }
+    // An unterminated string or comment inside the body: the DO fails when it runs.
+    for e in errors.by_ref() {
+        statements.push(Statement {
+            span: Span::new(e.at.start, body.end.max(e.at.end)),
+            kind: Stmt::Invalid {
+                message: e.message,
+                at: e.at,
+            },
+            context: StmtContext {
+                in_do_block: Some(span),
+                ..StmtContext::default()
+            },
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (text, kind summary, in DO?, exception handler?, existence guard?)
+    fn summary(text: &str) -> Vec<(String, String, bool, bool, bool)> {
+        parse_file(text)
+            .statements
+            .iter()
+            .map(|s| {
+                let kind = match &s.kind {
+                    Stmt::Other { keyword } | Stmt::Unsupported { keyword, .. } => {
+                        keyword.split(' ').next().unwrap_or("").to_string()
+                    }
+                    Stmt::Do { body } => format!("DO[{}]", &text[body.range()]),
+                    Stmt::PsqlMeta { command } => format!("META {command}"),
+                    Stmt::Invalid { message, at } => format!("INVALID {message} @{}", at.start),
+                    Stmt::DynamicSql => "DYNAMIC".to_string(),
+                    Stmt::Transaction(t) => format!("{t:?}"),
+                    other => short_kind(other),
+                };
+                (
+                    text[s.span.range()].to_string(),
+                    kind,
+                    s.context.in_do_block.is_some(),
+                    s.context.exception_handler,
+                    s.context.existence_guard,
+                )
+            })
+            .collect()
+    }
+
+    /// The statement's leading keyword, whichever way `convert` models it, so these tests do not
+    /// depend on how much `convert` understands.
+    fn short_kind(kind: &Stmt) -> String {
+        let debug = format!("{kind:?}");
+        for (prefix, word) in [
+            ("Create", "CREATE"),
+            ("Alter", "ALTER"),
+            ("Drop", "DROP"),
+            ("Truncate", "TRUNCATE"),
+        ] {
+            if debug.starts_with(prefix) {
+                return word.to_string();
+            }
+        }
+        debug
+    }
+
+    fn kinds(text: &str) -> Vec<String> {
+        summary(text).into_iter().map(|s| s.1).collect()
+    }
+
+    #[test]
+    fn whole_file_in_order() {
+        let text = "\\set ON_ERROR_STOP on\r\nBEGIN;\r\n-- pgward-ignore x\r\nCREATE FUNCTION f() RETURNS void AS $$ BEGIN DROP TABLE x; END $$ LANGUAGE plpgsql;\r\nDO $$\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\nEXCEPTION WHEN others THEN NULL;\r\nEND $$;\r\nCOMMIT;\r\n";
+        let got = summary(text);
+        let expect: Vec<(String, String, bool, bool, bool)> = vec![
+            ("\\set ON_ERROR_STOP on", "META \\set ON_ERROR_STOP on", false, false, false),
+            ("BEGIN", "Begin", false, false, false),
+            (
+                "CREATE FUNCTION f() RETURNS void AS $$ BEGIN DROP TABLE x; END $$ LANGUAGE plpgsql",
+                "CREATE",
+                false,
+                false,
+                false,
+            ),
+            (
+                "DO $$\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\nEXCEPTION WHEN others THEN NULL;\r\nEND $$",
+                "DO[\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\nEXCEPTION WHEN others THEN NULL;\r\nEND ]",
+                false,
+                false,
+                false,
+            ),
+            ("DROP TABLE old", "DROP", true, true, false),
+            ("EXECUTE 'DROP TABLE y'", "DYNAMIC", true, true, false),
+            ("COMMIT", "Commit", false, false, false),
+        ]
+        .into_iter()
+        .map(|(a, b, c, d, e)| (a.to_string(), b.to_string(), c, d, e))
+        .collect();
+        assert_eq!(got, expect);
+        let parsed = parse_file(text);
+        assert_eq!(parsed.comments.len(), 1);
+        assert_eq!(parsed.comments[0].body, " pgward-ignore x");
+        assert_eq!(parsed.top_level().count(), 5);
+        let do_span = parsed.statements[3].span;
+        assert_eq!(parsed.statements[4].context.in_do_block, Some(do_span));
+    }
+
+    #[test]
+    fn do_variants() {
+        assert_eq!(
+            kinds("DO LANGUAGE plpgsql $body$ BEGIN TRUNCATE t; END $body$;"),
+            vec!["DO[ BEGIN TRUNCATE t; END ]", "TRUNCATE"]
+        );
+        assert_eq!(
+            kinds("do $$ begin drop table t; end $$ language PLPGSQL"),
+            vec!["DO[ begin drop table t; end ]", "DROP"]
+        );
+        // Another language: the body is not PL/pgSQL and is not looked into.
+        assert_eq!(
+            kinds("DO LANGUAGE plv8 $$ plv8.execute('DROP TABLE t'); $$"),
+            vec!["DO[ plv8.execute('DROP TABLE t'); ]"]
+        );
+        let text = "DO 'BEGIN DROP TABLE ''Odd''; END';";
+        let got = summary(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].0, "DROP TABLE ''Odd''");
+        assert_eq!(got[1].1, "DROP");
+        assert_eq!(kinds("DO;"), vec!["INVALID DO statement without a body @0"]);
+    }
+
+    #[test]
+    fn do_guards_and_comments_inside() {
+        let text = "DO $$\nBEGIN\n  -- pgward-ignore non-idempotent-ddl\n  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN\n    CREATE TYPE mood AS ENUM ('happy');\n  END IF;\nEND\n$$;";
+        let got = summary(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].0, "CREATE TYPE mood AS ENUM ('happy')");
+        assert!(got[1].4);
+        let parsed = parse_file(text);
+        assert_eq!(parsed.comments.len(), 1);
+        assert_eq!(
+            &text[parsed.comments[0].span.range()],
+            "-- pgward-ignore non-idempotent-ddl"
+        );
+    }
+
+    #[test]
+    fn lex_errors_become_invalid_statements() {
+        let text = "CREATE TABLE a (x int);\nINSERT INTO a VALUES ('oops);\nDROP TABLE a;";
+        let got = summary(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].1, "CREATE");
+        assert_eq!(got[1].0, "INSERT INTO a VALUES ('oops);\nDROP TABLE a;");
+        assert_eq!(got[1].1, "INVALID unterminated quoted string @46");
+        assert_eq!(&text[46..47], "'");
+
+        let text = "SELECT 1;\n/* never closed\nSELECT 2;";
+        let got = summary(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].0, "/* never closed\nSELECT 2;");
+        assert_eq!(got[1].1, "INVALID unterminated /* comment @10");
+
+        // An unterminated string inside a DO body.
+        let text = "DO $$ BEGIN RAISE 'x; END $$;\nSELECT 1;";
+        let got = summary(text);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1].1, "INVALID unterminated quoted string @18");
+        assert!(got[1].2);
+        assert_eq!(got[2].1, "SELECT");
+    }
+
+    #[test]
+    fn no_panic_and_sorted_on_random_input() {
+        let mut inputs = split::tests::random_inputs(500);
+        inputs.extend(split::tests::random_chars(500));
+        for text in inputs {
+            let parsed = parse_file(&text);
+            let mut last = 0;
+            for s in &parsed.statements {
+                assert!(s.span.start >= last, "unsorted: {text:?}");
+                assert!(s.span.end <= text.len());
+                assert!(text.is_char_boundary(s.span.start) && text.is_char_boundary(s.span.end));
+                last = s.span.start;
+            }
+            let mut last = 0;
+            for c in &parsed.comments {
+                assert!(c.span.start >= last && c.span.end <= text.len(), "{text:?}");
+                last = c.span.start;
+            }
+        }
+    }
 }
