@@ -44,7 +44,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .line_col(&ctx.source().text, begin.start)
                 .line;
             (
-                format!("it is inside the transaction opened by BEGIN on line {line}"),
+                format!("it is inside the transaction opened on line {line}"),
                 Some((begin, "transaction opened here")),
             )
         } else if assume {

@@ -112,8 +112,8 @@ fn check_statement(
                         ),
                     )
                     .with_help(format!(
-                        "name the index and add IF NOT EXISTS: CREATE INDEX IF NOT EXISTS {}_idx ON {} …",
-                        ci.table.name.value,
+                        "name the index and add IF NOT EXISTS: CREATE INDEX IF NOT EXISTS {} ON {} …",
+                        quote_if_needed(&index_name(ci)),
                         ci.table.display()
                     ))
                     .in_statement(stmt.span),
@@ -143,7 +143,7 @@ fn check_statement(
             materialized: false,
             or_replace: false,
             ..
-        } => or_replace(ctx, stmt, "view", name, out),
+        } => or_replace(ctx, stmt, "view", name, None, out),
         Stmt::CreateFunction {
             name,
             or_replace: false,
@@ -153,13 +153,13 @@ fn check_statement(
             } else {
                 "function"
             };
-            or_replace(ctx, stmt, what, name, out);
+            or_replace(ctx, stmt, what, name, None, out);
         }
         Stmt::CreateTrigger {
             name,
+            table,
             or_replace: false,
-            ..
-        } => or_replace(ctx, stmt, "trigger", &bare(name), out),
+        } => or_replace(ctx, stmt, "trigger", &bare(name), Some(table), out),
         Stmt::CreatePolicy(p) => policy(ctx, stmt, &p.name.value, p.name.span, &p.table, out),
         Stmt::CreateType { name } => {
             let what = if leading_words(ctx, stmt).contains("DOMAIN") {
@@ -189,9 +189,9 @@ fn check_statement(
                             )
                             .with_help(format!(
                                 "use {}",
-                                rewritten(ctx, stmt.span, at, "IF NOT EXISTS ", column.name.span.end)
+                                rewritten(ctx, stmt.span, at, &kw(ctx, stmt, "IF NOT EXISTS "), column.name.span.end)
                             ))
-                            .with_fix("add IF NOT EXISTS", insert(at, "IF NOT EXISTS "))
+                            .with_fix("add IF NOT EXISTS", insert(at, &kw(ctx, stmt, "IF NOT EXISTS ")))
                             .in_statement(stmt.span),
                         );
                     }
@@ -212,9 +212,9 @@ fn check_statement(
                             )
                             .with_help(format!(
                                 "use {}",
-                                rewritten(ctx, stmt.span, at, "IF EXISTS ", name.span.end)
+                                rewritten(ctx, stmt.span, at, &kw(ctx, stmt, "IF EXISTS "), name.span.end)
                             ))
-                            .with_fix("add IF EXISTS", insert(at, "IF EXISTS "))
+                            .with_fix("add IF EXISTS", insert(at, &kw(ctx, stmt, "IF EXISTS ")))
                             .in_statement(stmt.span),
                         );
                     }
@@ -223,6 +223,20 @@ fn check_statement(
             }
         }
         _ => {}
+    }
+}
+
+/// `words` in the case the statement is written in (`create table` gets `if not exists`).
+fn kw(ctx: &FileContext, stmt: &Statement, words: &str) -> String {
+    let first = ctx
+        .text(stmt.span)
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    if !first.is_empty() && first.chars().all(|c| c.is_ascii_lowercase()) {
+        words.to_ascii_lowercase()
+    } else {
+        words.to_string()
     }
 }
 
@@ -293,8 +307,8 @@ fn if_not_exists(
                 plain_name(name)
             ),
         )
-        .with_help(format!("use {}", rewritten(ctx, stmt.span, at, "IF NOT EXISTS ", span.end)))
-        .with_fix("add IF NOT EXISTS", insert(at, "IF NOT EXISTS "))
+        .with_help(format!("use {}", rewritten(ctx, stmt.span, at, &kw(ctx, stmt, "IF NOT EXISTS "), span.end)))
+        .with_fix("add IF NOT EXISTS", insert(at, &kw(ctx, stmt, "IF NOT EXISTS ")))
         .in_statement(stmt.span),
     );
 }
@@ -304,6 +318,7 @@ fn or_replace(
     stmt: &Statement,
     what: &str,
     name: &QualifiedName,
+    trigger_table: Option<&QualifiedName>,
     out: &mut Vec<Diagnostic>,
 ) {
     let span = name.span();
@@ -324,18 +339,19 @@ fn or_replace(
         )
         .in_statement(stmt.span);
     if let Some(create) = create {
-        let text = rewritten(ctx, stmt.span, create.end, " OR REPLACE", span.end);
-        let extra = if what == "trigger" {
-            format!(
-                " (PostgreSQL 14+; before that, put DROP TRIGGER IF EXISTS {} ON … before it)",
-                quote_if_needed(&name.name.value)
-            )
-        } else {
-            String::new()
+        let words = kw(ctx, stmt, " OR REPLACE");
+        let text = rewritten(ctx, stmt.span, create.end, &words, span.end);
+        let extra = match trigger_table {
+            Some(table) => format!(
+                " (PostgreSQL 14+; before that, put DROP TRIGGER IF EXISTS {} ON {}; before it)",
+                quote_if_needed(&name.name.value),
+                table.display()
+            ),
+            None => String::new(),
         };
         d = d
             .with_help(format!("use {text}{extra}"))
-            .with_fix("add OR REPLACE", insert(create.end, " OR REPLACE"));
+            .with_fix("add OR REPLACE", insert(create.end, &words));
     }
     out.push(d);
 }
@@ -374,7 +390,7 @@ fn policy(
                 plain_name(table)
             ),
         )
-        .with_help(format!("put {drop} before it: {drop} {head}{more}"))
+        .with_help(format!("drop it first: {drop} {head}{more}"))
         .with_fix(
             "drop the policy first if it exists",
             vec![Edit {
@@ -445,17 +461,47 @@ fn drop(ctx: &FileContext, stmt: &Statement, d: &crate::syntax::Drop, out: &mut 
     let names: Vec<String> = d.names.iter().map(plain_name).collect();
     let last_end = d.names.last().map_or(first.span().end, |n| n.span().end);
     let kind = d.kind.sql().to_ascii_lowercase();
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
     out.push(
         ctx.diagnostic(
             &RULE,
             first.span(),
-            format!(
-                "{kind} {} is dropped without IF EXISTS: a second run fails because it is already gone",
-                names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
-            ),
+            if names.len() == 1 {
+                format!(
+                    "{kind} {} is dropped without IF EXISTS: a second run fails because it is already gone",
+                    quoted.join(", ")
+                )
+            } else {
+                format!(
+                    "{} {} are dropped without IF EXISTS: a second run fails because they are already gone",
+                    plural(&kind),
+                    quoted.join(", ")
+                )
+            },
         )
-        .with_help(format!("use {}", rewritten(ctx, stmt.span, at, "IF EXISTS ", last_end)))
-        .with_fix("add IF EXISTS", insert(at, "IF EXISTS "))
+        .with_help(format!("use {}", rewritten(ctx, stmt.span, at, &kw(ctx, stmt, "IF EXISTS "), last_end)))
+        .with_fix("add IF EXISTS", insert(at, &kw(ctx, stmt, "IF EXISTS ")))
         .in_statement(stmt.span),
     );
+}
+
+fn plural(kind: &str) -> String {
+    match kind {
+        "index" => "indexes".to_string(),
+        "schema" => "schemas".to_string(),
+        "policy" => "policies".to_string(),
+        _ => format!("{kind}s"),
+    }
+}
+
+/// PostgreSQL's own choice of name for an unnamed index: `table_col1_col2_idx`.
+fn index_name(ci: &crate::syntax::CreateIndex) -> String {
+    let mut parts = vec![ci.table.name.value.clone()];
+    parts.extend(
+        ci.columns
+            .iter()
+            .filter_map(|c| c.column.as_ref().map(|i| i.value.clone())),
+    );
+    parts.push("idx".to_string());
+    parts.join("_")
 }

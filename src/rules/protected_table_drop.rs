@@ -91,7 +91,7 @@ fn table(
             "leave the table where it is; create a new table or a view for the new name"
         }
     };
-    let help = format!("{alternative}; {reason}{}", unprotect_hint(&why, &shown));
+    let help = format!("{alternative}; {reason}");
     out.push(
         ctx.diagnostic(
             &RULE,
@@ -155,19 +155,10 @@ fn schema(
 fn reason(why: &Protection) -> String {
     match why {
         Protection::Configured(entry) => {
-            format!("it is listed as `{entry}` in [protected] tables")
+            format!("protected by the [protected] tables entry `{entry}` in pgward.toml")
         }
         Protection::SupabaseSchema(schema) => {
             format!("tables in the \"{schema}\" schema belong to Supabase and are always protected")
         }
-    }
-}
-
-fn unprotect_hint(why: &Protection, shown: &str) -> String {
-    match why {
-        Protection::Configured(_) => {
-            format!(" (if \"{shown}\" really must go, remove it from [protected] tables)")
-        }
-        Protection::SupabaseSchema(_) => String::new(),
     }
 }

@@ -168,10 +168,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 if !assume && !is_session_setting(stmt) {
                     out.push(
                         diag(format!(
-                            "this statement runs after the transaction ended (line {}), outside it: if it fails, what was committed stays",
+                            "this statement runs after the transaction ended (line {}), outside it: a failure here cannot be rolled back with the rest of the file",
                             line(close)
                         ))
-                        .with_help("move it before the COMMIT")
+                        .with_help("move it inside the transaction, before the COMMIT")
                         .with_related(ctx.file_id, close, "transaction ends here"),
                     );
                 }
