@@ -1,10 +1,11 @@
 //! `protected-table-drop`: a migration destroys, empties or moves a protected table.
 
 use super::Rule;
-use super::util::plain_name;
+use super::util::{one_line, plain_name};
 use crate::config::{ALWAYS_PROTECTED_SCHEMAS, ProtectedTables, Protection};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
+use crate::source::Span;
 use crate::syntax::{AlterTableAction, ObjectKind, QualifiedName, Statement, Stmt};
 
 pub static RULE: Rule = Rule {
@@ -21,12 +22,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         match &stmt.kind {
             Stmt::Drop(drop) if drop.kind == ObjectKind::Table => {
                 for name in &drop.names {
-                    table(ctx, &protected, stmt, name, Action::Drop, out);
+                    table(ctx, &protected, stmt, name, Action::Drop(&drop.names), out);
                 }
             }
             Stmt::Truncate { tables } => {
                 for name in tables {
-                    table(ctx, &protected, stmt, name, Action::Truncate, out);
+                    table(ctx, &protected, stmt, name, Action::Truncate(tables), out);
                 }
             }
             Stmt::AlterTable(alter) => {
@@ -51,9 +52,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     }
 }
 
-enum Action {
-    Drop,
-    Truncate,
+/// What the statement does to the table; `Drop` and `Truncate` carry the statement's whole list.
+enum Action<'a> {
+    Drop(&'a [QualifiedName]),
+    Truncate(&'a [QualifiedName]),
     Rename(String),
     SetSchema(String),
 }
@@ -63,7 +65,7 @@ fn table(
     protected: &ProtectedTables,
     stmt: &Statement,
     name: &QualifiedName,
-    action: Action,
+    action: Action<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
     let (schema, table) = name.key();
@@ -72,8 +74,8 @@ fn table(
     };
     let shown = plain_name(name);
     let effect = match &action {
-        Action::Drop => "DROP TABLE would destroy it and all its rows".to_string(),
-        Action::Truncate => "TRUNCATE would delete all its rows".to_string(),
+        Action::Drop(_) => "DROP TABLE would destroy it and all its rows".to_string(),
+        Action::Truncate(_) => "TRUNCATE would delete all its rows".to_string(),
         Action::Rename(to) => {
             format!("renaming it to \"{to}\" breaks everything that uses it by name")
         }
@@ -83,12 +85,17 @@ fn table(
     };
     let reason = reason(&why);
     let alternative = match &action {
-        Action::Drop => {
-            "drop only the tables this migration replaces (e.g. `DROP TABLE IF EXISTS meetings CASCADE;`)"
-        }
-        Action::Truncate => "delete only the rows you mean to remove, with a WHERE clause",
+        Action::Drop(list) => match without_protected(ctx, protected, stmt, list) {
+            Some(safe) => format!("drop only the other tables: `{safe}`"),
+            None => "remove this statement: protected tables are never dropped by a migration"
+                .to_string(),
+        },
+        Action::Truncate(list) => match without_protected(ctx, protected, stmt, list) {
+            Some(safe) => format!("truncate only the other tables: `{safe}`"),
+            None => "delete only the rows you mean to remove (DELETE … WHERE …)".to_string(),
+        },
         Action::Rename(_) | Action::SetSchema(_) => {
-            "leave the table where it is; create a new table or a view for the new name"
+            format!("leave \"{shown}\" where it is (a view can offer the new name)")
         }
     };
     let help = format!("{alternative}; {reason}");
@@ -161,4 +168,30 @@ fn reason(why: &Protection) -> String {
             format!("tables in the \"{schema}\" schema belong to Supabase and are always protected")
         }
     }
+}
+
+/// The statement rewritten without its protected names (`DROP TABLE IF EXISTS meetings,
+/// users CASCADE` → `DROP TABLE IF EXISTS meetings CASCADE`), or `None` when every name is
+/// protected.
+fn without_protected(
+    ctx: &FileContext,
+    protected: &ProtectedTables,
+    stmt: &Statement,
+    list: &[QualifiedName],
+) -> Option<String> {
+    let (first, last) = (list.first()?, list.last()?);
+    let keep: Vec<&str> = list
+        .iter()
+        .filter(|n| {
+            let (schema, table) = n.key();
+            !protected.is_protected(&schema, &table)
+        })
+        .map(|n| ctx.text(n.span()))
+        .collect();
+    if keep.is_empty() {
+        return None;
+    }
+    let head = ctx.text(Span::new(stmt.span.start, first.span().start));
+    let tail = ctx.text(Span::new(last.span().end, stmt.span.end));
+    Some(one_line(&format!("{head}{}{tail};", keep.join(", "))))
 }
