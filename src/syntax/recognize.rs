@@ -308,8 +308,14 @@ fn create(c: &mut Cur) -> Option<Stmt> {
         let target = if c.kws(&["FOR", "ALL", "TABLES"]) {
             PublicationTarget::AllTables
         } else if c.kw("FOR") {
-            let (tables, schemas) = publication_objects(c);
-            PublicationTarget::Objects { tables, schemas }
+            let objects = publication_objects(c);
+            if let Some(junk) = objects.junk {
+                return Some(syntax_error(junk));
+            }
+            PublicationTarget::Objects {
+                tables: objects.tables,
+                schemas: objects.schemas,
+            }
         } else {
             PublicationTarget::None
         };
@@ -357,7 +363,11 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
         let (tables, schemas) = if action == PublicationAction::Other {
             (Vec::new(), Vec::new())
         } else {
-            publication_objects(c)
+            let objects = publication_objects(c);
+            if let Some(junk) = objects.junk {
+                return Some(syntax_error(junk));
+            }
+            (objects.tables, objects.schemas)
         };
         return Some(Stmt::AlterPublication(AlterPublication {
             name,
@@ -373,7 +383,8 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
 }
 
 /// `TABLE [ONLY] a [*] [(cols)] [WHERE (…)], b, TABLES IN SCHEMA s, t` up to `WITH (…)`.
-fn publication_objects(c: &mut Cur) -> (Vec<QualifiedName>, Vec<Ident>) {
+fn publication_objects(c: &mut Cur) -> PubObjects {
+    let mut junk = None;
     let mut tables = Vec::new();
     let mut schemas = Vec::new();
     let mut in_schema_list = false;
@@ -401,17 +412,39 @@ fn publication_objects(c: &mut Cur) -> (Vec<QualifiedName>, Vec<Ident>) {
                 let _ = c.group();
             }
         }
-        // Anything unexpected up to the next comma is skipped, not guessed at.
-        while !c.at_end() && !c.peek_tok(&Token::Comma) && !c.peek_kw("WITH") {
-            if c.group().is_none() {
-                c.bump();
+        // Only `,`, `WITH (…)` or the end may follow an object: PostgreSQL rejects anything
+        // else (e.g. `ADD TABLE IF NOT EXISTS t`, which names a table "if").
+        if !c.at_end() && !c.peek_tok(&Token::Comma) && !c.peek_kw("WITH") {
+            junk.get_or_insert(c.peek().map(|t| (t.token.to_string(), t.span)));
+            while !c.at_end() && !c.peek_tok(&Token::Comma) && !c.peek_kw("WITH") {
+                if c.group().is_none() {
+                    c.bump();
+                }
             }
         }
         if !c.eat(&Token::Comma) {
             break;
         }
     }
-    (tables, schemas)
+    PubObjects {
+        tables,
+        schemas,
+        junk: junk.flatten(),
+    }
+}
+
+/// The objects of a publication statement, and the first token PostgreSQL would reject.
+struct PubObjects {
+    tables: Vec<QualifiedName>,
+    schemas: Vec<Ident>,
+    junk: Option<(String, Span)>,
+}
+
+fn syntax_error((near, at): (String, Span)) -> Stmt {
+    Stmt::Invalid {
+        message: format!("syntax error at or near {near}"),
+        at,
+    }
 }
 
 fn create_table(c: &mut Cur, temporary: bool) -> Option<CreateTable> {

@@ -786,3 +786,26 @@ fn unsupported_keywords() {
         }
     }
 }
+
+#[test]
+fn publication_junk_is_a_parse_error() {
+    let (file, _, stmt) =
+        conv_in_file("ALTER PUBLICATION supabase_realtime ADD TABLE IF NOT EXISTS generations");
+    let Stmt::Invalid { at, message } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, at), "NOT");
+    assert!(message.contains("NOT"), "{message}");
+    // Row filters, column lists, `*` and WITH are fine.
+    for sql in [
+        "CREATE PUBLICATION p FOR TABLE a (x, y) WHERE (x > 1), b * WITH (publish = 'insert')",
+        "ALTER PUBLICATION p ADD TABLE ONLY a, TABLES IN SCHEMA CURRENT_SCHEMA",
+        "alter\n  publication supabase_realtime add table messages",
+    ] {
+        let got = conv(sql);
+        assert!(
+            matches!(got, Stmt::CreatePublication(_) | Stmt::AlterPublication(_)),
+            "{sql}: {got:?}"
+        );
+    }
+}
