@@ -592,10 +592,8 @@ fn type_text(toks: &[Tok]) -> String {
         let (text, word) = match &t.token {
             Token::Word(w) => match w.quote_style {
                 None => (w.value.to_ascii_lowercase(), true),
-                Some(q) => (
-                    format!("{q}{}{q}", w.value.replace(q, &format!("{q}{q}"))),
-                    true,
-                ),
+                // `"uuid"` is `uuid`; `"MyType"` keeps its quotes.
+                Some(_) => (quote_if_needed(&w.value), true),
             },
             Token::Number(n, _) => (n.clone(), true),
             other => (other.to_string(), false),

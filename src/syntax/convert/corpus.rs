@@ -379,6 +379,115 @@ const CORPUS: &[(&str, &str)] = &[
         "alter table public.todos add column search tsvector generated always as (to_tsvector('simple', title)) stored",
         "AlterTable:todos:AddColumn(search)",
     ),
+    // `supabase db diff` / pg_dump style: everything quoted.
+    (
+        "CREATE TABLE IF NOT EXISTS \"public\".\"profiles\" (\n    \"id\" \"uuid\" NOT NULL,\n    \"updated_at\" timestamp with time zone,\n    \"username\" \"text\",\n    \"embedding\" \"extensions\".\"vector\"(1536),\n    CONSTRAINT \"username_length\" CHECK ((\"char_length\"(\"username\") >= 3))\n)",
+        "CreateTable:profiles",
+    ),
+    (
+        "ALTER TABLE \"public\".\"profiles\" OWNER TO \"postgres\"",
+        "AlterTable:profiles:Other(OWNER TO)",
+    ),
+    (
+        "ALTER TABLE ONLY \"public\".\"profiles\"\n    ADD CONSTRAINT \"profiles_pkey\" PRIMARY KEY (\"id\")",
+        "AlterTable:profiles:AddConstraint",
+    ),
+    (
+        "CREATE OR REPLACE FUNCTION \"public\".\"handle_new_user\"() RETURNS \"trigger\"\n    LANGUAGE \"plpgsql\" SECURITY DEFINER\n    SET \"search_path\" TO ''\n    AS $$\nbegin\n  insert into public.profiles (id) values (new.id);\n  return new;\nend;\n$$",
+        "CreateFunction:handle_new_user",
+    ),
+    (
+        "ALTER FUNCTION \"public\".\"handle_new_user\"() OWNER TO \"postgres\"",
+        "ANY",
+    ),
+    (
+        "CREATE POLICY \"Public profiles are viewable by everyone.\" ON \"public\".\"profiles\" FOR SELECT USING (true)",
+        "CreatePolicy:profiles:select",
+    ),
+    (
+        "GRANT ALL ON TABLE \"public\".\"profiles\" TO \"anon\"",
+        "Other:GRANT",
+    ),
+    (
+        "ALTER PUBLICATION \"supabase_realtime\" OWNER TO \"postgres\"",
+        "AlterPublication:Other:0",
+    ),
+    ("SET statement_timeout = 0", "Other:SET"),
+    ("SET client_min_messages = warning", "Other:SET"),
+    (
+        "SELECT pg_catalog.set_config('search_path', '', false)",
+        "Other:SELECT",
+    ),
+    (
+        "COMMENT ON SCHEMA \"public\" IS 'standard public schema'",
+        "Other:COMMENT",
+    ),
+    (
+        "CREATE EXTENSION IF NOT EXISTS \"pg_graphql\" WITH SCHEMA \"graphql\"",
+        "CreateExtension:pg_graphql",
+    ),
+    (
+        "ALTER DEFAULT PRIVILEGES FOR ROLE \"postgres\" IN SCHEMA \"public\" GRANT ALL ON SEQUENCES TO \"postgres\"",
+        "ANY",
+    ),
+    ("RESET ALL", "Other:RESET"),
+    (
+        "CREATE SEQUENCE IF NOT EXISTS \"public\".\"x_id_seq\"\n    AS integer\n    START WITH 1\n    INCREMENT BY 1\n    NO MINVALUE\n    NO MAXVALUE\n    CACHE 1",
+        "CreateSequence",
+    ),
+    (
+        "ALTER SEQUENCE \"public\".\"x_id_seq\" OWNED BY \"public\".\"x\".\"id\"",
+        "ANY",
+    ),
+    (
+        "ALTER TABLE ONLY \"public\".\"x\" ALTER COLUMN \"id\" SET DEFAULT \"nextval\"('\"public\".\"x_id_seq\"'::\"regclass\")",
+        "AlterTable:x:Other(ALTER COLUMN)",
+    ),
+    (
+        "CREATE INDEX \"idx_t_user\" ON \"public\".\"t\" USING \"btree\" (\"user_id\")",
+        "CreateIndex:t",
+    ),
+    (
+        "CREATE OR REPLACE TRIGGER \"on_x\" AFTER INSERT ON \"public\".\"t\" FOR EACH ROW EXECUTE FUNCTION \"public\".\"f\"()",
+        "CreateTrigger",
+    ),
+    (
+        "ALTER TABLE ONLY \"public\".\"t\"\n    ADD CONSTRAINT \"t_user_id_fkey\" FOREIGN KEY (\"user_id\") REFERENCES \"auth\".\"users\"(\"id\") ON DELETE CASCADE",
+        "AlterTable:t:AddConstraint",
+    ),
+    ("SET default_table_access_method = \"heap\"", "Other:SET"),
+    (
+        "CREATE TYPE \"public\".\"status\" AS ENUM (\n    'a',\n    'b'\n)",
+        "CreateType:status",
+    ),
+    (
+        "ALTER TYPE \"public\".\"status\" ADD VALUE IF NOT EXISTS 'c'",
+        "ANY",
+    ),
+    (
+        "ALTER TABLE \"public\".\"t\" ENABLE ROW LEVEL SECURITY",
+        "AlterTable:t:EnableRls",
+    ),
+    (
+        "ALTER TABLE ONLY public.t REPLICA IDENTITY FULL",
+        "AlterTable:t:Other(REPLICA IDENTITY)",
+    ),
+    (
+        "CREATE UNIQUE INDEX IF NOT EXISTS \"t_slug_key\" ON \"public\".\"t\" USING \"btree\" (\"org_id\", \"slug\") NULLS NOT DISTINCT",
+        "CreateIndex:t",
+    ),
+    (
+        "CREATE TABLE public.uk (a int, b int, UNIQUE NULLS NOT DISTINCT (a, b))",
+        "CreateTable:uk",
+    ),
+    (
+        "create table public.ex (r tstzrange, exclude using gist (r with &&))",
+        "CreateTable:ex",
+    ),
+    (
+        "create table public.kw (\"check\" text, \"user\" text, data jsonb, exclude text)",
+        "CreateTable:kw",
+    ),
 ];
 
 #[test]

@@ -809,3 +809,30 @@ fn publication_junk_is_a_parse_error() {
         );
     }
 }
+
+#[test]
+fn pg_dump_style_quoting_normalises() {
+    let sql = "CREATE TABLE \"public\".\"p\" (\"id\" \"uuid\" NOT NULL, \"emb\" \"extensions\".\"vector\"(1536), \"St\" \"public\".\"Status\", \"tags\" \"text\"[])";
+    let Stmt::CreateTable(t) = conv(sql) else {
+        panic!()
+    };
+    let types: Vec<_> = t.columns.iter().map(|c| c.data_type.as_str()).collect();
+    assert_eq!(
+        types,
+        vec![
+            "uuid",
+            "extensions.vector(1536)",
+            "public.\"Status\"",
+            "text[]"
+        ]
+    );
+    assert_eq!(t.columns[2].name.value, "St");
+    let Stmt::CreateTable(t) = conv(
+        "create table public.kw (\"check\" text, data jsonb, exclude text, EXCLUDE USING gist (r WITH &&))",
+    ) else {
+        panic!()
+    };
+    let cols: Vec<_> = t.columns.iter().map(|c| c.name.value.as_str()).collect();
+    assert_eq!(cols, vec!["check", "data", "exclude"]);
+    assert_eq!(t.constraints[0].kind, ConstraintKind::Exclude);
+}
