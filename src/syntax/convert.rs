@@ -161,7 +161,12 @@ pub fn convert(text: &str, base: usize) -> Stmt {
         Ok(raw) => raw,
         Err((message, at)) => {
             let keyword = first_word(text);
-            if message.starts_with("Unterminated") || !is_statement_keyword(&keyword) {
+            // Text that never ends (string, quoted name, comment) is certainly broken; other
+            // tokenizer complaints (`1_000`, odd operators) may be PostgreSQL sqlparser lacks.
+            let unterminated = message.starts_with("Unterminated")
+                || message.starts_with("Unexpected EOF")
+                || message.ends_with("before EOF.");
+            if unterminated || !is_statement_keyword(&keyword) {
                 return Stmt::Invalid { message, at };
             }
             return Stmt::Unsupported { keyword, message };
@@ -247,9 +252,19 @@ fn clean_message(e: &ParserError) -> String {
     msg.trim().to_string()
 }
 
+/// The first word of `text` after whitespace and comments, upper case.
 fn first_word(text: &str) -> String {
-    text.trim_start()
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    rest.split(|c: char| !c.is_alphanumeric() && c != '_')
         .next()
         .unwrap_or("")
         .to_ascii_uppercase()

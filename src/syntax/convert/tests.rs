@@ -836,3 +836,15 @@ fn pg_dump_style_quoting_normalises() {
     assert_eq!(cols, vec!["check", "data", "exclude"]);
     assert_eq!(t.constraints[0].kind, ConstraintKind::Exclude);
 }
+
+#[test]
+fn tokenizer_failures() {
+    let (file, _, stmt) = conv_in_file("-- c\nSELECT \"unterminated");
+    let Stmt::Invalid { at, .. } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert!(at.start >= file.find("SELECT").unwrap_or(0), "{at:?}");
+    // A leading comment does not hide the statement keyword.
+    let got = conv("/* c */ -- d\nSELECT 1_000");
+    assert!(!matches!(got, Stmt::Invalid { .. }), "{got:?}");
+}
