@@ -191,19 +191,16 @@ pub fn convert(text: &str, base: usize) -> Stmt {
 
     // Not a statement PostgreSQL knows, whatever sqlparser (which speaks many dialects) thinks.
     if let Some(at) = bad_start(&toks) {
+        let near = toks
+            .iter()
+            .find(|t| t.span == at)
+            .map_or_else(String::new, Tok::near);
         let message = if at == first.span {
-            format!(
-                "syntax error at or near {}: not a PostgreSQL statement",
-                first.token
-            )
+            format!("syntax error at or near {near}: not a PostgreSQL statement")
         } else {
-            let kw = toks
-                .iter()
-                .find(|t| t.span == at)
-                .map_or(String::new(), |t| t.token.to_string());
             format!(
-                "syntax error at or near {kw}: unknown object type after {}",
-                first.token.to_string().to_ascii_uppercase()
+                "syntax error at or near {near}: unknown object type after {}",
+                first.keyword().unwrap_or_default()
             )
         };
         return Stmt::Invalid { message, at };

@@ -415,7 +415,7 @@ fn publication_objects(c: &mut Cur) -> PubObjects {
         // Only `,`, `WITH (…)` or the end may follow an object: PostgreSQL rejects anything
         // else (e.g. `ADD TABLE IF NOT EXISTS t`, which names a table "if").
         if !c.at_end() && !c.peek_tok(&Token::Comma) && !c.peek_kw("WITH") {
-            junk.get_or_insert(c.peek().map(|t| (t.token.to_string(), t.span)));
+            junk.get_or_insert(c.peek().map(|t| (t.near(), t.span)));
             while !c.at_end() && !c.peek_tok(&Token::Comma) && !c.peek_kw("WITH") {
                 if c.group().is_none() {
                     c.bump();
