@@ -848,3 +848,29 @@ fn tokenizer_failures() {
     let got = conv("/* c */ -- d\nSELECT 1_000");
     assert!(!matches!(got, Stmt::Invalid { .. }), "{got:?}");
 }
+
+#[test]
+fn loc_mapper_handles_crlf_multibyte_and_going_back() {
+    use crate::syntax::lex::LocMapper;
+    use sqlparser::tokenizer::Location;
+    let text = "aé\r\n✓b\nc";
+    let mut m = LocMapper::new(text, 100);
+    let loc = |line, column| Location { line, column };
+    assert_eq!(m.offset(loc(2, 2)), 100 + text.find('b').unwrap_or(0));
+    assert_eq!(m.offset(loc(1, 3)), 100 + text.find('\r').unwrap_or(0));
+    assert_eq!(m.offset(loc(3, 1)), 100 + text.find('c').unwrap_or(0));
+    // Past the end of a line stays on it; past the text clamps to its end.
+    assert_eq!(m.offset(loc(1, 50)), 100 + text.find('\n').unwrap_or(0));
+    assert_eq!(m.offset(loc(9, 9)), 100 + text.len());
+    assert_eq!(m.offset(loc(0, 0)), 100);
+}
+
+#[test]
+fn begin_atomic_function_body() {
+    let sql = "CREATE OR REPLACE FUNCTION public.add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT a + b; END";
+    let got = conv(sql);
+    assert!(
+        matches!(got, Stmt::CreateFunction { or_replace: true, ref name } if name.name.value == "add"),
+        "{got:?}"
+    );
+}
