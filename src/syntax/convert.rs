@@ -9,7 +9,7 @@ use sqlparser::tokenizer::Token;
 
 use super::lex::{Tok, lex, significant};
 use super::model::Stmt;
-use super::recognize::recognize;
+use super::recognize::recognize_with_doubt;
 use crate::source::Span;
 
 /// Deeper nesting than this is not handed to sqlparser (its recursion would be the risk, and no
@@ -207,13 +207,15 @@ pub fn convert(text: &str, base: usize) -> Stmt {
     }
 
     // Everything the tokens can tell, read before the tokens go to sqlparser (no copies).
-    let recognized = recognize(&toks);
+    let recognized = recognize_with_doubt(&toks);
     let keyword = leading_keyword(&toks);
     if depth > MAX_NESTING {
-        return recognized.unwrap_or_else(|| Stmt::Unsupported {
-            keyword,
-            message: format!("parentheses nested {depth} deep: too deep to analyse"),
-        });
+        return recognized
+            .map(|(stmt, _)| stmt)
+            .unwrap_or_else(|| Stmt::Unsupported {
+                keyword,
+                message: format!("parentheses nested {depth} deep: too deep to analyse"),
+            });
     }
     let empty_element = empty_list_element(&toks);
     drop(toks);
@@ -224,13 +226,18 @@ pub fn convert(text: &str, base: usize) -> Stmt {
         .parse_statements();
     match parsed {
         // The AST is dropped here: the recognizers read the facts from the tokens.
-        Ok(_) => recognized.unwrap_or(Stmt::Other { keyword }),
+        Ok(_) => recognized.map_or(Stmt::Other { keyword }, |(stmt, _)| stmt),
         Err(e) => {
             let message = clean_message(&e);
             if let Some(at) = empty_element {
                 return Stmt::Invalid { message, at };
             }
-            recognized.unwrap_or(Stmt::Unsupported { keyword, message })
+            // A recognizer that read every token vouches for the facts (PostgreSQL syntax
+            // sqlparser lacks); one that skipped something it does not know does not.
+            match recognized {
+                Some((stmt, false)) => stmt,
+                _ => Stmt::Unsupported { keyword, message },
+            }
         }
     }
 }

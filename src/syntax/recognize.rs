@@ -5,6 +5,8 @@
 //! (column definitions, type text, actions) and the same answer for statements sqlparser
 //! rejects (`ALTER PUBLICATION`, `DROP INDEX CONCURRENTLY`, unusual column constraint spellings).
 
+use std::cell::Cell;
+
 use sqlparser::tokenizer::Token;
 
 use super::lex::Tok;
@@ -16,11 +18,25 @@ use crate::source::Span;
 pub(crate) struct Cur<'t> {
     toks: &'t [Tok<'t>],
     pos: usize,
+    /// Set when the recognizer skipped something it does not understand: its facts are then
+    /// not trusted over sqlparser's verdict.
+    doubt: &'t Cell<bool>,
 }
 
 impl<'t> Cur<'t> {
-    pub fn new(toks: &'t [Tok<'t>]) -> Self {
-        Cur { toks, pos: 0 }
+    pub fn new(toks: &'t [Tok<'t>], doubt: &'t Cell<bool>) -> Self {
+        Cur {
+            toks,
+            pos: 0,
+            doubt,
+        }
+    }
+    /// A cursor over other tokens that shares this one's doubt.
+    fn over(&self, toks: &'t [Tok<'t>]) -> Cur<'t> {
+        Cur::new(toks, self.doubt)
+    }
+    fn doubt(&self) {
+        self.doubt.set(true);
     }
     fn peek(&self) -> Option<&'t Tok<'t>> {
         self.toks.get(self.pos)
@@ -103,7 +119,7 @@ impl<'t> Cur<'t> {
     }
     /// A sub-cursor over `toks[start..end]`.
     fn slice(&self, start: usize, end: usize) -> Cur<'t> {
-        Cur::new(self.toks.get(start..end).unwrap_or(&[]))
+        self.over(self.toks.get(start..end).unwrap_or(&[]))
     }
     fn rest(&self) -> &'t [Tok<'t>] {
         self.toks.get(self.pos..).unwrap_or(&[])
@@ -186,8 +202,16 @@ fn has_top_kw(toks: &[Tok], kw: &str) -> bool {
 
 /// Recognize a statement from its tokens. `None`: not a kind the recognizers know (the caller
 /// makes it `Other` or `Unsupported`).
-pub(crate) fn recognize(toks: &[Tok]) -> Option<Stmt> {
-    let mut c = Cur::new(toks);
+/// Also says whether the recognizer skipped text it does not understand (`true`: only trust
+/// the facts if sqlparser accepted the statement).
+pub(crate) fn recognize_with_doubt(toks: &[Tok]) -> Option<(Stmt, bool)> {
+    let doubt = Cell::new(false);
+    let stmt = recognize_in(Cur::new(toks, &doubt));
+    stmt.map(|s| (s, doubt.get()))
+}
+
+fn recognize_in(mut c: Cur) -> Option<Stmt> {
+    let toks = c.toks;
     let first = c.bump()?.keyword()?;
     match first.as_str() {
         "BEGIN" | "START" => {
@@ -550,6 +574,7 @@ fn table_constraint(mut c: Cur) -> Option<TableConstraint> {
     } else if c.kw("EXCLUDE") {
         ConstraintKind::Exclude
     } else {
+        c.doubt();
         ConstraintKind::Other
     };
     let first = c.toks.get(from)?;
@@ -608,6 +633,53 @@ fn type_text(toks: &[Tok]) -> String {
     out
 }
 
+/// Words that continue a multi-word type name (`double precision`, `character varying`,
+/// `timestamp with time zone`, `interval day to second`).
+const TYPE_CONTINUATION: &[&str] = &[
+    "PRECISION",
+    "VARYING",
+    "WITH",
+    "WITHOUT",
+    "TIME",
+    "ZONE",
+    "YEAR",
+    "MONTH",
+    "DAY",
+    "HOUR",
+    "MINUTE",
+    "SECOND",
+    "TO",
+    "CHARACTER",
+    "CHAR",
+    "VARCHAR",
+    "ARRAY",
+];
+
+/// Whether the tokens read as one type: a name, then only continuation words, `(…)`, `[…]`
+/// and `.`-qualification at the top level.
+fn plausible_type(toks: &[Tok]) -> bool {
+    let mut depth = 0i64;
+    let mut prev_dot = true;
+    for (i, t) in toks.iter().enumerate() {
+        match t.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth -= 1,
+            Token::Period => {
+                prev_dot = true;
+                continue;
+            }
+            Token::Word(_) if depth == 0 && i > 0 && !prev_dot => {
+                if !TYPE_CONTINUATION.iter().any(|k| t.is_kw(k)) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        prev_dot = false;
+    }
+    true
+}
+
 /// A column definition: `name type [constraints…]`; the cursor covers exactly the element.
 fn column_def(mut c: Cur) -> Option<ColumnDef> {
     let start = c.pos;
@@ -629,11 +701,17 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
         (Some(f), Some(l)) => f.span.cover(l.span),
         _ => Span::empty(name.span.end),
     };
+    if type_toks.is_empty() || !plausible_type(type_toks) {
+        c.doubt();
+    }
     let mut not_null = false;
     let mut constraints = Vec::new();
     while !c.at_end() {
         let seg = c.pos;
         let cname = if c.kw("CONSTRAINT") { c.ident() } else { None };
+        // Options whose tail (an expression, `ON DELETE …`, `USING INDEX …`, `NO INHERIT`) is
+        // skipped unread; after the others, only the next option may follow.
+        let mut open_tail = false;
         let kind = if c.kws(&["NOT", "NULL"]) {
             not_null = true;
             None
@@ -644,20 +722,28 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
             if c.group().is_none() {
                 c.bump();
             }
-            skip_to_option(&mut c);
+            open_tail = true;
             None
         } else if c.kws(&["PRIMARY", "KEY"]) {
+            open_tail = true;
             Some(ConstraintKind::PrimaryKey(vec![name.clone()]))
         } else if c.kw("UNIQUE") {
             if c.kw("NULLS") {
                 let _ = c.kw("NOT");
                 let _ = c.kw("DISTINCT");
             }
+            open_tail = true;
             Some(ConstraintKind::Unique(vec![name.clone()]))
         } else if c.kw("REFERENCES") {
-            references(&mut c, vec![name.clone()]).map(ConstraintKind::ForeignKey)
+            open_tail = true;
+            let fk = references(&mut c, vec![name.clone()]);
+            if fk.is_none() {
+                c.doubt();
+            }
+            fk.map(ConstraintKind::ForeignKey)
         } else if c.kw("CHECK") {
             let _ = c.group();
+            open_tail = true;
             Some(ConstraintKind::Check)
         } else if c.kw("GENERATED") {
             let _ = c.kw("ALWAYS") || c.kws(&["BY", "DEFAULT"]);
@@ -666,13 +752,25 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
             let _ = c.group();
             let _ = c.kw("STORED") || c.kw("VIRTUAL");
             None
+        } else if c.kw("COLLATE") {
+            let _ = c.qname();
+            None
+        } else if c.kw("COMPRESSION") || c.kw("STORAGE") || c.kw("INITIALLY") {
+            c.bump();
+            None
+        } else if c.kw("DEFERRABLE") || c.kws(&["NOT", "DEFERRABLE"]) {
+            None
         } else {
-            // COLLATE x, DEFERRABLE, COMPRESSION x, or anything unknown: skip one token.
+            // Not a column option PostgreSQL has (or one we do not know): skip it, in doubt.
+            c.doubt();
             if c.group().is_none() {
                 c.bump();
             }
             None
         };
+        if !open_tail && c.peek().is_some_and(|t| !is_option_start(t)) {
+            c.doubt();
+        }
         // Trailing `ON DELETE …`, `MATCH …`, `NO INHERIT`, `USING INDEX …` belong to this option.
         skip_to_option(&mut c);
         if let (Some(kind), Some(span)) = (kind, c.span_from(seg)) {
@@ -730,7 +828,7 @@ fn alter_table(c: &mut Cur) -> Option<AlterTable> {
             continue;
         };
         let span = first.span.cover(last.span);
-        let action = alter_action(Cur::new(toks))
+        let action = alter_action_checked(c.over(toks))
             .unwrap_or_else(|| AlterTableAction::Other(leading_words(toks, 2)));
         actions.push(AlterAction { action, span });
     }
@@ -742,7 +840,24 @@ fn alter_table(c: &mut Cur) -> Option<AlterTable> {
     })
 }
 
-fn alter_action(mut c: Cur) -> Option<AlterTableAction> {
+/// [`alter_action`], in doubt when text is left after an action that takes no more.
+fn alter_action_checked(c: Cur) -> Option<AlterTableAction> {
+    let mut end = c;
+    let action = alter_action(&mut end)?;
+    let complete = matches!(
+        action,
+        AlterTableAction::AddColumn { .. } | AlterTableAction::AddConstraint(_)
+    );
+    if !complete {
+        let _ = end.kw("CASCADE") || end.kw("RESTRICT");
+        if !end.at_end() {
+            end.doubt();
+        }
+    }
+    Some(action)
+}
+
+fn alter_action(c: &mut Cur) -> Option<AlterTableAction> {
     if c.kw("RENAME") {
         if c.kw("TO") {
             return Some(AlterTableAction::RenameTable { to: c.ident()? });
@@ -986,9 +1101,13 @@ fn drop_stmt(c: &mut Cur) -> Option<Stmt> {
             break;
         }
     }
-    let cascade = has_top_kw(c.rest(), "CASCADE");
+    let cascade = c.kw("CASCADE");
+    let _ = cascade || c.kw("RESTRICT");
     if names.is_empty() {
         return None;
+    }
+    if !c.at_end() {
+        c.doubt();
     }
     Some(Stmt::Drop(Drop {
         kind: *kind,
@@ -1010,6 +1129,11 @@ fn truncate(c: &mut Cur) -> Option<Stmt> {
         if !c.eat(&Token::Comma) {
             break;
         }
+    }
+    let _ = c.kws(&["RESTART", "IDENTITY"]) || c.kws(&["CONTINUE", "IDENTITY"]);
+    let _ = c.kw("CASCADE") || c.kw("RESTRICT");
+    if !c.at_end() {
+        c.doubt();
     }
     Some(Stmt::Truncate { tables })
 }

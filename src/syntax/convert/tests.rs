@@ -874,3 +874,33 @@ fn begin_atomic_function_body() {
         "{got:?}"
     );
 }
+
+#[test]
+fn recognizer_in_doubt_does_not_hide_sqlparser_errors() {
+    // Typos PostgreSQL rejects: the recognizer cannot vouch for them, so sqlparser's complaint
+    // is shown (as unsupported-syntax, since we cannot be sure it is an error).
+    for sql in [
+        "CREATE TABLE t (id int primary key, name text not nul)",
+        "CREATE TABLE t (id int, name)",
+        "DROP TABLE a b",
+        "TRUNCATE a b",
+        "ALTER TABLE t RENAME TO u v",
+        "ALTER TABLE t ADD COLUMN x int frobnicate",
+    ] {
+        let got = conv(sql);
+        assert!(matches!(got, Stmt::Unsupported { .. }), "{sql}: {got:?}");
+    }
+    // PostgreSQL spellings sqlparser may not know are still recognized.
+    for sql in [
+        "CREATE TABLE t (id int CONSTRAINT pk PRIMARY KEY USING INDEX TABLESPACE ts, c text COLLATE \"C\" COMPRESSION lz4 STORAGE EXTERNAL, r int REFERENCES p MATCH FULL ON DELETE SET NULL (r) DEFERRABLE INITIALLY DEFERRED)",
+        "ALTER TABLE t SET SCHEMA archive",
+        "ALTER TABLE t DROP COLUMN c RESTRICT",
+        "TRUNCATE a, b CONTINUE IDENTITY RESTRICT",
+    ] {
+        let got = conv(sql);
+        assert!(
+            !matches!(got, Stmt::Unsupported { .. } | Stmt::Invalid { .. }),
+            "{sql}: {got:?}"
+        );
+    }
+}
