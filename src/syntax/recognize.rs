@@ -668,10 +668,13 @@ fn plausible_type(toks: &[Tok]) -> bool {
                 prev_dot = true;
                 continue;
             }
-            Token::Word(_) if depth == 0 && i > 0 && !prev_dot => {
-                if !TYPE_CONTINUATION.iter().any(|k| t.is_kw(k)) {
-                    return false;
-                }
+            Token::Word(_)
+                if depth == 0
+                    && i > 0
+                    && !prev_dot
+                    && !TYPE_CONTINUATION.iter().any(|k| t.is_kw(k)) =>
+            {
+                return false;
             }
             _ => {}
         }
@@ -894,7 +897,7 @@ fn alter_action(c: &mut Cur) -> Option<AlterTableAction> {
                 column,
             });
         }
-        if starts_table_constraint(&c) {
+        if starts_table_constraint(c) {
             return table_constraint(c.slice(c.pos, c.toks.len()))
                 .map(AlterTableAction::AddConstraint);
         }
