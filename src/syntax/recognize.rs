@@ -991,6 +991,24 @@ fn create_index(c: &mut Cur) -> Option<CreateIndex> {
         })
         .collect();
     let partial = has_top_kw(c.rest(), "WHERE");
+    // What may follow the column list (a WHERE clause ends the check: its expression is free).
+    loop {
+        if c.kw("INCLUDE") || c.kw("WITH") {
+            if c.group().is_none() {
+                c.doubt();
+            }
+        } else if c.kw("NULLS") {
+            let _ = c.kw("NOT");
+            let _ = c.kw("DISTINCT");
+        } else if c.kw("TABLESPACE") {
+            c.bump();
+        } else {
+            break;
+        }
+    }
+    if !c.at_end() && !c.peek_kw("WHERE") {
+        c.doubt();
+    }
     Some(CreateIndex {
         name,
         table,
@@ -1020,7 +1038,11 @@ fn create_policy(c: &mut Cur) -> Option<CreatePolicy> {
             Some("INSERT") => PolicyCommand::Insert,
             Some("UPDATE") => PolicyCommand::Update,
             Some("DELETE") => PolicyCommand::Delete,
-            _ => PolicyCommand::All,
+            Some("ALL") => PolicyCommand::All,
+            _ => {
+                c.doubt();
+                PolicyCommand::All
+            }
         };
     }
     let mut roles = Vec::new();
@@ -1033,6 +1055,15 @@ fn create_policy(c: &mut Cur) -> Option<CreatePolicy> {
                 break;
             }
         }
+    }
+    if c.kw("USING") && c.group().is_none() {
+        c.doubt();
+    }
+    if c.kws(&["WITH", "CHECK"]) && c.group().is_none() {
+        c.doubt();
+    }
+    if !c.at_end() {
+        c.doubt();
     }
     Some(CreatePolicy {
         name,

@@ -886,6 +886,9 @@ fn recognizer_in_doubt_does_not_hide_sqlparser_errors() {
         "TRUNCATE a b",
         "ALTER TABLE t RENAME TO u v",
         "ALTER TABLE t ADD COLUMN x int frobnicate",
+        "CREATE POLICY p ON t FOR SELCT USING (true)",
+        "CREATE POLICY p ON t USING (true) WITH CHEK (true)",
+        "CREATE INDEX i ON t (a) INCLUDING (b)",
     ] {
         let got = conv(sql);
         assert!(matches!(got, Stmt::Unsupported { .. }), "{sql}: {got:?}");
@@ -896,6 +899,7 @@ fn recognizer_in_doubt_does_not_hide_sqlparser_errors() {
         "ALTER TABLE t SET SCHEMA archive",
         "ALTER TABLE t DROP COLUMN c RESTRICT",
         "TRUNCATE a, b CONTINUE IDENTITY RESTRICT",
+        "CREATE INDEX i ON t (a) INCLUDE (b) NULLS NOT DISTINCT WITH (fillfactor = 70) TABLESPACE ts WHERE a > 0",
     ] {
         let got = conv(sql);
         assert!(
