@@ -338,17 +338,35 @@ fn bad_start(toks: &[Tok]) -> Option<Span> {
     None
 }
 
-/// `a,, b`, `(, a)`, `(a, )`: the offending token.
+/// Reserved words that end a list and can never start a list element (`SELECT a, FROM t`).
+const LIST_ENDERS: &[&str] = &[
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "HAVING",
+    "ORDER",
+    "LIMIT",
+    "OFFSET",
+    "UNION",
+    "INTERSECT",
+    "EXCEPT",
+    "RETURNING",
+    "WINDOW",
+    "THEN",
+    "ELSE",
+    "END",
+];
+
+/// `a,, b`, `(, a)`, `(a, )`, `a, FROM`: the offending token.
 fn empty_list_element(toks: &[Tok]) -> Option<Span> {
     toks.windows(2).find_map(|w| {
-        let (a, b) = (&w[0].token, &w[1].token);
-        let empty = matches!(
-            (a, b),
-            (Token::Comma, Token::Comma)
-                | (Token::LParen, Token::Comma)
-                | (Token::Comma, Token::RParen)
-        );
-        empty.then_some(w[1].span)
+        let (a, b) = (&w[0], &w[1]);
+        let empty = match (a.token, b.token) {
+            (Token::Comma, Token::Comma | Token::RParen) | (Token::LParen, Token::Comma) => true,
+            (Token::Comma, Token::Word(_)) => LIST_ENDERS.iter().any(|k| b.is_kw(k)),
+            _ => false,
+        };
+        empty.then_some(b.span)
     })
 }
 

@@ -908,3 +908,18 @@ fn recognizer_in_doubt_does_not_hide_sqlparser_errors() {
         );
     }
 }
+
+#[test]
+fn trailing_commas_are_invalid() {
+    for (sql, tok) in [
+        ("CREATE TABLE t (id int,)", ")"),
+        ("SELECT a, FROM t", "FROM"),
+        ("SELECT f(1,)", ")"),
+    ] {
+        let (file, _, stmt) = conv_in_file(sql);
+        match stmt {
+            Stmt::Invalid { at, .. } => assert_eq!(text(&file, at), tok, "{sql}"),
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+}
