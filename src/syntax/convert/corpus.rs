@@ -488,6 +488,27 @@ const CORPUS: &[(&str, &str)] = &[
         "create table public.kw (\"check\" text, \"user\" text, data jsonb, exclude text)",
         "CreateTable:kw",
     ),
+    (
+        "CREATE TABLE chats(\n    id bigserial,\n    created_at timestamptz NOT NULL DEFAULT now(),\n    PRIMARY KEY (id)\n    )",
+        "CreateTable:chats",
+    ),
+    ("CREATE INDEX ON chats (created_at)", "CreateIndex:chats"),
+    (
+        "CREATE TABLE app.chat_messages(\n    id bigserial,\n    chat_id bigint NOT NULL,\n    chat_created_at timestamptz NOT NULL,\n    PRIMARY KEY (id, created_at),\n    FOREIGN KEY (chat_id, chat_created_at)   -- multicolumn fk\n        REFERENCES app.chats(id, created_at)\n    ) PARTITION BY RANGE (created_at)",
+        "CreateTable:app.chat_messages",
+    ),
+    (
+        "CREATE OR REPLACE PROCEDURE app.create_daily_partitions(today date = now()::date)\n    LANGUAGE plpgsql AS\n$$\nBEGIN\n    CALL app.create_chats_partition(today);\nEND;\n$$",
+        "CreateFunction:app.create_daily_partitions",
+    ),
+    (
+        "ALTER TABLE app.chats ATTACH PARTITION app.\"chats_2024\" FOR VALUES FROM ('2024-01-01') TO ('2024-01-02')",
+        "AlterTable:app.chats:Other(ATTACH PARTITION)",
+    ),
+    (
+        "ALTER INDEX app.\"chats_created_at\" ATTACH PARTITION app.\"chats_x_created_at\"",
+        "ANY",
+    ),
 ];
 
 #[test]
