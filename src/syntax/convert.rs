@@ -226,7 +226,11 @@ pub fn convert(text: &str, base: usize) -> Stmt {
         .parse_statements();
     match parsed {
         // The AST is dropped here: the recognizers read the facts from the tokens.
-        Ok(_) => recognized.map_or(Stmt::Other { keyword }, |(stmt, _)| stmt),
+        Ok(_) => match recognized {
+            // sqlparser accepted what a recognizer rejects: trust sqlparser, claim nothing.
+            Some((Stmt::Invalid { .. }, _)) | None => Stmt::Other { keyword },
+            Some((stmt, _)) => stmt,
+        },
         Err(e) => {
             let message = clean_message(&e);
             if let Some(at) = empty_element {

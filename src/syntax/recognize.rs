@@ -325,7 +325,7 @@ fn create(c: &mut Cur) -> Option<Stmt> {
         return Some(Stmt::CreateType { name });
     }
     if c.kw("POLICY") {
-        return create_policy(c).map(Stmt::CreatePolicy);
+        return create_policy(c);
     }
     if c.kw("PUBLICATION") {
         let name = c.ident()?;
@@ -353,7 +353,7 @@ fn create(c: &mut Cur) -> Option<Stmt> {
 
 fn alter(c: &mut Cur) -> Option<Stmt> {
     if c.kw("TABLE") {
-        return alter_table(c).map(Stmt::AlterTable);
+        return alter_table(c);
     }
     if c.kw("POLICY") {
         let name = c.ident()?;
@@ -815,7 +815,7 @@ fn skip_to_option(c: &mut Cur) {
     }
 }
 
-fn alter_table(c: &mut Cur) -> Option<AlterTable> {
+fn alter_table(c: &mut Cur) -> Option<Stmt> {
     let if_exists = c.kws(&["IF", "EXISTS"]);
     let only = c.kw("ONLY");
     if c.peek_kws(&["ALL", "IN"]) {
@@ -831,33 +831,40 @@ fn alter_table(c: &mut Cur) -> Option<AlterTable> {
             continue;
         };
         let span = first.span.cover(last.span);
-        let action = alter_action_checked(c.over(toks))
-            .unwrap_or_else(|| AlterTableAction::Other(leading_words(toks, 2)));
+        let action = match alter_action_checked(c.over(toks)) {
+            Ok(action) => action,
+            Err(junk) => return Some(syntax_error(junk)),
+        }
+        .unwrap_or_else(|| AlterTableAction::Other(leading_words(toks, 2)));
         actions.push(AlterAction { action, span });
     }
-    Some(AlterTable {
+    Some(Stmt::AlterTable(AlterTable {
         name,
         if_exists,
         only,
         actions,
-    })
+    }))
 }
 
-/// [`alter_action`], in doubt when text is left after an action that takes no more.
-fn alter_action_checked(c: Cur) -> Option<AlterTableAction> {
+/// [`alter_action`]; an action that takes nothing more (`RENAME TO x`, `SET SCHEMA s`,
+/// `ENABLE ROW LEVEL SECURITY`, drops) followed by more text is a PostgreSQL syntax error,
+/// typically a missing `;` before the next statement.
+fn alter_action_checked(c: Cur) -> Result<Option<AlterTableAction>, (String, Span)> {
     let mut end = c;
-    let action = alter_action(&mut end)?;
+    let Some(action) = alter_action(&mut end) else {
+        return Ok(None);
+    };
     let complete = matches!(
         action,
         AlterTableAction::AddColumn { .. } | AlterTableAction::AddConstraint(_)
     );
     if !complete {
         let _ = end.kw("CASCADE") || end.kw("RESTRICT");
-        if !end.at_end() {
-            end.doubt();
+        if let Some(t) = end.peek() {
+            return Err((t.near(), t.span));
         }
     }
-    Some(action)
+    Ok(Some(action))
 }
 
 fn alter_action(c: &mut Cur) -> Option<AlterTableAction> {
@@ -1020,7 +1027,7 @@ fn create_index(c: &mut Cur) -> Option<CreateIndex> {
     })
 }
 
-fn create_policy(c: &mut Cur) -> Option<CreatePolicy> {
+fn create_policy(c: &mut Cur) -> Option<Stmt> {
     let name = c.ident()?;
     if !c.kw("ON") {
         return None;
@@ -1062,16 +1069,18 @@ fn create_policy(c: &mut Cur) -> Option<CreatePolicy> {
     if c.kws(&["WITH", "CHECK"]) && c.group().is_none() {
         c.doubt();
     }
-    if !c.at_end() {
-        c.doubt();
+    // Nothing may follow: text here is a PostgreSQL syntax error (often a missing `;` before
+    // the next statement).
+    if let Some(t) = c.peek() {
+        return Some(syntax_error((t.near(), t.span)));
     }
-    Some(CreatePolicy {
+    Some(Stmt::CreatePolicy(CreatePolicy {
         name,
         table,
         command,
         roles,
         permissive,
-    })
+    }))
 }
 
 /// `DROP kind …`: the object kinds and how many words name them.
