@@ -1149,7 +1149,12 @@ fn drop_stmt(c: &mut Cur) -> Option<Stmt> {
     if names.is_empty() {
         return None;
     }
-    if !c.at_end() {
+    if let Some(t) = c.peek() {
+        // The kinds read fully here take nothing more: a PostgreSQL syntax error (often a
+        // missing `;`). Other kinds have grammar we do not read: just doubt.
+        if *kind != ObjectKind::Other {
+            return Some(syntax_error((t.near(), t.span)));
+        }
         c.doubt();
     }
     Some(Stmt::Drop(Drop {

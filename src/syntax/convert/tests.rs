@@ -882,7 +882,6 @@ fn recognizer_in_doubt_does_not_hide_sqlparser_errors() {
     for sql in [
         "CREATE TABLE t (id int primary key, name text not nul)",
         "CREATE TABLE t (id int, name)",
-        "DROP TABLE a b",
         "TRUNCATE a b",
         "ALTER TABLE t ADD COLUMN x int frobnicate",
         "CREATE POLICY p ON t FOR SELCT USING (true)",
@@ -955,4 +954,24 @@ fn alter_table_action_followed_by_more_text_is_a_parse_error() {
         conv("ALTER TABLE t DROP COLUMN c CASCADE, DROP CONSTRAINT k RESTRICT"),
         Stmt::AlterTable(_)
     ));
+}
+
+#[test]
+fn drop_followed_by_more_text_is_a_parse_error() {
+    let (file, _, stmt) = conv_in_file("drop table if exists a\ncreate table a (id int)");
+    let Stmt::Invalid { at, .. } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, at), "create");
+    for sql in [
+        "DROP FUNCTION IF EXISTS f(int, text) CASCADE",
+        "DROP TRIGGER IF EXISTS t ON s.x RESTRICT",
+        "DROP POLICY \"p\" ON t",
+        "DROP INDEX CONCURRENTLY IF EXISTS a, b",
+        "DROP OWNED BY bob",
+        "DROP RULE r ON t",
+    ] {
+        let got = conv(sql);
+        assert!(!matches!(got, Stmt::Invalid { .. }), "{sql}: {got:?}");
+    }
 }
