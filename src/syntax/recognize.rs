@@ -1180,8 +1180,8 @@ fn truncate(c: &mut Cur) -> Option<Stmt> {
     }
     let _ = c.kws(&["RESTART", "IDENTITY"]) || c.kws(&["CONTINUE", "IDENTITY"]);
     let _ = c.kw("CASCADE") || c.kw("RESTRICT");
-    if !c.at_end() {
-        c.doubt();
+    if let Some(t) = c.peek() {
+        return Some(syntax_error((t.near(), t.span)));
     }
     Some(Stmt::Truncate { tables })
 }
