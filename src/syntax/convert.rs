@@ -364,7 +364,7 @@ const LIST_ENDERS: &[&str] = &[
 /// `a,, b`, `(, a)`, `(a, )`, `a, FROM`: the offending token.
 fn empty_list_element(toks: &[Tok]) -> Option<Span> {
     toks.windows(2).find_map(|w| {
-        let (a, b) = (&w[0], &w[1]);
+        let [a, b] = w else { return None };
         let empty = match (a.token, b.token) {
             (Token::Comma, Token::Comma | Token::RParen) | (Token::LParen, Token::Comma) => true,
             (Token::Comma, Token::Word(_)) => LIST_ENDERS.iter().any(|k| b.is_kw(k)),
