@@ -656,3 +656,126 @@ fn random_token_soup_never_panics() {
         }
     }
 }
+
+/// Every identifier of a statement, for span checks.
+fn idents(s: &Stmt) -> Vec<&Ident> {
+    fn q(n: &QualifiedName) -> Vec<&Ident> {
+        n.schema.iter().chain([&n.name]).collect()
+    }
+    fn cons(c: &TableConstraint) -> Vec<&Ident> {
+        let mut v: Vec<&Ident> = c.name.iter().collect();
+        match &c.kind {
+            ConstraintKind::PrimaryKey(cols) | ConstraintKind::Unique(cols) => v.extend(cols),
+            ConstraintKind::ForeignKey(fk) => {
+                v.extend(&fk.columns);
+                v.extend(q(&fk.ref_table));
+                v.extend(&fk.ref_columns);
+            }
+            _ => {}
+        }
+        v
+    }
+    fn col(c: &ColumnDef) -> Vec<&Ident> {
+        let mut v = vec![&c.name];
+        v.extend(c.constraints.iter().flat_map(cons));
+        v
+    }
+    match s {
+        Stmt::CreateTable(t) => {
+            let mut v = q(&t.name);
+            v.extend(t.columns.iter().flat_map(col));
+            v.extend(t.constraints.iter().flat_map(cons));
+            v
+        }
+        Stmt::AlterTable(a) => {
+            let mut v = q(&a.name);
+            for act in &a.actions {
+                match &act.action {
+                    AlterTableAction::AddColumn { column, .. } => v.extend(col(column)),
+                    AlterTableAction::DropColumn { name, .. }
+                    | AlterTableAction::DropConstraint { name, .. } => v.push(name),
+                    AlterTableAction::RenameColumn { from, to }
+                    | AlterTableAction::RenameConstraint { from, to } => v.extend([from, to]),
+                    AlterTableAction::RenameTable { to } => v.push(to),
+                    AlterTableAction::SetSchema { schema } => v.push(schema),
+                    AlterTableAction::AddConstraint(c) => v.extend(cons(c)),
+                    _ => {}
+                }
+            }
+            v
+        }
+        Stmt::CreateIndex(i) => {
+            let mut v = q(&i.table);
+            v.extend(&i.name);
+            v.extend(i.columns.iter().filter_map(|c| c.column.as_ref()));
+            v
+        }
+        Stmt::Drop(d) => {
+            let mut v: Vec<&Ident> = d.names.iter().flat_map(q).collect();
+            v.extend(d.on_table.iter().flat_map(q));
+            v
+        }
+        Stmt::Truncate { tables } => tables.iter().flat_map(q).collect(),
+        Stmt::CreateSchema { name, .. } | Stmt::CreateExtension { name, .. } => vec![name],
+        Stmt::CreateSequence { name, .. }
+        | Stmt::CreateFunction { name, .. }
+        | Stmt::CreateView { name, .. }
+        | Stmt::CreateType { name } => q(name),
+        Stmt::CreateTrigger { name, table, .. } => {
+            let mut v = vec![name];
+            v.extend(q(table));
+            v
+        }
+        Stmt::CreatePolicy(p) => {
+            let mut v = vec![&p.name];
+            v.extend(q(&p.table));
+            v
+        }
+        Stmt::AlterPolicy(p) => {
+            let mut v = vec![&p.name];
+            v.extend(q(&p.table));
+            v.extend(&p.rename_to);
+            v
+        }
+        Stmt::AlterPublication(p) => {
+            let mut v = vec![&p.name];
+            v.extend(p.tables.iter().flat_map(q));
+            v.extend(&p.schemas);
+            v
+        }
+        Stmt::CreatePublication(p) => {
+            let mut v = vec![&p.name];
+            if let PublicationTarget::Objects { tables, schemas } = &p.target {
+                v.extend(tables.iter().flat_map(q));
+                v.extend(schemas);
+            }
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Every identifier's span, read from the file, normalises to its value.
+#[test]
+fn every_identifier_span_matches_its_value() {
+    let prefix = "-- ✓ é\r\n/* ü */ ";
+    let mut checked = 0;
+    for (sql, _) in CORPUS {
+        let file = format!("{prefix}{sql}");
+        let stmt = convert(sql, prefix.len());
+        for id in idents(&stmt) {
+            let raw = file.get(id.span.range()).unwrap_or("<out of bounds>");
+            let normalised = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                Some(inner) => inner.replace("\"\"", "\""),
+                None => raw.to_ascii_lowercase(),
+            };
+            assert_eq!(
+                normalised, id.value,
+                "{sql}: span {:?} reads {raw:?}",
+                id.span
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 250, "{checked}");
+}
