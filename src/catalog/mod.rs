@@ -180,6 +180,12 @@ impl Table {
         }
         key
     }
+    /// The name the table was created (or first seen) with.
+    pub fn original_key(&self) -> Key {
+        self.renames
+            .first()
+            .map_or_else(|| self.key(), |r| r.from.clone())
+    }
     /// Alive just before `pos`.
     pub fn alive_at(&self, pos: Pos) -> bool {
         self.created.is_none_or(|c| c.pos() < pos) && self.dropped.is_none_or(|d| d.pos() >= pos)
@@ -265,6 +271,9 @@ pub enum Fact {
         span: Span,
         if_not_exists: bool,
         existing: Loc,
+        /// The rename or `SET SCHEMA` that gave the existing object this name, if any (for an
+        /// index: its table's move to this schema).
+        renamed: Option<Loc>,
     },
     /// `ADD COLUMN c` of a column the table already has.
     ColumnExists {
@@ -616,16 +625,28 @@ impl Catalog {
         id
     }
 
-    /// Where the current holder of a relation name was created (`None` for implicit tables).
-    fn relation_origin(&self, rel: Rel) -> Option<(ObjectKind, Loc)> {
+    /// Where the current holder of a relation name was created (`None` for implicit tables),
+    /// and the rename that gave it the name.
+    fn relation_origin(&self, rel: Rel) -> Option<(ObjectKind, Loc, Option<Loc>)> {
+        let last_rename = |t: &Table| t.renames.last().map(|r| r.at);
         match rel {
-            Rel::Table(id) => self
-                .tables
-                .get(id)
-                .and_then(|t| t.created)
-                .map(|l| (ObjectKind::Table, l)),
-            Rel::Index(id) => self.indexes.get(id).map(|i| (ObjectKind::Index, i.created)),
-            Rel::Other { kind, created } => Some((kind, created)),
+            Rel::Table(id) => {
+                let t = self.tables.get(id)?;
+                Some((ObjectKind::Table, t.created?, last_rename(t)))
+            }
+            Rel::Index(id) => {
+                let i = self.indexes.get(id)?;
+                // Only a schema change moves an index's name.
+                let moved = self.tables.get(i.table).and_then(|t| {
+                    t.renames
+                        .iter()
+                        .rev()
+                        .find(|r| r.from.0 != r.to.0 && r.at.pos() > i.created.pos())
+                        .map(|r| r.at)
+                });
+                Some((ObjectKind::Index, i.created, moved))
+            }
+            Rel::Other { kind, created } => Some((kind, created, None)),
         }
     }
 
@@ -641,7 +662,7 @@ impl Catalog {
         let Some(rel) = self.relations.get(key).copied() else {
             return false;
         };
-        if let Some((existing_kind, existing)) = self.relation_origin(rel) {
+        if let Some((existing_kind, existing, renamed)) = self.relation_origin(rel) {
             self.fact(
                 at,
                 Fact::AlreadyExists {
@@ -651,6 +672,7 @@ impl Catalog {
                     span,
                     if_not_exists,
                     existing,
+                    renamed,
                 },
             );
         }
@@ -1176,6 +1198,7 @@ impl Catalog {
                         span,
                         if_not_exists,
                         existing,
+                        renamed: None,
                     },
                 );
             }
@@ -1574,6 +1597,7 @@ impl Catalog {
                         span: cp.name.span,
                         if_not_exists: false,
                         existing,
+                        renamed: None,
                     },
                 );
             }

@@ -85,25 +85,45 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 if is_protected(ctx.config, &key.0, &key.1) {
                     continue;
                 }
-                let what = if matches!(fact, Fact::Truncated { .. }) {
-                    format!("TRUNCATE {name} deletes every row")
-                } else {
-                    format!("DROP TABLE {name} deletes the table and every row")
-                };
-                let d = ctx
-                    .diagnostic(
+                let d = if matches!(fact, Fact::Truncated { .. }) {
+                    ctx.diagnostic(
                         &RULE,
                         span,
-                        format!("{what} of a table that existed before this migration"),
+                        format!(
+                            "TRUNCATE {name} deletes every row of a table that existed before \
+                             this migration"
+                        ),
+                    )
+                    .with_help(format!(
+                        "keep a copy first (`CREATE SCHEMA IF NOT EXISTS archive; CREATE TABLE \
+                         archive.{} AS TABLE {name};`), or let `pgward apply` export the rows \
+                         before it runs",
+                        key.1
+                    ))
+                } else {
+                    ctx.diagnostic(
+                        &RULE,
+                        span,
+                        format!(
+                            "DROP TABLE {name} deletes a table that existed before this \
+                             migration, with every row in it"
+                        ),
                     )
                     .with_help(format!(
                         "archive it instead (`CREATE SCHEMA IF NOT EXISTS archive; ALTER TABLE \
                          {name} SET SCHEMA archive;`), or let `pgward apply` export the rows \
                          before it runs"
-                    ));
+                    ))
+                };
                 match t.created {
                     Some(created) => {
-                        d.with_related(created.file, created.span, "table created here")
+                        let original = t.original_key();
+                        let message = if original == key {
+                            "table created here".to_string()
+                        } else {
+                            format!("table created here as {}", display_key(&original))
+                        };
+                        d.with_related(created.file, created.span, message)
                     }
                     None => d,
                 }

@@ -58,6 +58,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 span,
                 if_not_exists: false,
                 existing,
+                renamed,
             } if reported_create(*kind) => {
                 let what = kind_word(*kind);
                 let message = if kind == existing_kind {
@@ -86,13 +87,31 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                         kind.sql()
                     )
                 };
-                ctx.diagnostic(&RULE, *span, message)
-                    .with_help(help)
-                    .with_related(
+                let existing_word = kind_word(*existing_kind);
+                let d = ctx.diagnostic(&RULE, *span, message).with_help(help);
+                match renamed {
+                    // Created under another name (or schema): say where it got this one.
+                    Some(renamed) => d
+                        .with_related(
+                            existing.file,
+                            existing.span,
+                            format!("{existing_word} created here"),
+                        )
+                        .with_related(
+                            renamed.file,
+                            renamed.span,
+                            if *existing_kind == ObjectKind::Index {
+                                "moved to this schema with its table here".to_string()
+                            } else {
+                                format!("renamed to {name} here")
+                            },
+                        ),
+                    None => d.with_related(
                         existing.file,
                         existing.span,
-                        format!("{} {name} created here", kind_word(*existing_kind)),
-                    )
+                        format!("{existing_word} {name} created here"),
+                    ),
+                }
             }
             Fact::ColumnExists {
                 table,
