@@ -140,6 +140,10 @@ pub struct Table {
     /// The statement that last enabled/disabled RLS.
     pub rls_changed: Option<Loc>,
     pub rls_forced_changed: Option<Loc>,
+    /// Every index and policy ever made on the table (see [`Catalog::indexes_on`] and
+    /// [`Catalog::policies_on`] for the live ones).
+    pub index_ids: Vec<IndexId>,
+    pub policy_ids: Vec<PolicyId>,
 }
 
 impl Table {
@@ -342,6 +346,8 @@ pub struct Catalog {
     // Live name maps (the final state once replay is done).
     relations: HashMap<Key, Rel>,
     policy_names: HashMap<(TableId, String), PolicyId>,
+    /// Every policy that ever bore a name (creation or rename), in creation order.
+    policies_named: HashMap<String, Vec<PolicyId>>,
     publication_names: HashMap<String, PublicationId>,
     schema_names: HashMap<String, usize>,
     extension_names: HashMap<String, usize>,
@@ -434,17 +440,21 @@ impl Catalog {
 
     /// Live indexes on a table.
     pub fn indexes_on(&self, table: TableId) -> impl Iterator<Item = (IndexId, &Index)> {
-        self.indexes
+        self.tables
+            .get(table)
+            .map_or(&[][..], |t| t.index_ids.as_slice())
             .iter()
-            .enumerate()
+            .filter_map(|&id| self.indexes.get(id).map(|i| (id, i)))
             .filter(move |(_, i)| i.table == table && i.dropped.is_none())
     }
 
     /// Live policies on a table.
     pub fn policies_on(&self, table: TableId) -> impl Iterator<Item = (PolicyId, &Policy)> {
-        self.policies
+        self.tables
+            .get(table)
+            .map_or(&[][..], |t| t.policy_ids.as_slice())
             .iter()
-            .enumerate()
+            .filter_map(|&id| self.policies.get(id).map(|p| (id, p)))
             .filter(move |(_, p)| p.table == table && p.dropped.is_none())
     }
 
@@ -619,6 +629,8 @@ impl Catalog {
             rls_forced: false,
             rls_changed: None,
             rls_forced_changed: None,
+            index_ids: Vec::new(),
+            policy_ids: Vec::new(),
         });
         self.table_history.entry(key.clone()).or_default().push(id);
         self.relations.insert(key, Rel::Table(id));
@@ -989,10 +1001,7 @@ impl Catalog {
         // Indexes live in their table's schema.
         if old_key.0 != new_key.0 {
             let moved: Vec<(IndexId, String)> = self
-                .indexes
-                .iter()
-                .enumerate()
-                .filter(|(_, i)| i.table == table && i.dropped.is_none())
+                .indexes_on(table)
                 .filter_map(|(id, i)| i.name.clone().map(|n| (id, n)))
                 .collect();
             for (id, name) in moved {
@@ -1052,12 +1061,8 @@ impl Catalog {
             }
         }
         let doomed: Vec<IndexId> = self
-            .indexes
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| {
-                i.table == table && i.dropped.is_none() && i.columns.contains(&Some(column))
-            })
+            .indexes_on(table)
+            .filter(|(_, i)| i.columns.contains(&Some(column)))
             .map(|(id, _)| id)
             .collect();
         for id in doomed {
@@ -1119,6 +1124,9 @@ impl Catalog {
             .collect();
         let span = ci.name.as_ref().map_or(ci.table.span(), |n| n.span);
         let id = self.indexes.len();
+        if let Some(t) = self.tables.get_mut(table) {
+            t.index_ids.push(id);
+        }
         self.indexes.push(Index {
             name: ci.name.as_ref().map(|n| n.value.clone()),
             table,
@@ -1459,9 +1467,16 @@ impl Catalog {
         }
         // The same name on another live table: the first one found, in creation order.
         let other = self
-            .policies
-            .iter()
-            .position(|p| p.dropped.is_none() && p.name == name && p.table != table);
+            .policies_named
+            .get(&name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&id| {
+                self.policies
+                    .get(id)
+                    .is_some_and(|p| p.dropped.is_none() && p.name == name && p.table != table)
+            });
         if let Some(existing) = other {
             self.fact(
                 at,
@@ -1475,6 +1490,13 @@ impl Catalog {
             );
         }
         let id = self.policies.len();
+        if let Some(t) = self.tables.get_mut(table) {
+            t.policy_ids.push(id);
+        }
+        self.policies_named
+            .entry(name.clone())
+            .or_default()
+            .push(id);
         self.policies.push(Policy {
             name: name.clone(),
             table,
@@ -1531,6 +1553,11 @@ impl Catalog {
         }
         self.policy_names.remove(&(table, ap.name.value.clone()));
         self.policy_names.insert((table, to.value.clone()), id);
+        let named = self.policies_named.entry(to.value.clone()).or_default();
+        if !named.contains(&id) {
+            named.push(id);
+            named.sort_unstable();
+        }
     }
 
     fn drop_policy(&mut self, at: &At, drop: &Drop, name: &QualifiedName) -> bool {

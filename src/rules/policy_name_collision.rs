@@ -31,6 +31,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(stmt) = ctx.statements().get(*stmt_index) else {
             continue;
         };
+        // `DO $$ BEGIN CREATE POLICY …; EXCEPTION WHEN duplicate_object THEN NULL; END $$` and
+        // `IF NOT EXISTS (SELECT FROM pg_policies …)` are the idempotent spellings: they cannot
+        // fail, so only the name reuse across tables is worth saying.
+        if *same_table && (stmt.context.exception_handler || stmt.context.existence_guard) {
+            continue;
+        }
         let (Some(policy), Some(this_table)) =
             (catalog.policies.get(*existing), catalog.tables.get(*table))
         else {
