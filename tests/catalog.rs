@@ -135,12 +135,12 @@ fn policy_collisions_across_files() {
     assert_eq!(
         got,
         [
-            "0002.sql:2:15 warning policy-name-collision: policy name users_select_own is \
-             already used on table users; reusing it on clients makes the two policies easy to \
-             confuse [0001.sql:2:15 policy users_select_own first created here]",
-            "0003.sql:2:15 error policy-name-collision: policy users_select_own already exists \
-             on table users: PostgreSQL refuses to create it again [0001.sql:2:15 policy \
-             users_select_own first created here]",
+            "0002.sql:2:15 warning policy-name-collision: policy name \"users_select_own\" is \
+             already used on table \"users\"; reusing it on \"clients\" makes the two policies \
+             easy to confuse [0001.sql:2:15 policy \"users_select_own\" first created here]",
+            "0003.sql:2:15 error policy-name-collision: policy \"users_select_own\" already \
+             exists on table \"users\": PostgreSQL rejects this CREATE POLICY [0001.sql:2:15 \
+             policy \"users_select_own\" first created here]",
         ]
     );
 }

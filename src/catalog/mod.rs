@@ -67,6 +67,16 @@ pub fn display_key(key: &Key) -> String {
     }
 }
 
+/// `schema.name` for messages, as PostgreSQL's own messages show names (to be put in double
+/// quotes): no quoting inside, `public` left out.
+pub fn plain_key(key: &Key) -> String {
+    if key.0 == "public" || key.0.is_empty() {
+        key.1.clone()
+    } else {
+        format!("{}.{}", key.0, key.1)
+    }
+}
+
 /// A name change of a table (`RENAME TO`, `SET SCHEMA`) or a column or policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rename {
@@ -293,7 +303,8 @@ pub enum Fact {
         span: Span,
         added: Loc,
     },
-    /// `DROP <kind> name` (or `DROP COLUMN`) of something the set had already dropped.
+    /// `DROP <kind> name` (or `DROP COLUMN`, with `kind` `Other` and `name` `table.column`) of
+    /// something the set had already dropped. Names in facts are plain (see [`plain_key`]).
     AlreadyDropped {
         kind: ObjectKind,
         name: String,
@@ -680,7 +691,7 @@ impl Catalog {
                 Fact::AlreadyExists {
                     kind,
                     existing_kind,
-                    name: display_key(key),
+                    name: plain_key(key),
                     span,
                     if_not_exists,
                     existing,
@@ -1023,7 +1034,7 @@ impl Catalog {
                     .and_then(|c| c.dropped)
             });
             if let (Some(dropped), Some(t)) = (previously, self.tables.get(table)) {
-                let display = format!("{}.{}", t.display(), quote_if_needed(&name.value));
+                let display = format!("{}.{}", plain_key(&t.key()), name.value);
                 self.fact(
                     at,
                     Fact::AlreadyDropped {
@@ -1192,11 +1203,7 @@ impl Catalog {
                 _ => &self.types,
             };
             if let Some(existing) = list.get(i).and_then(|n| n.created) {
-                let name = if key.0.is_empty() {
-                    quote_if_needed(&key.1)
-                } else {
-                    display_key(&key)
-                };
+                let name = plain_key(&key);
                 self.fact(
                     at,
                     Fact::AlreadyExists {
@@ -1239,6 +1246,8 @@ impl Catalog {
     fn drop(&mut self, at: &At, drop: &Drop) {
         for name in &drop.names {
             let span = name.span();
+            // Looked up before this drop marks the name as dropped itself.
+            let prior = self.prior_drop(drop, name);
             let found = match drop.kind {
                 ObjectKind::Table => self.drop_table(at, name, drop.if_exists),
                 ObjectKind::Index => {
@@ -1291,8 +1300,8 @@ impl Catalog {
                 }
                 _ => true,
             };
-            if !found {
-                self.note_already_dropped(at, drop, name);
+            if let (false, Some(dropped)) = (found, prior) {
+                self.note_already_dropped(at, drop, name, dropped);
             }
         }
     }
@@ -1302,7 +1311,7 @@ impl Catalog {
     }
 
     /// A `DROP` found nothing: if the set had dropped that name before, record it.
-    fn note_already_dropped(&mut self, at: &At, drop: &Drop, name: &QualifiedName) {
+    fn prior_drop(&self, drop: &Drop, name: &QualifiedName) -> Option<Loc> {
         let kind = match drop.kind {
             ObjectKind::Domain => ObjectKind::Type,
             k => k,
@@ -1312,23 +1321,28 @@ impl Catalog {
                 ident_key(&name.name)
             }
             ObjectKind::Policy => {
-                let Some(table) = drop.on_table.as_ref() else {
-                    return;
-                };
-                let t = table.key();
+                let t = drop.on_table.as_ref()?.key();
                 (format!("{}.{}", t.0, t.1), name.name.value.clone())
             }
-            _ => name.key(),
+            _ => self.rel_key(name),
         };
-        if let Some(&dropped) = self.dropped.get(&(kind, key)) {
-            let display = match (kind, &drop.on_table) {
-                (ObjectKind::Policy, Some(t)) => {
-                    format!("{} on {}", quote_if_needed(&name.name.value), t.display())
-                }
-                (ObjectKind::Schema | ObjectKind::Extension | ObjectKind::Publication, _) => {
-                    quote_if_needed(&name.name.value)
-                }
-                _ => name.display(),
+        self.dropped.get(&(kind, key)).copied()
+    }
+
+    /// A `DROP` found nothing, and the set had dropped that name before (at `dropped`).
+    fn note_already_dropped(&mut self, at: &At, drop: &Drop, name: &QualifiedName, dropped: Loc) {
+        let kind = match drop.kind {
+            ObjectKind::Domain => ObjectKind::Type,
+            k => k,
+        };
+        {
+            // A policy's table is in the statement (`ON t`).
+            let display = match kind {
+                ObjectKind::Policy
+                | ObjectKind::Schema
+                | ObjectKind::Extension
+                | ObjectKind::Publication => name.name.value.clone(),
+                _ => plain_key(&name.key()),
             };
             self.fact(
                 at,
@@ -1620,7 +1634,7 @@ impl Catalog {
                     Fact::AlreadyExists {
                         kind: ObjectKind::Publication,
                         existing_kind: ObjectKind::Publication,
-                        name: quote_if_needed(&cp.name.value),
+                        name: cp.name.value.clone(),
                         span: cp.name.span,
                         if_not_exists: false,
                         existing,

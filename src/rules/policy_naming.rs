@@ -5,7 +5,7 @@ use super::Rule;
 use crate::catalog::Pos;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
-use crate::syntax::{PolicyCommand, Stmt, quote_if_needed};
+use crate::syntax::{PolicyCommand, Stmt};
 
 pub static RULE: Rule = Rule {
     id: "policy-naming",
@@ -61,10 +61,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             ctx.diagnostic(
                 &RULE,
                 span,
-                format!(
-                    "policy name {} does not follow the naming template `{template}`",
-                    quote_if_needed(name)
-                ),
+                format!("policy name \"{name}\" does not follow the naming template `{template}`"),
             )
             .with_help(format!("for this policy, for example: `{example}`"))
             .in_statement(stmt.span),

@@ -3,10 +3,10 @@
 //! publication, a second `DROP` without `IF EXISTS`).
 
 use super::Rule;
-use crate::catalog::Fact;
+use crate::catalog::{Fact, Pos, plain_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
-use crate::syntax::{ObjectKind, Statement, quote_if_needed};
+use crate::syntax::{ObjectKind, Statement, Stmt, quote_if_needed};
 
 pub static RULE: Rule = Rule {
     id: "schema-conflict",
@@ -50,6 +50,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         if guarded(stmt) {
             continue;
         }
+        let pos = Pos {
+            file: ctx.file_id,
+            stmt: *stmt_index,
+        };
         let d = match fact {
             Fact::AlreadyExists {
                 kind,
@@ -68,12 +72,13 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                         ""
                     };
                     format!(
-                        "{what} {name} already exists{per_schema}: this CREATE {} fails",
+                        "{what} \"{name}\" already exists{per_schema}: this CREATE {} fails",
                         kind.sql()
                     )
                 } else {
                     format!(
-                        "{name} is already the name of a {} in this schema: this CREATE {} fails",
+                        "\"{name}\" is already the name of a {} in this schema: this CREATE {} \
+                         fails",
                         kind_word(*existing_kind),
                         kind.sql()
                     )
@@ -103,13 +108,13 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                             if *existing_kind == ObjectKind::Index {
                                 "moved to this schema with its table here".to_string()
                             } else {
-                                format!("renamed to {name} here")
+                                format!("renamed to \"{name}\" here")
                             },
                         ),
                     None => d.with_related(
                         existing.file,
                         existing.span,
-                        format!("{existing_word} {name} created here"),
+                        format!("{existing_word} \"{name}\" created here"),
                     ),
                 }
             }
@@ -127,22 +132,23 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 };
                 // A column the set never defined is a guess; say nothing.
                 let Some(created) = c.created else { continue };
-                let name = quote_if_needed(&c.name);
+                let name = &c.name;
                 ctx.diagnostic(
                     &RULE,
                     *span,
                     format!(
-                        "column {name} already exists on table {}: this ADD COLUMN fails",
-                        t.display()
+                        "column \"{name}\" already exists on table \"{}\": this ADD COLUMN fails",
+                        plain_key(&t.key_at(pos))
                     ),
                 )
                 .with_help(format!(
-                    "remove the duplicate, or write `ADD COLUMN IF NOT EXISTS {name} …`"
+                    "remove the duplicate, or write `ADD COLUMN IF NOT EXISTS {} …`",
+                    quote_if_needed(name)
                 ))
                 .with_related(
                     created.file,
                     created.span,
-                    format!("column {name} defined here"),
+                    format!("column \"{name}\" defined here"),
                 )
             }
             Fact::AlreadyMember {
@@ -161,9 +167,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     &RULE,
                     *span,
                     format!(
-                        "table {} is already a member of publication {}: this ADD TABLE fails",
-                        t.display(),
-                        quote_if_needed(&p.name)
+                        "table \"{}\" is already a member of publication \"{}\": this ADD TABLE \
+                         fails",
+                        plain_key(&t.key_at(pos)),
+                        p.name
                     ),
                 )
                 .with_help(
@@ -184,6 +191,15 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 dropped,
             } => {
                 let what = kind_word(*kind);
+                // A policy's table: from the statement's `ON t`.
+                let on = match &stmt.kind {
+                    Stmt::Drop(d) if *kind == ObjectKind::Policy => d
+                        .on_table
+                        .as_ref()
+                        .map(|t| format!(" on table \"{}\"", plain_key(&t.key())))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
                 let drop = if *kind == ObjectKind::Other {
                     "DROP COLUMN".to_string()
                 } else {
@@ -192,7 +208,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 ctx.diagnostic(
                     &RULE,
                     *span,
-                    format!("{what} {name} was already dropped: this {drop} fails"),
+                    format!("{what} \"{name}\"{on} was already dropped: this {drop} fails"),
                 )
                 .with_help(format!(
                     "remove the second drop, or write `{} IF EXISTS`",
@@ -201,7 +217,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .with_related(
                     dropped.file,
                     dropped.span,
-                    format!("{what} {name} dropped here"),
+                    format!("{what} \"{name}\" dropped here"),
                 )
             }
             _ => continue,
