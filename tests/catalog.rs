@@ -6,14 +6,6 @@ use pgward::engine::{CheckInput, build_workspace, check};
 use pgward::{Config, Diagnostic, SourceFile};
 use std::path::Path;
 
-fn parser_ready() -> bool {
-    // The parser lands on main separately; until then these tests have nothing to parse.
-    pgward::syntax::parse_file("CREATE TABLE t (id int);")
-        .statements
-        .iter()
-        .any(|s| matches!(s.kind, pgward::syntax::Stmt::CreateTable(_)))
-}
-
 fn inputs(files: &[(&str, &str)], reported: &[&str]) -> Vec<CheckInput> {
     files
         .iter()
@@ -74,9 +66,6 @@ DROP TABLE clients;\n";
 
 #[test]
 fn replay_follows_renames_and_drops_across_files() {
-    if !parser_ready() {
-        return;
-    }
     let c = catalog(&[
         (
             "0001.sql",
@@ -120,9 +109,6 @@ fn replay_follows_renames_and_drops_across_files() {
 
 #[test]
 fn policy_collisions_across_files() {
-    if !parser_ready() {
-        return;
-    }
     let files = [
         ("0001.sql", USERS),
         ("0002.sql", CLIENTS),
@@ -147,9 +133,6 @@ fn policy_collisions_across_files() {
 
 #[test]
 fn single_file_with_context_reports_only_the_named_file() {
-    if !parser_ready() {
-        return;
-    }
     let files = [
         ("0001.sql", USERS),
         ("0002.sql", CLIENTS),
@@ -171,9 +154,6 @@ fn single_file_with_context_reports_only_the_named_file() {
 
 #[test]
 fn facts_are_recorded_for_do_block_statements() {
-    if !parser_ready() {
-        return;
-    }
     let c = catalog(&[(
         "0001.sql",
         "CREATE TABLE t (id int);\nDO $$\nBEGIN\n  CREATE TABLE t (id int);\nEND $$;\n",
@@ -187,9 +167,6 @@ fn facts_are_recorded_for_do_block_statements() {
 
 #[test]
 fn policy_naming_uses_the_template() {
-    if !parser_ready() {
-        return;
-    }
     let config = Config::from_toml(
         "[policies]\nnaming = \"{table}_{operation}_{description}\"\n",
         Path::new("pgward.toml"),
