@@ -178,3 +178,174 @@ fn policy_naming_uses_the_template() {
     assert_eq!(got.len(), 1, "{got:#?}");
     assert!(got[0].starts_with("a.sql:2:15 warning"), "{got:#?}");
 }
+
+/// The four catalog rules' diagnostics on a fixture case (a `.sql` file with an optional
+/// `.toml` next to it, or a directory of files with an optional `pgward.toml`), as
+/// `file:line:col severity rule`.
+fn fixture(case: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let path = root.join(case);
+    let (files, config_path) = if path.is_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(&path)
+            .expect("case directory")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        files.sort();
+        (files, path.join("pgward.toml"))
+    } else {
+        (vec![path.clone()], path.with_extension("toml"))
+    };
+    let config = if config_path.is_file() {
+        Config::load(&config_path).expect("config")
+    } else {
+        Config::default()
+    };
+    let inputs: Vec<CheckInput> = files
+        .iter()
+        .map(|f| CheckInput {
+            source: SourceFile::new(
+                f.file_name().expect("name").to_string_lossy(),
+                std::fs::read_to_string(f).expect("fixture"),
+            ),
+            report: true,
+        })
+        .collect();
+    let out = check(inputs, &config);
+    out.diagnostics
+        .iter()
+        .filter(|d| {
+            [
+                "policy-name-collision",
+                "policy-naming",
+                "schema-conflict",
+                "destructive-drop",
+            ]
+            .contains(&d.rule)
+        })
+        .map(|d| {
+            let f = &out.workspace.files[d.file].source;
+            let lc = f.lines.line_col(&f.text, d.span.start);
+            format!(
+                "{}:{}:{} {} {}",
+                f.name,
+                lc.line,
+                lc.column,
+                d.severity.as_str(),
+                d.rule
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fixture_positions() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "policy-name-collision/same_table.sql",
+            &["same_table.sql:6:15 error policy-name-collision"],
+        ),
+        (
+            "policy-name-collision/other_table.sql",
+            &["other_table.sql:6:15 warning policy-name-collision"],
+        ),
+        ("policy-name-collision/drop_between.sql", &[]),
+        (
+            "policy-name-collision/do_block.sql",
+            &["do_block.sql:5:17 error policy-name-collision"],
+        ),
+        (
+            "policy-name-collision/cross_file",
+            &[
+                "0002_clients.sql:3:15 warning policy-name-collision",
+                "0003_fix_users.sql:2:15 error policy-name-collision",
+            ],
+        ),
+        (
+            "policy-name-collision/renamed_table",
+            &["0002_rename.sql:3:15 error policy-name-collision"],
+        ),
+        (
+            "policy-naming/naming.sql",
+            &[
+                "naming.sql:5:15 warning policy-naming",
+                "naming.sql:6:15 warning policy-naming",
+                "naming.sql:7:15 warning policy-naming",
+                "naming.sql:8:15 warning policy-naming",
+                "naming.sql:9:54 warning policy-naming",
+            ],
+        ),
+        ("policy-naming/no_template.sql", &[]),
+        (
+            "schema-conflict/same_file.sql",
+            &[
+                "same_file.sql:6:14 error schema-conflict",
+                "same_file.sql:13:14 error schema-conflict",
+                "same_file.sql:16:15 error schema-conflict",
+                "same_file.sql:18:13 error schema-conflict",
+            ],
+        ),
+        (
+            "schema-conflict/columns_and_publications.sql",
+            &[
+                "columns_and_publications.sql:4:32 error schema-conflict",
+                "columns_and_publications.sql:5:32 error schema-conflict",
+                "columns_and_publications.sql:8:47 error schema-conflict",
+                "columns_and_publications.sql:12:33 error schema-conflict",
+            ],
+        ),
+        (
+            "schema-conflict/drops.sql",
+            &[
+                "drops.sql:1:22 warning destructive-drop",
+                "drops.sql:2:12 error schema-conflict",
+                "drops.sql:11:12 warning destructive-drop",
+            ],
+        ),
+        (
+            "schema-conflict/guarded.sql",
+            &["guarded.sql:19:16 error schema-conflict"],
+        ),
+        (
+            "schema-conflict/cross_file",
+            &[
+                "0002_again.sql:2:14 error schema-conflict",
+                "0002_again.sql:3:14 error schema-conflict",
+                "0002_again.sql:4:32 error schema-conflict",
+                "0002_again.sql:5:52 error schema-conflict",
+            ],
+        ),
+        (
+            "schema-conflict/rename_frees_name",
+            &[
+                "0002_archive.sql:7:14 error schema-conflict",
+                "0002_archive.sql:9:14 error schema-conflict",
+            ],
+        ),
+        (
+            "destructive-drop/single_file.sql",
+            &[
+                "single_file.sql:2:22 warning destructive-drop",
+                "single_file.sql:3:10 warning destructive-drop",
+                "single_file.sql:3:24 warning destructive-drop",
+                "single_file.sql:4:35 warning destructive-drop",
+                "single_file.sql:19:14 warning destructive-drop",
+            ],
+        ),
+        (
+            "destructive-drop/cross_file",
+            &[
+                "0002_cleanup.sql:1:34 warning destructive-drop",
+                "0002_cleanup.sql:5:12 warning destructive-drop",
+            ],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (case, expected) in cases {
+        let got = fixture(case);
+        if got != *expected {
+            failures.push(format!("{case}:\n  expected {expected:#?}\n  got {got:#?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
