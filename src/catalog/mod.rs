@@ -9,6 +9,18 @@
 //!
 //! Objects the set never created (e.g. `users`, or `auth.users`) are *implicit*: they get an entry
 //! with `created: None` the first time a statement touches them, and are never an error.
+//!
+//! How rules ask:
+//! - the end of the set: [`Catalog::live_tables`] (filter `created.is_some()` for tables the set
+//!   made), [`Catalog::table`] by `(schema, name)`, [`Catalog::indexes_on`],
+//!   [`Catalog::policies_on`], [`Table::live_columns`], [`Table::primary_key`],
+//!   [`Table::live_uniques`], [`Table::live_foreign_keys`], [`Table::rls_enabled`],
+//!   [`Catalog::publication`] + [`Catalog::publishes`], [`Catalog::extension`],
+//!   [`Catalog::ever_creates_extension`]. Every object carries the [`Loc`] of its definition
+//!   (`created`: file, statement index, name span) to report at or to link as `related`. An
+//!   implicit table's RLS state is unknown unless the set changed it (`rls_changed`).
+//! - just before a statement: [`Catalog::facts_at`] / [`Catalog::file_facts`] (what the
+//!   statement ran into, recorded during replay), or [`Catalog::table_at`] over the name history.
 
 use crate::diagnostic::FileId;
 use crate::source::Span;
