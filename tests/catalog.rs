@@ -273,6 +273,7 @@ fn fixture_positions() {
                 "naming.sql:7:15 warning policy-naming",
                 "naming.sql:8:15 warning policy-naming",
                 "naming.sql:9:54 warning policy-naming",
+                "naming.sql:12:50 warning policy-naming",
             ],
         ),
         ("policy-naming/no_template.sql", &[]),

@@ -27,7 +27,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 &cp.name.value,
                 cp.name.span,
                 cp.table.name.value.clone(),
-                cp.command,
+                Some(cp.command),
             ),
             Stmt::AlterPolicy(ap) => {
                 let Some(to) = &ap.rename_to else { continue };
@@ -36,27 +36,27 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     file: ctx.file_id,
                     stmt: index,
                 };
-                let Some(policy) = ctx
+                let command = ctx
                     .catalog()
                     .policies
                     .iter()
                     .find(|p| p.renames.iter().any(|r| r.at.pos() == pos))
-                else {
-                    continue;
-                };
-                (
-                    &to.value,
-                    to.span,
-                    ap.table.name.value.clone(),
-                    policy.command,
-                )
+                    .map(|p| p.command);
+                (&to.value, to.span, ap.table.name.value.clone(), command)
             }
             _ => continue,
         };
-        if matches(&parts, name, &table, command) {
+        // A policy made before the set: any operation may be the right one.
+        let fits = match command {
+            Some(command) => matches(&parts, name, &table, command),
+            None => ALL_COMMANDS
+                .iter()
+                .any(|&command| matches(&parts, name, &table, command)),
+        };
+        if fits {
             continue;
         }
-        let example = example(&parts, &table, command);
+        let example = example(&parts, &table, command.unwrap_or(PolicyCommand::All));
         out.push(
             ctx.diagnostic(
                 &RULE,
@@ -68,6 +68,14 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+const ALL_COMMANDS: [PolicyCommand; 5] = [
+    PolicyCommand::All,
+    PolicyCommand::Select,
+    PolicyCommand::Insert,
+    PolicyCommand::Update,
+    PolicyCommand::Delete,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
