@@ -324,6 +324,14 @@ fn fixture_positions() {
             ],
         ),
         (
+            "schema-conflict/renamed_objects.sql",
+            &[
+                "renamed_objects.sql:6:14 error schema-conflict",
+                "renamed_objects.sql:17:14 error schema-conflict",
+                "renamed_objects.sql:22:14 error schema-conflict",
+            ],
+        ),
+        (
             "destructive-drop/single_file.sql",
             &[
                 "single_file.sql:2:22 warning destructive-drop",

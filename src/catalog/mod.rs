@@ -27,8 +27,8 @@ use crate::source::Span;
 use crate::syntax::{
     AlterPolicy, AlterPublication, AlterTable, AlterTableAction, ColumnDef, ConstraintKind,
     CreateIndex, CreatePolicy, CreatePublication, CreateTable, Drop, Ident, ObjectKind, ParsedFile,
-    PolicyCommand, PublicationAction, PublicationTarget, QualifiedName, Statement, Stmt,
-    TableConstraint, quote_if_needed,
+    PolicyCommand, PublicationAction, PublicationTarget, QualifiedName, RenameObject, RenameTarget,
+    Statement, Stmt, TableConstraint, quote_if_needed,
 };
 use std::collections::HashMap;
 
@@ -229,6 +229,8 @@ pub struct Index {
     pub partial: bool,
     pub created: Loc,
     pub dropped: Option<Loc>,
+    /// The last `ALTER INDEX … RENAME TO`.
+    pub renamed: Option<Loc>,
 }
 
 #[derive(Debug, Clone)]
@@ -350,7 +352,11 @@ pub enum Fact {
 enum Rel {
     Table(TableId),
     Index(IndexId),
-    Other { kind: ObjectKind, created: Loc },
+    Other {
+        kind: ObjectKind,
+        created: Loc,
+        renamed: Option<Loc>,
+    },
 }
 
 /// Schema objects after replaying the set, with their history.
@@ -595,6 +601,7 @@ impl Catalog {
             Stmt::AlterPolicy(ap) => self.alter_policy(at, ap),
             Stmt::CreatePublication(cp) => self.create_publication(at, cp),
             Stmt::AlterPublication(ap) => self.alter_publication(at, ap),
+            Stmt::RenameObject(r) => self.rename_object(at, r),
             _ => {}
         }
     }
@@ -671,7 +678,7 @@ impl Catalog {
             }
             Rel::Index(id) => {
                 let i = self.indexes.get(id)?;
-                // Only a schema change moves an index's name.
+                // Its own rename, or its table's move to another schema, whichever came last.
                 let moved = self.tables.get(i.table).and_then(|t| {
                     t.renames
                         .iter()
@@ -679,9 +686,17 @@ impl Catalog {
                         .find(|r| r.from.0 != r.to.0 && r.at.pos() > i.created.pos())
                         .map(|r| r.at)
                 });
-                Some((ObjectKind::Index, i.created, moved))
+                let renamed = match (i.renamed, moved) {
+                    (Some(a), Some(b)) => Some(if a.pos() > b.pos() { a } else { b }),
+                    (a, b) => a.or(b),
+                };
+                Some((ObjectKind::Index, i.created, renamed))
             }
-            Rel::Other { kind, created } => Some((kind, created, None)),
+            Rel::Other {
+                kind,
+                created,
+                renamed,
+            } => Some((kind, created, renamed)),
         }
     }
 
@@ -870,15 +885,26 @@ impl Catalog {
     fn alter_table(&mut self, at: &At, alter: &AlterTable) {
         let key = self.rel_key(&alter.name);
         // ALTER TABLE also renames views and sequences; follow those names too.
-        if let Some(Rel::Other { kind, created }) = self.relations.get(&key).copied() {
+        if let Some(Rel::Other { kind, created, .. }) = self.relations.get(&key).copied() {
             for action in &alter.actions {
-                let new_key = match &action.action {
-                    AlterTableAction::RenameTable { to } => (key.0.clone(), to.value.clone()),
-                    AlterTableAction::SetSchema { schema } => (schema.value.clone(), key.1.clone()),
+                let (new_key, span) = match &action.action {
+                    AlterTableAction::RenameTable { to } => {
+                        ((key.0.clone(), to.value.clone()), to.span)
+                    }
+                    AlterTableAction::SetSchema { schema } => {
+                        ((schema.value.clone(), key.1.clone()), schema.span)
+                    }
                     _ => continue,
                 };
                 self.relations.remove(&key);
-                self.relations.insert(new_key, Rel::Other { kind, created });
+                self.relations.insert(
+                    new_key,
+                    Rel::Other {
+                        kind,
+                        created,
+                        renamed: Some(at.loc(span)),
+                    },
+                );
                 return;
             }
             return;
@@ -1035,6 +1061,118 @@ impl Catalog {
         }
     }
 
+    /// `ALTER INDEX/VIEW/SEQUENCE/TYPE/SCHEMA … RENAME TO` / `SET SCHEMA`.
+    fn rename_object(&mut self, at: &At, r: &RenameObject) {
+        let new_key = |old: &Key| match &r.to {
+            RenameTarget::Name(to) => (old.0.clone(), to.value.clone()),
+            RenameTarget::Schema(s) => (s.value.clone(), old.1.clone()),
+        };
+        match r.kind {
+            ObjectKind::Schema => {
+                if let RenameTarget::Name(to) = &r.to {
+                    self.rename_schema(at, &r.name.name.value, to);
+                }
+            }
+            ObjectKind::Type | ObjectKind::Domain => {
+                let old = r.name.key();
+                if let Some(i) = self.type_names.remove(&old) {
+                    let new = new_key(&old);
+                    if let Some(t) = self.types.get_mut(i) {
+                        t.key = new.clone();
+                    }
+                    self.type_names.insert(new, i);
+                }
+            }
+            _ => {
+                let old = self.rel_key(&r.name);
+                let Some(rel) = self.relations.get(&old).copied() else {
+                    return;
+                };
+                let new = new_key(&old);
+                match rel {
+                    // PostgreSQL lets `ALTER INDEX`/`ALTER VIEW` rename a table too.
+                    Rel::Table(table) => {
+                        let span = match &r.to {
+                            RenameTarget::Name(i) | RenameTarget::Schema(i) => i.span,
+                        };
+                        self.rename_table(at, table, new, span);
+                    }
+                    Rel::Index(id) => {
+                        // An index stays in its table's schema: only RENAME TO moves it.
+                        if let (RenameTarget::Name(to), Some(index)) =
+                            (&r.to, self.indexes.get_mut(id))
+                        {
+                            index.name = Some(to.value.clone());
+                            index.renamed = Some(at.loc(to.span));
+                            self.relations.remove(&old);
+                            self.relations.insert(new, rel);
+                        }
+                    }
+                    Rel::Other { kind, created, .. } => {
+                        let span = match &r.to {
+                            RenameTarget::Name(i) | RenameTarget::Schema(i) => i.span,
+                        };
+                        self.relations.remove(&old);
+                        self.relations.insert(
+                            new,
+                            Rel::Other {
+                                kind,
+                                created,
+                                renamed: Some(at.loc(span)),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// `ALTER SCHEMA a RENAME TO b` moves everything in it.
+    fn rename_schema(&mut self, at: &At, from: &str, to: &Ident) {
+        if let Some(i) = self.schema_names.remove(from) {
+            if let Some(s) = self.schemas.get_mut(i) {
+                s.key.1 = to.value.clone();
+            }
+            self.schema_names.insert(to.value.clone(), i);
+        }
+        let tables: Vec<TableId> = self
+            .live_tables()
+            .filter(|(_, t)| t.schema == from)
+            .map(|(id, _)| id)
+            .collect();
+        for id in tables {
+            let Some(name) = self.tables.get(id).map(|t| t.name.clone()) else {
+                continue;
+            };
+            self.rename_table(at, id, (to.value.clone(), name), to.span);
+        }
+        let others: Vec<(Key, Rel)> = self
+            .relations
+            .iter()
+            .filter(|(k, r)| k.0 == from && matches!(r, Rel::Other { .. }))
+            .map(|(k, r)| (k.clone(), *r))
+            .collect();
+        for (key, rel) in others {
+            self.relations.remove(&key);
+            self.relations.insert((to.value.clone(), key.1), rel);
+        }
+        let types: Vec<Key> = self
+            .type_names
+            .keys()
+            .filter(|k| k.0 == from)
+            .cloned()
+            .collect();
+        for key in types {
+            if let Some(i) = self.type_names.remove(&key) {
+                let new = (to.value.clone(), key.1);
+                if let Some(t) = self.types.get_mut(i) {
+                    t.key = new.clone();
+                }
+                self.type_names.insert(new, i);
+            }
+        }
+    }
+
     fn drop_column(&mut self, at: &At, table: TableId, name: &Ident, if_exists: bool) {
         let Some(column) = self.touch_column(table, &name.value) else {
             // Not there: did the set drop it already?
@@ -1158,6 +1296,7 @@ impl Catalog {
             partial: ci.partial,
             created: at.loc(span),
             dropped: None,
+            renamed: None,
         });
         if let Some(key) = key {
             self.dropped.remove(&(ObjectKind::Index, key.clone()));
@@ -1189,6 +1328,7 @@ impl Catalog {
             Rel::Other {
                 kind,
                 created: at.loc(name.span()),
+                renamed: None,
             },
         );
     }

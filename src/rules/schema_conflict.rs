@@ -3,7 +3,7 @@
 //! publication, a second `DROP` without `IF EXISTS`).
 
 use super::Rule;
-use crate::catalog::{Fact, Pos, plain_key};
+use crate::catalog::{Fact, Loc, Pos, plain_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::syntax::{ObjectKind, Statement, Stmt, quote_if_needed};
@@ -39,6 +39,15 @@ fn kind_word(kind: ObjectKind) -> String {
 /// after an existence check.
 fn guarded(stmt: &Statement) -> bool {
     stmt.context.exception_handler || stmt.context.existence_guard
+}
+
+/// Whether the statement at `at` is the table's `SET SCHEMA` (rather than `ALTER INDEX … RENAME`).
+fn moved_with_table(ctx: &FileContext, at: &Loc) -> bool {
+    ctx.workspace
+        .files
+        .get(at.file)
+        .and_then(|f| f.parsed.statements.get(at.stmt))
+        .is_some_and(|s| !matches!(s.kind, Stmt::RenameObject(_)))
 }
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
@@ -105,7 +114,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                         .with_related(
                             renamed.file,
                             renamed.span,
-                            if *existing_kind == ObjectKind::Index {
+                            if *existing_kind == ObjectKind::Index && moved_with_table(ctx, renamed)
+                            {
                                 "moved to this schema with its table here".to_string()
                             } else {
                                 format!("renamed to \"{name}\" here")
