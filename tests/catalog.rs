@@ -301,6 +301,7 @@ fn fixture_positions() {
                 "drops.sql:1:22 warning destructive-drop",
                 "drops.sql:2:12 error schema-conflict",
                 "drops.sql:11:12 warning destructive-drop",
+                "drops.sql:17:13 error schema-conflict",
             ],
         ),
         (

@@ -1253,7 +1253,7 @@ impl Catalog {
             if self.relations.get(&key) == Some(&Rel::Index(id)) {
                 self.relations.remove(&key);
             }
-            self.dropped.insert((ObjectKind::Index, key), loc);
+            self.mark_dropped(ObjectKind::Index, key, loc);
         }
         if let Some(index) = self.indexes.get_mut(id) {
             index.dropped = Some(loc);
@@ -1417,7 +1417,7 @@ impl Catalog {
                     match self.relations.get(&key).copied() {
                         Some(Rel::Other { kind, .. }) if kind == drop.kind => {
                             self.relations.remove(&key);
-                            self.dropped.insert((drop.kind, key), at.loc(span));
+                            self.mark_dropped(drop.kind, key, at.loc(span));
                             true
                         }
                         _ => false,
@@ -1458,8 +1458,10 @@ impl Catalog {
         }
     }
 
+    /// Remember that a name was dropped; the first drop since the last creation is the one to
+    /// point at.
     fn mark_dropped(&mut self, kind: ObjectKind, key: Key, loc: Loc) {
-        self.dropped.insert((kind, key), loc);
+        self.dropped.entry((kind, key)).or_insert(loc);
     }
 
     /// A `DROP` found nothing: if the set had dropped that name before, record it.
@@ -1544,7 +1546,7 @@ impl Catalog {
         t.dropped = Some(loc);
         let key = t.key();
         self.relations.remove(&key);
-        self.dropped.insert((ObjectKind::Table, key.clone()), loc);
+        self.mark_dropped(ObjectKind::Table, key.clone(), loc);
         let indexes: Vec<IndexId> = self.indexes_on(table).map(|(id, _)| id).collect();
         for id in indexes {
             self.drop_index(id, loc);
@@ -1555,8 +1557,9 @@ impl Catalog {
                 p.dropped = Some(loc);
                 let name = p.name.clone();
                 self.policy_names.remove(&(table, name.clone()));
-                self.dropped.insert(
-                    (ObjectKind::Policy, (format!("{}.{}", key.0, key.1), name)),
+                self.mark_dropped(
+                    ObjectKind::Policy,
+                    (format!("{}.{}", key.0, key.1), name),
                     loc,
                 );
             }
@@ -1730,23 +1733,21 @@ impl Catalog {
         let Some(on) = drop.on_table.as_ref() else {
             return false;
         };
-        let Some(table) = self.table(&on.key()) else {
-            return false;
-        };
-        let Some(id) = self.policy_names.remove(&(table, name.name.value.clone())) else {
-            return false;
-        };
         let loc = at.loc(name.span());
-        if let Some(p) = self.policies.get_mut(id) {
+        let found = self
+            .table(&self.rel_key(on))
+            .and_then(|table| self.policy_names.remove(&(table, name.name.value.clone())));
+        if let Some(p) = found.and_then(|id| self.policies.get_mut(id)) {
             p.dropped = Some(loc);
         }
+        // Even a policy the set never made is gone after this (or the statement failed).
         let key = on.key();
         self.mark_dropped(
             ObjectKind::Policy,
             (format!("{}.{}", key.0, key.1), name.name.value.clone()),
             loc,
         );
-        true
+        found.is_some()
     }
 
     /// The live publication of this name, or an implicit one (Supabase makes
