@@ -116,6 +116,14 @@ impl Column {
     pub fn is_live(&self) -> bool {
         self.dropped.is_none()
     }
+    /// Alive just before `pos` (implicit columns count from the start).
+    pub fn alive_at(&self, pos: Pos) -> bool {
+        alive_at(self.created, self.dropped, pos)
+    }
+}
+
+fn alive_at(created: Option<Loc>, dropped: Option<Loc>, pos: Pos) -> bool {
+    created.is_none_or(|c| c.pos() < pos) && dropped.is_none_or(|d| d.pos() >= pos)
 }
 
 /// A primary key or unique constraint (also the column-level `PRIMARY KEY` / `UNIQUE`).
@@ -214,7 +222,7 @@ impl Table {
     }
     /// Alive just before `pos`.
     pub fn alive_at(&self, pos: Pos) -> bool {
-        self.created.is_none_or(|c| c.pos() < pos) && self.dropped.is_none_or(|d| d.pos() >= pos)
+        alive_at(self.created, self.dropped, pos)
     }
 }
 
@@ -233,6 +241,13 @@ pub struct Index {
     pub renamed: Option<Loc>,
 }
 
+impl Index {
+    /// Alive just before `pos`.
+    pub fn alive_at(&self, pos: Pos) -> bool {
+        alive_at(Some(self.created), self.dropped, pos)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub name: String,
@@ -244,6 +259,13 @@ pub struct Policy {
     pub dropped: Option<Loc>,
     /// `ALTER POLICY … RENAME TO` (keys are `(table schema, policy name)`).
     pub renames: Vec<Rename>,
+}
+
+impl Policy {
+    /// Alive just before `pos`.
+    pub fn alive_at(&self, pos: Pos) -> bool {
+        alive_at(Some(self.created), self.dropped, pos)
+    }
 }
 
 #[derive(Debug, Clone)]
