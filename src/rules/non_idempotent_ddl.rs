@@ -7,7 +7,7 @@ use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::engine::FileContext;
 use crate::source::Span;
 use crate::syntax::{
-    AlterTableAction, ObjectKind, QualifiedName, Statement, Stmt, quote_if_needed,
+    AlterTableAction, Ident, ObjectKind, QualifiedName, Statement, Stmt, quote_if_needed,
 };
 use std::collections::HashMap;
 
@@ -156,8 +156,15 @@ fn check_statement(ctx: &FileContext, stmt: &Statement, drops: &Drops, out: &mut
             name,
             table,
             or_replace: false,
-        } => or_replace(ctx, stmt, "trigger", &bare(name), Some(table), out),
-        Stmt::CreatePolicy(p) => policy(ctx, stmt, &p.name.value, p.name.span, &p.table, out),
+        } => {
+            // PostgreSQL has no OR REPLACE for constraint triggers.
+            if leading_words(ctx, stmt).contains("CONSTRAINT TRIGGER") {
+                drop_first(ctx, stmt, "trigger", name, table, out);
+            } else {
+                or_replace(ctx, stmt, "trigger", &bare(name), Some(table), out);
+            }
+        }
+        Stmt::CreatePolicy(p) => drop_first(ctx, stmt, "policy", &p.name, &p.table, out),
         Stmt::CreateType { name } => {
             let what = if leading_words(ctx, stmt).contains("DOMAIN") {
                 "domain"
@@ -374,39 +381,53 @@ fn or_replace(
     out.push(d);
 }
 
-fn policy(
+/// A `CREATE` without `OR REPLACE`/`IF NOT EXISTS` (a policy, a constraint trigger): the fix
+/// puts `DROP <kind> IF EXISTS name ON table;` before it.
+fn drop_first(
     ctx: &FileContext,
     stmt: &Statement,
-    name: &str,
-    name_span: Span,
+    kind: &str,
+    name: &Ident,
     table: &QualifiedName,
     out: &mut Vec<Diagnostic>,
 ) {
     let drop = format!(
-        "DROP POLICY IF EXISTS {} ON {};",
-        quote_if_needed(name),
+        "{} {} {} {};",
+        kw(
+            ctx,
+            stmt,
+            &format!("DROP {} IF EXISTS", kind.to_ascii_uppercase())
+        ),
+        quote_if_needed(&name.value),
+        kw(ctx, stmt, "ON"),
         table.display()
     );
     let newline = super::util::newline(&ctx.source().text);
     let indent = indentation(ctx, stmt.span.start);
-    let head = one_line(ctx.text(first_line(ctx, stmt.span)));
-    let more = if ctx.text(stmt.span).trim_end().len() > head.len() {
-        " …"
-    } else {
+    let first = first_line(ctx, stmt.span);
+    let head = one_line(ctx.text(first));
+    let more = if ctx
+        .text(Span::new(first.end, stmt.span.end))
+        .trim()
+        .is_empty()
+    {
         ""
+    } else {
+        " …"
     };
     out.push(
         ctx.diagnostic(
             &RULE,
-            name_span,
+            name.span,
             format!(
-                "policy \"{name}\" on \"{}\" is created without first dropping it: a second run fails because it already exists",
+                "{kind} \"{}\" on \"{}\" is created without first dropping it: a second run fails because it already exists",
+                name.value,
                 plain_name(table)
             ),
         )
         .with_help(format!("drop it first: {drop} {head}{more}"))
         .with_fix(
-            "drop the policy first if it exists",
+            format!("drop the {kind} first if it exists"),
             vec![Edit {
                 span: Span::empty(stmt.span.start),
                 replacement: format!("{drop}{newline}{indent}"),
