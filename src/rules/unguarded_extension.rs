@@ -234,7 +234,7 @@ fn typed_column(
                 "column {} has type {} from the extension {shown}, which the migrations never \
                  create and which may not be available on the server",
                 quote_if_needed(&column.name.value),
-                column.data_type
+                ctx.text(column.data_type_span)
             ),
         )
         .with_help(format!(
