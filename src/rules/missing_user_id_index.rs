@@ -275,3 +275,30 @@ mod tests {
         assert!(lines(&out, RULE).is_empty());
     }
 }
+
+#[cfg(test)]
+mod index_shapes {
+    use super::super::schema_util::testing::{parser_ready, run, spans};
+
+    #[test]
+    fn sort_order_opclass_and_methods_still_lead_with_the_column() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE TABLE a (user_id uuid);\nCREATE INDEX ON a (user_id DESC NULLS LAST);\n\
+                   CREATE TABLE b (user_id uuid);\nCREATE UNIQUE INDEX b_u ON ONLY b USING btree (\"user_id\" uuid_ops) WHERE true;\n\
+                   CREATE TABLE c (user_id text);\nCREATE INDEX ON c (user_id COLLATE \"C\");\n\
+                   CREATE TABLE d (user_id uuid);\nCREATE INDEX ON d ((user_id::text));\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        // Only d's index is an expression.
+        assert_eq!(spans(&out, "missing-user-id-index"), vec!["user_id"]);
+        assert_eq!(
+            out.diagnostics
+                .iter()
+                .filter(|d| d.rule == "missing-user-id-index")
+                .map(|d| d.message.contains("table d "))
+                .collect::<Vec<_>>(),
+            vec![true]
+        );
+    }
+}
