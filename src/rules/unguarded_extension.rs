@@ -7,7 +7,7 @@
 
 use super::Rule;
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::engine::FileContext;
 use crate::syntax::{AlterTableAction, ColumnDef, Statement, Stmt, quote_if_needed};
 
@@ -150,6 +150,27 @@ fn guarded_pattern(ext: &str) -> String {
     )
 }
 
+/// Wrap a top-level `CREATE EXTENSION` in a `DO` block that survives its absence.
+fn guard_edit(ctx: &FileContext, stmt: &Statement, ext: &str) -> Option<Edit> {
+    if stmt.context.in_do_block.is_some() {
+        return None;
+    }
+    let text = ctx.text(stmt.span);
+    let tag = if text.contains("$$") {
+        "$pgward$"
+    } else {
+        "$$"
+    };
+    Some(Edit {
+        span: stmt.span,
+        replacement: format!(
+            "DO {tag}\nBEGIN\n  {text};\nEXCEPTION\n  WHEN OTHERS THEN\n    RAISE WARNING \
+             '{} not available (%), using the fallback schema', SQLERRM;\nEND {tag}",
+            ext.replace('\'', "''")
+        ),
+    })
+}
+
 fn fallback_hint(ext: &str) -> &'static str {
     match ext {
         "vector" => {
@@ -188,7 +209,11 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                         guarded_pattern(ext),
                         fallback_hint(ext)
                     ))
-                    .in_statement(stmt.span),
+                    .in_statement(stmt.span)
+                    .with_fix(
+                        format!("Guard CREATE EXTENSION {shown} with an EXCEPTION handler"),
+                        guard_edit(ctx, stmt, ext).into_iter().collect(),
+                    ),
                 );
             }
             Stmt::CreateTable(ct) => {
@@ -368,5 +393,47 @@ mod tests {
         assert!(lines(&out, RULE).is_empty());
         let out = run(&[("1.sql", a), ("2.sql", b)], &["1.sql"], "");
         assert_eq!(spans(&out, RULE), vec!["vector"]);
+    }
+}
+
+#[cfg(test)]
+mod spellings {
+    use super::super::schema_util::testing::{parser_ready, run, spans};
+
+    #[test]
+    fn create_extension_variants() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "create extension if not exists \"pg_net\" with schema \"extensions\" version '0.8';\n\
+                   CREATE EXTENSION postgis_topology CASCADE;\n\
+                   CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA extensions;\n\
+                   CREATE EXTENSION \"plpgsql\";\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert_eq!(
+            spans(&out, "unguarded-extension"),
+            vec!["\"pg_net\"", "postgis_topology"]
+        );
+    }
+
+    #[test]
+    fn the_fix_guards_the_statement() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions; -- R-004\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        let fixed = super::super::schema_util::testing::fixed(&out, "unguarded-extension");
+        assert_eq!(
+            fixed.as_deref(),
+            Some(
+                "DO $$\nBEGIN\n  CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions;\n\
+                 EXCEPTION\n  WHEN OTHERS THEN\n    RAISE WARNING 'vector not available (%), using \
+                 the fallback schema', SQLERRM;\nEND $$; -- R-004\n"
+            )
+        );
+        // The fixed text is itself clean.
+        let again = run(&[("1.sql", fixed.as_deref().unwrap_or(""))], &[], "");
+        assert!(spans(&again, "unguarded-extension").is_empty());
     }
 }
