@@ -440,3 +440,27 @@ fn publications_set_and_drop_and_all_tables() {
     assert!(c.publishes(rt2, a) && !c.publishes(rt2, b));
     assert!(c.publishes(all, a) && c.publishes(all, b));
 }
+
+#[test]
+fn add_column_defines_a_column_known_only_from_a_mention() {
+    let c = replay(vec![
+        vec![index("users_user_idx", "users", &["user_id"])],
+        vec![alter(
+            "users",
+            AlterTableAction::AddColumn {
+                if_not_exists: false,
+                column: col("user_id"),
+            },
+        )],
+    ]);
+    let id = c.table(&key("users")).unwrap();
+    let t = &c.tables[id];
+    assert!(t.created.is_none());
+    let user_id = t.column("user_id").unwrap();
+    assert_eq!(
+        t.columns[user_id].created.map(|l| l.pos()),
+        Some(Pos { file: 1, stmt: 0 })
+    );
+    assert_eq!(t.columns[user_id].data_type, "uuid");
+    assert!(facts(&c, 1).is_empty());
+}
