@@ -1263,6 +1263,8 @@ impl Catalog {
                 }
             }
         }
+        // Foreign keys elsewhere that reference the column (DROP COLUMN … CASCADE).
+        self.drop_foreign_keys_to(table, Some(&name.value), loc);
         let doomed: Vec<IndexId> = self
             .indexes_on(table)
             .filter(|(_, i)| i.columns.contains(&Some(column)))
@@ -1279,6 +1281,24 @@ impl Catalog {
                 span: name.span,
             },
         );
+    }
+
+    /// Drop the live foreign keys of other tables that reference `table` (or only its column
+    /// `column`).
+    fn drop_foreign_keys_to(&mut self, table: TableId, column: Option<&str>, loc: Loc) {
+        for (id, t) in self.tables.iter_mut().enumerate() {
+            if id == table || t.dropped.is_some() {
+                continue;
+            }
+            for f in t.foreign_keys.iter_mut() {
+                if f.dropped.is_none()
+                    && f.ref_table == Some(table)
+                    && column.is_none_or(|c| f.ref_columns.iter().any(|r| r == c))
+                {
+                    f.dropped = Some(loc);
+                }
+            }
+        }
     }
 
     fn index_key(&self, index: &Index) -> Option<Key> {
@@ -1589,6 +1609,8 @@ impl Catalog {
         let key = t.key();
         self.relations.remove(&key);
         self.mark_dropped(ObjectKind::Table, key.clone(), loc);
+        // Foreign keys that point at it go too (PostgreSQL needs CASCADE for that, or fails).
+        self.drop_foreign_keys_to(table, None, loc);
         let indexes: Vec<IndexId> = self.indexes_on(table).map(|(id, _)| id).collect();
         for id in indexes {
             self.drop_index(id, loc);
