@@ -2,11 +2,10 @@
 //! (R-003). A table referencing itself (`parent_id`) is common and harmless, and not reported.
 
 use super::Rule;
-use super::schema_util::foreign_key_span;
+use super::schema_util::{foreign_key_span, q_key};
 use crate::catalog::{Catalog, ForeignKeyDef, TableId};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
-use crate::syntax::quote_if_needed;
 use std::collections::{BTreeMap, HashSet};
 
 pub static RULE: Rule = Rule {
@@ -112,13 +111,13 @@ fn describe(catalog: &Catalog, (table, fk): Edge<'_>) -> String {
     let cols: Vec<String> = fk
         .columns
         .iter()
-        .filter_map(|&c| t.columns.get(c).map(|c| quote_if_needed(&c.name)))
+        .filter_map(|&c| t.columns.get(c).map(|c| c.name.clone()))
         .collect();
     let target = fk
         .ref_table
         .and_then(|r| catalog.tables.get(r))
-        .map_or_else(String::new, |r| r.display());
-    format!("{}({}) → {target}", t.display(), cols.join(", "))
+        .map_or_else(String::new, |r| q_key(&r.key()));
+    format!("{} ({}) → {target}", q_key(&t.key()), cols.join(", "))
 }
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
@@ -228,10 +227,10 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "2.sql:2:55 foreign key clients(last_meeting_id) → meetings closes a cycle: \
+                "2.sql:2:55 foreign key \"clients\" (last_meeting_id) → \"meetings\" closes a cycle: \
                  clients → meetings → clients; rows of these tables depend on each other, so \
                  inserts need deferred constraints and deletes fail or cascade around the cycle \
-                 [1.sql:2:45 foreign key meetings(client_id) → clients]"
+                 [1.sql:2:45 foreign key \"meetings\" (client_id) → \"clients\"]"
             ]
         );
         assert_eq!(spans(&out, RULE), vec!["last_meeting_id"]);
@@ -264,12 +263,13 @@ mod tests {
         let out = run(&[("1.sql", sql)], &[], "");
         let found = lines(&out, RULE);
         assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].starts_with(
+            "1.sql:5:32 foreign key \"a\" (b_id) → \"b\" closes a cycle: a → b → c → a;"
+        ));
         assert!(
-            found[0]
-                .starts_with("1.sql:5:32 foreign key a(b_id) → b closes a cycle: a → b → c → a;")
-        );
-        assert!(
-            found[1].starts_with("1.sql:6:32 foreign key a(c_id) → c closes a cycle: a → c → a;")
+            found[1].starts_with(
+                "1.sql:6:32 foreign key \"a\" (c_id) → \"c\" closes a cycle: a → c → a;"
+            )
         );
     }
 
@@ -296,7 +296,7 @@ mod tests {
                 .map(|l| l.split(';').next().unwrap_or(""))
                 .collect::<Vec<_>>(),
             vec![
-                "1.sql:3:38 foreign key customers(meeting_id) → meetings closes a cycle: \
+                "1.sql:3:38 foreign key \"customers\" (meeting_id) → \"meetings\" closes a cycle: \
                  customers → meetings → customers"
             ]
         );
@@ -335,7 +335,9 @@ mod tests {
                 .iter()
                 .map(|l| l.split(';').next().unwrap_or(""))
                 .collect::<Vec<_>>(),
-            vec!["1.sql:121:29 foreign key t1_0(back) → t0_0 closes a cycle: t1_0 → t0_0 → t1_0"]
+            vec![
+                "1.sql:121:29 foreign key \"t1_0\" (back) → \"t0_0\" closes a cycle: t1_0 → t0_0 → t1_0"
+            ]
         );
         assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }

@@ -3,7 +3,8 @@
 
 use super::Rule;
 use super::schema_util::{
-    config_ident, config_table, insert_after_statement, is_exposed, qualified, table_key_after,
+    config_ident, config_table, insert_after_statement, is_exposed, q, q_key, qualified,
+    table_key_after,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
@@ -64,9 +65,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 &RULE,
                 created.span,
                 format!(
-                    "table {} is not in the publication {pubname} at the end of the migrations: \
+                    "table {} is not in the publication {} at the end of the migrations: \
                      Realtime subscribers receive none of its changes",
-                    table.display()
+                    q_key(&table.key()),
+                    q(&publication_name)
                 ),
             )
             .with_help(format!("add it to the publication: `{help_sql}`"))
@@ -84,7 +86,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             d = d.with_related(
                 removed.file,
                 removed.span,
-                format!("removed from {pubname} here"),
+                format!("removed from {} here", q(&publication_name)),
             );
         }
         let dropped = catalog
@@ -97,7 +99,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             d = d.with_related(
                 dropped.file,
                 dropped.span,
-                format!("publication {pubname} dropped here"),
+                format!("publication {} dropped here", q(&publication_name)),
             );
         }
         if let Some(edit) = insert_after_statement(ctx, created.stmt, &fix_sql) {
@@ -136,7 +138,7 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "1.sql:1:14 table clients is not in the publication supabase_realtime at the end \
+                "1.sql:1:14 table \"clients\" is not in the publication \"supabase_realtime\" at the end \
                  of the migrations: Realtime subscribers receive none of its changes"
             ]
         );
@@ -159,12 +161,12 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "1.sql:2:14 table meetings is not in the publication supabase_realtime at the \
+                "1.sql:2:14 table \"meetings\" is not in the publication \"supabase_realtime\" at the \
                  end of the migrations: Realtime subscribers receive none of its changes \
-                 [2.sql:1:48 removed from supabase_realtime here]",
-                "1.sql:4:14 table \"Notes\" is not in the publication supabase_realtime at the \
+                 [2.sql:1:48 removed from \"supabase_realtime\" here]",
+                "1.sql:4:14 table \"Notes\" is not in the publication \"supabase_realtime\" at the \
                  end of the migrations: Realtime subscribers receive none of its changes \
-                 [3.sql:1:19 removed from supabase_realtime here]",
+                 [3.sql:1:19 removed from \"supabase_realtime\" here]",
             ]
         );
     }
@@ -190,7 +192,7 @@ mod tests {
         let dropped = "CREATE PUBLICATION live FOR ALL TABLES;\nDROP PUBLICATION IF EXISTS live;\n";
         let out = run(&[("1.sql", a), ("2.sql", dropped)], &[], star);
         assert_eq!(spans(&out, RULE), vec!["clients", "meetings"]);
-        assert!(lines(&out, RULE)[0].ends_with("[2.sql:2:28 publication live dropped here]"));
+        assert!(lines(&out, RULE)[0].ends_with("[2.sql:2:28 publication \"live\" dropped here]"));
     }
 
     #[test]

@@ -3,14 +3,13 @@
 
 use super::Rule;
 use super::schema_util::{
-    config_ident, create_index_sql, insert_after_statement, leading_columns_indexed,
+    config_ident, create_index_sql, insert_after_statement, leading_columns_indexed, q, q_key,
     table_key_after,
 };
-use crate::catalog::{Catalog, ColumnId, TableId, display_key};
+use crate::catalog::{Catalog, ColumnId, TableId};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
-use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {
     id: "missing-user-id-index",
@@ -68,7 +67,6 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let now = table.key();
-        let col = quote_if_needed(&column.name);
         let help_sql = create_index_sql(&now, std::slice::from_ref(&column.name));
         // The fix goes right after the defining statement, with the names as they were there.
         let then_table = table_key_after(table, &created);
@@ -79,9 +77,11 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 &RULE,
                 created.span,
                 format!(
-                    "column {col} of table {} has no index that starts with it: every query \
-                         filtering by {col} (as RLS policies do) reads the whole table",
-                    display_key(&now)
+                    "column {} of table {} has no index that starts with it: every query \
+                     filtering by {} (as RLS policies do) reads the whole table",
+                    q(&column.name),
+                    q_key(&now),
+                    column.name
                 ),
             )
             .with_help(format!("add the index: `{help_sql}`"))
@@ -109,7 +109,7 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "0001.sql:3:3 column user_id of table clients has no index that starts with it: \
+                "0001.sql:3:3 column \"user_id\" of table \"clients\" has no index that starts with it: \
                  every query filtering by user_id (as RLS policies do) reads the whole table"
             ]
         );
@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "2.sql:1:34 column user_id of table accounts has no index that starts with it: \
+                "2.sql:1:34 column \"user_id\" of table \"accounts\" has no index that starts with it: \
                  every query filtering by user_id (as RLS policies do) reads the whole table"
             ]
         );
@@ -296,7 +296,7 @@ mod index_shapes {
             out.diagnostics
                 .iter()
                 .filter(|d| d.rule == "missing-user-id-index")
-                .map(|d| d.message.contains("table d "))
+                .map(|d| d.message.contains("table \"d\" "))
                 .collect::<Vec<_>>(),
             vec![true]
         );

@@ -2,10 +2,9 @@
 //! set: PostgreSQL ignores the policy, so it protects nothing (R-005).
 
 use super::Rule;
-use super::schema_util::qualified;
+use super::schema_util::{q, q_key, qualified};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
-use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {
     id: "policy-without-rls",
@@ -44,9 +43,9 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 format!(
                     "policy {} on table {} has no effect: row level security is not enabled on \
                      {} at the end of the migrations",
-                    quote_if_needed(&policy.name),
-                    table.display(),
-                    table.display()
+                    q(&policy.name),
+                    q_key(&table.key()),
+                    q_key(&table.key())
                 ),
             )
             .with_help(format!(
@@ -56,7 +55,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             .with_related(
                 table_created.file,
                 table_created.span,
-                format!("table {} created here", table.display()),
+                format!("table {} created here", q_key(&table.key())),
             )
             .in_statement(stmt.span);
         if let Some(changed) = table.rls_changed {
@@ -87,9 +86,9 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "1.sql:2:15 policy \"Clients select own\" on table clients has no effect: row \
-                 level security is not enabled on clients at the end of the migrations \
-                 [1.sql:1:14 table clients created here]"
+                "1.sql:2:15 policy \"Clients select own\" on table \"clients\" has no effect: \
+                 row level security is not enabled on \"clients\" at the end of the migrations \
+                 [1.sql:1:14 table \"clients\" created here]"
             ]
         );
         assert_eq!(spans(&out, RULE), vec!["\"Clients select own\""]);
@@ -109,7 +108,7 @@ mod tests {
                  ALTER TABLE notes RENAME TO memos;\n";
         let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
         assert_eq!(spans(&out, RULE), vec!["n"]);
-        assert!(lines(&out, RULE)[0].contains("policy n on table memos has no effect"));
+        assert!(lines(&out, RULE)[0].contains("policy \"n\" on table \"memos\" has no effect"));
     }
 
     #[test]
@@ -124,8 +123,8 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "2.sql:1:15 policy p on table t has no effect: row level security is not \
-                 enabled on t at the end of the migrations [1.sql:1:14 table t created here] \
+                "2.sql:1:15 policy \"p\" on table \"t\" has no effect: row level security is \
+                 not enabled on \"t\" at the end of the migrations [1.sql:1:14 table \"t\" created here] \
                  [3.sql:1:15 row level security disabled here]"
             ]
         );

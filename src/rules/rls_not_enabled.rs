@@ -2,7 +2,9 @@
 //! the end of the set: anyone with the anon key reads and writes it (R-005).
 
 use super::Rule;
-use super::schema_util::{insert_after_statement, is_exposed, qualified, table_key_after};
+use super::schema_util::{
+    insert_after_statement, is_exposed, q, q_key, qualified, table_key_after,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
@@ -48,8 +50,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 format!(
                     "table {} is in the exposed schema {} but row level security is not enabled \
                      on it: anyone with the anon key can read and change every row",
-                    table.display(),
-                    crate::syntax::quote_if_needed(&table.schema)
+                    q_key(&table.key()),
+                    q(&table.schema)
                 ),
             )
             .with_help(format!(
@@ -86,7 +88,7 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "1.sql:1:28 table clients is in the exposed schema public but row level security \
+                "1.sql:1:28 table \"clients\" is in the exposed schema \"public\" but row level security \
                  is not enabled on it: anyone with the anon key can read and change every row"
             ]
         );
@@ -115,7 +117,7 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "1.sql:2:14 table meetings is in the exposed schema public but row level \
+                "1.sql:2:14 table \"meetings\" is in the exposed schema \"public\" but row level \
                  security is not enabled on it: anyone with the anon key can read and change \
                  every row [3.sql:1:32 row level security disabled here]"
             ]
@@ -134,7 +136,9 @@ mod tests {
                  ALTER TABLE moved SET SCHEMA private;\n";
         let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
         assert_eq!(spans(&out, RULE), vec!["staging"]);
-        assert!(lines(&out, RULE)[0].contains("table live is in the exposed schema public"));
+        assert!(
+            lines(&out, RULE)[0].contains("table \"live\" is in the exposed schema \"public\"")
+        );
         // The fix goes after the CREATE TABLE, under the name the table had there.
         assert!(fixed(&out, RULE).is_some_and(|t| t.contains(
             "CREATE TABLE staging (id int);\nALTER TABLE public.staging ENABLE ROW LEVEL SECURITY;\n"

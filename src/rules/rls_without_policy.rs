@@ -2,7 +2,7 @@
 //! the service role (and the owner) can reach the table, so the app sees nothing (R-005).
 
 use super::Rule;
-use super::schema_util::qualified;
+use super::schema_util::{q_key, qualified};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::syntax::quote_if_needed;
@@ -34,7 +34,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(stmt) = ctx.statements().get(created.stmt) else {
             continue;
         };
-        let name = table.display();
+        let name = q_key(&table.key());
         let using = if table.column("user_id").is_some() {
             "(user_id = auth.uid())"
         } else {
@@ -85,7 +85,7 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "1.sql:1:14 table clients has row level security enabled but no policy: only \
+                "1.sql:1:14 table \"clients\" has row level security enabled but no policy: only \
                  the service role can read or write it [1.sql:2:21 row level security enabled \
                  here]"
             ]

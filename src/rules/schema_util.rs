@@ -13,6 +13,16 @@ pub fn qualified(key: &Key) -> String {
     format!("{}.{}", quote_if_needed(&key.0), quote_if_needed(&key.1))
 }
 
+/// A name for messages: in double quotes, as PostgreSQL's own messages write it (`"clients"`).
+pub fn q(name: &str) -> String {
+    format!("\"{name}\"")
+}
+
+/// A table for messages: `"clients"`, `"app.jobs"` (public left out).
+pub fn q_key(key: &Key) -> String {
+    q(&crate::catalog::plain_key(key))
+}
+
 /// A name from `pgward.toml` the PostgreSQL way: `"Quoted"` keeps its case, anything else folds
 /// to lower case.
 pub fn config_ident(name: &str) -> String {

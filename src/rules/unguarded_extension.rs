@@ -198,9 +198,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                         &RULE,
                         name.span,
                         format!(
-                            "extension {shown} is not part of PostgreSQL's contrib set and may \
+                            "extension {} is not part of PostgreSQL's contrib set and may \
                              not be available on the server: if it is not, CREATE EXTENSION \
-                             fails and the whole migration with it"
+                             fails and the whole migration with it",
+                            super::schema_util::q(ext)
                         ),
                     )
                     .with_help(format!(
@@ -250,16 +251,16 @@ fn typed_column(
     {
         return;
     }
-    let shown = quote_if_needed(ext);
     out.push(
         ctx.diagnostic(
             &RULE,
             column.data_type_span,
             format!(
-                "column {} has type {} from the extension {shown}, which the migrations never \
+                "column {} has type {} from the extension {}, which the migrations never \
                  create and which may not be available on the server",
-                quote_if_needed(&column.name.value),
-                ctx.text(column.data_type_span)
+                super::schema_util::q(&column.name.value),
+                ctx.text(column.data_type_span),
+                super::schema_util::q(ext)
             ),
         )
         .with_help(format!(
@@ -322,7 +323,7 @@ mod tests {
         assert_eq!(spans(&out, RULE), vec!["vector", "PG_CRON"]);
         assert_eq!(
             lines(&out, RULE)[0],
-            "1.sql:1:32 extension vector is not part of PostgreSQL's contrib set and may not be \
+            "1.sql:1:32 extension \"vector\" is not part of PostgreSQL's contrib set and may not be \
              available on the server: if it is not, CREATE EXTENSION fails and the whole \
              migration with it"
         );
@@ -373,7 +374,7 @@ mod tests {
         );
         assert_eq!(
             lines(&out, RULE)[0],
-            "1.sql:1:47 column embedding has type vector(1536) from the extension vector, which \
+            "1.sql:1:47 column \"embedding\" has type vector(1536) from the extension \"vector\", which \
              the migrations never create and which may not be available on the server"
         );
         // Creating the extension anywhere in the set (guarded, even in a later file) is enough.

@@ -3,13 +3,11 @@
 
 use super::Rule;
 use super::schema_util::{
-    create_index_sql, foreign_key_span, insert_after_statement, leading_columns_indexed,
+    create_index_sql, foreign_key_span, insert_after_statement, leading_columns_indexed, q_key,
     table_key_after,
 };
-use crate::catalog::display_key;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{FileContext, is_enabled};
-use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {
     id: "unindexed-foreign-key",
@@ -64,11 +62,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         if names.len() != fk.columns.len() {
             continue;
         }
-        let shown: Vec<String> = names.iter().map(|n| quote_if_needed(n)).collect();
         let now = table.key();
         let target = match fk.ref_table.and_then(|r| catalog.tables.get(r)) {
-            Some(r) if r.is_live() => r.display(),
-            _ => display_key(&fk.ref_key),
+            Some(r) if r.is_live() => q_key(&r.key()),
+            _ => q_key(&fk.ref_key),
         };
         let help_sql = create_index_sql(&now, &names);
         let then_table = table_key_after(table, &fk.created);
@@ -84,13 +81,13 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 &RULE,
                 foreign_key_span(ctx, &fk.created),
                 format!(
-                    "foreign key {}({}) → {target} has no index that starts with its \
-                         column{}: deleting or updating a {target} row scans {}, and joins on it \
-                         are slow",
-                    display_key(&now),
-                    shown.join(", "),
+                    "foreign key {} ({}) → {target} has no index that starts with its \
+                     column{}: deleting or updating a row of {target} scans {}, and joins on it \
+                     are slow",
+                    q_key(&now),
+                    names.join(", "),
                     if names.len() == 1 { "" } else { "s" },
-                    display_key(&now),
+                    q_key(&now),
                 ),
             )
             .with_help(format!("add the index: `{help_sql}`"))
@@ -119,11 +116,12 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "1.sql:4:3 foreign key meetings(client_id) → clients has no index that starts \
-                 with its column: deleting or updating a clients row scans meetings, and joins on \
-                 it are slow",
-                "1.sql:6:42 foreign key meetings(a, b) → pairs has no index that starts with its \
-                 columns: deleting or updating a pairs row scans meetings, and joins on it are slow",
+                "1.sql:4:3 foreign key \"meetings\" (client_id) → \"clients\" has no index \
+                 that starts with its column: deleting or updating a row of \"clients\" scans \
+                 \"meetings\", and joins on it are slow",
+                "1.sql:6:42 foreign key \"meetings\" (a, b) → \"pairs\" has no index that starts \
+                 with its columns: deleting or updating a row of \"pairs\" scans \"meetings\", \
+                 and joins on it are slow",
             ]
         );
         assert_eq!(spans(&out, RULE), vec!["client_id", "a, b"]);
@@ -145,7 +143,7 @@ mod tests {
         let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
         // n.a is only the second column of n's index.
         assert_eq!(spans(&out, RULE), vec!["a"]);
-        assert!(lines(&out, RULE)[0].starts_with("1.sql:2:17 foreign key n(a) → p2 "));
+        assert!(lines(&out, RULE)[0].starts_with("1.sql:2:17 foreign key \"n\" (a) → \"p2\" "));
     }
 
     #[test]
@@ -164,7 +162,7 @@ mod tests {
             "[rules]\nignore = [\"missing-user-id-index\"]\n",
         );
         assert_eq!(spans(&out, RULE), vec!["user_id"]);
-        assert!(lines(&out, RULE)[0].contains("→ auth.users "));
+        assert!(lines(&out, RULE)[0].contains("→ \"auth.users\" "));
     }
 
     #[test]
@@ -183,9 +181,9 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "2.sql:1:69 foreign key meetings(client_id) → customers has no index that starts \
-                 with its column: deleting or updating a customers row scans meetings, and joins \
-                 on it are slow"
+                "2.sql:1:69 foreign key \"meetings\" (client_id) → \"customers\" has no index \
+                 that starts with its column: deleting or updating a row of \"customers\" scans \
+                 \"meetings\", and joins on it are slow"
             ]
         );
         // The fix uses the name the referencing table had there (unchanged) and goes in 2.sql.
