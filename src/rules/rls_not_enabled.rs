@@ -176,4 +176,53 @@ mod tests {
         let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &["1.sql"], "");
         assert!(lines(&out, RULE).is_empty());
     }
+
+    #[test]
+    fn crlf_files_get_crlf_fixes_and_a_missing_semicolon_is_added() {
+        if !parser_ready() {
+            return;
+        }
+        let out = run(
+            &[("1.sql", "CREATE TABLE a (id int);\r\nSELECT 1;\r\n")],
+            &[],
+            "",
+        );
+        assert_eq!(
+            fixed(&out, RULE).as_deref(),
+            Some(
+                "CREATE TABLE a (id int);\r\nALTER TABLE public.a ENABLE ROW LEVEL SECURITY;\r\nSELECT 1;\r\n"
+            )
+        );
+        let out = run(&[("1.sql", "CREATE TABLE a (id int)\n")], &[], "");
+        assert_eq!(
+            fixed(&out, RULE).as_deref(),
+            Some("CREATE TABLE a (id int);\nALTER TABLE public.a ENABLE ROW LEVEL SECURITY;\n")
+        );
+    }
+}
+
+#[cfg(test)]
+mod suppression {
+    use super::super::schema_util::testing::{lines, parser_ready, run};
+
+    #[test]
+    fn an_ignore_comment_above_the_create_table_silences_it() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "-- pgward-ignore rls-not-enabled -- reference data, read-only grants\n\
+                   CREATE TABLE countries (code text PRIMARY KEY, user_id uuid);\n\
+                   CREATE TABLE clients (id uuid);\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert_eq!(
+            lines(&out, "rls-not-enabled")
+                .iter()
+                .map(|l| l.split(' ').next().unwrap_or(""))
+                .collect::<Vec<_>>(),
+            vec!["1.sql:3:14"]
+        );
+        assert!(lines(&out, "unused-suppression").is_empty());
+        // Other rules on the same statement still speak.
+        assert_eq!(lines(&out, "missing-user-id-index").len(), 1);
+    }
 }

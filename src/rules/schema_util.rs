@@ -102,14 +102,16 @@ pub fn insert_after_statement(ctx: &FileContext, stmt_index: usize, sql: &str) -
     let stmt = ctx.statements().get(stmt_index)?;
     let end = stmt.context.in_do_block.unwrap_or(stmt.span).end;
     let text = &ctx.source().text;
+    // Keep the file's own line endings.
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     match semicolon_after(text, end) {
         Some(semi) => Some(Edit {
             span: Span::empty(semi + 1),
-            replacement: format!("\n{sql}"),
+            replacement: format!("{newline}{sql}"),
         }),
         None => Some(Edit {
             span: Span::empty(end),
-            replacement: format!(";\n{sql}"),
+            replacement: format!(";{newline}{sql}"),
         }),
     }
 }

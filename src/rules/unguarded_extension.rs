@@ -161,11 +161,16 @@ fn guard_edit(ctx: &FileContext, stmt: &Statement, ext: &str) -> Option<Edit> {
     } else {
         "$$"
     };
+    let nl = if ctx.source().text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
     Some(Edit {
         span: stmt.span,
         replacement: format!(
-            "DO {tag}\nBEGIN\n  {text};\nEXCEPTION\n  WHEN OTHERS THEN\n    RAISE WARNING \
-             '{} not available (%), using the fallback schema', SQLERRM;\nEND {tag}",
+            "DO {tag}{nl}BEGIN{nl}  {text};{nl}EXCEPTION{nl}  WHEN OTHERS THEN{nl}    RAISE WARNING \
+             '{} not available (%), using the fallback schema', SQLERRM;{nl}END {tag}",
             ext.replace('\'', "''")
         ),
     })
