@@ -222,17 +222,16 @@ impl Config {
                 ));
             }
         }
-        if let Some(template) = &self.policies.naming {
-            if !template.contains("{table}")
-                && !template.contains("{operation}")
-                && !template.contains("{description}")
-            {
-                return Err(error(
-                    "naming",
-                    "[policies] naming must use at least one of {table}, {operation}, {description}"
-                        .to_string(),
-                ));
-            }
+        if let Some(template) = &self.policies.naming
+            && !template.contains("{table}")
+            && !template.contains("{operation}")
+            && !template.contains("{description}")
+        {
+            return Err(error(
+                "naming",
+                "[policies] naming must use at least one of {table}, {operation}, {description}"
+                    .to_string(),
+            ));
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::rules::{self, Rule};
 use crate::source::{SourceFile, Span};
 use crate::syntax::{self, ParsedFile, Statement};
+use rayon::prelude::*;
 
 /// A file to check. `report: false` files are context only (the rest of `migrations_dir`).
 #[derive(Debug, Clone)]
@@ -72,8 +73,9 @@ pub struct CheckOutput {
 
 /// Parse a set of files (in migration order) and replay them into a catalog.
 pub fn build_workspace(inputs: Vec<CheckInput>) -> Workspace {
+    // Files parse independently; rayon keeps the output in input (migration) order.
     let files: Vec<WorkspaceFile> = inputs
-        .into_iter()
+        .into_par_iter()
         .map(|input| {
             let parsed = syntax::parse_file(&input.source.text);
             WorkspaceFile {
@@ -104,31 +106,34 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
         .copied()
         .filter(|r| is_enabled(r, config))
         .collect();
-    let mut all = Vec::new();
-    for (file_id, file) in workspace.files.iter().enumerate() {
-        if !file.report {
-            continue;
-        }
-        let ctx = FileContext {
-            file_id,
-            workspace,
-            config,
-        };
-        let mut found = Vec::new();
-        for rule in &enabled {
-            if let Some(check) = rule.check {
-                check(&ctx, &mut found);
+    // Rules see the finished catalog and one file each, so files are checked in parallel; the
+    // final sort makes the output independent of the thread count.
+    let per_file: Vec<Vec<Diagnostic>> = (0..workspace.files.len())
+        .into_par_iter()
+        .filter(|&file_id| workspace.files[file_id].report)
+        .map(|file_id| {
+            let ctx = FileContext {
+                file_id,
+                workspace,
+                config,
+            };
+            let mut found = Vec::new();
+            for rule in &enabled {
+                if let Some(check) = rule.check {
+                    check(&ctx, &mut found);
+                }
             }
-        }
-        let mut kept = crate::suppress::apply(&ctx, found);
-        kept.retain(|d| rules::find(d.rule).is_none_or(|r| is_enabled(r, config)));
-        for d in &mut kept {
-            if let Some(severity) = severity_override(d.rule, config) {
-                d.severity = severity;
+            let mut kept = crate::suppress::apply(&ctx, found);
+            kept.retain(|d| rules::find(d.rule).is_none_or(|r| is_enabled(r, config)));
+            for d in &mut kept {
+                if let Some(severity) = severity_override(d.rule, config) {
+                    d.severity = severity;
+                }
             }
-        }
-        all.extend(kept);
-    }
+            kept
+        })
+        .collect();
+    let mut all: Vec<Diagnostic> = per_file.into_iter().flatten().collect();
     all.sort_by(|a, b| {
         (a.file, a.span.start, a.span.end, a.rule).cmp(&(b.file, b.span.start, b.span.end, b.rule))
     });
