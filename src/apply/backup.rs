@@ -177,7 +177,15 @@ pub fn dump(url: &DbUrl, pg_dump: &Path, dir: &Path, timestamp: &str) -> Result<
         .stdin(Stdio::null())
         .stdout(Stdio::from(file))
         .stderr(Stdio::piped());
-    for var in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSSLMODE", "PGSERVICE"] {
+    for var in [
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGDATABASE",
+        "PGPASSWORD",
+        "PGSSLMODE",
+        "PGSERVICE",
+    ] {
         cmd.env_remove(var);
     }
     cmd.envs(url.libpq_env());
@@ -202,7 +210,8 @@ pub fn dump(url: &DbUrl, pg_dump: &Path, dir: &Path, timestamp: &str) -> Result<
 
 /// A dump is usable when it is non-empty and ends with pg_dump's completion marker.
 pub fn verify(path: &Path) -> Result<(), String> {
-    let mut f = File::open(path).map_err(|e| format!("cannot read back {}: {e}", path.display()))?;
+    let mut f =
+        File::open(path).map_err(|e| format!("cannot read back {}: {e}", path.display()))?;
     let len = f
         .metadata()
         .map_err(|e| format!("{}: {e}", path.display()))?
@@ -231,7 +240,10 @@ mod tests {
 
     #[test]
     fn versions_and_dates() {
-        assert_eq!(parse_major("pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"), Some(15));
+        assert_eq!(
+            parse_major("pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"),
+            Some(15)
+        );
         assert_eq!(parse_major("pg_dump (PostgreSQL) 9.6.24"), Some(9));
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_460), (2026, 1, 7));

@@ -84,9 +84,12 @@ fn resolve_paths(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, Str
     if !paths.is_empty() {
         return Ok(paths.to_vec());
     }
-    config.migrations_dir_path().map(|p| vec![p]).ok_or_else(|| {
-        "no migration paths given and no `migrations_dir` in pgward.toml".to_string()
-    })
+    config
+        .migrations_dir_path()
+        .map(|p| vec![p])
+        .ok_or_else(|| {
+            "no migration paths given and no `migrations_dir` in pgward.toml".to_string()
+        })
 }
 
 fn resolve_url(flag: Option<&str>) -> Result<String, String> {
@@ -146,13 +149,14 @@ pub fn run_apply_with_config(args: &ApplyArgs, config: &Config) -> i32 {
         Ok(d) => d,
         Err(e) => return usage_error(json, "usage", e),
     };
-    let backup_dir = args.backup_dir.clone().unwrap_or_else(|| {
-        match (&config.apply.backup_dir, &config.root) {
-            (Some(d), Some(root)) if Path::new(d).is_relative() => root.join(d),
-            (Some(d), _) => PathBuf::from(d),
-            (None, _) => PathBuf::from("backups"),
-        }
-    });
+    let backup_dir =
+        args.backup_dir
+            .clone()
+            .unwrap_or_else(|| match (&config.apply.backup_dir, &config.root) {
+                (Some(d), Some(root)) if Path::new(d).is_relative() => root.join(d),
+                (Some(d), _) => PathBuf::from(d),
+                (None, _) => PathBuf::from("backups"),
+            });
     let opts = ApplyOptions {
         paths,
         database_url,
@@ -217,7 +221,13 @@ pub fn run_status(args: &StatusArgs) -> i32 {
     };
     let history = match history::read(&mut client) {
         Ok(h) => h,
-        Err(e) => return usage_error(json, "connection", url.redact(&format!("reading the history: {e}"))),
+        Err(e) => {
+            return usage_error(
+                json,
+                "connection",
+                url.redact(&format!("reading the history: {e}")),
+            );
+        }
     };
     let plan = Plan::new(files, &history);
     let mut entries: Vec<StatusEntry> = plan
@@ -251,9 +261,17 @@ pub fn run_status(args: &StatusArgs) -> i32 {
     let modified = entries.iter().filter(|e| e.status == "modified").count();
     let out = Out { json };
     if json {
-        println!("{}", serde_json::to_string_pretty(&entries).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&entries).unwrap_or_default()
+        );
     } else {
-        let width = entries.iter().map(|e| e.file.chars().count()).max().unwrap_or(4).max(4);
+        let width = entries
+            .iter()
+            .map(|e| e.file.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
         out.info(format!("{:<8}  {:<20}  {}", "STATUS", "APPLIED AT", "FILE"));
         for e in &entries {
             let note = match e.status {

@@ -87,7 +87,11 @@ pub fn targets<'a>(files: impl IntoIterator<Item = &'a MigrationFile>) -> Vec<Ta
     out
 }
 
-fn column_exists(client: &mut Client, t: &TableName, column: &str) -> Result<bool, postgres::Error> {
+fn column_exists(
+    client: &mut Client,
+    t: &TableName,
+    column: &str,
+) -> Result<bool, postgres::Error> {
     client
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM pg_attribute a
@@ -158,11 +162,17 @@ pub fn run(
         if let Some(col) = &t.column {
             name = format!("{name}.{col}");
         }
-        let path: PathBuf = fresh_path(dir, &format!("export-{}-{timestamp}", file_safe(&name)), ".csv");
-        let mut file = create_private(&path)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        let path: PathBuf = fresh_path(
+            dir,
+            &format!("export-{}-{timestamp}", file_safe(&name)),
+            ".csv",
+        );
+        let mut file =
+            create_private(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         let mut reader = client
-            .copy_out(&format!("COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)"))
+            .copy_out(&format!(
+                "COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)"
+            ))
             .map_err(db)?;
         std::io::copy(&mut reader, &mut file)
             .and_then(|_| file.flush())

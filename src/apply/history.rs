@@ -104,28 +104,30 @@ pub fn insert(
     Ok(())
 }
 
-/// Statements of a `no-transaction` file that already ran: (checksum recorded, count done).
+/// Statements of a `no-transaction` file that already ran: (statement index, checksum of the
+/// statement's text), in order. The statements not run yet may be edited before a rerun.
 pub fn progress(
     client: &mut Client,
     file_name: &str,
-) -> Result<Option<(String, usize)>, postgres::Error> {
+) -> Result<Vec<(usize, String)>, postgres::Error> {
     if !exists(client)? {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let rows = client.query(
-        "SELECT checksum, count(*)::bigint, max(statement_index)
-         FROM pgward.statement_progress WHERE file_name = $1 GROUP BY checksum",
+        "SELECT statement_index, checksum FROM pgward.statement_progress
+         WHERE file_name = $1 ORDER BY statement_index",
         &[&file_name],
     )?;
-    let Some(row) = rows.first() else {
-        return Ok(None);
-    };
-    let checksum: String = row.try_get(0)?;
-    let max: i32 = row.try_get(2)?;
-    Ok(Some((checksum, usize::try_from(max + 1).unwrap_or(0))))
+    rows.iter()
+        .map(|r| {
+            let i: i32 = r.try_get(0)?;
+            Ok((usize::try_from(i).unwrap_or(usize::MAX), r.try_get(1)?))
+        })
+        .collect()
 }
 
-/// Record one finished statement of a `no-transaction` file (autocommit).
+/// Record one finished statement of a `no-transaction` file (autocommit); `checksum` is the
+/// statement text's.
 pub fn record_progress(
     client: &mut Client,
     file_name: &str,

@@ -427,10 +427,22 @@ fn apply_inner(
             ));
         }
         lock::LockOutcome::Interrupted => {
-            return Err(fail("interrupted", "interrupted while waiting for the lock: nothing was changed"));
+            return Err(fail(
+                "interrupted",
+                "interrupted while waiting for the lock: nothing was changed",
+            ));
         }
     }
-    let result = locked(opts, config, out, summary, &mut client, &url, &files, &interrupt);
+    let result = locked(
+        opts,
+        config,
+        out,
+        summary,
+        &mut client,
+        &url,
+        &files,
+        &interrupt,
+    );
     if result.is_err() && !client.is_closed() {
         let _ = client.batch_execute("ROLLBACK");
     }
@@ -438,7 +450,11 @@ fn apply_inner(
     result
 }
 
-fn check_drift(plan: &Plan, history: &[history::HistoryRow], opts: &ApplyOptions) -> Result<(), ErrorInfo> {
+fn check_drift(
+    plan: &Plan,
+    history: &[history::HistoryRow],
+    opts: &ApplyOptions,
+) -> Result<(), ErrorInfo> {
     let drift = plan.drift(history, opts.allow_out_of_order);
     if drift.is_empty() {
         Ok(())
@@ -513,17 +529,27 @@ fn locked(
         // 5. Backup.
         if opts.no_backup {
             out.info("backup: skipped (--no-backup)");
-            summary.notes.push("backup skipped (--no-backup)".to_string());
+            summary
+                .notes
+                .push("backup skipped (--no-backup)".to_string());
         } else {
             let server_major: i32 = client
-                .query_one("SELECT current_setting('server_version_num')::int / 10000", &[])
+                .query_one(
+                    "SELECT current_setting('server_version_num')::int / 10000",
+                    &[],
+                )
                 .and_then(|r| r.try_get(0))
                 .map_err(db)?;
             let pg_dump = backup::find_pg_dump(
                 config.apply.pg_dump.as_deref(),
                 u32::try_from(server_major).unwrap_or(0),
             )
-            .map_err(|e| fail("backup", format!("cannot take the backup: {e}; nothing was changed")))?;
+            .map_err(|e| {
+                fail(
+                    "backup",
+                    format!("cannot take the backup: {e}; nothing was changed"),
+                )
+            })?;
             let started = Instant::now();
             let path = backup::dump(url, &pg_dump, &opts.backup_dir, &timestamp)
                 .map_err(|e| fail("backup", format!("backup failed: {e}; nothing was changed")))?;
@@ -570,11 +596,18 @@ fn locked(
         let label = format!("[{}/{}] {}", idx + 1, total, file.source.name);
         if file.no_transaction {
             if opts.dry_run {
-                out.info(format!("{label} … skipped (no-transaction files cannot run in a dry run)"));
-                summary.notes.push(format!("{} not run: no-transaction file in a dry run", file.source.name));
+                out.info(format!(
+                    "{label} … skipped (no-transaction files cannot run in a dry run)"
+                ));
+                summary.notes.push(format!(
+                    "{} not run: no-transaction file in a dry run",
+                    file.source.name
+                ));
                 continue;
             }
-            let applied = run_no_transaction(opts, config, out, client, url, file, &protected, interrupt, summary, &label)?;
+            let applied = run_no_transaction(
+                opts, config, out, client, url, file, &protected, interrupt, summary, &label,
+            )?;
             summary.applied.push(applied);
             continue;
         }
@@ -601,7 +634,15 @@ fn locked(
         );
         if let Err(e) = result {
             out.info(format!("{label} … FAILED ({})", fmt_ms(started.elapsed())));
-            return Err(run_failure(e, client, url, summary, file, one_txn, opts.dry_run));
+            return Err(run_failure(
+                e,
+                client,
+                url,
+                summary,
+                file,
+                one_txn,
+                opts.dry_run,
+            ));
         }
         // Protected tables created by this file (or earlier in this run) must survive from now on.
         for t in preflight::created_tables([*file]) {
@@ -618,7 +659,10 @@ fn locked(
         }
         let problems = verify::check(client, config, &pending, idx, &protected).map_err(db)?;
         if !problems.is_empty() {
-            out.info(format!("{label} … FAILED verification ({})", fmt_ms(started.elapsed())));
+            out.info(format!(
+                "{label} … FAILED verification ({})",
+                fmt_ms(started.elapsed())
+            ));
             summary.rolled_back = true;
             return Err(fail_list(
                 "verify",
@@ -682,12 +726,21 @@ fn rolled_back_message(
 ) -> String {
     summary.rolled_back = true;
     if dry_run {
-        format!("{what} in {} (dry run): rolled back, nothing was changed", file.source.name)
+        format!(
+            "{what} in {} (dry run): rolled back, nothing was changed",
+            file.source.name
+        )
     } else if one_txn {
         summary.applied.clear();
-        format!("{what} in {}: rolled back the single transaction, nothing was changed", file.source.name)
+        format!(
+            "{what} in {}: rolled back the single transaction, nothing was changed",
+            file.source.name
+        )
     } else if summary.applied.is_empty() {
-        format!("{what} in {}: rolled back, nothing was changed", file.source.name)
+        format!(
+            "{what} in {}: rolled back, nothing was changed",
+            file.source.name
+        )
     } else {
         format!(
             "{what} in {}: rolled back this file; the {} file(s) before it remain applied and recorded",
@@ -752,19 +805,27 @@ fn run_no_transaction(
 ) -> Result<AppliedFile, ErrorInfo> {
     let db = |e: postgres::Error| fail("database", url.redact(&format!("database error: {e}")));
     let stmts = run::statements_to_send(file).map_err(|e| fail("usage", e))?;
-    let mut skip = 0;
-    if let Some((checksum, done)) = history::progress(client, &file.file_name).map_err(db)? {
-        if checksum != file.checksum {
+    let done = history::progress(client, &file.file_name).map_err(db)?;
+    let skip = done.len();
+    for (pos, (i, sum)) in done.iter().enumerate() {
+        let same = *i == pos
+            && stmts
+                .get(pos)
+                .is_some_and(|s| plan::checksum(file.source.slice(s.span)) == *sum);
+        if !same {
             return Err(fail(
                 "drift",
                 format!(
-                    "{}: a previous run applied {done} statement(s) of this no-transaction file, but the file changed since; \
-                     restore the version that ran, or finish it by hand and clear pgward.statement_progress",
-                    file.source.name
+                    "{}: a previous run already ran {skip} statement(s) of this no-transaction file, and statement {} \
+                     changed since (or the statements moved); restore what ran, or finish by hand and clear \
+                     pgward.statement_progress for this file",
+                    file.source.name,
+                    pos + 1
                 ),
             ));
         }
-        skip = done.min(stmts.len());
+    }
+    if skip > 0 {
         out.info(format!(
             "{label}: resuming after statement {skip}/{} (recorded by a previous run)",
             stmts.len()
@@ -774,7 +835,10 @@ fn run_no_transaction(
     if !leftovers.is_empty() {
         return Err(fail_list(
             "verify",
-            format!("{}: an invalid index is left over from an earlier attempt: nothing was run", file.source.name),
+            format!(
+                "{}: an invalid index is left over from an earlier attempt: nothing was run",
+                file.source.name
+            ),
             leftovers,
         ));
     }
@@ -787,7 +851,6 @@ fn run_no_transaction(
         .map_err(db)?;
     let started = Instant::now();
     let name = file.file_name.clone();
-    let checksum = file.checksum.clone();
     let result = run::run_statements(
         client,
         file,
@@ -802,7 +865,8 @@ fn run_no_transaction(
             ))
         },
         |c, i| {
-            history::record_progress(c, &name, &checksum, i)
+            let text = stmts.get(i).map_or("", |s| file.source.slice(s.span));
+            history::record_progress(c, &name, &plan::checksum(text), i)
         },
     );
     let reset = |c: &mut Client| {
@@ -833,7 +897,10 @@ fn run_no_transaction(
         let _ = client.batch_execute("ROLLBACK");
         return Err(fail_list(
             "verify",
-            format!("{}: verification failed after a no-transaction file (its statements are applied: fix by hand)", file.source.name),
+            format!(
+                "{}: verification failed after a no-transaction file (its statements are applied: fix by hand)",
+                file.source.name
+            ),
             problems,
         ));
     }
@@ -849,7 +916,10 @@ fn run_no_transaction(
     .map_err(db)?;
     history::clear_progress(client, &file.file_name).map_err(db)?;
     client.batch_execute("COMMIT").map_err(db)?;
-    out.info(format!("{label} … ok ({}, no transaction)", fmt_ms(duration)));
+    out.info(format!(
+        "{label} … ok ({}, no transaction)",
+        fmt_ms(duration)
+    ));
     Ok(AppliedFile {
         file: file.source.name.clone(),
         version: file.version.clone(),
@@ -878,7 +948,9 @@ pub fn fmt_duration(d: Duration) -> String {
 /// `5s`, `500ms`, `2m`, `1h`, `0`; a bare number means seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()
@@ -888,7 +960,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "ms" => n / 1000.0,
         "m" | "min" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("invalid duration `{s}` (expected e.g. 5s, 500ms, 2m, 1h)")),
+        _ => {
+            return Err(format!(
+                "invalid duration `{s}` (expected e.g. 5s, 500ms, 2m, 1h)"
+            ));
+        }
     };
     if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
         return Err(format!("invalid duration `{s}`"));

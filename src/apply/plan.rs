@@ -127,7 +127,9 @@ pub fn read_file(path: &Path) -> Result<MigrationFile, String> {
         )
     })?;
     if text.contains('\0') {
-        return Err(format!("{name}: looks like a binary file (contains NUL bytes)"));
+        return Err(format!(
+            "{name}: looks like a binary file (contains NUL bytes)"
+        ));
     }
     let checksum = checksum(&text);
     let source = SourceFile::new(name, text);
@@ -151,7 +153,11 @@ fn has_no_transaction_marker(text: &str, parsed: &ParsedFile) -> bool {
         b.strip_prefix("pgward:")
             .is_some_and(|rest| rest.trim().eq_ignore_ascii_case("no-transaction"))
     };
-    if parsed.comments.iter().any(|c| c.line_comment && is_marker(&c.body)) {
+    if parsed
+        .comments
+        .iter()
+        .any(|c| c.line_comment && is_marker(&c.body))
+    {
         return true;
     }
     // Before the splitter reports comments (or if it reports none): a line of its own.
@@ -179,11 +185,13 @@ impl Plan {
     pub fn new(files: Vec<MigrationFile>, history: &[HistoryRow]) -> Plan {
         let states = files
             .iter()
-            .map(|f| match history.iter().find(|h| h.file_name == f.file_name) {
-                Some(h) if h.checksum == f.checksum => FileState::Applied(h.clone()),
-                Some(h) => FileState::Modified(h.clone()),
-                None => FileState::Pending,
-            })
+            .map(
+                |f| match history.iter().find(|h| h.file_name == f.file_name) {
+                    Some(h) if h.checksum == f.checksum => FileState::Applied(h.clone()),
+                    Some(h) => FileState::Modified(h.clone()),
+                    None => FileState::Pending,
+                },
+            )
             .collect();
         let missing = history
             .iter()
@@ -264,7 +272,10 @@ mod tests {
             names,
             vec!["0001_a.sql", "2_x.sql", "V3__y.sql", "10_x.sql", "zz.sql"]
         );
-        assert_eq!(version_of("20260107090000_add.sql").as_deref(), Some("20260107090000"));
+        assert_eq!(
+            version_of("20260107090000_add.sql").as_deref(),
+            Some("20260107090000")
+        );
         assert_eq!(version_of("V2__x.sql").as_deref(), Some("2"));
         assert_eq!(version_of("init.sql"), None);
     }

@@ -28,7 +28,11 @@ impl TableName {
         if self.schema == "public" {
             quote_if_needed(&self.name)
         } else {
-            format!("{}.{}", quote_if_needed(&self.schema), quote_if_needed(&self.name))
+            format!(
+                "{}.{}",
+                quote_if_needed(&self.schema),
+                quote_if_needed(&self.name)
+            )
         }
     }
 }
@@ -120,7 +124,9 @@ pub fn run(
 ) -> Result<Preflight, postgres::Error> {
     let mut out = Preflight::default();
 
-    let in_recovery: bool = client.query_one("SELECT pg_is_in_recovery()", &[])?.try_get(0)?;
+    let in_recovery: bool = client
+        .query_one("SELECT pg_is_in_recovery()", &[])?
+        .try_get(0)?;
     if in_recovery {
         out.problems.push(
             "the server is a read-only replica (pg_is_in_recovery() is true): point --database-url at the primary"
@@ -234,7 +240,10 @@ mod tests {
 
     #[test]
     fn config_table_names_fold_like_postgres() {
-        assert_eq!(parse_config_table("Users"), Some(TableName::new("public", "users")));
+        assert_eq!(
+            parse_config_table("Users"),
+            Some(TableName::new("public", "users"))
+        );
         assert_eq!(
             parse_config_table("auth.\"Users\""),
             Some(TableName::new("auth", "Users"))

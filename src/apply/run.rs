@@ -94,7 +94,10 @@ impl SqlFailure {
             .map(|c| format!(" [SQLSTATE {c}]"))
             .unwrap_or_default();
         s.push_str(&format!("error{code}: {}\n", self.message));
-        s.push_str(&format!("  --> {}:{}:{}\n", self.file, self.line, self.column));
+        s.push_str(&format!(
+            "  --> {}:{}:{}\n",
+            self.file, self.line, self.column
+        ));
         s.push_str(&self.snippet);
         if let Some(d) = &self.detail {
             s.push_str(&format!("  detail: {d}\n"));
@@ -103,7 +106,10 @@ impl SqlFailure {
             s.push_str(&format!("  hint: {h}\n"));
         }
         if let Some(w) = &self.where_ {
-            s.push_str(&format!("  context: {}\n", w.replace('\n', "\n           ")));
+            s.push_str(&format!(
+                "  context: {}\n",
+                w.replace('\n', "\n           ")
+            ));
         }
         s
     }
@@ -244,7 +250,11 @@ pub fn run_statements(
         }
         let elapsed = started.elapsed();
         if elapsed >= SLOW_STATEMENT {
-            let line = file.source.lines.line_col(&file.source.text, stmt.span.start).line;
+            let line = file
+                .source
+                .lines
+                .line_col(&file.source.text, stmt.span.start)
+                .line;
             on_slow(i + 1, total, line, elapsed);
         }
         after_each(client, i).map_err(RunError::Db)?;

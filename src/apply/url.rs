@@ -47,9 +47,9 @@ impl DbUrl {
                 "invalid database URL `{redacted}`: expected a postgres:// or postgresql:// URL"
             ));
         }
-        let mut config: postgres::Config = trimmed
-            .parse()
-            .map_err(|e: postgres::Error| scrub(format!("invalid database URL `{redacted}`: {e}")))?;
+        let mut config: postgres::Config = trimmed.parse().map_err(|e: postgres::Error| {
+            scrub(format!("invalid database URL `{redacted}`: {e}"))
+        })?;
         if config.get_hosts().is_empty() {
             return Err(format!(
                 "invalid database URL `{redacted}`: no host (expected postgres://user:password@host:port/dbname)"
@@ -178,7 +178,9 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(b);
             i += 3;
@@ -287,7 +289,10 @@ mod tests {
             url.redacted,
             "postgres://app:***@db.example.com:5432/main?sslmode=require"
         );
-        assert_eq!(url.redact("failed for s3cr@t and s3cr%40t"), "failed for *** and ***");
+        assert_eq!(
+            url.redact("failed for s3cr@t and s3cr%40t"),
+            "failed for *** and ***"
+        );
         assert_eq!(url.ssl_mode_str(), "require");
         assert_eq!(url.dbname(), "main");
     }
