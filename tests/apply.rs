@@ -136,14 +136,12 @@ fn clean_apply_takes_a_backup_exports_dropped_rows_and_records_history() {
     let r = p.apply(&db, &[]);
     r.expect(0);
     assert!(
-        r.stdout
-            .contains("[1/2] migrations/0001_drop_v1.sql … ok ("),
+        r.stdout.contains("[1/2] 0001_drop_v1.sql … ok ("),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout
-            .contains("[2/2] migrations/0002_clients.sql … ok ("),
+        r.stdout.contains("[2/2] 0002_clients.sql … ok ("),
         "{}",
         r.stdout
     );
@@ -753,4 +751,144 @@ fn protected_table_must_exist_and_replica_check_passes_on_primary() {
     let r = p.apply(&db, &[]);
     r.expect(0);
     assert!(r.stdout.contains("audit_*"), "glob noted: {}", r.stdout);
+}
+
+/// Wait until a statement matching `pattern` runs in `db`, then return the backend's pid.
+fn wait_for_query(db: &Db, pattern: &str) -> i32 {
+    let mut admin = cluster().client("postgres");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = admin
+            .query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE $2",
+                &[&db.name, &pattern],
+            )
+            .unwrap();
+        if let Some(r) = rows.first() {
+            return r.get(0);
+        }
+        assert!(Instant::now() < deadline, "the migration never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn ctrl_c_cancels_the_running_statement_rolls_back_and_releases_the_lock() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_long.sql",
+        "CREATE TABLE c (id int);\nALTER TABLE c ENABLE ROW LEVEL SECURITY;\nSELECT pg_sleep(30);\n",
+    );
+    let child = p
+        .command(&[
+            "apply",
+            "migrations",
+            "--database-url",
+            &db.url,
+            "--no-backup",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for_query(&db, "SELECT pg_sleep(30)%");
+    let started = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r = Run::from(child.wait_with_output().unwrap());
+    r.expect(1);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "cancelled, not waited out"
+    );
+    assert!(r.stderr.contains("interrupted"), "{}", r.stderr);
+    assert!(!db.table_exists("c"));
+    assert!(db.history().is_empty());
+    assert_eq!(
+        db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
+        ["0"]
+    );
+}
+
+#[test]
+fn single_transaction_is_all_or_nothing() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.write("0002_b.sql", "INSERT INTO a VALUES ('not a number');\n");
+    let before = fingerprint(&db);
+    let r = p.apply(&db, &["--no-backup", "--single-transaction"]);
+    r.expect(1);
+    assert!(r.stderr.contains("0002_b.sql:1:23"), "{}", r.stderr);
+    assert_eq!(fingerprint(&db), before);
+    // Without it, the first file is applied and recorded, the second rolled back.
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("remain applied"), "{}", r.stderr);
+    assert_eq!(db.history(), ["0001_a.sql"]);
+}
+
+#[test]
+fn verification_catches_what_the_linter_cannot_see() {
+    let db = Db::new();
+    db.exec("CREATE TABLE users (id int); CREATE PUBLICATION supabase_realtime;");
+    let p = Project::new();
+    p.config("[protected]\ntables = [\"users\"]\n\n[realtime]\ntables = [\"clients\"]\n");
+    // Dynamic SQL is opaque to the linter; the protected table is gone before COMMIT.
+    p.write(
+        "0001_sneaky.sql",
+        "DO $$ BEGIN EXECUTE 'DROP TABLE ' || 'users'; END $$;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("protected table users no longer exists"),
+        "{}",
+        r.stderr
+    );
+    assert!(db.table_exists("users"));
+    assert!(db.history().is_empty());
+
+    p.write("0001_sneaky.sql", "SELECT 1;\n");
+    p.write(
+        "0002_clients.sql",
+        "CREATE TABLE clients (id int PRIMARY KEY);\nALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("supabase_realtime"), "{}", r.stderr);
+    assert!(!db.table_exists("clients"));
+    assert_eq!(db.history(), ["0001_sneaky.sql"]);
+    p.write(
+        "0002_clients.sql",
+        "CREATE TABLE clients (id int PRIMARY KEY);\nALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n\
+         ALTER PUBLICATION supabase_realtime ADD TABLE clients;\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+}
+
+#[test]
+fn errors_inside_do_blocks_point_at_the_line() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_do.sql",
+        "-- check\nDO $$\nBEGIN\n  RAISE NOTICE 'checking';\n  RAISE EXCEPTION 'ABORT: users table not found';\nEND $$;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("ABORT: users table not found"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("0001_do.sql:5:3"), "{}", r.stderr);
+    assert!(r.stderr.contains("P0001"), "{}", r.stderr);
 }

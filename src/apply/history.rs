@@ -30,8 +30,20 @@ pub fn exists(client: &mut Client) -> Result<bool, postgres::Error> {
 }
 
 /// Create the schema and tables on first use. Run while holding the advisory lock, so two
-/// first-time applies do not race on `CREATE SCHEMA`.
+/// first-time applies do not race on `CREATE SCHEMA`, and inside the first migration's
+/// transaction, so a failed first run leaves no `pgward` schema behind.
 pub fn ensure(client: &mut Client) -> Result<(), postgres::Error> {
+    // Checked first so that an existing history does not print "already exists, skipping" notices.
+    let present: bool = client
+        .query_one(
+            "SELECT to_regclass('pgward.schema_history') IS NOT NULL
+                AND to_regclass('pgward.statement_progress') IS NOT NULL",
+            &[],
+        )?
+        .try_get(0)?;
+    if present {
+        return Ok(());
+    }
     client.batch_execute(
         "CREATE SCHEMA IF NOT EXISTS pgward;
          CREATE TABLE IF NOT EXISTS pgward.schema_history (

@@ -57,7 +57,7 @@ pub struct AppliedFile {
 /// Why a run stopped.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorInfo {
-    /// usage | config | connection | drift | lint | lock | preflight | backup | export |
+    /// usage | config | connection | drift | lint | unsupported | lock | preflight | backup | export |
     /// sql | verify | interrupted | connection_lost | database
     pub kind: &'static str,
     pub message: String,
@@ -331,7 +331,9 @@ pub fn apply(opts: &ApplyOptions, config: &Config) -> (Summary, i32) {
             let code = exit_code(e.kind);
             summary.status = match e.kind {
                 "usage" | "config" | "connection" => "error",
-                "drift" | "lint" | "lock" | "preflight" | "backup" | "export" => "refused",
+                "drift" | "lint" | "unsupported" | "lock" | "preflight" | "backup" | "export" => {
+                    "refused"
+                }
                 _ => "failed",
             };
             if !opts.json {
@@ -368,11 +370,6 @@ fn apply_inner(
     let url = DbUrl::parse(&opts.database_url).map_err(|e| fail("usage", e))?;
     summary.database = Some(url.redacted.clone());
 
-    // Problems that make a file impossible to run are known before connecting.
-    for f in &files {
-        run::statements_to_send(f).map_err(|e| fail("usage", e))?;
-    }
-
     let (mut client, tls) = connect(&url).map_err(|e| fail("connection", e))?;
     if let Ok(mut slot) = interrupt.slot.lock() {
         *slot = Some((client.cancel_token(), tls.clone()));
@@ -404,8 +401,11 @@ fn apply_inner(
         if opts.dry_run { " [dry run]" } else { "" }
     ));
 
-    // 2. Lint gate.
+    // 2. Lint gate, then what pgward itself cannot send (psql meta-commands).
     lint_gate(&files, &plan, config, out, summary)?;
+    for f in pending.iter().filter_map(|&i| files.get(i)) {
+        run::statements_to_send(f).map_err(|e| fail("unsupported", e))?;
+    }
 
     // 3. Lock, then plan again: another apply may have finished meanwhile.
     let waited = lock::acquire(&mut client, opts.lock_wait, &interrupt.flag, || {
@@ -523,9 +523,19 @@ fn locked(
     ));
     let mut protected = pf.protected_present.clone();
 
+    let interrupted = || {
+        if interrupt.flag.load(Ordering::SeqCst) {
+            Err(fail(
+                "interrupted",
+                "interrupted (Ctrl-C): nothing was changed",
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    interrupted()?;
     let timestamp = backup::utc_timestamp();
     if !opts.dry_run {
-        history::ensure(client).map_err(db)?;
         // 5. Backup.
         if opts.no_backup {
             out.info("backup: skipped (--no-backup)");
@@ -553,9 +563,7 @@ fn locked(
             let started = Instant::now();
             let path = backup::dump(url, &pg_dump, &opts.backup_dir, &timestamp)
                 .map_err(|e| fail("backup", format!("backup failed: {e}; nothing was changed")))?;
-            if interrupt.flag.load(Ordering::SeqCst) {
-                return Err(fail("interrupted", "interrupted: nothing was changed"));
-            }
+            interrupted()?;
             let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             out.info(format!(
                 "backup: {} ({} bytes, {} ms, verified)",
@@ -577,6 +585,7 @@ fn locked(
             out.info(format!("export: {what} ({} rows) -> {}", e.rows, e.path));
         }
         summary.exports = exported;
+        interrupted()?;
     }
 
     // 7–9. Run, verify, record.
@@ -593,7 +602,7 @@ fn locked(
     }
     // Protected tables a file of this run creates are protected from then on.
     for (idx, file) in pending.iter().enumerate() {
-        let label = format!("[{}/{}] {}", idx + 1, total, file.source.name);
+        let label = format!("[{}/{}] {}", idx + 1, total, file.file_name);
         if file.no_transaction {
             if opts.dry_run {
                 out.info(format!(
@@ -611,7 +620,7 @@ fn locked(
             summary.applied.push(applied);
             continue;
         }
-        let stmts = run::statements_to_send(file).map_err(|e| fail("usage", e))?;
+        let stmts = run::statements_to_send(file).map_err(|e| fail("unsupported", e))?;
         let started = Instant::now();
         if !one_txn {
             client.batch_execute("BEGIN").map_err(db)?;
@@ -672,6 +681,7 @@ fn locked(
         }
         let duration = started.elapsed();
         if !opts.dry_run {
+            history::ensure(client).map_err(db)?;
             history::insert(
                 client,
                 file.version.as_deref(),
@@ -804,7 +814,8 @@ fn run_no_transaction(
     label: &str,
 ) -> Result<AppliedFile, ErrorInfo> {
     let db = |e: postgres::Error| fail("database", url.redact(&format!("database error: {e}")));
-    let stmts = run::statements_to_send(file).map_err(|e| fail("usage", e))?;
+    let stmts = run::statements_to_send(file).map_err(|e| fail("unsupported", e))?;
+    history::ensure(client).map_err(db)?;
     let done = history::progress(client, &file.file_name).map_err(db)?;
     let skip = done.len();
     for (pos, (i, sum)) in done.iter().enumerate() {
