@@ -853,6 +853,21 @@ fn run_no_transaction(
             leftovers,
         ));
     }
+    // Invalid indexes that exist before this file runs: noted, and not blamed on this file.
+    let invalid_before = verify::all_invalid_indexes(client).map_err(db)?;
+    for idx in &invalid_before {
+        let note = format!("invalid index {idx} exists in the database (not created by this run)");
+        out.info(format!("note: {note}"));
+        summary.notes.push(note);
+    }
+    let new_invalid = |c: &mut Client| -> Vec<String> {
+        verify::all_invalid_indexes(c)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| !invalid_before.contains(i))
+            .map(|i| verify::invalid_index_message(&i))
+            .collect()
+    };
     client
         .batch_execute(&format!(
             "SET lock_timeout = {}; SET statement_timeout = {};",
@@ -893,9 +908,7 @@ fn run_no_transaction(
             file.source.name
         );
         if !client.is_closed() {
-            if let Ok(left) = verify::invalid_indexes(client, file) {
-                info.problems.extend(left);
-            }
+            info.problems.extend(new_invalid(client));
             reset(client);
         }
         return Err(info);
@@ -903,7 +916,12 @@ fn run_no_transaction(
     reset(client);
     client.batch_execute("BEGIN").map_err(db)?;
     let one = [file];
-    let problems = verify::check(client, config, &one, 0, protected).map_err(db)?;
+    let mut problems = verify::check(client, config, &one, 0, protected).map_err(db)?;
+    for p in new_invalid(client) {
+        if !problems.contains(&p) {
+            problems.push(p);
+        }
+    }
     if !problems.is_empty() {
         let _ = client.batch_execute("ROLLBACK");
         return Err(fail_list(

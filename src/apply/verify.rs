@@ -184,14 +184,37 @@ pub fn invalid_indexes(
         if let Some(row) = row {
             let valid: bool = row.try_get(0)?;
             if !valid {
-                out.push(format!(
-                    "index {} exists but is INVALID (left behind by a failed CREATE INDEX CONCURRENTLY): \
-                     drop it with `DROP INDEX CONCURRENTLY IF EXISTS {};` and run apply again",
-                    name.value,
-                    TableName::new(schema, &name.value).sql()
+                out.push(invalid_index_message(
+                    &TableName::new(schema, &name.value).sql(),
                 ));
             }
         }
     }
     Ok(out)
+}
+
+/// Every invalid index in the database's user schemas, as `schema.index` (quoted for SQL).
+pub fn all_invalid_indexes(client: &mut Client) -> Result<Vec<String>, postgres::Error> {
+    let rows = client.query(
+        "SELECT n.nspname::text, c.relname::text FROM pg_index i
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+         ORDER BY 1, 2",
+        &[],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let schema: String = r.try_get(0)?;
+            let name: String = r.try_get(1)?;
+            Ok(TableName::new(&schema, &name).sql())
+        })
+        .collect()
+}
+
+/// The message for an invalid index that appeared during this run.
+pub fn invalid_index_message(index: &str) -> String {
+    format!(
+        "index {index} is INVALID (left behind by a failed CREATE INDEX CONCURRENTLY): \
+         drop it with `DROP INDEX CONCURRENTLY IF EXISTS {index};` and run apply again"
+    )
 }
