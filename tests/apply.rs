@@ -892,3 +892,21 @@ fn errors_inside_do_blocks_point_at_the_line() {
     assert!(r.stderr.contains("0001_do.sql:5:3"), "{}", r.stderr);
     assert!(r.stderr.contains("P0001"), "{}", r.stderr);
 }
+
+#[test]
+fn tls_with_sslmode_require_applies_and_backs_up() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_tls.sql",
+        "CREATE TABLE tls AS SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();\n\
+         ALTER TABLE tls ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let url = db.url.replace("sslmode=disable", "sslmode=require");
+    let r = p.run(&["apply", "migrations", "--database-url", &url]);
+    r.expect(0);
+    assert_eq!(db.query("SELECT ssl::text FROM tls"), ["true"]);
+    assert!(p.backups().iter().any(|b| b.extension().is_some_and(|e| e == "sql")));
+    let r = p.run(&["status", "migrations", "--database-url", &url.replace("require", "prefer")]);
+    r.expect(0);
+}

@@ -174,6 +174,8 @@ pub fn dump(url: &DbUrl, pg_dump: &Path, dir: &Path, timestamp: &str) -> Result<
     let mut cmd = Command::new(pg_dump);
     cmd.arg("--format=plain")
         .arg("--no-password")
+        // Never hang behind another session's exclusive lock: fail, and refuse the run.
+        .arg("--lock-wait-timeout=60000")
         .stdin(Stdio::null())
         .stdout(Stdio::from(file))
         .stderr(Stdio::piped());

@@ -266,12 +266,6 @@ pub fn run_status(args: &StatusArgs) -> i32 {
             serde_json::to_string_pretty(&entries).unwrap_or_default()
         );
     } else {
-        let width = entries
-            .iter()
-            .map(|e| e.file.chars().count())
-            .max()
-            .unwrap_or(4)
-            .max(4);
         out.info(format!("{:<8}  {:<20}  {}", "STATUS", "APPLIED AT", "FILE"));
         for e in &entries {
             let note = match e.status {
@@ -280,7 +274,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
                 _ => "",
             };
             out.info(format!(
-                "{:<8}  {:<20}  {:<width$}{note}",
+                "{:<8}  {:<20}  {}{note}",
                 e.status,
                 e.applied_at.as_deref().unwrap_or("-"),
                 e.file,

@@ -130,6 +130,7 @@ impl Cluster {
             .arg(format!("--pwfile={}", pwfile.display()))
             .args(["--no-sync", "-E", "UTF8", "--locale=C"]);
         run(initdb, "initdb");
+        write_tls_cert(&data);
         let port = free_port();
         // Stop and clean up when this test binary exits, whatever the way.
         let watchdog = format!(
@@ -158,7 +159,7 @@ impl Cluster {
             .arg(dir.join("log"))
             .arg("-o")
             .arg(format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50",
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50 -c ssl=on",
                 sock.display()
             ))
             .args(["-w", "-t", "60", "start"]);
@@ -245,5 +246,43 @@ impl Db {
             return Vec::new();
         }
         self.query("SELECT file_name FROM pgward.schema_history ORDER BY file_name")
+    }
+}
+
+/// A throwaway self-signed certificate, so `sslmode=require` (what Supabase needs) is tested.
+fn write_tls_cert(data: &Path) {
+    use openssl::asn1::Asn1Time;
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::x509::{X509, X509NameBuilder};
+    let key = PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("key");
+    let mut name = X509NameBuilder::new().expect("name");
+    name.append_entry_by_text("CN", "localhost").expect("cn");
+    let name = name.build();
+    let mut cert = X509::builder().expect("x509");
+    cert.set_version(2).expect("version");
+    cert.set_subject_name(&name).expect("subject");
+    cert.set_issuer_name(&name).expect("issuer");
+    cert.set_pubkey(&key).expect("pubkey");
+    cert.set_not_before(&Asn1Time::days_from_now(0).expect("time")).expect("nb");
+    cert.set_not_after(&Asn1Time::days_from_now(2).expect("time")).expect("na");
+    cert.sign(&key, MessageDigest::sha256()).expect("sign");
+    let cert = cert.build();
+    let crt = data.join("server.crt");
+    let pem = data.join("server.key");
+    std::fs::write(&crt, cert.to_pem().expect("pem")).expect("write cert");
+    std::fs::write(&pem, key.private_key_to_pem_pkcs8().expect("pem")).expect("write key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pem, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    if is_root() {
+        let _ = Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(&crt)
+            .arg(&pem)
+            .status();
     }
 }
