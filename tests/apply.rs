@@ -838,23 +838,31 @@ fn single_transaction_is_all_or_nothing() {
 #[test]
 fn verification_catches_what_the_linter_cannot_see() {
     let db = Db::new();
-    db.exec("CREATE TABLE users (id int); CREATE PUBLICATION supabase_realtime;");
+    db.exec(
+        "CREATE TABLE users (id int); CREATE PUBLICATION supabase_realtime;
+         CREATE TABLE audit_log (id int); CREATE SCHEMA auth; CREATE TABLE auth.sessions (id int);",
+    );
     let p = Project::new();
-    p.config("[protected]\ntables = [\"users\"]\n\n[realtime]\ntables = [\"clients\"]\n");
+    p.config(
+        "[protected]\ntables = [\"users\", \"audit_*\"]\n\n[realtime]\ntables = [\"clients\"]\n",
+    );
     // Dynamic SQL is opaque to the linter; the protected table is gone before COMMIT.
-    p.write(
-        "0001_sneaky.sql",
-        "DO $$ BEGIN EXECUTE 'DROP TABLE ' || 'users'; END $$;\n",
-    );
-    let r = p.apply(&db, &["--no-backup"]);
-    r.expect(1);
-    assert!(
-        r.stderr.contains("protected table users no longer exists"),
-        "{}",
-        r.stderr
-    );
-    assert!(db.table_exists("users"));
-    assert!(db.history().is_empty());
+    for victim in ["users", "audit_log", "auth.sessions"] {
+        p.write(
+            "0001_sneaky.sql",
+            &format!("DO $$ BEGIN EXECUTE 'DROP TABLE ' || '{victim}'; END $$;\n"),
+        );
+        let r = p.apply(&db, &["--no-backup"]);
+        r.expect(1);
+        assert!(
+            r.stderr
+                .contains(&format!("protected table {victim} no longer exists")),
+            "{}",
+            r.stderr
+        );
+        assert!(db.table_exists(victim));
+        assert!(db.history().is_empty());
+    }
 
     p.write("0001_sneaky.sql", "SELECT 1;\n");
     p.write(
@@ -906,7 +914,16 @@ fn tls_with_sslmode_require_applies_and_backs_up() {
     let r = p.run(&["apply", "migrations", "--database-url", &url]);
     r.expect(0);
     assert_eq!(db.query("SELECT ssl::text FROM tls"), ["true"]);
-    assert!(p.backups().iter().any(|b| b.extension().is_some_and(|e| e == "sql")));
-    let r = p.run(&["status", "migrations", "--database-url", &url.replace("require", "prefer")]);
+    assert!(
+        p.backups()
+            .iter()
+            .any(|b| b.extension().is_some_and(|e| e == "sql"))
+    );
+    let r = p.run(&[
+        "status",
+        "migrations",
+        "--database-url",
+        &url.replace("require", "prefer"),
+    ]);
     r.expect(0);
 }

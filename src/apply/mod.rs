@@ -561,8 +561,16 @@ fn locked(
                 )
             })?;
             let started = Instant::now();
-            let path = backup::dump(url, &pg_dump, &opts.backup_dir, &timestamp)
-                .map_err(|e| fail("backup", format!("backup failed: {e}; nothing was changed")))?;
+            let path = backup::dump(url, &pg_dump, &opts.backup_dir, &timestamp).map_err(|e| {
+                if interrupt.flag.load(Ordering::SeqCst) {
+                    fail(
+                        "interrupted",
+                        "interrupted (Ctrl-C) during the backup: nothing was changed",
+                    )
+                } else {
+                    fail("backup", format!("backup failed: {e}; nothing was changed"))
+                }
+            })?;
             interrupted()?;
             let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             out.info(format!(

@@ -138,13 +138,23 @@ pub fn run(
     let created = created_tables(pending.iter().copied());
     for entry in &config.protected.tables {
         let Some(table) = parse_config_table(entry) else {
+            // A glob cannot be required to exist, but the tables it matches now must survive.
+            let matched = tables_matching(client, entry)?;
             out.notes.push(format!(
-                "protected pattern `{entry}` is a glob: pre-flight cannot check that it exists (the lint gate still guards it)"
+                "protected pattern `{entry}` is a glob: not required to exist; the {} table(s) it matches now are verified after each file",
+                matched.len()
             ));
+            for t in matched {
+                if !out.protected_present.contains(&t) {
+                    out.protected_present.push(t);
+                }
+            }
             continue;
         };
         if table_exists(client, &table)? {
-            out.protected_present.push(table);
+            if !out.protected_present.contains(&table) {
+                out.protected_present.push(table);
+            }
         } else if created.contains(&table) {
             // Created by a pending file (a fresh database): nothing to protect yet.
         } else {
@@ -153,6 +163,23 @@ pub fn run(
                  (a missing protected table means something already went wrong; refusing to change anything)",
                 table.display()
             ));
+        }
+    }
+
+    // Supabase's `auth` and `storage` schemas are always protected: what exists there now must
+    // still exist after each file.
+    let rows = client.query(
+        "SELECT schemaname::text, tablename::text FROM pg_tables
+         WHERE schemaname IN ('auth', 'storage') ORDER BY 1, 2",
+        &[],
+    )?;
+    for r in rows {
+        let t = TableName {
+            schema: r.try_get(0)?,
+            name: r.try_get(1)?,
+        };
+        if !out.protected_present.contains(&t) {
+            out.protected_present.push(t);
         }
     }
 
@@ -251,4 +278,38 @@ mod tests {
         assert_eq!(parse_config_table("us*"), None);
         assert_eq!(TableName::new("a", "b\"c").sql(), "\"a\".\"b\"\"c\"");
     }
+}
+
+/// Tables that a protected glob (`audit_*`, `app.*`, `"Logs"*`) matches in the live database.
+fn tables_matching(client: &mut Client, entry: &str) -> Result<Vec<TableName>, postgres::Error> {
+    let (schema_pat, name_pat) = match entry.rsplit_once('.') {
+        Some((s, n)) => (s.trim_matches('"').to_string(), n.to_string()),
+        None => ("public".to_string(), entry.to_string()),
+    };
+    let quoted = name_pat.starts_with('"');
+    let name_pat = if quoted {
+        name_pat.trim_matches('"').to_string()
+    } else {
+        name_pat.to_lowercase()
+    };
+    let (Ok(sp), Ok(np)) = (
+        glob::Pattern::new(&schema_pat),
+        glob::Pattern::new(&name_pat),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let rows = client.query(
+        "SELECT schemaname::text, tablename::text FROM pg_tables
+         WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
+        &[],
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let schema: String = r.try_get(0)?;
+        let name: String = r.try_get(1)?;
+        if sp.matches(&schema) && np.matches(&name) {
+            out.push(TableName { schema, name });
+        }
+    }
+    Ok(out)
 }

@@ -265,8 +265,10 @@ fn write_tls_cert(data: &Path) {
     cert.set_subject_name(&name).expect("subject");
     cert.set_issuer_name(&name).expect("issuer");
     cert.set_pubkey(&key).expect("pubkey");
-    cert.set_not_before(&Asn1Time::days_from_now(0).expect("time")).expect("nb");
-    cert.set_not_after(&Asn1Time::days_from_now(2).expect("time")).expect("na");
+    cert.set_not_before(&Asn1Time::days_from_now(0).expect("time"))
+        .expect("nb");
+    cert.set_not_after(&Asn1Time::days_from_now(2).expect("time"))
+        .expect("na");
     cert.sign(&key, MessageDigest::sha256()).expect("sign");
     let cert = cert.build();
     let crt = data.join("server.crt");
