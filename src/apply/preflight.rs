@@ -261,25 +261,6 @@ pub fn run(
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_table_names_fold_like_postgres() {
-        assert_eq!(
-            parse_config_table("Users"),
-            Some(TableName::new("public", "users"))
-        );
-        assert_eq!(
-            parse_config_table("auth.\"Users\""),
-            Some(TableName::new("auth", "Users"))
-        );
-        assert_eq!(parse_config_table("us*"), None);
-        assert_eq!(TableName::new("a", "b\"c").sql(), "\"a\".\"b\"\"c\"");
-    }
-}
-
 /// Tables that a protected glob (`audit_*`, `app.*`, `"Logs"*`) matches in the live database.
 fn tables_matching(client: &mut Client, entry: &str) -> Result<Vec<TableName>, postgres::Error> {
     let (schema_pat, name_pat) = match entry.rsplit_once('.') {
@@ -312,4 +293,23 @@ fn tables_matching(client: &mut Client, entry: &str) -> Result<Vec<TableName>, p
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_table_names_fold_like_postgres() {
+        assert_eq!(
+            parse_config_table("Users"),
+            Some(TableName::new("public", "users"))
+        );
+        assert_eq!(
+            parse_config_table("auth.\"Users\""),
+            Some(TableName::new("auth", "Users"))
+        );
+        assert_eq!(parse_config_table("us*"), None);
+        assert_eq!(TableName::new("a", "b\"c").sql(), "\"a\".\"b\"\"c\"");
+    }
 }
