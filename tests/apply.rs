@@ -253,10 +253,7 @@ fn failure_in_the_middle_of_a_file_leaves_database_and_history_as_before() {
     );
 
     // A server error position is mapped into the file (line 2, column of `nope`).
-    p.write(
-        "0002_b.sql",
-        "CREATE TABLE b (id int);\nSELECT 'é', nope FROM b;\n",
-    );
+    p.write("0002_b.sql", "SELECT 1;\nSELECT 'é', nope FROM a;\n");
     let r = p.apply(&db, &["--no-backup"]);
     r.expect(1);
     assert!(r.stderr.contains("42703"), "{}", r.stderr);
@@ -637,7 +634,7 @@ fn status_lists_applied_pending_and_missing_files() {
 #[test]
 fn no_transaction_files_run_statement_by_statement_and_resume() {
     let db = Db::new();
-    db.exec("CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2);");
+    db.exec("CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2); CREATE SCHEMA app;");
     let p = Project::new();
     p.write(
         "0001_idx.sql",
@@ -653,14 +650,14 @@ fn no_transaction_files_run_statement_by_statement_and_resume() {
     // A failure in the middle: what ran stays, and a rerun resumes after it.
     p.write(
         "0002_steps.sql",
-        "-- pgward: no-transaction\nCREATE TABLE step1 (id int);\nINSERT INTO missing VALUES (1);\n\
-         CREATE TABLE step3 (id int);\n",
+        "-- pgward: no-transaction\nCREATE TABLE app.step1 (id int);\nINSERT INTO missing VALUES (1);\n\
+         CREATE TABLE app.step3 (id int);\n",
     );
     let r = p.apply(&db, &["--no-backup"]);
     r.expect(1);
     assert!(r.stderr.contains("0002_steps.sql:3:13"), "{}", r.stderr);
-    assert!(db.table_exists("step1"));
-    assert!(!db.table_exists("step3"));
+    assert!(db.table_exists("app.step1"));
+    assert!(!db.table_exists("app.step3"));
     db.exec("CREATE TABLE missing (id int);");
     let r = p.apply(&db, &["--no-backup"]);
     r.expect(0);
@@ -669,7 +666,7 @@ fn no_transaction_files_run_statement_by_statement_and_resume() {
         "{}",
         r.stdout
     );
-    assert!(db.table_exists("step3"));
+    assert!(db.table_exists("app.step3"));
     assert_eq!(db.query("SELECT count(*) FROM missing"), ["1"]);
     assert_eq!(
         db.query("SELECT count(*) FROM pgward.statement_progress"),
