@@ -924,3 +924,49 @@ fn tls_with_sslmode_require_applies_and_backs_up() {
     ]);
     r.expect(0);
 }
+
+#[test]
+fn missing_or_old_pg_dump_refuses_before_any_change() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let r = p
+        .command(&["apply", "migrations", "--database-url", &db.url])
+        .env("PATH", empty.path())
+        .output()
+        .map(Run::from)
+        .unwrap();
+    r.expect(1);
+    assert!(r.stderr.contains("pg_dump not found"), "{}", r.stderr);
+    assert!(!db.table_exists("a"));
+
+    // A pg_dump older than the server is refused, naming both versions.
+    let fake = empty.path().join("pg_dump");
+    std::fs::write(&fake, "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let r = p
+        .command(&["apply", "migrations", "--database-url", &db.url])
+        .env("PATH", empty.path())
+        .output()
+        .map(Run::from)
+        .unwrap();
+    r.expect(1);
+    assert!(r.stderr.contains("older than the server"), "{}", r.stderr);
+    assert!(!db.table_exists("a"));
+    assert!(db.history().is_empty());
+
+    // The configured one is used.
+    p.config("[apply]\npg_dump = \"/nonexistent/pg_dump\"\n");
+    let r = p.apply(&db, &[]);
+    r.expect(1);
+    assert!(r.stderr.contains("/nonexistent/pg_dump"), "{}", r.stderr);
+    assert!(!db.table_exists("a"));
+}

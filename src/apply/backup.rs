@@ -140,27 +140,41 @@ pub fn find_pg_dump(configured: Option<&str>, server_major: u32) -> Result<PathB
         }
         return Ok(p);
     }
-    let mut candidates: Vec<PathBuf> = on_path("pg_dump").into_iter().collect();
-    candidates.extend(packaged_pg_dumps());
-    let mut too_old = Vec::new();
-    for p in candidates {
-        match version_of(&p) {
-            Ok((_, major)) if major >= server_major => return Ok(p),
-            Ok((line, _)) => too_old.push(format!("{} (`{line}`)", p.display())),
-            Err(_) => {}
-        }
-    }
-    if too_old.is_empty() {
-        Err("pg_dump not found on PATH: install the PostgreSQL client tools \
-             (e.g. `apt-get install postgresql-client`), set `[apply] pg_dump = \"/path/to/pg_dump\"`, \
-             or pass --no-backup explicitly"
-            .to_string())
+    // Only PATH (or the config): a pg_dump picked from elsewhere would surprise the operator.
+    // Other installed versions are only mentioned in the message.
+    let others: Vec<String> = packaged_pg_dumps()
+        .into_iter()
+        .filter_map(|p| match version_of(&p) {
+            Ok((_, major)) if major >= server_major => Some(p.display().to_string()),
+            _ => None,
+        })
+        .collect();
+    let hint = if others.is_empty() {
+        String::new()
     } else {
-        Err(format!(
-            "no pg_dump of version {server_major} or later (the server's major version): found {}; \
-             install a newer pg_dump or set `[apply] pg_dump`",
-            too_old.join(", ")
-        ))
+        format!(
+            " (a suitable pg_dump is installed at {}: set `[apply] pg_dump` to it)",
+            others.join(", ")
+        )
+    };
+    match on_path("pg_dump") {
+        None => Err(format!(
+            "pg_dump not found on PATH: install the PostgreSQL client tools \
+             (e.g. `apt-get install postgresql-client`), set `[apply] pg_dump = \"/path/to/pg_dump\"`, \
+             or pass --no-backup explicitly{hint}"
+        )),
+        Some(p) => {
+            let (line, major) = version_of(&p)?;
+            if major < server_major {
+                Err(format!(
+                    "{} is version {major} (`{line}`), older than the server (major {server_major}): \
+                     pg_dump cannot dump a newer server; install pg_dump {server_major} or later{hint}",
+                    p.display()
+                ))
+            } else {
+                Ok(p)
+            }
+        }
     }
 }
 
