@@ -970,3 +970,21 @@ fn missing_or_old_pg_dump_refuses_before_any_change() {
     assert!(r.stderr.contains("/nonexistent/pg_dump"), "{}", r.stderr);
     assert!(!db.table_exists("a"));
 }
+
+#[test]
+fn psql_meta_commands_are_refused_except_on_error_stop() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "\\set ON_ERROR_STOP on\nCREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+    assert!(db.table_exists("a"));
+    p.write("0002_b.sql", "SELECT 1;\n\\i other.sql\n");
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("0002_b.sql:2:1"), "{}", r.stderr);
+    assert!(r.stderr.contains("psql meta-command"), "{}", r.stderr);
+    assert_eq!(db.history(), ["0001_a.sql"]);
+}

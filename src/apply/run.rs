@@ -42,6 +42,14 @@ pub fn statements_to_send(file: &MigrationFile) -> Result<Vec<&Statement>, Strin
                     file.source.name, at.line, at.column
                 ));
             }
+            _ if is_copy_from_stdin(file.source.slice(s.span)) => {
+                let at = file.source.lines.line_col(&file.source.text, s.span.start);
+                return Err(format!(
+                    "{}:{}:{}: `COPY … FROM STDIN` needs inline data that only psql can send; \
+                     load the data with INSERT statements or run this file with psql",
+                    file.source.name, at.line, at.column
+                ));
+            }
             _ => out.push(s),
         }
     }
@@ -53,6 +61,18 @@ pub fn statements_to_send(file: &MigrationFile) -> Result<Vec<&Statement>, Strin
         ));
     }
     Ok(out)
+}
+
+/// `COPY … FROM STDIN`: the data follows the statement in psql's stream, not in SQL.
+fn is_copy_from_stdin(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(';').to_ascii_lowercase())
+        .collect();
+    words.first().is_some_and(|w| w == "copy")
+        && words
+            .windows(2)
+            .any(|w| w[0] == "from" && (w[1] == "stdin" || w[1] == "pstdin"))
 }
 
 /// Text other than blank lines and `--` comments.
@@ -283,5 +303,8 @@ mod tests {
             plpgsql_line("PL/pgSQL function inline_code_block line 4 at RAISE"),
             Some(4)
         );
+        assert!(is_copy_from_stdin("COPY public.t (a, b) FROM stdin"));
+        assert!(!is_copy_from_stdin("COPY t TO STDOUT"));
+        assert!(!is_copy_from_stdin("SELECT 'copy from stdin'"));
     }
 }
