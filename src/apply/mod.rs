@@ -3,6 +3,29 @@
 //! One run, in order: plan ▶ lint gate ▶ lock ▶ pre-flight ▶ backup ▶ export ▶ run in a
 //! transaction ▶ verify ▶ record + commit. Each step lives in its own module; this one only
 //! sequences them, prints progress and builds the summary.
+//!
+//! Decisions worth knowing (issue 4 leaves them open):
+//! - Files are identified in the history by file name (not path); checksums are SHA-256 of the
+//!   text with BOM removed and CRLF → LF. History: `pgward.schema_history` (one row per file) and
+//!   `pgward.statement_progress` (statements done of a `no-transaction` file). The schema is
+//!   created inside the first migration's transaction, so a failed first run leaves nothing.
+//! - psql meta-commands cannot be sent: `\set ON_ERROR_STOP …` is skipped (pgward always stops at
+//!   the first error), any other refuses the run (exit 1), as does `COPY … FROM STDIN`.
+//! - A protected table that a pending file creates is not required to exist before (fresh
+//!   databases); from then on it is verified like the others. Glob patterns are not required to
+//!   exist; the tables they match are verified. Tables in `auth` and `storage` are always verified.
+//! - Verification skips what a later file of the same run fixes (RLS enabled, publication added
+//!   by a later pending file); RLS is verified only when `rls-not-enabled` is active at error level.
+//! - `--dry-run` runs every pending file in ONE transaction (later files depend on earlier
+//!   ones), then rolls back; `no-transaction` files are skipped in a dry run.
+//! - `sslmode=require` encrypts without verifying the certificate (as libpq does); `prefer`
+//!   (the default) tries TLS first.
+//! - Output: progress on stdout (stderr with `--format json`, whose summary is stdout); server
+//!   notices and errors on stderr. Exit: 0 applied / nothing to do / dry run passed; 1 refused
+//!   (drift, lint gate, unsupported content, lock wait, pre-flight, backup, export) or failed and
+//!   rolled back (SQL error, verification, lost connection, Ctrl-C); 2 usage, config or
+//!   connection error.
+//! - `pgward status` exits 1 when an applied file was modified (apply would refuse), else 0.
 
 pub mod backup;
 pub mod cli;
