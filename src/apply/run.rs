@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 /// Statements taking longer than this get a progress line of their own.
 const SLOW_STATEMENT: Duration = Duration::from_secs(1);
+/// Files with at least this many statements also get a progress line every [`LONG_FILE_TICK`].
+const LONG_FILE: usize = 20;
+const LONG_FILE_TICK: Duration = Duration::from_secs(2);
 
 /// The statements of a file that pgward sends, in order: top-level statements without the
 /// file's own `BEGIN`/`COMMIT`/`END`/`ROLLBACK` (pgward owns the transaction).
@@ -255,6 +258,7 @@ pub fn run_statements(
     mut after_each: impl FnMut(&mut Client, usize) -> Result<(), postgres::Error>,
 ) -> Result<(), RunError> {
     let total = stmts.len();
+    let mut last_report = Instant::now();
     for (i, stmt) in stmts.iter().enumerate().skip(skip) {
         if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(RunError::Interrupted);
@@ -269,13 +273,16 @@ pub fn run_statements(
             return Err(RunError::Sql(Box::new(f)));
         }
         let elapsed = started.elapsed();
-        if elapsed >= SLOW_STATEMENT {
+        if elapsed >= SLOW_STATEMENT
+            || (total >= LONG_FILE && last_report.elapsed() >= LONG_FILE_TICK)
+        {
             let line = file
                 .source
                 .lines
                 .line_col(&file.source.text, stmt.span.start)
                 .line;
             on_slow(i + 1, total, line, elapsed);
+            last_report = Instant::now();
         }
         after_each(client, i).map_err(RunError::Db)?;
     }
