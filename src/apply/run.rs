@@ -210,7 +210,7 @@ pub fn describe(err: &postgres::Error, file: &MigrationFile, stmt: &Statement) -
                     (&stmt.kind, db.where_().and_then(plpgsql_line))
                 {
                     let body_line = src.lines.line_of(body.start);
-                    let target = body_line + n - 1;
+                    let target = (body_line + n).saturating_sub(1);
                     if target < src.lines.line_count() {
                         let span = src.lines.line_span(&src.text, target);
                         let line = src.slice(span);
