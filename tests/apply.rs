@@ -896,6 +896,16 @@ fn errors_inside_do_blocks_point_at_the_line() {
     );
     assert!(r.stderr.contains("0001_do.sql:5:3"), "{}", r.stderr);
     assert!(r.stderr.contains("P0001"), "{}", r.stderr);
+
+    // A SQL statement inside the body: the caret goes to the exact token.
+    p.write(
+        "0001_do.sql",
+        "DO $$\nBEGIN\n  IF true THEN\n    INSERT INTO nowhere VALUES (1);\n  END IF;\nEND $$;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("42P01"), "{}", r.stderr);
+    assert!(r.stderr.contains("0001_do.sql:4:17"), "{}", r.stderr);
 }
 
 #[test]

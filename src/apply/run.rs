@@ -190,38 +190,48 @@ pub fn describe(err: &postgres::Error, file: &MigrationFile, stmt: &Statement) -
         detail = db.detail().map(str::to_string);
         hint = db.hint().map(str::to_string);
         where_ = db.where_().map(str::to_string);
+        // Inside a DO block PostgreSQL names the line of the body (`… inline_code_block line N`).
+        let do_line = match (&stmt.kind, db.where_().and_then(plpgsql_line)) {
+            (Stmt::Do { body }, Some(n)) => {
+                let target = (src.lines.line_of(body.start) + n).saturating_sub(1);
+                (target < src.lines.line_count()).then(|| src.lines.line_span(&src.text, target))
+            }
+            _ => None,
+        };
         match db.position() {
             Some(ErrorPosition::Original(p)) => {
                 offset = stmt.span.start + char_pos_to_byte(text, *p);
             }
             Some(ErrorPosition::Internal { query, position }) => {
                 let b = char_pos_to_byte(query, *position);
-                let near: String = query.get(b..).unwrap_or("").chars().take(40).collect();
-                where_ = Some(format!(
-                    "{}in internal query `{}` near `{}`",
-                    where_.map(|w| format!("{w}; ")).unwrap_or_default(),
-                    query,
-                    near
-                ));
-            }
-            None => {
-                // Inside a DO block: PostgreSQL gives the line of the body.
-                if let (Stmt::Do { body }, Some(n)) =
-                    (&stmt.kind, db.where_().and_then(plpgsql_line))
-                {
-                    let body_line = src.lines.line_of(body.start);
-                    let target = (body_line + n).saturating_sub(1);
-                    if target < src.lines.line_count() {
-                        let span = src.lines.line_span(&src.text, target);
-                        let line = src.slice(span);
-                        let indent = line.len() - line.trim_start().len();
-                        offset = span.start + indent;
-                        width = line.trim().chars().count();
+                // A SQL statement of a DO body: find its text from the named line on.
+                let found = do_line.and_then(|line| {
+                    let from = line.start;
+                    let hay = src.text.get(from..stmt.span.end)?;
+                    hay.find(query.as_str()).map(|i| from + i + b)
+                });
+                match found {
+                    Some(o) => offset = o,
+                    None => {
+                        let near: String = query.get(b..).unwrap_or("").chars().take(40).collect();
+                        where_ = Some(format!(
+                            "{}in internal query `{}` near `{}`",
+                            where_.map(|w| format!("{w}; ")).unwrap_or_default(),
+                            query,
+                            near
+                        ));
                     }
-                } else {
-                    width = text.lines().next().map_or(1, |l| l.chars().count());
                 }
             }
+            None => match do_line {
+                Some(span) => {
+                    let line = src.slice(span);
+                    let indent = line.len() - line.trim_start().len();
+                    offset = span.start + indent;
+                    width = line.trim().chars().count();
+                }
+                None => width = text.lines().next().map_or(1, |l| l.chars().count()),
+            },
         }
     }
     let code = err.code();
