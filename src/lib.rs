@@ -5,9 +5,12 @@
 
 pub mod apply;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod discover;
 pub mod engine;
+pub mod init;
 pub mod report;
 pub mod rules;
 pub mod source;

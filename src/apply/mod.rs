@@ -210,8 +210,8 @@ pub fn read_files(paths: &[PathBuf]) -> Result<Vec<MigrationFile>, String> {
     let found = plan::discover(paths)?;
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    for p in &found {
-        match plan::read_file(p) {
+    for (path, name) in &found {
+        match plan::read_file(path, name) {
             Ok(f) => files.push(f),
             Err(e) => errors.push(e),
         }

@@ -42,62 +42,23 @@ pub fn version_of(file_name: &str) -> Option<String> {
     (!digits.is_empty()).then_some(digits)
 }
 
-/// Migration order: versioned names first, by version as an integer, then by name.
+/// Migration order (shared with `check`): versioned names first, by version as an integer,
+/// then by name.
 pub fn order(a: &str, b: &str) -> Ordering {
-    fn numeric(v: &str) -> &str {
-        let t = v.trim_start_matches('0');
-        if t.is_empty() { "0" } else { t }
-    }
-    match (version_of(a), version_of(b)) {
-        (Some(va), Some(vb)) => {
-            let (na, nb) = (numeric(&va), numeric(&vb));
-            na.len()
-                .cmp(&nb.len())
-                .then_with(|| na.cmp(nb))
-                .then_with(|| a.cmp(b))
-        }
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => a.cmp(b),
-    }
+    crate::discover::migration_order(a, b)
 }
 
 /// Expand paths (files, directories searched recursively for `*.sql`, glob patterns) into
-/// files in migration order.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut found = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-                let entry = entry.map_err(|e| format!("{}: {e}", path.display()))?;
-                let p = entry.path();
-                if entry.file_type().is_file() && p.extension().is_some_and(|e| e == "sql") {
-                    found.push(p.to_path_buf());
-                }
-            }
-        } else if path.is_file() {
-            found.push(path.clone());
-        } else {
-            let text = path.to_string_lossy();
-            if text.contains(['*', '?', '[']) {
-                let matches = glob::glob(&text).map_err(|e| format!("{text}: bad pattern: {e}"))?;
-                let before = found.len();
-                for m in matches.flatten() {
-                    if m.is_file() {
-                        found.push(m);
-                    }
-                }
-                if found.len() == before {
-                    return Err(format!("{text}: no file matches this pattern"));
-                }
-            } else {
-                return Err(format!("{}: no such file or directory", path.display()));
-            }
-        }
+/// files in migration order, exactly as `check` does.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
+    let args: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let found = crate::discover::discover(&args, &cwd);
+    if !found.errors.is_empty() {
+        let msgs: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
+        return Err(msgs.join("\n"));
     }
-    found.sort_by(|a, b| order(&base_name(a), &base_name(b)).then_with(|| a.cmp(b)));
-    found.dedup();
-    Ok(found)
+    Ok(found.files.into_iter().map(|f| (f.path, f.name)).collect())
 }
 
 pub fn base_name(path: &Path) -> String {
@@ -106,33 +67,10 @@ pub fn base_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// A path for messages: relative to the current directory when it is below it.
-pub fn display_path(path: &Path) -> String {
-    if let Ok(cwd) = std::env::current_dir()
-        && let Ok(rel) = path.strip_prefix(&cwd)
-    {
-        return rel.display().to_string();
-    }
-    path.display().to_string()
-}
-
 /// Read and parse one file. Errors name the file (and the byte offset of bad UTF-8).
-pub fn read_file(path: &Path) -> Result<MigrationFile, String> {
-    let name = display_path(path);
-    let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{name}: not valid UTF-8 (byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    if text.contains('\0') {
-        return Err(format!(
-            "{name}: looks like a binary file (contains NUL bytes)"
-        ));
-    }
-    let checksum = checksum(&text);
-    let source = SourceFile::new(name, text);
+pub fn read_file(path: &Path, name: &str) -> Result<MigrationFile, String> {
+    let source = crate::discover::read_source(path, name).map_err(|e| e.to_string())?;
+    let checksum = checksum(&source.text);
     let parsed = syntax::parse_file(&source.text);
     let no_transaction = has_no_transaction_marker(&source.text, &parsed);
     let file_name = base_name(path);
