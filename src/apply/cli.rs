@@ -111,7 +111,7 @@ fn usage_error(json: bool, kind: &'static str, message: String) -> i32 {
         });
         println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
     } else {
-        eprintln!("error: {message}");
+        eprintln!("pgward: error: {message}");
     }
     2
 }

@@ -362,7 +362,7 @@ pub fn apply(opts: &ApplyOptions, config: &Config) -> (Summary, i32) {
             if !opts.json {
                 let mut text = match &e.sql {
                     Some(sql) => sql.render(),
-                    None => format!("error: {}\n", e.message),
+                    None => format!("pgward: error: {}\n", e.message),
                 };
                 for p in &e.problems {
                     text.push_str(&format!("  - {p}\n"));
