@@ -998,3 +998,35 @@ fn psql_meta_commands_are_refused_except_on_error_stop() {
     assert!(r.stderr.contains("psql meta-command"), "{}", r.stderr);
     assert_eq!(db.history(), ["0001_a.sql"]);
 }
+
+#[test]
+fn lock_timeout_and_statement_timeout_apply_to_the_migration() {
+    let db = Db::new();
+    db.exec("CREATE TABLE busy (id int); ALTER TABLE busy ENABLE ROW LEVEL SECURITY;");
+    let p = Project::new();
+    p.write("0001_alter.sql", "ALTER TABLE busy ADD COLUMN note text;\n");
+    let mut holder = db.client();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;")
+        .unwrap();
+    let started = Instant::now();
+    let r = p.apply(&db, &["--no-backup", "--lock-timeout", "200ms"]);
+    r.expect(1);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        r.stderr.contains("55P03"),
+        "lock_not_available: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("0001_alter.sql:1:1"), "{}", r.stderr);
+    holder.batch_execute("ROLLBACK").unwrap();
+
+    p.write("0001_alter.sql", "SELECT pg_sleep(5);\n");
+    let started = Instant::now();
+    let r = p.apply(&db, &["--no-backup", "--statement-timeout", "300ms"]);
+    r.expect(1);
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert!(r.stderr.contains("57014"), "query_canceled: {}", r.stderr);
+    assert!(!r.stderr.contains("interrupted"), "{}", r.stderr);
+    assert!(db.history().is_empty());
+}
