@@ -658,6 +658,15 @@ fn no_transaction_files_run_statement_by_statement_and_resume() {
     assert!(r.stderr.contains("0002_steps.sql:3:13"), "{}", r.stderr);
     assert!(db.table_exists("app.step1"));
     assert!(!db.table_exists("app.step3"));
+    let r = p.run(&["status", "migrations", "--database-url", &db.url]);
+    r.expect(0);
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("partial")
+            && l.contains("0002_steps.sql")
+            && l.contains("1 statement")),
+        "{}",
+        r.stdout
+    );
     db.exec("CREATE TABLE missing (id int);");
     let r = p.apply(&db, &["--no-backup"]);
     r.expect(0);

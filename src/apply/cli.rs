@@ -185,7 +185,8 @@ pub fn run_apply_with_config(args: &ApplyArgs, config: &Config) -> i32 {
 pub struct StatusEntry {
     pub file: String,
     pub version: Option<String>,
-    /// applied | pending | modified | missing (in the history, no file)
+    /// applied | pending | partial (a no-transaction file stopped half-way) | modified |
+    /// missing (in the history, no file)
     pub status: &'static str,
     pub applied_at: Option<String>,
     pub checksum: Option<String>,
@@ -230,6 +231,25 @@ pub fn run_status(args: &StatusArgs) -> i32 {
         }
     };
     let plan = Plan::new(files, &history);
+    // `no-transaction` files stopped half-way: how many statements already ran.
+    let mut partial = std::collections::HashMap::new();
+    for (f, st) in plan.files.iter().zip(&plan.states) {
+        if matches!(st, FileState::Pending) && f.no_transaction {
+            match history::progress(&mut client, &f.file_name) {
+                Ok(done) if !done.is_empty() => {
+                    partial.insert(f.source.name.clone(), done.len());
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return usage_error(
+                        json,
+                        "connection",
+                        url.redact(&format!("reading the history: {e}")),
+                    );
+                }
+            }
+        }
+    }
     let mut entries: Vec<StatusEntry> = plan
         .files
         .iter()
@@ -238,6 +258,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
             let (status, row) = match st {
                 FileState::Applied(h) => ("applied", Some(h)),
                 FileState::Modified(h) => ("modified", Some(h)),
+                FileState::Pending if partial.contains_key(&f.source.name) => ("partial", None),
                 FileState::Pending => ("pending", None),
             };
             StatusEntry {
@@ -268,7 +289,12 @@ pub fn run_status(args: &StatusArgs) -> i32 {
     } else {
         out.info(format!("{:<8}  {:<20}  {}", "STATUS", "APPLIED AT", "FILE"));
         for e in &entries {
+            let done = partial.get(&e.file).copied().unwrap_or(0);
+            let partial_note = format!(
+                "  ({done} statement(s) of this no-transaction file already ran: apply resumes)"
+            );
             let note = match e.status {
+                "partial" => partial_note.as_str(),
                 "modified" => "  (changed since it was applied: apply will refuse)",
                 "missing" => "  (in the history, but no such file)",
                 _ => "",
@@ -284,7 +310,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
         out.info(format!(
             "{} applied, {} pending, {} modified, {} missing ({})",
             count("applied"),
-            count("pending"),
+            count("pending") + count("partial"),
             modified,
             count("missing"),
             url.redacted
