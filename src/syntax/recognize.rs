@@ -403,7 +403,54 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     if c.kw("SYSTEM") {
         return Some(Stmt::AlterSystem);
     }
-    None
+    rename_object(c).map(Stmt::RenameObject)
+}
+
+/// `ALTER INDEX|VIEW|MATERIALIZED VIEW|SEQUENCE|TYPE|DOMAIN|SCHEMA [IF EXISTS] name RENAME TO new`
+/// or `… SET SCHEMA s`, and nothing else (`RENAME VALUE`, `OWNER TO`, … are not name changes).
+fn rename_object(c: &mut Cur) -> Option<RenameObject> {
+    let kind = if c.kw("INDEX") {
+        ObjectKind::Index
+    } else if c.kw("VIEW") {
+        ObjectKind::View
+    } else if c.kws(&["MATERIALIZED", "VIEW"]) {
+        ObjectKind::MaterializedView
+    } else if c.kw("SEQUENCE") {
+        ObjectKind::Sequence
+    } else if c.kw("TYPE") {
+        ObjectKind::Type
+    } else if c.kw("DOMAIN") {
+        ObjectKind::Domain
+    } else if c.kw("SCHEMA") {
+        ObjectKind::Schema
+    } else {
+        return None;
+    };
+    let if_exists = c.kws(&["IF", "EXISTS"]);
+    let name = if kind == ObjectKind::Schema {
+        QualifiedName {
+            schema: None,
+            name: c.ident()?,
+        }
+    } else {
+        c.qname()?
+    };
+    let to = if c.kws(&["RENAME", "TO"]) {
+        RenameTarget::Name(c.ident()?)
+    } else if c.kws(&["SET", "SCHEMA"]) && kind != ObjectKind::Schema {
+        RenameTarget::Schema(c.ident()?)
+    } else {
+        return None;
+    };
+    if !c.at_end() {
+        return None;
+    }
+    Some(RenameObject {
+        kind,
+        name,
+        if_exists,
+        to,
+    })
 }
 
 /// `TABLE [ONLY] a [*] [(cols)] [WHERE (…)], b, TABLES IN SCHEMA s, t` up to `WITH (…)`.

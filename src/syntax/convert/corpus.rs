@@ -47,6 +47,7 @@ fn label(s: &Stmt) -> String {
         Stmt::AlterPolicy(_) => "AlterPolicy".into(),
         Stmt::CreatePublication(_) => "CreatePublication".into(),
         Stmt::AlterPublication(p) => format!("AlterPublication:{:?}:{}", p.action, p.tables.len()),
+        Stmt::RenameObject(r) => format!("RenameObject:{}", r.kind.sql()),
         Stmt::Do { .. } => "Do".into(),
         Stmt::Reindex { .. } => "Reindex".into(),
         Stmt::Vacuum => "Vacuum".into(),
