@@ -410,7 +410,7 @@ fn apply_inner(
         .collect();
     if pending.is_empty() {
         out.info(format!(
-            "nothing to apply: all {} migration file(s) are applied ({})",
+            "nothing to apply: the database is up to date (all {} migration file(s) applied; {})",
             files.len(),
             url.redacted
         ));
@@ -507,7 +507,7 @@ fn locked(
     check_drift(&plan, &history, opts)?;
     let pending_idx = plan.pending();
     if pending_idx.is_empty() {
-        out.info("nothing to apply: another pgward apply applied the pending files meanwhile");
+        out.info("nothing to apply: another pgward apply applied the pending files meanwhile; the database is up to date");
         summary.pending.clear();
         return Ok("up_to_date");
     }
