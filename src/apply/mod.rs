@@ -163,22 +163,34 @@ struct Interrupt {
     slot: CancelSlot,
 }
 
-/// Install the Ctrl-C handler (once per process): set the flag and cancel the running query;
-/// the statement then fails, and the run rolls back and releases the lock.
+/// Install the Ctrl-C handler (once per process, shared by every run): set the flag and cancel
+/// the running query; the statement then fails, and the run rolls back and releases the lock.
 fn interrupt() -> Interrupt {
-    let flag = Arc::new(AtomicBool::new(false));
-    let slot: CancelSlot = Arc::new(Mutex::new(None));
-    let (f, s) = (flag.clone(), slot.clone());
-    let _ = ctrlc::set_handler(move || {
-        f.store(true, Ordering::SeqCst);
-        eprintln!("\ninterrupted: cancelling the running statement and rolling back…");
-        if let Ok(guard) = s.lock()
-            && let Some((token, tls)) = guard.as_ref()
-        {
-            let _ = token.cancel_query(tls.clone());
-        }
+    static SHARED: std::sync::OnceLock<(Arc<AtomicBool>, CancelSlot)> = std::sync::OnceLock::new();
+    let (flag, slot) = SHARED.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let slot: CancelSlot = Arc::new(Mutex::new(None));
+        let (f, s) = (flag.clone(), slot.clone());
+        let _ = ctrlc::set_handler(move || {
+            f.store(true, Ordering::SeqCst);
+            eprintln!("\ninterrupted: cancelling the running statement and rolling back…");
+            if let Ok(guard) = s.lock()
+                && let Some((token, tls)) = guard.as_ref()
+            {
+                let _ = token.cancel_query(tls.clone());
+            }
+        });
+        (flag, slot)
     });
-    Interrupt { flag, slot }
+    // A new run starts uninterrupted, with nothing to cancel yet.
+    flag.store(false, Ordering::SeqCst);
+    if let Ok(mut guard) = slot.lock() {
+        *guard = None;
+    }
+    Interrupt {
+        flag: flag.clone(),
+        slot: slot.clone(),
+    }
 }
 
 /// Connect with notices printed as they arrive (`RAISE NOTICE` / `WARNING`).
