@@ -415,6 +415,16 @@ fn apply_inner(
     let history = history::read(&mut client).map_err(db)?;
     let plan = Plan::new(files.clone(), &history);
     check_drift(&plan, &history, opts)?;
+    if !plan.missing.is_empty() {
+        let names: Vec<&str> = plan.missing.iter().map(|h| h.file_name.as_str()).collect();
+        let note = format!(
+            "{} applied migration(s) recorded in the history are not among the files: {}",
+            names.len(),
+            names.join(", ")
+        );
+        out.info(format!("note: {note}"));
+        summary.notes.push(note);
+    }
     let pending = plan.pending();
     summary.pending = pending
         .iter()

@@ -308,6 +308,10 @@ mod tests {
             let err = DbUrl::parse(raw).unwrap_err();
             assert!(!err.contains("hunter2"), "{err}");
         }
+        let kv = DbUrl::parse("host=127.0.0.1 user=app password=hunter2 dbname=main").unwrap();
+        assert!(!kv.redacted.contains("hunter2"), "{}", kv.redacted);
+        assert_eq!(kv.password(), Some("hunter2"));
+        assert!(DbUrl::parse("postgres://app:hunter2@/db").is_err());
         assert_eq!(
             redact_url_text("x postgresql://u:p@h/d y password=abc&z"),
             "x postgresql://u:***@h/d y password=***&z"
