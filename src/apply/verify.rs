@@ -22,6 +22,20 @@ fn rls_rule_active(config: &Config) -> bool {
     }
 }
 
+/// Whether the file silences `rule` somewhere (`-- pgward-ignore[-file] rule`): the author
+/// decided, verification does not overrule them.
+fn suppresses(file: &MigrationFile, rule: &str) -> bool {
+    file.parsed.comments.iter().any(|c| {
+        let body = c.body.trim();
+        body.strip_prefix("pgward-ignore-file")
+            .or_else(|| body.strip_prefix("pgward-ignore"))
+            .is_some_and(|rest| {
+                let list = rest.split("--").next().unwrap_or("");
+                list.split([',', ' ']).any(|id| id.trim() == rule)
+            })
+    })
+}
+
 /// Tables whose RLS a file enables.
 fn rls_enabled_by(file: &MigrationFile) -> Vec<TableName> {
     let mut out = Vec::new();
@@ -87,7 +101,7 @@ pub fn check(
     }
 
     let created = created_tables([*file]);
-    if rls_rule_active(config) {
+    if rls_rule_active(config) && !suppresses(file, "rls-not-enabled") {
         let enabled_later: Vec<TableName> = later.iter().flat_map(|f| rls_enabled_by(f)).collect();
         for t in &created {
             if !config.rls.exposed_schemas.contains(&t.schema) || enabled_later.contains(t) {
