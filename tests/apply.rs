@@ -1039,3 +1039,39 @@ fn lock_timeout_and_statement_timeout_apply_to_the_migration() {
     assert!(!r.stderr.contains("interrupted"), "{}", r.stderr);
     assert!(db.history().is_empty());
 }
+
+#[test]
+fn truncates_and_drops_inside_do_blocks_are_exported_too() {
+    let db = Db::new();
+    db.exec(
+        "CREATE TABLE old_logs (id int, line text); INSERT INTO old_logs VALUES (1, 'a'), (2, 'b');
+         CREATE TABLE scratch (id int); INSERT INTO scratch VALUES (7);
+         ALTER TABLE scratch ENABLE ROW LEVEL SECURITY;",
+    );
+    let p = Project::new();
+    p.write(
+        "0001_cleanup.sql",
+        "DO $$\nBEGIN\n  DROP TABLE IF EXISTS old_logs;\nEXCEPTION WHEN OTHERS THEN\n  RAISE WARNING 'skip';\nEND $$;\n\
+         TRUNCATE scratch;\n",
+    );
+    let r = p.apply(&db, &[]);
+    r.expect(0);
+    let csv: Vec<String> = p
+        .backups()
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "csv"))
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    assert!(
+        csv.contains(&"id,line\n1,a\n2,b\n".to_string()),
+        "{csv:?}\n{}",
+        r.stdout
+    );
+    assert!(
+        csv.contains(&"id\n7\n".to_string()),
+        "{csv:?}\n{}",
+        r.stdout
+    );
+    assert!(!db.table_exists("old_logs"));
+    assert_eq!(db.query("SELECT count(*) FROM scratch"), ["0"]);
+}

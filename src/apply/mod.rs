@@ -15,7 +15,8 @@
 //!   databases); from then on it is verified like the others. Glob patterns are not required to
 //!   exist; the tables they match are verified. Tables in `auth` and `storage` are always verified.
 //! - Verification skips what a later file of the same run fixes (RLS enabled, publication added
-//!   by a later pending file); RLS is verified only when `rls-not-enabled` is active at error level.
+//!   by a later pending file); RLS is verified only when `rls-not-enabled` is active at error level
+//!   and the file does not silence it with a `pgward-ignore` comment.
 //! - `--dry-run` runs every pending file in ONE transaction (later files depend on earlier
 //!   ones), then rolls back; `no-transaction` files are skipped in a dry run.
 //! - `sslmode=require` encrypts without verifying the certificate (as libpq does); `prefer`
