@@ -405,6 +405,15 @@ fn apply_inner(
     }
     let url = DbUrl::parse(&opts.database_url).map_err(|e| fail("usage", e))?;
     summary.database = Some(url.redacted.clone());
+    if url.config.get_ports().contains(&6543) {
+        // Supabase's transaction pooler hands each transaction to any server session: a
+        // session-level advisory lock and named prepared statements do not survive that.
+        let note = "port 6543 is Supabase's transaction pooler: migrations need a session; \
+                    use the direct connection or the session pooler (port 5432)"
+            .to_string();
+        out.error(format!("pgward: warning: {note}"));
+        summary.notes.push(note);
+    }
 
     let (mut client, tls) = connect(&url).map_err(|e| fail("connection", e))?;
     if let Ok(mut slot) = interrupt.slot.lock() {
