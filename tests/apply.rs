@@ -1075,3 +1075,31 @@ fn truncates_and_drops_inside_do_blocks_are_exported_too() {
     assert!(!db.table_exists("old_logs"));
     assert_eq!(db.query("SELECT count(*) FROM scratch"), ["0"]);
 }
+
+#[test]
+fn a_failing_commit_is_a_rollback_not_a_success() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_deferred.sql",
+        "CREATE TABLE parent (id int PRIMARY KEY);\nALTER TABLE parent ENABLE ROW LEVEL SECURITY;\n\
+         CREATE TABLE child (pid int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);\n\
+         ALTER TABLE child ENABLE ROW LEVEL SECURITY;\nINSERT INTO child VALUES (42);\n",
+    );
+    for extra in [
+        &["--no-backup"][..],
+        &["--no-backup", "--single-transaction"][..],
+    ] {
+        let r = p.apply(&db, extra);
+        r.expect(1);
+        assert!(r.stderr.contains("23503"), "{}", r.stderr);
+        assert!(r.stderr.contains("COMMIT failed"), "{}", r.stderr);
+        assert!(!db.table_exists("parent"));
+        assert!(db.history().is_empty());
+    }
+    let r = p.apply(&db, &["--no-backup", "--format", "json"]);
+    r.expect(1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["applied"], serde_json::json!([]));
+    assert_eq!(v["status"], "failed");
+}

@@ -756,7 +756,7 @@ fn locked(
             .map_err(db)?;
         }
         if !one_txn {
-            client.batch_execute("COMMIT").map_err(db)?;
+            commit(client, url, summary, file, false)?;
         }
         out.info(format!("{label} … ok ({})", fmt_ms(duration)));
         summary.applied.push(AppliedFile {
@@ -775,8 +775,8 @@ fn locked(
         ));
         return Ok("dry_run");
     }
-    if one_txn {
-        client.batch_execute("COMMIT").map_err(db)?;
+    if one_txn && let Some(last) = pending.last() {
+        commit(client, url, summary, last, true)?;
     }
     out.info(format!(
         "applied {} file(s){}",
@@ -788,6 +788,38 @@ fn locked(
             .unwrap_or_default()
     ));
     Ok("applied")
+}
+
+/// COMMIT can fail too (deferred constraints, serialization): then nothing of the transaction
+/// was applied, and the summary must not say otherwise.
+fn commit(
+    client: &mut Client,
+    url: &DbUrl,
+    summary: &mut Summary,
+    file: &MigrationFile,
+    one_txn: bool,
+) -> Result<(), ErrorInfo> {
+    client.batch_execute("COMMIT").map_err(|e| {
+        let mut info = fail(
+            if client.is_closed() {
+                "connection_lost"
+            } else {
+                "sql"
+            },
+            rolled_back_message(summary, file, one_txn, false, "COMMIT failed"),
+        );
+        if let Some(db) = e.as_db_error() {
+            info.problems.push(url.redact(&format!(
+                "[SQLSTATE {}] {}{}",
+                db.code().code(),
+                db.message(),
+                db.detail().map(|d| format!(" ({d})")).unwrap_or_default()
+            )));
+        } else {
+            info.problems.push(url.redact(&e.to_string()));
+        }
+        info
+    })
 }
 
 fn rolled_back_message(
