@@ -1097,6 +1097,13 @@ fn a_failing_commit_is_a_rollback_not_a_success() {
         assert!(!db.table_exists("parent"));
         assert!(db.history().is_empty());
     }
+    let r = p.apply(&db, &["--dry-run"]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("23503"),
+        "a dry run checks deferred constraints: {}",
+        r.stderr
+    );
     let r = p.apply(&db, &["--no-backup", "--format", "json"]);
     r.expect(1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();

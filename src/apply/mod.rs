@@ -768,6 +768,19 @@ fn locked(
         });
     }
     if opts.dry_run {
+        // What COMMIT would check: deferred constraints. A dry run must not pass what COMMIT fails.
+        if let Err(e) = client.batch_execute("SET CONSTRAINTS ALL IMMEDIATE") {
+            let mut info = fail(
+                "sql",
+                "deferred constraints fail at COMMIT (dry run): rolled back, nothing was changed",
+            );
+            info.problems.push(url.redact(&match e.as_db_error() {
+                Some(d) => format!("[SQLSTATE {}] {}", d.code().code(), d.message()),
+                None => e.to_string(),
+            }));
+            summary.rolled_back = true;
+            return Err(info);
+        }
         client.batch_execute("ROLLBACK").map_err(db)?;
         out.info(format!(
             "dry run: {} file(s) ran and passed verification, then were rolled back: nothing was changed (no backup, no export, no history)",
