@@ -7,8 +7,9 @@ use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::engine::FileContext;
 use crate::source::Span;
 use crate::syntax::{
-    AlterTableAction, ObjectKind, QualifiedName, Statement, Stmt, quote_if_needed,
+    AlterTableAction, Ident, ObjectKind, QualifiedName, Statement, Stmt, quote_if_needed,
 };
+use std::collections::HashMap;
 
 pub static RULE: Rule = Rule {
     id: "non-idempotent-ddl",
@@ -19,14 +20,15 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    let stmts = ctx.statements();
-    for (index, stmt) in stmts.iter().enumerate() {
+    let mut drops = Drops::default();
+    for stmt in ctx.statements() {
         // Inside a DO block, an EXCEPTION handler or an IF [NOT] EXISTS guard makes it safe.
-        if stmt.context.exception_handler || stmt.context.existence_guard {
-            continue;
+        if !stmt.context.exception_handler && !stmt.context.existence_guard {
+            check_statement(ctx, stmt, &drops, out);
         }
-        let earlier = stmts.get(..index).unwrap_or(&[]);
-        check_statement(ctx, stmt, earlier, out);
+        if let Stmt::Drop(d) = &stmt.kind {
+            drops.record(d);
+        }
     }
 }
 
@@ -79,14 +81,9 @@ fn created_object(
     })
 }
 
-fn check_statement(
-    ctx: &FileContext,
-    stmt: &Statement,
-    earlier: &[Statement],
-    out: &mut Vec<Diagnostic>,
-) {
+fn check_statement(ctx: &FileContext, stmt: &Statement, drops: &Drops, out: &mut Vec<Diagnostic>) {
     if let Some((kind, name, table)) = created_object(ctx, stmt)
-        && dropped_before(earlier, kind, &name, table.as_ref())
+        && drops.dropped_before(kind, &name, table.as_ref())
     {
         return;
     }
@@ -159,8 +156,15 @@ fn check_statement(
             name,
             table,
             or_replace: false,
-        } => or_replace(ctx, stmt, "trigger", &bare(name), Some(table), out),
-        Stmt::CreatePolicy(p) => policy(ctx, stmt, &p.name.value, p.name.span, &p.table, out),
+        } => {
+            // PostgreSQL has no OR REPLACE for constraint triggers.
+            if leading_words(ctx, stmt).contains("CONSTRAINT TRIGGER") {
+                drop_first(ctx, stmt, "trigger", name, table, out);
+            } else {
+                or_replace(ctx, stmt, "trigger", &bare(name), Some(table), out);
+            }
+        }
+        Stmt::CreatePolicy(p) => drop_first(ctx, stmt, "policy", &p.name, &p.table, out),
         Stmt::CreateType { name } => {
             let what = if leading_words(ctx, stmt).contains("DOMAIN") {
                 "domain"
@@ -258,26 +262,47 @@ fn leading_words(ctx: &FileContext, stmt: &Statement) -> String {
         .to_ascii_uppercase()
 }
 
-/// An earlier statement of the file drops the same object with `IF EXISTS`, so the `CREATE`
-/// always finds the name free (the usual `DROP … IF EXISTS; CREATE …` pattern). A `DROP`
-/// without `IF EXISTS` counts too: it is reported on its own.
-fn dropped_before(
-    earlier: &[Statement],
-    kind: ObjectKind,
-    name: &QualifiedName,
-    on_table: Option<&QualifiedName>,
-) -> bool {
-    earlier.iter().any(|s| match &s.kind {
-        Stmt::Drop(d) if d.kind == kind => {
-            let same_table = match (on_table, &d.on_table) {
-                (Some(a), Some(b)) => a.key() == b.key(),
+/// The objects the file's statements so far have dropped, by kind and name. A `CREATE` after a
+/// `DROP … IF EXISTS` of the same object always finds the name free (the usual `DROP … IF
+/// EXISTS; CREATE …` pattern). A `DROP` without `IF EXISTS` counts too: it is reported itself.
+#[derive(Default)]
+struct Drops {
+    /// (kind, name) → every (qualified name, table) dropped under it.
+    seen: HashMap<(ObjectKind, String), Vec<Dropped>>,
+}
+
+type Key = (String, String);
+/// A dropped name, and the table of a `DROP TRIGGER/POLICY … ON table`.
+type Dropped = (QualifiedName, Option<Key>);
+
+impl Drops {
+    fn record(&mut self, d: &crate::syntax::Drop) {
+        for name in &d.names {
+            self.seen
+                .entry((d.kind, name.name.value.clone()))
+                .or_default()
+                .push((name.clone(), d.on_table.as_ref().map(QualifiedName::key)));
+        }
+    }
+
+    fn dropped_before(
+        &self,
+        kind: ObjectKind,
+        name: &QualifiedName,
+        on_table: Option<&QualifiedName>,
+    ) -> bool {
+        let Some(list) = self.seen.get(&(kind, name.name.value.clone())) else {
+            return false;
+        };
+        list.iter().any(|(dropped, table)| {
+            let same_table = match (on_table, table) {
+                (Some(a), Some(b)) => &a.key() == b,
                 (None, _) => true,
                 (Some(_), None) => false,
             };
-            same_table && d.names.iter().any(|n| same_object(n, name))
-        }
-        _ => false,
-    })
+            same_table && same_object(dropped, name)
+        })
+    }
 }
 
 /// Same name; schemas compared only when both sides give one (triggers, policies and indexes
@@ -356,43 +381,53 @@ fn or_replace(
     out.push(d);
 }
 
-fn policy(
+/// A `CREATE` without `OR REPLACE`/`IF NOT EXISTS` (a policy, a constraint trigger): the fix
+/// puts `DROP <kind> IF EXISTS name ON table;` before it.
+fn drop_first(
     ctx: &FileContext,
     stmt: &Statement,
-    name: &str,
-    name_span: Span,
+    kind: &str,
+    name: &Ident,
     table: &QualifiedName,
     out: &mut Vec<Diagnostic>,
 ) {
     let drop = format!(
-        "DROP POLICY IF EXISTS {} ON {};",
-        quote_if_needed(name),
+        "{} {} {} {};",
+        kw(
+            ctx,
+            stmt,
+            &format!("DROP {} IF EXISTS", kind.to_ascii_uppercase())
+        ),
+        quote_if_needed(&name.value),
+        kw(ctx, stmt, "ON"),
         table.display()
     );
-    let newline = if ctx.source().text.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let newline = super::util::newline(&ctx.source().text);
     let indent = indentation(ctx, stmt.span.start);
-    let head = one_line(ctx.text(first_line(ctx, stmt.span)));
-    let more = if ctx.text(stmt.span).trim_end().len() > head.len() {
-        " …"
-    } else {
+    let first = first_line(ctx, stmt.span);
+    let head = one_line(ctx.text(first));
+    let more = if ctx
+        .text(Span::new(first.end, stmt.span.end))
+        .trim()
+        .is_empty()
+    {
         ""
+    } else {
+        " …"
     };
     out.push(
         ctx.diagnostic(
             &RULE,
-            name_span,
+            name.span,
             format!(
-                "policy \"{name}\" on \"{}\" is created without first dropping it: a second run fails because it already exists",
+                "{kind} \"{}\" on \"{}\" is created without first dropping it: a second run fails because it already exists",
+                name.value,
                 plain_name(table)
             ),
         )
         .with_help(format!("drop it first: {drop} {head}{more}"))
         .with_fix(
-            "drop the policy first if it exists",
+            format!("drop the {kind} first if it exists"),
             vec![Edit {
                 span: Span::empty(stmt.span.start),
                 replacement: format!("{drop}{newline}{indent}"),
@@ -415,11 +450,7 @@ fn create_type(
     } else {
         "$$"
     };
-    let newline = if ctx.source().text.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let newline = super::util::newline(&ctx.source().text);
     let wrapped = format!(
         "DO {tag} BEGIN{newline}  {text};{newline}EXCEPTION WHEN duplicate_object THEN NULL;{newline}END {tag}"
     );

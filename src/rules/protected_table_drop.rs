@@ -2,6 +2,7 @@
 
 use super::Rule;
 use super::util::{one_line, plain_name};
+use crate::catalog::Pos;
 use crate::config::{ALWAYS_PROTECTED_SCHEMAS, ProtectedTables, Protection};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
@@ -18,7 +19,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let protected = ctx.config.protection();
-    for stmt in ctx.statements() {
+    for (index, stmt) in ctx.statements().iter().enumerate() {
         match &stmt.kind {
             Stmt::Drop(drop) if drop.kind == ObjectKind::Table => {
                 for name in &drop.names {
@@ -43,8 +44,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 }
             }
             Stmt::Drop(drop) if drop.kind == ObjectKind::Schema => {
+                let pos = Pos {
+                    file: ctx.file_id,
+                    stmt: index,
+                };
                 for name in &drop.names {
-                    schema(ctx, &protected, stmt, name, drop.cascade, out);
+                    schema(ctx, &protected, stmt, pos, name, drop.cascade, out);
                 }
             }
             _ => {}
@@ -114,41 +119,54 @@ fn schema(
     ctx: &FileContext,
     protected: &ProtectedTables,
     stmt: &Statement,
+    pos: Pos,
     name: &QualifiedName,
     cascade: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let schema = &name.name.value;
-    if !protected.is_schema_protected(schema) {
+    // Protected tables the schema holds: the config's literal entries, and every table the
+    // migration set knows in that schema (just before this statement) that an entry matches.
+    let mut tables: Vec<String> = protected
+        .literal_tables()
+        .into_iter()
+        .filter(|(s, _)| s == schema)
+        .map(|(_, t)| t)
+        .collect();
+    for table in &ctx.catalog().tables {
+        let (s, t) = table.key_at(pos);
+        if &s == schema
+            && table.alive_at(pos)
+            && protected.is_protected(&s, &t)
+            && !tables.contains(&t)
+        {
+            tables.push(t);
+        }
+    }
+    let supabase = ALWAYS_PROTECTED_SCHEMAS.contains(&schema.as_str());
+    if !supabase && tables.is_empty() && !protected.is_schema_protected(schema) {
         return;
     }
-    let what = if ALWAYS_PROTECTED_SCHEMAS.contains(&schema.as_str()) {
+    let what = if supabase {
         format!("schema \"{schema}\" belongs to Supabase and all its tables are protected")
+    } else if tables.is_empty() {
+        format!("schema \"{schema}\" holds protected tables")
     } else {
-        let tables: Vec<String> = protected
-            .literal_tables()
-            .into_iter()
-            .filter(|(s, _)| s == schema)
-            .map(|(_, t)| t)
-            .collect();
-        if tables.is_empty() {
-            format!("schema \"{schema}\" holds protected tables")
-        } else {
-            format!(
-                "schema \"{schema}\" holds protected table{} {}",
-                if tables.len() == 1 { "" } else { "s" },
-                tables
-                    .iter()
-                    .map(|t| format!("\"{t}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
+        format!(
+            "schema \"{schema}\" holds protected table{} {}",
+            if tables.len() == 1 { "" } else { "s" },
+            tables
+                .iter()
+                .map(|t| format!("\"{t}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
+    let them = if tables.len() == 1 { "it" } else { "them" };
     let effect = if cascade {
-        "DROP SCHEMA … CASCADE would destroy them"
+        format!("DROP SCHEMA … CASCADE would destroy {them}")
     } else {
-        "dropping it would destroy them (or fail and abort the migration)"
+        format!("dropping the schema would destroy {them} (or fail and abort the migration)")
     };
     out.push(
         ctx.diagnostic(&RULE, name.span(), format!("{what}: {effect}"))

@@ -207,7 +207,7 @@ fn missing_wrapper(ctx: &FileContext, stmts: &[&Statement], out: &mut Vec<Diagno
         return;
     };
     let text = &ctx.source().text;
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let newline = super::util::newline(text);
     let insert_at = super::util::line_start(ctx, first.span.start);
     out.push(
         ctx.diagnostic(
@@ -235,7 +235,7 @@ fn missing_wrapper(ctx: &FileContext, stmts: &[&Statement], out: &mut Vec<Diagno
 
 /// `COMMIT;` on a line of its own at the end of `text`.
 fn commit_suffix(text: &str) -> String {
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let newline = super::util::newline(text);
     if text.is_empty() || text.ends_with('\n') {
         format!("{newline}COMMIT;{newline}")
     } else {

@@ -101,3 +101,11 @@ pub fn no_transaction_marker(ctx: &FileContext) -> bool {
         .iter()
         .any(|c| one_line(&c.body).eq_ignore_ascii_case("pgward: no-transaction"))
 }
+
+/// The file's line ending, judged by its first line (for inserted lines).
+pub fn newline(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
+        _ => "\n",
+    }
+}
