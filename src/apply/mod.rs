@@ -301,8 +301,11 @@ fn lint_gate(
     }
     if !out.json {
         let mut buf = Vec::new();
+        // Colour like `check`: only on a terminal, and never with NO_COLOR.
+        let color = std::io::IsTerminal::is_terminal(&std::io::stdout())
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let opts = crate::report::ReportOptions {
-            color: false,
+            color,
             quiet: false,
         };
         let _ = crate::report::render(crate::report::Format::Human, &output, &opts, &mut buf);
