@@ -106,7 +106,7 @@ pub struct Summary {
     /// Whether a transaction was rolled back because of the error.
     pub rolled_back: bool,
     pub error: Option<ErrorInfo>,
-    /// Lint-gate diagnostics (error level) when the gate refused the run.
+    /// Lint-gate diagnostics (as `check --format json` gives them) when the gate refused the run.
     pub diagnostics: Vec<serde_json::Value>,
     pub notes: Vec<String>,
 }
@@ -287,7 +287,7 @@ fn lint_gate(
         }
         return Ok(());
     }
-    output.diagnostics.retain(|d| d.severity == Severity::Error);
+    // Refused: show everything `check` would show (warnings help fix the file too).
     for d in &output.diagnostics {
         if let Some(f) = output.workspace.files.get(d.file) {
             let s = f.source.lines.line_col(&f.source.text, d.span.start);
