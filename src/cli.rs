@@ -106,10 +106,23 @@ pub enum Command {
     Init(InitArgs),
     /// Apply pending migrations to a database: lint gate, lock, pre-flight, backup, export,
     /// one transaction per file, verification, history
+    #[command(after_help = APPLY_AFTER_HELP)]
     Apply(crate::apply::cli::ApplyArgs),
     /// Show which migration files are applied, pending or modified in a database
+    #[command(
+        after_help = "Exit status: 0, or 1 when an applied file was modified since (apply would \
+                      refuse); 2 for usage, config or connection errors."
+    )]
     Status(crate::apply::cli::StatusArgs),
 }
+
+const APPLY_AFTER_HELP: &str = "\
+Each pending file runs in its own transaction (its own BEGIN/COMMIT are not sent); files marked
+`-- pgward: no-transaction` run statement by statement and resume after a failure.
+The password is never printed; pg_dump gets it through PGPASSWORD.
+
+Exit status: 0 applied (or nothing pending, or a dry run that passed); 1 refused (lint gate,
+drift, pre-flight, backup, lock wait) or failed and rolled back; 2 usage, config or connection error.";
 
 /// When to colour the human output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
