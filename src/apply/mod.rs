@@ -386,6 +386,9 @@ pub fn apply(opts: &ApplyOptions, config: &Config) -> (Summary, i32) {
                 if e.sql.is_some() {
                     text.push_str(&format!("{}\n", e.message));
                 }
+                if let Some(b) = &summary.backup {
+                    text.push_str(&format!("backup taken before this run: {b}\n"));
+                }
                 out.error(text);
             }
             summary.error = Some(e);
