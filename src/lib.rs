@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+pub mod lsp;
 pub mod report;
 pub mod rules;
 pub mod source;
