@@ -4,7 +4,11 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
+mod destructive_drop;
 mod parse_error;
+mod policy_name_collision;
+mod policy_naming;
+mod schema_conflict;
 mod unsupported_syntax;
 mod unused_suppression;
 
@@ -26,6 +30,10 @@ static RULES: &[&Rule] = &[
     &parse_error::RULE,
     &unsupported_syntax::RULE,
     &unused_suppression::RULE,
+    &policy_name_collision::RULE,
+    &policy_naming::RULE,
+    &schema_conflict::RULE,
+    &destructive_drop::RULE,
 ];
 
 /// Every rule, in registry order.
