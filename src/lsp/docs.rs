@@ -242,6 +242,12 @@ impl Store {
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_else(|| uri.as_str().to_string());
+        // The client counts a BOM as one UTF-16 unit of line 0, and SourceFile would strip it;
+        // a space keeps every position the client sees the same.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => format!(" {rest}"),
+            None => text,
+        };
         let source = SourceFile::new(name, text);
         let parsed = syntax::parse_file(&source.text);
         let buffer = WorkspaceFile {

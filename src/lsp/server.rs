@@ -6,6 +6,7 @@ use super::docs::{Document, Store, uri_to_path};
 use super::transport::{Incoming, write_error, write_message};
 use crate::diagnostic::FileId;
 use crate::report::lsp_json::{to_lsp_diagnostic, uri_for_name};
+use crate::source::{LineIndex, Utf16Pos};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability,
@@ -14,8 +15,8 @@ use lsp_types::{
     DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher, GlobPattern,
     HoverParams, HoverProviderCapability, InitializeParams, InitializeResult, MessageType,
     PublishDiagnosticsParams, Registration, RegistrationParams, ServerCapabilities, ServerInfo,
-    ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri,
+    ShowMessageParams, TextDocumentContentChangeEvent, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -328,12 +329,12 @@ impl Server<'_> {
                 if let Ok(p) = params::<DidChangeTextDocumentParams>(n.params)
                     && let Some(doc) = self.store.docs.get_mut(&p.text_document.uri)
                 {
-                    // Full sync: the last change holds the whole text. An out-of-order older
-                    // version never replaces a newer one.
-                    if let Some(change) = p.content_changes.into_iter().last()
-                        && p.text_document.version >= doc.version
-                    {
-                        doc.text = change.text;
+                    // We ask for full sync; a client that sends ranges anyway is served too.
+                    // An out-of-order older version never replaces a newer one.
+                    if p.text_document.version >= doc.version {
+                        for change in p.content_changes {
+                            apply_change(&mut doc.text, change);
+                        }
                         doc.version = p.text_document.version;
                         doc.dirty = true;
                     }
@@ -379,6 +380,28 @@ impl Server<'_> {
             _ => {}
         }
         None
+    }
+}
+
+/// Apply one content change: the whole text, or a UTF-16 range of it.
+fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
+    let Some(range) = change.range else {
+        *text = change.text;
+        return;
+    };
+    let lines = LineIndex::new(text);
+    let offset = |p: lsp_types::Position| {
+        lines.offset_of_utf16(
+            text,
+            Utf16Pos {
+                line: p.line,
+                character: p.character,
+            },
+        )
+    };
+    let (start, end) = (offset(range.start), offset(range.end));
+    if start <= end {
+        text.replace_range(start..end, &change.text);
     }
 }
 
@@ -433,5 +456,43 @@ pub fn serve(incoming: Receiver<Incoming>, out: &mut dyn Write) -> i32 {
             // Answers to our own requests (capability registration): nothing to do.
             Incoming::Message(Message::Response(_)) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lsp_types::{Position, Range};
+
+    #[test]
+    fn incremental_changes_apply_in_utf16() {
+        let mut text = "a𝄞b\nxyz".to_string();
+        let change = |sl, sc, el, ec, t: &str| TextDocumentContentChangeEvent {
+            range: Some(Range {
+                start: Position {
+                    line: sl,
+                    character: sc,
+                },
+                end: Position {
+                    line: el,
+                    character: ec,
+                },
+            }),
+            range_length: None,
+            text: t.to_string(),
+        };
+        apply_change(&mut text, change(0, 3, 0, 4, "B"));
+        assert_eq!(text, "a𝄞B\nxyz");
+        apply_change(&mut text, change(1, 1, 1, 2, ""));
+        assert_eq!(text, "a𝄞B\nxz");
+        apply_change(
+            &mut text,
+            TextDocumentContentChangeEvent {
+                range: None,
+                range_length: None,
+                text: "new".into(),
+            },
+        );
+        assert_eq!(text, "new");
     }
 }
