@@ -7,7 +7,7 @@ use crate::engine::{self, CheckOutput, WorkspaceFile};
 use crate::source::SourceFile;
 use crate::syntax::{self, ParsedFile};
 use lsp_types::Uri;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -191,7 +191,7 @@ impl Store {
             .collect();
         paths.sort_by_key(|p| migration_key(p));
         let mut files = Vec::with_capacity(paths.len());
-        let mut seen = Vec::with_capacity(paths.len());
+        let mut seen = HashSet::with_capacity(paths.len());
         for p in paths {
             let Some(current) = stamp(&p) else { continue };
             let fresh = self.disk.get(&p).is_some_and(|c| c.stamp == current);
@@ -221,7 +221,7 @@ impl Store {
                     parsed: cached.parsed.clone(),
                     report: false,
                 });
-                seen.push(p);
+                seen.insert(p);
             }
         }
         // Drop cache entries of files that went away.
