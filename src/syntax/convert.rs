@@ -1,20 +1,402 @@
-//! Placeholder for the sqlparser bridge (another helper replaces this file): classifies a
-//! statement by its leading keyword so the pipeline works end to end.
+//! One statement's text → our [`Stmt`]. sqlparser (PostgreSqlDialect) decides whether the text is
+//! something it understands; the token recognizers read the facts; when sqlparser fails, the
+//! rules of DESIGN.md ("When is something a parse error?") decide between `Invalid` (only when we
+//! are sure the text is not PostgreSQL) and `Unsupported`. No sqlparser AST outlives this call.
 
-use super::model::{Stmt, TxControl};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Token;
 
-/// Convert one statement's text (found at file offset `base`) into our model.
+use super::lex::{Tok, lex, significant};
+use super::model::Stmt;
+use super::recognize::recognize;
+use crate::source::Span;
+
+/// Deeper nesting than this is not handed to sqlparser (its recursion would be the risk, and no
+/// real migration nests that deep).
+const MAX_NESTING: usize = 200;
+
+/// Every command PostgreSQL's grammar starts a statement with.
+const STATEMENT_KEYWORDS: &[&str] = &[
+    "ABORT",
+    "ALTER",
+    "ANALYZE",
+    "ANALYSE",
+    "BEGIN",
+    "CALL",
+    "CHECKPOINT",
+    "CLOSE",
+    "CLUSTER",
+    "COMMENT",
+    "COMMIT",
+    "COPY",
+    "CREATE",
+    "DEALLOCATE",
+    "DECLARE",
+    "DELETE",
+    "DISCARD",
+    "DO",
+    "DROP",
+    "END",
+    "EXECUTE",
+    "EXPLAIN",
+    "FETCH",
+    "GRANT",
+    "IMPORT",
+    "INSERT",
+    "LISTEN",
+    "LOAD",
+    "LOCK",
+    "MERGE",
+    "MOVE",
+    "NOTIFY",
+    "PREPARE",
+    "REASSIGN",
+    "REFRESH",
+    "REINDEX",
+    "RELEASE",
+    "RESET",
+    "REVOKE",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "SECURITY",
+    "SELECT",
+    "SET",
+    "SHOW",
+    "START",
+    "TABLE",
+    "TRUNCATE",
+    "UNLISTEN",
+    "UPDATE",
+    "VACUUM",
+    "VALUES",
+    "WITH",
+];
+
+/// Words that may follow `CREATE`/`ALTER`/`DROP` (the first word of an object kind, or a
+/// modifier before it: `UNIQUE INDEX`, `TEMP TABLE`, `EVENT TRIGGER`, `TEXT SEARCH …`).
+const OBJECT_KIND_FIRST: &[&str] = &[
+    "ACCESS",
+    "AGGREGATE",
+    "CAST",
+    "COLLATION",
+    "CONSTRAINT",
+    "CONVERSION",
+    "DATABASE",
+    "DEFAULT",
+    "DOMAIN",
+    "EVENT",
+    "EXTENSION",
+    "FOREIGN",
+    "FUNCTION",
+    "GLOBAL",
+    "GROUP",
+    "INDEX",
+    "LANGUAGE",
+    "LARGE",
+    "LOCAL",
+    "MATERIALIZED",
+    "OPERATOR",
+    "OWNED",
+    "POLICY",
+    "PROCEDURAL",
+    "PROCEDURE",
+    "PUBLICATION",
+    "RECURSIVE",
+    "ROLE",
+    "ROUTINE",
+    "RULE",
+    "SCHEMA",
+    "SEQUENCE",
+    "SERVER",
+    "STATISTICS",
+    "SUBSCRIPTION",
+    "SYSTEM",
+    "TABLE",
+    "TABLESPACE",
+    "TEMP",
+    "TEMPORARY",
+    "TEXT",
+    "TRANSFORM",
+    "TRIGGER",
+    "TRUSTED",
+    "TYPE",
+    "UNIQUE",
+    "UNLOGGED",
+    "USER",
+    "VIEW",
+];
+
+/// Modifier words that continue a `CREATE …` keyword phrase (`CREATE EVENT TRIGGER`).
+const KIND_PREFIX: &[&str] = &[
+    "OR",
+    "REPLACE",
+    "GLOBAL",
+    "LOCAL",
+    "TEMP",
+    "TEMPORARY",
+    "UNLOGGED",
+    "UNIQUE",
+    "CONSTRAINT",
+    "TRUSTED",
+    "PROCEDURAL",
+    "RECURSIVE",
+    "MATERIALIZED",
+    "EVENT",
+    "FOREIGN",
+    "DATA",
+    "TEXT",
+    "SEARCH",
+    "DEFAULT",
+    "ACCESS",
+    "USER",
+    "LARGE",
+    "OPERATOR",
+];
+
+/// Turn one statement (`text`, starting at file offset `base`, without its `;`) into a [`Stmt`].
+/// Every span in the result is a file offset.
 pub fn convert(text: &str, base: usize) -> Stmt {
-    let _ = base;
-    let mut words = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty());
-    let first = words.next().unwrap_or("").to_ascii_uppercase();
-    let second = words.next().unwrap_or("").to_ascii_uppercase();
-    match first.as_str() {
-        "BEGIN" | "START" => Stmt::Transaction(TxControl::Begin),
-        "COMMIT" | "END" => Stmt::Transaction(TxControl::Commit),
-        "ROLLBACK" | "ABORT" if second != "TO" => Stmt::Transaction(TxControl::Rollback),
-        _ => Stmt::Other { keyword: first },
+    let raw = match lex(text, base) {
+        Ok(raw) => raw,
+        Err((message, at)) => {
+            let keyword = first_word(text);
+            if message.starts_with("Unterminated") || !is_statement_keyword(&keyword) {
+                return Stmt::Invalid { message, at };
+            }
+            return Stmt::Unsupported { keyword, message };
+        }
+    };
+    let toks = significant(&raw, text, base);
+    let Some(first) = toks.first() else {
+        return Stmt::Other {
+            keyword: String::new(),
+        };
+    };
+
+    let depth = match nesting(&toks) {
+        Ok(depth) => depth,
+        Err((message, at)) => {
+            return Stmt::Invalid {
+                message: message.into(),
+                at,
+            };
+        }
+    };
+
+    // Not a statement PostgreSQL knows, whatever sqlparser (which speaks many dialects) thinks.
+    if let Some(at) = bad_start(&toks) {
+        let message = if at == first.span {
+            format!(
+                "syntax error at or near {}: not a PostgreSQL statement",
+                first.token
+            )
+        } else {
+            let kw = toks
+                .iter()
+                .find(|t| t.span == at)
+                .map_or(String::new(), |t| t.token.to_string());
+            format!(
+                "syntax error at or near {kw}: unknown object type after {}",
+                first.token.to_string().to_ascii_uppercase()
+            )
+        };
+        return Stmt::Invalid { message, at };
+    }
+
+    // Everything the tokens can tell, read before the tokens go to sqlparser (no copies).
+    let recognized = recognize(&toks);
+    let keyword = leading_keyword(&toks);
+    if depth > MAX_NESTING {
+        return recognized.unwrap_or_else(|| Stmt::Unsupported {
+            keyword,
+            message: format!("parentheses nested {depth} deep: too deep to analyse"),
+        });
+    }
+    let empty_element = empty_list_element(&toks);
+    drop(toks);
+
+    let dialect = PostgreSqlDialect {};
+    let parsed = Parser::new(&dialect)
+        .with_tokens_with_locations(raw)
+        .parse_statements();
+    match parsed {
+        // The AST is dropped here: the recognizers read the facts from the tokens.
+        Ok(_) => recognized.unwrap_or(Stmt::Other { keyword }),
+        Err(e) => {
+            let message = clean_message(&e);
+            if let Some(at) = empty_element {
+                return Stmt::Invalid { message, at };
+            }
+            recognized.unwrap_or(Stmt::Unsupported { keyword, message })
+        }
     }
 }
+
+/// sqlparser's message without the `sql parser error: ` prefix and the ` at Line: …` suffix
+/// (positions are ours to report).
+fn clean_message(e: &ParserError) -> String {
+    let msg = match e {
+        ParserError::TokenizerError(s) | ParserError::ParserError(s) => s.as_str(),
+        ParserError::RecursionLimitExceeded => "nesting too deep (recursion limit exceeded)",
+    };
+    let msg = match msg.rfind(" at Line: ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    msg.trim().to_string()
+}
+
+fn first_word(text: &str) -> String {
+    text.trim_start()
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
+fn is_statement_keyword(kw: &str) -> bool {
+    STATEMENT_KEYWORDS.contains(&kw)
+}
+
+/// Maximum parenthesis depth, or the message and span of the first unbalanced parenthesis.
+fn nesting(toks: &[Tok]) -> Result<usize, (&'static str, Span)> {
+    let mut open: Vec<Span> = Vec::new();
+    let mut max = 0;
+    for t in toks {
+        match t.token {
+            Token::LParen => {
+                open.push(t.span);
+                max = max.max(open.len());
+            }
+            Token::RParen if open.pop().is_none() => {
+                return Err((
+                    "unbalanced parentheses: this \")\" has no matching \"(\"",
+                    t.span,
+                ));
+            }
+            _ => {}
+        }
+    }
+    match open.pop() {
+        Some(at) => Err(("unbalanced parentheses: this \"(\" is never closed", at)),
+        None => Ok(max),
+    }
+}
+
+/// The span of the token that makes the start of the statement not PostgreSQL: an unknown
+/// command, or an unknown object kind after `CREATE`/`ALTER`/`DROP`.
+fn bad_start(toks: &[Tok]) -> Option<Span> {
+    let first = toks.first()?;
+    if *first.token == Token::LParen {
+        return None;
+    }
+    let Some(kw) = first.keyword() else {
+        return Some(first.span);
+    };
+    if !is_statement_keyword(&kw) {
+        return Some(first.span);
+    }
+    if matches!(kw.as_str(), "CREATE" | "ALTER" | "DROP") {
+        let mut i = 1;
+        if kw == "CREATE"
+            && toks.get(1).is_some_and(|t| t.is_kw("OR"))
+            && toks.get(2).is_some_and(|t| t.is_kw("REPLACE"))
+        {
+            i = 3;
+        }
+        let Some(next) = toks.get(i) else {
+            // `CREATE` alone: sqlparser reports it; nothing to point at but the keyword.
+            return Some(first.span);
+        };
+        let known = next
+            .keyword()
+            .is_some_and(|k| OBJECT_KIND_FIRST.contains(&k.as_str()));
+        if !known {
+            return Some(next.span);
+        }
+    }
+    None
+}
+
+/// `a,, b`, `(, a)`, `(a, )`: the offending token.
+fn empty_list_element(toks: &[Tok]) -> Option<Span> {
+    toks.windows(2).find_map(|w| {
+        let (a, b) = (&w[0].token, &w[1].token);
+        let empty = matches!(
+            (a, b),
+            (Token::Comma, Token::Comma)
+                | (Token::LParen, Token::Comma)
+                | (Token::Comma, Token::RParen)
+        );
+        empty.then_some(w[1].span)
+    })
+}
+
+/// The statement's leading keyword(s) in upper case: `INSERT`, `GRANT`, `CREATE EVENT TRIGGER`,
+/// `ALTER SEQUENCE`, `SECURITY LABEL`.
+fn leading_keyword(toks: &[Tok]) -> String {
+    let Some(first) = toks.first() else {
+        return String::new();
+    };
+    if *first.token == Token::LParen {
+        return "SELECT".into();
+    }
+    let Some(kw) = first.keyword() else {
+        return first.token.to_string();
+    };
+    let mut words = vec![kw.clone()];
+    match kw.as_str() {
+        "CREATE" | "ALTER" | "DROP" => {
+            for t in toks.iter().skip(1).take(5) {
+                let Some(w) = t.keyword() else { break };
+                let prefix = KIND_PREFIX.contains(&w.as_str());
+                let kind = OBJECT_KIND_FIRST.contains(&w.as_str())
+                    || matches!(
+                        w.as_str(),
+                        "WRAPPER"
+                            | "CONFIGURATION"
+                            | "DICTIONARY"
+                            | "PARSER"
+                            | "TEMPLATE"
+                            | "PRIVILEGES"
+                            | "METHOD"
+                            | "MAPPING"
+                            | "OBJECT"
+                            | "CLASS"
+                            | "FAMILY"
+                            | "BY"
+                    );
+                if !prefix && !kind {
+                    break;
+                }
+                words.push(w);
+                if !prefix {
+                    break;
+                }
+            }
+        }
+        "SECURITY" | "REFRESH" | "IMPORT" => {
+            for t in toks.iter().skip(1).take(2) {
+                match t.keyword() {
+                    Some(w)
+                        if matches!(
+                            w.as_str(),
+                            "LABEL" | "MATERIALIZED" | "VIEW" | "FOREIGN" | "SCHEMA"
+                        ) =>
+                    {
+                        words.push(w)
+                    }
+                    _ => break,
+                }
+            }
+        }
+        _ => {}
+    }
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod corpus;
+#[cfg(test)]
+mod tests;

@@ -2,9 +2,13 @@
 //! `DO` body handling. Everything after this module sees only [`model`] types.
 
 pub mod convert;
+mod lex;
 pub mod model;
 pub mod plpgsql;
+pub(crate) mod recognize;
 pub mod split;
+
+pub use convert::convert;
 
 pub use model::*;
 
@@ -170,13 +174,17 @@ fn do_statement(stmt: &str, base: usize) -> Option<DoStatement> {
         let start = body.span.start + tag_len;
         let end = body.span.end.saturating_sub(tag_len).max(start);
         (Span::new(start, end), BodyQuoting::Dollar)
-    } else if tok_text.starts_with('\'') {
-        let start = body.span.start + 1;
-        let end = body.span.end.saturating_sub(1).max(start);
-        (Span::new(start, end), BodyQuoting::Single)
     } else {
-        let start = body.span.start;
-        (Span::new(start, body.span.end), BodyQuoting::Opaque)
+        // `'…'`, or a prefixed string such as `E'…'` (not looked into: escapes differ).
+        let open = tok_text.find('\'').map_or(1, |p| p + 1);
+        let start = body.span.start + open;
+        let end = body.span.end.saturating_sub(1).max(start);
+        let quoting = if open == 1 {
+            BodyQuoting::Single
+        } else {
+            BodyQuoting::Opaque
+        };
+        (Span::new(start, end), quoting)
     };
     if !plpgsql {
         quoting = BodyQuoting::Opaque;
@@ -246,5 +254,180 @@ fn push_do(
                 ..StmtContext::default()
             },
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (text, kind summary, in DO?, exception handler?, existence guard?)
+    fn summary(text: &str) -> Vec<(String, String, bool, bool, bool)> {
+        parse_file(text)
+            .statements
+            .iter()
+            .map(|s| {
+                let kind = match &s.kind {
+                    Stmt::Other { keyword } | Stmt::Unsupported { keyword, .. } => {
+                        keyword.split(' ').next().unwrap_or("").to_string()
+                    }
+                    Stmt::Do { body } => format!("DO[{}]", &text[body.range()]),
+                    Stmt::PsqlMeta { command } => format!("META {command}"),
+                    Stmt::Invalid { message, at } => format!("INVALID {message} @{}", at.start),
+                    Stmt::DynamicSql => "DYNAMIC".to_string(),
+                    Stmt::Transaction(t) => format!("{t:?}"),
+                    other => short_kind(other),
+                };
+                (
+                    text[s.span.range()].to_string(),
+                    kind,
+                    s.context.in_do_block.is_some(),
+                    s.context.exception_handler,
+                    s.context.existence_guard,
+                )
+            })
+            .collect()
+    }
+
+    /// The statement's leading keyword, whichever way `convert` models it, so these tests do not
+    /// depend on how much `convert` understands.
+    fn short_kind(kind: &Stmt) -> String {
+        let debug = format!("{kind:?}");
+        for (prefix, word) in [
+            ("Create", "CREATE"),
+            ("Alter", "ALTER"),
+            ("Drop", "DROP"),
+            ("Truncate", "TRUNCATE"),
+        ] {
+            if debug.starts_with(prefix) {
+                return word.to_string();
+            }
+        }
+        debug
+    }
+
+    fn kinds(text: &str) -> Vec<String> {
+        summary(text).into_iter().map(|s| s.1).collect()
+    }
+
+    #[test]
+    fn whole_file_in_order() {
+        let text = "\\set ON_ERROR_STOP on\r\nBEGIN;\r\n-- pgward-ignore x\r\nCREATE FUNCTION f() RETURNS void AS $$ BEGIN DROP TABLE x; END $$ LANGUAGE plpgsql;\r\nDO $$\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\nEXCEPTION WHEN others THEN NULL;\r\nEND $$;\r\nCOMMIT;\r\n";
+        let got = summary(text);
+        let expect: Vec<(String, String, bool, bool, bool)> = vec![
+            ("\\set ON_ERROR_STOP on", "META \\set ON_ERROR_STOP on", false, false, false),
+            ("BEGIN", "Begin", false, false, false),
+            (
+                "CREATE FUNCTION f() RETURNS void AS $$ BEGIN DROP TABLE x; END $$ LANGUAGE plpgsql",
+                "CREATE",
+                false,
+                false,
+                false,
+            ),
+            (
+                "DO $$\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\nEXCEPTION WHEN others THEN NULL;\r\nEND $$",
+                "DO[\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\nEXCEPTION WHEN others THEN NULL;\r\nEND ]",
+                false,
+                false,
+                false,
+            ),
+            ("DROP TABLE old", "DROP", true, true, false),
+            ("EXECUTE 'DROP TABLE y'", "DYNAMIC", true, true, false),
+            ("COMMIT", "Commit", false, false, false),
+        ]
+        .into_iter()
+        .map(|(a, b, c, d, e)| (a.to_string(), b.to_string(), c, d, e))
+        .collect();
+        assert_eq!(got, expect);
+        let parsed = parse_file(text);
+        assert_eq!(parsed.comments.len(), 1);
+        assert_eq!(parsed.comments[0].body, " pgward-ignore x");
+        assert_eq!(parsed.top_level().count(), 5);
+        let do_span = parsed.statements[3].span;
+        assert_eq!(parsed.statements[4].context.in_do_block, Some(do_span));
+    }
+
+    #[test]
+    fn do_variants() {
+        assert_eq!(
+            kinds("DO LANGUAGE plpgsql $body$ BEGIN TRUNCATE t; END $body$;"),
+            vec!["DO[ BEGIN TRUNCATE t; END ]", "TRUNCATE"]
+        );
+        assert_eq!(
+            kinds("do $$ begin drop table t; end $$ language PLPGSQL"),
+            vec!["DO[ begin drop table t; end ]", "DROP"]
+        );
+        // Another language: the body is not PL/pgSQL and is not looked into.
+        assert_eq!(
+            kinds("DO LANGUAGE plv8 $$ plv8.execute('DROP TABLE t'); $$"),
+            vec!["DO[ plv8.execute('DROP TABLE t'); ]"]
+        );
+        let text = "DO 'BEGIN DROP TABLE ''Odd''; END';";
+        let got = summary(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].0, "DROP TABLE ''Odd''");
+        assert_eq!(got[1].1, "DROP");
+        assert_eq!(kinds("DO;"), vec!["INVALID DO statement without a body @0"]);
+    }
+
+    #[test]
+    fn do_guards_and_comments_inside() {
+        let text = "DO $$\nBEGIN\n  -- pgward-ignore non-idempotent-ddl\n  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN\n    CREATE TYPE mood AS ENUM ('happy');\n  END IF;\nEND\n$$;";
+        let got = summary(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].0, "CREATE TYPE mood AS ENUM ('happy')");
+        assert!(got[1].4);
+        let parsed = parse_file(text);
+        assert_eq!(parsed.comments.len(), 1);
+        assert_eq!(
+            &text[parsed.comments[0].span.range()],
+            "-- pgward-ignore non-idempotent-ddl"
+        );
+    }
+
+    #[test]
+    fn lex_errors_become_invalid_statements() {
+        let text = "CREATE TABLE a (x int);\nINSERT INTO a VALUES ('oops);\nDROP TABLE a;";
+        let got = summary(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].1, "CREATE");
+        assert_eq!(got[1].0, "INSERT INTO a VALUES ('oops);\nDROP TABLE a;");
+        assert_eq!(got[1].1, "INVALID unterminated quoted string @46");
+        assert_eq!(&text[46..47], "'");
+
+        let text = "SELECT 1;\n/* never closed\nSELECT 2;";
+        let got = summary(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].0, "/* never closed\nSELECT 2;");
+        assert_eq!(got[1].1, "INVALID unterminated /* comment @10");
+
+        // An unterminated string inside a DO body.
+        let text = "DO $$ BEGIN RAISE 'x; END $$;\nSELECT 1;";
+        let got = summary(text);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1].1, "INVALID unterminated quoted string @18");
+        assert!(got[1].2);
+        assert_eq!(got[2].1, "SELECT");
+    }
+
+    #[test]
+    fn no_panic_and_sorted_on_random_input() {
+        let mut inputs = split::tests::random_inputs(500);
+        inputs.extend(split::tests::random_chars(500));
+        for text in inputs {
+            let parsed = parse_file(&text);
+            let mut last = 0;
+            for s in &parsed.statements {
+                assert!(s.span.start >= last, "unsorted: {text:?}");
+                assert!(s.span.end <= text.len());
+                assert!(text.is_char_boundary(s.span.start) && text.is_char_boundary(s.span.end));
+                last = s.span.start;
+            }
+            let mut last = 0;
+            for c in &parsed.comments {
+                assert!(c.span.start >= last && c.span.end <= text.len(), "{text:?}");
+                last = c.span.start;
+            }
+        }
     }
 }

@@ -60,6 +60,7 @@ pub fn split_body(body: &str, offset: usize, do_span: Span) -> DoBody {
         toks,
         i: 0,
         out: Vec::new(),
+        depth: 0,
     };
     p.run();
     let statements = p
@@ -161,14 +162,20 @@ struct Parser<'a> {
     toks: Vec<Token>,
     i: usize,
     out: Vec<Found>,
+    /// Nesting of blocks, IFs, CASEs and loops being parsed (bounded, see [`MAX_DEPTH`]).
+    depth: usize,
 }
 
-impl Parser<'_> {
+/// Deeper nesting than this is read as flat statements, so hostile input cannot exhaust the
+/// stack (real bodies nest a handful of levels).
+const MAX_DEPTH: usize = 100;
+
+impl<'a> Parser<'a> {
     fn tok(&self, i: usize) -> Option<&Token> {
         self.toks.get(i)
     }
 
-    fn word(&self, i: usize) -> Option<&str> {
+    fn word(&self, i: usize) -> Option<&'a str> {
         let t = self.tok(i)?;
         (t.kind == TokenKind::Word).then(|| self.text.get(t.span.range()).unwrap_or(""))
     }
@@ -265,6 +272,17 @@ impl Parser<'_> {
             self.simple(ctx);
             return;
         };
+        if self.depth >= MAX_DEPTH {
+            self.simple(ctx);
+            return;
+        }
+        self.depth += 1;
+        self.compound(ctx, w);
+        self.depth -= 1;
+    }
+
+    /// A statement starting with the word `w` (at `self.i`).
+    fn compound(&mut self, ctx: Ctx, w: &str) {
         let is = |k: &str| w.eq_ignore_ascii_case(k);
         if is("declare") {
             self.i += 1;
@@ -571,6 +589,36 @@ END";
     }
 
     #[test]
+    fn guards_need_a_catalog_and_to_reg_counts() {
+        let body = "BEGIN
+  IF EXISTS (SELECT 1 FROM users WHERE id = 1) THEN DELETE FROM users; END IF;
+  IF to_regclass('public.t') IS NULL THEN CREATE TABLE t (a int); END IF;
+  IF x THEN NULL; ELSEIF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = 's') THEN CREATE SCHEMA s; END IF;
+END;";
+        let got: Vec<_> = found(body).into_iter().map(|s| (s.0, s.3)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("DELETE FROM users".to_string(), false),
+                ("CREATE TABLE t (a int)".to_string(), true),
+                ("CREATE SCHEMA s".to_string(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn crlf_multibyte_and_strings_with_keywords() {
+        let body = "\r\nDECLARE\r\n  msg text := 'END; BEGIN; EXCEPTION';\r\nBEGIN\r\n  -- é; END;\r\n  INSERT INTO \"tâble\" VALUES ('日本; END IF;');\r\n  RAISE NOTICE E'it\\'s; END';\r\n  UPDATE t SET a = 'ü';\r\nEND\r\n";
+        assert_eq!(
+            texts(body),
+            vec![
+                "INSERT INTO \"tâble\" VALUES ('日本; END IF;')",
+                "UPDATE t SET a = 'ü'"
+            ]
+        );
+    }
+
+    #[test]
     fn if_condition_is_not_a_statement() {
         let body =
             "BEGIN IF (SELECT CASE WHEN true THEN 1 END) = 1 THEN DELETE FROM t; END IF; END";
@@ -653,6 +701,21 @@ END";
     }
 
     #[test]
+    fn deep_nesting_does_not_exhaust_the_stack() {
+        let body = format!(
+            "{}DROP TABLE deep;{}",
+            "BEGIN IF x THEN LOOP ".repeat(50_000),
+            " END LOOP; END IF; END;".repeat(50_000)
+        );
+        // Run on a small stack, like a worker thread's, to prove the bound.
+        let handle = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || split_body(&body, 0, DO).statements.len());
+        let count = handle.ok().and_then(|h| h.join().ok());
+        assert!(count.is_some());
+    }
+
+    #[test]
     fn malformed_bodies_do_not_hang_or_panic() {
         for body in [
             "END END ELSE WHEN EXCEPTION",
@@ -668,7 +731,9 @@ END";
         ] {
             let _ = split_body(body, 0, DO);
         }
-        for text in crate::syntax::split::tests::random_inputs(400) {
+        let mut inputs = crate::syntax::split::tests::random_inputs(400);
+        inputs.extend(crate::syntax::split::tests::random_chars(400));
+        for text in inputs {
             let out = split_body(&text, 0, DO);
             let mut last = 0;
             for s in &out.statements {

@@ -64,8 +64,20 @@ fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
 }
 
+/// Identifier continuation bytes as a table: the hottest test in the lexer.
+static IDENT_CONT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+        i += 1;
+    }
+    t
+};
+
 fn is_ident_cont(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+    IDENT_CONT[b as usize]
 }
 
 /// Characters allowed in a dollar-quote tag after the first (no `$`).
@@ -274,6 +286,27 @@ impl<'a> Lexer<'a> {
         t
     }
 
+    /// After `COPY … FROM STDIN;`: skip the rest of the line and the data lines up to and
+    /// including the `\.` line (or the end), as psql does.
+    pub fn skip_copy_data(&mut self) {
+        let len = self.bytes.len();
+        let mut line = self.find_byte(self.pos, b'\n').saturating_add(1).min(len);
+        while line < len {
+            let nl = self.find_byte(line, b'\n');
+            let mut end = nl;
+            if end > line && self.at(end - 1) == b'\r' {
+                end -= 1;
+            }
+            let is_end = self.bytes.get(line..end) == Some(b"\\.".as_slice());
+            line = nl.saturating_add(1).min(len);
+            if is_end {
+                break;
+            }
+        }
+        self.pos = line;
+        self.at_line_start = true;
+    }
+
     fn line_comment(&mut self, start: usize) -> Token {
         let nl = self.find_byte(start, b'\n');
         let mut end = nl;
@@ -377,6 +410,15 @@ struct Current {
     atomic: usize,
     /// Saw `BEGIN` in a routine statement: `ATOMIC` next opens a body.
     pending_begin: bool,
+    /// `COPY … FROM STDIN`: data lines follow the statement.
+    copy: CopyData,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CopyData {
+    No,
+    Copy,
+    FromStdin,
 }
 
 impl Current {
@@ -388,11 +430,17 @@ impl Current {
             lead: Lead::Start,
             atomic: 0,
             pending_begin: false,
+            copy: CopyData::No,
         }
     }
 
     fn word(&mut self, w: &[u8]) {
         let is = |k: &str| w.eq_ignore_ascii_case(k.as_bytes());
+        if self.lead == Lead::Start && is("copy") {
+            self.copy = CopyData::Copy;
+        } else if self.copy == CopyData::Copy && is("stdin") {
+            self.copy = CopyData::FromStdin;
+        }
         self.lead = match self.lead {
             Lead::Start if is("create") => Lead::Create,
             Lead::Create if is("or") => Lead::CreateOr,
@@ -428,14 +476,14 @@ pub fn split(text: &str) -> SplitOutput {
     let mut lexer = Lexer::new(text, true);
     let mut cur: Option<Current> = None;
     let finish = |cur: &mut Option<Current>, out: &mut SplitOutput| {
-        if let Some(c) = cur.take() {
-            out.statements.push(RawStatement {
-                span: Span::new(c.start, c.end),
-                meta: false,
-            });
-        }
+        let c = cur.take()?;
+        out.statements.push(RawStatement {
+            span: Span::new(c.start, c.end),
+            meta: false,
+        });
+        Some(c.copy)
     };
-    for tok in lexer.by_ref() {
+    while let Some(tok) = lexer.next() {
         match tok.kind {
             TokenKind::LineComment | TokenKind::BlockComment => {
                 out.comments.push(comment_from_token(text, &tok));
@@ -453,7 +501,9 @@ pub fn split(text: &str) -> SplitOutput {
             TokenKind::Punct if bytes.get(tok.span.start) == Some(&b';') => {
                 let splits = cur.as_ref().is_none_or(|c| c.parens == 0 && c.atomic == 0);
                 if splits {
-                    finish(&mut cur, &mut out);
+                    if finish(&mut cur, &mut out) == Some(CopyData::FromStdin) {
+                        lexer.skip_copy_data();
+                    }
                     continue;
                 }
             }
@@ -578,6 +628,13 @@ pub(crate) mod tests {
                 "SELECT 3"
             ]
         );
+        assert_eq!(
+            tokens("$_$ a $_$ $function$;$function$"),
+            vec![
+                (TokenKind::DollarString, "$_$ a $_$"),
+                (TokenKind::DollarString, "$function$;$function$")
+            ]
+        );
         // Tags are case-sensitive and must match exactly.
         assert_eq!(
             tokens("$a$ $A$ ; $a$"),
@@ -676,6 +733,25 @@ pub(crate) mod tests {
             stmts("SELECT 1\n\\g\nSELECT 2"),
             vec!["SELECT 1", "\\g", "SELECT 2"]
         );
+    }
+
+    #[test]
+    fn copy_from_stdin_data_is_skipped() {
+        let text = "COPY t (a, b) FROM stdin;\n1\t'x;\n\\N\t$$\n\\.\nSELECT 1;\r\nCOPY t FROM STDIN;\r\n2\r\n\\.\r\nSELECT 2;COPY t TO STDOUT; SELECT 3";
+        assert_eq!(
+            stmts(text),
+            vec![
+                "COPY t (a, b) FROM stdin",
+                "SELECT 1",
+                "COPY t FROM STDIN",
+                "SELECT 2",
+                "COPY t TO STDOUT",
+                "SELECT 3"
+            ]
+        );
+        assert!(split(text).errors.is_empty());
+        // Data without an end marker runs to the end of the file.
+        assert_eq!(stmts("COPY t FROM stdin;\n1\n2"), vec!["COPY t FROM stdin"]);
     }
 
     #[test]
@@ -836,6 +912,12 @@ pub(crate) mod tests {
         "-",
         "/",
         "*",
+        "COPY t FROM stdin",
+        "\n\\.\n",
+        "<<l>>",
+        "WHEN",
+        "ELSE",
+        "EXISTS (SELECT 1 FROM pg_type)",
     ];
 
     pub(crate) fn random_inputs(count: usize) -> Vec<String> {
@@ -848,9 +930,31 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// Random characters: every ASCII byte (controls included) and some multi-byte chars.
+    pub(crate) fn random_chars(count: usize) -> Vec<String> {
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let extra = ['é', '日', '\u{feff}', '\u{a0}', '😀'];
+        (0..count)
+            .map(|_| {
+                let n = (rng.next() % 60) as usize;
+                (0..n)
+                    .map(|_| {
+                        let r = rng.next() % 140;
+                        match char::from_u32(r as u32) {
+                            Some(c) if r < 128 => c,
+                            _ => extra.get((r % 5) as usize).copied().unwrap_or('x'),
+                        }
+                    })
+                    .collect::<String>()
+            })
+            .collect()
+    }
+
     #[test]
     fn property_spans_are_sane_on_random_input() {
-        for text in random_inputs(600) {
+        let mut inputs = random_inputs(600);
+        inputs.extend(random_chars(600));
+        for text in inputs {
             let out = split(&text);
             let mut last_end = 0;
             for s in &out.statements {

@@ -1,0 +1,788 @@
+//! Table-driven tests: statement text → expected facts, with spans checked against the text.
+
+use super::convert;
+use crate::source::Span;
+use crate::syntax::model::*;
+
+/// Convert `sql` placed after a prefix with multibyte text and CRLF, so that every span
+/// assertion also checks the offset mapping.
+fn conv_in_file(sql: &str) -> (String, usize, Stmt) {
+    let prefix = "-- héllo wörld ✓\r\n/* ünïcode */\r\n";
+    let file = format!("{prefix}{sql};\r\n");
+    let base = prefix.len();
+    let stmt = convert(&file[base..base + sql.len()], base);
+    (file, base, stmt)
+}
+
+fn conv(sql: &str) -> Stmt {
+    convert(sql, 0)
+}
+
+fn text(file: &str, span: Span) -> &str {
+    &file[span.range()]
+}
+
+fn names(q: &[QualifiedName]) -> Vec<(String, String)> {
+    q.iter().map(QualifiedName::key).collect()
+}
+
+#[test]
+fn transactions() {
+    let cases: &[(&str, Option<TxControl>)] = &[
+        ("BEGIN", Some(TxControl::Begin)),
+        ("begin work", Some(TxControl::Begin)),
+        ("BEGIN TRANSACTION", Some(TxControl::Begin)),
+        (
+            "START TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+            Some(TxControl::Begin),
+        ),
+        ("COMMIT", Some(TxControl::Commit)),
+        ("COMMIT WORK", Some(TxControl::Commit)),
+        ("END", Some(TxControl::Commit)),
+        ("ROLLBACK", Some(TxControl::Rollback)),
+        ("ROLLBACK TO SAVEPOINT s1", None),
+        ("SAVEPOINT s1", None),
+    ];
+    for (sql, want) in cases {
+        let got = conv(sql);
+        match want {
+            Some(tx) => assert_eq!(got, Stmt::Transaction(*tx), "{sql}"),
+            None => assert!(matches!(got, Stmt::Other { .. }), "{sql}: {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn create_table_columns_constraints_and_spans() {
+    let sql = "CREATE TABLE IF NOT EXISTS public.\"Users\" (\r\n  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\r\n  Email VARCHAR ( 255 ) NOT NULL UNIQUE,\r\n  org_id bigint REFERENCES orgs (id) ON DELETE CASCADE,\r\n  tags text[],\r\n  created_at timestamp with time zone default now() not null,\r\n  CONSTRAINT users_pk2 UNIQUE (email, org_id),\r\n  FOREIGN KEY (org_id) REFERENCES auth.orgs(id),\r\n  CHECK (length(email) > 3)\r\n)";
+    let (file, _, stmt) = conv_in_file(sql);
+    let Stmt::CreateTable(t) = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert!(t.if_not_exists);
+    assert!(!t.columns_incomplete);
+    assert_eq!(t.name.key(), ("public".into(), "Users".into()));
+    assert_eq!(text(&file, t.name.name.span), "\"Users\"");
+    assert_eq!(text(&file, t.name.span()), "public.\"Users\"");
+    let cols: Vec<_> = t
+        .columns
+        .iter()
+        .map(|c| (c.name.value.as_str(), c.data_type.as_str(), c.not_null))
+        .collect();
+    assert_eq!(
+        cols,
+        vec![
+            ("id", "uuid", false),
+            ("email", "varchar(255)", true),
+            ("org_id", "bigint", false),
+            ("tags", "text[]", false),
+            ("created_at", "timestamp with time zone", true),
+        ]
+    );
+    let email = &t.columns[1];
+    assert_eq!(text(&file, email.name.span), "Email");
+    assert_eq!(text(&file, email.data_type_span), "VARCHAR ( 255 )");
+    assert_eq!(
+        text(&file, email.span),
+        "Email VARCHAR ( 255 ) NOT NULL UNIQUE"
+    );
+    assert_eq!(email.constraints.len(), 1);
+    assert_eq!(text(&file, email.constraints[0].span), "UNIQUE");
+    let id = &t.columns[0];
+    assert_eq!(id.constraints.len(), 1);
+    assert!(matches!(&id.constraints[0].kind, ConstraintKind::PrimaryKey(c) if c[0].value == "id"));
+    let org = &t.columns[2];
+    let ConstraintKind::ForeignKey(fk) = &org.constraints[0].kind else {
+        panic!()
+    };
+    assert_eq!(fk.ref_table.key(), ("public".into(), "orgs".into()));
+    assert_eq!(fk.ref_columns[0].value, "id");
+    assert_eq!(fk.columns[0].value, "org_id");
+    assert_eq!(
+        text(&file, org.constraints[0].span),
+        "REFERENCES orgs (id) ON DELETE CASCADE"
+    );
+    assert_eq!(t.constraints.len(), 3);
+    assert_eq!(
+        t.constraints[0].name.as_ref().map(|n| n.value.as_str()),
+        Some("users_pk2")
+    );
+    assert!(
+        matches!(&t.constraints[0].kind, ConstraintKind::Unique(c) if c.len() == 2 && c[1].value == "org_id")
+    );
+    assert_eq!(
+        text(&file, t.constraints[0].span),
+        "CONSTRAINT users_pk2 UNIQUE (email, org_id)"
+    );
+    let ConstraintKind::ForeignKey(fk) = &t.constraints[1].kind else {
+        panic!()
+    };
+    assert_eq!(fk.ref_table.key(), ("auth".into(), "orgs".into()));
+    assert_eq!(t.constraints[2].kind, ConstraintKind::Check);
+}
+
+#[test]
+fn create_table_variants() {
+    let Stmt::CreateTable(t) = conv("create table t as select 1 as a") else {
+        panic!()
+    };
+    assert!(t.columns_incomplete);
+    let Stmt::CreateTable(t) = conv("create table p1 partition of p for values in (1)") else {
+        panic!()
+    };
+    assert!(t.columns_incomplete);
+    let Stmt::CreateTable(t) = conv("create table t2 (like t including all, extra int)") else {
+        panic!()
+    };
+    assert!(t.columns_incomplete);
+    assert_eq!(t.columns.len(), 1);
+    let Stmt::CreateTable(t) = conv("CREATE TEMP TABLE x (a int)") else {
+        panic!()
+    };
+    assert!(t.temporary);
+    let Stmt::CreateTable(t) = conv(
+        "create table public.profiles (id bigint generated always as identity primary key, user_id uuid not null references auth.users on delete cascade, total numeric(10, 2) generated always as (a * 2) stored)",
+    ) else {
+        panic!()
+    };
+    assert_eq!(t.columns.len(), 3);
+    assert!(matches!(
+        t.columns[0].constraints[0].kind,
+        ConstraintKind::PrimaryKey(_)
+    ));
+    assert!(t.columns[1].not_null);
+    let ConstraintKind::ForeignKey(fk) = &t.columns[1].constraints[0].kind else {
+        panic!("{:?}", t.columns[1])
+    };
+    assert_eq!(fk.ref_table.key(), ("auth".into(), "users".into()));
+    assert!(fk.ref_columns.is_empty());
+    assert_eq!(t.columns[2].data_type, "numeric(10,2)");
+    assert!(t.columns[2].constraints.is_empty());
+}
+
+#[test]
+fn alter_table_actions() {
+    let sql = "ALTER TABLE IF EXISTS ONLY \"Accounts\" ADD COLUMN IF NOT EXISTS user_id uuid NOT NULL REFERENCES auth.users(id), DROP COLUMN IF EXISTS legacy CASCADE, RENAME COLUMN a TO \"B\", ADD CONSTRAINT fk_x FOREIGN KEY (x_id) REFERENCES x (id), DROP CONSTRAINT IF EXISTS old_c, ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY, ALTER COLUMN c SET DEFAULT 0, OWNER TO postgres";
+    let (file, _, stmt) = conv_in_file(sql);
+    let Stmt::AlterTable(a) = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert!(a.if_exists && a.only);
+    assert_eq!(a.name.key(), ("public".into(), "Accounts".into()));
+    let acts: Vec<_> = a.actions.iter().map(|a| &a.action).collect();
+    assert_eq!(acts.len(), 11);
+    let AlterTableAction::AddColumn {
+        if_not_exists,
+        column,
+    } = acts[0]
+    else {
+        panic!()
+    };
+    assert!(*if_not_exists);
+    assert_eq!(column.name.value, "user_id");
+    assert_eq!(column.data_type, "uuid");
+    assert!(column.not_null);
+    assert!(
+        matches!(&column.constraints[0].kind, ConstraintKind::ForeignKey(fk) if fk.ref_table.key() == ("auth".into(), "users".into()))
+    );
+    assert_eq!(
+        text(&file, a.actions[0].span),
+        "ADD COLUMN IF NOT EXISTS user_id uuid NOT NULL REFERENCES auth.users(id)"
+    );
+    assert!(
+        matches!(acts[1], AlterTableAction::DropColumn { name, if_exists: true, cascade: true } if name.value == "legacy")
+    );
+    assert!(
+        matches!(acts[2], AlterTableAction::RenameColumn { from, to } if from.value == "a" && to.value == "B")
+    );
+    assert!(
+        matches!(acts[3], AlterTableAction::AddConstraint(TableConstraint { kind: ConstraintKind::ForeignKey(_), name: Some(n), .. }) if n.value == "fk_x")
+    );
+    assert!(
+        matches!(acts[4], AlterTableAction::DropConstraint { name, if_exists: true } if name.value == "old_c")
+    );
+    assert_eq!(acts[5], &AlterTableAction::EnableRls);
+    assert_eq!(acts[6], &AlterTableAction::ForceRls);
+    assert_eq!(acts[7], &AlterTableAction::NoForceRls);
+    assert_eq!(acts[8], &AlterTableAction::DisableRls);
+    assert_eq!(acts[9], &AlterTableAction::Other("ALTER COLUMN".into()));
+    assert_eq!(acts[10], &AlterTableAction::Other("OWNER TO".into()));
+}
+
+#[test]
+fn alter_table_rename_and_set_schema() {
+    let (file, _, stmt) = conv_in_file("alter table public.users rename to users_old");
+    let Stmt::AlterTable(a) = stmt else { panic!() };
+    let AlterTableAction::RenameTable { to } = &a.actions[0].action else {
+        panic!()
+    };
+    assert_eq!(to.value, "users_old");
+    assert_eq!(text(&file, a.name.name.span), "users");
+    let Stmt::AlterTable(a) = conv("ALTER TABLE users SET SCHEMA archive") else {
+        panic!()
+    };
+    assert!(
+        matches!(&a.actions[0].action, AlterTableAction::SetSchema { schema } if schema.value == "archive")
+    );
+    let Stmt::AlterTable(a) = conv("ALTER TABLE t ADD x int") else {
+        panic!()
+    };
+    assert!(
+        matches!(&a.actions[0].action, AlterTableAction::AddColumn { if_not_exists: false, column } if column.name.value == "x")
+    );
+    let Stmt::AlterTable(a) = conv("ALTER TABLE t ADD PRIMARY KEY (id), DROP x") else {
+        panic!()
+    };
+    assert!(
+        matches!(&a.actions[0].action, AlterTableAction::AddConstraint(c) if c.kind == ConstraintKind::PrimaryKey(vec![Ident { value: "id".into(), span: Span::new(31, 33) }]))
+    );
+    assert!(matches!(
+        &a.actions[1].action,
+        AlterTableAction::DropColumn {
+            if_exists: false,
+            cascade: false,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn create_index() {
+    let sql = "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Idx\" ON ONLY s.t USING btree (user_id, lower(email), created_at DESC) WHERE deleted_at IS NULL";
+    let (file, _, stmt) = conv_in_file(sql);
+    let Stmt::CreateIndex(i) = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert!(i.unique && i.concurrently && i.if_not_exists && i.partial);
+    assert_eq!(i.name.as_ref().map(|n| n.value.as_str()), Some("Idx"));
+    assert_eq!(i.table.key(), ("s".into(), "t".into()));
+    let cols: Vec<_> = i
+        .columns
+        .iter()
+        .map(|c| c.column.as_ref().map(|c| c.value.as_str()))
+        .collect();
+    assert_eq!(cols, vec![Some("user_id"), None, Some("created_at")]);
+    assert_eq!(text(&file, i.columns[1].span), "lower(email)");
+    let Stmt::CreateIndex(i) =
+        conv("create index on items using hnsw (embedding vector_cosine_ops)")
+    else {
+        panic!()
+    };
+    assert!(i.name.is_none() && !i.unique && !i.partial);
+    assert_eq!(
+        i.columns[0].column.as_ref().map(|c| c.value.as_str()),
+        Some("embedding")
+    );
+}
+
+#[test]
+fn drops() {
+    let (file, _, stmt) =
+        conv_in_file("DROP TABLE IF EXISTS users, public.\"Orders\", auth.sessions CASCADE");
+    let Stmt::Drop(d) = stmt else { panic!() };
+    assert_eq!(d.kind, ObjectKind::Table);
+    assert!(d.if_exists && d.cascade && !d.concurrently);
+    assert_eq!(
+        names(&d.names),
+        vec![
+            ("public".into(), "users".into()),
+            ("public".into(), "Orders".into()),
+            ("auth".into(), "sessions".into())
+        ]
+    );
+    assert_eq!(text(&file, d.names[1].name.span), "\"Orders\"");
+    let cases: &[(&str, ObjectKind, usize)] = &[
+        ("DROP VIEW v", ObjectKind::View, 1),
+        (
+            "DROP MATERIALIZED VIEW IF EXISTS mv",
+            ObjectKind::MaterializedView,
+            1,
+        ),
+        (
+            "DROP INDEX CONCURRENTLY IF EXISTS idx_a",
+            ObjectKind::Index,
+            1,
+        ),
+        ("DROP SCHEMA app CASCADE", ObjectKind::Schema, 1),
+        ("DROP SEQUENCE s1, s2", ObjectKind::Sequence, 2),
+        ("DROP TYPE status", ObjectKind::Type, 1),
+        ("DROP DOMAIN d", ObjectKind::Domain, 1),
+        ("DROP FUNCTION f(int, text), g()", ObjectKind::Function, 2),
+        ("DROP PROCEDURE p", ObjectKind::Procedure, 1),
+        ("DROP TRIGGER trg ON public.t", ObjectKind::Trigger, 1),
+        (
+            "DROP POLICY IF EXISTS \"Users can read\" ON profiles",
+            ObjectKind::Policy,
+            1,
+        ),
+        ("DROP EXTENSION IF EXISTS vector", ObjectKind::Extension, 1),
+        (
+            "DROP PUBLICATION supabase_realtime",
+            ObjectKind::Publication,
+            1,
+        ),
+        ("DROP ROLE r", ObjectKind::Role, 1),
+    ];
+    for (sql, kind, n) in cases {
+        let Stmt::Drop(d) = conv(sql) else {
+            panic!("{sql}: {:?}", conv(sql))
+        };
+        assert_eq!(d.kind, *kind, "{sql}");
+        assert_eq!(d.names.len(), *n, "{sql}");
+    }
+    let Stmt::Drop(d) = conv("DROP INDEX CONCURRENTLY IF EXISTS idx_a") else {
+        panic!()
+    };
+    assert!(d.concurrently && d.if_exists);
+    let Stmt::Drop(d) = conv("DROP POLICY IF EXISTS \"Users can read\" ON profiles") else {
+        panic!()
+    };
+    assert_eq!(d.names[0].name.value, "Users can read");
+    assert_eq!(
+        d.on_table.map(|t| t.key()),
+        Some(("public".into(), "profiles".into()))
+    );
+}
+
+#[test]
+fn truncate_and_simple_creates() {
+    let Stmt::Truncate { tables } = conv("TRUNCATE TABLE ONLY a, s.b * RESTART IDENTITY CASCADE")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        names(&tables),
+        vec![("public".into(), "a".into()), ("s".into(), "b".into())]
+    );
+    assert!(
+        matches!(conv("CREATE SCHEMA IF NOT EXISTS app"), Stmt::CreateSchema { name, if_not_exists: true } if name.value == "app")
+    );
+    assert!(
+        matches!(conv("create extension if not exists vector with schema extensions"), Stmt::CreateExtension { name, if_not_exists: true } if name.value == "vector")
+    );
+    assert!(
+        matches!(conv("CREATE EXTENSION \"uuid-ossp\""), Stmt::CreateExtension { name, if_not_exists: false } if name.value == "uuid-ossp")
+    );
+    assert!(
+        matches!(conv("CREATE SEQUENCE IF NOT EXISTS s.seq START 1"), Stmt::CreateSequence { name, if_not_exists: true } if name.key() == ("s".into(), "seq".into()))
+    );
+    assert!(matches!(
+        conv("CREATE OR REPLACE VIEW v AS SELECT 1"),
+        Stmt::CreateView {
+            or_replace: true,
+            materialized: false,
+            ..
+        }
+    ));
+    assert!(matches!(
+        conv("CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT 1"),
+        Stmt::CreateView {
+            materialized: true,
+            if_not_exists: true,
+            ..
+        }
+    ));
+    assert!(
+        matches!(conv("CREATE TYPE public.status AS ENUM ('a', 'b')"), Stmt::CreateType { name } if name.name.value == "status")
+    );
+    assert!(
+        matches!(conv("CREATE DOMAIN email AS text CHECK (VALUE ~ '@')"), Stmt::CreateType { name } if name.name.value == "email")
+    );
+    assert!(matches!(conv("CREATE DATABASE foo"), Stmt::CreateDatabase));
+    assert!(matches!(
+        conv("ALTER SYSTEM SET work_mem = '64MB'"),
+        Stmt::AlterSystem
+    ));
+    assert!(matches!(conv("VACUUM"), Stmt::Vacuum));
+    assert!(matches!(
+        conv("VACUUM (VERBOSE, ANALYZE) users"),
+        Stmt::Vacuum
+    ));
+    assert!(matches!(conv("VACUUM FULL users"), Stmt::Vacuum));
+    assert!(matches!(
+        conv("REINDEX INDEX CONCURRENTLY idx"),
+        Stmt::Reindex { concurrently: true }
+    ));
+    assert!(matches!(
+        conv("REINDEX TABLE t"),
+        Stmt::Reindex {
+            concurrently: false
+        }
+    ));
+}
+
+#[test]
+fn functions_triggers_policies() {
+    let f = "create or replace function public.handle_new_user() returns trigger language plpgsql security definer set search_path = '' as $$ begin insert into public.profiles (id) values (new.id); return new; end; $$";
+    assert!(
+        matches!(conv(f), Stmt::CreateFunction { name, or_replace: true } if name.key() == ("public".into(), "handle_new_user".into()))
+    );
+    let t = "create trigger on_auth_user_created after insert on auth.users for each row execute function public.handle_new_user()";
+    assert!(
+        matches!(conv(t), Stmt::CreateTrigger { name, table, or_replace: false } if name.value == "on_auth_user_created" && table.key() == ("auth".into(), "users".into()))
+    );
+    let t = "CREATE OR REPLACE TRIGGER trg BEFORE UPDATE OF a, b ON t FOR EACH ROW EXECUTE FUNCTION f()";
+    assert!(
+        matches!(conv(t), Stmt::CreateTrigger { or_replace: true, table, .. } if table.name.value == "t")
+    );
+    let p = "create policy \"Users can update own profile\" on public.profiles as restrictive for update to authenticated, anon using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id)";
+    let (file, _, stmt) = conv_in_file(p);
+    let Stmt::CreatePolicy(p) = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(p.name.value, "Users can update own profile");
+    assert_eq!(text(&file, p.name.span), "\"Users can update own profile\"");
+    assert_eq!(p.table.key(), ("public".into(), "profiles".into()));
+    assert_eq!(p.command, PolicyCommand::Update);
+    assert_eq!(
+        p.roles,
+        vec!["authenticated".to_string(), "anon".to_string()]
+    );
+    assert!(!p.permissive);
+    let Stmt::CreatePolicy(p) = conv("CREATE POLICY p ON t USING (true)") else {
+        panic!()
+    };
+    assert_eq!(p.command, PolicyCommand::All);
+    assert!(p.permissive && p.roles.is_empty());
+    let Stmt::AlterPolicy(a) = conv("ALTER POLICY \"Old\" ON t RENAME TO new_name") else {
+        panic!()
+    };
+    assert_eq!(
+        (a.name.value.as_str(), a.rename_to.map(|r| r.value)),
+        ("Old", Some("new_name".into()))
+    );
+    let Stmt::AlterPolicy(a) = conv("ALTER POLICY p ON t TO authenticated USING (true)") else {
+        panic!()
+    };
+    assert!(a.rename_to.is_none());
+}
+
+#[test]
+fn publications() {
+    let Stmt::AlterPublication(p) = conv("ALTER PUBLICATION p ADD TABLE a, b") else {
+        panic!()
+    };
+    assert_eq!(p.action, PublicationAction::Add);
+    assert_eq!(
+        names(&p.tables),
+        vec![("public".into(), "a".into()), ("public".into(), "b".into())]
+    );
+    let (file, _, stmt) = conv_in_file(
+        "alter publication supabase_realtime add table only public.messages, b*, s.\"Q\" (a, b) where (a > 1)",
+    );
+    let Stmt::AlterPublication(p) = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(
+        names(&p.tables),
+        vec![
+            ("public".into(), "messages".into()),
+            ("public".into(), "b".into()),
+            ("s".into(), "Q".into())
+        ]
+    );
+    assert_eq!(text(&file, p.tables[2].name.span), "\"Q\"");
+    let Stmt::AlterPublication(p) =
+        conv("ALTER PUBLICATION p SET TABLE a, TABLES IN SCHEMA s1, s2")
+    else {
+        panic!()
+    };
+    assert_eq!(p.action, PublicationAction::Set);
+    assert_eq!(p.tables.len(), 1);
+    assert_eq!(
+        p.schemas
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect::<Vec<_>>(),
+        vec!["s1", "s2"]
+    );
+    let Stmt::AlterPublication(p) = conv("ALTER PUBLICATION p DROP TABLE a") else {
+        panic!()
+    };
+    assert_eq!(p.action, PublicationAction::Drop);
+    let Stmt::AlterPublication(p) = conv("ALTER PUBLICATION p SET (publish = 'insert')") else {
+        panic!()
+    };
+    assert_eq!(p.action, PublicationAction::Other);
+    let Stmt::AlterPublication(p) = conv("ALTER PUBLICATION p OWNER TO postgres") else {
+        panic!()
+    };
+    assert_eq!(p.action, PublicationAction::Other);
+    assert!(matches!(
+        conv("CREATE PUBLICATION p FOR ALL TABLES"),
+        Stmt::CreatePublication(CreatePublication {
+            target: PublicationTarget::AllTables,
+            ..
+        })
+    ));
+    assert!(matches!(
+        conv("CREATE PUBLICATION p"),
+        Stmt::CreatePublication(CreatePublication {
+            target: PublicationTarget::None,
+            ..
+        })
+    ));
+    let Stmt::CreatePublication(p) =
+        conv("CREATE PUBLICATION p FOR TABLE a, TABLES IN SCHEMA s WITH (publish = 'insert')")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        p.target,
+        PublicationTarget::Objects {
+            tables: vec![QualifiedName {
+                schema: None,
+                name: Ident {
+                    value: "a".into(),
+                    span: Span::new(31, 32)
+                }
+            }],
+            schemas: vec![Ident {
+                value: "s".into(),
+                span: Span::new(51, 52)
+            }]
+        }
+    );
+}
+
+#[test]
+fn others_keep_their_keyword() {
+    let cases: &[(&str, &str)] = &[
+        ("INSERT INTO t VALUES (1)", "INSERT"),
+        ("grant select on table t to anon, authenticated", "GRANT"),
+        ("comment on table t is 'x'", "COMMENT"),
+        ("select 1", "SELECT"),
+        ("(select 1)", "SELECT"),
+        ("UPDATE t SET a = 1", "UPDATE"),
+        ("SET search_path = public", "SET"),
+        ("alter table t alter column c set default 0", ""),
+    ];
+    for (sql, kw) in cases {
+        let got = conv(sql);
+        if kw.is_empty() {
+            assert!(matches!(got, Stmt::AlterTable(_)), "{sql}: {got:?}");
+        } else {
+            assert_eq!(
+                got,
+                Stmt::Other {
+                    keyword: kw.to_string()
+                },
+                "{sql}"
+            );
+        }
+    }
+}
+
+#[test]
+fn parse_errors_vs_unsupported() {
+    let invalid: &[(&str, &str)] = &[
+        ("SELEC 1", "SELEC"),
+        ("CREATE TABEL x()", "TABEL"),
+        ("SELECT (1", "("),
+        ("SELECT 1)", ")"),
+        ("INSERT INTO t VALUES (1,,2)", ","),
+        ("INSERT INTO t VALUES (1,)", ")"),
+        ("DROP TABEL x", "TABEL"),
+        ("ALTER TABEL x RENAME TO y", "TABEL"),
+        ("\"select\" 1", "\"select\""),
+        ("SELECT 'unterminated", "'"),
+    ];
+    for (sql, tok) in invalid {
+        let (file, _, stmt) = conv_in_file(sql);
+        let Stmt::Invalid { message, at } = &stmt else {
+            panic!("{sql}: {stmt:?}")
+        };
+        assert_eq!(text(&file, *at), *tok, "{sql}: {message}");
+        assert!(!message.contains("Line:"), "{message}");
+    }
+    let unsupported: &[(&str, &str)] = &[
+        (
+            "CREATE EVENT TRIGGER trg ON ddl_command_end EXECUTE FUNCTION f()",
+            "CREATE EVENT TRIGGER",
+        ),
+        (
+            "SECURITY LABEL FOR selinux ON TABLE t IS 'system_u:object_r:sepgsql_table_t:s0'",
+            "SECURITY LABEL",
+        ),
+        ("ALTER SEQUENCE s RESTART WITH 10 OWNED BY t.id", ""),
+        (
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon",
+            "",
+        ),
+    ];
+    for (sql, kw) in unsupported {
+        let got = conv(sql);
+        match &got {
+            Stmt::Unsupported { keyword, .. } => {
+                if !kw.is_empty() {
+                    assert_eq!(keyword, kw, "{sql}");
+                }
+            }
+            Stmt::Other { .. } => {}
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn deep_nesting_does_not_reach_sqlparser() {
+    let deep = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
+    assert!(matches!(conv(&deep), Stmt::Unsupported { .. }));
+    let unbalanced = format!("SELECT {}1", "(".repeat(5000));
+    assert!(matches!(conv(&unbalanced), Stmt::Invalid { .. }));
+    let moderately = format!("SELECT {}1{}", "(".repeat(150), ")".repeat(150));
+    let got = conv(&moderately);
+    assert!(!matches!(got, Stmt::Invalid { .. }), "{got:?}");
+}
+
+#[test]
+fn no_panics_on_odd_input() {
+    for sql in [
+        "",
+        "   ",
+        "-- only a comment",
+        "CREATE",
+        "DROP",
+        "ALTER TABLE",
+        "CREATE TABLE",
+        "CREATE INDEX ON",
+        "DROP TABLE ,",
+        "TRUNCATE",
+        "ALTER PUBLICATION",
+        "CREATE POLICY p ON",
+        "DO",
+        "DO $$ $$",
+        "ALTER TABLE t ADD",
+        "ALTER TABLE t RENAME",
+        "\u{0}",
+        "é",
+        "$1",
+        "U&\"d\\0061t\\+000061\"",
+        "CREATE TABLE t (",
+        "CREATE TABLE t ()",
+        "CREATE TABLE t (,)",
+        "E'\\",
+        "/* unterminated",
+    ] {
+        let _ = conv(sql);
+        let _ = conv_in_file(sql);
+    }
+}
+
+#[test]
+fn do_block_body_span() {
+    let (file, _, stmt) = conv_in_file("DO $body$ BEGIN PERFORM 1; END $body$");
+    let Stmt::Do { body } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, body), " BEGIN PERFORM 1; END ");
+}
+
+#[test]
+fn type_text_is_normalised() {
+    let sql = "CREATE TABLE t (a TIMESTAMP(3) WITHOUT TIME ZONE, b Double Precision [], c public.\"MyEnum\", d NUMERIC( 10 , 2 ) NOT NULL, e geometry(Point, 4326), f character varying(20) COLLATE \"C\", g int[][], h interval day to second)";
+    let Stmt::CreateTable(t) = conv(sql) else {
+        panic!()
+    };
+    let types: Vec<_> = t.columns.iter().map(|c| c.data_type.as_str()).collect();
+    assert_eq!(
+        types,
+        vec![
+            "timestamp(3) without time zone",
+            "double precision[]",
+            "public.\"MyEnum\"",
+            "numeric(10,2)",
+            "geometry(point,4326)",
+            "character varying(20)",
+            "int[][]",
+            "interval day to second",
+        ]
+    );
+}
+
+#[test]
+fn spans_survive_crlf_and_multibyte_inside_the_statement() {
+    let sql = "CREATE TABLE \"Ünïcødé\" ( -- kommentär ✓\r\n  \"naïve\" text NOT NULL, -- ✓✓\r\n\tzürich_id uuid REFERENCES \"Städte\"(id)\r\n)";
+    let (file, _, stmt) = conv_in_file(sql);
+    let Stmt::CreateTable(t) = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(t.name.name.value, "Ünïcødé");
+    assert_eq!(text(&file, t.name.name.span), "\"Ünïcødé\"");
+    assert_eq!(text(&file, t.columns[0].name.span), "\"naïve\"");
+    assert_eq!(text(&file, t.columns[0].span), "\"naïve\" text NOT NULL");
+    // Unquoted non-ASCII letters are not folded (PostgreSQL folds ASCII only in UTF-8).
+    let c = &t.columns[1];
+    assert_eq!(c.name.value, "zürich_id");
+    assert_eq!(text(&file, c.data_type_span), "uuid");
+    let ConstraintKind::ForeignKey(fk) = &c.constraints[0].kind else {
+        panic!()
+    };
+    assert_eq!(text(&file, fk.ref_table.name.span), "\"Städte\"");
+    assert_eq!(
+        text(&file, c.constraints[0].span),
+        "REFERENCES \"Städte\"(id)"
+    );
+    // Folding: USERS = users = "users", "Users" differs.
+    let keys: Vec<_> = [
+        "DROP TABLE USERS",
+        "DROP TABLE users",
+        "DROP TABLE \"users\"",
+        "DROP TABLE \"Users\"",
+    ]
+    .iter()
+    .map(|s| match conv(s) {
+        Stmt::Drop(d) => d.names[0].name.value.clone(),
+        other => panic!("{other:?}"),
+    })
+    .collect();
+    assert_eq!(keys, vec!["users", "users", "users", "Users"]);
+}
+
+#[test]
+fn invalid_at_spans_are_exact_in_file() {
+    let (file, _, stmt) = conv_in_file("CREATE TABLE ok (a int);\r\n");
+    assert!(matches!(stmt, Stmt::CreateTable(_)), "{stmt:?} {file}");
+    let (file, _, stmt) = conv_in_file("/* ✓ */ SELEC ✓");
+    let Stmt::Invalid { at, message } = stmt else {
+        panic!()
+    };
+    assert_eq!(text(&file, at), "SELEC");
+    assert!(message.contains("SELEC"), "{message}");
+    let (file, _, stmt) = conv_in_file("INSERT INTO \"tä\" VALUES ('✓',\r\n,2)");
+    let Stmt::Invalid { at, .. } = stmt else {
+        panic!()
+    };
+    assert_eq!(text(&file, at), ",");
+    assert_eq!(at.start, file.rfind(",2").unwrap_or(0));
+}
+
+#[test]
+fn unsupported_keywords() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "CREATE EVENT TRIGGER t ON ddl_command_end EXECUTE FUNCTION f()",
+            "CREATE EVENT TRIGGER",
+        ),
+        ("ALTER SEQUENCE s RESTART WITH 10", "ALTER SEQUENCE"),
+        ("SECURITY LABEL ON TABLE t IS 'x'", "SECURITY LABEL"),
+        (
+            "CREATE TEXT SEARCH CONFIGURATION c (COPY = english)",
+            "CREATE TEXT SEARCH CONFIGURATION",
+        ),
+    ];
+    for (sql, kw) in cases {
+        match conv(sql) {
+            Stmt::Unsupported { keyword, message } => {
+                assert_eq!(keyword, *kw, "{sql}");
+                assert!(
+                    !message.is_empty() && !message.contains("Line:"),
+                    "{message}"
+                );
+            }
+            // sqlparser reads some of them: then they are `Other`, with the same keyword.
+            Stmt::Other { keyword } => assert_eq!(keyword, *kw, "{sql}"),
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+}

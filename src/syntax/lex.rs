@@ -1,0 +1,116 @@
+//! sqlparser's tokenizer with FILE byte spans: the one tokenization of a statement, shared by the
+//! sqlparser bridge (which gets the raw tokens) and the recognizers (which get the spans).
+
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
+
+use crate::source::Span;
+
+/// A significant token (no whitespace or comments) with its byte span in the file.
+#[derive(Debug, Clone)]
+pub(crate) struct Tok<'a> {
+    pub token: &'a Token,
+    pub span: Span,
+}
+
+impl Tok<'_> {
+    /// An unquoted word equal to `kw` (case-insensitive).
+    pub fn is_kw(&self, kw: &str) -> bool {
+        matches!(self.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+    }
+    /// The upper-cased text of an unquoted word.
+    pub fn keyword(&self) -> Option<String> {
+        match self.token {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+            _ => None,
+        }
+    }
+    pub fn is_word(&self) -> bool {
+        matches!(self.token, Token::Word(_))
+    }
+}
+
+/// Maps sqlparser locations (1-based line, 1-based column counted in chars, only `\n` starts a
+/// line) of a statement's text to file byte offsets, walking forward from the last position so
+/// that mapping all tokens in order is linear.
+pub(crate) struct LocMapper<'a> {
+    text: &'a str,
+    base: usize,
+    line: u64,
+    col: u64,
+    byte: usize,
+}
+
+impl<'a> LocMapper<'a> {
+    pub fn new(text: &'a str, base: usize) -> Self {
+        LocMapper {
+            text,
+            base,
+            line: 1,
+            col: 1,
+            byte: 0,
+        }
+    }
+
+    /// File offset of `loc`; clamps to the text's end for locations past it.
+    pub fn offset(&mut self, loc: Location) -> usize {
+        let (line, col) = (loc.line.max(1), loc.column.max(1));
+        if (line, col) < (self.line, self.col) {
+            self.line = 1;
+            self.col = 1;
+            self.byte = 0;
+        }
+        while (self.line, self.col) < (line, col) {
+            let Some(c) = self.text.get(self.byte..).and_then(|s| s.chars().next()) else {
+                break;
+            };
+            if c == '\n' {
+                // A column past the end of a line stays on that line.
+                if self.line == line {
+                    break;
+                }
+                self.line += 1;
+                self.col = 1;
+            } else {
+                self.col += 1;
+            }
+            self.byte += c.len_utf8();
+        }
+        self.base + self.byte
+    }
+}
+
+/// Tokenize one statement (sqlparser's tokenizer, whitespace and comments included, locations
+/// relative to `text`). The error carries the message and the file span where it happened.
+pub(crate) fn lex(text: &str, base: usize) -> Result<Vec<TokenWithSpan>, (String, Span)> {
+    let dialect = PostgreSqlDialect {};
+    Tokenizer::new(&dialect, text)
+        .tokenize_with_location()
+        .map_err(|e| {
+            let mut m = LocMapper::new(text, base);
+            let at = m.offset(e.location);
+            let end = text
+                .get(at - base..)
+                .and_then(|s| s.chars().next())
+                .map_or(at, |c| at + c.len_utf8());
+            (e.message, Span::new(at, end))
+        })
+}
+
+/// The significant tokens of `raw` with their file spans, borrowing the tokens.
+pub(crate) fn significant<'a>(raw: &'a [TokenWithSpan], text: &str, base: usize) -> Vec<Tok<'a>> {
+    let mut m = LocMapper::new(text, base);
+    let mut toks = Vec::with_capacity(raw.len() / 2 + 1);
+    for t in raw {
+        if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
+            continue;
+        }
+        let start = m.offset(t.span.start);
+        let end = m.offset(t.span.end).max(start);
+        toks.push(Tok {
+            token: &t.token,
+            span: Span::new(start, end),
+        });
+    }
+    toks
+}
