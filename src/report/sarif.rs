@@ -174,26 +174,23 @@ fn location(file: &WorkspaceFile, span: Span) -> PhysicalLocation {
     }
 }
 
-/// The first paragraph of the doc's "What it does" section, else the summary.
+/// The doc's "What it does" section (up to the next heading), else the summary.
 fn full_description(rule: &Rule) -> String {
     let mut lines = rule.doc.lines().skip_while(|l| {
-        !l.trim_start_matches('#')
-            .trim()
-            .eq_ignore_ascii_case("what it does")
-            || !l.starts_with('#')
+        !(l.starts_with('#')
+            && l.trim_start_matches('#')
+                .trim()
+                .eq_ignore_ascii_case("what it does"))
     });
     if lines.next().is_none() {
         return rule.summary.to_string();
     }
-    let paragraph: Vec<&str> = lines
-        .skip_while(|l| l.trim().is_empty())
-        .take_while(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(str::trim)
-        .collect();
-    if paragraph.is_empty() {
+    let section: Vec<&str> = lines.take_while(|l| !l.starts_with('#')).collect();
+    let text = section.join("\n").trim().to_string();
+    if text.is_empty() {
         rule.summary.to_string()
     } else {
-        paragraph.join(" ")
+        text
     }
 }
 
@@ -351,6 +348,23 @@ pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_description_is_the_what_it_does_section() {
+        let rule = Rule {
+            id: "x",
+            default_severity: Severity::Error,
+            summary: "sum",
+            doc: "# x\n\n## What it does\n\nReports things:\n\n- a\n- b\n\n## Why it matters\n\nno\n",
+            check: None,
+        };
+        assert_eq!(full_description(&rule), "Reports things:\n\n- a\n- b");
+        let bare = Rule {
+            doc: "TODO",
+            ..rule
+        };
+        assert_eq!(full_description(&bare), "sum");
+    }
 
     #[test]
     fn line_hash_is_stable_and_depends_on_rule_text_and_occurrence() {
