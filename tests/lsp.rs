@@ -293,15 +293,34 @@ fn scripted_session() {
         assert!(value.contains("protected-table-drop"), "{hover}");
     }
 
+    if full {
+        // The inserted ignore comment really silences the rule.
+        let ignored =
+            "BEGIN;\n  -- pgward-ignore protected-table-drop\n  DROP TABLE users;\nCOMMIT;\n";
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": 4},
+                   "contentChanges": [{"text": ignored}]}),
+        );
+        let published = client.publish_for(&uri);
+        assert_eq!(published["version"], 4);
+        assert!(
+            !published["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|d| d["code"] == "protected-table-drop")),
+            "{published}"
+        );
+    }
+
     // A broken parser line gives parse-error once the parser exists.
     if full {
         client.notify(
             "textDocument/didChange",
-            json!({"textDocument": {"uri": uri, "version": 4},
+            json!({"textDocument": {"uri": uri, "version": 5},
                    "contentChanges": [{"text": "BEGIN;\nSELECT 'unterminated;\n"}]}),
         );
         let published = client.publish_for(&uri);
-        assert_eq!(published["version"], 4);
+        assert_eq!(published["version"], 5);
         assert!(
             published["diagnostics"]
                 .as_array()
@@ -310,11 +329,11 @@ fn scripted_session() {
         );
         client.notify(
             "textDocument/didChange",
-            json!({"textDocument": {"uri": uri, "version": 5},
+            json!({"textDocument": {"uri": uri, "version": 6},
                    "contentChanges": [{"text": text}]}),
         );
         let published = client.publish_for(&uri);
-        assert_eq!(published["version"], 5);
+        assert_eq!(published["version"], 6);
     }
 
     // The config changes on disk: the server reloads it and re-lints.
@@ -385,4 +404,74 @@ fn end_of_input_without_exit_ends_the_server() {
     initialize(&mut client, dir.path());
     client.stdin = None; // closes the pipe
     assert_eq!(client.exit_code(), Some(1));
+}
+
+/// A buffer in `migrations_dir` is checked with the other migrations on disk as context, and its
+/// unsaved text (not the file on disk) is what gets checked.
+#[test]
+fn migrations_on_disk_are_context_for_the_buffer() {
+    if !(rules_landed() && pgward::rules::find("schema-conflict").is_some()) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    std::fs::write(root.join("pgward.toml"), "migrations_dir = \"db\"\n").expect("config");
+    std::fs::create_dir(root.join("db")).expect("mkdir");
+    let first = root.join("db/0001_clients.sql");
+    std::fs::write(
+        &first,
+        "BEGIN;\nCREATE TABLE IF NOT EXISTS clients (id bigint PRIMARY KEY);\nCOMMIT;\n",
+    )
+    .expect("context file");
+    let doc_path = root.join("db/0002_more.sql");
+    // On disk the file is harmless; the buffer is not.
+    std::fs::write(&doc_path, "BEGIN;\nCOMMIT;\n").expect("doc on disk");
+    let uri = file_uri(&doc_path);
+
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let text = "BEGIN;\nALTER TABLE clients ADD COLUMN id bigint;\nCOMMIT;\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+    );
+    let published = client.publish_for(&uri);
+    let diags = published["diagnostics"].as_array().expect("array").clone();
+    let conflict = diags
+        .iter()
+        .find(|d| d["code"] == "schema-conflict")
+        .unwrap_or_else(|| panic!("schema-conflict from the context file expected: {diags:#?}"));
+    assert_eq!(conflict["range"]["start"]["line"], 1);
+    let related = conflict["relatedInformation"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        related
+            .iter()
+            .any(|r| r["location"]["uri"] == file_uri(&first)),
+        "related information points into the context file: {conflict:#}"
+    );
+
+    // The context file changes on disk (no `id` column any more): after the watched-files
+    // notification the buffer is re-checked against the new text.
+    std::fs::write(
+        &first,
+        "BEGIN;\nCREATE TABLE IF NOT EXISTS clients (name text);\nCOMMIT;\n",
+    )
+    .expect("rewrite context");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&first), "type": 2}]}),
+    );
+    let published = client.publish_for(&uri);
+    assert!(
+        !published["diagnostics"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == "schema-conflict")),
+        "{published}"
+    );
+    let _ = client.request(9, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
 }

@@ -22,9 +22,10 @@ fi
 
 # A fresh hook cache each run, so the hook really is installed from this checkout.
 export PRE_COMMIT_HOME="$work/pre-commit-home"
-# Reuse this checkout's compiled dependencies for the hook's `cargo install` (the crate
-# itself is still built from the clone pre-commit makes).
-export CARGO_TARGET_DIR="${PGWARD_PRECOMMIT_TARGET_DIR:-$repo/target}"
+# A target directory of its own for the hook's `cargo install`, kept between runs so only the
+# first run is a full release build. (Not target/ itself: pre-commit builds a clone at another
+# path, and cargo must not mistake the checkout's artifacts for the clone's.)
+export CARGO_TARGET_DIR="${PGWARD_PRECOMMIT_TARGET_DIR:-$repo/target/precommit}"
 
 project="$work/project"
 mkdir -p "$project/supabase/migrations"
