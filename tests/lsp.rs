@@ -475,3 +475,37 @@ fn migrations_on_disk_are_context_for_the_buffer() {
     client.notify("exit", Value::Null);
     assert_eq!(client.exit_code(), Some(0));
 }
+
+#[test]
+fn documents_that_are_not_sql_are_left_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let toml = file_uri(&root.join("pgward.toml"));
+    let sql = file_uri(&root.join("x.sql"));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": toml, "languageId": "toml", "version": 1,
+                                "text": "[protected]\ntables = [\"users\"]\n"}}),
+    );
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": sql, "languageId": "sql", "version": 1, "text": "SELECT 1;\n"}}),
+    );
+    client.publish_for(&sql);
+    let hover = client.request(
+        2,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": toml}, "position": {"line": 0, "character": 1}}),
+    );
+    assert_eq!(hover["result"], Value::Null);
+    assert!(
+        !client
+            .backlog
+            .iter()
+            .any(|m| m["params"]["uri"] == toml.as_str()),
+        "{:#?}",
+        client.backlog
+    );
+}

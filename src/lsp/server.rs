@@ -312,6 +312,14 @@ impl Server<'_> {
                 if let Ok(p) = params::<DidOpenTextDocumentParams>(n.params) {
                     let doc = p.text_document;
                     let path = uri_to_path(&doc.uri);
+                    // Clients usually start us for SQL only; anything else is not ours to lint.
+                    let sql_path = path
+                        .as_ref()
+                        .and_then(|p| p.extension())
+                        .is_some_and(|x| x.eq_ignore_ascii_case("sql"));
+                    if !sql_path && !doc.language_id.to_ascii_lowercase().contains("sql") {
+                        return None;
+                    }
                     self.store.docs.insert(
                         doc.uri.clone(),
                         Document {
