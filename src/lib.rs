@@ -4,9 +4,12 @@
 //! [`catalog`] replay → [`rules`] → [`diagnostic::Diagnostic`] → [`report`]ers (and `apply`).
 
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod discover;
 pub mod engine;
+pub mod init;
 pub mod lsp;
 pub mod report;
 pub mod rules;

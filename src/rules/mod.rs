@@ -4,13 +4,18 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
+mod concurrent_in_transaction;
 mod destructive_drop;
+mod non_idempotent_ddl;
 mod parse_error;
 mod policy_name_collision;
 mod policy_naming;
+mod protected_table_drop;
 mod schema_conflict;
+mod transaction_wrapper;
 mod unsupported_syntax;
 mod unused_suppression;
+mod util;
 
 pub type CheckFn = fn(&FileContext, &mut Vec<Diagnostic>);
 
@@ -30,6 +35,10 @@ static RULES: &[&Rule] = &[
     &parse_error::RULE,
     &unsupported_syntax::RULE,
     &unused_suppression::RULE,
+    &protected_table_drop::RULE,
+    &transaction_wrapper::RULE,
+    &concurrent_in_transaction::RULE,
+    &non_idempotent_ddl::RULE,
     &policy_name_collision::RULE,
     &policy_naming::RULE,
     &schema_conflict::RULE,

@@ -5,7 +5,7 @@ use super::Rule;
 use crate::catalog::Pos;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
-use crate::syntax::{PolicyCommand, Stmt, quote_if_needed};
+use crate::syntax::{PolicyCommand, Stmt};
 
 pub static RULE: Rule = Rule {
     id: "policy-naming",
@@ -27,7 +27,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 &cp.name.value,
                 cp.name.span,
                 cp.table.name.value.clone(),
-                cp.command,
+                Some(cp.command),
             ),
             Stmt::AlterPolicy(ap) => {
                 let Some(to) = &ap.rename_to else { continue };
@@ -36,41 +36,46 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     file: ctx.file_id,
                     stmt: index,
                 };
-                let Some(policy) = ctx
+                let command = ctx
                     .catalog()
                     .policies
                     .iter()
                     .find(|p| p.renames.iter().any(|r| r.at.pos() == pos))
-                else {
-                    continue;
-                };
-                (
-                    &to.value,
-                    to.span,
-                    ap.table.name.value.clone(),
-                    policy.command,
-                )
+                    .map(|p| p.command);
+                (&to.value, to.span, ap.table.name.value.clone(), command)
             }
             _ => continue,
         };
-        if matches(&parts, name, &table, command) {
+        // A policy made before the set: any operation may be the right one.
+        let fits = match command {
+            Some(command) => matches(&parts, name, &table, command),
+            None => ALL_COMMANDS
+                .iter()
+                .any(|&command| matches(&parts, name, &table, command)),
+        };
+        if fits {
             continue;
         }
-        let example = example(&parts, &table, command);
+        let example = example(&parts, &table, command.unwrap_or(PolicyCommand::All));
         out.push(
             ctx.diagnostic(
                 &RULE,
                 span,
-                format!(
-                    "policy name {} does not follow the naming template `{template}`",
-                    quote_if_needed(name)
-                ),
+                format!("policy name \"{name}\" does not follow the naming template `{template}`"),
             )
             .with_help(format!("for this policy, for example: `{example}`"))
             .in_statement(stmt.span),
         );
     }
 }
+
+const ALL_COMMANDS: [PolicyCommand; 5] = [
+    PolicyCommand::All,
+    PolicyCommand::Select,
+    PolicyCommand::Insert,
+    PolicyCommand::Update,
+    PolicyCommand::Delete,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
