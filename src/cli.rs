@@ -104,6 +104,16 @@ pub enum Command {
                       is never overwritten (exit status 2)."
     )]
     Init(InitArgs),
+    /// Apply pending migrations to a database: lint gate, lock, pre-flight, backup, export,
+    /// one transaction per file, verification, history
+    #[command(after_help = APPLY_AFTER_HELP)]
+    Apply(crate::apply::cli::ApplyArgs),
+    /// Show which migration files are applied, pending or modified in a database
+    #[command(
+        after_help = "Exit status: 0, or 1 when an applied file was modified since (apply would \
+                      refuse); 2 for usage, config or connection errors."
+    )]
+    Status(crate::apply::cli::StatusArgs),
     /// Run the language server on stdin/stdout (for editors)
     #[command(
         long_about = "Run pgward as a language server (LSP) on stdin/stdout: diagnostics as you \
@@ -114,6 +124,14 @@ pub enum Command {
     )]
     Lsp,
 }
+
+const APPLY_AFTER_HELP: &str = "\
+Each pending file runs in its own transaction (its own BEGIN/COMMIT are not sent); files marked
+`-- pgward: no-transaction` run statement by statement and resume after a failure.
+The password is never printed; pg_dump gets it through PGPASSWORD.
+
+Exit status: 0 applied (or nothing pending, or a dry run that passed); 1 refused (lint gate,
+drift, pre-flight, backup, lock wait) or failed and rolled back; 2 usage, config or connection error.";
 
 /// When to colour the human output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -288,9 +306,16 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => run_check(&args),
         Command::Rule(args) => run_rule(&args),
         Command::Init(args) => run_init(&args),
+        Command::Apply(args) => code_to_status(crate::apply::cli::run_apply(&args)),
+        Command::Status(args) => code_to_status(crate::apply::cli::run_status(&args)),
         // 0 after shutdown + exit, 1 otherwise (the LSP spec's exit codes).
         Command::Lsp => u8::try_from(crate::lsp::run_stdio()).unwrap_or(1),
     }
+}
+
+/// An `i32` exit code as the process status (anything out of range is a usage error).
+fn code_to_status(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(2)
 }
 
 /// Print `pgward: error: …` on stderr.

@@ -792,14 +792,7 @@ impl Catalog {
                     .position(|c| c.is_live() && c.created.is_none() && c.name == column.name.value)
             });
             match implicit {
-                Some(cid) => {
-                    if let Some(c) = self.tables.get_mut(id).and_then(|t| t.columns.get_mut(cid)) {
-                        c.data_type = column.data_type.clone();
-                        c.type_span = Some(column.data_type_span);
-                        c.not_null = column.not_null;
-                        c.created = Some(at.loc(column.name.span));
-                    }
-                }
+                Some(cid) => self.define_column(at, id, cid, column),
                 None => {
                     self.add_column(at, id, column);
                 }
@@ -812,6 +805,20 @@ impl Catalog {
         }
         for constraint in &ct.constraints {
             self.add_constraint(at, id, constraint);
+        }
+    }
+
+    /// Give an implicit column (known only from an earlier mention) its definition.
+    fn define_column(&mut self, at: &At, table: TableId, column: ColumnId, def: &ColumnDef) {
+        if let Some(c) = self
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.get_mut(column))
+        {
+            c.data_type = def.data_type.clone();
+            c.type_span = Some(def.data_type_span);
+            c.not_null = def.not_null;
+            c.created = Some(at.loc(def.name.span));
         }
     }
 
@@ -945,7 +952,20 @@ impl Catalog {
                         .tables
                         .get(table)
                         .and_then(|t| t.column(&column.name.value));
+                    let implicit = existing.is_some_and(|c| {
+                        self.tables
+                            .get(table)
+                            .and_then(|t| t.columns.get(c))
+                            .is_some_and(|c| c.created.is_none())
+                    });
                     match existing {
+                        // Only guessed from an earlier mention: this is its definition.
+                        Some(existing) if implicit => {
+                            self.define_column(at, table, existing, column);
+                            for constraint in &column.constraints {
+                                self.add_constraint(at, table, constraint);
+                            }
+                        }
                         Some(existing) => self.fact(
                             at,
                             Fact::ColumnExists {
@@ -1243,6 +1263,8 @@ impl Catalog {
                 }
             }
         }
+        // Foreign keys elsewhere that reference the column (DROP COLUMN … CASCADE).
+        self.drop_foreign_keys_to(table, Some(&name.value), loc);
         let doomed: Vec<IndexId> = self
             .indexes_on(table)
             .filter(|(_, i)| i.columns.contains(&Some(column)))
@@ -1259,6 +1281,24 @@ impl Catalog {
                 span: name.span,
             },
         );
+    }
+
+    /// Drop the live foreign keys of other tables that reference `table` (or only its column
+    /// `column`).
+    fn drop_foreign_keys_to(&mut self, table: TableId, column: Option<&str>, loc: Loc) {
+        for (id, t) in self.tables.iter_mut().enumerate() {
+            if id == table || t.dropped.is_some() {
+                continue;
+            }
+            for f in t.foreign_keys.iter_mut() {
+                if f.dropped.is_none()
+                    && f.ref_table == Some(table)
+                    && column.is_none_or(|c| f.ref_columns.iter().any(|r| r == c))
+                {
+                    f.dropped = Some(loc);
+                }
+            }
+        }
     }
 
     fn index_key(&self, index: &Index) -> Option<Key> {
@@ -1569,6 +1609,8 @@ impl Catalog {
         let key = t.key();
         self.relations.remove(&key);
         self.mark_dropped(ObjectKind::Table, key.clone(), loc);
+        // Foreign keys that point at it go too (PostgreSQL needs CASCADE for that, or fails).
+        self.drop_foreign_keys_to(table, None, loc);
         let indexes: Vec<IndexId> = self.indexes_on(table).map(|(id, _)| id).collect();
         for id in indexes {
             self.drop_index(id, loc);
