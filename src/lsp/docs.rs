@@ -3,10 +3,12 @@
 
 use crate::config::{CONFIG_FILE_NAME, Config};
 use crate::diagnostic::FileId;
+use crate::discover;
 use crate::engine::{self, CheckOutput, WorkspaceFile};
 use crate::source::SourceFile;
 use crate::syntax::{self, ParsedFile};
 use lsp_types::Uri;
+use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -90,30 +92,9 @@ fn percent_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Migration order (issue 2): the leading version number of the file name as an integer
-/// (`V2__x.sql` counts as 2), versioned names first, then by name.
-fn migration_key(path: &Path) -> (bool, u128, String) {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let digits_from = if (name.starts_with('V') || name.starts_with('v'))
-        && name.chars().nth(1).is_some_and(|c| c.is_ascii_digit())
-    {
-        1
-    } else {
-        0
-    };
-    let digits: String = name
-        .chars()
-        .skip(digits_from)
-        .take_while(char::is_ascii_digit)
-        .collect();
-    let version = digits
-        .parse::<u128>()
-        .ok()
-        .or_else(|| (!digits.is_empty()).then_some(u128::MAX));
-    (version.is_none(), version.unwrap_or(0), name)
+/// Migration order, exactly as `pgward check` sorts (see [`discover::migration_order`]).
+fn migration_order(a: &Path, b: &Path) -> Ordering {
+    discover::migration_order(&a.to_string_lossy(), &b.to_string_lossy())
 }
 
 /// Lexically normalized absolute path (symlinks resolved where the path exists).
@@ -189,7 +170,7 @@ impl Store {
             .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql")))
             .filter(|p| normalize(p) != me)
             .collect();
-        paths.sort_by_key(|p| migration_key(p));
+        paths.sort_by(|a, b| migration_order(a, b));
         let mut files = Vec::with_capacity(paths.len());
         let mut seen = HashSet::with_capacity(paths.len());
         for p in paths {
@@ -259,12 +240,11 @@ impl Store {
             .as_deref()
             .and_then(|p| self.context_files(&config, p))
             .unwrap_or_default();
-        let buffer_key = path.as_deref().map(migration_key);
         let mut files = Vec::with_capacity(context.len() + 1);
         let mut buffer = Some(buffer);
         for f in context {
-            if let (Some(key), Some(_)) = (&buffer_key, &buffer)
-                && migration_key(Path::new(&f.source.name)) > *key
+            if let (Some(me), Some(_)) = (path.as_deref(), &buffer)
+                && migration_order(Path::new(&f.source.name), me) == Ordering::Greater
                 && let Some(b) = buffer.take()
             {
                 files.push(b);
@@ -312,7 +292,7 @@ mod tests {
     }
 
     #[test]
-    fn migration_order() {
+    fn migration_order_follows_check() {
         let mut names = vec![
             "10_x.sql",
             "b.sql",
@@ -321,7 +301,7 @@ mod tests {
             "a.sql",
             "0001_z.sql",
         ];
-        names.sort_by_key(|n| migration_key(Path::new(n)));
+        names.sort_by(|a, b| migration_order(Path::new(a), Path::new(b)));
         assert_eq!(
             names,
             vec![
