@@ -118,7 +118,7 @@ pub enum Command {
     #[command(
         long_about = "Run pgward as a language server (LSP) on stdin/stdout: diagnostics as you \
                       type, code actions to ignore a rule or apply its fix, and the rule's doc on \
-                      hover. Editors start it themselves; see docs/integrations.md for Neovim, \
+                      hover. Editors start it themselves; see the README (Integrations) for Neovim, \
                       Helix and VS Code.",
         after_long_help = "Example (Neovim):\n  vim.lsp.start({ name = \"pgward\", cmd = { \"pgward\", \"lsp\" } })"
     )]
