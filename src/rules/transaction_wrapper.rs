@@ -198,7 +198,16 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    if let State::Open(open) = state {
+    // An unterminated string, comment or parenthesis swallows the rest of the file (its COMMIT
+    // too): the parse error says so, and "BEGIN without COMMIT" would only repeat it.
+    let text_end = ctx.source().text.trim_end().len();
+    let end_unreadable = ctx
+        .statements()
+        .iter()
+        .any(|s| matches!(s.kind, Stmt::Invalid { .. }) && s.span.end >= text_end);
+    if let State::Open(open) = state
+        && !end_unreadable
+    {
         let end = ctx.source().text.len();
         out.push(
             ctx.diagnostic(
