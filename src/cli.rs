@@ -104,7 +104,34 @@ pub enum Command {
                       is never overwritten (exit status 2)."
     )]
     Init(InitArgs),
+    /// Apply pending migrations to a database: lint gate, lock, pre-flight, backup, export,
+    /// one transaction per file, verification, history
+    #[command(after_help = APPLY_AFTER_HELP)]
+    Apply(crate::apply::cli::ApplyArgs),
+    /// Show which migration files are applied, pending or modified in a database
+    #[command(
+        after_help = "Exit status: 0, or 1 when an applied file was modified since (apply would \
+                      refuse); 2 for usage, config or connection errors."
+    )]
+    Status(crate::apply::cli::StatusArgs),
+    /// Run the language server on stdin/stdout (for editors)
+    #[command(
+        long_about = "Run pgward as a language server (LSP) on stdin/stdout: diagnostics as you \
+                      type, code actions to ignore a rule or apply its fix, and the rule's doc on \
+                      hover. Editors start it themselves; see docs/integrations.md for Neovim, \
+                      Helix and VS Code.",
+        after_long_help = "Example (Neovim):\n  vim.lsp.start({ name = \"pgward\", cmd = { \"pgward\", \"lsp\" } })"
+    )]
+    Lsp,
 }
+
+const APPLY_AFTER_HELP: &str = "\
+Each pending file runs in its own transaction (its own BEGIN/COMMIT are not sent); files marked
+`-- pgward: no-transaction` run statement by statement and resume after a failure.
+The password is never printed; pg_dump gets it through PGPASSWORD.
+
+Exit status: 0 applied (or nothing pending, or a dry run that passed); 1 refused (lint gate,
+drift, pre-flight, backup, lock wait) or failed and rolled back; 2 usage, config or connection error.";
 
 /// When to colour the human output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +237,16 @@ pub struct CheckArgs {
     /// `json`: a JSON array, one object per diagnostic (file, rule, severity, message, line,
     /// column, end_line, end_column, help, related); lines and columns are 1-based characters,
     /// the end is exclusive.
+    ///
+    /// `gcc`: `path:line:col: severity: message [rule-id]` lines for problem matchers.
+    ///
+    /// `github`: GitHub Actions annotations (`::error file=…`), then the human report.
+    ///
+    /// `sarif`: SARIF 2.1.0 for GitHub code scanning.
+    ///
+    /// `lsp`: a JSON array of LSP PublishDiagnosticsParams, one per file.
+    ///
+    /// `rdjsonl`: reviewdog's diagnostic format, one JSON object per line.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = format_parser())]
     pub format: Format,
 
@@ -269,7 +306,16 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => run_check(&args),
         Command::Rule(args) => run_rule(&args),
         Command::Init(args) => run_init(&args),
+        Command::Apply(args) => code_to_status(crate::apply::cli::run_apply(&args)),
+        Command::Status(args) => code_to_status(crate::apply::cli::run_status(&args)),
+        // 0 after shutdown + exit, 1 otherwise (the LSP spec's exit codes).
+        Command::Lsp => u8::try_from(crate::lsp::run_stdio()).unwrap_or(1),
     }
+}
+
+/// An `i32` exit code as the process status (anything out of range is a usage error).
+fn code_to_status(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(2)
 }
 
 /// Print `pgward: error: …` on stderr.

@@ -179,7 +179,7 @@ fn policy_naming_uses_the_template() {
     assert!(got[0].starts_with("a.sql:2:15 warning"), "{got:#?}");
 }
 
-/// The four catalog rules' diagnostics on a fixture case (a `.sql` file with an optional
+/// The diagnostics of a fixture case's rule (its directory) (a `.sql` file with an optional
 /// `.toml` next to it, or a directory of files with an optional `pgward.toml`), as
 /// `file:line:col severity rule`.
 fn fixture(case: &str) -> Vec<String> {
@@ -214,15 +214,8 @@ fn fixture(case: &str) -> Vec<String> {
     let out = check(inputs, &config);
     out.diagnostics
         .iter()
-        .filter(|d| {
-            [
-                "policy-name-collision",
-                "policy-naming",
-                "schema-conflict",
-                "destructive-drop",
-            ]
-            .contains(&d.rule)
-        })
+        // The rule of the case's directory (other rules have their own fixtures).
+        .filter(|d| case.split('/').next() == Some(d.rule))
         .map(|d| {
             let f = &out.workspace.files[d.file].source;
             let lc = f.lines.line_col(&f.text, d.span.start);
@@ -242,74 +235,76 @@ fn fixture(case: &str) -> Vec<String> {
 fn fixture_positions() {
     let cases: &[(&str, &[&str])] = &[
         (
-            "policy-name-collision/same_table.sql",
-            &["same_table.sql:6:15 error policy-name-collision"],
+            "policy-name-collision/bad_same_table.sql",
+            &["bad_same_table.sql:6:15 error policy-name-collision"],
         ),
         (
-            "policy-name-collision/other_table.sql",
-            &["other_table.sql:6:15 warning policy-name-collision"],
+            "policy-name-collision/bad_other_table.sql",
+            &["bad_other_table.sql:6:15 warning policy-name-collision"],
         ),
-        ("policy-name-collision/drop_between.sql", &[]),
+        ("policy-name-collision/good_drop_between.sql", &[]),
         (
-            "policy-name-collision/do_block.sql",
-            &["do_block.sql:5:17 error policy-name-collision"],
+            "policy-name-collision/bad_do_block.sql",
+            &["bad_do_block.sql:5:17 error policy-name-collision"],
         ),
         (
-            "policy-name-collision/cross_file",
+            "policy-name-collision/bad_cross_file",
             &[
                 "0002_clients.sql:3:15 warning policy-name-collision",
                 "0003_fix_users.sql:2:15 error policy-name-collision",
             ],
         ),
         (
-            "policy-name-collision/renamed_table",
+            "policy-name-collision/bad_renamed_table",
             &["0002_rename.sql:3:15 error policy-name-collision"],
         ),
         (
-            "policy-naming/naming.sql",
+            "policy-naming/bad_naming.sql",
             &[
-                "naming.sql:5:15 warning policy-naming",
-                "naming.sql:6:15 warning policy-naming",
-                "naming.sql:7:15 warning policy-naming",
-                "naming.sql:8:15 warning policy-naming",
-                "naming.sql:9:54 warning policy-naming",
-                "naming.sql:12:50 warning policy-naming",
+                "bad_naming.sql:5:15 warning policy-naming",
+                "bad_naming.sql:6:15 warning policy-naming",
+                "bad_naming.sql:7:15 warning policy-naming",
+                "bad_naming.sql:8:15 warning policy-naming",
+                "bad_naming.sql:9:54 warning policy-naming",
+                "bad_naming.sql:12:50 warning policy-naming",
             ],
         ),
-        ("policy-naming/no_template.sql", &[]),
+        ("policy-naming/good_no_template.sql", &[]),
+        ("policy-naming/good_follows_template.sql", &[]),
+        ("policy-name-collision/good_cross_file_replaced", &[]),
+        ("schema-conflict/good_idempotent_set", &[]),
+        ("destructive-drop/good_scratch_tables", &[]),
         (
-            "schema-conflict/same_file.sql",
+            "schema-conflict/bad_same_file.sql",
             &[
-                "same_file.sql:6:14 error schema-conflict",
-                "same_file.sql:13:14 error schema-conflict",
-                "same_file.sql:16:15 error schema-conflict",
-                "same_file.sql:18:13 error schema-conflict",
-            ],
-        ),
-        (
-            "schema-conflict/columns_and_publications.sql",
-            &[
-                "columns_and_publications.sql:4:32 error schema-conflict",
-                "columns_and_publications.sql:5:32 error schema-conflict",
-                "columns_and_publications.sql:8:47 error schema-conflict",
-                "columns_and_publications.sql:12:33 error schema-conflict",
+                "bad_same_file.sql:6:14 error schema-conflict",
+                "bad_same_file.sql:13:14 error schema-conflict",
+                "bad_same_file.sql:16:15 error schema-conflict",
+                "bad_same_file.sql:18:13 error schema-conflict",
             ],
         ),
         (
-            "schema-conflict/drops.sql",
+            "schema-conflict/bad_columns_and_publications.sql",
             &[
-                "drops.sql:1:22 warning destructive-drop",
-                "drops.sql:2:12 error schema-conflict",
-                "drops.sql:11:12 warning destructive-drop",
-                "drops.sql:17:13 error schema-conflict",
+                "bad_columns_and_publications.sql:4:32 error schema-conflict",
+                "bad_columns_and_publications.sql:5:32 error schema-conflict",
+                "bad_columns_and_publications.sql:8:47 error schema-conflict",
+                "bad_columns_and_publications.sql:12:33 error schema-conflict",
             ],
         ),
         (
-            "schema-conflict/guarded.sql",
-            &["guarded.sql:19:16 error schema-conflict"],
+            "schema-conflict/bad_drops.sql",
+            &[
+                "bad_drops.sql:2:12 error schema-conflict",
+                "bad_drops.sql:17:13 error schema-conflict",
+            ],
         ),
         (
-            "schema-conflict/cross_file",
+            "schema-conflict/bad_guarded.sql",
+            &["bad_guarded.sql:19:16 error schema-conflict"],
+        ),
+        (
+            "schema-conflict/bad_cross_file",
             &[
                 "0002_again.sql:2:14 error schema-conflict",
                 "0002_again.sql:3:14 error schema-conflict",
@@ -318,32 +313,32 @@ fn fixture_positions() {
             ],
         ),
         (
-            "schema-conflict/rename_frees_name",
+            "schema-conflict/bad_rename_frees_name",
             &[
                 "0002_archive.sql:7:14 error schema-conflict",
                 "0002_archive.sql:9:14 error schema-conflict",
             ],
         ),
         (
-            "schema-conflict/renamed_objects.sql",
+            "schema-conflict/bad_renamed_objects.sql",
             &[
-                "renamed_objects.sql:6:14 error schema-conflict",
-                "renamed_objects.sql:17:14 error schema-conflict",
-                "renamed_objects.sql:22:14 error schema-conflict",
+                "bad_renamed_objects.sql:6:14 error schema-conflict",
+                "bad_renamed_objects.sql:17:14 error schema-conflict",
+                "bad_renamed_objects.sql:22:14 error schema-conflict",
             ],
         ),
         (
-            "destructive-drop/single_file.sql",
+            "destructive-drop/bad_single_file.sql",
             &[
-                "single_file.sql:2:22 warning destructive-drop",
-                "single_file.sql:3:10 warning destructive-drop",
-                "single_file.sql:3:24 warning destructive-drop",
-                "single_file.sql:4:35 warning destructive-drop",
-                "single_file.sql:19:14 warning destructive-drop",
+                "bad_single_file.sql:2:22 warning destructive-drop",
+                "bad_single_file.sql:3:10 warning destructive-drop",
+                "bad_single_file.sql:3:24 warning destructive-drop",
+                "bad_single_file.sql:4:35 warning destructive-drop",
+                "bad_single_file.sql:19:14 warning destructive-drop",
             ],
         ),
         (
-            "destructive-drop/cross_file",
+            "destructive-drop/bad_cross_file",
             &[
                 "0002_cleanup.sql:1:34 warning destructive-drop",
                 "0002_cleanup.sql:5:12 warning destructive-drop",
@@ -358,4 +353,42 @@ fn fixture_positions() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every fixture SQL file of the repository, replayed as one set in name order and in reverse:
+/// whatever order statements come in, replay and the rules finish without panicking.
+#[test]
+fn replay_survives_any_order() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("fixture dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    assert!(paths.len() > 20, "expected the repository's fixtures");
+    let load = |paths: &[std::path::PathBuf]| -> Vec<CheckInput> {
+        paths
+            .iter()
+            .map(|p| CheckInput {
+                source: SourceFile::new(
+                    p.to_string_lossy(),
+                    std::fs::read_to_string(p).unwrap_or_default(),
+                ),
+                report: true,
+            })
+            .collect()
+    };
+    let forward = check(load(&paths), &Config::default());
+    assert!(!forward.diagnostics.is_empty());
+    paths.reverse();
+    let backward = check(load(&paths), &Config::default());
+    assert!(!backward.diagnostics.is_empty());
 }

@@ -408,6 +408,10 @@ pub struct Catalog {
     dropped: HashMap<(ObjectKind, Key), Loc>,
     /// Table names the set renamed away (no table bears them until one is created).
     gone: HashMap<Key, Loc>,
+    /// What each file created, built on first use (see [`Catalog::created_in`]).
+    by_file: std::sync::OnceLock<Vec<FileObjects>>,
+    /// Foreign key cycle components per table, built on first use.
+    fk_components: std::sync::OnceLock<Vec<Option<usize>>>,
 }
 
 /// Replay state for one statement.
@@ -792,14 +796,7 @@ impl Catalog {
                     .position(|c| c.is_live() && c.created.is_none() && c.name == column.name.value)
             });
             match implicit {
-                Some(cid) => {
-                    if let Some(c) = self.tables.get_mut(id).and_then(|t| t.columns.get_mut(cid)) {
-                        c.data_type = column.data_type.clone();
-                        c.type_span = Some(column.data_type_span);
-                        c.not_null = column.not_null;
-                        c.created = Some(at.loc(column.name.span));
-                    }
-                }
+                Some(cid) => self.define_column(at, id, cid, column),
                 None => {
                     self.add_column(at, id, column);
                 }
@@ -812,6 +809,20 @@ impl Catalog {
         }
         for constraint in &ct.constraints {
             self.add_constraint(at, id, constraint);
+        }
+    }
+
+    /// Give an implicit column (known only from an earlier mention) its definition.
+    fn define_column(&mut self, at: &At, table: TableId, column: ColumnId, def: &ColumnDef) {
+        if let Some(c) = self
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.get_mut(column))
+        {
+            c.data_type = def.data_type.clone();
+            c.type_span = Some(def.data_type_span);
+            c.not_null = def.not_null;
+            c.created = Some(at.loc(def.name.span));
         }
     }
 
@@ -859,7 +870,11 @@ impl Catalog {
     }
 
     fn add_constraint(&mut self, at: &At, table: TableId, c: &TableConstraint) {
-        let name = c.name.as_ref().map(|n| n.value.clone());
+        let name = c
+            .name
+            .as_ref()
+            .map(|n| n.value.clone())
+            .or_else(|| self.default_constraint_name(table, &c.kind));
         let span = c.name.as_ref().map_or(c.span, |n| n.span);
         match &c.kind {
             ConstraintKind::PrimaryKey(cols) => {
@@ -904,6 +919,26 @@ impl Catalog {
         }
     }
 
+    /// The name PostgreSQL gives an unnamed constraint (`clients_pkey`, `clients_email_key`,
+    /// `meetings_client_id_fkey`), so a later `DROP CONSTRAINT` by that name is followed. Long
+    /// names (PostgreSQL truncates them) and numbered duplicates are left unnamed.
+    fn default_constraint_name(&self, table: TableId, kind: &ConstraintKind) -> Option<String> {
+        let t = self.tables.get(table)?;
+        let joined = |cols: &[Ident]| {
+            cols.iter()
+                .map(|c| c.value.as_str())
+                .collect::<Vec<_>>()
+                .join("_")
+        };
+        let name = match kind {
+            ConstraintKind::PrimaryKey(_) => format!("{}_pkey", t.name),
+            ConstraintKind::Unique(cols) => format!("{}_{}_key", t.name, joined(cols)),
+            ConstraintKind::ForeignKey(fk) => format!("{}_{}_fkey", t.name, joined(&fk.columns)),
+            _ => return None,
+        };
+        (name.len() <= 63).then_some(name)
+    }
+
     fn alter_table(&mut self, at: &At, alter: &AlterTable) {
         let key = self.rel_key(&alter.name);
         // ALTER TABLE also renames views and sequences; follow those names too.
@@ -945,7 +980,20 @@ impl Catalog {
                         .tables
                         .get(table)
                         .and_then(|t| t.column(&column.name.value));
+                    let implicit = existing.is_some_and(|c| {
+                        self.tables
+                            .get(table)
+                            .and_then(|t| t.columns.get(c))
+                            .is_some_and(|c| c.created.is_none())
+                    });
                     match existing {
+                        // Only guessed from an earlier mention: this is its definition.
+                        Some(existing) if implicit => {
+                            self.define_column(at, table, existing, column);
+                            for constraint in &column.constraints {
+                                self.add_constraint(at, table, constraint);
+                            }
+                        }
                         Some(existing) => self.fact(
                             at,
                             Fact::ColumnExists {
@@ -1243,6 +1291,8 @@ impl Catalog {
                 }
             }
         }
+        // Foreign keys elsewhere that reference the column (DROP COLUMN … CASCADE).
+        self.drop_foreign_keys_to(table, Some(&name.value), loc);
         let doomed: Vec<IndexId> = self
             .indexes_on(table)
             .filter(|(_, i)| i.columns.contains(&Some(column)))
@@ -1259,6 +1309,24 @@ impl Catalog {
                 span: name.span,
             },
         );
+    }
+
+    /// Drop the live foreign keys of other tables that reference `table` (or only its column
+    /// `column`).
+    fn drop_foreign_keys_to(&mut self, table: TableId, column: Option<&str>, loc: Loc) {
+        for (id, t) in self.tables.iter_mut().enumerate() {
+            if id == table || t.dropped.is_some() {
+                continue;
+            }
+            for f in t.foreign_keys.iter_mut() {
+                if f.dropped.is_none()
+                    && f.ref_table == Some(table)
+                    && column.is_none_or(|c| f.ref_columns.iter().any(|r| r == c))
+                {
+                    f.dropped = Some(loc);
+                }
+            }
+        }
     }
 
     fn index_key(&self, index: &Index) -> Option<Key> {
@@ -1569,6 +1637,8 @@ impl Catalog {
         let key = t.key();
         self.relations.remove(&key);
         self.mark_dropped(ObjectKind::Table, key.clone(), loc);
+        // Foreign keys that point at it go too (PostgreSQL needs CASCADE for that, or fails).
+        self.drop_foreign_keys_to(table, None, loc);
         let indexes: Vec<IndexId> = self.indexes_on(table).map(|(id, _)| id).collect();
         for id in indexes {
             self.drop_index(id, loc);
@@ -1898,15 +1968,16 @@ impl Catalog {
                 self.add_schemas(at, id, &ap.schemas);
             }
             PublicationAction::Drop => {
-                let tables: Vec<TableId> = ap
+                // Each removal points at the table's name in the list.
+                let tables: Vec<(TableId, Span)> = ap
                     .tables
                     .iter()
-                    .filter_map(|n| self.table(&n.key()))
+                    .filter_map(|n| self.table(&n.key()).map(|t| (t, n.span())))
                     .collect();
                 if let Some(p) = self.publications.get_mut(id) {
                     for m in p.members.iter_mut().filter(|m| m.removed.is_none()) {
-                        if tables.contains(&m.table) {
-                            m.removed = Some(at.loc(ap.name.span));
+                        if let Some((_, span)) = tables.iter().find(|(t, _)| *t == m.table) {
+                            m.removed = Some(at.loc(*span));
                         }
                     }
                     p.schemas
@@ -1917,6 +1988,9 @@ impl Catalog {
         }
     }
 }
+
+mod derived;
+pub use derived::FileObjects;
 
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,6 @@
 
 use super::Rule;
 use crate::catalog::{Fact, Loc, Pos, display_key, plain_key};
-use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::syntax::quote_if_needed;
@@ -24,6 +23,7 @@ fn preexisting(created: Option<Loc>, file: usize) -> bool {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
+    let protected = ctx.config.protection();
     for (stmt_index, fact) in catalog.file_facts(ctx.file_id) {
         let Some(stmt) = ctx.statements().get(*stmt_index) else {
             continue;
@@ -97,7 +97,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             (Fact::ColumnDropped { .. }, None) => continue,
             (fact, _) => {
                 // DROP TABLE / TRUNCATE of a protected table: protected-table-drop reports it.
-                if is_protected(ctx.config, &key.0, &key.1) {
+                if protected.is_protected(&key.0, &key.1) {
                     continue;
                 }
                 let d = if matches!(fact, Fact::Truncated { .. }) {
@@ -147,29 +147,4 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         d = d.in_statement(stmt.span);
         out.push(d);
     }
-}
-
-/// `[protected] tables` (names or globs, unqualified meaning `public`) plus Supabase's `auth` and
-/// `storage` schemas. Kept private until the shared matcher lands in `config`.
-fn is_protected(config: &Config, schema: &str, table: &str) -> bool {
-    if schema == "auth" || schema == "storage" {
-        return true;
-    }
-    config.protected.tables.iter().any(|entry| {
-        let entry = entry.trim();
-        let (s, t) = match entry.rsplit_once('.') {
-            Some((s, t)) => (s.trim_matches('"').to_string(), t),
-            None => ("public".to_string(), entry),
-        };
-        let t = if t.starts_with('"') {
-            t.trim_matches('"').to_string()
-        } else {
-            t.to_lowercase()
-        };
-        let s = s.to_lowercase();
-        let fits = |pattern: &str, name: &str| {
-            glob::Pattern::new(pattern).is_ok_and(|p| p.matches(name)) || pattern == name
-        };
-        fits(&s, schema) && fits(&t, table)
-    })
 }

@@ -56,7 +56,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         if fits {
             continue;
         }
-        let example = example(&parts, &table, command.unwrap_or(PolicyCommand::All));
+        let example = example(&parts, &table, command);
         out.push(
             ctx.diagnostic(
                 &RULE,
@@ -140,13 +140,14 @@ fn matches(parts: &[Part], name: &str, table: &str, command: PolicyCommand) -> b
     }
 }
 
-fn example(parts: &[Part], table: &str, command: PolicyCommand) -> String {
+/// The template filled in for this policy; an unknown command stays a placeholder.
+fn example(parts: &[Part], table: &str, command: Option<PolicyCommand>) -> String {
     parts
         .iter()
         .map(|p| match p {
             Part::Literal(l) => l.as_str(),
             Part::Table => table,
-            Part::Operation => command.as_str(),
+            Part::Operation => command.map_or("<operation>", PolicyCommand::as_str),
             Part::Description => "own",
         })
         .collect()
@@ -170,7 +171,7 @@ mod tests {
         assert!(matches(&all, "all-t", "t", PolicyCommand::All));
         assert!(!matches(&all, "all-t2", "t", PolicyCommand::All));
         assert_eq!(
-            example(&parts, "clients", PolicyCommand::Delete),
+            example(&parts, "clients", Some(PolicyCommand::Delete)),
             "clients_delete_own"
         );
     }
