@@ -1110,3 +1110,32 @@ fn a_failing_commit_is_a_rollback_not_a_success() {
     assert_eq!(v["applied"], serde_json::json!([]));
     assert_eq!(v["status"], "failed");
 }
+
+#[test]
+fn protected_globs_use_the_same_matcher_as_check() {
+    // `App*` folds to `app*` like every unquoted name (check's matcher): the tables it matches
+    // are verified, so a drop the linter cannot see (dynamic SQL) is rolled back.
+    let db = Db::new();
+    db.exec("CREATE SCHEMA app; CREATE TABLE app.audit_log (id int); INSERT INTO app.audit_log VALUES (1);");
+    let p = Project::new();
+    p.config("[protected]\ntables = [\"App*.audit_log\"]\n");
+    p.write(
+        "0001_sneaky.sql",
+        "DO $$ BEGIN EXECUTE 'DROP TABLE app.audit_log'; END $$;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(
+        r.stderr
+            .contains("protected table app.audit_log no longer exists"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("the 1 table(s) it matches"),
+        "{}",
+        r.stdout
+    );
+    assert!(db.table_exists("app.audit_log"));
+    assert!(db.history().is_empty());
+}

@@ -723,15 +723,9 @@ fn locked(
             ));
         }
         // Protected tables created by this file (or earlier in this run) must survive from now on.
+        let protection = config.protection();
         for t in preflight::created_tables([*file]) {
-            if config
-                .protected
-                .tables
-                .iter()
-                .filter_map(|e| preflight::parse_config_table(e))
-                .any(|p| p == t)
-                && !protected.contains(&t)
-            {
+            if protection.is_protected(&t.schema, &t.name) && !protected.contains(&t) {
                 protected.push(t);
             }
         }
