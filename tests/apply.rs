@@ -1139,3 +1139,27 @@ fn protected_globs_use_the_same_matcher_as_check() {
     assert!(db.table_exists("app.audit_log"));
     assert!(db.history().is_empty());
 }
+
+#[test]
+fn malformed_urls_never_echo_the_password() {
+    let p = Project::new();
+    p.write("0001_a.sql", "SELECT 1;\n");
+    for url in [
+        "postgres//app:hunter2@127.0.0.1/db",
+        "postgres:/app:hunter2@127.0.0.1/db?sslmode=require",
+        "host=127.0.0.1 user=app password='hunter2 x' port=notaport",
+    ] {
+        let r = p.run(&["apply", "migrations", "--database-url", url]);
+        assert_eq!(r.code, 2, "{url}: {}", r.all());
+        assert!(!r.all().contains("hunter2"), "{url}: {}", r.all());
+        assert!(!r.all().contains(" x'"), "{url}: {}", r.all());
+    }
+    let r = p.run(&[
+        "apply",
+        "migrations",
+        "--database-url",
+        "postgres://app:hunter2@127.0.0.1/db?sslmode=verify-full",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("sslmode"), "the reason: {}", r.stderr);
+}
