@@ -1163,3 +1163,22 @@ fn malformed_urls_never_echo_the_password() {
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains("sslmode"), "the reason: {}", r.stderr);
 }
+
+#[test]
+fn a_read_only_database_is_refused_in_pre_flight() {
+    let db = Db::new();
+    db.exec(&format!(
+        "ALTER DATABASE {} SET default_transaction_read_only = on",
+        db.name
+    ));
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let r = p.apply(&db, &[]);
+    r.expect(1);
+    assert!(r.stderr.contains("read-only"), "{}", r.all());
+    assert!(p.backups().is_empty(), "refused before the backup");
+    assert!(!db.table_exists("a"));
+}

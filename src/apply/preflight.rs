@@ -136,6 +136,19 @@ pub fn run(
         );
         return Ok(out);
     }
+    // A writable primary can still refuse writes: `default_transaction_read_only` (Supabase sets
+    // it when the disk is full). Every statement would fail after the backup; refuse now.
+    let read_only: String = client
+        .query_one("SELECT current_setting('transaction_read_only')", &[])?
+        .try_get(0)?;
+    if read_only == "on" {
+        out.problems.push(
+            "the session is read-only (default_transaction_read_only is on for this database or role; \
+             Supabase does this when the disk is full): nothing can be written"
+                .to_string(),
+        );
+        return Ok(out);
+    }
 
     // The same matcher as `check`'s protected-table rules, so both agree on what is protected.
     let protection = config.protection();
