@@ -1182,3 +1182,32 @@ fn a_read_only_database_is_refused_in_pre_flight() {
     assert!(p.backups().is_empty(), "refused before the backup");
     assert!(!db.table_exists("a"));
 }
+
+#[test]
+fn lock_timeout_bounds_the_backup_and_the_export_too() {
+    let db = Db::new();
+    db.exec("CREATE TABLE old (id int); INSERT INTO old VALUES (1);");
+    let p = Project::new();
+    p.write("0001_drop.sql", "DROP TABLE IF EXISTS old;\n");
+    let mut holder = db.client();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE old IN ACCESS EXCLUSIVE MODE;")
+        .unwrap();
+    for extra in [&["--no-backup"][..], &[][..]] {
+        let mut args = vec!["--lock-timeout", "300ms"];
+        args.extend_from_slice(extra);
+        let started = Instant::now();
+        let r = p.apply(&db, &args);
+        r.expect(1);
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "waited {:?}: {}",
+            started.elapsed(),
+            r.all()
+        );
+        assert!(r.stderr.contains("nothing was changed"), "{}", r.all());
+    }
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert!(db.table_exists("old"));
+    assert!(db.history().is_empty());
+}

@@ -565,6 +565,15 @@ fn locked(
         ));
     }
 
+    // Pre-flight and export read the tables too: waiting behind another session's lock is
+    // bounded by --lock-timeout there as well, instead of hanging.
+    client
+        .batch_execute(&format!(
+            "SET lock_timeout = {}",
+            opts.lock_timeout.as_millis()
+        ))
+        .map_err(db)?;
+
     // 4. Pre-flight.
     let pf = preflight::run(client, config, &pending).map_err(db)?;
     for n in &pf.notes {
@@ -622,7 +631,14 @@ fn locked(
                 )
             })?;
             let started = Instant::now();
-            let path = backup::dump(url, &pg_dump, &opts.backup_dir, &timestamp).map_err(|e| {
+            let path = backup::dump(
+                url,
+                &pg_dump,
+                &opts.backup_dir,
+                &timestamp,
+                opts.lock_timeout,
+            )
+            .map_err(|e| {
                 if interrupt.flag.load(Ordering::SeqCst) {
                     fail(
                         "interrupted",
