@@ -1206,6 +1206,8 @@ fn lock_timeout_bounds_the_backup_and_the_export_too() {
             r.all()
         );
         assert!(r.stderr.contains("nothing was changed"), "{}", r.all());
+        // The server's reason, not just "db error".
+        assert!(r.stderr.contains("timeout"), "{}", r.all());
     }
     holder.batch_execute("ROLLBACK").unwrap();
     assert!(db.table_exists("old"));

@@ -226,7 +226,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
             return usage_error(
                 json,
                 "connection",
-                url.redact(&format!("reading the history: {e}")),
+                url.redact(&format!("reading the history: {}", super::pg_error(&e))),
             );
         }
     };
@@ -244,7 +244,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
                     return usage_error(
                         json,
                         "connection",
-                        url.redact(&format!("reading the history: {e}")),
+                        url.redact(&format!("reading the history: {}", super::pg_error(&e))),
                     );
                 }
             }

@@ -425,7 +425,12 @@ fn apply_inner(
     if let Ok(mut slot) = interrupt.slot.lock() {
         *slot = Some((client.cancel_token(), tls.clone()));
     }
-    let db = |e: postgres::Error| fail("database", url.redact(&format!("database error: {e}")));
+    let db = |e: postgres::Error| {
+        fail(
+            "database",
+            url.redact(&format!("database error: {}", pg_error(&e))),
+        )
+    };
 
     // 1. Plan.
     let history = history::read(&mut client).map_err(db)?;
@@ -539,7 +544,12 @@ fn locked(
     files: &[MigrationFile],
     interrupt: &Interrupt,
 ) -> Result<&'static str, ErrorInfo> {
-    let db = |e: postgres::Error| fail("database", url.redact(&format!("database error: {e}")));
+    let db = |e: postgres::Error| {
+        fail(
+            "database",
+            url.redact(&format!("database error: {}", pg_error(&e))),
+        )
+    };
     let history = history::read(client).map_err(db)?;
     let plan = Plan::new(files.to_vec(), &history);
     check_drift(&plan, &history, opts)?;
@@ -918,7 +928,10 @@ fn run_failure(
             "interrupted",
             rolled_back_message(summary, file, one_txn, dry_run, "interrupted (Ctrl-C)"),
         ),
-        run::RunError::Db(e) => fail("database", url.redact(&format!("database error: {e}"))),
+        run::RunError::Db(e) => fail(
+            "database",
+            url.redact(&format!("database error: {}", pg_error(&e))),
+        ),
     }
 }
 
@@ -937,7 +950,12 @@ fn run_no_transaction(
     summary: &mut Summary,
     label: &str,
 ) -> Result<AppliedFile, ErrorInfo> {
-    let db = |e: postgres::Error| fail("database", url.redact(&format!("database error: {e}")));
+    let db = |e: postgres::Error| {
+        fail(
+            "database",
+            url.redact(&format!("database error: {}", pg_error(&e))),
+        )
+    };
     let stmts = run::statements_to_send(file).map_err(|e| fail("unsupported", e))?;
     history::ensure(client).map_err(db)?;
     let done = history::progress(client, &file.file_name).map_err(db)?;
@@ -1080,6 +1098,25 @@ fn run_no_transaction(
         duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
         statements: stmts.len(),
     })
+}
+
+/// A PostgreSQL client error as text with the server's message: `postgres::Error`'s own
+/// Display says only "db error", the message is in its source.
+pub fn pg_error(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut s = format!("[SQLSTATE {}] {}", db.code().code(), db.message());
+        if let Some(d) = db.detail() {
+            s.push_str(&format!(" (detail: {d})"));
+        }
+        if let Some(h) = db.hint() {
+            s.push_str(&format!(" (hint: {h})"));
+        }
+        return s;
+    }
+    match std::error::Error::source(e) {
+        Some(src) if !e.to_string().contains(&src.to_string()) => format!("{e}: {src}"),
+        _ => e.to_string(),
+    }
 }
 
 pub fn fmt_ms(d: Duration) -> String {
