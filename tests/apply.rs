@@ -208,6 +208,7 @@ fn reapply_is_a_no_op() {
     let r = p.apply(&db, &[]);
     r.expect(0);
     assert!(r.stdout.contains("nothing to apply"), "{}", r.stdout);
+    assert!(r.stdout.contains("no pending migrations"), "{}", r.stdout);
     assert_eq!(p.backups().len(), backups, "no new backup for nothing");
     assert_eq!(
         db.query("SELECT applied_at::text FROM pgward.schema_history"),

@@ -453,7 +453,7 @@ fn apply_inner(
         .collect();
     if pending.is_empty() {
         out.info(format!(
-            "nothing to apply: the database is up to date (all {} migration file(s) applied; {})",
+            "nothing to apply: no pending migrations, the database is up to date (all {} migration file(s) applied; {})",
             files.len(),
             url.redacted
         ));
@@ -555,7 +555,7 @@ fn locked(
     check_drift(&plan, &history, opts)?;
     let pending_idx = plan.pending();
     if pending_idx.is_empty() {
-        out.info("nothing to apply: another pgward apply applied the pending files meanwhile; the database is up to date");
+        out.info("nothing to apply: no pending migrations left (another pgward apply applied them meanwhile); the database is up to date");
         summary.pending.clear();
         return Ok("up_to_date");
     }
