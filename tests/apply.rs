@@ -168,6 +168,10 @@ fn clean_apply_takes_a_backup_exports_dropped_rows_and_records_history() {
     let recorded = db.query("SELECT DISTINCT backup_path FROM pgward.schema_history");
     assert_eq!(recorded.len(), 1);
     assert!(recorded[0].ends_with(&name), "{recorded:?}");
+    assert!(
+        Path::new(&recorded[0]).is_absolute() && Path::new(&recorded[0]).is_file(),
+        "the recorded backup path finds the file from anywhere: {recorded:?}"
+    );
 
     let csv: Vec<&PathBuf> = files
         .iter()

@@ -157,6 +157,9 @@ pub fn run_apply_with_config(args: &ApplyArgs, config: &Config) -> i32 {
                 (Some(d), _) => PathBuf::from(d),
                 (None, _) => PathBuf::from("backups"),
             });
+    // Absolute, so the path printed and recorded in the history still finds the backup when
+    // read from another directory (a restore, `status` from CI).
+    let backup_dir = std::path::absolute(&backup_dir).unwrap_or(backup_dir);
     let opts = ApplyOptions {
         paths,
         database_url,
