@@ -658,7 +658,6 @@ fn locked(
                     fail("backup", format!("backup failed: {e}; nothing was changed"))
                 }
             })?;
-            interrupted()?;
             let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             out.info(format!(
                 "backup: {} ({} bytes, {} ms, verified)",
@@ -667,6 +666,8 @@ fn locked(
                 started.elapsed().as_millis()
             ));
             summary.backup = Some(path.display().to_string());
+            // After recording it: an interrupted run still names the backup it finished.
+            interrupted()?;
         }
         // 6. Export rows that drops would destroy.
         let targets = export::targets(pending.iter().copied());
