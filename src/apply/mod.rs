@@ -19,6 +19,10 @@
 //!   and the file does not silence it with a `pgward-ignore` comment.
 //! - `--dry-run` runs every pending file in ONE transaction (later files depend on earlier
 //!   ones), then rolls back; `no-transaction` files are skipped in a dry run.
+//! - `--lock-timeout` bounds every lock wait after the advisory lock: pre-flight, the CSV export
+//!   (session `lock_timeout`), pg_dump (`--lock-wait-timeout`; 60 s when the flag is 0) and each
+//!   file (`SET LOCAL`). Pre-flight also refuses a read-only session (`default_transaction_read_only`).
+//! - The backup directory is made absolute, so the path recorded in the history finds the file.
 //! - `sslmode=require` encrypts without verifying the certificate (as libpq does); `prefer`
 //!   (the default) tries TLS first.
 //! - Output: progress on stdout (stderr with `--format json`, whose summary is stdout); server
