@@ -325,6 +325,14 @@ fn out_of_order_file_is_refused_unless_allowed() {
     let r = p.apply(&db, &["--no-backup"]);
     r.expect(1);
     assert!(r.stderr.contains("out of order"), "{}", r.stderr);
+    let r = p.run(&["status", "migrations", "--database-url", &db.url]);
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("pending")
+            && l.contains("0001_a.sql")
+            && l.contains("out of order")),
+        "{}",
+        r.stdout
+    );
     p.apply(&db, &["--no-backup", "--allow-out-of-order"])
         .expect(0);
     assert!(db.table_exists("a"));
