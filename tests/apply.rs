@@ -1041,6 +1041,11 @@ fn lock_timeout_and_statement_timeout_apply_to_the_migration() {
         r.stderr
     );
     assert!(r.stderr.contains("0001_alter.sql:1:1"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint:") && r.stderr.contains("--lock-timeout"),
+        "which flag decides: {}",
+        r.stderr
+    );
     holder.batch_execute("ROLLBACK").unwrap();
 
     p.write("0001_alter.sql", "SELECT pg_sleep(5);\n");
@@ -1049,6 +1054,7 @@ fn lock_timeout_and_statement_timeout_apply_to_the_migration() {
     r.expect(1);
     assert!(started.elapsed() < Duration::from_secs(4));
     assert!(r.stderr.contains("57014"), "query_canceled: {}", r.stderr);
+    assert!(r.stderr.contains("--statement-timeout"), "{}", r.stderr);
     assert!(!r.stderr.contains("interrupted"), "{}", r.stderr);
     assert!(db.history().is_empty());
 }

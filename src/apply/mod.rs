@@ -922,6 +922,20 @@ fn run_failure(
             };
             let mut f = f;
             f.message = url.redact(&f.message);
+            // The server gives no hint for pgward's own timeouts: say which flag decides.
+            if f.hint.is_none() && !f.canceled {
+                f.hint = match f.sqlstate.as_deref() {
+                    Some("55P03") => Some(
+                        "another session holds a lock this statement needs, and --lock-timeout ran out: \
+                         retry when that session is done, or raise --lock-timeout"
+                            .to_string(),
+                    ),
+                    Some("57014") if f.message.contains("statement timeout") => Some(
+                        "the statement ran longer than --statement-timeout allows".to_string(),
+                    ),
+                    _ => None,
+                };
+            }
             ErrorInfo {
                 kind,
                 message: rolled_back_message(summary, file, one_txn, dry_run, what),
