@@ -342,6 +342,14 @@ pub struct Catalog {
     dropped: HashMap<(ObjectKind, Key), Loc>,
     /// Table names the set renamed away (no table bears them until one is created).
     gone: HashMap<Key, Loc>,
+    // Lookups by table, so that replay and the rules' queries stay linear in the size of the
+    // set (a scan of every index, policy or membership per statement is quadratic on large sets).
+    /// Every index ever created on a table.
+    indexes_by_table: HashMap<TableId, Vec<IndexId>>,
+    /// Every policy ever created on a table.
+    policies_by_table: HashMap<TableId, Vec<PolicyId>>,
+    /// Live memberships: `(publication, table)` → index into the publication's `members`.
+    live_members: HashMap<(PublicationId, TableId), usize>,
 }
 
 /// Replay state for one statement.
@@ -425,17 +433,21 @@ impl Catalog {
 
     /// Live indexes on a table.
     pub fn indexes_on(&self, table: TableId) -> impl Iterator<Item = (IndexId, &Index)> {
-        self.indexes
+        self.indexes_by_table
+            .get(&table)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .enumerate()
+            .filter_map(|&id| Some((id, self.indexes.get(id)?)))
             .filter(move |(_, i)| i.table == table && i.dropped.is_none())
     }
 
     /// Live policies on a table.
     pub fn policies_on(&self, table: TableId) -> impl Iterator<Item = (PolicyId, &Policy)> {
-        self.policies
+        self.policies_by_table
+            .get(&table)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .enumerate()
+            .filter_map(|&id| Some((id, self.policies.get(id)?)))
             .filter(move |(_, p)| p.table == table && p.dropped.is_none())
     }
 
@@ -455,7 +467,7 @@ impl Catalog {
             && t.is_live()
             && (p.all_tables
                 || p.schemas.iter().any(|(s, _)| *s == t.schema)
-                || p.live_member(table).is_some())
+                || self.live_members.contains_key(&(publication, table)))
     }
 
     /// The live extension with this name at the end of the set.
@@ -1097,6 +1109,7 @@ impl Catalog {
             .collect();
         let span = ci.name.as_ref().map_or(ci.table.span(), |n| n.span);
         let id = self.indexes.len();
+        self.indexes_by_table.entry(table).or_default().push(id);
         self.indexes.push(Index {
             name: ci.name.as_ref().map(|n| n.value.clone()),
             table,
@@ -1364,11 +1377,13 @@ impl Catalog {
                 );
             }
         }
-        for p in &mut self.publications {
-            for m in p.members.iter_mut() {
-                if m.table == table && m.removed.is_none() {
-                    m.removed = Some(loc);
-                }
+        for (pid, p) in self.publications.iter_mut().enumerate() {
+            if let Some(m) = self
+                .live_members
+                .remove(&(pid, table))
+                .and_then(|i| p.members.get_mut(i))
+            {
+                m.removed = Some(loc);
             }
         }
     }
@@ -1452,6 +1467,7 @@ impl Catalog {
             );
         }
         let id = self.policies.len();
+        self.policies_by_table.entry(table).or_default().push(id);
         self.policies.push(Policy {
             name: name.clone(),
             table,
@@ -1614,7 +1630,11 @@ impl Catalog {
             let Some(p) = self.publications.get_mut(id) else {
                 return;
             };
-            if let Some(m) = p.live_member(table) {
+            if let Some(m) = self
+                .live_members
+                .get(&(id, table))
+                .and_then(|&i| p.members.get(i))
+            {
                 if check {
                     let added = m.added;
                     self.fact(
@@ -1629,6 +1649,7 @@ impl Catalog {
                 }
                 continue;
             }
+            self.live_members.insert((id, table), p.members.len());
             p.members.push(Member {
                 table,
                 added: at.loc(name.span()),
@@ -1654,6 +1675,7 @@ impl Catalog {
                     }
                     p.schemas.clear();
                 }
+                self.live_members.retain(|(pid, _), _| *pid != id);
                 self.add_members(at, id, &ap.tables, false);
                 self.add_schemas(at, id, &ap.schemas);
             }
@@ -1664,8 +1686,12 @@ impl Catalog {
                     .filter_map(|n| self.table(&n.key()))
                     .collect();
                 if let Some(p) = self.publications.get_mut(id) {
-                    for m in p.members.iter_mut().filter(|m| m.removed.is_none()) {
-                        if tables.contains(&m.table) {
+                    for table in tables {
+                        if let Some(m) = self
+                            .live_members
+                            .remove(&(id, table))
+                            .and_then(|i| p.members.get_mut(i))
+                        {
                             m.removed = Some(at.loc(ap.name.span));
                         }
                     }

@@ -205,14 +205,16 @@ pub fn convert(text: &str, base: usize) -> Stmt {
     }
 
     // Everything the tokens can tell, read before the tokens go to sqlparser (no copies).
-    let recognized = recognize(&toks);
     let keyword = leading_keyword(&toks);
     if depth > MAX_NESTING {
-        return recognized.unwrap_or_else(|| Stmt::Unsupported {
+        // Not validated by sqlparser, so the user must hear that it was not analysed (issue 6:
+        // hostile nesting is a diagnostic, never a stack overflow or silence).
+        return Stmt::Unsupported {
             keyword,
             message: format!("parentheses nested {depth} deep: too deep to analyse"),
-        });
+        };
     }
+    let recognized = recognize(&toks);
     let empty_element = empty_list_element(&toks);
     drop(toks);
 
