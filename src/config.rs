@@ -246,6 +246,168 @@ impl Config {
     }
 }
 
+/// Schemas whose tables are always protected: Supabase owns them.
+pub const ALWAYS_PROTECTED_SCHEMAS: &[&str] = &["auth", "storage"];
+
+/// One part (schema or table) of a `[protected] tables` entry.
+#[derive(Debug, Clone)]
+enum NamePattern {
+    /// A quoted name, or an unquoted one without glob characters (folded to lower case).
+    Literal(String),
+    Glob(glob::Pattern),
+}
+
+impl NamePattern {
+    fn parse(part: &str) -> Option<NamePattern> {
+        if let Some(inner) = part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+            return Some(NamePattern::Literal(inner.replace("\"\"", "\"")));
+        }
+        let folded = part.to_lowercase();
+        if folded.is_empty() {
+            return None;
+        }
+        if folded.contains(['*', '?', '[']) {
+            glob::Pattern::new(&folded).ok().map(NamePattern::Glob)
+        } else {
+            Some(NamePattern::Literal(folded))
+        }
+    }
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            NamePattern::Literal(l) => l == name,
+            NamePattern::Glob(g) => g.matches(name),
+        }
+    }
+    fn literal(&self) -> Option<&str> {
+        match self {
+            NamePattern::Literal(l) => Some(l),
+            NamePattern::Glob(_) => None,
+        }
+    }
+}
+
+/// One `[protected] tables` entry, parsed.
+#[derive(Debug, Clone)]
+struct TablePattern {
+    /// The entry as written in the config (for messages).
+    raw: String,
+    schema: NamePattern,
+    table: NamePattern,
+}
+
+/// Why a table is protected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protection {
+    /// It matches this `[protected] tables` entry (as written).
+    Configured(String),
+    /// It lives in `auth` or `storage`.
+    SupabaseSchema(String),
+}
+
+/// Which tables a migration must never drop, empty or move: the `[protected] tables` entries
+/// (names or globs, optionally schema-qualified, unqualified meaning `public`) plus everything in
+/// the `auth` and `storage` schemas. Compares normalized names (as the parser produces them).
+#[derive(Debug, Clone, Default)]
+pub struct ProtectedTables {
+    patterns: Vec<TablePattern>,
+}
+
+impl ProtectedTables {
+    /// Build from config entries. Unquoted parts fold to lower case, `"Quoted"` parts keep case;
+    /// entries that cannot be parsed are skipped (config validation reports them).
+    pub fn new<S: AsRef<str>>(entries: &[S]) -> ProtectedTables {
+        let patterns = entries
+            .iter()
+            .filter_map(|e| {
+                let raw = e.as_ref().trim();
+                let parts = split_qualified(raw);
+                let (schema, table) = match parts.as_slice() {
+                    [table] => (NamePattern::Literal("public".to_string()), table.as_str()),
+                    [schema, table] => (NamePattern::parse(schema)?, table.as_str()),
+                    _ => return None,
+                };
+                Some(TablePattern {
+                    raw: raw.to_string(),
+                    schema,
+                    table: NamePattern::parse(table)?,
+                })
+            })
+            .collect();
+        ProtectedTables { patterns }
+    }
+
+    /// Whether `schema.table` (normalized names) is protected.
+    pub fn is_protected(&self, schema: &str, table: &str) -> bool {
+        self.protection(schema, table).is_some()
+    }
+
+    /// Why `schema.table` is protected, if it is.
+    pub fn protection(&self, schema: &str, table: &str) -> Option<Protection> {
+        if ALWAYS_PROTECTED_SCHEMAS.contains(&schema) {
+            return Some(Protection::SupabaseSchema(schema.to_string()));
+        }
+        self.patterns
+            .iter()
+            .find(|p| p.schema.matches(schema) && p.table.matches(table))
+            .map(|p| Protection::Configured(p.raw.clone()))
+    }
+
+    /// Whether dropping `schema` would drop a protected table: `auth`, `storage`, and every schema
+    /// named literally by an entry (a glob schema part names no particular schema).
+    pub fn is_schema_protected(&self, schema: &str) -> bool {
+        ALWAYS_PROTECTED_SCHEMAS.contains(&schema)
+            || self
+                .patterns
+                .iter()
+                .any(|p| p.schema.literal() == Some(schema))
+    }
+
+    /// The configured tables named without globs, as `(schema, table)` normalized names, in
+    /// config order (for pre-flight and verification, which must look each one up).
+    pub fn literal_tables(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for p in &self.patterns {
+            if let (Some(s), Some(t)) = (p.schema.literal(), p.table.literal()) {
+                let pair = (s.to_string(), t.to_string());
+                if !out.contains(&pair) {
+                    out.push(pair);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Split `schema.table` on dots outside double quotes.
+fn split_qualified(text: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                if let Some(last) = parts.last_mut() {
+                    last.push(c);
+                }
+            }
+            '.' if !quoted => parts.push(String::new()),
+            _ => {
+                if let Some(last) = parts.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    parts.into_iter().map(|p| p.trim().to_string()).collect()
+}
+
+impl Config {
+    /// The protected-table matcher for this config (`[protected] tables`, plus `auth`/`storage`).
+    pub fn protection(&self) -> ProtectedTables {
+        ProtectedTables::new(&self.protected.tables)
+    }
+}
+
 /// Best-effort line of the first line that mentions `needle` (for errors serde cannot place).
 fn line_of_key(text: &str, needle: &str) -> Option<usize> {
     text.lines()
@@ -271,5 +433,39 @@ mod tests {
         assert_eq!(c.indexes.user_columns, vec!["user_id"]);
         assert_eq!(c.rls.exposed_schemas, vec!["public"]);
         assert!(c.realtime.is_none());
+    }
+
+    #[test]
+    fn protected_tables_match_names_globs_schemas_and_quotes() {
+        let p = ProtectedTables::new(&[
+            "users",
+            "USAGE_*",
+            "app.Accounts",
+            "\"Mixed\"",
+            "\"my.schema\".\"T\"",
+        ]);
+        assert!(p.is_protected("public", "users"));
+        assert!(!p.is_protected("other", "users"));
+        assert!(!p.is_protected("public", "Users"));
+        assert!(p.is_protected("public", "usage_alerts"));
+        assert!(p.is_protected("app", "accounts"));
+        assert!(p.is_protected("public", "Mixed"));
+        assert!(!p.is_protected("public", "mixed"));
+        assert!(p.is_protected("my.schema", "T"));
+        assert!(p.is_protected("auth", "anything"));
+        assert!(p.is_protected("storage", "objects"));
+        assert!(p.is_schema_protected("app"));
+        assert!(p.is_schema_protected("public"));
+        assert!(p.is_schema_protected("auth"));
+        assert!(!p.is_schema_protected("archive"));
+        assert_eq!(
+            p.literal_tables(),
+            vec![
+                ("public".to_string(), "users".to_string()),
+                ("app".to_string(), "accounts".to_string()),
+                ("public".to_string(), "Mixed".to_string()),
+                ("my.schema".to_string(), "T".to_string()),
+            ]
+        );
     }
 }

@@ -3,10 +3,14 @@
 //! Data flows one way: paths → [`discover`] → [`source::SourceFile`] → [`syntax`] statements →
 //! [`catalog`] replay → [`rules`] → [`diagnostic::Diagnostic`] → [`report`]ers (and `apply`).
 
+pub mod apply;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod discover;
 pub mod engine;
+pub mod init;
 pub mod report;
 pub mod rules;
 pub mod source;

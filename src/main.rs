@@ -1,3 +1,3 @@
-fn main() {
-    std::process::exit(2);
+fn main() -> std::process::ExitCode {
+    pgward::cli::main()
 }

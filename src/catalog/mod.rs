@@ -9,14 +9,26 @@
 //!
 //! Objects the set never created (e.g. `users`, or `auth.users`) are *implicit*: they get an entry
 //! with `created: None` the first time a statement touches them, and are never an error.
+//!
+//! How rules ask:
+//! - the end of the set: [`Catalog::live_tables`] (filter `created.is_some()` for tables the set
+//!   made), [`Catalog::table`] by `(schema, name)`, [`Catalog::indexes_on`],
+//!   [`Catalog::policies_on`], [`Table::live_columns`], [`Table::primary_key`],
+//!   [`Table::live_uniques`], [`Table::live_foreign_keys`], [`Table::rls_enabled`],
+//!   [`Catalog::publication`] + [`Catalog::publishes`], [`Catalog::extension`],
+//!   [`Catalog::ever_creates_extension`]. Every object carries the [`Loc`] of its definition
+//!   (`created`: file, statement index, name span) to report at or to link as `related`. An
+//!   implicit table's RLS state is unknown unless the set changed it (`rls_changed`).
+//! - just before a statement: [`Catalog::facts_at`] / [`Catalog::file_facts`] (what the
+//!   statement ran into, recorded during replay), or [`Catalog::table_at`] over the name history.
 
 use crate::diagnostic::FileId;
 use crate::source::Span;
 use crate::syntax::{
     AlterPolicy, AlterPublication, AlterTable, AlterTableAction, ColumnDef, ConstraintKind,
     CreateIndex, CreatePolicy, CreatePublication, CreateTable, Drop, Ident, ObjectKind, ParsedFile,
-    PolicyCommand, PublicationAction, PublicationTarget, QualifiedName, Statement, Stmt,
-    TableConstraint, quote_if_needed,
+    PolicyCommand, PublicationAction, PublicationTarget, QualifiedName, RenameObject, RenameTarget,
+    Statement, Stmt, TableConstraint, quote_if_needed,
 };
 use std::collections::HashMap;
 
@@ -67,6 +79,16 @@ pub fn display_key(key: &Key) -> String {
     }
 }
 
+/// `schema.name` for messages, as PostgreSQL's own messages show names (to be put in double
+/// quotes): no quoting inside, `public` left out.
+pub fn plain_key(key: &Key) -> String {
+    if key.0 == "public" || key.0.is_empty() {
+        key.1.clone()
+    } else {
+        format!("{}.{}", key.0, key.1)
+    }
+}
+
 /// A name change of a table (`RENAME TO`, `SET SCHEMA`) or a column or policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rename {
@@ -94,6 +116,14 @@ impl Column {
     pub fn is_live(&self) -> bool {
         self.dropped.is_none()
     }
+    /// Alive just before `pos` (implicit columns count from the start).
+    pub fn alive_at(&self, pos: Pos) -> bool {
+        alive_at(self.created, self.dropped, pos)
+    }
+}
+
+fn alive_at(created: Option<Loc>, dropped: Option<Loc>, pos: Pos) -> bool {
+    created.is_none_or(|c| c.pos() < pos) && dropped.is_none_or(|d| d.pos() >= pos)
 }
 
 /// A primary key or unique constraint (also the column-level `PRIMARY KEY` / `UNIQUE`).
@@ -140,6 +170,10 @@ pub struct Table {
     /// The statement that last enabled/disabled RLS.
     pub rls_changed: Option<Loc>,
     pub rls_forced_changed: Option<Loc>,
+    /// Every index and policy ever made on the table (see [`Catalog::indexes_on`] and
+    /// [`Catalog::policies_on`] for the live ones).
+    pub index_ids: Vec<IndexId>,
+    pub policy_ids: Vec<PolicyId>,
 }
 
 impl Table {
@@ -180,9 +214,15 @@ impl Table {
         }
         key
     }
+    /// The name the table was created (or first seen) with.
+    pub fn original_key(&self) -> Key {
+        self.renames
+            .first()
+            .map_or_else(|| self.key(), |r| r.from.clone())
+    }
     /// Alive just before `pos`.
     pub fn alive_at(&self, pos: Pos) -> bool {
-        self.created.is_none_or(|c| c.pos() < pos) && self.dropped.is_none_or(|d| d.pos() >= pos)
+        alive_at(self.created, self.dropped, pos)
     }
 }
 
@@ -197,6 +237,15 @@ pub struct Index {
     pub partial: bool,
     pub created: Loc,
     pub dropped: Option<Loc>,
+    /// The last `ALTER INDEX … RENAME TO`.
+    pub renamed: Option<Loc>,
+}
+
+impl Index {
+    /// Alive just before `pos`.
+    pub fn alive_at(&self, pos: Pos) -> bool {
+        alive_at(Some(self.created), self.dropped, pos)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -210,6 +259,13 @@ pub struct Policy {
     pub dropped: Option<Loc>,
     /// `ALTER POLICY … RENAME TO` (keys are `(table schema, policy name)`).
     pub renames: Vec<Rename>,
+}
+
+impl Policy {
+    /// Alive just before `pos`.
+    pub fn alive_at(&self, pos: Pos) -> bool {
+        alive_at(Some(self.created), self.dropped, pos)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -265,6 +321,9 @@ pub enum Fact {
         span: Span,
         if_not_exists: bool,
         existing: Loc,
+        /// The rename or `SET SCHEMA` that gave the existing object this name, if any (for an
+        /// index: its table's move to this schema).
+        renamed: Option<Loc>,
     },
     /// `ADD COLUMN c` of a column the table already has.
     ColumnExists {
@@ -280,7 +339,8 @@ pub enum Fact {
         span: Span,
         added: Loc,
     },
-    /// `DROP <kind> name` (or `DROP COLUMN`) of something the set had already dropped.
+    /// `DROP <kind> name` (or `DROP COLUMN`, with `kind` `Other` and `name` `table.column`) of
+    /// something the set had already dropped. Names in facts are plain (see [`plain_key`]).
     AlreadyDropped {
         kind: ObjectKind,
         name: String,
@@ -314,7 +374,11 @@ pub enum Fact {
 enum Rel {
     Table(TableId),
     Index(IndexId),
-    Other { kind: ObjectKind, created: Loc },
+    Other {
+        kind: ObjectKind,
+        created: Loc,
+        renamed: Option<Loc>,
+    },
 }
 
 /// Schema objects after replaying the set, with their history.
@@ -333,6 +397,8 @@ pub struct Catalog {
     // Live name maps (the final state once replay is done).
     relations: HashMap<Key, Rel>,
     policy_names: HashMap<(TableId, String), PolicyId>,
+    /// Every policy that ever bore a name (creation or rename), in creation order.
+    policies_named: HashMap<String, Vec<PolicyId>>,
     publication_names: HashMap<String, PublicationId>,
     schema_names: HashMap<String, usize>,
     extension_names: HashMap<String, usize>,
@@ -342,13 +408,13 @@ pub struct Catalog {
     dropped: HashMap<(ObjectKind, Key), Loc>,
     /// Table names the set renamed away (no table bears them until one is created).
     gone: HashMap<Key, Loc>,
-    // Lookups by table, so that replay and the rules' queries stay linear in the size of the
-    // set (a scan of every index, policy or membership per statement is quadratic on large sets).
-    /// Every index ever created on a table.
-    indexes_by_table: HashMap<TableId, Vec<IndexId>>,
-    /// Every policy ever created on a table.
-    policies_by_table: HashMap<TableId, Vec<PolicyId>>,
-    /// Live memberships: `(publication, table)` → index into the publication's `members`.
+    /// What each file created, built on first use (see [`Catalog::created_in`]).
+    by_file: std::sync::OnceLock<Vec<FileObjects>>,
+    /// Foreign key cycle components per table, built on first use.
+    fk_components: std::sync::OnceLock<Vec<Option<usize>>>,
+    /// Live publication memberships: `(publication, table)` → index into the publication's
+    /// `members`, so that adding or dropping a member is not a scan of every member (quadratic
+    /// for a set that adds each table to `supabase_realtime`).
     live_members: HashMap<(PublicationId, TableId), usize>,
 }
 
@@ -433,21 +499,21 @@ impl Catalog {
 
     /// Live indexes on a table.
     pub fn indexes_on(&self, table: TableId) -> impl Iterator<Item = (IndexId, &Index)> {
-        self.indexes_by_table
-            .get(&table)
-            .map_or(&[][..], Vec::as_slice)
+        self.tables
+            .get(table)
+            .map_or(&[][..], |t| t.index_ids.as_slice())
             .iter()
-            .filter_map(|&id| Some((id, self.indexes.get(id)?)))
+            .filter_map(|&id| self.indexes.get(id).map(|i| (id, i)))
             .filter(move |(_, i)| i.table == table && i.dropped.is_none())
     }
 
     /// Live policies on a table.
     pub fn policies_on(&self, table: TableId) -> impl Iterator<Item = (PolicyId, &Policy)> {
-        self.policies_by_table
-            .get(&table)
-            .map_or(&[][..], Vec::as_slice)
+        self.tables
+            .get(table)
+            .map_or(&[][..], |t| t.policy_ids.as_slice())
             .iter()
-            .filter_map(|&id| Some((id, self.policies.get(id)?)))
+            .filter_map(|&id| self.policies.get(id).map(|p| (id, p)))
             .filter(move |(_, p)| p.table == table && p.dropped.is_none())
     }
 
@@ -565,6 +631,7 @@ impl Catalog {
             Stmt::AlterPolicy(ap) => self.alter_policy(at, ap),
             Stmt::CreatePublication(cp) => self.create_publication(at, cp),
             Stmt::AlterPublication(ap) => self.alter_publication(at, ap),
+            Stmt::RenameObject(r) => self.rename_object(at, r),
             _ => {}
         }
     }
@@ -622,22 +689,44 @@ impl Catalog {
             rls_forced: false,
             rls_changed: None,
             rls_forced_changed: None,
+            index_ids: Vec::new(),
+            policy_ids: Vec::new(),
         });
         self.table_history.entry(key.clone()).or_default().push(id);
         self.relations.insert(key, Rel::Table(id));
         id
     }
 
-    /// Where the current holder of a relation name was created (`None` for implicit tables).
-    fn relation_origin(&self, rel: Rel) -> Option<(ObjectKind, Loc)> {
+    /// Where the current holder of a relation name was created (`None` for implicit tables),
+    /// and the rename that gave it the name.
+    fn relation_origin(&self, rel: Rel) -> Option<(ObjectKind, Loc, Option<Loc>)> {
+        let last_rename = |t: &Table| t.renames.last().map(|r| r.at);
         match rel {
-            Rel::Table(id) => self
-                .tables
-                .get(id)
-                .and_then(|t| t.created)
-                .map(|l| (ObjectKind::Table, l)),
-            Rel::Index(id) => self.indexes.get(id).map(|i| (ObjectKind::Index, i.created)),
-            Rel::Other { kind, created } => Some((kind, created)),
+            Rel::Table(id) => {
+                let t = self.tables.get(id)?;
+                Some((ObjectKind::Table, t.created?, last_rename(t)))
+            }
+            Rel::Index(id) => {
+                let i = self.indexes.get(id)?;
+                // Its own rename, or its table's move to another schema, whichever came last.
+                let moved = self.tables.get(i.table).and_then(|t| {
+                    t.renames
+                        .iter()
+                        .rev()
+                        .find(|r| r.from.0 != r.to.0 && r.at.pos() > i.created.pos())
+                        .map(|r| r.at)
+                });
+                let renamed = match (i.renamed, moved) {
+                    (Some(a), Some(b)) => Some(if a.pos() > b.pos() { a } else { b }),
+                    (a, b) => a.or(b),
+                };
+                Some((ObjectKind::Index, i.created, renamed))
+            }
+            Rel::Other {
+                kind,
+                created,
+                renamed,
+            } => Some((kind, created, renamed)),
         }
     }
 
@@ -653,16 +742,17 @@ impl Catalog {
         let Some(rel) = self.relations.get(key).copied() else {
             return false;
         };
-        if let Some((existing_kind, existing)) = self.relation_origin(rel) {
+        if let Some((existing_kind, existing, renamed)) = self.relation_origin(rel) {
             self.fact(
                 at,
                 Fact::AlreadyExists {
                     kind,
                     existing_kind,
-                    name: display_key(key),
+                    name: plain_key(key),
                     span,
                     if_not_exists,
                     existing,
+                    renamed,
                 },
             );
         }
@@ -710,14 +800,7 @@ impl Catalog {
                     .position(|c| c.is_live() && c.created.is_none() && c.name == column.name.value)
             });
             match implicit {
-                Some(cid) => {
-                    if let Some(c) = self.tables.get_mut(id).and_then(|t| t.columns.get_mut(cid)) {
-                        c.data_type = column.data_type.clone();
-                        c.type_span = Some(column.data_type_span);
-                        c.not_null = column.not_null;
-                        c.created = Some(at.loc(column.name.span));
-                    }
-                }
+                Some(cid) => self.define_column(at, id, cid, column),
                 None => {
                     self.add_column(at, id, column);
                 }
@@ -730,6 +813,20 @@ impl Catalog {
         }
         for constraint in &ct.constraints {
             self.add_constraint(at, id, constraint);
+        }
+    }
+
+    /// Give an implicit column (known only from an earlier mention) its definition.
+    fn define_column(&mut self, at: &At, table: TableId, column: ColumnId, def: &ColumnDef) {
+        if let Some(c) = self
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.get_mut(column))
+        {
+            c.data_type = def.data_type.clone();
+            c.type_span = Some(def.data_type_span);
+            c.not_null = def.not_null;
+            c.created = Some(at.loc(def.name.span));
         }
     }
 
@@ -777,7 +874,11 @@ impl Catalog {
     }
 
     fn add_constraint(&mut self, at: &At, table: TableId, c: &TableConstraint) {
-        let name = c.name.as_ref().map(|n| n.value.clone());
+        let name = c
+            .name
+            .as_ref()
+            .map(|n| n.value.clone())
+            .or_else(|| self.default_constraint_name(table, &c.kind));
         let span = c.name.as_ref().map_or(c.span, |n| n.span);
         match &c.kind {
             ConstraintKind::PrimaryKey(cols) => {
@@ -822,18 +923,49 @@ impl Catalog {
         }
     }
 
+    /// The name PostgreSQL gives an unnamed constraint (`clients_pkey`, `clients_email_key`,
+    /// `meetings_client_id_fkey`), so a later `DROP CONSTRAINT` by that name is followed. Long
+    /// names (PostgreSQL truncates them) and numbered duplicates are left unnamed.
+    fn default_constraint_name(&self, table: TableId, kind: &ConstraintKind) -> Option<String> {
+        let t = self.tables.get(table)?;
+        let joined = |cols: &[Ident]| {
+            cols.iter()
+                .map(|c| c.value.as_str())
+                .collect::<Vec<_>>()
+                .join("_")
+        };
+        let name = match kind {
+            ConstraintKind::PrimaryKey(_) => format!("{}_pkey", t.name),
+            ConstraintKind::Unique(cols) => format!("{}_{}_key", t.name, joined(cols)),
+            ConstraintKind::ForeignKey(fk) => format!("{}_{}_fkey", t.name, joined(&fk.columns)),
+            _ => return None,
+        };
+        (name.len() <= 63).then_some(name)
+    }
+
     fn alter_table(&mut self, at: &At, alter: &AlterTable) {
         let key = self.rel_key(&alter.name);
         // ALTER TABLE also renames views and sequences; follow those names too.
-        if let Some(Rel::Other { kind, created }) = self.relations.get(&key).copied() {
+        if let Some(Rel::Other { kind, created, .. }) = self.relations.get(&key).copied() {
             for action in &alter.actions {
-                let new_key = match &action.action {
-                    AlterTableAction::RenameTable { to } => (key.0.clone(), to.value.clone()),
-                    AlterTableAction::SetSchema { schema } => (schema.value.clone(), key.1.clone()),
+                let (new_key, span) = match &action.action {
+                    AlterTableAction::RenameTable { to } => {
+                        ((key.0.clone(), to.value.clone()), to.span)
+                    }
+                    AlterTableAction::SetSchema { schema } => {
+                        ((schema.value.clone(), key.1.clone()), schema.span)
+                    }
                     _ => continue,
                 };
                 self.relations.remove(&key);
-                self.relations.insert(new_key, Rel::Other { kind, created });
+                self.relations.insert(
+                    new_key,
+                    Rel::Other {
+                        kind,
+                        created,
+                        renamed: Some(at.loc(span)),
+                    },
+                );
                 return;
             }
             return;
@@ -852,7 +984,20 @@ impl Catalog {
                         .tables
                         .get(table)
                         .and_then(|t| t.column(&column.name.value));
+                    let implicit = existing.is_some_and(|c| {
+                        self.tables
+                            .get(table)
+                            .and_then(|t| t.columns.get(c))
+                            .is_some_and(|c| c.created.is_none())
+                    });
                     match existing {
+                        // Only guessed from an earlier mention: this is its definition.
+                        Some(existing) if implicit => {
+                            self.define_column(at, table, existing, column);
+                            for constraint in &column.constraints {
+                                self.add_constraint(at, table, constraint);
+                            }
+                        }
                         Some(existing) => self.fact(
                             at,
                             Fact::ColumnExists {
@@ -979,16 +1124,125 @@ impl Catalog {
         // Indexes live in their table's schema.
         if old_key.0 != new_key.0 {
             let moved: Vec<(IndexId, String)> = self
-                .indexes
-                .iter()
-                .enumerate()
-                .filter(|(_, i)| i.table == table && i.dropped.is_none())
+                .indexes_on(table)
                 .filter_map(|(id, i)| i.name.clone().map(|n| (id, n)))
                 .collect();
             for (id, name) in moved {
                 self.relations.remove(&(old_key.0.clone(), name.clone()));
                 self.relations
                     .insert((new_key.0.clone(), name), Rel::Index(id));
+            }
+        }
+    }
+
+    /// `ALTER INDEX/VIEW/SEQUENCE/TYPE/SCHEMA … RENAME TO` / `SET SCHEMA`.
+    fn rename_object(&mut self, at: &At, r: &RenameObject) {
+        let new_key = |old: &Key| match &r.to {
+            RenameTarget::Name(to) => (old.0.clone(), to.value.clone()),
+            RenameTarget::Schema(s) => (s.value.clone(), old.1.clone()),
+        };
+        match r.kind {
+            ObjectKind::Schema => {
+                if let RenameTarget::Name(to) = &r.to {
+                    self.rename_schema(at, &r.name.name.value, to);
+                }
+            }
+            ObjectKind::Type | ObjectKind::Domain => {
+                let old = r.name.key();
+                if let Some(i) = self.type_names.remove(&old) {
+                    let new = new_key(&old);
+                    if let Some(t) = self.types.get_mut(i) {
+                        t.key = new.clone();
+                    }
+                    self.type_names.insert(new, i);
+                }
+            }
+            _ => {
+                let old = self.rel_key(&r.name);
+                let Some(rel) = self.relations.get(&old).copied() else {
+                    return;
+                };
+                let new = new_key(&old);
+                match rel {
+                    // PostgreSQL lets `ALTER INDEX`/`ALTER VIEW` rename a table too.
+                    Rel::Table(table) => {
+                        let span = match &r.to {
+                            RenameTarget::Name(i) | RenameTarget::Schema(i) => i.span,
+                        };
+                        self.rename_table(at, table, new, span);
+                    }
+                    Rel::Index(id) => {
+                        // An index stays in its table's schema: only RENAME TO moves it.
+                        if let (RenameTarget::Name(to), Some(index)) =
+                            (&r.to, self.indexes.get_mut(id))
+                        {
+                            index.name = Some(to.value.clone());
+                            index.renamed = Some(at.loc(to.span));
+                            self.relations.remove(&old);
+                            self.relations.insert(new, rel);
+                        }
+                    }
+                    Rel::Other { kind, created, .. } => {
+                        let span = match &r.to {
+                            RenameTarget::Name(i) | RenameTarget::Schema(i) => i.span,
+                        };
+                        self.relations.remove(&old);
+                        self.relations.insert(
+                            new,
+                            Rel::Other {
+                                kind,
+                                created,
+                                renamed: Some(at.loc(span)),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// `ALTER SCHEMA a RENAME TO b` moves everything in it.
+    fn rename_schema(&mut self, at: &At, from: &str, to: &Ident) {
+        if let Some(i) = self.schema_names.remove(from) {
+            if let Some(s) = self.schemas.get_mut(i) {
+                s.key.1 = to.value.clone();
+            }
+            self.schema_names.insert(to.value.clone(), i);
+        }
+        let tables: Vec<TableId> = self
+            .live_tables()
+            .filter(|(_, t)| t.schema == from)
+            .map(|(id, _)| id)
+            .collect();
+        for id in tables {
+            let Some(name) = self.tables.get(id).map(|t| t.name.clone()) else {
+                continue;
+            };
+            self.rename_table(at, id, (to.value.clone(), name), to.span);
+        }
+        let others: Vec<(Key, Rel)> = self
+            .relations
+            .iter()
+            .filter(|(k, r)| k.0 == from && matches!(r, Rel::Other { .. }))
+            .map(|(k, r)| (k.clone(), *r))
+            .collect();
+        for (key, rel) in others {
+            self.relations.remove(&key);
+            self.relations.insert((to.value.clone(), key.1), rel);
+        }
+        let types: Vec<Key> = self
+            .type_names
+            .keys()
+            .filter(|k| k.0 == from)
+            .cloned()
+            .collect();
+        for key in types {
+            if let Some(i) = self.type_names.remove(&key) {
+                let new = (to.value.clone(), key.1);
+                if let Some(t) = self.types.get_mut(i) {
+                    t.key = new.clone();
+                }
+                self.type_names.insert(new, i);
             }
         }
     }
@@ -1004,7 +1258,7 @@ impl Catalog {
                     .and_then(|c| c.dropped)
             });
             if let (Some(dropped), Some(t)) = (previously, self.tables.get(table)) {
-                let display = format!("{}.{}", t.display(), quote_if_needed(&name.value));
+                let display = format!("{}.{}", plain_key(&t.key()), name.value);
                 self.fact(
                     at,
                     Fact::AlreadyDropped {
@@ -1041,13 +1295,11 @@ impl Catalog {
                 }
             }
         }
+        // Foreign keys elsewhere that reference the column (DROP COLUMN … CASCADE).
+        self.drop_foreign_keys_to(table, Some(&name.value), loc);
         let doomed: Vec<IndexId> = self
-            .indexes
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| {
-                i.table == table && i.dropped.is_none() && i.columns.contains(&Some(column))
-            })
+            .indexes_on(table)
+            .filter(|(_, i)| i.columns.contains(&Some(column)))
             .map(|(id, _)| id)
             .collect();
         for id in doomed {
@@ -1061,6 +1313,24 @@ impl Catalog {
                 span: name.span,
             },
         );
+    }
+
+    /// Drop the live foreign keys of other tables that reference `table` (or only its column
+    /// `column`).
+    fn drop_foreign_keys_to(&mut self, table: TableId, column: Option<&str>, loc: Loc) {
+        for (id, t) in self.tables.iter_mut().enumerate() {
+            if id == table || t.dropped.is_some() {
+                continue;
+            }
+            for f in t.foreign_keys.iter_mut() {
+                if f.dropped.is_none()
+                    && f.ref_table == Some(table)
+                    && column.is_none_or(|c| f.ref_columns.iter().any(|r| r == c))
+                {
+                    f.dropped = Some(loc);
+                }
+            }
+        }
     }
 
     fn index_key(&self, index: &Index) -> Option<Key> {
@@ -1077,7 +1347,7 @@ impl Catalog {
             if self.relations.get(&key) == Some(&Rel::Index(id)) {
                 self.relations.remove(&key);
             }
-            self.dropped.insert((ObjectKind::Index, key), loc);
+            self.mark_dropped(ObjectKind::Index, key, loc);
         }
         if let Some(index) = self.indexes.get_mut(id) {
             index.dropped = Some(loc);
@@ -1109,7 +1379,9 @@ impl Catalog {
             .collect();
         let span = ci.name.as_ref().map_or(ci.table.span(), |n| n.span);
         let id = self.indexes.len();
-        self.indexes_by_table.entry(table).or_default().push(id);
+        if let Some(t) = self.tables.get_mut(table) {
+            t.index_ids.push(id);
+        }
         self.indexes.push(Index {
             name: ci.name.as_ref().map(|n| n.value.clone()),
             table,
@@ -1118,6 +1390,7 @@ impl Catalog {
             partial: ci.partial,
             created: at.loc(span),
             dropped: None,
+            renamed: None,
         });
         if let Some(key) = key {
             self.dropped.remove(&(ObjectKind::Index, key.clone()));
@@ -1149,6 +1422,7 @@ impl Catalog {
             Rel::Other {
                 kind,
                 created: at.loc(name.span()),
+                renamed: None,
             },
         );
     }
@@ -1175,11 +1449,7 @@ impl Catalog {
                 _ => &self.types,
             };
             if let Some(existing) = list.get(i).and_then(|n| n.created) {
-                let name = if key.0.is_empty() {
-                    quote_if_needed(&key.1)
-                } else {
-                    display_key(&key)
-                };
+                let name = plain_key(&key);
                 self.fact(
                     at,
                     Fact::AlreadyExists {
@@ -1189,6 +1459,7 @@ impl Catalog {
                         span,
                         if_not_exists,
                         existing,
+                        renamed: None,
                     },
                 );
             }
@@ -1221,6 +1492,8 @@ impl Catalog {
     fn drop(&mut self, at: &At, drop: &Drop) {
         for name in &drop.names {
             let span = name.span();
+            // Looked up before this drop marks the name as dropped itself.
+            let prior = self.prior_drop(drop, name);
             let found = match drop.kind {
                 ObjectKind::Table => self.drop_table(at, name, drop.if_exists),
                 ObjectKind::Index => {
@@ -1238,7 +1511,7 @@ impl Catalog {
                     match self.relations.get(&key).copied() {
                         Some(Rel::Other { kind, .. }) if kind == drop.kind => {
                             self.relations.remove(&key);
-                            self.dropped.insert((drop.kind, key), at.loc(span));
+                            self.mark_dropped(drop.kind, key, at.loc(span));
                             true
                         }
                         _ => false,
@@ -1273,18 +1546,20 @@ impl Catalog {
                 }
                 _ => true,
             };
-            if !found {
-                self.note_already_dropped(at, drop, name);
+            if let (false, Some(dropped)) = (found, prior) {
+                self.note_already_dropped(at, drop, name, dropped);
             }
         }
     }
 
+    /// Remember that a name was dropped; the first drop since the last creation is the one to
+    /// point at.
     fn mark_dropped(&mut self, kind: ObjectKind, key: Key, loc: Loc) {
-        self.dropped.insert((kind, key), loc);
+        self.dropped.entry((kind, key)).or_insert(loc);
     }
 
     /// A `DROP` found nothing: if the set had dropped that name before, record it.
-    fn note_already_dropped(&mut self, at: &At, drop: &Drop, name: &QualifiedName) {
+    fn prior_drop(&self, drop: &Drop, name: &QualifiedName) -> Option<Loc> {
         let kind = match drop.kind {
             ObjectKind::Domain => ObjectKind::Type,
             k => k,
@@ -1294,23 +1569,28 @@ impl Catalog {
                 ident_key(&name.name)
             }
             ObjectKind::Policy => {
-                let Some(table) = drop.on_table.as_ref() else {
-                    return;
-                };
-                let t = table.key();
+                let t = drop.on_table.as_ref()?.key();
                 (format!("{}.{}", t.0, t.1), name.name.value.clone())
             }
-            _ => name.key(),
+            _ => self.rel_key(name),
         };
-        if let Some(&dropped) = self.dropped.get(&(kind, key)) {
-            let display = match (kind, &drop.on_table) {
-                (ObjectKind::Policy, Some(t)) => {
-                    format!("{} on {}", quote_if_needed(&name.name.value), t.display())
-                }
-                (ObjectKind::Schema | ObjectKind::Extension | ObjectKind::Publication, _) => {
-                    quote_if_needed(&name.name.value)
-                }
-                _ => name.display(),
+        self.dropped.get(&(kind, key)).copied()
+    }
+
+    /// A `DROP` found nothing, and the set had dropped that name before (at `dropped`).
+    fn note_already_dropped(&mut self, at: &At, drop: &Drop, name: &QualifiedName, dropped: Loc) {
+        let kind = match drop.kind {
+            ObjectKind::Domain => ObjectKind::Type,
+            k => k,
+        };
+        {
+            // A policy's table is in the statement (`ON t`).
+            let display = match kind {
+                ObjectKind::Policy
+                | ObjectKind::Schema
+                | ObjectKind::Extension
+                | ObjectKind::Publication => name.name.value.clone(),
+                _ => plain_key(&name.key()),
             };
             self.fact(
                 at,
@@ -1360,7 +1640,9 @@ impl Catalog {
         t.dropped = Some(loc);
         let key = t.key();
         self.relations.remove(&key);
-        self.dropped.insert((ObjectKind::Table, key.clone()), loc);
+        self.mark_dropped(ObjectKind::Table, key.clone(), loc);
+        // Foreign keys that point at it go too (PostgreSQL needs CASCADE for that, or fails).
+        self.drop_foreign_keys_to(table, None, loc);
         let indexes: Vec<IndexId> = self.indexes_on(table).map(|(id, _)| id).collect();
         for id in indexes {
             self.drop_index(id, loc);
@@ -1371,8 +1653,9 @@ impl Catalog {
                 p.dropped = Some(loc);
                 let name = p.name.clone();
                 self.policy_names.remove(&(table, name.clone()));
-                self.dropped.insert(
-                    (ObjectKind::Policy, (format!("{}.{}", key.0, key.1), name)),
+                self.mark_dropped(
+                    ObjectKind::Policy,
+                    (format!("{}.{}", key.0, key.1), name),
                     loc,
                 );
             }
@@ -1451,9 +1734,16 @@ impl Catalog {
         }
         // The same name on another live table: the first one found, in creation order.
         let other = self
-            .policies
-            .iter()
-            .position(|p| p.dropped.is_none() && p.name == name && p.table != table);
+            .policies_named
+            .get(&name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&id| {
+                self.policies
+                    .get(id)
+                    .is_some_and(|p| p.dropped.is_none() && p.name == name && p.table != table)
+            });
         if let Some(existing) = other {
             self.fact(
                 at,
@@ -1467,7 +1757,13 @@ impl Catalog {
             );
         }
         let id = self.policies.len();
-        self.policies_by_table.entry(table).or_default().push(id);
+        if let Some(t) = self.tables.get_mut(table) {
+            t.policy_ids.push(id);
+        }
+        self.policies_named
+            .entry(name.clone())
+            .or_default()
+            .push(id);
         self.policies.push(Policy {
             name: name.clone(),
             table,
@@ -1524,29 +1820,32 @@ impl Catalog {
         }
         self.policy_names.remove(&(table, ap.name.value.clone()));
         self.policy_names.insert((table, to.value.clone()), id);
+        let named = self.policies_named.entry(to.value.clone()).or_default();
+        if !named.contains(&id) {
+            named.push(id);
+            named.sort_unstable();
+        }
     }
 
     fn drop_policy(&mut self, at: &At, drop: &Drop, name: &QualifiedName) -> bool {
         let Some(on) = drop.on_table.as_ref() else {
             return false;
         };
-        let Some(table) = self.table(&on.key()) else {
-            return false;
-        };
-        let Some(id) = self.policy_names.remove(&(table, name.name.value.clone())) else {
-            return false;
-        };
         let loc = at.loc(name.span());
-        if let Some(p) = self.policies.get_mut(id) {
+        let found = self
+            .table(&self.rel_key(on))
+            .and_then(|table| self.policy_names.remove(&(table, name.name.value.clone())));
+        if let Some(p) = found.and_then(|id| self.policies.get_mut(id)) {
             p.dropped = Some(loc);
         }
+        // Even a policy the set never made is gone after this (or the statement failed).
         let key = on.key();
         self.mark_dropped(
             ObjectKind::Policy,
             (format!("{}.{}", key.0, key.1), name.name.value.clone()),
             loc,
         );
-        true
+        found.is_some()
     }
 
     /// The live publication of this name, or an implicit one (Supabase makes
@@ -1586,10 +1885,11 @@ impl Catalog {
                     Fact::AlreadyExists {
                         kind: ObjectKind::Publication,
                         existing_kind: ObjectKind::Publication,
-                        name: quote_if_needed(&cp.name.value),
+                        name: cp.name.value.clone(),
                         span: cp.name.span,
                         if_not_exists: false,
                         existing,
+                        renamed: None,
                     },
                 );
             }
@@ -1680,19 +1980,20 @@ impl Catalog {
                 self.add_schemas(at, id, &ap.schemas);
             }
             PublicationAction::Drop => {
-                let tables: Vec<TableId> = ap
+                // Each removal points at the table's name in the list.
+                let tables: Vec<(TableId, Span)> = ap
                     .tables
                     .iter()
-                    .filter_map(|n| self.table(&n.key()))
+                    .filter_map(|n| self.table(&n.key()).map(|t| (t, n.span())))
                     .collect();
                 if let Some(p) = self.publications.get_mut(id) {
-                    for table in tables {
+                    for (table, span) in tables {
                         if let Some(m) = self
                             .live_members
                             .remove(&(id, table))
                             .and_then(|i| p.members.get_mut(i))
                         {
-                            m.removed = Some(at.loc(ap.name.span));
+                            m.removed = Some(at.loc(span));
                         }
                     }
                     p.schemas
@@ -1703,6 +2004,9 @@ impl Catalog {
         }
     }
 }
+
+mod derived;
+pub use derived::FileObjects;
 
 #[cfg(test)]
 mod tests;

@@ -440,3 +440,72 @@ fn publications_set_and_drop_and_all_tables() {
     assert!(c.publishes(rt2, a) && !c.publishes(rt2, b));
     assert!(c.publishes(all, a) && c.publishes(all, b));
 }
+
+#[test]
+fn add_column_defines_a_column_known_only_from_a_mention() {
+    let c = replay(vec![
+        vec![index("users_user_idx", "users", &["user_id"])],
+        vec![alter(
+            "users",
+            AlterTableAction::AddColumn {
+                if_not_exists: false,
+                column: col("user_id"),
+            },
+        )],
+    ]);
+    let id = c.table(&key("users")).unwrap();
+    let t = &c.tables[id];
+    assert!(t.created.is_none());
+    let user_id = t.column("user_id").unwrap();
+    assert_eq!(
+        t.columns[user_id].created.map(|l| l.pos()),
+        Some(Pos { file: 1, stmt: 0 })
+    );
+    assert_eq!(t.columns[user_id].data_type, "uuid");
+    assert!(facts(&c, 1).is_empty());
+}
+
+#[test]
+fn dropping_a_referenced_table_or_column_drops_the_foreign_keys_to_it() {
+    let fk = |table: &str, col: &str, target: &str, target_col: &str| {
+        let mut ct = create_table(table, &["id", col]);
+        if let Stmt::CreateTable(t) = &mut ct.kind {
+            t.constraints.push(TableConstraint {
+                name: None,
+                kind: ConstraintKind::ForeignKey(ForeignKey {
+                    columns: vec![ident(col)],
+                    ref_table: qn(target),
+                    ref_columns: vec![ident(target_col)],
+                }),
+                span: Span::default(),
+            });
+        }
+        ct
+    };
+    let c = replay(vec![vec![
+        create_table("clients", &["id", "code"]),
+        fk("meetings", "client_id", "clients", "id"),
+        fk("invoices", "client_code", "clients", "code"),
+        alter(
+            "clients",
+            AlterTableAction::DropColumn {
+                name: ident("code"),
+                if_exists: false,
+                cascade: true,
+            },
+        ),
+    ]]);
+    let live = |name: &str| {
+        let id = c.table(&key(name)).unwrap();
+        c.tables[id].live_foreign_keys().count()
+    };
+    assert_eq!(live("meetings"), 1);
+    assert_eq!(live("invoices"), 0);
+    let c2 = replay(vec![vec![
+        create_table("clients", &["id"]),
+        fk("meetings", "client_id", "clients", "id"),
+        drop(ObjectKind::Table, &["clients"], None, false),
+    ]]);
+    let id = c2.table(&key("meetings")).unwrap();
+    assert_eq!(c2.tables[id].live_foreign_keys().count(), 0);
+}

@@ -1,8 +1,69 @@
-use super::ReportOptions;
+//! `--format json`: one JSON array, one object per diagnostic, in file (migration) order then
+//! position. Field names and meaning are a public contract (issue 2, `related` from issue 3).
+
+use super::{ReportOptions, file_of, line_cols};
 use crate::engine::CheckOutput;
+use serde::Serialize;
 use std::io::{self, Write};
 
+#[derive(Debug, Serialize)]
+struct JsonDiagnostic<'a> {
+    file: &'a str,
+    rule: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    help: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
 pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
-    let _ = (output, options, w);
-    Ok(())
+    let _ = options;
+    let mut items = Vec::with_capacity(output.diagnostics.len());
+    for d in &output.diagnostics {
+        // A diagnostic always points into the workspace it came from; skipping beats panicking.
+        let Some(file) = file_of(&output.workspace, d.file) else {
+            continue;
+        };
+        let (start, end) = line_cols(file, d.span);
+        let related = d
+            .related
+            .iter()
+            .filter_map(|r| {
+                let rf = file_of(&output.workspace, r.file)?;
+                let (pos, _) = line_cols(rf, r.span);
+                Some(JsonRelated {
+                    file: &rf.name,
+                    line: pos.line,
+                    column: pos.column,
+                    message: &r.message,
+                })
+            })
+            .collect();
+        items.push(JsonDiagnostic {
+            file: &file.name,
+            rule: d.rule,
+            severity: d.severity.as_str(),
+            message: &d.message,
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            help: d.help.as_deref(),
+            related,
+        });
+    }
+    serde_json::to_writer_pretty(&mut *w, &items).map_err(io::Error::other)?;
+    writeln!(w)
 }

@@ -1,7 +1,9 @@
 //! Reporters: one file per output format, each turning a [`CheckOutput`] into text.
 //! Positions are converted here, at the edge (see `source::LineIndex`).
 
-use crate::engine::CheckOutput;
+use crate::diagnostic::Diagnostic;
+use crate::engine::{CheckOutput, Workspace};
+use crate::source::{LineCol, SourceFile, Span};
 use std::io::{self, Write};
 
 mod human;
@@ -54,5 +56,74 @@ pub fn render(
     match format {
         Format::Human => human::render(output, options, w),
         Format::Json => json::render(output, options, w),
+    }
+}
+
+/// Start and end (exclusive) of a span as 1-based lines and character columns.
+pub fn line_cols(file: &SourceFile, span: Span) -> (LineCol, LineCol) {
+    (
+        file.lines.line_col(&file.text, span.start),
+        file.lines.line_col(&file.text, span.end),
+    )
+}
+
+/// The source file a diagnostic (or a related location) points into, if the workspace has it.
+pub fn file_of(workspace: &Workspace, file: crate::diagnostic::FileId) -> Option<&SourceFile> {
+    workspace.files.get(file).map(|f| &f.source)
+}
+
+/// Counts for the summary line every human-facing format prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Files that were checked and reported (context-only files are not counted).
+    pub files: usize,
+}
+
+impl Summary {
+    pub fn of(output: &CheckOutput) -> Summary {
+        let mut s = Summary {
+            files: output.workspace.files.iter().filter(|f| f.report).count(),
+            ..Summary::default()
+        };
+        for d in &output.diagnostics {
+            count(&mut s, d);
+        }
+        s
+    }
+}
+
+fn count(s: &mut Summary, d: &Diagnostic) {
+    use crate::diagnostic::Severity;
+    match d.severity {
+        Severity::Error => s.errors += 1,
+        Severity::Warning => s.warnings += 1,
+        Severity::Info => s.infos += 1,
+    }
+}
+
+impl std::fmt::Display for Summary {
+    /// `2 errors, 3 warnings in 14 files` / `No problems found in 14 files`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let files = plural(self.files, "file", "files");
+        let mut parts = Vec::new();
+        if self.errors > 0 {
+            parts.push(plural(self.errors, "error", "errors"));
+        }
+        if self.warnings > 0 {
+            parts.push(plural(self.warnings, "warning", "warnings"));
+        }
+        if self.infos > 0 {
+            parts.push(plural(self.infos, "info", "info"));
+        }
+        if parts.is_empty() {
+            write!(f, "No problems found in {files}")
+        } else {
+            write!(f, "{} in {files}", parts.join(", "))
+        }
     }
 }

@@ -3,8 +3,7 @@
 //! are `protected-table-drop`'s business.
 
 use super::Rule;
-use crate::catalog::{Fact, Loc, Pos, display_key};
-use crate::config::Config;
+use crate::catalog::{Fact, Loc, Pos, display_key, plain_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::syntax::quote_if_needed;
@@ -24,6 +23,7 @@ fn preexisting(created: Option<Loc>, file: usize) -> bool {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
+    let protected = ctx.config.protection();
     for (stmt_index, fact) in catalog.file_facts(ctx.file_id) {
         let Some(stmt) = ctx.statements().get(*stmt_index) else {
             continue;
@@ -49,32 +49,47 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let key = t.key_at(pos);
-        let name = display_key(&key);
+        // `sql` goes into SQL help text, `plain` into messages (in double quotes).
+        let sql = display_key(&key);
+        let plain = plain_key(&key);
         let mut d = match (fact, column.and_then(|c| t.columns.get(c))) {
             (Fact::ColumnDropped { .. }, Some(c)) => {
                 if !preexisting(c.created, ctx.file_id) {
                     continue;
                 }
-                let col = quote_if_needed(&c.name);
+                let col = &c.name;
+                // The copy keeps the primary key, so the values can be joined back.
+                let mut keep: Vec<String> = t
+                    .primary_key
+                    .iter()
+                    .flat_map(|pk| pk.columns.iter())
+                    .filter_map(|&id| t.columns.get(id))
+                    .map(|c| quote_if_needed(&c.name))
+                    .collect();
+                if keep.is_empty() {
+                    keep.push("…".to_string());
+                }
+                keep.push(quote_if_needed(col));
                 let d = ctx
                     .diagnostic(
                         &RULE,
                         span,
                         format!(
-                            "DROP COLUMN {col} deletes the column's data in every row of {name}, \
-                             which existed before this migration"
+                            "DROP COLUMN \"{col}\" deletes its value in every row of \"{plain}\", \
+                             a table that existed before this migration"
                         ),
                     )
                     .with_help(format!(
-                        "keep a copy first (e.g. `CREATE TABLE archive.{}_{} AS SELECT …, {col} \
-                         FROM {name};`), or let `pgward apply` export the rows before it runs",
-                        key.1, c.name
+                        "keep a copy first (`CREATE TABLE archive.{} AS SELECT {} FROM {sql};`), \
+                         or let `pgward apply` export the rows before it runs",
+                        quote_if_needed(&format!("{}_{}", key.1, col)),
+                        keep.join(", ")
                     ));
                 match c.created {
                     Some(created) => d.with_related(
                         created.file,
                         created.span,
-                        format!("column {col} defined here"),
+                        format!("column \"{col}\" defined here"),
                     ),
                     None => d,
                 }
@@ -82,28 +97,48 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             (Fact::ColumnDropped { .. }, None) => continue,
             (fact, _) => {
                 // DROP TABLE / TRUNCATE of a protected table: protected-table-drop reports it.
-                if is_protected(ctx.config, &key.0, &key.1) {
+                if protected.is_protected(&key.0, &key.1) {
                     continue;
                 }
-                let what = if matches!(fact, Fact::Truncated { .. }) {
-                    format!("TRUNCATE {name} deletes every row")
-                } else {
-                    format!("DROP TABLE {name} deletes the table and every row")
-                };
-                let d = ctx
-                    .diagnostic(
+                let d = if matches!(fact, Fact::Truncated { .. }) {
+                    ctx.diagnostic(
                         &RULE,
                         span,
-                        format!("{what} of a table that existed before this migration"),
+                        format!(
+                            "TRUNCATE of \"{plain}\" deletes every row of a table that existed \
+                             before this migration"
+                        ),
+                    )
+                    .with_help(format!(
+                        "keep a copy first (`CREATE SCHEMA IF NOT EXISTS archive; CREATE TABLE \
+                         archive.{} AS TABLE {sql};`), or let `pgward apply` export the rows \
+                         before it runs",
+                        quote_if_needed(&key.1)
+                    ))
+                } else {
+                    ctx.diagnostic(
+                        &RULE,
+                        span,
+                        format!(
+                            "DROP TABLE \"{plain}\" deletes a table that existed before this \
+                             migration, with every row in it"
+                        ),
                     )
                     .with_help(format!(
                         "archive it instead (`CREATE SCHEMA IF NOT EXISTS archive; ALTER TABLE \
-                         {name} SET SCHEMA archive;`), or let `pgward apply` export the rows \
+                         {sql} SET SCHEMA archive;`), or let `pgward apply` export the rows \
                          before it runs"
-                    ));
+                    ))
+                };
                 match t.created {
                     Some(created) => {
-                        d.with_related(created.file, created.span, "table created here")
+                        let original = t.original_key();
+                        let message = if original == key {
+                            "table created here".to_string()
+                        } else {
+                            format!("table created here as \"{}\"", plain_key(&original))
+                        };
+                        d.with_related(created.file, created.span, message)
                     }
                     None => d,
                 }
@@ -112,29 +147,4 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         d = d.in_statement(stmt.span);
         out.push(d);
     }
-}
-
-/// `[protected] tables` (names or globs, unqualified meaning `public`) plus Supabase's `auth` and
-/// `storage` schemas. Kept private until the shared matcher lands in `config`.
-fn is_protected(config: &Config, schema: &str, table: &str) -> bool {
-    if schema == "auth" || schema == "storage" {
-        return true;
-    }
-    config.protected.tables.iter().any(|entry| {
-        let entry = entry.trim();
-        let (s, t) = match entry.rsplit_once('.') {
-            Some((s, t)) => (s.trim_matches('"').to_string(), t),
-            None => ("public".to_string(), entry),
-        };
-        let t = if t.starts_with('"') {
-            t.trim_matches('"').to_string()
-        } else {
-            t.to_lowercase()
-        };
-        let s = s.to_lowercase();
-        let fits = |pattern: &str, name: &str| {
-            glob::Pattern::new(pattern).is_ok_and(|p| p.matches(name)) || pattern == name
-        };
-        fits(&s, schema) && fits(&t, table)
-    })
 }

@@ -2,7 +2,7 @@
 //! the statement) or on another table (R-005: copy-pasted policies that protect the wrong thing).
 
 use super::Rule;
-use crate::catalog::{Fact, Pos, display_key};
+use crate::catalog::{Fact, Pos, display_key, plain_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::syntax::{Stmt, quote_if_needed};
@@ -31,6 +31,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(stmt) = ctx.statements().get(*stmt_index) else {
             continue;
         };
+        // `DO $$ BEGIN CREATE POLICY …; EXCEPTION WHEN duplicate_object THEN NULL; END $$` and
+        // `IF NOT EXISTS (SELECT FROM pg_policies …)` are the idempotent spellings: they cannot
+        // fail, so only the name reuse across tables is worth saying.
+        if *same_table && (stmt.context.exception_handler || stmt.context.existence_guard) {
+            continue;
+        }
         let (Some(policy), Some(this_table)) =
             (catalog.policies.get(*existing), catalog.tables.get(*table))
         else {
@@ -40,46 +46,50 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             file: ctx.file_id,
             stmt: *stmt_index,
         };
-        let shown = quote_if_needed(name);
-        let this_name = display_key(&this_table.key_at(pos));
-        let renaming = matches!(stmt.kind, Stmt::AlterPolicy(_));
+        let this_key = this_table.key_at(pos);
+        let this_name = plain_key(&this_key);
+        let what = match &stmt.kind {
+            Stmt::AlterPolicy(_) => "ALTER POLICY … RENAME",
+            _ => "CREATE POLICY",
+        };
         let mut d = if *same_table {
-            let verb = if renaming {
-                "rename a policy to"
-            } else {
-                "create"
-            };
             ctx.diagnostic(
                 &RULE,
                 *span,
                 format!(
-                    "policy {shown} already exists on table {this_name}: PostgreSQL refuses to \
-                     {verb} it again"
+                    "policy \"{name}\" already exists on table \"{this_name}\": PostgreSQL \
+                     rejects this {what}"
                 ),
             )
             .with_help(format!(
-                "drop the old policy first (`DROP POLICY IF EXISTS {shown} ON {this_name};`) or \
-                 give this one its own name"
+                "drop the old policy first (`DROP POLICY IF EXISTS {} ON {};`) or give this one \
+                 its own name",
+                quote_if_needed(name),
+                display_key(&this_key)
             ))
         } else {
             let other = catalog
                 .tables
                 .get(policy.table)
-                .map(|t| display_key(&t.key_at(pos)))
+                .map(|t| plain_key(&t.key_at(pos)))
                 .unwrap_or_default();
+            let command = match &stmt.kind {
+                Stmt::CreatePolicy(cp) => cp.command,
+                _ => policy.command,
+            };
             let mut d = ctx
                 .diagnostic(
                     &RULE,
                     *span,
                     format!(
-                        "policy name {shown} is already used on table {other}; reusing it on \
-                         {this_name} makes the two policies easy to confuse"
+                        "policy name \"{name}\" is already used on table \"{other}\"; reusing \
+                         it on \"{this_name}\" makes the two policies easy to confuse"
                     ),
                 )
                 .with_help(format!(
                     "name policies after their table, e.g. `{}_{}_own`",
-                    this_table.name,
-                    policy.command.as_str()
+                    this_key.1,
+                    command.as_str()
                 ));
             d.severity = Severity::Warning;
             d
@@ -88,7 +98,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             .with_related(
                 policy.created.file,
                 policy.created.span,
-                format!("policy {shown} first created here"),
+                format!("policy \"{name}\" first created here"),
             )
             .in_statement(stmt.span);
         out.push(d);

@@ -5,7 +5,7 @@ use super::Rule;
 use crate::catalog::Pos;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
-use crate::syntax::{PolicyCommand, Stmt, quote_if_needed};
+use crate::syntax::{PolicyCommand, Stmt};
 
 pub static RULE: Rule = Rule {
     id: "policy-naming",
@@ -27,7 +27,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 &cp.name.value,
                 cp.name.span,
                 cp.table.name.value.clone(),
-                cp.command,
+                Some(cp.command),
             ),
             Stmt::AlterPolicy(ap) => {
                 let Some(to) = &ap.rename_to else { continue };
@@ -36,24 +36,24 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     file: ctx.file_id,
                     stmt: index,
                 };
-                let Some(policy) = ctx
+                let command = ctx
                     .catalog()
                     .policies
                     .iter()
                     .find(|p| p.renames.iter().any(|r| r.at.pos() == pos))
-                else {
-                    continue;
-                };
-                (
-                    &to.value,
-                    to.span,
-                    ap.table.name.value.clone(),
-                    policy.command,
-                )
+                    .map(|p| p.command);
+                (&to.value, to.span, ap.table.name.value.clone(), command)
             }
             _ => continue,
         };
-        if matches(&parts, name, &table, command) {
+        // A policy made before the set: any operation may be the right one.
+        let fits = match command {
+            Some(command) => matches(&parts, name, &table, command),
+            None => ALL_COMMANDS
+                .iter()
+                .any(|&command| matches(&parts, name, &table, command)),
+        };
+        if fits {
             continue;
         }
         let example = example(&parts, &table, command);
@@ -61,16 +61,21 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             ctx.diagnostic(
                 &RULE,
                 span,
-                format!(
-                    "policy name {} does not follow the naming template `{template}`",
-                    quote_if_needed(name)
-                ),
+                format!("policy name \"{name}\" does not follow the naming template `{template}`"),
             )
             .with_help(format!("for this policy, for example: `{example}`"))
             .in_statement(stmt.span),
         );
     }
 }
+
+const ALL_COMMANDS: [PolicyCommand; 5] = [
+    PolicyCommand::All,
+    PolicyCommand::Select,
+    PolicyCommand::Insert,
+    PolicyCommand::Update,
+    PolicyCommand::Delete,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -135,13 +140,14 @@ fn matches(parts: &[Part], name: &str, table: &str, command: PolicyCommand) -> b
     }
 }
 
-fn example(parts: &[Part], table: &str, command: PolicyCommand) -> String {
+/// The template filled in for this policy; an unknown command stays a placeholder.
+fn example(parts: &[Part], table: &str, command: Option<PolicyCommand>) -> String {
     parts
         .iter()
         .map(|p| match p {
             Part::Literal(l) => l.as_str(),
             Part::Table => table,
-            Part::Operation => command.as_str(),
+            Part::Operation => command.map_or("<operation>", PolicyCommand::as_str),
             Part::Description => "own",
         })
         .collect()
@@ -165,7 +171,7 @@ mod tests {
         assert!(matches(&all, "all-t", "t", PolicyCommand::All));
         assert!(!matches(&all, "all-t2", "t", PolicyCommand::All));
         assert_eq!(
-            example(&parts, "clients", PolicyCommand::Delete),
+            example(&parts, "clients", Some(PolicyCommand::Delete)),
             "clients_delete_own"
         );
     }

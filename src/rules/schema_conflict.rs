@@ -3,10 +3,10 @@
 //! publication, a second `DROP` without `IF EXISTS`).
 
 use super::Rule;
-use crate::catalog::Fact;
+use crate::catalog::{Fact, Loc, Pos, plain_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
-use crate::syntax::{ObjectKind, Statement, quote_if_needed};
+use crate::syntax::{ObjectKind, Statement, Stmt, quote_if_needed};
 
 pub static RULE: Rule = Rule {
     id: "schema-conflict",
@@ -41,6 +41,15 @@ fn guarded(stmt: &Statement) -> bool {
     stmt.context.exception_handler || stmt.context.existence_guard
 }
 
+/// Whether the statement at `at` is the table's `SET SCHEMA` (rather than `ALTER INDEX … RENAME`).
+fn moved_with_table(ctx: &FileContext, at: &Loc) -> bool {
+    ctx.workspace
+        .files
+        .get(at.file)
+        .and_then(|f| f.parsed.statements.get(at.stmt))
+        .is_some_and(|s| !matches!(s.kind, Stmt::RenameObject(_)))
+}
+
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
     for (stmt_index, fact) in catalog.file_facts(ctx.file_id) {
@@ -50,6 +59,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         if guarded(stmt) {
             continue;
         }
+        let pos = Pos {
+            file: ctx.file_id,
+            stmt: *stmt_index,
+        };
         let d = match fact {
             Fact::AlreadyExists {
                 kind,
@@ -58,6 +71,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 span,
                 if_not_exists: false,
                 existing,
+                renamed,
             } if reported_create(*kind) => {
                 let what = kind_word(*kind);
                 let message = if kind == existing_kind {
@@ -67,12 +81,13 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                         ""
                     };
                     format!(
-                        "{what} {name} already exists{per_schema}: this CREATE {} fails",
+                        "{what} \"{name}\" already exists{per_schema}: this CREATE {} fails",
                         kind.sql()
                     )
                 } else {
                     format!(
-                        "{name} is already the name of a {} in this schema: this CREATE {} fails",
+                        "\"{name}\" is already the name of a {} in this schema: this CREATE {} \
+                         fails",
                         kind_word(*existing_kind),
                         kind.sql()
                     )
@@ -86,13 +101,32 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                         kind.sql()
                     )
                 };
-                ctx.diagnostic(&RULE, *span, message)
-                    .with_help(help)
-                    .with_related(
+                let existing_word = kind_word(*existing_kind);
+                let d = ctx.diagnostic(&RULE, *span, message).with_help(help);
+                match renamed {
+                    // Created under another name (or schema): say where it got this one.
+                    Some(renamed) => d
+                        .with_related(
+                            existing.file,
+                            existing.span,
+                            format!("{existing_word} created here"),
+                        )
+                        .with_related(
+                            renamed.file,
+                            renamed.span,
+                            if *existing_kind == ObjectKind::Index && moved_with_table(ctx, renamed)
+                            {
+                                "moved to this schema with its table here".to_string()
+                            } else {
+                                format!("renamed to \"{name}\" here")
+                            },
+                        ),
+                    None => d.with_related(
                         existing.file,
                         existing.span,
-                        format!("{} {name} created here", kind_word(*existing_kind)),
-                    )
+                        format!("{existing_word} \"{name}\" created here"),
+                    ),
+                }
             }
             Fact::ColumnExists {
                 table,
@@ -108,22 +142,23 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 };
                 // A column the set never defined is a guess; say nothing.
                 let Some(created) = c.created else { continue };
-                let name = quote_if_needed(&c.name);
+                let name = &c.name;
                 ctx.diagnostic(
                     &RULE,
                     *span,
                     format!(
-                        "column {name} already exists on table {}: this ADD COLUMN fails",
-                        t.display()
+                        "column \"{name}\" already exists on table \"{}\": this ADD COLUMN fails",
+                        plain_key(&t.key_at(pos))
                     ),
                 )
                 .with_help(format!(
-                    "remove the duplicate, or write `ADD COLUMN IF NOT EXISTS {name} …`"
+                    "remove the duplicate, or write `ADD COLUMN IF NOT EXISTS {} …`",
+                    quote_if_needed(name)
                 ))
                 .with_related(
                     created.file,
                     created.span,
-                    format!("column {name} defined here"),
+                    format!("column \"{name}\" defined here"),
                 )
             }
             Fact::AlreadyMember {
@@ -142,9 +177,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     &RULE,
                     *span,
                     format!(
-                        "table {} is already a member of publication {}: this ADD TABLE fails",
-                        t.display(),
-                        quote_if_needed(&p.name)
+                        "table \"{}\" is already a member of publication \"{}\": this ADD TABLE \
+                         fails",
+                        plain_key(&t.key_at(pos)),
+                        p.name
                     ),
                 )
                 .with_help(
@@ -165,6 +201,15 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 dropped,
             } => {
                 let what = kind_word(*kind);
+                // A policy's table: from the statement's `ON t`.
+                let on = match &stmt.kind {
+                    Stmt::Drop(d) if *kind == ObjectKind::Policy => d
+                        .on_table
+                        .as_ref()
+                        .map(|t| format!(" on table \"{}\"", plain_key(&t.key())))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
                 let drop = if *kind == ObjectKind::Other {
                     "DROP COLUMN".to_string()
                 } else {
@@ -173,7 +218,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 ctx.diagnostic(
                     &RULE,
                     *span,
-                    format!("{what} {name} was already dropped: this {drop} fails"),
+                    format!("{what} \"{name}\"{on} was already dropped: this {drop} fails"),
                 )
                 .with_help(format!(
                     "remove the second drop, or write `{} IF EXISTS`",
@@ -182,7 +227,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .with_related(
                     dropped.file,
                     dropped.span,
-                    format!("{what} {name} dropped here"),
+                    format!("{what} \"{name}\" dropped here"),
                 )
             }
             _ => continue,

@@ -9,7 +9,7 @@ use sqlparser::tokenizer::Token;
 
 use super::lex::{Tok, lex, significant};
 use super::model::Stmt;
-use super::recognize::recognize;
+use super::recognize::recognize_with_doubt;
 use crate::source::Span;
 
 /// Deeper nesting than this is not handed to sqlparser (its recursion would be the risk, and no
@@ -161,7 +161,12 @@ pub fn convert(text: &str, base: usize) -> Stmt {
         Ok(raw) => raw,
         Err((message, at)) => {
             let keyword = first_word(text);
-            if message.starts_with("Unterminated") || !is_statement_keyword(&keyword) {
+            // Text that never ends (string, quoted name, comment) is certainly broken; other
+            // tokenizer complaints (`1_000`, odd operators) may be PostgreSQL sqlparser lacks.
+            let unterminated = message.starts_with("Unterminated")
+                || message.starts_with("Unexpected EOF")
+                || message.ends_with("before EOF.");
+            if unterminated || !is_statement_keyword(&keyword) {
                 return Stmt::Invalid { message, at };
             }
             return Stmt::Unsupported { keyword, message };
@@ -186,19 +191,16 @@ pub fn convert(text: &str, base: usize) -> Stmt {
 
     // Not a statement PostgreSQL knows, whatever sqlparser (which speaks many dialects) thinks.
     if let Some(at) = bad_start(&toks) {
+        let near = toks
+            .iter()
+            .find(|t| t.span == at)
+            .map_or_else(String::new, Tok::near);
         let message = if at == first.span {
-            format!(
-                "syntax error at or near {}: not a PostgreSQL statement",
-                first.token
-            )
+            format!("syntax error at or near {near}: not a PostgreSQL statement")
         } else {
-            let kw = toks
-                .iter()
-                .find(|t| t.span == at)
-                .map_or(String::new(), |t| t.token.to_string());
             format!(
-                "syntax error at or near {kw}: unknown object type after {}",
-                first.token.to_string().to_ascii_uppercase()
+                "syntax error at or near {near}: unknown object type after {}",
+                first.keyword().unwrap_or_default()
             )
         };
         return Stmt::Invalid { message, at };
@@ -214,7 +216,7 @@ pub fn convert(text: &str, base: usize) -> Stmt {
             message: format!("parentheses nested {depth} deep: too deep to analyse"),
         };
     }
-    let recognized = recognize(&toks);
+    let recognized = recognize_with_doubt(&toks);
     let empty_element = empty_list_element(&toks);
     drop(toks);
 
@@ -224,13 +226,22 @@ pub fn convert(text: &str, base: usize) -> Stmt {
         .parse_statements();
     match parsed {
         // The AST is dropped here: the recognizers read the facts from the tokens.
-        Ok(_) => recognized.unwrap_or(Stmt::Other { keyword }),
+        Ok(_) => match recognized {
+            // sqlparser accepted what a recognizer rejects: trust sqlparser, claim nothing.
+            Some((Stmt::Invalid { .. }, _)) | None => Stmt::Other { keyword },
+            Some((stmt, _)) => stmt,
+        },
         Err(e) => {
             let message = clean_message(&e);
             if let Some(at) = empty_element {
                 return Stmt::Invalid { message, at };
             }
-            recognized.unwrap_or(Stmt::Unsupported { keyword, message })
+            // A recognizer that read every token vouches for the facts (PostgreSQL syntax
+            // sqlparser lacks); one that skipped something it does not know does not.
+            match recognized {
+                Some((stmt, false)) => stmt,
+                _ => Stmt::Unsupported { keyword, message },
+            }
         }
     }
 }
@@ -249,9 +260,19 @@ fn clean_message(e: &ParserError) -> String {
     msg.trim().to_string()
 }
 
+/// The first word of `text` after whitespace and comments, upper case.
 fn first_word(text: &str) -> String {
-    text.trim_start()
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    rest.split(|c: char| !c.is_alphanumeric() && c != '_')
         .next()
         .unwrap_or("")
         .to_ascii_uppercase()
@@ -321,17 +342,35 @@ fn bad_start(toks: &[Tok]) -> Option<Span> {
     None
 }
 
-/// `a,, b`, `(, a)`, `(a, )`: the offending token.
+/// Reserved words that end a list and can never start a list element (`SELECT a, FROM t`).
+const LIST_ENDERS: &[&str] = &[
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "HAVING",
+    "ORDER",
+    "LIMIT",
+    "OFFSET",
+    "UNION",
+    "INTERSECT",
+    "EXCEPT",
+    "RETURNING",
+    "WINDOW",
+    "THEN",
+    "ELSE",
+    "END",
+];
+
+/// `a,, b`, `(, a)`, `(a, )`, `a, FROM`: the offending token.
 fn empty_list_element(toks: &[Tok]) -> Option<Span> {
     toks.windows(2).find_map(|w| {
-        let (a, b) = (&w[0].token, &w[1].token);
-        let empty = matches!(
-            (a, b),
-            (Token::Comma, Token::Comma)
-                | (Token::LParen, Token::Comma)
-                | (Token::Comma, Token::RParen)
-        );
-        empty.then_some(w[1].span)
+        let [a, b] = w else { return None };
+        let empty = match (a.token, b.token) {
+            (Token::Comma, Token::Comma | Token::RParen) | (Token::LParen, Token::Comma) => true,
+            (Token::Comma, Token::Word(_)) => LIST_ENDERS.iter().any(|k| b.is_kw(k)),
+            _ => false,
+        };
+        empty.then_some(b.span)
     })
 }
 

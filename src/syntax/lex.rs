@@ -25,6 +25,13 @@ impl Tok<'_> {
             _ => None,
         }
     }
+    /// The token as PostgreSQL quotes it in "syntax error at or near …".
+    pub fn near(&self) -> String {
+        match self.token {
+            Token::Word(w) if w.quote_style.is_none() => format!("\"{}\"", w.value),
+            other => other.to_string(),
+        }
+    }
     pub fn is_word(&self) -> bool {
         matches!(self.token, Token::Word(_))
     }

@@ -344,6 +344,27 @@ pub struct AlterPublication {
     pub schemas: Vec<Ident>,
 }
 
+/// What `ALTER <kind> name` changes about the name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenameTarget {
+    /// `RENAME TO new` (same schema).
+    Name(Ident),
+    /// `SET SCHEMA s`.
+    Schema(Ident),
+}
+
+/// `ALTER INDEX | VIEW | MATERIALIZED VIEW | SEQUENCE | TYPE | DOMAIN | SCHEMA name RENAME TO new`
+/// (or `SET SCHEMA s`): name changes of objects other than tables and policies, which the
+/// catalog follows so a later `CREATE` of the old name is not taken for a conflict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenameObject {
+    pub kind: ObjectKind,
+    /// For `SCHEMA`, the name has no schema part.
+    pub name: QualifiedName,
+    pub if_exists: bool,
+    pub to: RenameTarget,
+}
+
 /// What a statement is, as far as the rules care.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stmt {
@@ -391,6 +412,7 @@ pub enum Stmt {
     AlterPolicy(AlterPolicy),
     CreatePublication(CreatePublication),
     AlterPublication(AlterPublication),
+    RenameObject(RenameObject),
     /// `DO [LANGUAGE plpgsql] $$ … $$`; its SQL statements follow it as separate `Statement`s.
     Do {
         body: Span,

@@ -5,6 +5,8 @@
 //! (column definitions, type text, actions) and the same answer for statements sqlparser
 //! rejects (`ALTER PUBLICATION`, `DROP INDEX CONCURRENTLY`, unusual column constraint spellings).
 
+use std::cell::Cell;
+
 use sqlparser::tokenizer::Token;
 
 use super::lex::Tok;
@@ -16,11 +18,25 @@ use crate::source::Span;
 pub(crate) struct Cur<'t> {
     toks: &'t [Tok<'t>],
     pos: usize,
+    /// Set when the recognizer skipped something it does not understand: its facts are then
+    /// not trusted over sqlparser's verdict.
+    doubt: &'t Cell<bool>,
 }
 
 impl<'t> Cur<'t> {
-    pub fn new(toks: &'t [Tok<'t>]) -> Self {
-        Cur { toks, pos: 0 }
+    pub fn new(toks: &'t [Tok<'t>], doubt: &'t Cell<bool>) -> Self {
+        Cur {
+            toks,
+            pos: 0,
+            doubt,
+        }
+    }
+    /// A cursor over other tokens that shares this one's doubt.
+    fn over(&self, toks: &'t [Tok<'t>]) -> Cur<'t> {
+        Cur::new(toks, self.doubt)
+    }
+    fn doubt(&self) {
+        self.doubt.set(true);
     }
     fn peek(&self) -> Option<&'t Tok<'t>> {
         self.toks.get(self.pos)
@@ -103,7 +119,7 @@ impl<'t> Cur<'t> {
     }
     /// A sub-cursor over `toks[start..end]`.
     fn slice(&self, start: usize, end: usize) -> Cur<'t> {
-        Cur::new(self.toks.get(start..end).unwrap_or(&[]))
+        self.over(self.toks.get(start..end).unwrap_or(&[]))
     }
     fn rest(&self) -> &'t [Tok<'t>] {
         self.toks.get(self.pos..).unwrap_or(&[])
@@ -186,8 +202,16 @@ fn has_top_kw(toks: &[Tok], kw: &str) -> bool {
 
 /// Recognize a statement from its tokens. `None`: not a kind the recognizers know (the caller
 /// makes it `Other` or `Unsupported`).
-pub(crate) fn recognize(toks: &[Tok]) -> Option<Stmt> {
-    let mut c = Cur::new(toks);
+/// Also says whether the recognizer skipped text it does not understand (`true`: only trust
+/// the facts if sqlparser accepted the statement).
+pub(crate) fn recognize_with_doubt(toks: &[Tok]) -> Option<(Stmt, bool)> {
+    let doubt = Cell::new(false);
+    let stmt = recognize_in(Cur::new(toks, &doubt));
+    stmt.map(|s| (s, doubt.get()))
+}
+
+fn recognize_in(mut c: Cur) -> Option<Stmt> {
+    let toks = c.toks;
     let first = c.bump()?.keyword()?;
     match first.as_str() {
         "BEGIN" | "START" => {
@@ -301,15 +325,21 @@ fn create(c: &mut Cur) -> Option<Stmt> {
         return Some(Stmt::CreateType { name });
     }
     if c.kw("POLICY") {
-        return create_policy(c).map(Stmt::CreatePolicy);
+        return create_policy(c);
     }
     if c.kw("PUBLICATION") {
         let name = c.ident()?;
         let target = if c.kws(&["FOR", "ALL", "TABLES"]) {
             PublicationTarget::AllTables
         } else if c.kw("FOR") {
-            let (tables, schemas) = publication_objects(c);
-            PublicationTarget::Objects { tables, schemas }
+            let objects = publication_objects(c);
+            if let Some(junk) = objects.junk {
+                return Some(syntax_error(junk));
+            }
+            PublicationTarget::Objects {
+                tables: objects.tables,
+                schemas: objects.schemas,
+            }
         } else {
             PublicationTarget::None
         };
@@ -323,7 +353,7 @@ fn create(c: &mut Cur) -> Option<Stmt> {
 
 fn alter(c: &mut Cur) -> Option<Stmt> {
     if c.kw("TABLE") {
-        return alter_table(c).map(Stmt::AlterTable);
+        return alter_table(c);
     }
     if c.kw("POLICY") {
         let name = c.ident()?;
@@ -357,7 +387,11 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
         let (tables, schemas) = if action == PublicationAction::Other {
             (Vec::new(), Vec::new())
         } else {
-            publication_objects(c)
+            let objects = publication_objects(c);
+            if let Some(junk) = objects.junk {
+                return Some(syntax_error(junk));
+            }
+            (objects.tables, objects.schemas)
         };
         return Some(Stmt::AlterPublication(AlterPublication {
             name,
@@ -369,11 +403,59 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     if c.kw("SYSTEM") {
         return Some(Stmt::AlterSystem);
     }
-    None
+    rename_object(c).map(Stmt::RenameObject)
+}
+
+/// `ALTER INDEX|VIEW|MATERIALIZED VIEW|SEQUENCE|TYPE|DOMAIN|SCHEMA [IF EXISTS] name RENAME TO new`
+/// or `… SET SCHEMA s`, and nothing else (`RENAME VALUE`, `OWNER TO`, … are not name changes).
+fn rename_object(c: &mut Cur) -> Option<RenameObject> {
+    let kind = if c.kw("INDEX") {
+        ObjectKind::Index
+    } else if c.kw("VIEW") {
+        ObjectKind::View
+    } else if c.kws(&["MATERIALIZED", "VIEW"]) {
+        ObjectKind::MaterializedView
+    } else if c.kw("SEQUENCE") {
+        ObjectKind::Sequence
+    } else if c.kw("TYPE") {
+        ObjectKind::Type
+    } else if c.kw("DOMAIN") {
+        ObjectKind::Domain
+    } else if c.kw("SCHEMA") {
+        ObjectKind::Schema
+    } else {
+        return None;
+    };
+    let if_exists = c.kws(&["IF", "EXISTS"]);
+    let name = if kind == ObjectKind::Schema {
+        QualifiedName {
+            schema: None,
+            name: c.ident()?,
+        }
+    } else {
+        c.qname()?
+    };
+    let to = if c.kws(&["RENAME", "TO"]) {
+        RenameTarget::Name(c.ident()?)
+    } else if c.kws(&["SET", "SCHEMA"]) && kind != ObjectKind::Schema {
+        RenameTarget::Schema(c.ident()?)
+    } else {
+        return None;
+    };
+    if !c.at_end() {
+        return None;
+    }
+    Some(RenameObject {
+        kind,
+        name,
+        if_exists,
+        to,
+    })
 }
 
 /// `TABLE [ONLY] a [*] [(cols)] [WHERE (…)], b, TABLES IN SCHEMA s, t` up to `WITH (…)`.
-fn publication_objects(c: &mut Cur) -> (Vec<QualifiedName>, Vec<Ident>) {
+fn publication_objects(c: &mut Cur) -> PubObjects {
+    let mut junk = None;
     let mut tables = Vec::new();
     let mut schemas = Vec::new();
     let mut in_schema_list = false;
@@ -401,17 +483,39 @@ fn publication_objects(c: &mut Cur) -> (Vec<QualifiedName>, Vec<Ident>) {
                 let _ = c.group();
             }
         }
-        // Anything unexpected up to the next comma is skipped, not guessed at.
-        while !c.at_end() && !c.peek_tok(&Token::Comma) && !c.peek_kw("WITH") {
-            if c.group().is_none() {
-                c.bump();
+        // Only `,`, `WITH (…)` or the end may follow an object: PostgreSQL rejects anything
+        // else (e.g. `ADD TABLE IF NOT EXISTS t`, which names a table "if").
+        if !c.at_end() && !c.peek_tok(&Token::Comma) && !c.peek_kw("WITH") {
+            junk.get_or_insert(c.peek().map(|t| (t.near(), t.span)));
+            while !c.at_end() && !c.peek_tok(&Token::Comma) && !c.peek_kw("WITH") {
+                if c.group().is_none() {
+                    c.bump();
+                }
             }
         }
         if !c.eat(&Token::Comma) {
             break;
         }
     }
-    (tables, schemas)
+    PubObjects {
+        tables,
+        schemas,
+        junk: junk.flatten(),
+    }
+}
+
+/// The objects of a publication statement, and the first token PostgreSQL would reject.
+struct PubObjects {
+    tables: Vec<QualifiedName>,
+    schemas: Vec<Ident>,
+    junk: Option<(String, Span)>,
+}
+
+fn syntax_error((near, at): (String, Span)) -> Stmt {
+    Stmt::Invalid {
+        message: format!("syntax error at or near {near}"),
+        at,
+    }
 }
 
 fn create_table(c: &mut Cur, temporary: bool) -> Option<CreateTable> {
@@ -517,6 +621,7 @@ fn table_constraint(mut c: Cur) -> Option<TableConstraint> {
     } else if c.kw("EXCLUDE") {
         ConstraintKind::Exclude
     } else {
+        c.doubt();
         ConstraintKind::Other
     };
     let first = c.toks.get(from)?;
@@ -559,10 +664,8 @@ fn type_text(toks: &[Tok]) -> String {
         let (text, word) = match &t.token {
             Token::Word(w) => match w.quote_style {
                 None => (w.value.to_ascii_lowercase(), true),
-                Some(q) => (
-                    format!("{q}{}{q}", w.value.replace(q, &format!("{q}{q}"))),
-                    true,
-                ),
+                // `"uuid"` is `uuid`; `"MyType"` keeps its quotes.
+                Some(_) => (quote_if_needed(&w.value), true),
             },
             Token::Number(n, _) => (n.clone(), true),
             other => (other.to_string(), false),
@@ -575,6 +678,56 @@ fn type_text(toks: &[Tok]) -> String {
         prev_word = word || matches!(t.token, Token::RParen);
     }
     out
+}
+
+/// Words that continue a multi-word type name (`double precision`, `character varying`,
+/// `timestamp with time zone`, `interval day to second`).
+const TYPE_CONTINUATION: &[&str] = &[
+    "PRECISION",
+    "VARYING",
+    "WITH",
+    "WITHOUT",
+    "TIME",
+    "ZONE",
+    "YEAR",
+    "MONTH",
+    "DAY",
+    "HOUR",
+    "MINUTE",
+    "SECOND",
+    "TO",
+    "CHARACTER",
+    "CHAR",
+    "VARCHAR",
+    "ARRAY",
+];
+
+/// Whether the tokens read as one type: a name, then only continuation words, `(…)`, `[…]`
+/// and `.`-qualification at the top level.
+fn plausible_type(toks: &[Tok]) -> bool {
+    let mut depth = 0i64;
+    let mut prev_dot = true;
+    for (i, t) in toks.iter().enumerate() {
+        match t.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth -= 1,
+            Token::Period => {
+                prev_dot = true;
+                continue;
+            }
+            Token::Word(_)
+                if depth == 0
+                    && i > 0
+                    && !prev_dot
+                    && !TYPE_CONTINUATION.iter().any(|k| t.is_kw(k)) =>
+            {
+                return false;
+            }
+            _ => {}
+        }
+        prev_dot = false;
+    }
+    true
 }
 
 /// A column definition: `name type [constraints…]`; the cursor covers exactly the element.
@@ -598,11 +751,17 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
         (Some(f), Some(l)) => f.span.cover(l.span),
         _ => Span::empty(name.span.end),
     };
+    if type_toks.is_empty() || !plausible_type(type_toks) {
+        c.doubt();
+    }
     let mut not_null = false;
     let mut constraints = Vec::new();
     while !c.at_end() {
         let seg = c.pos;
         let cname = if c.kw("CONSTRAINT") { c.ident() } else { None };
+        // Options whose tail (an expression, `ON DELETE …`, `USING INDEX …`, `NO INHERIT`) is
+        // skipped unread; after the others, only the next option may follow.
+        let mut open_tail = false;
         let kind = if c.kws(&["NOT", "NULL"]) {
             not_null = true;
             None
@@ -613,20 +772,28 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
             if c.group().is_none() {
                 c.bump();
             }
-            skip_to_option(&mut c);
+            open_tail = true;
             None
         } else if c.kws(&["PRIMARY", "KEY"]) {
+            open_tail = true;
             Some(ConstraintKind::PrimaryKey(vec![name.clone()]))
         } else if c.kw("UNIQUE") {
             if c.kw("NULLS") {
                 let _ = c.kw("NOT");
                 let _ = c.kw("DISTINCT");
             }
+            open_tail = true;
             Some(ConstraintKind::Unique(vec![name.clone()]))
         } else if c.kw("REFERENCES") {
-            references(&mut c, vec![name.clone()]).map(ConstraintKind::ForeignKey)
+            open_tail = true;
+            let fk = references(&mut c, vec![name.clone()]);
+            if fk.is_none() {
+                c.doubt();
+            }
+            fk.map(ConstraintKind::ForeignKey)
         } else if c.kw("CHECK") {
             let _ = c.group();
+            open_tail = true;
             Some(ConstraintKind::Check)
         } else if c.kw("GENERATED") {
             let _ = c.kw("ALWAYS") || c.kws(&["BY", "DEFAULT"]);
@@ -635,13 +802,25 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
             let _ = c.group();
             let _ = c.kw("STORED") || c.kw("VIRTUAL");
             None
+        } else if c.kw("COLLATE") {
+            let _ = c.qname();
+            None
+        } else if c.kw("COMPRESSION") || c.kw("STORAGE") || c.kw("INITIALLY") {
+            c.bump();
+            None
+        } else if c.kw("DEFERRABLE") || c.kws(&["NOT", "DEFERRABLE"]) {
+            None
         } else {
-            // COLLATE x, DEFERRABLE, COMPRESSION x, or anything unknown: skip one token.
+            // Not a column option PostgreSQL has (or one we do not know): skip it, in doubt.
+            c.doubt();
             if c.group().is_none() {
                 c.bump();
             }
             None
         };
+        if !open_tail && c.peek().is_some_and(|t| !is_option_start(t)) {
+            c.doubt();
+        }
         // Trailing `ON DELETE …`, `MATCH …`, `NO INHERIT`, `USING INDEX …` belong to this option.
         skip_to_option(&mut c);
         if let (Some(kind), Some(span)) = (kind, c.span_from(seg)) {
@@ -683,7 +862,7 @@ fn skip_to_option(c: &mut Cur) {
     }
 }
 
-fn alter_table(c: &mut Cur) -> Option<AlterTable> {
+fn alter_table(c: &mut Cur) -> Option<Stmt> {
     let if_exists = c.kws(&["IF", "EXISTS"]);
     let only = c.kw("ONLY");
     if c.peek_kws(&["ALL", "IN"]) {
@@ -699,19 +878,43 @@ fn alter_table(c: &mut Cur) -> Option<AlterTable> {
             continue;
         };
         let span = first.span.cover(last.span);
-        let action = alter_action(Cur::new(toks))
-            .unwrap_or_else(|| AlterTableAction::Other(leading_words(toks, 2)));
+        let action = match alter_action_checked(c.over(toks)) {
+            Ok(action) => action,
+            Err(junk) => return Some(syntax_error(junk)),
+        }
+        .unwrap_or_else(|| AlterTableAction::Other(leading_words(toks, 2)));
         actions.push(AlterAction { action, span });
     }
-    Some(AlterTable {
+    Some(Stmt::AlterTable(AlterTable {
         name,
         if_exists,
         only,
         actions,
-    })
+    }))
 }
 
-fn alter_action(mut c: Cur) -> Option<AlterTableAction> {
+/// [`alter_action`]; an action that takes nothing more (`RENAME TO x`, `SET SCHEMA s`,
+/// `ENABLE ROW LEVEL SECURITY`, drops) followed by more text is a PostgreSQL syntax error,
+/// typically a missing `;` before the next statement.
+fn alter_action_checked(c: Cur) -> Result<Option<AlterTableAction>, (String, Span)> {
+    let mut end = c;
+    let Some(action) = alter_action(&mut end) else {
+        return Ok(None);
+    };
+    let complete = matches!(
+        action,
+        AlterTableAction::AddColumn { .. } | AlterTableAction::AddConstraint(_)
+    );
+    if !complete {
+        let _ = end.kw("CASCADE") || end.kw("RESTRICT");
+        if let Some(t) = end.peek() {
+            return Err((t.near(), t.span));
+        }
+    }
+    Ok(Some(action))
+}
+
+fn alter_action(c: &mut Cur) -> Option<AlterTableAction> {
     if c.kw("RENAME") {
         if c.kw("TO") {
             return Some(AlterTableAction::RenameTable { to: c.ident()? });
@@ -748,7 +951,7 @@ fn alter_action(mut c: Cur) -> Option<AlterTableAction> {
                 column,
             });
         }
-        if starts_table_constraint(&c) {
+        if starts_table_constraint(c) {
             return table_constraint(c.slice(c.pos, c.toks.len()))
                 .map(AlterTableAction::AddConstraint);
         }
@@ -842,6 +1045,24 @@ fn create_index(c: &mut Cur) -> Option<CreateIndex> {
         })
         .collect();
     let partial = has_top_kw(c.rest(), "WHERE");
+    // What may follow the column list (a WHERE clause ends the check: its expression is free).
+    loop {
+        if c.kw("INCLUDE") || c.kw("WITH") {
+            if c.group().is_none() {
+                c.doubt();
+            }
+        } else if c.kw("NULLS") {
+            let _ = c.kw("NOT");
+            let _ = c.kw("DISTINCT");
+        } else if c.kw("TABLESPACE") {
+            c.bump();
+        } else {
+            break;
+        }
+    }
+    if !c.at_end() && !c.peek_kw("WHERE") {
+        c.doubt();
+    }
     Some(CreateIndex {
         name,
         table,
@@ -853,7 +1074,7 @@ fn create_index(c: &mut Cur) -> Option<CreateIndex> {
     })
 }
 
-fn create_policy(c: &mut Cur) -> Option<CreatePolicy> {
+fn create_policy(c: &mut Cur) -> Option<Stmt> {
     let name = c.ident()?;
     if !c.kw("ON") {
         return None;
@@ -871,7 +1092,11 @@ fn create_policy(c: &mut Cur) -> Option<CreatePolicy> {
             Some("INSERT") => PolicyCommand::Insert,
             Some("UPDATE") => PolicyCommand::Update,
             Some("DELETE") => PolicyCommand::Delete,
-            _ => PolicyCommand::All,
+            Some("ALL") => PolicyCommand::All,
+            _ => {
+                c.doubt();
+                PolicyCommand::All
+            }
         };
     }
     let mut roles = Vec::new();
@@ -885,13 +1110,24 @@ fn create_policy(c: &mut Cur) -> Option<CreatePolicy> {
             }
         }
     }
-    Some(CreatePolicy {
+    if c.kw("USING") && c.group().is_none() {
+        c.doubt();
+    }
+    if c.kws(&["WITH", "CHECK"]) && c.group().is_none() {
+        c.doubt();
+    }
+    // Nothing may follow: text here is a PostgreSQL syntax error (often a missing `;` before
+    // the next statement).
+    if let Some(t) = c.peek() {
+        return Some(syntax_error((t.near(), t.span)));
+    }
+    Some(Stmt::CreatePolicy(CreatePolicy {
         name,
         table,
         command,
         roles,
         permissive,
-    })
+    }))
 }
 
 /// `DROP kind …`: the object kinds and how many words name them.
@@ -955,9 +1191,18 @@ fn drop_stmt(c: &mut Cur) -> Option<Stmt> {
             break;
         }
     }
-    let cascade = has_top_kw(c.rest(), "CASCADE");
+    let cascade = c.kw("CASCADE");
+    let _ = cascade || c.kw("RESTRICT");
     if names.is_empty() {
         return None;
+    }
+    if let Some(t) = c.peek() {
+        // The kinds read fully here take nothing more: a PostgreSQL syntax error (often a
+        // missing `;`). Other kinds have grammar we do not read: just doubt.
+        if *kind != ObjectKind::Other {
+            return Some(syntax_error((t.near(), t.span)));
+        }
+        c.doubt();
     }
     Some(Stmt::Drop(Drop {
         kind: *kind,
@@ -979,6 +1224,11 @@ fn truncate(c: &mut Cur) -> Option<Stmt> {
         if !c.eat(&Token::Comma) {
             break;
         }
+    }
+    let _ = c.kws(&["RESTART", "IDENTITY"]) || c.kws(&["CONTINUE", "IDENTITY"]);
+    let _ = c.kw("CASCADE") || c.kw("RESTRICT");
+    if let Some(t) = c.peek() {
+        return Some(syntax_error((t.near(), t.span)));
     }
     Some(Stmt::Truncate { tables })
 }

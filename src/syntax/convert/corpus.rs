@@ -47,6 +47,7 @@ fn label(s: &Stmt) -> String {
         Stmt::AlterPolicy(_) => "AlterPolicy".into(),
         Stmt::CreatePublication(_) => "CreatePublication".into(),
         Stmt::AlterPublication(p) => format!("AlterPublication:{:?}:{}", p.action, p.tables.len()),
+        Stmt::RenameObject(r) => format!("RenameObject:{}", r.kind.sql()),
         Stmt::Do { .. } => "Do".into(),
         Stmt::Reindex { .. } => "Reindex".into(),
         Stmt::Vacuum => "Vacuum".into(),
@@ -379,6 +380,136 @@ const CORPUS: &[(&str, &str)] = &[
         "alter table public.todos add column search tsvector generated always as (to_tsvector('simple', title)) stored",
         "AlterTable:todos:AddColumn(search)",
     ),
+    // `supabase db diff` / pg_dump style: everything quoted.
+    (
+        "CREATE TABLE IF NOT EXISTS \"public\".\"profiles\" (\n    \"id\" \"uuid\" NOT NULL,\n    \"updated_at\" timestamp with time zone,\n    \"username\" \"text\",\n    \"embedding\" \"extensions\".\"vector\"(1536),\n    CONSTRAINT \"username_length\" CHECK ((\"char_length\"(\"username\") >= 3))\n)",
+        "CreateTable:profiles",
+    ),
+    (
+        "ALTER TABLE \"public\".\"profiles\" OWNER TO \"postgres\"",
+        "AlterTable:profiles:Other(OWNER TO)",
+    ),
+    (
+        "ALTER TABLE ONLY \"public\".\"profiles\"\n    ADD CONSTRAINT \"profiles_pkey\" PRIMARY KEY (\"id\")",
+        "AlterTable:profiles:AddConstraint",
+    ),
+    (
+        "CREATE OR REPLACE FUNCTION \"public\".\"handle_new_user\"() RETURNS \"trigger\"\n    LANGUAGE \"plpgsql\" SECURITY DEFINER\n    SET \"search_path\" TO ''\n    AS $$\nbegin\n  insert into public.profiles (id) values (new.id);\n  return new;\nend;\n$$",
+        "CreateFunction:handle_new_user",
+    ),
+    (
+        "ALTER FUNCTION \"public\".\"handle_new_user\"() OWNER TO \"postgres\"",
+        "ANY",
+    ),
+    (
+        "CREATE POLICY \"Public profiles are viewable by everyone.\" ON \"public\".\"profiles\" FOR SELECT USING (true)",
+        "CreatePolicy:profiles:select",
+    ),
+    (
+        "GRANT ALL ON TABLE \"public\".\"profiles\" TO \"anon\"",
+        "Other:GRANT",
+    ),
+    (
+        "ALTER PUBLICATION \"supabase_realtime\" OWNER TO \"postgres\"",
+        "AlterPublication:Other:0",
+    ),
+    ("SET statement_timeout = 0", "Other:SET"),
+    ("SET client_min_messages = warning", "Other:SET"),
+    (
+        "SELECT pg_catalog.set_config('search_path', '', false)",
+        "Other:SELECT",
+    ),
+    (
+        "COMMENT ON SCHEMA \"public\" IS 'standard public schema'",
+        "Other:COMMENT",
+    ),
+    (
+        "CREATE EXTENSION IF NOT EXISTS \"pg_graphql\" WITH SCHEMA \"graphql\"",
+        "CreateExtension:pg_graphql",
+    ),
+    (
+        "ALTER DEFAULT PRIVILEGES FOR ROLE \"postgres\" IN SCHEMA \"public\" GRANT ALL ON SEQUENCES TO \"postgres\"",
+        "ANY",
+    ),
+    ("RESET ALL", "Other:RESET"),
+    (
+        "CREATE SEQUENCE IF NOT EXISTS \"public\".\"x_id_seq\"\n    AS integer\n    START WITH 1\n    INCREMENT BY 1\n    NO MINVALUE\n    NO MAXVALUE\n    CACHE 1",
+        "CreateSequence",
+    ),
+    (
+        "ALTER SEQUENCE \"public\".\"x_id_seq\" OWNED BY \"public\".\"x\".\"id\"",
+        "ANY",
+    ),
+    (
+        "ALTER TABLE ONLY \"public\".\"x\" ALTER COLUMN \"id\" SET DEFAULT \"nextval\"('\"public\".\"x_id_seq\"'::\"regclass\")",
+        "AlterTable:x:Other(ALTER COLUMN)",
+    ),
+    (
+        "CREATE INDEX \"idx_t_user\" ON \"public\".\"t\" USING \"btree\" (\"user_id\")",
+        "CreateIndex:t",
+    ),
+    (
+        "CREATE OR REPLACE TRIGGER \"on_x\" AFTER INSERT ON \"public\".\"t\" FOR EACH ROW EXECUTE FUNCTION \"public\".\"f\"()",
+        "CreateTrigger",
+    ),
+    (
+        "ALTER TABLE ONLY \"public\".\"t\"\n    ADD CONSTRAINT \"t_user_id_fkey\" FOREIGN KEY (\"user_id\") REFERENCES \"auth\".\"users\"(\"id\") ON DELETE CASCADE",
+        "AlterTable:t:AddConstraint",
+    ),
+    ("SET default_table_access_method = \"heap\"", "Other:SET"),
+    (
+        "CREATE TYPE \"public\".\"status\" AS ENUM (\n    'a',\n    'b'\n)",
+        "CreateType:status",
+    ),
+    (
+        "ALTER TYPE \"public\".\"status\" ADD VALUE IF NOT EXISTS 'c'",
+        "ANY",
+    ),
+    (
+        "ALTER TABLE \"public\".\"t\" ENABLE ROW LEVEL SECURITY",
+        "AlterTable:t:EnableRls",
+    ),
+    (
+        "ALTER TABLE ONLY public.t REPLICA IDENTITY FULL",
+        "AlterTable:t:Other(REPLICA IDENTITY)",
+    ),
+    (
+        "CREATE UNIQUE INDEX IF NOT EXISTS \"t_slug_key\" ON \"public\".\"t\" USING \"btree\" (\"org_id\", \"slug\") NULLS NOT DISTINCT",
+        "CreateIndex:t",
+    ),
+    (
+        "CREATE TABLE public.uk (a int, b int, UNIQUE NULLS NOT DISTINCT (a, b))",
+        "CreateTable:uk",
+    ),
+    (
+        "create table public.ex (r tstzrange, exclude using gist (r with &&))",
+        "CreateTable:ex",
+    ),
+    (
+        "create table public.kw (\"check\" text, \"user\" text, data jsonb, exclude text)",
+        "CreateTable:kw",
+    ),
+    (
+        "CREATE TABLE chats(\n    id bigserial,\n    created_at timestamptz NOT NULL DEFAULT now(),\n    PRIMARY KEY (id)\n    )",
+        "CreateTable:chats",
+    ),
+    ("CREATE INDEX ON chats (created_at)", "CreateIndex:chats"),
+    (
+        "CREATE TABLE app.chat_messages(\n    id bigserial,\n    chat_id bigint NOT NULL,\n    chat_created_at timestamptz NOT NULL,\n    PRIMARY KEY (id, created_at),\n    FOREIGN KEY (chat_id, chat_created_at)   -- multicolumn fk\n        REFERENCES app.chats(id, created_at)\n    ) PARTITION BY RANGE (created_at)",
+        "CreateTable:app.chat_messages",
+    ),
+    (
+        "CREATE OR REPLACE PROCEDURE app.create_daily_partitions(today date = now()::date)\n    LANGUAGE plpgsql AS\n$$\nBEGIN\n    CALL app.create_chats_partition(today);\nEND;\n$$",
+        "CreateFunction:app.create_daily_partitions",
+    ),
+    (
+        "ALTER TABLE app.chats ATTACH PARTITION app.\"chats_2024\" FOR VALUES FROM ('2024-01-01') TO ('2024-01-02')",
+        "AlterTable:app.chats:Other(ATTACH PARTITION)",
+    ),
+    (
+        "ALTER INDEX app.\"chats_created_at\" ATTACH PARTITION app.\"chats_x_created_at\"",
+        "ANY",
+    ),
 ];
 
 #[test]
@@ -427,4 +558,225 @@ fn truncated_statements_never_panic_and_spans_stay_in_bounds() {
             }
         }
     }
+}
+
+/// Random statements from a vocabulary of the words and punctuation the recognizers look at:
+/// no panic, and every `Invalid` span lies inside the file.
+#[test]
+fn random_token_soup_never_panics() {
+    const VOCAB: &[&str] = &[
+        "CREATE",
+        "ALTER",
+        "DROP",
+        "TABLE",
+        "INDEX",
+        "POLICY",
+        "PUBLICATION",
+        "ON",
+        "ONLY",
+        "IF",
+        "NOT",
+        "EXISTS",
+        "ADD",
+        "COLUMN",
+        "CONSTRAINT",
+        "PRIMARY",
+        "KEY",
+        "UNIQUE",
+        "FOREIGN",
+        "REFERENCES",
+        "CHECK",
+        "DEFAULT",
+        "NULL",
+        "RENAME",
+        "TO",
+        "SET",
+        "SCHEMA",
+        "FOR",
+        "ALL",
+        "TABLES",
+        "IN",
+        "WITH",
+        "WHERE",
+        "USING",
+        "AS",
+        "TRUNCATE",
+        "GENERATED",
+        "ALWAYS",
+        "IDENTITY",
+        "ENABLE",
+        "ROW",
+        "LEVEL",
+        "SECURITY",
+        "CONCURRENTLY",
+        "TRIGGER",
+        "TYPE",
+        "DO",
+        "BEGIN",
+        "COMMIT",
+        "x",
+        "\"Q\"",
+        "s",
+        "é",
+        "(",
+        ")",
+        ",",
+        ".",
+        "*",
+        "'str'",
+        "$$b$$",
+        "1",
+        "::",
+        "[",
+        "]",
+        ";",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for _ in 0..4000 {
+        let len = 1 + next(14);
+        let mut sql = String::new();
+        for i in 0..len {
+            let word = VOCAB[next(VOCAB.len())];
+            if i == 0 {
+                sql.push_str(["CREATE", "ALTER", "DROP", "TRUNCATE"][next(4)]);
+                sql.push(' ');
+            }
+            sql.push_str(word);
+            sql.push(if next(3) == 0 { '\n' } else { ' ' });
+        }
+        let prefix = "✓\r\n";
+        let file = format!("{prefix}{sql}");
+        if let Stmt::Invalid { at, .. } = convert(&sql, prefix.len()) {
+            assert!(file.get(at.range()).is_some(), "{sql}");
+        }
+    }
+}
+
+/// Every identifier of a statement, for span checks.
+fn idents(s: &Stmt) -> Vec<&Ident> {
+    fn q(n: &QualifiedName) -> Vec<&Ident> {
+        n.schema.iter().chain([&n.name]).collect()
+    }
+    fn cons(c: &TableConstraint) -> Vec<&Ident> {
+        let mut v: Vec<&Ident> = c.name.iter().collect();
+        match &c.kind {
+            ConstraintKind::PrimaryKey(cols) | ConstraintKind::Unique(cols) => v.extend(cols),
+            ConstraintKind::ForeignKey(fk) => {
+                v.extend(&fk.columns);
+                v.extend(q(&fk.ref_table));
+                v.extend(&fk.ref_columns);
+            }
+            _ => {}
+        }
+        v
+    }
+    fn col(c: &ColumnDef) -> Vec<&Ident> {
+        let mut v = vec![&c.name];
+        v.extend(c.constraints.iter().flat_map(cons));
+        v
+    }
+    match s {
+        Stmt::CreateTable(t) => {
+            let mut v = q(&t.name);
+            v.extend(t.columns.iter().flat_map(col));
+            v.extend(t.constraints.iter().flat_map(cons));
+            v
+        }
+        Stmt::AlterTable(a) => {
+            let mut v = q(&a.name);
+            for act in &a.actions {
+                match &act.action {
+                    AlterTableAction::AddColumn { column, .. } => v.extend(col(column)),
+                    AlterTableAction::DropColumn { name, .. }
+                    | AlterTableAction::DropConstraint { name, .. } => v.push(name),
+                    AlterTableAction::RenameColumn { from, to }
+                    | AlterTableAction::RenameConstraint { from, to } => v.extend([from, to]),
+                    AlterTableAction::RenameTable { to } => v.push(to),
+                    AlterTableAction::SetSchema { schema } => v.push(schema),
+                    AlterTableAction::AddConstraint(c) => v.extend(cons(c)),
+                    _ => {}
+                }
+            }
+            v
+        }
+        Stmt::CreateIndex(i) => {
+            let mut v = q(&i.table);
+            v.extend(&i.name);
+            v.extend(i.columns.iter().filter_map(|c| c.column.as_ref()));
+            v
+        }
+        Stmt::Drop(d) => {
+            let mut v: Vec<&Ident> = d.names.iter().flat_map(q).collect();
+            v.extend(d.on_table.iter().flat_map(q));
+            v
+        }
+        Stmt::Truncate { tables } => tables.iter().flat_map(q).collect(),
+        Stmt::CreateSchema { name, .. } | Stmt::CreateExtension { name, .. } => vec![name],
+        Stmt::CreateSequence { name, .. }
+        | Stmt::CreateFunction { name, .. }
+        | Stmt::CreateView { name, .. }
+        | Stmt::CreateType { name } => q(name),
+        Stmt::CreateTrigger { name, table, .. } => {
+            let mut v = vec![name];
+            v.extend(q(table));
+            v
+        }
+        Stmt::CreatePolicy(p) => {
+            let mut v = vec![&p.name];
+            v.extend(q(&p.table));
+            v
+        }
+        Stmt::AlterPolicy(p) => {
+            let mut v = vec![&p.name];
+            v.extend(q(&p.table));
+            v.extend(&p.rename_to);
+            v
+        }
+        Stmt::AlterPublication(p) => {
+            let mut v = vec![&p.name];
+            v.extend(p.tables.iter().flat_map(q));
+            v.extend(&p.schemas);
+            v
+        }
+        Stmt::CreatePublication(p) => {
+            let mut v = vec![&p.name];
+            if let PublicationTarget::Objects { tables, schemas } = &p.target {
+                v.extend(tables.iter().flat_map(q));
+                v.extend(schemas);
+            }
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Every identifier's span, read from the file, normalises to its value.
+#[test]
+fn every_identifier_span_matches_its_value() {
+    let prefix = "-- ✓ é\r\n/* ü */ ";
+    let mut checked = 0;
+    for (sql, _) in CORPUS {
+        let file = format!("{prefix}{sql}");
+        let stmt = convert(sql, prefix.len());
+        for id in idents(&stmt) {
+            let raw = file.get(id.span.range()).unwrap_or("<out of bounds>");
+            let normalised = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                Some(inner) => inner.replace("\"\"", "\""),
+                None => raw.to_ascii_lowercase(),
+            };
+            assert_eq!(
+                normalised, id.value,
+                "{sql}: span {:?} reads {raw:?}",
+                id.span
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 250, "{checked}");
 }

@@ -786,3 +786,196 @@ fn unsupported_keywords() {
         }
     }
 }
+
+#[test]
+fn publication_junk_is_a_parse_error() {
+    let (file, _, stmt) =
+        conv_in_file("ALTER PUBLICATION supabase_realtime ADD TABLE IF NOT EXISTS generations");
+    let Stmt::Invalid { at, message } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, at), "NOT");
+    assert!(message.contains("NOT"), "{message}");
+    // Row filters, column lists, `*` and WITH are fine.
+    for sql in [
+        "CREATE PUBLICATION p FOR TABLE a (x, y) WHERE (x > 1), b * WITH (publish = 'insert')",
+        "ALTER PUBLICATION p ADD TABLE ONLY a, TABLES IN SCHEMA CURRENT_SCHEMA",
+        "alter\n  publication supabase_realtime add table messages",
+    ] {
+        let got = conv(sql);
+        assert!(
+            matches!(got, Stmt::CreatePublication(_) | Stmt::AlterPublication(_)),
+            "{sql}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn pg_dump_style_quoting_normalises() {
+    let sql = "CREATE TABLE \"public\".\"p\" (\"id\" \"uuid\" NOT NULL, \"emb\" \"extensions\".\"vector\"(1536), \"St\" \"public\".\"Status\", \"tags\" \"text\"[])";
+    let Stmt::CreateTable(t) = conv(sql) else {
+        panic!()
+    };
+    let types: Vec<_> = t.columns.iter().map(|c| c.data_type.as_str()).collect();
+    assert_eq!(
+        types,
+        vec![
+            "uuid",
+            "extensions.vector(1536)",
+            "public.\"Status\"",
+            "text[]"
+        ]
+    );
+    assert_eq!(t.columns[2].name.value, "St");
+    let Stmt::CreateTable(t) = conv(
+        "create table public.kw (\"check\" text, data jsonb, exclude text, EXCLUDE USING gist (r WITH &&))",
+    ) else {
+        panic!()
+    };
+    let cols: Vec<_> = t.columns.iter().map(|c| c.name.value.as_str()).collect();
+    assert_eq!(cols, vec!["check", "data", "exclude"]);
+    assert_eq!(t.constraints[0].kind, ConstraintKind::Exclude);
+}
+
+#[test]
+fn tokenizer_failures() {
+    let (file, _, stmt) = conv_in_file("-- c\nSELECT \"unterminated");
+    let Stmt::Invalid { at, .. } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert!(at.start >= file.find("SELECT").unwrap_or(0), "{at:?}");
+    // A leading comment does not hide the statement keyword.
+    let got = conv("/* c */ -- d\nSELECT 1_000");
+    assert!(!matches!(got, Stmt::Invalid { .. }), "{got:?}");
+}
+
+#[test]
+fn loc_mapper_handles_crlf_multibyte_and_going_back() {
+    use crate::syntax::lex::LocMapper;
+    use sqlparser::tokenizer::Location;
+    let text = "aé\r\n✓b\nc";
+    let mut m = LocMapper::new(text, 100);
+    let loc = |line, column| Location { line, column };
+    assert_eq!(m.offset(loc(2, 2)), 100 + text.find('b').unwrap_or(0));
+    assert_eq!(m.offset(loc(1, 3)), 100 + text.find('\r').unwrap_or(0));
+    assert_eq!(m.offset(loc(3, 1)), 100 + text.find('c').unwrap_or(0));
+    // Past the end of a line stays on it; past the text clamps to its end.
+    assert_eq!(m.offset(loc(1, 50)), 100 + text.find('\n').unwrap_or(0));
+    assert_eq!(m.offset(loc(9, 9)), 100 + text.len());
+    assert_eq!(m.offset(loc(0, 0)), 100);
+}
+
+#[test]
+fn begin_atomic_function_body() {
+    let sql = "CREATE OR REPLACE FUNCTION public.add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT a + b; END";
+    let got = conv(sql);
+    assert!(
+        matches!(got, Stmt::CreateFunction { or_replace: true, ref name } if name.name.value == "add"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn recognizer_in_doubt_does_not_hide_sqlparser_errors() {
+    // Typos PostgreSQL rejects: the recognizer cannot vouch for them, so sqlparser's complaint
+    // is shown (as unsupported-syntax, since we cannot be sure it is an error).
+    for sql in [
+        "CREATE TABLE t (id int primary key, name text not nul)",
+        "CREATE TABLE t (id int, name)",
+        "ALTER TABLE t ADD COLUMN x int frobnicate",
+        "CREATE POLICY p ON t FOR SELCT USING (true)",
+        "CREATE INDEX i ON t (a) INCLUDING (b)",
+    ] {
+        let got = conv(sql);
+        assert!(matches!(got, Stmt::Unsupported { .. }), "{sql}: {got:?}");
+    }
+    // PostgreSQL spellings sqlparser may not know are still recognized.
+    for sql in [
+        "CREATE TABLE t (id int CONSTRAINT pk PRIMARY KEY USING INDEX TABLESPACE ts, c text COLLATE \"C\" COMPRESSION lz4 STORAGE EXTERNAL, r int REFERENCES p MATCH FULL ON DELETE SET NULL (r) DEFERRABLE INITIALLY DEFERRED)",
+        "ALTER TABLE t SET SCHEMA archive",
+        "ALTER TABLE t DROP COLUMN c RESTRICT",
+        "TRUNCATE a, b CONTINUE IDENTITY RESTRICT",
+        "CREATE INDEX i ON t (a) INCLUDE (b) NULLS NOT DISTINCT WITH (fillfactor = 70) TABLESPACE ts WHERE a > 0",
+    ] {
+        let got = conv(sql);
+        assert!(
+            !matches!(got, Stmt::Unsupported { .. } | Stmt::Invalid { .. }),
+            "{sql}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn trailing_commas_are_invalid() {
+    for (sql, tok) in [
+        ("CREATE TABLE t (id int,)", ")"),
+        ("SELECT a, FROM t", "FROM"),
+        ("SELECT f(1,)", ")"),
+    ] {
+        let (file, _, stmt) = conv_in_file(sql);
+        match stmt {
+            Stmt::Invalid { at, .. } => assert_eq!(text(&file, at), tok, "{sql}"),
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn policy_followed_by_another_statement_is_a_parse_error() {
+    let sql = "create policy \"p\" ON public.t\nas permissive for select\nto supabase_auth_admin\nusing (true)\n\n/** helpers */\ncreate or replace function public.f() returns int as $$ select 1 $$ language sql";
+    let (file, _, stmt) = conv_in_file(sql);
+    let Stmt::Invalid { at, message } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, at), "create");
+    assert!(message.contains("\"create\""), "{message}");
+    let (file, _, stmt) = conv_in_file("CREATE POLICY p ON t USING (true) WITH CHEK (true)");
+    let Stmt::Invalid { at, .. } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, at), "WITH");
+}
+
+#[test]
+fn alter_table_action_followed_by_more_text_is_a_parse_error() {
+    let sql = "alter table public.users enable row level security\ncreate policy p on public.users using (true)";
+    let (file, _, stmt) = conv_in_file(sql);
+    let Stmt::Invalid { at, .. } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, at), "create");
+    let (file, _, stmt) = conv_in_file("ALTER TABLE t RENAME TO u v");
+    let Stmt::Invalid { at, .. } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, at), "v");
+    assert!(matches!(
+        conv("ALTER TABLE t DROP COLUMN c CASCADE, DROP CONSTRAINT k RESTRICT"),
+        Stmt::AlterTable(_)
+    ));
+}
+
+#[test]
+fn drop_followed_by_more_text_is_a_parse_error() {
+    let (file, _, stmt) = conv_in_file("TRUNCATE a b");
+    let Stmt::Invalid { at, .. } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, at), "b");
+    let (file, _, stmt) = conv_in_file("drop table if exists a\ncreate table a (id int)");
+    let Stmt::Invalid { at, .. } = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, at), "create");
+    for sql in [
+        "DROP FUNCTION IF EXISTS f(int, text) CASCADE",
+        "DROP TRIGGER IF EXISTS t ON s.x RESTRICT",
+        "DROP POLICY \"p\" ON t",
+        "DROP INDEX CONCURRENTLY IF EXISTS a, b",
+        "DROP OWNED BY bob",
+        "DROP RULE r ON t",
+    ] {
+        let got = conv(sql);
+        assert!(!matches!(got, Stmt::Invalid { .. }), "{sql}: {got:?}");
+    }
+}

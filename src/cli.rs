@@ -1,0 +1,640 @@
+//! The command line: clap definitions and what each command does. It lives in the library so
+//! `main.rs` stays a one-liner and other commands (`apply`, `lsp`) can reuse the pieces:
+//! [`load_config`], [`ColorChoice::resolve`], exit codes.
+
+use crate::config::{Config, ConfigError};
+use crate::diagnostic::Severity;
+use crate::discover::{self, InputError, StdinInput, display_name};
+use crate::engine;
+use crate::report::{self, Format, ReportOptions};
+use crate::rules;
+use clap::builder::TypedValueParser as _;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// No diagnostic at or above `--fail-on`.
+pub const EXIT_OK: u8 = 0;
+/// Some diagnostic at or above `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Usage, config or I/O error (wins over findings).
+pub const EXIT_ERROR: u8 = 2;
+
+const ABOUT: &str = "Lint and safely apply PostgreSQL / Supabase migrations";
+
+const LONG_ABOUT: &str = "\
+pgward checks PostgreSQL and Supabase migrations before they reach a database: protected tables
+that get dropped, files that do not run in one transaction, statements that fail on a re-run,
+policies that collide with ones created three files ago, tables without row level security.
+It replays the whole migration set into a schema model, so rules know what earlier files built.";
+
+const CHECK_LONG_ABOUT: &str = "\
+Check migration files and report problems.
+
+PATHS are files, directories (every *.sql file below them, recursively) or glob patterns that
+pgward expands itself (quote them: 'supabase/migrations/*.sql'). `-` reads standard input. With no
+PATHS, `migrations_dir` from pgward.toml is checked.
+
+Files are checked in migration order: by the version number at the start of the file name,
+compared as an integer (20260107090000_add_clients.sql, V2__x.sql, 0002_x.sql; 10_x.sql comes
+after 2_x.sql), then files without a version, by name.
+
+When the named files lie inside the configured `migrations_dir`, the rest of that directory is
+loaded as context (schema-aware rules see what earlier migrations built), but only the named
+files are reported. This is what pre-commit hooks and editors need.";
+
+const CHECK_AFTER_LONG_HELP: &str = "\
+Examples:
+  pgward check                                   check `migrations_dir` from pgward.toml
+  pgward check supabase/migrations               a directory, recursively
+  pgward check 'supabase/migrations/2026*.sql'   a glob pattern, expanded by pgward
+  pgward check supabase/migrations/20260107090000_add_clients.sql
+                                                 one file, with the rest of the set as context
+  pgward check --format json > diagnostics.json  machine-readable output
+  pgward check --fail-on warning                 fail CI on warnings too
+  pgward check --select protected-table-drop,transaction-wrapper
+  pgward check --protect users --protect 'billing_*' migrations/
+  cat new.sql | pgward check - --stdin-filename supabase/migrations/20260201000000_new.sql
+
+Silence a rule for one statement with a comment directly above it (or at the end of its last
+line), and for a whole file with pgward-ignore-file:
+  -- pgward-ignore protected-table-drop -- the v1 users table is replaced in 0042
+  DROP TABLE users;
+  -- pgward-ignore-file transaction-wrapper
+
+Exit status:
+  0  no diagnostic at or above --fail-on
+  1  at least one diagnostic at or above --fail-on
+  2  usage, configuration or I/O error (a file that cannot be read, invalid UTF-8, ...)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pgward",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_long_help = "Run `pgward <COMMAND> --help` for the options of a command, and \
+                       `pgward rule` for the list of rules.",
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check migration files and report problems
+    #[command(long_about = CHECK_LONG_ABOUT, after_long_help = CHECK_AFTER_LONG_HELP)]
+    Check(CheckArgs),
+    /// List the rules, or print the documentation of one
+    #[command(
+        long_about = "List every rule with its default severity and a one-line summary, or, \
+                      given a rule id, print its documentation: what it does, why it matters, \
+                      an example and what to write instead.",
+        after_long_help = "Examples:\n  pgward rule\n  pgward rule protected-table-drop"
+    )]
+    Rule(RuleArgs),
+    /// Write a commented starter pgward.toml in the current directory
+    #[command(
+        long_about = "Write a commented starter pgward.toml in the current directory, with every \
+                      key explained and defaults for a Supabase project. An existing pgward.toml \
+                      is never overwritten (exit status 2)."
+    )]
+    Init(InitArgs),
+    /// Apply pending migrations to a database: lint gate, lock, pre-flight, backup, export,
+    /// one transaction per file, verification, history
+    #[command(after_help = APPLY_AFTER_HELP)]
+    Apply(crate::apply::cli::ApplyArgs),
+    /// Show which migration files are applied, pending or modified in a database
+    #[command(
+        after_help = "Exit status: 0, or 1 when an applied file was modified since (apply would \
+                      refuse); 2 for usage, config or connection errors."
+    )]
+    Status(crate::apply::cli::StatusArgs),
+}
+
+const APPLY_AFTER_HELP: &str = "\
+Each pending file runs in its own transaction (its own BEGIN/COMMIT are not sent); files marked
+`-- pgward: no-transaction` run statement by statement and resume after a failure.
+The password is never printed; pg_dump gets it through PGPASSWORD.
+
+Exit status: 0 applied (or nothing pending, or a dry run that passed); 1 refused (lint gate,
+drift, pre-flight, backup, lock wait) or failed and rolled back; 2 usage, config or connection error.";
+
+/// When to colour the human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is not set
+    Auto,
+    /// Always colour (also when piped; overrides NO_COLOR)
+    Always,
+    /// Never colour
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to emit ANSI colour on stdout.
+    pub fn resolve(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+                !no_color && !dumb && io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+/// The lowest severity that makes `check` exit with status 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Only errors fail
+    Error,
+    /// Errors and warnings fail
+    Warning,
+    /// Any diagnostic fails
+    Info,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Severity {
+        match f {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    clap::builder::PossibleValuesParser::new(Format::ALL.iter().map(|(name, _)| *name))
+        .map(|name| name.parse::<Format>().unwrap_or(Format::Human))
+}
+
+fn threads_parser(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}` is not a positive number of threads")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files, directories or glob patterns to check; `-` reads standard input
+    ///
+    /// Directories are searched recursively for *.sql files (hidden directories are skipped).
+    /// Glob patterns are expanded by pgward, so quote them. Without PATHS, `migrations_dir`
+    /// from pgward.toml is checked.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<String>,
+
+    /// Name of the file read from standard input (for messages, config and context)
+    ///
+    /// When the name lies inside `migrations_dir`, the buffer replaces the file of that name in
+    /// the set, and the rest of the set is loaded as context. Implies `-` when no PATHS are given.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+
+    /// Only run these rules (comma-separated ids; replaces `[rules] select`)
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (comma-separated ids; added to `[rules] ignore`)
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Treat TABLE as protected (repeatable; added to `[protected] tables`)
+    ///
+    /// A name or glob, optionally schema-qualified (`users`, `billing_*`, `app.accounts`); an
+    /// unqualified name means `public`.
+    #[arg(long, value_name = "TABLE")]
+    pub protect: Vec<String>,
+
+    /// Use this config file instead of searching for pgward.toml
+    ///
+    /// Without it, pgward.toml is searched in the current directory and its parents.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output format
+    ///
+    /// `human`: compiler-style messages with the source lines, and a summary.
+    ///
+    /// `json`: a JSON array, one object per diagnostic (file, rule, severity, message, line,
+    /// column, end_line, end_column, help, related); lines and columns are 1-based characters,
+    /// the end is exclusive.
+    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = format_parser())]
+    pub format: Format,
+
+    /// Exit with status 1 when a diagnostic of this severity or higher is reported
+    #[arg(long, value_name = "SEVERITY", value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// When to use colour in the human output (NO_COLOR=1 turns off `auto`)
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Print diagnostics only: no summary, no warnings about empty directories
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Print the files that would be checked, in migration order, and exit
+    ///
+    /// Files loaded only as context (the rest of `migrations_dir`) are marked `(context)`.
+    #[arg(long)]
+    pub show_files: bool,
+
+    /// Number of threads for reading and parsing [default: available cores]
+    #[arg(long, value_name = "N", value_parser = threads_parser)]
+    pub threads: Option<usize>,
+}
+
+impl CheckArgs {
+    /// The thread count to use: `--threads`, or the available cores.
+    pub fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// A rule id, e.g. protected-table-drop; without it, every rule is listed
+    #[arg(value_name = "RULE")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {}
+
+/// Parse the process arguments, run the command, return the exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ExitCode::from(run(cli))
+}
+
+/// Run a parsed command line; returns the exit status.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check(args) => run_check(&args),
+        Command::Rule(args) => run_rule(&args),
+        Command::Init(args) => run_init(&args),
+        Command::Apply(args) => code_to_status(crate::apply::cli::run_apply(&args)),
+        Command::Status(args) => code_to_status(crate::apply::cli::run_status(&args)),
+    }
+}
+
+/// An `i32` exit code as the process status (anything out of range is a usage error).
+fn code_to_status(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(2)
+}
+
+/// Print `pgward: error: …` on stderr.
+pub fn error(message: impl std::fmt::Display) {
+    eprintln!("pgward: error: {message}");
+}
+
+/// Print `pgward: warning: …` on stderr.
+pub fn warning(message: impl std::fmt::Display) {
+    eprintln!("pgward: warning: {message}");
+}
+
+/// A config error as `pgward.toml:3: message`, with the path relative to `cwd` when below it.
+pub fn config_error_message(e: &ConfigError, cwd: &Path) -> String {
+    let path = display_name(&e.path, cwd);
+    match e.line {
+        Some(line) => format!("{path}:{line}: {}", e.message),
+        None => format!("{path}: {}", e.message),
+    }
+}
+
+/// The config for a command: `--config FILE` (relative to `cwd`), else the first pgward.toml in
+/// `start` or its parents, else the defaults. Errors are ready to print.
+pub fn load_config(explicit: Option<&Path>, start: &Path, cwd: &Path) -> Result<Config, String> {
+    let path = match explicit {
+        Some(p) => Some(cwd.join(p)),
+        None => Config::discover(start),
+    };
+    match path {
+        Some(path) => Config::load(&path).map_err(|e| config_error_message(&e, cwd)),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Check that every id names a rule; the error says which one and suggests a close one.
+pub fn validate_rule_ids(flag: &str, ids: &[String]) -> Result<(), String> {
+    for id in ids {
+        if rules::find(id).is_none() {
+            let hint = match crate::suppress::closest_rule(id) {
+                Some(close) => format!("; did you mean `{close}`?"),
+                None => "; `pgward rule` lists every rule".to_string(),
+            };
+            return Err(format!("{flag}: unknown rule `{id}`{hint}"));
+        }
+    }
+    Ok(())
+}
+
+fn usage_of(subcommand: &str) -> String {
+    let mut cmd = Cli::command();
+    // Building fills in the full name (`pgward check`) used by the usage line.
+    cmd.build();
+    match cmd.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.render_usage().to_string(),
+        None => cmd.render_usage().to_string(),
+    }
+}
+
+fn run_check(args: &CheckArgs) -> u8 {
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => {
+            error(format!("cannot read the current directory: {e}"));
+            return EXIT_ERROR;
+        }
+    };
+
+    let mut paths: Vec<String> = args.paths.iter().filter(|p| *p != "-").cloned().collect();
+    let wants_stdin = args.paths.iter().any(|p| p == "-")
+        || (args.paths.is_empty() && args.stdin_filename.is_some());
+
+    // The config of a stdin buffer is the one that applies to its file name.
+    let start = match (&args.stdin_filename, paths.is_empty() && wants_stdin) {
+        (Some(name), true) => {
+            let file = cwd.join(name);
+            file.parent().map_or_else(|| cwd.clone(), Path::to_path_buf)
+        }
+        _ => cwd.clone(),
+    };
+    if let Some(n) = args.threads {
+        // Only when asked: rayon's default is already one thread per core. An error means the
+        // pool exists already (e.g. tests calling `run` twice); the earlier size stands.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    let mut config = match load_config(args.config.as_deref(), &start, &cwd) {
+        Ok(config) => config,
+        Err(message) => {
+            error(message);
+            return EXIT_ERROR;
+        }
+    };
+    if let Err(message) = apply_flags(args, &mut config) {
+        error(message);
+        return EXIT_ERROR;
+    }
+
+    if paths.is_empty() && !wants_stdin {
+        match config.migrations_dir_path() {
+            Some(dir) => {
+                if !cwd.join(&dir).is_dir() {
+                    error(format!(
+                        "migrations_dir `{}` (from pgward.toml) is not a directory",
+                        display_name(&dir, &cwd)
+                    ));
+                    return EXIT_ERROR;
+                }
+                paths.push(dir.to_string_lossy().into_owned());
+            }
+            None => {
+                eprintln!(
+                    "pgward: error: no paths given, and no `migrations_dir` in pgward.toml\n\n{}\n\n\
+                     For more information, try 'pgward check --help'.",
+                    usage_of("check")
+                );
+                return EXIT_ERROR;
+            }
+        }
+    }
+
+    let stdin = wants_stdin.then(|| {
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| discover::STDIN_NAME.to_string());
+        StdinInput {
+            source: discover::read_stdin(&name),
+            name: args.stdin_filename.clone(),
+        }
+    });
+
+    let set = discover::load_set(&paths, stdin, &config, &cwd);
+    for e in &set.errors {
+        error(e);
+    }
+    if !args.quiet {
+        for w in &set.warnings {
+            warning(w);
+        }
+        if set.inputs.is_empty() && set.errors.is_empty() && set.warnings.is_empty() {
+            warning("no .sql files found");
+        }
+    }
+
+    if args.show_files {
+        return show_files(&set);
+    }
+
+    let output = engine::check(set.inputs, &config);
+    let options = ReportOptions {
+        color: args.color.resolve(),
+        quiet: args.quiet,
+    };
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    let written =
+        report::render(args.format, &output, &options, &mut stdout).and_then(|()| stdout.flush());
+    if let Err(e) = written
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        error(format!("cannot write the report: {e}"));
+        return EXIT_ERROR;
+    }
+
+    if !set.errors.is_empty() && args.format == Format::Human && !args.quiet {
+        // The errors were printed before a possibly long report: repeat the gist at the end.
+        let n = set.errors.len();
+        error(format!(
+            "the check is incomplete: {n} {} could not be read (see above)",
+            if n == 1 { "path" } else { "paths" }
+        ));
+    }
+
+    exit_status(&set.errors, &output, args.fail_on.into())
+}
+
+fn show_files(set: &discover::LoadedSet) -> u8 {
+    let mut out = io::stdout().lock();
+    let written = set.inputs.iter().try_for_each(|input| {
+        if input.report {
+            writeln!(out, "{}", input.source.name)
+        } else {
+            writeln!(out, "{} (context)", input.source.name)
+        }
+    });
+    if let Err(e) = written
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        error(format!("cannot write: {e}"));
+        return EXIT_ERROR;
+    }
+    if set.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    }
+}
+
+/// 2 when some input could not be used (even with findings: the check was incomplete), else 1
+/// when a diagnostic reaches `fail_on`, else 0.
+pub fn exit_status(errors: &[InputError], output: &engine::CheckOutput, fail_on: Severity) -> u8 {
+    if !errors.is_empty() {
+        EXIT_ERROR
+    } else if output.diagnostics.iter().any(|d| d.severity >= fail_on) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Merge `--select`, `--ignore` and `--protect` into the config.
+fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
+    validate_rule_ids("--select", &args.select)?;
+    validate_rule_ids("--ignore", &args.ignore)?;
+    if !args.select.is_empty() {
+        config.rules.select = args.select.clone();
+    }
+    config.rules.ignore.extend(args.ignore.iter().cloned());
+    for table in &args.protect {
+        if let Err(e) = glob::Pattern::new(table) {
+            return Err(format!("--protect: bad pattern `{table}`: {e}"));
+        }
+        config.protected.tables.push(table.clone());
+    }
+    Ok(())
+}
+
+fn run_rule(args: &RuleArgs) -> u8 {
+    let mut out = io::stdout().lock();
+    let result = match &args.id {
+        None => {
+            let width = rules::all().iter().map(|r| r.id.len()).max().unwrap_or(0);
+            rules::all().iter().try_for_each(|r| {
+                writeln!(
+                    out,
+                    "{:<width$}  {:<7}  {}",
+                    r.id,
+                    r.default_severity.as_str(),
+                    r.summary
+                )
+            })
+        }
+        Some(id) => match rules::find(id) {
+            Some(rule) => writeln!(
+                out,
+                "{}\n\nDefault severity: {}",
+                rule.doc.trim_end(),
+                rule.default_severity.as_str()
+            ),
+            None => {
+                let hint = match crate::suppress::closest_rule(id) {
+                    Some(close) => format!("; did you mean `{close}`?"),
+                    None => String::new(),
+                };
+                error(format!(
+                    "unknown rule `{id}`{hint}\n\nRun `pgward rule` to list every rule."
+                ));
+                return EXIT_ERROR;
+            }
+        },
+    };
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            error(format!("cannot write: {e}"));
+            EXIT_ERROR
+        }
+        _ => EXIT_OK,
+    }
+}
+
+fn run_init(_args: &InitArgs) -> u8 {
+    let path = Path::new(crate::config::CONFIG_FILE_NAME);
+    match crate::init::write_template(path) {
+        Ok(()) => {
+            println!(
+                "Wrote {}. Next: list your protected tables under [protected], check \
+                 `migrations_dir`, then run `pgward check`.",
+                path.display()
+            );
+            EXIT_OK
+        }
+        Err(crate::init::InitError::Exists) => {
+            error(format!(
+                "{} already exists; not overwriting it",
+                path.display()
+            ));
+            EXIT_ERROR
+        }
+        Err(crate::init::InitError::Io(e)) => {
+            error(format!("{}: cannot write: {e}", path.display()));
+            EXIT_ERROR
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_parse() {
+        let cli = Cli::try_parse_from([
+            "pgward",
+            "check",
+            "--select",
+            "parse-error,unsupported-syntax",
+            "--protect",
+            "users",
+            "--protect",
+            "billing_*",
+            "--format",
+            "json",
+            "--fail-on",
+            "warning",
+            "--threads",
+            "3",
+            "m",
+        ])
+        .unwrap();
+        let Command::Check(args) = cli.command else {
+            panic!("not check");
+        };
+        assert_eq!(args.select, ["parse-error", "unsupported-syntax"]);
+        assert_eq!(args.protect, ["users", "billing_*"]);
+        assert_eq!(args.format, Format::Json);
+        assert_eq!(args.fail_on, FailOn::Warning);
+        assert_eq!(args.threads(), 3);
+        assert!(Cli::try_parse_from(["pgward", "check", "--format", "xml"]).is_err());
+        assert!(Cli::try_parse_from(["pgward", "check", "--threads", "0"]).is_err());
+    }
+
+    #[test]
+    fn unknown_rule_ids_are_rejected_with_a_suggestion() {
+        let err = validate_rule_ids("--ignore", &["parse-eror".to_string()]).unwrap_err();
+        assert!(err.contains("did you mean `parse-error`"), "{err}");
+        assert!(validate_rule_ids("--ignore", &["parse-error".to_string()]).is_ok());
+    }
+}

@@ -1,0 +1,102 @@
+//! `concurrent-in-transaction`: statements PostgreSQL refuses inside a transaction block.
+
+use super::Rule;
+use super::util::{find_word, first_line, no_transaction_marker};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::FileContext;
+use crate::source::Span;
+use crate::syntax::{Statement, Stmt, TxControl};
+
+pub static RULE: Rule = Rule {
+    id: "concurrent-in-transaction",
+    default_severity: Severity::Error,
+    summary: "CREATE INDEX CONCURRENTLY, VACUUM and friends inside a transaction block",
+    doc: include_str!("../../rules/concurrent-in-transaction.md"),
+    check: Some(check),
+};
+
+fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let assume = ctx.config.assume_in_transaction && !no_transaction_marker(ctx);
+    // The BEGIN of the transaction open at the current statement, if any.
+    let mut open: Option<Span> = None;
+    for stmt in ctx.statements() {
+        if stmt.context.in_do_block.is_none()
+            && let Stmt::Transaction(t) = stmt.kind
+        {
+            open = match t {
+                TxControl::Begin => open.or(Some(stmt.span)),
+                TxControl::Commit | TxControl::Rollback => None,
+            };
+            continue;
+        }
+        let Some(what) = stmt.transaction_restriction() else {
+            continue;
+        };
+        let (why, related) = if let Some(do_span) = stmt.context.in_do_block {
+            (
+                "a DO block always runs inside a transaction".to_string(),
+                Some((do_span, "DO block starts here")),
+            )
+        } else if let Some(begin) = open {
+            let line = ctx
+                .source()
+                .lines
+                .line_col(&ctx.source().text, begin.start)
+                .line;
+            (
+                format!("it is inside the transaction opened on line {line}"),
+                Some((begin, "transaction opened here")),
+            )
+        } else if assume {
+            (
+                "assume_in_transaction = true: the runner wraps this file in a transaction"
+                    .to_string(),
+                None,
+            )
+        } else {
+            continue;
+        };
+        let mut d = ctx
+            .diagnostic(
+                &RULE,
+                keyword_span(ctx, stmt),
+                format!("{what} cannot run inside a transaction block: {why}"),
+            )
+            .with_help(help(what))
+            .in_statement(stmt.span);
+        if let Some((span, msg)) = related {
+            d = d.with_related(ctx.file_id, span, msg);
+        }
+        out.push(d);
+    }
+}
+
+fn help(what: &str) -> String {
+    if what.contains("CONCURRENTLY") {
+        format!(
+            "move the {what} into its own migration file without BEGIN/COMMIT and mark it `-- pgward: no-transaction`, or drop CONCURRENTLY if blocking writes while it runs is acceptable"
+        )
+    } else {
+        format!(
+            "move the {what} into its own migration file without BEGIN/COMMIT and mark it `-- pgward: no-transaction`"
+        )
+    }
+}
+
+/// Where to point: the `CONCURRENTLY` keyword when there is one, else the statement's first line.
+fn keyword_span(ctx: &FileContext, stmt: &Statement) -> Span {
+    let before_name = match &stmt.kind {
+        Stmt::CreateIndex(ci) => Some(
+            ci.name
+                .as_ref()
+                .map_or(ci.table.span().start, |n| n.span.start),
+        ),
+        Stmt::Drop(d) => d.names.first().map(|n| n.span().start),
+        Stmt::Reindex { .. } => Some(stmt.span.end),
+        _ => None,
+    };
+    before_name
+        .map(|end| Span::new(stmt.span.start, end.clamp(stmt.span.start, stmt.span.end)))
+        .and_then(|within| find_word(ctx, within, "concurrently"))
+        .unwrap_or_else(|| first_line(ctx, stmt.span))
+}

@@ -1,0 +1,538 @@
+//! `non-idempotent-ddl`: statements that fail when a migration runs a second time after a partial
+//! failure (R-002: the re-run is the recovery path, so it must work).
+
+use super::Rule;
+use super::util::{find_word, first_line, indentation, one_line, plain_name, rewritten};
+use crate::diagnostic::{Diagnostic, Edit, Severity};
+use crate::engine::FileContext;
+use crate::source::Span;
+use crate::syntax::{
+    AlterTableAction, Ident, ObjectKind, QualifiedName, Statement, Stmt, quote_if_needed,
+};
+use std::collections::HashMap;
+
+pub static RULE: Rule = Rule {
+    id: "non-idempotent-ddl",
+    default_severity: Severity::Warning,
+    summary: "DDL that fails when the migration runs again (missing IF [NOT] EXISTS / OR REPLACE)",
+    doc: include_str!("../../rules/non-idempotent-ddl.md"),
+    check: Some(check),
+};
+
+fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let mut drops = Drops::default();
+    for stmt in ctx.statements() {
+        // Inside a DO block, an EXCEPTION handler or an IF [NOT] EXISTS guard makes it safe.
+        if !stmt.context.exception_handler && !stmt.context.existence_guard {
+            check_statement(ctx, stmt, &drops, out);
+        }
+        if let Stmt::Drop(d) = &stmt.kind {
+            drops.record(d);
+        }
+    }
+}
+
+/// The object a `CREATE` statement makes, as `DROP` would name it (kind, name, table).
+fn created_object(
+    ctx: &FileContext,
+    stmt: &Statement,
+) -> Option<(ObjectKind, QualifiedName, Option<QualifiedName>)> {
+    let bare = |name: &crate::syntax::Ident| QualifiedName {
+        schema: None,
+        name: name.clone(),
+    };
+    Some(match &stmt.kind {
+        Stmt::CreateTable(ct) => (ObjectKind::Table, ct.name.clone(), None),
+        Stmt::CreateIndex(ci) => (ObjectKind::Index, bare(ci.name.as_ref()?), None),
+        Stmt::CreateSchema { name, .. } => (ObjectKind::Schema, bare(name), None),
+        Stmt::CreateExtension { name, .. } => (ObjectKind::Extension, bare(name), None),
+        Stmt::CreateSequence { name, .. } => (ObjectKind::Sequence, name.clone(), None),
+        Stmt::CreateView {
+            name, materialized, ..
+        } => {
+            let kind = if *materialized {
+                ObjectKind::MaterializedView
+            } else {
+                ObjectKind::View
+            };
+            (kind, name.clone(), None)
+        }
+        Stmt::CreateFunction { name, .. } => {
+            let kind = if leading_words(ctx, stmt).contains("PROCEDURE") {
+                ObjectKind::Procedure
+            } else {
+                ObjectKind::Function
+            };
+            (kind, name.clone(), None)
+        }
+        Stmt::CreateTrigger { name, table, .. } => {
+            (ObjectKind::Trigger, bare(name), Some(table.clone()))
+        }
+        Stmt::CreatePolicy(p) => (ObjectKind::Policy, bare(&p.name), Some(p.table.clone())),
+        Stmt::CreateType { name } => {
+            let kind = if leading_words(ctx, stmt).contains("DOMAIN") {
+                ObjectKind::Domain
+            } else {
+                ObjectKind::Type
+            };
+            (kind, name.clone(), None)
+        }
+        _ => return None,
+    })
+}
+
+fn check_statement(ctx: &FileContext, stmt: &Statement, drops: &Drops, out: &mut Vec<Diagnostic>) {
+    if let Some((kind, name, table)) = created_object(ctx, stmt)
+        && drops.dropped_before(kind, &name, table.as_ref())
+    {
+        return;
+    }
+    let bare = |name: &crate::syntax::Ident| QualifiedName {
+        schema: None,
+        name: name.clone(),
+    };
+    match &stmt.kind {
+        Stmt::CreateTable(ct) if !ct.if_not_exists && !ct.temporary => {
+            if_not_exists(ctx, stmt, "table", &ct.name, out);
+        }
+        Stmt::CreateIndex(ci) if !ci.if_not_exists => match &ci.name {
+            Some(name) => if_not_exists(ctx, stmt, "index", &bare(name), out),
+            None => {
+                let at = Span::new(stmt.span.start, ci.table.span().end.min(stmt.span.end));
+                out.push(
+                    ctx.diagnostic(
+                        &RULE,
+                        at,
+                        format!(
+                            "index on \"{}\" has no name, so it cannot use IF NOT EXISTS: a second run creates a duplicate index",
+                            plain_name(&ci.table)
+                        ),
+                    )
+                    .with_help(format!(
+                        "name the index and add IF NOT EXISTS: CREATE INDEX IF NOT EXISTS {} ON {} …",
+                        quote_if_needed(&index_name(ci)),
+                        ci.table.display()
+                    ))
+                    .in_statement(stmt.span),
+                );
+            }
+        },
+        Stmt::CreateSchema {
+            name,
+            if_not_exists: false,
+        } => if_not_exists(ctx, stmt, "schema", &bare(name), out),
+        Stmt::CreateExtension {
+            name,
+            if_not_exists: false,
+        } => if_not_exists(ctx, stmt, "extension", &bare(name), out),
+        Stmt::CreateSequence {
+            name,
+            if_not_exists: false,
+        } => if_not_exists(ctx, stmt, "sequence", name, out),
+        Stmt::CreateView {
+            name,
+            materialized: true,
+            if_not_exists: false,
+            ..
+        } => if_not_exists(ctx, stmt, "materialized view", name, out),
+        Stmt::CreateView {
+            name,
+            materialized: false,
+            or_replace: false,
+            ..
+        } => or_replace(ctx, stmt, "view", name, None, out),
+        Stmt::CreateFunction {
+            name,
+            or_replace: false,
+        } => {
+            let what = if leading_words(ctx, stmt).contains("PROCEDURE") {
+                "procedure"
+            } else {
+                "function"
+            };
+            or_replace(ctx, stmt, what, name, None, out);
+        }
+        Stmt::CreateTrigger {
+            name,
+            table,
+            or_replace: false,
+        } => {
+            // PostgreSQL has no OR REPLACE for constraint triggers.
+            if leading_words(ctx, stmt).contains("CONSTRAINT TRIGGER") {
+                drop_first(ctx, stmt, "trigger", name, table, out);
+            } else {
+                or_replace(ctx, stmt, "trigger", &bare(name), Some(table), out);
+            }
+        }
+        Stmt::CreatePolicy(p) => drop_first(ctx, stmt, "policy", &p.name, &p.table, out),
+        Stmt::CreateType { name } => {
+            let what = if leading_words(ctx, stmt).contains("DOMAIN") {
+                "domain"
+            } else {
+                "type"
+            };
+            create_type(ctx, stmt, what, name, out);
+        }
+        Stmt::Drop(d) if !d.if_exists && d.kind != ObjectKind::Other => drop(ctx, stmt, d, out),
+        Stmt::AlterTable(alter) => {
+            for action in &alter.actions {
+                match &action.action {
+                    AlterTableAction::AddColumn {
+                        if_not_exists: false,
+                        column,
+                    } => {
+                        let at = column.name.span.start;
+                        out.push(
+                            ctx.diagnostic(
+                                &RULE,
+                                column.name.span,
+                                format!(
+                                    "column \"{}\" is added without IF NOT EXISTS: a second run fails because the column already exists",
+                                    column.name.value
+                                ),
+                            )
+                            .with_help(format!(
+                                "use {}",
+                                rewritten(ctx, stmt.span, at, &kw(ctx, stmt, "IF NOT EXISTS "), column.name.span.end)
+                            ))
+                            .with_fix("add IF NOT EXISTS", insert(at, &kw(ctx, stmt, "IF NOT EXISTS ")))
+                            .in_statement(stmt.span),
+                        );
+                    }
+                    AlterTableAction::DropColumn {
+                        name,
+                        if_exists: false,
+                        ..
+                    } => {
+                        let at = name.span.start;
+                        out.push(
+                            ctx.diagnostic(
+                                &RULE,
+                                name.span,
+                                format!(
+                                    "column \"{}\" is dropped without IF EXISTS: a second run fails because the column is already gone",
+                                    name.value
+                                ),
+                            )
+                            .with_help(format!(
+                                "use {}",
+                                rewritten(ctx, stmt.span, at, &kw(ctx, stmt, "IF EXISTS "), name.span.end)
+                            ))
+                            .with_fix("add IF EXISTS", insert(at, &kw(ctx, stmt, "IF EXISTS ")))
+                            .in_statement(stmt.span),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `words` in the case the statement is written in (`create table` gets `if not exists`).
+fn kw(ctx: &FileContext, stmt: &Statement, words: &str) -> String {
+    let first = ctx
+        .text(stmt.span)
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    if !first.is_empty() && first.chars().all(|c| c.is_ascii_lowercase()) {
+        words.to_ascii_lowercase()
+    } else {
+        words.to_string()
+    }
+}
+
+fn insert(at: usize, text: &str) -> Vec<Edit> {
+    vec![Edit {
+        span: Span::empty(at),
+        replacement: text.to_string(),
+    }]
+}
+
+/// The statement's keywords before its first name, upper-cased (`CREATE OR REPLACE PROCEDURE`).
+fn leading_words(ctx: &FileContext, stmt: &Statement) -> String {
+    ctx.text(stmt.span)
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase()
+}
+
+/// The objects the file's statements so far have dropped, by kind and name. A `CREATE` after a
+/// `DROP … IF EXISTS` of the same object always finds the name free (the usual `DROP … IF
+/// EXISTS; CREATE …` pattern). A `DROP` without `IF EXISTS` counts too: it is reported itself.
+#[derive(Default)]
+struct Drops {
+    /// (kind, name) → every (qualified name, table) dropped under it.
+    seen: HashMap<(ObjectKind, String), Vec<Dropped>>,
+}
+
+type Key = (String, String);
+/// A dropped name, and the table of a `DROP TRIGGER/POLICY … ON table`.
+type Dropped = (QualifiedName, Option<Key>);
+
+impl Drops {
+    fn record(&mut self, d: &crate::syntax::Drop) {
+        for name in &d.names {
+            self.seen
+                .entry((d.kind, name.name.value.clone()))
+                .or_default()
+                .push((name.clone(), d.on_table.as_ref().map(QualifiedName::key)));
+        }
+    }
+
+    fn dropped_before(
+        &self,
+        kind: ObjectKind,
+        name: &QualifiedName,
+        on_table: Option<&QualifiedName>,
+    ) -> bool {
+        let Some(list) = self.seen.get(&(kind, name.name.value.clone())) else {
+            return false;
+        };
+        list.iter().any(|(dropped, table)| {
+            let same_table = match (on_table, table) {
+                (Some(a), Some(b)) => &a.key() == b,
+                (None, _) => true,
+                (Some(_), None) => false,
+            };
+            same_table && same_object(dropped, name)
+        })
+    }
+}
+
+/// Same name; schemas compared only when both sides give one (triggers, policies and indexes
+/// take their schema from their table).
+fn same_object(a: &QualifiedName, b: &QualifiedName) -> bool {
+    a.name.value == b.name.value
+        && (a.schema.is_none()
+            || b.schema.is_none()
+            || a.schema_or_public() == b.schema_or_public())
+}
+
+fn if_not_exists(
+    ctx: &FileContext,
+    stmt: &Statement,
+    what: &str,
+    name: &QualifiedName,
+    out: &mut Vec<Diagnostic>,
+) {
+    let span = name.span();
+    let at = span.start;
+    out.push(
+        ctx.diagnostic(
+            &RULE,
+            span,
+            format!(
+                "{what} \"{}\" is created without IF NOT EXISTS: a second run fails because it already exists",
+                plain_name(name)
+            ),
+        )
+        .with_help(format!("use {}", rewritten(ctx, stmt.span, at, &kw(ctx, stmt, "IF NOT EXISTS "), span.end)))
+        .with_fix("add IF NOT EXISTS", insert(at, &kw(ctx, stmt, "IF NOT EXISTS ")))
+        .in_statement(stmt.span),
+    );
+}
+
+fn or_replace(
+    ctx: &FileContext,
+    stmt: &Statement,
+    what: &str,
+    name: &QualifiedName,
+    trigger_table: Option<&QualifiedName>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let span = name.span();
+    // `OR REPLACE` goes right after CREATE.
+    let create = find_word(
+        ctx,
+        Span::new(stmt.span.start, span.start.max(stmt.span.start)),
+        "create",
+    );
+    let mut d = ctx
+        .diagnostic(
+            &RULE,
+            span,
+            format!(
+                "{what} \"{}\" is created without OR REPLACE: a second run fails because it already exists",
+                plain_name(name)
+            ),
+        )
+        .in_statement(stmt.span);
+    if let Some(create) = create {
+        let words = kw(ctx, stmt, " OR REPLACE");
+        let text = rewritten(ctx, stmt.span, create.end, &words, span.end);
+        let extra = match trigger_table {
+            Some(table) => format!(
+                " (PostgreSQL 14+; before that, put DROP TRIGGER IF EXISTS {} ON {}; before it)",
+                quote_if_needed(&name.name.value),
+                table.display()
+            ),
+            None => String::new(),
+        };
+        d = d
+            .with_help(format!("use {text}{extra}"))
+            .with_fix("add OR REPLACE", insert(create.end, &words));
+    }
+    out.push(d);
+}
+
+/// A `CREATE` without `OR REPLACE`/`IF NOT EXISTS` (a policy, a constraint trigger): the fix
+/// puts `DROP <kind> IF EXISTS name ON table;` before it.
+fn drop_first(
+    ctx: &FileContext,
+    stmt: &Statement,
+    kind: &str,
+    name: &Ident,
+    table: &QualifiedName,
+    out: &mut Vec<Diagnostic>,
+) {
+    let drop = format!(
+        "{} {} {} {};",
+        kw(
+            ctx,
+            stmt,
+            &format!("DROP {} IF EXISTS", kind.to_ascii_uppercase())
+        ),
+        quote_if_needed(&name.value),
+        kw(ctx, stmt, "ON"),
+        table.display()
+    );
+    let newline = super::util::newline(&ctx.source().text);
+    let indent = indentation(ctx, stmt.span.start);
+    let first = first_line(ctx, stmt.span);
+    let head = one_line(ctx.text(first));
+    let more = if ctx
+        .text(Span::new(first.end, stmt.span.end))
+        .trim()
+        .is_empty()
+    {
+        ""
+    } else {
+        " …"
+    };
+    out.push(
+        ctx.diagnostic(
+            &RULE,
+            name.span,
+            format!(
+                "{kind} \"{}\" on \"{}\" is created without first dropping it: a second run fails because it already exists",
+                name.value,
+                plain_name(table)
+            ),
+        )
+        .with_help(format!("drop it first: {drop} {head}{more}"))
+        .with_fix(
+            format!("drop the {kind} first if it exists"),
+            vec![Edit {
+                span: Span::empty(stmt.span.start),
+                replacement: format!("{drop}{newline}{indent}"),
+            }],
+        )
+        .in_statement(stmt.span),
+    );
+}
+
+fn create_type(
+    ctx: &FileContext,
+    stmt: &Statement,
+    what: &str,
+    name: &QualifiedName,
+    out: &mut Vec<Diagnostic>,
+) {
+    let text = ctx.text(stmt.span);
+    let tag = if text.contains("$$") {
+        "$pgward$"
+    } else {
+        "$$"
+    };
+    let newline = super::util::newline(&ctx.source().text);
+    let wrapped = format!(
+        "DO {tag} BEGIN{newline}  {text};{newline}EXCEPTION WHEN duplicate_object THEN NULL;{newline}END {tag}"
+    );
+    let short = rewritten(ctx, stmt.span, name.span().start, "", name.span().end);
+    let d = ctx
+        .diagnostic(
+            &RULE,
+            name.span(),
+            format!(
+                "{what} \"{}\" is created unguarded: a second run fails because it already exists (CREATE {} has no IF NOT EXISTS)",
+                plain_name(name),
+                what.to_ascii_uppercase()
+            ),
+        )
+        .in_statement(stmt.span);
+    let d = if stmt.context.in_do_block.is_some() {
+        // Already in a DO block: the guard belongs to that block.
+        d.with_help("give the DO block an EXCEPTION WHEN duplicate_object THEN NULL; handler, or check pg_type first")
+    } else {
+        d.with_help(format!(
+            "guard it: DO $$ BEGIN {short}; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+        ))
+        .with_fix(
+            "wrap in a DO block that ignores duplicate_object",
+            vec![Edit {
+                span: stmt.span,
+                replacement: wrapped,
+            }],
+        )
+    };
+    out.push(d);
+}
+
+fn drop(ctx: &FileContext, stmt: &Statement, d: &crate::syntax::Drop, out: &mut Vec<Diagnostic>) {
+    let Some(first) = d.names.first() else {
+        return;
+    };
+    let at = first.span().start;
+    let names: Vec<String> = d.names.iter().map(plain_name).collect();
+    let last_end = d.names.last().map_or(first.span().end, |n| n.span().end);
+    let kind = d.kind.sql().to_ascii_lowercase();
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    out.push(
+        ctx.diagnostic(
+            &RULE,
+            first.span(),
+            if names.len() == 1 {
+                format!(
+                    "{kind} {} is dropped without IF EXISTS: a second run fails because it is already gone",
+                    quoted.join(", ")
+                )
+            } else {
+                format!(
+                    "{} {} are dropped without IF EXISTS: a second run fails because they are already gone",
+                    plural(&kind),
+                    quoted.join(", ")
+                )
+            },
+        )
+        .with_help(format!("use {}", rewritten(ctx, stmt.span, at, &kw(ctx, stmt, "IF EXISTS "), last_end)))
+        .with_fix("add IF EXISTS", insert(at, &kw(ctx, stmt, "IF EXISTS ")))
+        .in_statement(stmt.span),
+    );
+}
+
+fn plural(kind: &str) -> String {
+    match kind {
+        "index" => "indexes".to_string(),
+        "schema" => "schemas".to_string(),
+        "policy" => "policies".to_string(),
+        _ => format!("{kind}s"),
+    }
+}
+
+/// PostgreSQL's own choice of name for an unnamed index: `table_col1_col2_idx`.
+fn index_name(ci: &crate::syntax::CreateIndex) -> String {
+    let mut parts = vec![ci.table.name.value.clone()];
+    parts.extend(
+        ci.columns
+            .iter()
+            .filter_map(|c| c.column.as_ref().map(|i| i.value.clone())),
+    );
+    parts.push("idx".to_string());
+    parts.join("_")
+}

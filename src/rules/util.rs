@@ -1,0 +1,111 @@
+//! Small text helpers shared by the rules (spans for messages, fixes, rewritten statements).
+
+use crate::engine::FileContext;
+use crate::source::Span;
+use crate::syntax::QualifiedName;
+
+/// The statement's first line (from its start to the end of that line or of the statement),
+/// without trailing whitespace: where a file-level diagnostic points.
+pub fn first_line(ctx: &FileContext, span: Span) -> Span {
+    let text = ctx.text(span);
+    let len = text.find(['\n', '\r']).unwrap_or(text.len());
+    let trimmed = text.get(..len).unwrap_or("").trim_end().len();
+    Span::new(span.start, span.start + trimmed.max(1).min(text.len()))
+}
+
+/// Offset of the first character of the line holding `offset` (for inserting whole lines).
+pub fn line_start(ctx: &FileContext, offset: usize) -> usize {
+    let lines = &ctx.source().lines;
+    lines.line_start(lines.line_of(offset))
+}
+
+/// The whitespace that indents the line holding `offset`.
+pub fn indentation(ctx: &FileContext, offset: usize) -> String {
+    let start = line_start(ctx, offset);
+    ctx.text(Span::new(start, offset.max(start)))
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect()
+}
+
+/// Find `word` (ASCII, case-insensitive, as a whole word) inside `within`.
+pub fn find_word(ctx: &FileContext, within: Span, word: &str) -> Option<Span> {
+    let text = ctx.text(within);
+    let lower = text.to_ascii_lowercase();
+    let word = word.to_ascii_lowercase();
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    let mut from = 0;
+    while let Some(pos) = lower.get(from..).and_then(|rest| rest.find(&word)) {
+        let start = from + pos;
+        let end = start + word.len();
+        let before_ok = lower[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_ident(c));
+        let after_ok = lower[end..].chars().next().is_none_or(|c| !is_ident(c));
+        if before_ok && after_ok {
+            return Some(Span::new(within.start + start, within.start + end));
+        }
+        from = end;
+    }
+    None
+}
+
+/// Whitespace runs (newlines included) collapsed to one space, for one-line help texts.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A statement's text with `insert` placed at byte offset `at`, shortened for a help line:
+/// everything up to the end of `keep_to` (typically the object's name), then `(…)` or `…` when
+/// more follows and the rest would be long.
+pub fn rewritten(ctx: &FileContext, stmt: Span, at: usize, insert: &str, keep_to: usize) -> String {
+    let head = ctx.text(Span::new(stmt.start, at.clamp(stmt.start, stmt.end)));
+    let keep_to = keep_to.clamp(at.min(stmt.end), stmt.end);
+    let name = ctx.text(Span::new(at.min(keep_to), keep_to));
+    let rest = ctx.text(Span::new(keep_to, stmt.end));
+    let mut out = one_line(&format!("{head}{insert}{name}"));
+    let rest_line = one_line(rest);
+    if rest_line.is_empty() {
+        return out;
+    }
+    if rest_line.len() <= 40 && !rest.contains('\n') {
+        if !rest.starts_with(['(', ',', ';']) {
+            out.push(' ');
+        }
+        out.push_str(&rest_line);
+    } else if rest.starts_with('(') {
+        out.push_str("(…)");
+    } else if rest_line.starts_with('(') {
+        out.push_str(" (…)");
+    } else {
+        out.push_str(" …");
+    }
+    out
+}
+
+/// A name for messages, as written: `users`, `auth.users`, `Users`.
+pub fn plain_name(name: &QualifiedName) -> String {
+    match &name.schema {
+        Some(s) => format!("{}.{}", s.value, name.name.value),
+        None => name.name.value.clone(),
+    }
+}
+
+/// Whether the file carries the `-- pgward: no-transaction` marker (it runs outside a
+/// transaction, statement by statement; `pgward apply` honours it).
+pub fn no_transaction_marker(ctx: &FileContext) -> bool {
+    ctx.file()
+        .parsed
+        .comments
+        .iter()
+        .any(|c| one_line(&c.body).eq_ignore_ascii_case("pgward: no-transaction"))
+}
+
+/// The file's line ending, judged by its first line (for inserted lines).
+pub fn newline(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
+        _ => "\n",
+    }
+}
