@@ -4,7 +4,7 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use pgward::catalog::Catalog;
-use pgward::engine::{self, CheckInput, Workspace, WorkspaceFile};
+use pgward::engine::{self, CheckInput, WorkspaceFile};
 use pgward::{Config, SourceFile, syntax};
 use std::hint::black_box;
 
@@ -129,8 +129,7 @@ fn lsp_benches(c: &mut Criterion) {
                 parsed,
                 report: true,
             });
-            let catalog = Catalog::replay(files.iter().map(|f| &f.parsed));
-            let workspace = Workspace { files, catalog };
+            let workspace = engine::workspace_from_files(files);
             black_box(engine::run_rules(&workspace, &config))
         })
     });
