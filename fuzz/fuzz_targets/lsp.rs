@@ -20,11 +20,17 @@ fuzz_target!(|data: &[u8]| {
                 &mut input,
                 br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
             );
-            frame(&mut input, br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#);
+            frame(
+                &mut input,
+                br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+            );
             for piece in data.split(|b| *b == 0) {
                 frame(&mut input, piece);
             }
-            frame(&mut input, br#"{"jsonrpc":"2.0","id":99,"method":"shutdown"}"#);
+            frame(
+                &mut input,
+                br#"{"jsonrpc":"2.0","id":99,"method":"shutdown"}"#,
+            );
             frame(&mut input, br#"{"jsonrpc":"2.0","method":"exit"}"#);
         }
     }
