@@ -82,13 +82,69 @@ pub struct Utf16Pos {
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Column counts at points inside long lines, sorted by offset, so that a position on a
+    /// megabyte-long line costs a short count rather than a walk from the line's start (many
+    /// diagnostics on one long line would otherwise be quadratic).
+    checkpoints: Vec<Checkpoint>,
 }
+
+/// Characters and UTF-16 units from the start of its line up to `offset` (a char boundary).
+#[derive(Debug, Clone, Copy)]
+struct Checkpoint {
+    offset: usize,
+    chars: usize,
+    utf16: usize,
+}
+
+/// Distance between checkpoints on a long line, in bytes.
+const CHECKPOINT_EVERY: usize = 4096;
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
-        LineIndex { starts }
+        let mut checkpoints = Vec::new();
+        let bytes = text.as_bytes();
+        for (i, &start) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).copied().unwrap_or(text.len());
+            if end - start <= CHECKPOINT_EVERY {
+                continue;
+            }
+            let (mut at, mut chars, mut utf16) = (start, 0, 0);
+            loop {
+                let mut next = at + CHECKPOINT_EVERY;
+                if next >= end {
+                    break;
+                }
+                while next < end && !text.is_char_boundary(next) {
+                    next += 1;
+                }
+                for &b in bytes.get(at..next).unwrap_or(&[]) {
+                    // Count lead bytes: one per character; 4-byte characters are 2 UTF-16 units.
+                    if b & 0xC0 != 0x80 {
+                        chars += 1;
+                        utf16 += if b >= 0xF0 { 2 } else { 1 };
+                    }
+                }
+                checkpoints.push(Checkpoint {
+                    offset: next,
+                    chars,
+                    utf16,
+                });
+                at = next;
+            }
+        }
+        LineIndex {
+            starts,
+            checkpoints,
+        }
+    }
+
+    /// The last checkpoint at or before `offset` on the line starting at `line_start`.
+    fn checkpoint(&self, line_start: usize, offset: usize) -> Option<Checkpoint> {
+        let i = self.checkpoints.partition_point(|c| c.offset <= offset);
+        let c = *self.checkpoints.get(i.checked_sub(1)?)?;
+        (c.offset > line_start).then_some(c)
     }
 
     pub fn line_count(&self) -> usize {
@@ -134,9 +190,12 @@ impl LineIndex {
         let offset = Self::clamp(text, offset);
         let line = self.line_of(offset);
         let start = self.starts[line];
+        let (from, before) = self
+            .checkpoint(start, offset)
+            .map_or((start, 0), |c| (c.offset, c.chars));
         LineCol {
             line: line + 1,
-            column: text[start..offset].chars().count() + 1,
+            column: before + text[from..offset].chars().count() + 1,
         }
     }
 
@@ -145,9 +204,12 @@ impl LineIndex {
         let offset = Self::clamp(text, offset);
         let line = self.line_of(offset);
         let start = self.starts[line];
+        let (from, before) = self
+            .checkpoint(start, offset)
+            .map_or((start, 0), |c| (c.offset, c.utf16));
         Utf16Pos {
             line: line as u32,
-            character: text[start..offset].encode_utf16().count() as u32,
+            character: (before + text[from..offset].encode_utf16().count()) as u32,
         }
     }
 
@@ -158,10 +220,18 @@ impl LineIndex {
             return text.len();
         }
         let span = self.line_span(text, line);
-        let mut units = 0u32;
-        for (i, ch) in text[span.range()].char_indices() {
+        // Start from the last checkpoint of the line that is not past the position.
+        let i = self.checkpoints.partition_point(|c| c.offset <= span.start);
+        let (mut from, mut units) = (span.start, 0u32);
+        for c in self.checkpoints.get(i..).unwrap_or(&[]) {
+            if c.offset > span.end || c.utf16 as u32 > pos.character {
+                break;
+            }
+            (from, units) = (c.offset, c.utf16 as u32);
+        }
+        for (i, ch) in text[from..span.end].char_indices() {
             if units >= pos.character {
-                return span.start + i;
+                return from + i;
             }
             units += ch.len_utf16() as u32;
         }
@@ -207,6 +277,33 @@ mod tests {
             z
         );
         assert_eq!(idx.line_span(text, 0), Span::new(0, 2));
+    }
+
+    #[test]
+    fn long_lines_use_checkpoints_with_the_same_answers() {
+        // A long line mixing 1-, 2-, 3- and 4-byte characters, then a short line.
+        let unit = "ab é 日 𝄞 ";
+        let long = unit.repeat(3000);
+        let text = format!("x\n{long}\r\nyz");
+        let idx = LineIndex::new(&text);
+        assert!(!idx.checkpoints.is_empty());
+        let slow = LineIndex {
+            starts: idx.starts.clone(),
+            checkpoints: Vec::new(),
+        };
+        let mut offsets: Vec<usize> = (0..text.len()).step_by(997).collect();
+        offsets.extend([text.len(), text.len() - 1, 2 + long.len()]);
+        for off in offsets {
+            assert_eq!(idx.line_col(&text, off), slow.line_col(&text, off), "{off}");
+            let pos = idx.utf16(&text, off);
+            assert_eq!(pos, slow.utf16(&text, off), "{off}");
+            let back = idx.offset_of_utf16(&text, pos);
+            assert_eq!(back, slow.offset_of_utf16(&text, pos), "{off}");
+            assert_eq!(
+                back,
+                LineIndex::clamp(&text, off).min(2 + long.len()).max(back)
+            );
+        }
     }
 
     #[test]

@@ -412,6 +412,10 @@ pub struct Catalog {
     by_file: std::sync::OnceLock<Vec<FileObjects>>,
     /// Foreign key cycle components per table, built on first use.
     fk_components: std::sync::OnceLock<Vec<Option<usize>>>,
+    /// Live publication memberships: `(publication, table)` → index into the publication's
+    /// `members`, so that adding or dropping a member is not a scan of every member (quadratic
+    /// for a set that adds each table to `supabase_realtime`).
+    live_members: HashMap<(PublicationId, TableId), usize>,
 }
 
 /// Replay state for one statement.
@@ -529,7 +533,7 @@ impl Catalog {
             && t.is_live()
             && (p.all_tables
                 || p.schemas.iter().any(|(s, _)| *s == t.schema)
-                || p.live_member(table).is_some())
+                || self.live_members.contains_key(&(publication, table)))
     }
 
     /// The live extension with this name at the end of the set.
@@ -1656,11 +1660,13 @@ impl Catalog {
                 );
             }
         }
-        for p in &mut self.publications {
-            for m in p.members.iter_mut() {
-                if m.table == table && m.removed.is_none() {
-                    m.removed = Some(loc);
-                }
+        for (pid, p) in self.publications.iter_mut().enumerate() {
+            if let Some(m) = self
+                .live_members
+                .remove(&(pid, table))
+                .and_then(|i| p.members.get_mut(i))
+            {
+                m.removed = Some(loc);
             }
         }
     }
@@ -1924,7 +1930,11 @@ impl Catalog {
             let Some(p) = self.publications.get_mut(id) else {
                 return;
             };
-            if let Some(m) = p.live_member(table) {
+            if let Some(m) = self
+                .live_members
+                .get(&(id, table))
+                .and_then(|&i| p.members.get(i))
+            {
                 if check {
                     let added = m.added;
                     self.fact(
@@ -1939,6 +1949,7 @@ impl Catalog {
                 }
                 continue;
             }
+            self.live_members.insert((id, table), p.members.len());
             p.members.push(Member {
                 table,
                 added: at.loc(name.span()),
@@ -1964,6 +1975,7 @@ impl Catalog {
                     }
                     p.schemas.clear();
                 }
+                self.live_members.retain(|(pid, _), _| *pid != id);
                 self.add_members(at, id, &ap.tables, false);
                 self.add_schemas(at, id, &ap.schemas);
             }
@@ -1975,9 +1987,13 @@ impl Catalog {
                     .filter_map(|n| self.table(&n.key()).map(|t| (t, n.span())))
                     .collect();
                 if let Some(p) = self.publications.get_mut(id) {
-                    for m in p.members.iter_mut().filter(|m| m.removed.is_none()) {
-                        if let Some((_, span)) = tables.iter().find(|(t, _)| *t == m.table) {
-                            m.removed = Some(at.loc(*span));
+                    for (table, span) in tables {
+                        if let Some(m) = self
+                            .live_members
+                            .remove(&(id, table))
+                            .and_then(|i| p.members.get_mut(i))
+                        {
+                            m.removed = Some(at.loc(span));
                         }
                     }
                     p.schemas

@@ -21,3 +21,11 @@ pub fn run_stdio() -> i32 {
     let mut out = stdout.lock();
     server::serve(incoming, &mut out)
 }
+
+/// Serve a whole input (framed JSON-RPC messages) and write every answer to `out`; returns the
+/// exit code. The fuzz target's way into the message handling, without stdin.
+#[doc(hidden)]
+pub fn serve_bytes(input: Vec<u8>, out: &mut dyn std::io::Write) -> i32 {
+    let incoming = transport::spawn_reader(std::io::Cursor::new(input));
+    server::serve(incoming, out)
+}

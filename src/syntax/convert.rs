@@ -221,16 +221,16 @@ pub fn convert(text: &str, base: usize) -> Stmt {
     }
 
     // Everything the tokens can tell, read before the tokens go to sqlparser (no copies).
-    let recognized = recognize_with_doubt(&toks);
     let keyword = leading_keyword(&toks);
     if depth > MAX_NESTING {
-        return recognized
-            .map(|(stmt, _)| stmt)
-            .unwrap_or_else(|| Stmt::Unsupported {
-                keyword,
-                message: format!("parentheses nested {depth} deep: too deep to analyse"),
-            });
+        // Not validated by sqlparser, so the user must hear that it was not analysed (issue 6:
+        // hostile nesting is a diagnostic, never a stack overflow or silence).
+        return Stmt::Unsupported {
+            keyword,
+            message: format!("parentheses nested {depth} deep: too deep to analyse"),
+        };
     }
+    let recognized = recognize_with_doubt(&toks);
     let empty_element = empty_list_element(&toks);
     drop(toks);
 

@@ -68,22 +68,28 @@ impl<'a> LocMapper<'a> {
             self.col = 1;
             self.byte = 0;
         }
+        // A byte loop (a char's length read from its lead byte): this runs for every token of
+        // every statement, so it avoids re-slicing and decoding the text per character.
+        let bytes = self.text.as_bytes();
         while (self.line, self.col) < (line, col) {
-            let Some(c) = self.text.get(self.byte..).and_then(|s| s.chars().next()) else {
+            let Some(&b) = bytes.get(self.byte) else {
                 break;
             };
-            if c == '\n' {
+            if b == b'\n' {
                 // A column past the end of a line stays on that line.
                 if self.line == line {
                     break;
                 }
                 self.line += 1;
                 self.col = 1;
+                self.byte += 1;
             } else {
                 self.col += 1;
+                self.byte += utf8_len(b);
             }
-            self.byte += c.len_utf8();
         }
+        // The text is valid UTF-8 and we step whole characters, so this is a char boundary.
+        self.byte = self.byte.min(bytes.len());
         self.base + self.byte
     }
 }
@@ -205,6 +211,16 @@ pub(crate) fn significant<'a>(raw: &'a [TokenWithSpan], text: &str, base: usize)
         });
     }
     toks
+}
+
+/// Length of the UTF-8 character whose first byte is `b`.
+fn utf8_len(b: u8) -> usize {
+    match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
 }
 
 #[cfg(test)]

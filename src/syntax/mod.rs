@@ -228,9 +228,23 @@ fn push_do(
         BodyQuoting::Opaque => return,
     };
     comments.extend(parsed.comments);
-    let mut errors = parsed.errors.into_iter();
+    let mut errors: Vec<Option<split::LexError>> = parsed.errors.into_iter().map(Some).collect();
     for s in parsed.statements {
-        let kind = if s.dynamic {
+        // A lexical error inside this statement makes it invalid as a whole (one statement per
+        // stretch of text: spans never overlap).
+        let error = errors
+            .iter_mut()
+            .find(|e| {
+                e.as_ref()
+                    .is_some_and(|e| e.at.start >= s.span.start && e.at.start < s.span.end)
+            })
+            .and_then(Option::take);
+        let kind = if let Some(e) = error {
+            Stmt::Invalid {
+                message: e.message,
+                at: e.at,
+            }
+        } else if s.dynamic {
             Stmt::DynamicSql
         } else {
             convert::convert(&s.text, s.span.start)
@@ -242,7 +256,7 @@ fn push_do(
         });
     }
     // An unterminated string or comment inside the body: the DO fails when it runs.
-    for e in errors.by_ref() {
+    for e in errors.into_iter().flatten() {
         statements.push(Statement {
             span: Span::new(e.at.start, body.end.max(e.at.end)),
             kind: Stmt::Invalid {
