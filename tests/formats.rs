@@ -473,3 +473,180 @@ fn hostile_text_keeps_every_format_valid() {
         "{first:?}"
     );
 }
+
+#[test]
+fn sarif_relative_uris_name_the_source_root() {
+    // GitHub code scanning resolves repository-relative URIs against `%SRCROOT%`.
+    let doc = sarif_value(&sample());
+    for result in doc["runs"][0]["results"].as_array().expect("results") {
+        let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(artifact["uriBaseId"], "%SRCROOT%", "{artifact}");
+        let uri = artifact["uri"].as_str().expect("uri");
+        assert!(!uri.starts_with('/') && !uri.starts_with("file:"), "{uri}");
+    }
+    // Absolute names are full `file:` URIs and need no base.
+    let doc = sarif_value(&absolute_sample());
+    let artifact =
+        &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert!(artifact.get("uriBaseId").is_none(), "{artifact}");
+    assert_valid_sarif(&doc);
+}
+
+/// The real binary on a real project whose directory and file names hold spaces, commas,
+/// colons and non-ASCII letters: every format keeps them straight.
+mod cli {
+    use super::*;
+    use std::path::Path;
+    use std::process::Command;
+
+    const DIR: &str = "mig dir, v1:x";
+    const BAD: &str = "0001_a b,c:d é.sql";
+    const BAD_TEXT: &str = "BEGIN;\n-- é\tcomment\nDROP TABLE users;\nCOMMIT;\n";
+
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join(DIR)).expect("mkdir");
+        std::fs::write(
+            root.join("pgward.toml"),
+            format!("migrations_dir = \"{DIR}\"\n[protected]\ntables = [\"users\"]\n"),
+        )
+        .expect("config");
+        std::fs::write(root.join(DIR).join(BAD), BAD_TEXT).expect("bad");
+        std::fs::write(
+            root.join(DIR).join("0002_clean.sql"),
+            "BEGIN;\nSELECT 1;\nCOMMIT;\n",
+        )
+        .expect("clean");
+        dir
+    }
+
+    fn check(root: &Path, format: &str) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_pgward"))
+            .args(["check", "--format", format])
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run pgward");
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    #[test]
+    fn gcc_lines_match_the_common_problem_matcher() {
+        let dir = project();
+        let text = check(dir.path(), "gcc");
+        let expected = format!("{DIR}/{BAD}:3:12: error: ");
+        assert!(text.contains(&expected), "{text}");
+        for line in text.lines() {
+            // ^(.*):(\d+):(\d+):\s+(warning|error|note):\s+(.*)$, by hand: the path is greedy,
+            // so split from the right of the severity word.
+            let (head, _message) = line.split_once(": ").map_or((line, ""), |_| {
+                let i = ["warning", "error", "note"]
+                    .iter()
+                    .filter_map(|w| line.find(&format!(": {w}: ")))
+                    .min()
+                    .unwrap_or_else(|| panic!("no severity word: {line}"));
+                (&line[..i], &line[i..])
+            });
+            let mut parts = head.rsplitn(3, ':');
+            let col = parts.next().expect("col");
+            let row = parts.next().expect("line");
+            assert!(
+                col.parse::<u32>().is_ok() && row.parse::<u32>().is_ok(),
+                "{line}"
+            );
+            assert!(parts.next().is_some_and(|p| p.ends_with(".sql")), "{line}");
+        }
+    }
+
+    #[test]
+    fn github_escapes_properties_of_real_paths() {
+        let dir = project();
+        let text = check(dir.path(), "github");
+        assert!(
+            text.contains(
+                "::error file=mig dir%2C v1%3Ax/0001_a b%2Cc%3Ad é.sql,line=3,col=12,endLine=3,endColumn=17,title=pgward (protected-table-drop)::"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn sarif_of_a_real_run_is_valid_and_fingerprints_survive_an_edit_above() {
+        let dir = project();
+        let fingerprints = |doc: &Value| -> Vec<(String, String)> {
+            doc["runs"][0]["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .map(|r| {
+                    (
+                        r["ruleId"].as_str().unwrap_or_default().to_string(),
+                        r["partialFingerprints"]["primaryLocationLineHash"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                })
+                .collect()
+        };
+        let first: Value = serde_json::from_str(&check(dir.path(), "sarif")).expect("json");
+        assert_valid_sarif(&first);
+        let run = &first["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+        for result in run["results"].as_array().expect("results") {
+            let i = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+            assert_eq!(rules[i]["id"], result["ruleId"]);
+            let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(
+                artifact["uri"],
+                "mig%20dir%2C%20v1%3Ax/0001_a%20b%2Cc%3Ad%20%C3%A9.sql"
+            );
+            assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+        }
+        let again: Value = serde_json::from_str(&check(dir.path(), "sarif")).expect("json");
+        assert_eq!(fingerprints(&first), fingerprints(&again));
+        // An unrelated edit above the finding moves it down but keeps its identity.
+        let edited = BAD_TEXT.replace("BEGIN;\n", "BEGIN;\n-- reviewed\nSELECT 1;\n\n");
+        std::fs::write(dir.path().join(DIR).join(BAD), edited).expect("edit");
+        let moved: Value = serde_json::from_str(&check(dir.path(), "sarif")).expect("json");
+        assert_eq!(fingerprints(&first), fingerprints(&moved));
+        assert_eq!(
+            moved["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+            6
+        );
+    }
+
+    #[test]
+    fn lsp_lists_every_file_with_percent_encoded_uris() {
+        let dir = project();
+        let params: Vec<lsp_types::PublishDiagnosticsParams> =
+            serde_json::from_str(&check(dir.path(), "lsp")).expect("lsp-types parse it");
+        assert_eq!(params.len(), 2, "{params:?}");
+        let uris: Vec<String> = params.iter().map(|p| p.uri.as_str().to_string()).collect();
+        assert!(
+            uris[0].starts_with("file:///")
+                && uris[0].ends_with("/mig%20dir%2C%20v1%3Ax/0001_a%20b%2Cc%3Ad%20%C3%A9.sql"),
+            "{uris:?}"
+        );
+        assert!(uris[1].ends_with("/0002_clean.sql"), "{uris:?}");
+        assert!(!params[0].diagnostics.is_empty());
+        assert!(params[1].diagnostics.is_empty());
+        // 0-based, UTF-16: `DROP TABLE users` on the third line.
+        let d = &params[0].diagnostics[0];
+        assert_eq!((d.range.start.line, d.range.start.character), (2, 11));
+    }
+
+    #[test]
+    fn rdjsonl_columns_are_utf8_bytes() {
+        let dir = project();
+        let text = check(dir.path(), "rdjsonl");
+        for line in text.lines() {
+            let v: Value = serde_json::from_str(line).expect("one object per line");
+            assert_eq!(v["location"]["path"], format!("{DIR}/{BAD}"));
+            assert_eq!(v["location"]["range"]["start"]["line"], 3);
+            assert_eq!(v["location"]["range"]["start"]["column"], 12);
+        }
+    }
+}
