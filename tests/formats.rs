@@ -650,3 +650,30 @@ mod cli {
         }
     }
 }
+
+#[test]
+fn github_names_only_lines_for_a_multi_line_span_and_escapes_multi_line_messages() {
+    let text = "BEGIN;\nCREATE TABLE t (\n  id int\n);\nCOMMIT;\n";
+    let output = CheckOutput {
+        workspace: build_workspace(vec![input("m/0001_t.sql", text)]),
+        diagnostics: vec![diag(
+            "transaction-wrapper",
+            Severity::Error,
+            0,
+            find(text, "CREATE TABLE t (\n  id int\n)", 0),
+            "first line\nsecond: 100%\r\nthird",
+        )],
+    };
+    let github = rendered(Format::Github, &output);
+    let first = github.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "::error file=m/0001_t.sql,line=2,endLine=4,title=pgward (transaction-wrapper)::first line%0Asecond: 100%25%0D%0Athird"
+    );
+    // gcc keeps one line per diagnostic, 1-based start.
+    let gcc = rendered(Format::Gcc, &output);
+    assert_eq!(
+        gcc,
+        "m/0001_t.sql:2:1: error: first line second: 100% third [transaction-wrapper]\n"
+    );
+}

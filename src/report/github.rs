@@ -34,15 +34,22 @@ pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) 
             continue;
         };
         let (start, end) = char_range(&file.source, d.span);
+        // GitHub annotations take columns only on a one-line range (the checks API drops
+        // `start_column`/`end_column` otherwise), so a multi-line span names lines only.
+        let columns = if start.line == end.line {
+            format!(
+                ",col={},endLine={},endColumn={}",
+                start.column, end.line, end.column
+            )
+        } else {
+            format!(",endLine={}", end.line)
+        };
         writeln!(
             w,
-            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            "::{} file={},line={}{columns},title={}::{}",
             command(d.severity),
             escape_property(&file.source.name),
             start.line,
-            start.column,
-            end.line,
-            end.column,
             escape_property(&format!("pgward ({})", d.rule)),
             escape_data(&d.message)
         )?;
