@@ -643,3 +643,45 @@ fn cross_file_collision_while_typing_and_code_actions_that_work() {
     client.notify("exit", Value::Null);
     assert_eq!(client.exit_code(), Some(0));
 }
+
+/// Clients that do not watch files (Neovim before 0.10, Helix) never tell us that `pgward.toml`
+/// changed; the next check of a buffer must still use the edited config.
+#[test]
+fn an_edited_config_applies_without_a_watched_files_notification() {
+    if !rules_landed() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    let config = root.join("pgward.toml");
+    std::fs::write(&config, "[protected]\ntables = [\"users\"]\n").expect("config");
+    let uri = file_uri(&root.join("0001_drop.sql"));
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let text = "BEGIN;\nDROP TABLE IF EXISTS users;\nCOMMIT;\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+    );
+    let has_drop = |p: &Value| {
+        p["diagnostics"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == "protected-table-drop"))
+    };
+    assert!(has_drop(&client.publish_for(&uri)));
+    // A different length, so the change shows even where mtimes are coarse.
+    std::fs::write(&config, "[protected]\ntables = [\"accounts\"]\n").expect("config");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    let published = client.publish_for(&uri);
+    assert_eq!(published["version"], 2);
+    assert!(
+        !has_drop(&published),
+        "the edited config applies: {published}"
+    );
+    let _ = client.request(2, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}
