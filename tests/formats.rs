@@ -143,7 +143,10 @@ fn gcc_snapshot() {
 fn github_annotations_snapshot() {
     let out = rendered(Format::Github, &sample());
     // The annotations come first; the human report after them is the human reporter's business.
-    let annotations: Vec<&str> = out.lines().take_while(|l| l.starts_with("::")).collect();
+    let annotations: Vec<&str> = out
+        .lines()
+        .take_while(|l| l.starts_with("::") && !l.starts_with("::stop-commands::"))
+        .collect();
     assert_eq!(annotations.len(), 4, "{out}");
     insta::assert_snapshot!(annotations.join("\n"));
 }
@@ -165,8 +168,52 @@ fn github_is_followed_by_the_human_report_without_colour() {
     render(Format::Human, &output, &plain, &mut human).expect("render");
     let github = String::from_utf8(github).expect("utf-8");
     let human = String::from_utf8(human).expect("utf-8");
-    assert!(github.ends_with(&human), "{github}");
+    // The report sits between `::stop-commands::TOKEN` and `::TOKEN::`, so nothing quoted in it
+    // runs as a workflow command.
+    let start = github.find("::stop-commands::").expect("stop-commands");
+    let rest = &github[start + "::stop-commands::".len()..];
+    let (token, report) = rest.split_once('\n').expect("token line");
+    assert!(token.starts_with("pgward-") && token.len() > 12, "{token}");
+    assert_eq!(report, format!("{human}::{token}::\n"));
     assert!(!github.contains('\u{1b}'), "no ANSI escapes: {github:?}");
+    // A fresh token each run: a migration cannot spell it in advance.
+    let again = rendered(Format::Github, &output);
+    assert!(!again.contains(&format!("::{token}::")), "{again}");
+}
+
+#[test]
+fn github_report_cannot_inject_workflow_commands() {
+    let text = "DROP TABLE \"x\n::error file=evil.sql,line=1::injected\";\n";
+    let output = CheckOutput {
+        workspace: build_workspace(vec![input("a.sql", text)]),
+        diagnostics: vec![diag(
+            "non-idempotent-ddl",
+            Severity::Warning,
+            0,
+            find(text, "\"x\n::error file=evil.sql,line=1::injected\"", 0),
+            "table \"x\n::error file=evil.sql,line=1::injected\" is dropped",
+        )],
+    };
+    let github = rendered(Format::Github, &output);
+    let mut stopped: Option<String> = None;
+    for line in github.lines() {
+        match &stopped {
+            Some(token) if line == format!("::{token}::") => stopped = None,
+            Some(_) => {}
+            None if line.starts_with("::stop-commands::") => {
+                stopped = Some(line.trim_start_matches("::stop-commands::").to_string());
+            }
+            None => assert!(
+                !line.contains("evil.sql") || line.starts_with("::warning file=a.sql"),
+                "a command outside the stopped region quotes the migration: {line}\n{github}"
+            ),
+        }
+    }
+    assert!(stopped.is_none(), "commands are resumed: {github}");
+    assert!(
+        github.contains("\n::error file=evil.sql"),
+        "the report does quote it: {github}"
+    );
 }
 
 #[test]
