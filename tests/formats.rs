@@ -143,7 +143,10 @@ fn gcc_snapshot() {
 fn github_annotations_snapshot() {
     let out = rendered(Format::Github, &sample());
     // The annotations come first; the human report after them is the human reporter's business.
-    let annotations: Vec<&str> = out.lines().take_while(|l| l.starts_with("::")).collect();
+    let annotations: Vec<&str> = out
+        .lines()
+        .take_while(|l| l.starts_with("::") && !l.starts_with("::stop-commands::"))
+        .collect();
     assert_eq!(annotations.len(), 4, "{out}");
     insta::assert_snapshot!(annotations.join("\n"));
 }
@@ -165,8 +168,52 @@ fn github_is_followed_by_the_human_report_without_colour() {
     render(Format::Human, &output, &plain, &mut human).expect("render");
     let github = String::from_utf8(github).expect("utf-8");
     let human = String::from_utf8(human).expect("utf-8");
-    assert!(github.ends_with(&human), "{github}");
+    // The report sits between `::stop-commands::TOKEN` and `::TOKEN::`, so nothing quoted in it
+    // runs as a workflow command.
+    let start = github.find("::stop-commands::").expect("stop-commands");
+    let rest = &github[start + "::stop-commands::".len()..];
+    let (token, report) = rest.split_once('\n').expect("token line");
+    assert!(token.starts_with("pgward-") && token.len() > 12, "{token}");
+    assert_eq!(report, format!("{human}::{token}::\n"));
     assert!(!github.contains('\u{1b}'), "no ANSI escapes: {github:?}");
+    // A fresh token each run: a migration cannot spell it in advance.
+    let again = rendered(Format::Github, &output);
+    assert!(!again.contains(&format!("::{token}::")), "{again}");
+}
+
+#[test]
+fn github_report_cannot_inject_workflow_commands() {
+    let text = "DROP TABLE \"x\n::error file=evil.sql,line=1::injected\";\n";
+    let output = CheckOutput {
+        workspace: build_workspace(vec![input("a.sql", text)]),
+        diagnostics: vec![diag(
+            "non-idempotent-ddl",
+            Severity::Warning,
+            0,
+            find(text, "\"x\n::error file=evil.sql,line=1::injected\"", 0),
+            "table \"x\n::error file=evil.sql,line=1::injected\" is dropped",
+        )],
+    };
+    let github = rendered(Format::Github, &output);
+    let mut stopped: Option<String> = None;
+    for line in github.lines() {
+        match &stopped {
+            Some(token) if line == format!("::{token}::") => stopped = None,
+            Some(_) => {}
+            None if line.starts_with("::stop-commands::") => {
+                stopped = Some(line.trim_start_matches("::stop-commands::").to_string());
+            }
+            None => assert!(
+                !line.contains("evil.sql") || line.starts_with("::warning file=a.sql"),
+                "a command outside the stopped region quotes the migration: {line}\n{github}"
+            ),
+        }
+    }
+    assert!(stopped.is_none(), "commands are resumed: {github}");
+    assert!(
+        github.contains("\n::error file=evil.sql"),
+        "the report does quote it: {github}"
+    );
 }
 
 #[test]
@@ -471,5 +518,209 @@ fn hostile_text_keeps_every_format_valid() {
             "::bad \"quote\" \\ back\u{0}slash%0D%0Anew line\t%250A ::error:: a,b \u{7f}\u{1b}[31m"
         ),
         "{first:?}"
+    );
+}
+
+#[test]
+fn sarif_relative_uris_name_the_source_root() {
+    // GitHub code scanning resolves repository-relative URIs against `%SRCROOT%`.
+    let doc = sarif_value(&sample());
+    for result in doc["runs"][0]["results"].as_array().expect("results") {
+        let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(artifact["uriBaseId"], "%SRCROOT%", "{artifact}");
+        let uri = artifact["uri"].as_str().expect("uri");
+        assert!(!uri.starts_with('/') && !uri.starts_with("file:"), "{uri}");
+    }
+    // Absolute names are full `file:` URIs and need no base.
+    let doc = sarif_value(&absolute_sample());
+    let artifact =
+        &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert!(artifact.get("uriBaseId").is_none(), "{artifact}");
+    assert_valid_sarif(&doc);
+}
+
+/// The real binary on a real project whose directory and file names hold spaces, commas,
+/// colons and non-ASCII letters: every format keeps them straight.
+mod cli {
+    use super::*;
+    use std::path::Path;
+    use std::process::Command;
+
+    const DIR: &str = "mig dir, v1:x";
+    const BAD: &str = "0001_a b,c:d é.sql";
+    const BAD_TEXT: &str = "BEGIN;\n-- é\tcomment\nDROP TABLE users;\nCOMMIT;\n";
+
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join(DIR)).expect("mkdir");
+        std::fs::write(
+            root.join("pgward.toml"),
+            format!("migrations_dir = \"{DIR}\"\n[protected]\ntables = [\"users\"]\n"),
+        )
+        .expect("config");
+        std::fs::write(root.join(DIR).join(BAD), BAD_TEXT).expect("bad");
+        std::fs::write(
+            root.join(DIR).join("0002_clean.sql"),
+            "BEGIN;\nSELECT 1;\nCOMMIT;\n",
+        )
+        .expect("clean");
+        dir
+    }
+
+    fn check(root: &Path, format: &str) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_pgward"))
+            .args(["check", "--format", format])
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run pgward");
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    #[test]
+    fn gcc_lines_match_the_common_problem_matcher() {
+        let dir = project();
+        let text = check(dir.path(), "gcc");
+        let expected = format!("{DIR}/{BAD}:3:12: error: ");
+        assert!(text.contains(&expected), "{text}");
+        for line in text.lines() {
+            // ^(.*):(\d+):(\d+):\s+(warning|error|note):\s+(.*)$, by hand: the path is greedy,
+            // so split from the right of the severity word.
+            let (head, _message) = line.split_once(": ").map_or((line, ""), |_| {
+                let i = ["warning", "error", "note"]
+                    .iter()
+                    .filter_map(|w| line.find(&format!(": {w}: ")))
+                    .min()
+                    .unwrap_or_else(|| panic!("no severity word: {line}"));
+                (&line[..i], &line[i..])
+            });
+            let mut parts = head.rsplitn(3, ':');
+            let col = parts.next().expect("col");
+            let row = parts.next().expect("line");
+            assert!(
+                col.parse::<u32>().is_ok() && row.parse::<u32>().is_ok(),
+                "{line}"
+            );
+            assert!(parts.next().is_some_and(|p| p.ends_with(".sql")), "{line}");
+        }
+    }
+
+    #[test]
+    fn github_escapes_properties_of_real_paths() {
+        let dir = project();
+        let text = check(dir.path(), "github");
+        assert!(
+            text.contains(
+                "::error file=mig dir%2C v1%3Ax/0001_a b%2Cc%3Ad é.sql,line=3,col=12,endLine=3,endColumn=17,title=pgward (protected-table-drop)::"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn sarif_of_a_real_run_is_valid_and_fingerprints_survive_an_edit_above() {
+        let dir = project();
+        let fingerprints = |doc: &Value| -> Vec<(String, String)> {
+            doc["runs"][0]["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .map(|r| {
+                    (
+                        r["ruleId"].as_str().unwrap_or_default().to_string(),
+                        r["partialFingerprints"]["primaryLocationLineHash"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                })
+                .collect()
+        };
+        let first: Value = serde_json::from_str(&check(dir.path(), "sarif")).expect("json");
+        assert_valid_sarif(&first);
+        let run = &first["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+        for result in run["results"].as_array().expect("results") {
+            let i = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+            assert_eq!(rules[i]["id"], result["ruleId"]);
+            let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(
+                artifact["uri"],
+                "mig%20dir%2C%20v1%3Ax/0001_a%20b%2Cc%3Ad%20%C3%A9.sql"
+            );
+            assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+        }
+        let again: Value = serde_json::from_str(&check(dir.path(), "sarif")).expect("json");
+        assert_eq!(fingerprints(&first), fingerprints(&again));
+        // An unrelated edit above the finding moves it down but keeps its identity.
+        let edited = BAD_TEXT.replace("BEGIN;\n", "BEGIN;\n-- reviewed\nSELECT 1;\n\n");
+        std::fs::write(dir.path().join(DIR).join(BAD), edited).expect("edit");
+        let moved: Value = serde_json::from_str(&check(dir.path(), "sarif")).expect("json");
+        assert_eq!(fingerprints(&first), fingerprints(&moved));
+        assert_eq!(
+            moved["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+            6
+        );
+    }
+
+    #[test]
+    fn lsp_lists_every_file_with_percent_encoded_uris() {
+        let dir = project();
+        let params: Vec<lsp_types::PublishDiagnosticsParams> =
+            serde_json::from_str(&check(dir.path(), "lsp")).expect("lsp-types parse it");
+        assert_eq!(params.len(), 2, "{params:?}");
+        let uris: Vec<String> = params.iter().map(|p| p.uri.as_str().to_string()).collect();
+        assert!(
+            uris[0].starts_with("file:///")
+                && uris[0].ends_with("/mig%20dir%2C%20v1%3Ax/0001_a%20b%2Cc%3Ad%20%C3%A9.sql"),
+            "{uris:?}"
+        );
+        assert!(uris[1].ends_with("/0002_clean.sql"), "{uris:?}");
+        assert!(!params[0].diagnostics.is_empty());
+        assert!(params[1].diagnostics.is_empty());
+        // 0-based, UTF-16: `DROP TABLE users` on the third line.
+        let d = &params[0].diagnostics[0];
+        assert_eq!((d.range.start.line, d.range.start.character), (2, 11));
+    }
+
+    #[test]
+    fn rdjsonl_columns_are_utf8_bytes() {
+        let dir = project();
+        let text = check(dir.path(), "rdjsonl");
+        for line in text.lines() {
+            let v: Value = serde_json::from_str(line).expect("one object per line");
+            assert_eq!(v["location"]["path"], format!("{DIR}/{BAD}"));
+            assert_eq!(v["location"]["range"]["start"]["line"], 3);
+            assert_eq!(v["location"]["range"]["start"]["column"], 12);
+        }
+    }
+}
+
+#[test]
+fn github_names_only_lines_for_a_multi_line_span_and_escapes_multi_line_messages() {
+    let text = "BEGIN;\nCREATE TABLE t (\n  id int\n);\nCOMMIT;\n";
+    let output = CheckOutput {
+        workspace: build_workspace(vec![input("m/0001_t.sql", text)]),
+        diagnostics: vec![diag(
+            "transaction-wrapper",
+            Severity::Error,
+            0,
+            find(text, "CREATE TABLE t (\n  id int\n)", 0),
+            "first line\nsecond: 100%\r\nthird",
+        )],
+    };
+    let github = rendered(Format::Github, &output);
+    let first = github.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "::error file=m/0001_t.sql,line=2,endLine=4,title=pgward (transaction-wrapper)::first line%0Asecond: 100%25%0D%0Athird"
+    );
+    // gcc keeps one line per diagnostic, 1-based start.
+    let gcc = rendered(Format::Gcc, &output);
+    assert_eq!(
+        gcc,
+        "m/0001_t.sql:2:1: error: first line second: 100% third [transaction-wrapper]\n"
     );
 }

@@ -509,3 +509,179 @@ fn documents_that_are_not_sql_are_left_alone() {
         client.backlog
     );
 }
+
+/// Apply an LSP `TextEdit` list to ASCII text (positions are then plain byte columns).
+fn apply_edits(text: &str, edits: &Value) -> String {
+    let offset = |p: &Value| -> usize {
+        let line = p["line"].as_u64().unwrap_or(0) as usize;
+        let character = p["character"].as_u64().unwrap_or(0) as usize;
+        text.split_inclusive('\n')
+            .take(line)
+            .map(str::len)
+            .sum::<usize>()
+            + character
+    };
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .as_array()
+        .expect("edits")
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (start, end, new) in edits {
+        out.replace_range(start..end, &new);
+    }
+    out
+}
+
+/// What an editor does while the user types in a project whose path has a space and an `é`:
+/// a policy name that collides with one in another migration on disk is reported from the
+/// unsaved buffer, every code action's edit, applied to the text, makes the diagnostic go away,
+/// and a save re-publishes.
+#[test]
+fn cross_file_collision_while_typing_and_code_actions_that_work() {
+    if !(rules_landed() && pgward::rules::find("policy-name-collision").is_some()) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir
+        .path()
+        .canonicalize()
+        .expect("canonical")
+        .join("proj é x");
+    std::fs::create_dir_all(root.join("db")).expect("mkdir");
+    std::fs::write(root.join("pgward.toml"), "migrations_dir = \"db\"\n").expect("config");
+    std::fs::write(
+        root.join("db/0001_users.sql"),
+        "BEGIN;\nCREATE TABLE IF NOT EXISTS users (id uuid PRIMARY KEY, clerk_id text NOT NULL);\n\
+         ALTER TABLE users ENABLE ROW LEVEL SECURITY;\n\
+         CREATE POLICY \"users_select_own\" ON users FOR SELECT USING (clerk_id = auth.uid()::text);\n\
+         COMMIT;\n",
+    )
+    .expect("context");
+    let doc_path = root.join("db/0002_clients.sql");
+    std::fs::write(&doc_path, "BEGIN;\nCOMMIT;\n").expect("doc on disk");
+    let uri = file_uri(&doc_path);
+    assert!(uri.contains("proj%20%C3%A9%20x"), "{uri}");
+
+    let mut client = Client::start(Path::new("/"));
+    initialize(&mut client, &root);
+    let text = "BEGIN;\nCREATE TABLE clients (id uuid PRIMARY KEY, user_id uuid NOT NULL);\n\
+                ALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n\
+                CREATE POLICY \"users_select_own\" ON clients FOR SELECT USING (user_id = auth.uid());\n\
+                COMMIT;\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+    );
+    let published = client.publish_for(&uri);
+    let diags = published["diagnostics"].as_array().expect("array").clone();
+    assert!(
+        diags.iter().any(|d| d["code"] == "policy-name-collision"),
+        "the policy in 0001_users.sql collides with the unsaved buffer: {diags:#?}"
+    );
+    let target = diags
+        .iter()
+        .find(|d| d["code"] == "non-idempotent-ddl" && d["range"]["start"]["line"] == 1)
+        .unwrap_or_else(|| panic!("CREATE TABLE without IF NOT EXISTS: {diags:#?}"))
+        .clone();
+
+    let actions = client.request(
+        2,
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": target["range"],
+               "context": {"diagnostics": [target]}}),
+    );
+    let list = actions["result"].as_array().expect("actions").clone();
+    let titles: Vec<&str> = list.iter().filter_map(|a| a["title"].as_str()).collect();
+    for wanted in [
+        "pgward: add IF NOT EXISTS",
+        "pgward: ignore non-idempotent-ddl for this statement",
+        "pgward: ignore non-idempotent-ddl for this file",
+    ] {
+        assert!(titles.contains(&wanted), "{wanted}: {titles:?}");
+    }
+    // Each action, applied by "the editor", silences the diagnostic it was offered for.
+    let mut version = 2;
+    for action in &list {
+        let fixed = apply_edits(text, &action["edit"]["changes"][&uri]);
+        assert_ne!(fixed, text, "{action:#}");
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"text": fixed}]}),
+        );
+        let published = loop {
+            let p = client.publish_for(&uri);
+            if p["version"] == version {
+                break p;
+            }
+        };
+        let still = published["diagnostics"].as_array().is_some_and(|d| {
+            d.iter()
+                .any(|d| d["code"] == "non-idempotent-ddl" && d["message"] == target["message"])
+        });
+        assert!(!still, "{} left the diagnostic: {fixed}", action["title"]);
+        version += 1;
+    }
+
+    // A save re-publishes (the saved file is context for every open buffer).
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let saved = client.publish_for(&uri);
+    assert_eq!(saved["version"], version - 1);
+    let _ = client.request(3, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}
+
+/// Clients that do not watch files (Neovim before 0.10, Helix) never tell us that `pgward.toml`
+/// changed; the next check of a buffer must still use the edited config.
+#[test]
+fn an_edited_config_applies_without_a_watched_files_notification() {
+    if !rules_landed() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    let config = root.join("pgward.toml");
+    std::fs::write(&config, "[protected]\ntables = [\"users\"]\n").expect("config");
+    let uri = file_uri(&root.join("0001_drop.sql"));
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let text = "BEGIN;\nDROP TABLE IF EXISTS users;\nCOMMIT;\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+    );
+    let has_drop = |p: &Value| {
+        p["diagnostics"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == "protected-table-drop"))
+    };
+    assert!(has_drop(&client.publish_for(&uri)));
+    // A different length, so the change shows even where mtimes are coarse.
+    std::fs::write(&config, "[protected]\ntables = [\"accounts\"]\n").expect("config");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    let published = client.publish_for(&uri);
+    assert_eq!(published["version"], 2);
+    assert!(
+        !has_drop(&published),
+        "the edited config applies: {published}"
+    );
+    let _ = client.request(2, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}

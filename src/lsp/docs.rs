@@ -42,8 +42,10 @@ struct CachedFile {
 #[derive(Default)]
 pub struct Store {
     pub docs: HashMap<Uri, Document>,
-    /// Loaded configs by config file path; errors are kept too, so they are reported once.
-    configs: HashMap<PathBuf, Result<Config, String>>,
+    /// Loaded configs by config file path, with the file's stamp when read; errors are kept
+    /// too, so they are reported once. A changed stamp reloads the config, so clients that do
+    /// not watch files (or never send `pgward.toml` to us) still see edits to it.
+    configs: HashMap<PathBuf, (Option<Stamp>, Result<Config, String>)>,
     disk: HashMap<PathBuf, CachedFile>,
     /// Workspace root from `initialize`, for documents without a path.
     pub root: Option<PathBuf>,
@@ -112,7 +114,10 @@ fn normalize(path: &Path) -> PathBuf {
     }
 }
 
-fn stamp(path: &Path) -> Option<(Option<SystemTime>, u64)> {
+/// What says a file changed: its mtime (when the platform has one) and its size.
+type Stamp = (Option<SystemTime>, u64);
+
+fn stamp(path: &Path) -> Option<Stamp> {
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.modified().ok(), meta.len()))
 }
@@ -127,10 +132,18 @@ impl Store {
         let Some(config_path) = start.as_deref().and_then(Config::discover) else {
             return (Config::default(), None);
         };
-        let entry = self
+        let now = stamp(&config_path);
+        let fresh = self
             .configs
-            .entry(config_path.clone())
-            .or_insert_with(|| Config::load(&config_path).map_err(|e| e.to_string()));
+            .get(&config_path)
+            .is_some_and(|(seen, _)| *seen == now);
+        if !fresh {
+            let loaded = Config::load(&config_path).map_err(|e| e.to_string());
+            self.configs.insert(config_path.clone(), (now, loaded));
+        }
+        let Some((_, entry)) = self.configs.get(&config_path) else {
+            return (Config::default(), None);
+        };
         match entry {
             Ok(config) => (config.clone(), None),
             Err(message) => (Config::default(), Some(message.clone())),

@@ -98,6 +98,17 @@ pub fn decode(body: &[u8]) -> Incoming {
             message: "invalid request: a message must be a JSON object".into(),
         };
     }
+    // lsp-server's untagged `Message` would read a request whose id is neither a number nor a
+    // string as a notification, and its caller would wait forever for an answer.
+    if value.get("method").is_some()
+        && !matches!(id, Value::Null | Value::Number(_) | Value::String(_))
+    {
+        return Incoming::Invalid {
+            id: Value::Null,
+            code: ErrorCode::InvalidRequest as i32,
+            message: "invalid request: `id` must be a number or a string".into(),
+        };
+    }
     match serde_json::from_value::<Message>(value) {
         Ok(msg) => Incoming::Message(msg),
         Err(e) => Incoming::Invalid {
@@ -187,6 +198,17 @@ mod tests {
             matches!(&got[4], Incoming::Invalid { code: -32600, id, .. } if *id == Value::Bool(true))
         );
         assert!(matches!(&got[5], Incoming::Message(_)));
+    }
+
+    #[test]
+    fn a_request_with_an_object_id_is_invalid_not_a_notification() {
+        match decode(br#"{"jsonrpc":"2.0","id":{"a":1},"method":"textDocument/hover"}"#) {
+            Incoming::Invalid { id, code, .. } => {
+                assert_eq!(id, Value::Null);
+                assert_eq!(code, ErrorCode::InvalidRequest as i32);
+            }
+            Incoming::Message(m) => panic!("decoded as {m:?}"),
+        }
     }
 
     #[test]

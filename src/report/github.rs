@@ -1,6 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands (`::error file=…::message`), escaped the
 //! way the Actions toolkit escapes them, followed by the full human report without colour,
-//! because GitHub shows only the first ten annotations of each kind per step.
+//! because GitHub shows only the first ten annotations of each kind per step. The report is
+//! wrapped in `::stop-commands::`, so text quoted from a migration is never run as a command.
 
 use super::common::char_range;
 use super::{ReportOptions, human};
@@ -34,15 +35,22 @@ pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) 
             continue;
         };
         let (start, end) = char_range(&file.source, d.span);
+        // GitHub annotations take columns only on a one-line range (the checks API drops
+        // `start_column`/`end_column` otherwise), so a multi-line span names lines only.
+        let columns = if start.line == end.line {
+            format!(
+                ",col={},endLine={},endColumn={}",
+                start.column, end.line, end.column
+            )
+        } else {
+            format!(",endLine={}", end.line)
+        };
         writeln!(
             w,
-            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            "::{} file={},line={}{columns},title={}::{}",
             command(d.severity),
             escape_property(&file.source.name),
             start.line,
-            start.column,
-            end.line,
-            end.column,
             escape_property(&format!("pgward ({})", d.rule)),
             escape_data(&d.message)
         )?;
@@ -51,7 +59,26 @@ pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) 
         color: false,
         ..options.clone()
     };
-    human::render(output, &plain, w)
+    // The human report quotes the migrations, which a pull request controls: a line of it that
+    // starts with `::` would be run as a workflow command. Stop command processing around it,
+    // with a token the text cannot know in advance.
+    let token = stop_token();
+    writeln!(w, "::stop-commands::{token}")?;
+    human::render(output, &plain, w)?;
+    writeln!(w, "::{token}::")
+}
+
+/// A fresh, unpredictable token for `::stop-commands::` (std's per-process random hash keys).
+fn stop_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    hasher.write_u128(nanos);
+    hasher.write_u32(std::process::id());
+    format!("pgward-{:016x}", hasher.finish())
 }
 
 #[cfg(test)]

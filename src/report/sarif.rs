@@ -113,9 +113,24 @@ struct PhysicalLocation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
+    /// `%SRCROOT%` for repository-relative URIs: GitHub code scanning resolves them against the
+    /// checkout, and other SARIF viewers know what the relative path is relative to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
+
+/// The artifact location of a reported file name.
+fn artifact_location(name: &str) -> ArtifactLocation {
+    let uri = relative_uri(name);
+    let uri_base_id = (!uri.starts_with("file:")).then_some(SRCROOT);
+    ArtifactLocation { uri, uri_base_id }
+}
+
+/// The conventional base id of the source root (SARIF 2.1.0 §3.14.14, GitHub code scanning).
+const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -167,9 +182,7 @@ fn region(file: &WorkspaceFile, span: Span) -> Region {
 
 fn location(file: &WorkspaceFile, span: Span) -> PhysicalLocation {
     PhysicalLocation {
-        artifact_location: ArtifactLocation {
-            uri: relative_uri(&file.source.name),
-        },
+        artifact_location: artifact_location(&file.source.name),
         region: region(file, span),
     }
 }
@@ -290,9 +303,7 @@ pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write)
                     text: fix.title.clone(),
                 },
                 artifact_changes: vec![ArtifactChange {
-                    artifact_location: ArtifactLocation {
-                        uri: relative_uri(&file.source.name),
-                    },
+                    artifact_location: artifact_location(&file.source.name),
                     replacements: fix
                         .edits
                         .iter()
