@@ -7,6 +7,7 @@ use pgward::catalog::Catalog;
 use pgward::engine::{self, CheckInput, WorkspaceFile};
 use pgward::{Config, SourceFile, syntax};
 use std::hint::black_box;
+use std::sync::Arc;
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -104,12 +105,12 @@ fn lsp_benches(c: &mut Criterion) {
     g.sample_size(20);
     // What the language server does on a change: the context files are parsed once and cached;
     // each re-check parses the buffer, replays the set and runs the rules on the buffer only.
-    let context: Vec<(SourceFile, syntax::ParsedFile)> = set
+    let context: Vec<(Arc<SourceFile>, Arc<syntax::ParsedFile>)> = set
         .iter()
         .map(|(n, t)| {
             let s = SourceFile::new(n.clone(), t.clone());
             let p = syntax::parse_file(&s.text);
-            (s, p)
+            (Arc::new(s), Arc::new(p))
         })
         .collect();
     g.bench_function("recheck_5000_line_buffer_cached_context_2000_files", |b| {
@@ -119,14 +120,14 @@ fn lsp_benches(c: &mut Criterion) {
             let mut files: Vec<WorkspaceFile> = context
                 .iter()
                 .map(|(s, p)| WorkspaceFile {
-                    source: s.clone(),
-                    parsed: p.clone(),
+                    source: Arc::clone(s),
+                    parsed: Arc::clone(p),
                     report: false,
                 })
                 .collect();
             files.push(WorkspaceFile {
-                source,
-                parsed,
+                source: Arc::new(source),
+                parsed: Arc::new(parsed),
                 report: true,
             });
             let workspace = engine::workspace_from_files(files);

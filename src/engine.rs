@@ -8,6 +8,7 @@ use crate::rules::{self, Rule};
 use crate::source::{SourceFile, Span};
 use crate::syntax::{self, ParsedFile, Statement};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// A file to check. `report: false` files are context only (the rest of `migrations_dir`).
 #[derive(Debug, Clone)]
@@ -16,11 +17,12 @@ pub struct CheckInput {
     pub report: bool,
 }
 
-/// One file of the set, parsed.
-#[derive(Debug)]
+/// One file of the set, parsed. Text and statements are shared (`Arc`) so that a language
+/// server can re-check one buffer against thousands of cached context files without copying them.
+#[derive(Debug, Clone)]
 pub struct WorkspaceFile {
-    pub source: SourceFile,
-    pub parsed: ParsedFile,
+    pub source: Arc<SourceFile>,
+    pub parsed: Arc<ParsedFile>,
     pub report: bool,
 }
 
@@ -79,8 +81,8 @@ pub fn build_workspace(inputs: Vec<CheckInput>) -> Workspace {
         .map(|input| {
             let parsed = syntax::parse_file(&input.source.text);
             WorkspaceFile {
-                source: input.source,
-                parsed,
+                source: Arc::new(input.source),
+                parsed: Arc::new(parsed),
                 report: input.report,
             }
         })
@@ -91,7 +93,7 @@ pub fn build_workspace(inputs: Vec<CheckInput>) -> Workspace {
 /// A workspace from files parsed earlier (in migration order): the language server keeps the
 /// parsed context files cached and only re-parses the buffer being edited.
 pub fn workspace_from_files(files: Vec<WorkspaceFile>) -> Workspace {
-    let catalog = Catalog::replay(files.iter().map(|f| &f.parsed));
+    let catalog = Catalog::replay(files.iter().map(|f| &*f.parsed));
     Workspace { files, catalog }
 }
 

@@ -522,10 +522,10 @@ mod tests {
             });
             from = end;
         }
-        ws.files[0].parsed = crate::syntax::ParsedFile {
+        ws.files[0].parsed = std::sync::Arc::new(crate::syntax::ParsedFile {
             statements,
             comments,
-        };
+        });
         let ctx = FileContext {
             file_id: 0,
             workspace: &ws,

@@ -351,7 +351,7 @@ fn absolute_sample() -> CheckOutput {
         "/project/migrations/0003_clean.sql",
     ];
     for (file, name) in output.workspace.files.iter_mut().zip(names) {
-        file.source.name = name.to_string();
+        std::sync::Arc::make_mut(&mut file.source).name = name.to_string();
     }
     output
 }

@@ -11,6 +11,7 @@ use lsp_types::Uri;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// The result of linting one buffer: the whole set it was checked with (buffer included) and
@@ -35,8 +36,8 @@ pub struct Document {
 /// A context file read from disk, kept until its mtime or size changes.
 struct CachedFile {
     stamp: (Option<SystemTime>, u64),
-    source: SourceFile,
-    parsed: ParsedFile,
+    source: Arc<SourceFile>,
+    parsed: Arc<ParsedFile>,
 }
 
 #[derive(Default)]
@@ -204,15 +205,15 @@ impl Store {
                     p.clone(),
                     CachedFile {
                         stamp: current,
-                        source,
-                        parsed,
+                        source: Arc::new(source),
+                        parsed: Arc::new(parsed),
                     },
                 );
             }
             if let Some(cached) = self.disk.get(&p) {
                 files.push(WorkspaceFile {
-                    source: cached.source.clone(),
-                    parsed: cached.parsed.clone(),
+                    source: Arc::clone(&cached.source),
+                    parsed: Arc::clone(&cached.parsed),
                     report: false,
                 });
                 seen.insert(p);
@@ -245,8 +246,8 @@ impl Store {
         let source = SourceFile::new(name, text);
         let parsed = syntax::parse_file(&source.text);
         let buffer = WorkspaceFile {
-            source,
-            parsed,
+            source: Arc::new(source),
+            parsed: Arc::new(parsed),
             report: true,
         };
         let context = path

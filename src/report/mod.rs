@@ -94,7 +94,7 @@ pub fn line_cols(file: &SourceFile, span: Span) -> (LineCol, LineCol) {
 
 /// The source file a diagnostic (or a related location) points into, if the workspace has it.
 pub fn file_of(workspace: &Workspace, file: crate::diagnostic::FileId) -> Option<&SourceFile> {
-    workspace.files.get(file).map(|f| &f.source)
+    workspace.files.get(file).map(|f| &*f.source)
 }
 
 /// Counts for the summary line every human-facing format prints.

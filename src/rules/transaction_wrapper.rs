@@ -318,8 +318,8 @@ mod tests {
         };
         let workspace = Workspace {
             files: vec![WorkspaceFile {
-                source,
-                parsed,
+                source: source.into(),
+                parsed: parsed.into(),
                 report: true,
             }],
             catalog: crate::catalog::Catalog::replay(std::iter::empty()),
