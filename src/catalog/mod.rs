@@ -926,6 +926,7 @@ impl Catalog {
                     _ => continue,
                 };
                 self.relations.remove(&key);
+                self.dropped.remove(&(kind, new_key.clone()));
                 self.relations.insert(
                     new_key,
                     Rel::Other {
@@ -1122,6 +1123,7 @@ impl Catalog {
                     if let Some(t) = self.types.get_mut(i) {
                         t.key = new.clone();
                     }
+                    self.dropped.remove(&(ObjectKind::Type, new.clone()));
                     self.type_names.insert(new, i);
                 }
             }
@@ -1147,6 +1149,8 @@ impl Catalog {
                             index.name = Some(to.value.clone());
                             index.renamed = Some(at.loc(to.span));
                             self.relations.remove(&old);
+                            // A later drop of the new name points at drops after this rename.
+                            self.dropped.remove(&(ObjectKind::Index, new.clone()));
                             self.relations.insert(new, rel);
                         }
                     }
@@ -1155,6 +1159,7 @@ impl Catalog {
                             RenameTarget::Name(i) | RenameTarget::Schema(i) => i.span,
                         };
                         self.relations.remove(&old);
+                        self.dropped.remove(&(kind, new.clone()));
                         self.relations.insert(
                             new,
                             Rel::Other {
@@ -1786,6 +1791,11 @@ impl Catalog {
         }
         self.policy_names.remove(&(table, ap.name.value.clone()));
         self.policy_names.insert((table, to.value.clone()), id);
+        // The name lives again: a later drop of it must not point at an older drop.
+        if let Some(t) = self.tables.get(table) {
+            let key = (format!("{}.{}", t.schema, t.name), to.value.clone());
+            self.dropped.remove(&(ObjectKind::Policy, key));
+        }
         let named = self.policies_named.entry(to.value.clone()).or_default();
         if !named.contains(&id) {
             named.push(id);
