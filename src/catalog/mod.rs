@@ -428,6 +428,56 @@ impl At<'_> {
     }
 }
 
+/// The name PostgreSQL gives an unnamed primary key, unique or foreign key constraint
+/// (`t_pkey`, `t_a_b_key`, `t_a_fkey`), shortened to fit 63 bytes the way PostgreSQL's
+/// `makeObjectName` does. (A name already taken would get a number appended; not modelled.)
+fn default_constraint_name(table: &str, kind: &ConstraintKind) -> Option<String> {
+    let (columns, label): (&[Ident], &str) = match kind {
+        ConstraintKind::PrimaryKey(_) => (&[], "pkey"),
+        ConstraintKind::Unique(cols) => (cols, "key"),
+        ConstraintKind::ForeignKey(fk) => (&fk.columns, "fkey"),
+        _ => return None,
+    };
+    let joined = columns
+        .iter()
+        .map(|c| c.value.as_str())
+        .collect::<Vec<_>>()
+        .join("_");
+    let name2 = (!joined.is_empty()).then_some(joined.as_str());
+    Some(make_object_name(table, name2, label))
+}
+
+/// PostgreSQL's `makeObjectName`: `name1[_name2]_label`, the longer of the two names
+/// shortened first until the whole fits in 63 bytes (on character boundaries).
+fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    const MAX: usize = 63;
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let avail = MAX.saturating_sub(overhead);
+    let mut n1 = name1.len();
+    let mut n2 = name2.map_or(0, str::len);
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while n > 0 && !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s.get(..n).unwrap_or_default().to_string()
+    };
+    let mut out = clip(name1, n1);
+    if let Some(name2) = name2 {
+        out.push('_');
+        out.push_str(&clip(name2, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
 fn ident_key(id: &Ident) -> Key {
     (String::new(), id.value.clone())
 }
@@ -866,7 +916,15 @@ impl Catalog {
     }
 
     fn add_constraint(&mut self, at: &At, table: TableId, c: &TableConstraint) {
-        let name = c.name.as_ref().map(|n| n.value.clone());
+        // Unnamed constraints get PostgreSQL's generated name, so a later
+        // `DROP CONSTRAINT t_user_id_fkey` finds them.
+        let name = match &c.name {
+            Some(n) => Some(n.value.clone()),
+            None => self
+                .tables
+                .get(table)
+                .and_then(|t| default_constraint_name(&t.name, &c.kind)),
+        };
         let span = c.name.as_ref().map_or(c.span, |n| n.span);
         match &c.kind {
             ConstraintKind::PrimaryKey(cols) => {
