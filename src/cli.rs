@@ -104,7 +104,25 @@ pub enum Command {
                       is never overwritten (exit status 2)."
     )]
     Init(InitArgs),
+    /// Apply pending migrations to a database: lint gate, lock, pre-flight, backup, export,
+    /// one transaction per file, verification, history
+    #[command(after_help = APPLY_AFTER_HELP)]
+    Apply(crate::apply::cli::ApplyArgs),
+    /// Show which migration files are applied, pending or modified in a database
+    #[command(
+        after_help = "Exit status: 0, or 1 when an applied file was modified since (apply would \
+                      refuse); 2 for usage, config or connection errors."
+    )]
+    Status(crate::apply::cli::StatusArgs),
 }
+
+const APPLY_AFTER_HELP: &str = "\
+Each pending file runs in its own transaction (its own BEGIN/COMMIT are not sent); files marked
+`-- pgward: no-transaction` run statement by statement and resume after a failure.
+The password is never printed; pg_dump gets it through PGPASSWORD.
+
+Exit status: 0 applied (or nothing pending, or a dry run that passed); 1 refused (lint gate,
+drift, pre-flight, backup, lock wait) or failed and rolled back; 2 usage, config or connection error.";
 
 /// When to colour the human output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -269,7 +287,14 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => run_check(&args),
         Command::Rule(args) => run_rule(&args),
         Command::Init(args) => run_init(&args),
+        Command::Apply(args) => code_to_status(crate::apply::cli::run_apply(&args)),
+        Command::Status(args) => code_to_status(crate::apply::cli::run_status(&args)),
     }
+}
+
+/// An `i32` exit code as the process status (anything out of range is a usage error).
+fn code_to_status(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(2)
 }
 
 /// Print `pgward: error: …` on stderr.

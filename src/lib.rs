@@ -3,6 +3,7 @@
 //! Data flows one way: paths → [`discover`] → [`source::SourceFile`] → [`syntax`] statements →
 //! [`catalog`] replay → [`rules`] → [`diagnostic::Diagnostic`] → [`report`]ers (and `apply`).
 
+pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod config;

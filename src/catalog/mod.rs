@@ -408,6 +408,10 @@ pub struct Catalog {
     dropped: HashMap<(ObjectKind, Key), Loc>,
     /// Table names the set renamed away (no table bears them until one is created).
     gone: HashMap<Key, Loc>,
+    /// What each file created, built on first use (see [`Catalog::created_in`]).
+    by_file: std::sync::OnceLock<Vec<FileObjects>>,
+    /// Foreign key cycle components per table, built on first use.
+    fk_components: std::sync::OnceLock<Vec<Option<usize>>>,
 }
 
 /// Replay state for one statement.
@@ -969,6 +973,9 @@ impl Catalog {
         }
     }
 
+    /// The name PostgreSQL gives an unnamed constraint (`clients_pkey`, `clients_email_key`,
+    /// `meetings_client_id_fkey`), so a later `DROP CONSTRAINT` by that name is followed. Long
+    /// names (PostgreSQL truncates them) and numbered duplicates are left unnamed.
     fn alter_table(&mut self, at: &At, alter: &AlterTable) {
         let key = self.rel_key(&alter.name);
         // ALTER TABLE also renames views and sequences; follow those names too.
@@ -2008,15 +2015,16 @@ impl Catalog {
                 self.add_schemas(at, id, &ap.schemas);
             }
             PublicationAction::Drop => {
-                let tables: Vec<TableId> = ap
+                // Each removal points at the table's name in the list.
+                let tables: Vec<(TableId, Span)> = ap
                     .tables
                     .iter()
-                    .filter_map(|n| self.table(&n.key()))
+                    .filter_map(|n| self.table(&n.key()).map(|t| (t, n.span())))
                     .collect();
                 if let Some(p) = self.publications.get_mut(id) {
                     for m in p.members.iter_mut().filter(|m| m.removed.is_none()) {
-                        if tables.contains(&m.table) {
-                            m.removed = Some(at.loc(ap.name.span));
+                        if let Some((_, span)) = tables.iter().find(|(t, _)| *t == m.table) {
+                            m.removed = Some(at.loc(*span));
                         }
                     }
                     p.schemas
@@ -2027,6 +2035,9 @@ impl Catalog {
         }
     }
 }
+
+mod derived;
+pub use derived::FileObjects;
 
 #[cfg(test)]
 mod tests;

@@ -6,13 +6,22 @@ use crate::engine::FileContext;
 
 mod concurrent_in_transaction;
 mod destructive_drop;
+mod foreign_key_cycle;
+mod missing_realtime_publication;
+mod missing_user_id_index;
 mod non_idempotent_ddl;
 mod parse_error;
 mod policy_name_collision;
 mod policy_naming;
+mod policy_without_rls;
 mod protected_table_drop;
+mod rls_not_enabled;
+mod rls_without_policy;
 mod schema_conflict;
+mod schema_util;
 mod transaction_wrapper;
+pub mod unguarded_extension;
+mod unindexed_foreign_key;
 mod unsupported_syntax;
 mod unused_suppression;
 mod util;
@@ -43,6 +52,14 @@ static RULES: &[&Rule] = &[
     &policy_naming::RULE,
     &schema_conflict::RULE,
     &destructive_drop::RULE,
+    &missing_user_id_index::RULE,
+    &unindexed_foreign_key::RULE,
+    &missing_realtime_publication::RULE,
+    &rls_not_enabled::RULE,
+    &policy_without_rls::RULE,
+    &rls_without_policy::RULE,
+    &unguarded_extension::RULE,
+    &foreign_key_cycle::RULE,
 ];
 
 /// Every rule, in registry order.

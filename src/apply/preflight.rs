@@ -1,0 +1,315 @@
+//! Step 4: checks against the live database before anything changes.
+
+use super::plan::MigrationFile;
+use crate::config::Config;
+use crate::syntax::{Stmt, quote_if_needed};
+use postgres::Client;
+
+/// A table name from the config, resolved the PostgreSQL way (unquoted parts fold to lower case;
+/// no schema means `public`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TableName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl TableName {
+    pub fn new(schema: &str, name: &str) -> TableName {
+        TableName {
+            schema: schema.to_string(),
+            name: name.to_string(),
+        }
+    }
+    /// `schema.name`, quoted where needed: safe to splice into SQL.
+    pub fn sql(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+    pub fn display(&self) -> String {
+        if self.schema == "public" {
+            quote_if_needed(&self.name)
+        } else {
+            format!(
+                "{}.{}",
+                quote_if_needed(&self.schema),
+                quote_if_needed(&self.name)
+            )
+        }
+    }
+}
+
+/// Always quote: correct for every name, whatever its case or characters.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A config entry like `users`, `public.users`, `"Users"`, `auth."Users"`. `None` for globs.
+pub fn parse_config_table(entry: &str) -> Option<TableName> {
+    if entry.contains(['*', '?', '[']) {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut chars = entry.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => {
+                quoted = !quoted;
+                was_quoted = true;
+            }
+            '.' if !quoted => {
+                parts.push(fold(std::mem::take(&mut cur), was_quoted));
+                was_quoted = false;
+            }
+            c => cur.push(c),
+        }
+    }
+    parts.push(fold(cur, was_quoted));
+    match parts.as_slice() {
+        [name] if !name.is_empty() => Some(TableName::new("public", name)),
+        [schema, name] if !schema.is_empty() && !name.is_empty() => {
+            Some(TableName::new(schema, name))
+        }
+        _ => None,
+    }
+}
+
+fn fold(s: String, quoted: bool) -> String {
+    if quoted { s } else { s.to_lowercase() }
+}
+
+pub fn table_exists(client: &mut Client, t: &TableName) -> Result<bool, postgres::Error> {
+    let row = client.query_one(
+        "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))",
+        &[&t.schema, &t.name],
+    )?;
+    row.try_get(0)
+}
+
+/// Tables the given files create (top level or in DO blocks).
+pub fn created_tables<'a>(files: impl IntoIterator<Item = &'a MigrationFile>) -> Vec<TableName> {
+    let mut out = Vec::new();
+    for f in files {
+        for s in &f.parsed.statements {
+            if let Stmt::CreateTable(ct) = &s.kind
+                && !ct.temporary
+            {
+                let (schema, name) = ct.name.key();
+                out.push(TableName { schema, name });
+            }
+        }
+    }
+    out
+}
+
+/// What pre-flight found: problems refuse the run; notes are printed.
+#[derive(Debug, Default)]
+pub struct Preflight {
+    pub problems: Vec<String>,
+    pub notes: Vec<String>,
+    /// Protected tables that exist now (they must still exist after each file).
+    pub protected_present: Vec<TableName>,
+}
+
+pub fn run(
+    client: &mut Client,
+    config: &Config,
+    pending: &[&MigrationFile],
+) -> Result<Preflight, postgres::Error> {
+    let mut out = Preflight::default();
+
+    let in_recovery: bool = client
+        .query_one("SELECT pg_is_in_recovery()", &[])?
+        .try_get(0)?;
+    if in_recovery {
+        out.problems.push(
+            "the server is a read-only replica (pg_is_in_recovery() is true): point --database-url at the primary"
+                .to_string(),
+        );
+        return Ok(out);
+    }
+
+    let created = created_tables(pending.iter().copied());
+    for entry in &config.protected.tables {
+        let Some(table) = parse_config_table(entry) else {
+            // A glob cannot be required to exist, but the tables it matches now must survive.
+            let matched = tables_matching(client, entry)?;
+            out.notes.push(format!(
+                "protected pattern `{entry}` is a glob: not required to exist; the {} table(s) it matches now are verified after each file",
+                matched.len()
+            ));
+            for t in matched {
+                if !out.protected_present.contains(&t) {
+                    out.protected_present.push(t);
+                }
+            }
+            continue;
+        };
+        if table_exists(client, &table)? {
+            if !out.protected_present.contains(&table) {
+                out.protected_present.push(table);
+            }
+        } else if created.contains(&table) {
+            // Created by a pending file (a fresh database): nothing to protect yet.
+        } else {
+            out.problems.push(format!(
+                "protected table {} does not exist in this database: is --database-url the right database? \
+                 (a missing protected table means something already went wrong; refusing to change anything)",
+                table.display()
+            ));
+        }
+    }
+
+    // Supabase's `auth` and `storage` schemas are always protected: what exists there now must
+    // still exist after each file.
+    let rows = client.query(
+        "SELECT schemaname::text, tablename::text FROM pg_tables
+         WHERE schemaname IN ('auth', 'storage') ORDER BY 1, 2",
+        &[],
+    )?;
+    for r in rows {
+        let t = TableName {
+            schema: r.try_get(0)?,
+            name: r.try_get(1)?,
+        };
+        if !out.protected_present.contains(&t) {
+            out.protected_present.push(t);
+        }
+    }
+
+    for entry in &config.preflight.require_rows {
+        let Some(table) = parse_config_table(entry) else {
+            out.problems.push(format!(
+                "[preflight] require_rows: `{entry}` is not a table name"
+            ));
+            continue;
+        };
+        if !table_exists(client, &table)? {
+            out.problems.push(format!(
+                "[preflight] require_rows: table {} does not exist",
+                table.display()
+            ));
+            continue;
+        }
+        let has_rows: bool = client
+            .query_one(
+                &format!("SELECT EXISTS (SELECT 1 FROM {})", table.sql()),
+                &[],
+            )?
+            .try_get(0)?;
+        if !has_rows {
+            out.problems.push(format!(
+                "[preflight] require_rows: table {} is empty (expected data before this migration: is this the right database?)",
+                table.display()
+            ));
+        }
+    }
+
+    let mut seen = Vec::new();
+    for f in pending {
+        for s in &f.parsed.statements {
+            let Stmt::CreateExtension { name, .. } = &s.kind else {
+                continue;
+            };
+            if s.context.exception_handler || s.context.extension_availability_guard {
+                continue;
+            }
+            let ext = name.value.clone();
+            if seen.contains(&ext)
+                || config
+                    .extensions
+                    .always_available
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(&ext))
+            {
+                continue;
+            }
+            seen.push(ext.clone());
+            let available: bool = client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = $1)",
+                    &[&ext],
+                )?
+                .try_get(0)?;
+            if !available {
+                let line = f.source.lines.line_col(&f.source.text, s.span.start);
+                let mut msg = format!(
+                    "{}:{}:{}: extension \"{ext}\" is not available on this server (not in pg_available_extensions)",
+                    f.source.name, line.line, line.column
+                );
+                if ext == "vector" {
+                    msg.push_str(
+                        "; pgvector is not installed on the server (on Supabase, enable it under Database > Extensions \
+                         or upgrade the plan). To fall back, create it inside a DO block with an EXCEPTION handler \
+                         and store embeddings as JSONB (e.g. `embedding jsonb`, a JSON array of floats) until pgvector is available",
+                    );
+                } else {
+                    msg.push_str(
+                        "; install it on the server, or guard the CREATE EXTENSION (DO block with an EXCEPTION handler, or a check of pg_available_extensions) with a fallback",
+                    );
+                }
+                out.problems.push(msg);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Tables that a protected glob (`audit_*`, `app.*`, `"Logs"*`) matches in the live database.
+fn tables_matching(client: &mut Client, entry: &str) -> Result<Vec<TableName>, postgres::Error> {
+    let (schema_pat, name_pat) = match entry.rsplit_once('.') {
+        Some((s, n)) => (s.trim_matches('"').to_string(), n.to_string()),
+        None => ("public".to_string(), entry.to_string()),
+    };
+    let quoted = name_pat.starts_with('"');
+    let name_pat = if quoted {
+        name_pat.trim_matches('"').to_string()
+    } else {
+        name_pat.to_lowercase()
+    };
+    let (Ok(sp), Ok(np)) = (
+        glob::Pattern::new(&schema_pat),
+        glob::Pattern::new(&name_pat),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let rows = client.query(
+        "SELECT schemaname::text, tablename::text FROM pg_tables
+         WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
+        &[],
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let schema: String = r.try_get(0)?;
+        let name: String = r.try_get(1)?;
+        if sp.matches(&schema) && np.matches(&name) {
+            out.push(TableName { schema, name });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_table_names_fold_like_postgres() {
+        assert_eq!(
+            parse_config_table("Users"),
+            Some(TableName::new("public", "users"))
+        );
+        assert_eq!(
+            parse_config_table("auth.\"Users\""),
+            Some(TableName::new("auth", "Users"))
+        );
+        assert_eq!(parse_config_table("us*"), None);
+        assert_eq!(TableName::new("a", "b\"c").sql(), "\"a\".\"b\"\"c\"");
+    }
+}

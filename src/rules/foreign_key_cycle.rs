@@ -1,0 +1,356 @@
+//! `foreign-key-cycle`: foreign keys that form a cycle between tables at the end of the set
+//! (R-003). A table referencing itself (`parent_id`) is common and harmless, and not reported.
+
+use super::Rule;
+use super::schema_util::{foreign_key_span, q_key};
+use crate::catalog::{Catalog, ForeignKeyDef, TableId};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::FileContext;
+use std::collections::{BTreeMap, HashSet};
+
+pub static RULE: Rule = Rule {
+    id: "foreign-key-cycle",
+    default_severity: Severity::Warning,
+    summary: "Foreign keys form a cycle between tables",
+    doc: include_str!("../../rules/foreign-key-cycle.md"),
+    check: Some(check),
+};
+
+/// Enough for any real schema; a pathological graph stops here instead of running forever.
+const MAX_CYCLES: usize = 1000;
+const MAX_STEPS: usize = 200_000;
+
+/// A foreign key edge: the referencing table and its foreign key.
+type Edge<'c> = (TableId, &'c ForeignKeyDef);
+
+/// `from → to` with the foreign keys making it, earliest first.
+type Graph<'c> = BTreeMap<TableId, BTreeMap<TableId, Vec<Edge<'c>>>>;
+
+/// The foreign keys inside the given cycle components.
+fn graph<'c>(catalog: &'c Catalog, components: &HashSet<usize>) -> Graph<'c> {
+    let mut g: Graph<'c> = BTreeMap::new();
+    for (id, table) in catalog.live_tables() {
+        if !catalog
+            .foreign_key_component(id)
+            .is_some_and(|c| components.contains(&c))
+        {
+            continue;
+        }
+        for fk in table.live_foreign_keys() {
+            let Some(target) = fk.ref_table else {
+                continue;
+            };
+            if target == id || !catalog.tables.get(target).is_some_and(|t| t.is_live()) {
+                continue;
+            }
+            g.entry(id)
+                .or_default()
+                .entry(target)
+                .or_default()
+                .push((id, fk));
+        }
+    }
+    for targets in g.values_mut() {
+        for edges in targets.values_mut() {
+            edges.sort_by_key(|(_, fk)| (fk.created.pos(), fk.created.span.start));
+        }
+    }
+    g
+}
+
+fn targets(g: &Graph<'_>, node: TableId) -> Vec<TableId> {
+    g.get(&node)
+        .map(|t| t.keys().copied().collect())
+        .unwrap_or_default()
+}
+
+/// Every elementary cycle, each once: as its tables, starting from its smallest id. Cycles
+/// never leave a strongly connected component, so the search stays inside one.
+fn cycles(catalog: &Catalog, g: &Graph<'_>) -> Vec<Vec<TableId>> {
+    let mut found = Vec::new();
+    let mut steps = 0usize;
+    for &start in g.keys() {
+        let home = catalog.foreign_key_component(start);
+        // Successors that may lie on a cycle whose smallest table is `start`.
+        let successors = |node: TableId| -> Vec<TableId> {
+            let mut out: Vec<TableId> = targets(g, node)
+                .into_iter()
+                .filter(|&n| n >= start && catalog.foreign_key_component(n) == home)
+                .collect();
+            out.reverse();
+            out
+        };
+        let mut path = vec![start];
+        let mut stack: Vec<Vec<TableId>> = vec![successors(start)];
+        while let Some(next) = stack.last_mut() {
+            steps += 1;
+            if steps > MAX_STEPS || found.len() >= MAX_CYCLES {
+                return found;
+            }
+            match next.pop() {
+                Some(n) if n == start => found.push(path.clone()),
+                Some(n) if !path.contains(&n) => {
+                    path.push(n);
+                    stack.push(successors(n));
+                }
+                Some(_) => {}
+                None => {
+                    stack.pop();
+                    path.pop();
+                }
+            }
+        }
+    }
+    found
+}
+
+fn describe(catalog: &Catalog, (table, fk): Edge<'_>) -> String {
+    let Some(t) = catalog.tables.get(table) else {
+        return String::new();
+    };
+    let cols: Vec<String> = fk
+        .columns
+        .iter()
+        .filter_map(|&c| t.columns.get(c).map(|c| c.name.clone()))
+        .collect();
+    let target = fk
+        .ref_table
+        .and_then(|r| catalog.tables.get(r))
+        .map_or_else(String::new, |r| q_key(&r.key()));
+    format!("{} ({}) → {target}", q_key(&t.key()), cols.join(", "))
+}
+
+fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let catalog = ctx.catalog();
+    // A cycle is reported at the foreign key of this file that closed it: only the components
+    // (from the catalog, computed once for the whole set) holding one of this file's keys matter.
+    let mut own = HashSet::new();
+    for &(table, i) in &catalog.created_in(ctx.file_id).foreign_keys {
+        let Some(t) = catalog.tables.get(table).filter(|t| t.is_live()) else {
+            continue;
+        };
+        let Some(fk) = t.foreign_keys.get(i).filter(|f| f.dropped.is_none()) else {
+            continue;
+        };
+        if let (Some(a), Some(target)) = (catalog.foreign_key_component(table), fk.ref_table)
+            && catalog.foreign_key_component(target) == Some(a)
+        {
+            own.insert(a);
+        }
+    }
+    if own.is_empty() {
+        return;
+    }
+    let g = graph(catalog, &own);
+    for cycle in cycles(catalog, &g) {
+        // The first foreign key of each hop; the hop that came last closes the cycle.
+        let hops: Vec<Edge<'_>> = (0..cycle.len())
+            .filter_map(|i| {
+                let from = *cycle.get(i)?;
+                let to = *cycle.get((i + 1) % cycle.len())?;
+                g.get(&from)?.get(&to)?.first().copied()
+            })
+            .collect();
+        if hops.len() != cycle.len() {
+            continue;
+        }
+        let Some(closing) = (0..hops.len()).max_by_key(|&i| {
+            hops.get(i)
+                .map(|(_, fk)| (fk.created.pos(), fk.created.span.start))
+        }) else {
+            continue;
+        };
+        let Some(&closing_edge) = hops.get(closing) else {
+            continue;
+        };
+        let closing_fk = closing_edge.1;
+        if closing_fk.created.file != ctx.file_id {
+            continue;
+        }
+        let Some(stmt) = ctx.statements().get(closing_fk.created.stmt) else {
+            continue;
+        };
+        // List the cycle from the table whose foreign key closes it.
+        let mut names: Vec<String> = (0..cycle.len())
+            .filter_map(|i| cycle.get((closing + i) % cycle.len()))
+            .filter_map(|&t| catalog.tables.get(t).map(|t| t.display()))
+            .collect();
+        if let Some(first) = names.first().cloned() {
+            names.push(first);
+        }
+        let mut d = ctx
+            .diagnostic(
+                &RULE,
+                foreign_key_span(ctx, &closing_fk.created),
+                format!(
+                    "foreign key {} closes a cycle: {}; rows of these tables depend on each \
+                     other, so inserts need deferred constraints and deletes fail or cascade \
+                     around the cycle",
+                    describe(catalog, closing_edge),
+                    names.join(" → ")
+                ),
+            )
+            .with_help(
+                "break the cycle: drop one of these foreign keys, or make it nullable and \
+                 `DEFERRABLE INITIALLY DEFERRED` so both rows can be written in one transaction",
+            )
+            .in_statement(stmt.span);
+        for i in 1..hops.len() {
+            if let Some(&edge) = hops.get((closing + i) % hops.len()) {
+                let loc = edge.1.created;
+                d = d.with_related(
+                    loc.file,
+                    foreign_key_span(ctx, &loc),
+                    format!("foreign key {}", describe(catalog, edge)),
+                );
+            }
+        }
+        out.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema_util::testing::{lines, parser_ready, run, spans};
+
+    const RULE: &str = "foreign-key-cycle";
+
+    #[test]
+    fn two_table_cycle_reported_once_at_the_closing_key() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE clients (id uuid PRIMARY KEY, last_meeting_id uuid);\n\
+                 CREATE TABLE meetings (id uuid PRIMARY KEY, client_id uuid REFERENCES clients (id));\n";
+        let b = "ALTER TABLE clients\n  ADD CONSTRAINT clients_last_meeting_fk FOREIGN KEY (last_meeting_id) REFERENCES meetings (id);\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert_eq!(
+            lines(&out, RULE),
+            vec![
+                "2.sql:2:55 foreign key \"clients\" (last_meeting_id) → \"meetings\" closes a cycle: \
+                 clients → meetings → clients; rows of these tables depend on each other, so \
+                 inserts need deferred constraints and deletes fail or cascade around the cycle \
+                 [1.sql:2:45 foreign key \"meetings\" (client_id) → \"clients\"]"
+            ]
+        );
+        assert_eq!(spans(&out, RULE), vec!["last_meeting_id"]);
+        // Only the file with the closing key reports it.
+        let out = run(&[("1.sql", a), ("2.sql", b)], &["1.sql"], "");
+        assert!(lines(&out, RULE).is_empty());
+    }
+
+    #[test]
+    fn self_references_are_not_cycles() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE TABLE categories (id bigint PRIMARY KEY, parent_id bigint REFERENCES categories (id));\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert!(lines(&out, RULE).is_empty());
+    }
+
+    #[test]
+    fn three_table_cycle_and_overlapping_cycles() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE TABLE a (id int PRIMARY KEY, b_id int, c_id int);\n\
+                   CREATE TABLE b (id int PRIMARY KEY, c_id int);\n\
+                   CREATE TABLE c (id int PRIMARY KEY, a_id int REFERENCES a);\n\
+                   ALTER TABLE b ADD FOREIGN KEY (c_id) REFERENCES c;\n\
+                   ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b;\n\
+                   ALTER TABLE a ADD FOREIGN KEY (c_id) REFERENCES c;\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        let found = lines(&out, RULE);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].starts_with(
+            "1.sql:5:32 foreign key \"a\" (b_id) → \"b\" closes a cycle: a → b → c → a;"
+        ));
+        assert!(
+            found[1].starts_with(
+                "1.sql:6:32 foreign key \"a\" (c_id) → \"c\" closes a cycle: a → c → a;"
+            )
+        );
+    }
+
+    #[test]
+    fn drops_and_renames_are_followed() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE clients (id uuid PRIMARY KEY, meeting_id uuid);\n\
+                 CREATE TABLE meetings (id uuid PRIMARY KEY, client_id uuid REFERENCES clients);\n\
+                 ALTER TABLE clients ADD FOREIGN KEY (meeting_id) REFERENCES meetings;\n";
+        // The closing key goes by PostgreSQL's default name.
+        let b = "ALTER TABLE clients DROP CONSTRAINT clients_meeting_id_fkey;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert!(lines(&out, RULE).is_empty());
+        let c = "ALTER TABLE clients RENAME TO customers;\nDROP TABLE meetings CASCADE;\n";
+        let out = run(&[("1.sql", a), ("2.sql", c)], &[], "");
+        assert!(lines(&out, RULE).is_empty());
+        let d = "ALTER TABLE clients RENAME TO customers;\n";
+        let out = run(&[("1.sql", a), ("2.sql", d)], &[], "");
+        assert_eq!(
+            lines(&out, RULE)
+                .iter()
+                .map(|l| l.split(';').next().unwrap_or(""))
+                .collect::<Vec<_>>(),
+            vec![
+                "1.sql:3:38 foreign key \"customers\" (meeting_id) → \"meetings\" closes a cycle: \
+                 customers → meetings → customers"
+            ]
+        );
+    }
+
+    #[test]
+    fn many_paths_without_a_cycle_stay_fast() {
+        if !parser_ready() {
+            return;
+        }
+        // 40 layers of 3 tables, every table referencing all three of the next layer: 3^40
+        // paths, no cycle. Then one back edge makes a cycle through two layers.
+        let mut sql = String::new();
+        for layer in (0..40).rev() {
+            for i in 0..3 {
+                let refs: Vec<String> = if layer == 39 {
+                    Vec::new()
+                } else {
+                    (0..3)
+                        .map(|j| format!(", r{j} int REFERENCES t{}_{j}", layer + 1))
+                        .collect()
+                };
+                sql.push_str(&format!(
+                    "CREATE TABLE t{layer}_{i} (id int PRIMARY KEY{});\n",
+                    refs.concat()
+                ));
+            }
+        }
+        let started = std::time::Instant::now();
+        let out = run(&[("1.sql", &sql)], &[], "");
+        assert!(lines(&out, RULE).is_empty());
+        sql.push_str("ALTER TABLE t1_0 ADD COLUMN back int REFERENCES t0_0;\n");
+        let out = run(&[("1.sql", &sql)], &[], "");
+        assert_eq!(
+            lines(&out, RULE)
+                .iter()
+                .map(|l| l.split(';').next().unwrap_or(""))
+                .collect::<Vec<_>>(),
+            vec![
+                "1.sql:121:29 foreign key \"t1_0\" (back) → \"t0_0\" closes a cycle: t1_0 → t0_0 → t1_0"
+            ]
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+
+    #[test]
+    fn cycle_through_a_table_made_before_the_set() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE TABLE clients (id uuid PRIMARY KEY, user_id uuid REFERENCES users (id));\n\
+                   ALTER TABLE users ADD COLUMN main_client uuid REFERENCES clients (id);\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert_eq!(spans(&out, RULE), vec!["main_client"]);
+        assert!(lines(&out, RULE)[0].contains("users → clients → users"));
+    }
+}

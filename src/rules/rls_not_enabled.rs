@@ -1,0 +1,228 @@
+//! `rls-not-enabled`: a table the set created in an exposed schema without row level security at
+//! the end of the set: anyone with the anon key reads and writes it (R-005).
+
+use super::Rule;
+use super::schema_util::{
+    insert_after_statement, is_exposed, q, q_key, qualified, table_key_after,
+};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::FileContext;
+
+pub static RULE: Rule = Rule {
+    id: "rls-not-enabled",
+    default_severity: Severity::Error,
+    summary: "A table in an exposed schema does not have row level security enabled",
+    doc: include_str!("../../rules/rls-not-enabled.md"),
+    check: Some(check),
+};
+
+fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let catalog = ctx.catalog();
+    for &table_id in &catalog.created_in(ctx.file_id).tables {
+        let Some(table) = catalog.tables.get(table_id) else {
+            continue;
+        };
+        let Some(created) = table.created else {
+            continue;
+        };
+        if !table.is_live()
+            || table.temporary
+            || table.rls_enabled
+            || !is_exposed(ctx.config, &table.schema)
+        {
+            continue;
+        }
+        let Some(stmt) = ctx.statements().get(created.stmt) else {
+            continue;
+        };
+        let help_sql = format!(
+            "ALTER TABLE {} ENABLE ROW LEVEL SECURITY;",
+            qualified(&table.key())
+        );
+        let fix_sql = format!(
+            "ALTER TABLE {} ENABLE ROW LEVEL SECURITY;",
+            qualified(&table_key_after(table, &created))
+        );
+        let mut d = ctx
+            .diagnostic(
+                &RULE,
+                created.span,
+                format!(
+                    "table {} is in the exposed schema {} but row level security is not enabled \
+                     on it: anyone with the anon key can read and change every row",
+                    q_key(&table.key()),
+                    q(&table.schema)
+                ),
+            )
+            .with_help(format!(
+                "enable it, then add policies for what each role may see: `{help_sql}`"
+            ))
+            .in_statement(stmt.span);
+        if let Some(changed) = table.rls_changed {
+            d = d.with_related(
+                changed.file,
+                changed.span,
+                "row level security disabled here",
+            );
+        }
+        if let Some(edit) = insert_after_statement(ctx, created.stmt, &fix_sql) {
+            d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
+        }
+        out.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema_util::testing::{fixed, lines, parser_ready, run, spans};
+
+    const RULE: &str = "rls-not-enabled";
+
+    #[test]
+    fn reports_the_table_name_with_a_fix() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "CREATE TABLE IF NOT EXISTS public.clients (id uuid);\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert_eq!(
+            lines(&out, RULE),
+            vec![
+                "1.sql:1:28 table \"clients\" is in the exposed schema \"public\" but row level security \
+                 is not enabled on it: anyone with the anon key can read and change every row"
+            ]
+        );
+        assert_eq!(spans(&out, RULE), vec!["public.clients"]);
+        assert_eq!(
+            fixed(&out, RULE).as_deref(),
+            Some(
+                "CREATE TABLE IF NOT EXISTS public.clients (id uuid);\nALTER TABLE public.clients \
+                 ENABLE ROW LEVEL SECURITY;\n"
+            )
+        );
+    }
+
+    #[test]
+    fn enabled_in_a_later_file_or_disabled_again() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE clients (id uuid);\nCREATE TABLE meetings (id uuid);\n\
+                 CREATE TABLE \"Notes\" (id uuid);\n";
+        let b = "ALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n\
+                 ALTER TABLE meetings ENABLE ROW LEVEL SECURITY;\n\
+                 ALTER TABLE public.\"Notes\" ENABLE ROW LEVEL SECURITY;\n";
+        let c = "ALTER TABLE IF EXISTS meetings DISABLE ROW LEVEL SECURITY;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &[], "");
+        assert_eq!(
+            lines(&out, RULE),
+            vec![
+                "1.sql:2:14 table \"meetings\" is in the exposed schema \"public\" but row level \
+                 security is not enabled on it: anyone with the anon key can read and change \
+                 every row [3.sql:1:32 row level security disabled here]"
+            ]
+        );
+    }
+
+    #[test]
+    fn exposure_follows_renames_set_schema_drops_and_config() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE private.jobs (id int);\nCREATE TABLE staging (id int);\n\
+                 CREATE TABLE old (id int);\nCREATE TABLE moved (id int);\n\
+                 CREATE TEMP TABLE scratch (id int);\nCREATE TABLE api.items (id int);\n";
+        let b = "ALTER TABLE staging RENAME TO live;\nDROP TABLE old;\n\
+                 ALTER TABLE moved SET SCHEMA private;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert_eq!(spans(&out, RULE), vec!["staging"]);
+        assert!(
+            lines(&out, RULE)[0].contains("table \"live\" is in the exposed schema \"public\"")
+        );
+        // The fix goes after the CREATE TABLE, under the name the table had there.
+        assert!(fixed(&out, RULE).is_some_and(|t| t.contains(
+            "CREATE TABLE staging (id int);\nALTER TABLE public.staging ENABLE ROW LEVEL SECURITY;\n"
+        )));
+        let out = run(
+            &[("1.sql", a), ("2.sql", b)],
+            &[],
+            "[rls]\nexposed_schemas = [\"API\", \"private\"]\n",
+        );
+        assert_eq!(
+            spans(&out, RULE),
+            vec!["private.jobs", "moved", "api.items"]
+        );
+    }
+
+    #[test]
+    fn do_blocks_and_single_file_mode() {
+        if !parser_ready() {
+            return;
+        }
+        let a = "CREATE TABLE clients (id uuid);\n";
+        let b = "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'meetings') THEN\n    CREATE TABLE meetings (id uuid);\n  END IF;\nEND $$;\n";
+        let c = "DO $$ BEGIN ALTER TABLE clients ENABLE ROW LEVEL SECURITY; END $$;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &["2.sql"], "");
+        assert_eq!(
+            lines(&out, RULE)
+                .iter()
+                .map(|l| l.split(' ').next().unwrap_or(""))
+                .collect::<Vec<_>>(),
+            vec!["2.sql:4:18"]
+        );
+        assert!(fixed(&out, RULE).is_some_and(|t| {
+            t.ends_with("END $$;\nALTER TABLE public.meetings ENABLE ROW LEVEL SECURITY;\n")
+        }));
+        let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &["1.sql"], "");
+        assert!(lines(&out, RULE).is_empty());
+    }
+
+    #[test]
+    fn crlf_files_get_crlf_fixes_and_a_missing_semicolon_is_added() {
+        if !parser_ready() {
+            return;
+        }
+        let out = run(
+            &[("1.sql", "CREATE TABLE a (id int);\r\nSELECT 1;\r\n")],
+            &[],
+            "",
+        );
+        assert_eq!(
+            fixed(&out, RULE).as_deref(),
+            Some(
+                "CREATE TABLE a (id int);\r\nALTER TABLE public.a ENABLE ROW LEVEL SECURITY;\r\nSELECT 1;\r\n"
+            )
+        );
+        let out = run(&[("1.sql", "CREATE TABLE a (id int)\n")], &[], "");
+        assert_eq!(
+            fixed(&out, RULE).as_deref(),
+            Some("CREATE TABLE a (id int);\nALTER TABLE public.a ENABLE ROW LEVEL SECURITY;\n")
+        );
+    }
+}
+
+#[cfg(test)]
+mod suppression {
+    use super::super::schema_util::testing::{lines, parser_ready, run};
+
+    #[test]
+    fn an_ignore_comment_above_the_create_table_silences_it() {
+        if !parser_ready() {
+            return;
+        }
+        let sql = "-- pgward-ignore rls-not-enabled -- reference data, read-only grants\n\
+                   CREATE TABLE countries (code text PRIMARY KEY, user_id uuid);\n\
+                   CREATE TABLE clients (id uuid);\n";
+        let out = run(&[("1.sql", sql)], &[], "");
+        assert_eq!(
+            lines(&out, "rls-not-enabled")
+                .iter()
+                .map(|l| l.split(' ').next().unwrap_or(""))
+                .collect::<Vec<_>>(),
+            vec!["1.sql:3:14"]
+        );
+        assert!(lines(&out, "unused-suppression").is_empty());
+        // Other rules on the same statement still speak.
+        assert_eq!(lines(&out, "missing-user-id-index").len(), 1);
+    }
+}

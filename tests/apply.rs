@@ -1,0 +1,1112 @@
+//! `pgward apply` and `pgward status` against a real PostgreSQL (see tests/common/pg.rs).
+
+mod common;
+
+use common::pg::{Db, PASSWORD, cluster};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// A project directory with `migrations/` (and `backups/` once apply ran).
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Project {
+        let p = Project {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        std::fs::create_dir_all(p.path().join("migrations")).expect("migrations dir");
+        p
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn write(&self, name: &str, sql: &str) -> PathBuf {
+        let path = self.path().join("migrations").join(name);
+        std::fs::write(&path, sql).expect("write migration");
+        path
+    }
+    fn config(&self, toml: &str) {
+        std::fs::write(self.path().join("pgward.toml"), toml).expect("write config");
+    }
+    fn backups(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(self.path().join("backups"))
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pgward"));
+        c.args(args)
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .env("NO_COLOR", "1");
+        c
+    }
+    fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("run pgward");
+        Run::from(out)
+    }
+    fn apply(&self, db: &Db, extra: &[&str]) -> Run {
+        let mut args = vec!["apply", "migrations", "--database-url", &db.url];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+    #[track_caller]
+    fn expect(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            !self.all().contains(PASSWORD),
+            "password printed:\n{}",
+            self.all()
+        );
+        self
+    }
+}
+
+/// Tables (schema.name) of the user schemas, and the history rows: "the database as it was".
+fn fingerprint(db: &Db) -> (Vec<String>, Vec<String>) {
+    let tables = db.query(
+        "SELECT schemaname || '.' || tablename FROM pg_tables
+         WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+    );
+    (tables, db.history())
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn clean_apply_takes_a_backup_exports_dropped_rows_and_records_history() {
+    let db = Db::new();
+    db.exec(
+        "CREATE TABLE meetings (id int PRIMARY KEY, title text);
+         INSERT INTO meetings VALUES (1, 'kickoff'), (2, 'review, \"final\"');
+         CREATE TABLE participants (id int PRIMARY KEY, name text, legacy text);
+         INSERT INTO participants VALUES (1, 'ann', 'x');
+         CREATE TABLE empty_old (id int);",
+    );
+    let p = Project::new();
+    p.write(
+        "0001_drop_v1.sql",
+        "BEGIN;\nDROP TABLE IF EXISTS meetings CASCADE;\nDROP TABLE IF EXISTS empty_old;\n\
+         ALTER TABLE participants DROP COLUMN IF EXISTS legacy;\nCOMMIT;\n",
+    );
+    p.write(
+        "0002_clients.sql",
+        "CREATE TABLE IF NOT EXISTS clients (id int PRIMARY KEY, name text NOT NULL);\n\
+         ALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let r = p.apply(&db, &[]);
+    r.expect(0);
+    assert!(
+        r.stdout.contains("[1/2] 0001_drop_v1.sql … ok ("),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("[2/2] 0002_clients.sql … ok ("),
+        "{}",
+        r.stdout
+    );
+    assert!(!db.table_exists("meetings"));
+    assert!(db.table_exists("clients"));
+    assert_eq!(db.history(), ["0001_drop_v1.sql", "0002_clients.sql"]);
+
+    let files = p.backups();
+    let dump = files
+        .iter()
+        .find(|f| f.extension().is_some_and(|e| e == "sql"))
+        .expect("a backup file");
+    let name = dump.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.contains(&db.name), "{name}");
+    assert_eq!(mode(dump), 0o600);
+    let text = std::fs::read_to_string(dump).unwrap();
+    assert!(text.contains("CREATE TABLE public.meetings"));
+    assert!(text.contains("-- PostgreSQL database dump complete"));
+    assert!(
+        r.stdout.contains(&name),
+        "backup path printed: {}",
+        r.stdout
+    );
+    let recorded = db.query("SELECT DISTINCT backup_path FROM pgward.schema_history");
+    assert_eq!(recorded.len(), 1);
+    assert!(recorded[0].ends_with(&name), "{recorded:?}");
+
+    let csv: Vec<&PathBuf> = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    let meetings = csv
+        .iter()
+        .find(|f| f.to_string_lossy().contains("meetings"))
+        .expect("meetings exported");
+    assert_eq!(mode(meetings), 0o600);
+    assert_eq!(
+        std::fs::read_to_string(meetings).unwrap(),
+        "id,title\n1,kickoff\n2,\"review, \"\"final\"\"\"\n"
+    );
+    let legacy = csv
+        .iter()
+        .find(|f| f.to_string_lossy().contains("participants"))
+        .expect("dropped column exported");
+    assert_eq!(std::fs::read_to_string(legacy).unwrap(), "id,legacy\n1,x\n");
+    assert!(
+        !csv.iter()
+            .any(|f| f.to_string_lossy().contains("empty_old")),
+        "empty tables are not exported: {csv:?}"
+    );
+}
+
+#[test]
+fn reapply_is_a_no_op() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.apply(&db, &[]).expect(0);
+    let backups = p.backups().len();
+    let before = db.query("SELECT applied_at::text FROM pgward.schema_history");
+    let r = p.apply(&db, &[]);
+    r.expect(0);
+    assert!(r.stdout.contains("nothing to apply"), "{}", r.stdout);
+    assert_eq!(p.backups().len(), backups, "no new backup for nothing");
+    assert_eq!(
+        db.query("SELECT applied_at::text FROM pgward.schema_history"),
+        before
+    );
+}
+
+#[test]
+fn failure_in_the_middle_of_a_file_leaves_database_and_history_as_before() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int PRIMARY KEY);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+    let before = fingerprint(&db);
+    p.write(
+        "0002_b.sql",
+        "BEGIN;\nCREATE TABLE b (id int PRIMARY KEY);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\n\
+         INSERT INTO b VALUES (1);\nINSERT INTO b VALUES (1);\n\
+         SELECT nope FROM b;\nCOMMIT;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert_eq!(fingerprint(&db), before);
+    assert!(r.stderr.contains("23505"), "SQLSTATE: {}", r.stderr);
+    assert!(
+        r.stderr.contains("migrations/0002_b.sql:5:1"),
+        "location: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("duplicate key"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Key (id)=(1) already exists"),
+        "detail: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("nothing was changed") || r.stderr.contains("rolled back"),
+        "{}",
+        r.stderr
+    );
+
+    // A server error position is mapped into the file (line 2, column of `nope`).
+    p.write("0002_b.sql", "SELECT 1;\nSELECT 'é', nope FROM a;\n");
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("42703"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("migrations/0002_b.sql:2:13"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("^"), "caret: {}", r.stderr);
+    assert_eq!(fingerprint(&db), before);
+}
+
+#[test]
+fn edited_applied_file_is_refused() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+    // CRLF and a BOM are not modifications.
+    p.write(
+        "0001_a.sql",
+        "\u{feff}CREATE TABLE a (id int);\r\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\r\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id bigint);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.write(
+        "0002_b.sql",
+        "CREATE TABLE b (id int);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let r = p.apply(&db, &[]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("0001_a.sql") && r.stderr.contains("modified"),
+        "{}",
+        r.stderr
+    );
+    assert!(!db.table_exists("b"));
+    assert!(p.backups().is_empty(), "refused before the backup");
+
+    let r = p.run(&["status", "migrations", "--database-url", &db.url]);
+    r.expect(1);
+    assert!(r.stdout.contains("modified"), "{}", r.stdout);
+}
+
+#[test]
+fn out_of_order_file_is_refused_unless_allowed() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0002_b.sql",
+        "CREATE TABLE b (id int);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("out of order"), "{}", r.stderr);
+    p.apply(&db, &["--no-backup", "--allow-out-of-order"])
+        .expect(0);
+    assert!(db.table_exists("a"));
+}
+
+#[test]
+fn lint_gate_refuses_a_protected_drop_before_any_backup() {
+    let db = Db::new();
+    db.exec("CREATE TABLE users (id int); INSERT INTO users VALUES (1);");
+    let p = Project::new();
+    p.config("[protected]\ntables = [\"users\"]\n");
+    p.write(
+        "0001_oops.sql",
+        "BEGIN;\nDROP TABLE users CASCADE;\nCOMMIT;\n",
+    );
+    let r = p.apply(&db, &[]);
+    r.expect(1);
+    assert!(r.stdout.contains("protected-table-drop"), "{}", r.all());
+    assert!(db.table_exists("users"));
+    assert!(db.history().is_empty());
+    assert!(p.backups().is_empty(), "no backup taken: {:?}", p.backups());
+}
+
+#[test]
+fn dry_run_leaves_no_trace() {
+    let db = Db::new();
+    db.exec("CREATE TABLE old (id int); INSERT INTO old VALUES (1);");
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\nDROP TABLE old;\n",
+    );
+    p.write("0002_b.sql", "INSERT INTO a VALUES (1);\n");
+    let before = fingerprint(&db);
+    let r = p.apply(&db, &["--dry-run"]);
+    r.expect(0);
+    assert!(r.stdout.contains("dry run"), "{}", r.stdout);
+    assert_eq!(fingerprint(&db), before);
+    assert!(!db.table_exists("pgward.schema_history"));
+    assert!(p.backups().is_empty(), "{:?}", p.backups());
+
+    // A dry run still reports failures, with nothing changed.
+    p.write("0002_b.sql", "INSERT INTO a VALUES ('x');\n");
+    let r = p.apply(&db, &["--dry-run"]);
+    r.expect(1);
+    assert!(r.stderr.contains("22P02"), "{}", r.stderr);
+    assert_eq!(fingerprint(&db), before);
+}
+
+#[test]
+fn two_concurrent_applies_apply_each_file_once() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_slow.sql",
+        "CREATE TABLE once (id int);\nALTER TABLE once ENABLE ROW LEVEL SECURITY;\n\
+         INSERT INTO once VALUES (1);\nSELECT pg_sleep(1);\n",
+    );
+    p.write("0002_more.sql", "INSERT INTO once VALUES (2);\n");
+    let spawn = || {
+        p.command(&[
+            "apply",
+            "migrations",
+            "--database-url",
+            &db.url,
+            "--no-backup",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let ra = Run::from(a.wait_with_output().unwrap());
+    let rb = Run::from(b.wait_with_output().unwrap());
+    ra.expect(0);
+    rb.expect(0);
+    assert_eq!(db.query("SELECT count(*) FROM once"), ["2"]);
+    assert_eq!(db.history(), ["0001_slow.sql", "0002_more.sql"]);
+    assert!(
+        ra.stdout.contains("nothing to apply") || rb.stdout.contains("nothing to apply"),
+        "one of them found nothing left:\n{}\n{}",
+        ra.all(),
+        rb.all()
+    );
+}
+
+#[test]
+fn lock_wait_exceeded_is_refused() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let mut holder = db.client();
+    holder
+        .query_one(
+            "SELECT pg_advisory_lock($1)",
+            &[&pgward::apply::lock::LOCK_KEY],
+        )
+        .unwrap();
+    let r = p.apply(&db, &["--no-backup", "--lock-wait", "300ms"]);
+    r.expect(1);
+    assert!(r.stderr.contains("lock"), "{}", r.stderr);
+    assert!(!db.table_exists("a"));
+}
+
+#[test]
+fn killed_connection_rolls_back() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_long.sql",
+        "CREATE TABLE k (id int);\nALTER TABLE k ENABLE ROW LEVEL SECURITY;\nSELECT pg_sleep(30);\n",
+    );
+    let child = p
+        .command(&[
+            "apply",
+            "migrations",
+            "--database-url",
+            &db.url,
+            "--no-backup",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut admin = cluster().client("postgres");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let killed: Vec<bool> = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(30)%'",
+                &[&db.name],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if killed.contains(&true) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the migration never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = Run::from(child.wait_with_output().unwrap());
+    r.expect(1);
+    assert!(!db.table_exists("k"));
+    assert!(db.history().is_empty());
+    assert!(r.stderr.contains("connection"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_url_is_a_usage_error_with_the_password_redacted() {
+    let p = Project::new();
+    p.write("0001_a.sql", "SELECT 1;\n");
+    for url in [
+        "postgres://app:hunter2@127.0.0.1:notaport/db",
+        "postgres://app:hunter2@127.0.0.1/db?sslmode=bogus",
+        "mysql://app:hunter2@127.0.0.1/db",
+    ] {
+        let r = p.run(&["apply", "migrations", "--database-url", url]);
+        assert_eq!(r.code, 2, "{url}: {}", r.all());
+        assert!(!r.all().contains("hunter2"), "{url}: {}", r.all());
+        assert!(
+            r.stderr.contains("***") || r.stderr.contains("app"),
+            "{}",
+            r.stderr
+        );
+    }
+    // A refused connection and a wrong password: exit 2, no password either.
+    let wrong = format!(
+        "postgres://postgres:hunter2@127.0.0.1:{}/postgres?sslmode=disable",
+        cluster().port
+    );
+    let r = p.run(&["apply", "migrations", "--database-url", &wrong]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(!r.all().contains("hunter2"), "{}", r.all());
+    assert!(
+        r.stderr.contains("postgres://postgres:***@"),
+        "{}",
+        r.stderr
+    );
+    let r = p
+        .command(&["status", "migrations"])
+        .env("DATABASE_URL", "postgres://app:hunter2@127.0.0.1:1/db")
+        .output()
+        .map(Run::from)
+        .unwrap();
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(!r.all().contains("hunter2"), "{}", r.all());
+    // No URL at all.
+    let r = p.run(&["apply", "migrations"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+}
+
+#[test]
+fn unavailable_extension_is_refused_before_any_change_and_guarded_fallback_applies() {
+    let db = Db::new();
+    let vector_available =
+        db.query("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'") == ["1"];
+    let ext = if vector_available {
+        "pgward_no_such_ext"
+    } else {
+        "vector"
+    };
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.write(
+        "0002_ext.sql",
+        &format!("CREATE EXTENSION IF NOT EXISTS {ext};\n"),
+    );
+    let r = p.apply(&db, &[]);
+    r.expect(1);
+    assert!(
+        r.stderr
+            .contains(&format!("extension \"{ext}\" is not available")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("0002_ext.sql:1:1"), "{}", r.stderr);
+    if ext == "vector" {
+        assert!(
+            r.stderr.contains("JSONB"),
+            "fallback explained: {}",
+            r.stderr
+        );
+    }
+    assert!(!db.table_exists("a"), "refused before any change");
+    assert!(p.backups().is_empty());
+
+    p.write(
+        "0002_ext.sql",
+        &format!(
+            "DO $$\nBEGIN\n  CREATE EXTENSION IF NOT EXISTS {ext};\nEXCEPTION\n  WHEN OTHERS THEN\n    \
+             RAISE WARNING 'pgvector not available, using JSONB fallback';\nEND $$;\n\
+             CREATE TABLE IF NOT EXISTS embeddings (id int PRIMARY KEY, embedding jsonb);\n\
+             ALTER TABLE embeddings ENABLE ROW LEVEL SECURITY;\n"
+        ),
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(0);
+    assert!(
+        r.stderr
+            .contains("WARNING: pgvector not available, using JSONB fallback"),
+        "{}",
+        r.stderr
+    );
+    assert!(db.table_exists("embeddings"));
+}
+
+#[test]
+fn status_lists_applied_pending_and_missing_files() {
+    let db = Db::new();
+    let p = Project::new();
+    let r = p.run(&["status", "migrations", "--database-url", &db.url]);
+    r.expect(0);
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.write("0002_gone.sql", "SELECT 1;\n");
+    p.apply(&db, &["--no-backup"]).expect(0);
+    std::fs::remove_file(p.path().join("migrations/0002_gone.sql")).unwrap();
+    p.write(
+        "0003_b.sql",
+        "CREATE TABLE b (id int);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let r = p.run(&["status", "migrations", "--database-url", &db.url]);
+    r.expect(0);
+    let line = |needle: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line for {needle}: {}", r.stdout))
+            .to_string()
+    };
+    assert!(line("0001_a.sql").starts_with("applied"), "{}", r.stdout);
+    assert!(
+        line("0001_a.sql").contains('T'),
+        "applied_at shown: {}",
+        r.stdout
+    );
+    assert!(line("0003_b.sql").starts_with("pending"), "{}", r.stdout);
+    assert!(line("0002_gone.sql").starts_with("missing"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("1 applied, 1 pending, 0 modified, 1 missing"),
+        "{}",
+        r.stdout
+    );
+
+    let r = p.run(&[
+        "status",
+        "migrations",
+        "--database-url",
+        &db.url,
+        "--format",
+        "json",
+    ]);
+    r.expect(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v[0]["status"], "applied");
+    assert_eq!(v[1]["status"], "pending");
+}
+
+#[test]
+fn no_transaction_files_run_statement_by_statement_and_resume() {
+    let db = Db::new();
+    db.exec("CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2); CREATE SCHEMA app;");
+    let p = Project::new();
+    p.write(
+        "0001_idx.sql",
+        "-- pgward: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_x_idx ON t (x);\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+    assert_eq!(
+        db.query("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_x_idx'::regclass"),
+        ["true"]
+    );
+    assert_eq!(db.history(), ["0001_idx.sql"]);
+
+    // A failure in the middle: what ran stays, and a rerun resumes after it.
+    p.write(
+        "0002_steps.sql",
+        "-- pgward: no-transaction\nCREATE TABLE app.step1 (id int);\nINSERT INTO missing VALUES (1);\n\
+         CREATE TABLE app.step3 (id int);\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("0002_steps.sql:3:13"), "{}", r.stderr);
+    assert!(db.table_exists("app.step1"));
+    assert!(!db.table_exists("app.step3"));
+    let r = p.run(&["status", "migrations", "--database-url", &db.url]);
+    r.expect(0);
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("partial")
+            && l.contains("0002_steps.sql")
+            && l.contains("1 statement")),
+        "{}",
+        r.stdout
+    );
+    db.exec("CREATE TABLE missing (id int);");
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(0);
+    assert!(
+        r.stdout.contains("resuming after statement 1/3"),
+        "{}",
+        r.stdout
+    );
+    assert!(db.table_exists("app.step3"));
+    assert_eq!(db.query("SELECT count(*) FROM missing"), ["1"]);
+    assert_eq!(
+        db.query("SELECT count(*) FROM pgward.statement_progress"),
+        ["0"]
+    );
+
+    // A failed CREATE UNIQUE INDEX CONCURRENTLY leaves an invalid index: reported, then refused.
+    p.write(
+        "0003_unique.sql",
+        "-- pgward: no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY t_x_uniq ON t (x);\n",
+    );
+    db.exec("INSERT INTO t VALUES (1);");
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("t_x_uniq") && r.stderr.contains("INVALID"),
+        "{}",
+        r.stderr
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("INVALID"), "{}", r.stderr);
+}
+
+#[test]
+fn json_summary_and_notices() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "DO $$ BEGIN RAISE NOTICE 'step 1 of 1'; END $$;\nCREATE TABLE a (id int);\n\
+         ALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let r = p.apply(&db, &["--format", "json"]);
+    r.expect(0);
+    assert!(r.stderr.contains("NOTICE: step 1 of 1"), "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json summary");
+    assert_eq!(v["status"], "applied");
+    assert_eq!(v["applied"][0]["file"], "migrations/0001_a.sql");
+    assert!(v["applied"][0]["duration_ms"].is_u64());
+    assert!(v["backup"].as_str().is_some_and(|b| b.ends_with(".sql")));
+    assert!(!v["database"].as_str().unwrap().contains(PASSWORD));
+
+    p.write("0002_bad.sql", "SELECT nope;\n");
+    let r = p.apply(&db, &["--format", "json", "--no-backup"]);
+    r.expect(1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json summary");
+    assert_eq!(v["status"], "failed");
+    assert_eq!(v["error"]["kind"], "sql");
+    assert_eq!(v["error"]["sql"]["sqlstate"], "42703");
+    assert_eq!(v["error"]["sql"]["line"], 1);
+    assert_eq!(v["error"]["sql"]["column"], 8);
+}
+
+#[test]
+fn protected_table_must_exist_and_replica_check_passes_on_primary() {
+    let db = Db::new();
+    let p = Project::new();
+    p.config("[protected]\ntables = [\"users\", \"audit_*\"]\n\n[preflight]\nrequire_rows = [\"plans\"]\n");
+    db.exec("CREATE TABLE plans (id int);");
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let r = p.apply(&db, &[]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("protected table users does not exist"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("plans") && r.stderr.contains("empty"),
+        "{}",
+        r.stderr
+    );
+    assert!(p.backups().is_empty());
+    db.exec("CREATE TABLE users (id int); INSERT INTO plans VALUES (1);");
+    let r = p.apply(&db, &[]);
+    r.expect(0);
+    assert!(r.stdout.contains("audit_*"), "glob noted: {}", r.stdout);
+}
+
+/// Wait until a statement matching `pattern` runs in `db`, then return the backend's pid.
+fn wait_for_query(db: &Db, pattern: &str) -> i32 {
+    let mut admin = cluster().client("postgres");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = admin
+            .query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE $2",
+                &[&db.name, &pattern],
+            )
+            .unwrap();
+        if let Some(r) = rows.first() {
+            return r.get(0);
+        }
+        assert!(Instant::now() < deadline, "the migration never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn ctrl_c_cancels_the_running_statement_rolls_back_and_releases_the_lock() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_long.sql",
+        "CREATE TABLE c (id int);\nALTER TABLE c ENABLE ROW LEVEL SECURITY;\nSELECT pg_sleep(30);\n",
+    );
+    let child = p
+        .command(&[
+            "apply",
+            "migrations",
+            "--database-url",
+            &db.url,
+            "--no-backup",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for_query(&db, "SELECT pg_sleep(30)%");
+    let started = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r = Run::from(child.wait_with_output().unwrap());
+    r.expect(1);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "cancelled, not waited out"
+    );
+    assert!(r.stderr.contains("interrupted"), "{}", r.stderr);
+    assert!(!db.table_exists("c"));
+    assert!(db.history().is_empty());
+    assert_eq!(
+        db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
+        ["0"]
+    );
+}
+
+#[test]
+fn single_transaction_is_all_or_nothing() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.write("0002_b.sql", "INSERT INTO a VALUES ('not a number');\n");
+    let before = fingerprint(&db);
+    let r = p.apply(&db, &["--no-backup", "--single-transaction"]);
+    r.expect(1);
+    assert!(r.stderr.contains("0002_b.sql:1:23"), "{}", r.stderr);
+    assert_eq!(fingerprint(&db), before);
+    // Without it, the first file is applied and recorded, the second rolled back.
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("remain applied"), "{}", r.stderr);
+    assert_eq!(db.history(), ["0001_a.sql"]);
+}
+
+#[test]
+fn verification_catches_what_the_linter_cannot_see() {
+    let db = Db::new();
+    db.exec(
+        "CREATE TABLE users (id int); CREATE PUBLICATION supabase_realtime;
+         CREATE TABLE audit_log (id int); CREATE SCHEMA auth; CREATE TABLE auth.sessions (id int);",
+    );
+    let p = Project::new();
+    p.config(
+        "[protected]\ntables = [\"users\", \"audit_*\"]\n\n[realtime]\ntables = [\"clients\"]\n",
+    );
+    // Dynamic SQL is opaque to the linter; the protected table is gone before COMMIT.
+    for victim in ["users", "audit_log", "auth.sessions"] {
+        p.write(
+            "0001_sneaky.sql",
+            &format!("DO $$ BEGIN EXECUTE 'DROP TABLE ' || '{victim}'; END $$;\n"),
+        );
+        let r = p.apply(&db, &["--no-backup"]);
+        r.expect(1);
+        assert!(
+            r.stderr
+                .contains(&format!("protected table {victim} no longer exists")),
+            "{}",
+            r.stderr
+        );
+        assert!(db.table_exists(victim));
+        assert!(db.history().is_empty());
+    }
+
+    p.write("0001_sneaky.sql", "SELECT 1;\n");
+    p.write(
+        "0002_clients.sql",
+        "CREATE TABLE clients (id int PRIMARY KEY);\nALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("supabase_realtime"), "{}", r.stderr);
+    assert!(!db.table_exists("clients"));
+    assert_eq!(db.history(), ["0001_sneaky.sql"]);
+    p.write(
+        "0002_clients.sql",
+        "CREATE TABLE clients (id int PRIMARY KEY);\nALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n\
+         ALTER PUBLICATION supabase_realtime ADD TABLE clients;\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+}
+
+#[test]
+fn errors_inside_do_blocks_point_at_the_line() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_do.sql",
+        "-- check\nDO $$\nBEGIN\n  RAISE NOTICE 'checking';\n  RAISE EXCEPTION 'ABORT: users table not found';\nEND $$;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("ABORT: users table not found"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("0001_do.sql:5:3"), "{}", r.stderr);
+    assert!(r.stderr.contains("P0001"), "{}", r.stderr);
+
+    // A SQL statement inside the body: the caret goes to the exact token.
+    p.write(
+        "0001_do.sql",
+        "DO $$\nBEGIN\n  IF true THEN\n    INSERT INTO nowhere VALUES (1);\n  END IF;\nEND $$;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("42P01"), "{}", r.stderr);
+    assert!(r.stderr.contains("0001_do.sql:4:17"), "{}", r.stderr);
+}
+
+#[test]
+fn tls_with_sslmode_require_applies_and_backs_up() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_tls.sql",
+        "CREATE TABLE tls AS SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();\n\
+         ALTER TABLE tls ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let url = db.url.replace("sslmode=disable", "sslmode=require");
+    let r = p.run(&["apply", "migrations", "--database-url", &url]);
+    r.expect(0);
+    assert_eq!(db.query("SELECT ssl::text FROM tls"), ["true"]);
+    assert!(
+        p.backups()
+            .iter()
+            .any(|b| b.extension().is_some_and(|e| e == "sql"))
+    );
+    let r = p.run(&[
+        "status",
+        "migrations",
+        "--database-url",
+        &url.replace("require", "prefer"),
+    ]);
+    r.expect(0);
+}
+
+#[test]
+fn missing_or_old_pg_dump_refuses_before_any_change() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let r = p
+        .command(&["apply", "migrations", "--database-url", &db.url])
+        .env("PATH", empty.path())
+        .output()
+        .map(Run::from)
+        .unwrap();
+    r.expect(1);
+    assert!(r.stderr.contains("pg_dump not found"), "{}", r.stderr);
+    assert!(!db.table_exists("a"));
+
+    // A pg_dump older than the server is refused, naming both versions.
+    let fake = empty.path().join("pg_dump");
+    std::fs::write(&fake, "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let r = p
+        .command(&["apply", "migrations", "--database-url", &db.url])
+        .env("PATH", empty.path())
+        .output()
+        .map(Run::from)
+        .unwrap();
+    r.expect(1);
+    assert!(r.stderr.contains("older than the server"), "{}", r.stderr);
+    assert!(!db.table_exists("a"));
+    assert!(db.history().is_empty());
+
+    // The configured one is used.
+    p.config("[apply]\npg_dump = \"/nonexistent/pg_dump\"\n");
+    let r = p.apply(&db, &[]);
+    r.expect(1);
+    assert!(r.stderr.contains("/nonexistent/pg_dump"), "{}", r.stderr);
+    assert!(!db.table_exists("a"));
+}
+
+#[test]
+fn psql_meta_commands_are_refused_except_on_error_stop() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "\\set ON_ERROR_STOP on\nCREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+    assert!(db.table_exists("a"));
+    p.write("0002_b.sql", "SELECT 1;\n\\i other.sql\n");
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("0002_b.sql:2:1"), "{}", r.stderr);
+    assert!(r.stderr.contains("psql meta-command"), "{}", r.stderr);
+    assert_eq!(db.history(), ["0001_a.sql"]);
+}
+
+#[test]
+fn lock_timeout_and_statement_timeout_apply_to_the_migration() {
+    let db = Db::new();
+    db.exec("CREATE TABLE busy (id int); ALTER TABLE busy ENABLE ROW LEVEL SECURITY;");
+    let p = Project::new();
+    p.write("0001_alter.sql", "ALTER TABLE busy ADD COLUMN note text;\n");
+    let mut holder = db.client();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;")
+        .unwrap();
+    let started = Instant::now();
+    let r = p.apply(&db, &["--no-backup", "--lock-timeout", "200ms"]);
+    r.expect(1);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        r.stderr.contains("55P03"),
+        "lock_not_available: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("0001_alter.sql:1:1"), "{}", r.stderr);
+    holder.batch_execute("ROLLBACK").unwrap();
+
+    p.write("0001_alter.sql", "SELECT pg_sleep(5);\n");
+    let started = Instant::now();
+    let r = p.apply(&db, &["--no-backup", "--statement-timeout", "300ms"]);
+    r.expect(1);
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert!(r.stderr.contains("57014"), "query_canceled: {}", r.stderr);
+    assert!(!r.stderr.contains("interrupted"), "{}", r.stderr);
+    assert!(db.history().is_empty());
+}
+
+#[test]
+fn truncates_and_drops_inside_do_blocks_are_exported_too() {
+    let db = Db::new();
+    db.exec(
+        "CREATE TABLE old_logs (id int, line text); INSERT INTO old_logs VALUES (1, 'a'), (2, 'b');
+         CREATE TABLE scratch (id int); INSERT INTO scratch VALUES (7);
+         ALTER TABLE scratch ENABLE ROW LEVEL SECURITY;",
+    );
+    let p = Project::new();
+    p.write(
+        "0001_cleanup.sql",
+        "DO $$\nBEGIN\n  DROP TABLE IF EXISTS old_logs;\nEXCEPTION WHEN OTHERS THEN\n  RAISE WARNING 'skip';\nEND $$;\n\
+         TRUNCATE scratch;\n",
+    );
+    let r = p.apply(&db, &[]);
+    r.expect(0);
+    let csv: Vec<String> = p
+        .backups()
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "csv"))
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    assert!(
+        csv.contains(&"id,line\n1,a\n2,b\n".to_string()),
+        "{csv:?}\n{}",
+        r.stdout
+    );
+    assert!(
+        csv.contains(&"id\n7\n".to_string()),
+        "{csv:?}\n{}",
+        r.stdout
+    );
+    assert!(!db.table_exists("old_logs"));
+    assert_eq!(db.query("SELECT count(*) FROM scratch"), ["0"]);
+}
+
+#[test]
+fn a_failing_commit_is_a_rollback_not_a_success() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write(
+        "0001_deferred.sql",
+        "CREATE TABLE parent (id int PRIMARY KEY);\nALTER TABLE parent ENABLE ROW LEVEL SECURITY;\n\
+         CREATE TABLE child (pid int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);\n\
+         ALTER TABLE child ENABLE ROW LEVEL SECURITY;\nINSERT INTO child VALUES (42);\n",
+    );
+    for extra in [
+        &["--no-backup"][..],
+        &["--no-backup", "--single-transaction"][..],
+    ] {
+        let r = p.apply(&db, extra);
+        r.expect(1);
+        assert!(r.stderr.contains("23503"), "{}", r.stderr);
+        assert!(r.stderr.contains("COMMIT failed"), "{}", r.stderr);
+        assert!(!db.table_exists("parent"));
+        assert!(db.history().is_empty());
+    }
+    let r = p.apply(&db, &["--dry-run"]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("23503"),
+        "a dry run checks deferred constraints: {}",
+        r.stderr
+    );
+    let r = p.apply(&db, &["--no-backup", "--format", "json"]);
+    r.expect(1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["applied"], serde_json::json!([]));
+    assert_eq!(v["status"], "failed");
+}
