@@ -286,13 +286,25 @@ pub struct Publication {
     pub schemas: Vec<(String, Loc)>,
     /// Every membership ever (see [`Member::removed`]).
     pub members: Vec<Member>,
+    /// The live members: table → index into `members` (keeps replay linear with big
+    /// publications).
+    live: HashMap<TableId, usize>,
 }
 
 impl Publication {
     pub fn live_member(&self, table: TableId) -> Option<&Member> {
-        self.members
-            .iter()
-            .find(|m| m.table == table && m.removed.is_none())
+        self.live.get(&table).and_then(|&i| self.members.get(i))
+    }
+
+    /// End a live membership (no-op when the table is not a member).
+    fn remove_member(&mut self, table: TableId, loc: Loc) {
+        if let Some(m) = self
+            .live
+            .remove(&table)
+            .and_then(|i| self.members.get_mut(i))
+        {
+            m.removed = Some(loc);
+        }
     }
 }
 
@@ -408,6 +420,9 @@ pub struct Catalog {
     dropped: HashMap<(ObjectKind, Key), Loc>,
     /// Table names the set renamed away (no table bears them until one is created).
     gone: HashMap<Key, Loc>,
+    /// Foreign keys by the table they reference: `(referencing table, index in its
+    /// foreign_keys)`, so a drop finds them without scanning every table.
+    referenced_by: HashMap<TableId, Vec<(TableId, usize)>>,
     /// What each file created, built on first use (see [`Catalog::created_in`]).
     by_file: std::sync::OnceLock<Vec<FileObjects>>,
     /// Foreign key cycle components per table, built on first use.
@@ -958,6 +973,12 @@ impl Catalog {
                 let ref_key = self.rel_key(&fk.ref_table);
                 let ref_table = self.touch_table(&fk.ref_table);
                 if let Some(t) = self.tables.get_mut(table) {
+                    if let Some(target) = ref_table {
+                        self.referenced_by
+                            .entry(target)
+                            .or_default()
+                            .push((table, t.foreign_keys.len()));
+                    }
                     t.foreign_keys.push(ForeignKeyDef {
                         name,
                         columns,
@@ -1356,17 +1377,25 @@ impl Catalog {
     /// Drop the live foreign keys of other tables that reference `table` (or only its column
     /// `column`).
     fn drop_foreign_keys_to(&mut self, table: TableId, column: Option<&str>, loc: Loc) {
-        for (id, t) in self.tables.iter_mut().enumerate() {
-            if id == table || t.dropped.is_some() {
+        let Some(refs) = self.referenced_by.get(&table) else {
+            return;
+        };
+        for &(id, fk) in refs {
+            if id == table {
                 continue;
             }
-            for f in t.foreign_keys.iter_mut() {
-                if f.dropped.is_none()
-                    && f.ref_table == Some(table)
-                    && column.is_none_or(|c| f.ref_columns.iter().any(|r| r == c))
-                {
-                    f.dropped = Some(loc);
-                }
+            let Some(t) = self.tables.get_mut(id) else {
+                continue;
+            };
+            if t.dropped.is_some() {
+                continue;
+            }
+            if let Some(f) = t.foreign_keys.get_mut(fk)
+                && f.dropped.is_none()
+                && f.ref_table == Some(table)
+                && column.is_none_or(|c| f.ref_columns.iter().any(|r| r == c))
+            {
+                f.dropped = Some(loc);
             }
         }
     }
@@ -1699,11 +1728,7 @@ impl Catalog {
             }
         }
         for p in &mut self.publications {
-            for m in p.members.iter_mut() {
-                if m.table == table && m.removed.is_none() {
-                    m.removed = Some(loc);
-                }
-            }
+            p.remove_member(table, loc);
         }
     }
 
@@ -1913,6 +1938,7 @@ impl Catalog {
             all_tables: false,
             schemas: Vec::new(),
             members: Vec::new(),
+            live: HashMap::new(),
         });
         self.publication_names.insert(name.to_string(), id);
         id
@@ -1986,6 +2012,7 @@ impl Catalog {
                 }
                 continue;
             }
+            p.live.insert(table, p.members.len());
             p.members.push(Member {
                 table,
                 added: at.loc(name.span()),
@@ -2006,8 +2033,10 @@ impl Catalog {
             PublicationAction::Set => {
                 let loc = at.loc(ap.name.span);
                 if let Some(p) = self.publications.get_mut(id) {
-                    for m in p.members.iter_mut().filter(|m| m.removed.is_none()) {
-                        m.removed = Some(loc);
+                    for (_, i) in p.live.drain() {
+                        if let Some(m) = p.members.get_mut(i) {
+                            m.removed = Some(loc);
+                        }
                     }
                     p.schemas.clear();
                 }
@@ -2022,10 +2051,8 @@ impl Catalog {
                     .filter_map(|n| self.table(&n.key()).map(|t| (t, n.span())))
                     .collect();
                 if let Some(p) = self.publications.get_mut(id) {
-                    for m in p.members.iter_mut().filter(|m| m.removed.is_none()) {
-                        if let Some((_, span)) = tables.iter().find(|(t, _)| *t == m.table) {
-                            m.removed = Some(at.loc(*span));
-                        }
+                    for (table, span) in tables {
+                        p.remove_member(table, at.loc(span));
                     }
                     p.schemas
                         .retain(|(s, _)| !ap.schemas.iter().any(|d| d.value == *s));
