@@ -1793,19 +1793,7 @@ impl Catalog {
             );
             return;
         }
-        // The same name on another live table: the first one found, in creation order.
-        let other = self
-            .policies_named
-            .get(&name)
-            .into_iter()
-            .flatten()
-            .copied()
-            .find(|&id| {
-                self.policies
-                    .get(id)
-                    .is_some_and(|p| p.dropped.is_none() && p.name == name && p.table != table)
-            });
-        if let Some(existing) = other {
+        if let Some(existing) = self.policy_name_elsewhere(&name, table) {
             self.fact(
                 at,
                 Fact::PolicyNameTaken {
@@ -1842,6 +1830,20 @@ impl Catalog {
         self.policy_names.insert((table, name), id);
     }
 
+    /// A live policy of this name on another table: the first one, in creation order.
+    fn policy_name_elsewhere(&self, name: &str, table: TableId) -> Option<PolicyId> {
+        self.policies_named
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&id| {
+                self.policies
+                    .get(id)
+                    .is_some_and(|p| p.dropped.is_none() && p.name == name && p.table != table)
+            })
+    }
+
     fn alter_policy(&mut self, at: &At, ap: &AlterPolicy) {
         let Some(to) = &ap.rename_to else {
             return;
@@ -1866,6 +1868,19 @@ impl Catalog {
                 );
             }
             return;
+        }
+        // Renamed onto a name another table's policy bears: the same reuse as a CREATE.
+        if let Some(existing) = self.policy_name_elsewhere(&to.value, table) {
+            self.fact(
+                at,
+                Fact::PolicyNameTaken {
+                    name: to.value.clone(),
+                    span: to.span,
+                    table,
+                    existing,
+                    same_table: false,
+                },
+            );
         }
         let schema = self
             .tables
