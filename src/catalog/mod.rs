@@ -1268,6 +1268,14 @@ impl Catalog {
             }
             self.schema_names.insert(to.value.clone(), i);
         }
+        // Publications follow the schema itself, not its name.
+        for p in &mut self.publications {
+            for (s, _) in p.schemas.iter_mut() {
+                if s == from {
+                    *s = to.value.clone();
+                }
+            }
+        }
         let tables: Vec<TableId> = self
             .live_tables()
             .filter(|(_, t)| t.schema == from)
@@ -1772,6 +1780,11 @@ impl Catalog {
             }
         }
         self.mark_dropped(ObjectKind::Schema, ident_key(name), loc);
+        // `FOR TABLES IN SCHEMA` entries go with the schema (a new schema of that name is
+        // another object).
+        for p in &mut self.publications {
+            p.schemas.retain(|(s, _)| *s != name.value);
+        }
         found.is_some()
     }
 
