@@ -1340,6 +1340,7 @@ impl Catalog {
             return;
         };
         let loc = at.loc(name.span);
+        let mut in_primary_key = false;
         if let Some(t) = self.tables.get_mut(table) {
             if let Some(c) = t.columns.get_mut(column) {
                 c.dropped = Some(loc);
@@ -1350,6 +1351,7 @@ impl Catalog {
                 .is_some_and(|pk| pk.columns.contains(&column))
             {
                 t.primary_key = None;
+                in_primary_key = true;
             }
             for u in t.uniques.iter_mut().filter(|u| u.dropped.is_none()) {
                 if u.columns.contains(&column) {
@@ -1363,7 +1365,7 @@ impl Catalog {
             }
         }
         // Foreign keys elsewhere that reference the column (DROP COLUMN … CASCADE).
-        self.drop_foreign_keys_to(table, Some(&name.value), loc);
+        self.drop_foreign_keys_to(table, Some((&name.value, in_primary_key)), loc);
         let doomed: Vec<IndexId> = self
             .indexes_on(table)
             .filter(|(_, i)| i.columns.contains(&Some(column)))
@@ -1383,8 +1385,9 @@ impl Catalog {
     }
 
     /// Drop the live foreign keys of other tables that reference `table` (or only its column
-    /// `column`).
-    fn drop_foreign_keys_to(&mut self, table: TableId, column: Option<&str>, loc: Loc) {
+    /// `column`; `true` when that column was in the primary key, which `REFERENCES t` without a
+    /// column list points at).
+    fn drop_foreign_keys_to(&mut self, table: TableId, column: Option<(&str, bool)>, loc: Loc) {
         let Some(refs) = self.referenced_by.get(&table) else {
             return;
         };
@@ -1401,7 +1404,13 @@ impl Catalog {
             if let Some(f) = t.foreign_keys.get_mut(fk)
                 && f.dropped.is_none()
                 && f.ref_table == Some(table)
-                && column.is_none_or(|c| f.ref_columns.iter().any(|r| r == c))
+                && column.is_none_or(|(c, in_pk)| {
+                    if f.ref_columns.is_empty() {
+                        in_pk
+                    } else {
+                        f.ref_columns.iter().any(|r| r == c)
+                    }
+                })
             {
                 f.dropped = Some(loc);
             }
