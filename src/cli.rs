@@ -114,6 +114,15 @@ pub enum Command {
                       refuse); 2 for usage, config or connection errors."
     )]
     Status(crate::apply::cli::StatusArgs),
+    /// Run the language server on stdin/stdout (for editors)
+    #[command(
+        long_about = "Run pgward as a language server (LSP) on stdin/stdout: diagnostics as you \
+                      type, code actions to ignore a rule or apply its fix, and the rule's doc on \
+                      hover. Editors start it themselves; see the README (Integrations) for Neovim, \
+                      Helix and VS Code.",
+        after_long_help = "Example (Neovim):\n  vim.lsp.start({ name = \"pgward\", cmd = { \"pgward\", \"lsp\" } })"
+    )]
+    Lsp,
 }
 
 const APPLY_AFTER_HELP: &str = "\
@@ -228,6 +237,16 @@ pub struct CheckArgs {
     /// `json`: a JSON array, one object per diagnostic (file, rule, severity, message, line,
     /// column, end_line, end_column, help, related); lines and columns are 1-based characters,
     /// the end is exclusive.
+    ///
+    /// `gcc`: `path:line:col: severity: message [rule-id]` lines for problem matchers.
+    ///
+    /// `github`: GitHub Actions annotations (`::error file=…`), then the human report.
+    ///
+    /// `sarif`: SARIF 2.1.0 for GitHub code scanning.
+    ///
+    /// `lsp`: a JSON array of LSP PublishDiagnosticsParams, one per file.
+    ///
+    /// `rdjsonl`: reviewdog's diagnostic format, one JSON object per line.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = format_parser())]
     pub format: Format,
 
@@ -289,6 +308,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Init(args) => run_init(&args),
         Command::Apply(args) => code_to_status(crate::apply::cli::run_apply(&args)),
         Command::Status(args) => code_to_status(crate::apply::cli::run_status(&args)),
+        // 0 after shutdown + exit, 1 otherwise (the LSP spec's exit codes).
+        Command::Lsp => u8::try_from(crate::lsp::run_stdio()).unwrap_or(1),
     }
 }
 

@@ -85,6 +85,12 @@ pub fn build_workspace(inputs: Vec<CheckInput>) -> Workspace {
             }
         })
         .collect();
+    workspace_from_files(files)
+}
+
+/// A workspace from files parsed earlier (in migration order): the language server keeps the
+/// parsed context files cached and only re-parses the buffer being edited.
+pub fn workspace_from_files(files: Vec<WorkspaceFile>) -> Workspace {
     let catalog = Catalog::replay(files.iter().map(|f| &f.parsed));
     Workspace { files, catalog }
 }

@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod engine;
 pub mod init;
+pub mod lsp;
 pub mod report;
 pub mod rules;
 pub mod source;

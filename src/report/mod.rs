@@ -6,19 +6,39 @@ use crate::engine::{CheckOutput, Workspace};
 use crate::source::{LineCol, SourceFile, Span};
 use std::io::{self, Write};
 
+pub mod common;
+mod gcc;
+pub mod github;
 mod human;
 mod json;
+pub mod lsp_json;
+mod rdjsonl;
+pub mod sarif;
+
+pub use common::{RULE_DOC_URL_PREFIX, TOOL_URL, rule_doc_url};
 
 /// An output format of `pgward check --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
+    Gcc,
+    Github,
+    Sarif,
+    Lsp,
+    Rdjsonl,
 }
 
 impl Format {
-    pub const ALL: &'static [(&'static str, Format)] =
-        &[("human", Format::Human), ("json", Format::Json)];
+    pub const ALL: &'static [(&'static str, Format)] = &[
+        ("human", Format::Human),
+        ("json", Format::Json),
+        ("gcc", Format::Gcc),
+        ("github", Format::Github),
+        ("sarif", Format::Sarif),
+        ("lsp", Format::Lsp),
+        ("rdjsonl", Format::Rdjsonl),
+    ];
 }
 
 impl std::str::FromStr for Format {
@@ -56,6 +76,11 @@ pub fn render(
     match format {
         Format::Human => human::render(output, options, w),
         Format::Json => json::render(output, options, w),
+        Format::Gcc => gcc::render(output, options, w),
+        Format::Github => github::render(output, options, w),
+        Format::Sarif => sarif::render(output, options, w),
+        Format::Lsp => lsp_json::render(output, options, w),
+        Format::Rdjsonl => rdjsonl::render(output, options, w),
     }
 }
 

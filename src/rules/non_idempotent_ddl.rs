@@ -108,11 +108,7 @@ fn check_statement(ctx: &FileContext, stmt: &Statement, drops: &Drops, out: &mut
                             plain_name(&ci.table)
                         ),
                     )
-                    .with_help(format!(
-                        "name the index and add IF NOT EXISTS: CREATE INDEX IF NOT EXISTS {} ON {} …",
-                        quote_if_needed(&index_name(ci)),
-                        ci.table.display()
-                    ))
+                    .with_help(unnamed_index_help(ctx, stmt, ci))
                     .in_statement(stmt.span),
                 );
             }
@@ -522,6 +518,37 @@ fn plural(kind: &str) -> String {
         "schema" => "schemas".to_string(),
         "policy" => "policies".to_string(),
         _ => format!("{kind}s"),
+    }
+}
+
+/// The statement with a name and IF NOT EXISTS put before its `ON`, so UNIQUE, CONCURRENTLY and
+/// the rest stay as written.
+fn unnamed_index_help(
+    ctx: &FileContext,
+    stmt: &Statement,
+    ci: &crate::syntax::CreateIndex,
+) -> String {
+    let name = quote_if_needed(&index_name(ci));
+    let table = ci.table.span();
+    match find_word(
+        ctx,
+        Span::new(stmt.span.start, table.start.max(stmt.span.start)),
+        "on",
+    ) {
+        Some(on) => format!(
+            "name the index and add IF NOT EXISTS: {}",
+            rewritten(
+                ctx,
+                stmt.span,
+                on.start,
+                &kw(ctx, stmt, &format!("IF NOT EXISTS {name} ")),
+                table.end
+            )
+        ),
+        None => format!(
+            "name the index and add IF NOT EXISTS: CREATE INDEX IF NOT EXISTS {name} ON {} …",
+            ci.table.display()
+        ),
     }
 }
 

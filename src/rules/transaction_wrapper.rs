@@ -16,15 +16,35 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-/// Statements that only change session settings: harmless outside the transaction.
-fn is_session_setting(stmt: &Statement) -> bool {
+/// Statements that only change session settings: harmless outside the transaction. pg_dump
+/// writes `SELECT pg_catalog.set_config('search_path', '', false);` among its `SET`s.
+fn is_session_setting(ctx: &FileContext, stmt: &Statement) -> bool {
     match &stmt.kind {
         Stmt::Other { keyword } => {
             let first = keyword.split_whitespace().next().unwrap_or("");
             matches!(first, "SET" | "RESET" | "SHOW")
+                || (first == "SELECT" && is_set_config_call(ctx.text(stmt.span)))
         }
         _ => false,
     }
+}
+
+/// `SELECT [pg_catalog.]set_config(…)` and nothing else (no FROM, no second call).
+fn is_set_config_call(text: &str) -> bool {
+    let compact: String = text
+        .split_whitespace()
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let Some(rest) = compact
+        .strip_prefix("selectpg_catalog.set_config(")
+        .or_else(|| compact.strip_prefix("selectset_config("))
+    else {
+        return false;
+    };
+    // One call whose parenthesis closes at the very end (strings are plain literals here).
+    rest.trim_end_matches(';').ends_with(')')
+        && !rest.contains("from")
+        && !rest.contains("set_config(")
 }
 
 /// The statements that matter here: top level (a `DO` body's `BEGIN`/`END` are PL/pgSQL
@@ -148,7 +168,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             (None, State::Before) => {
                 if !assume
                     && first_begin.is_some_and(|b| i < b)
-                    && !is_session_setting(stmt)
+                    && !is_session_setting(ctx, stmt)
                 {
                     let begin = first_begin
                         .and_then(|b| stmts.get(b))
@@ -165,7 +185,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             }
             (None, State::Open(_)) => {}
             (None, State::Closed(close)) => {
-                if !assume && !is_session_setting(stmt) {
+                if !assume && !is_session_setting(ctx, stmt) {
                     out.push(
                         diag(format!(
                             "this statement runs after the transaction ended (line {}), outside it: a failure here cannot be rolled back with the rest of the file",
@@ -178,7 +198,16 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    if let State::Open(open) = state {
+    // An unterminated string, comment or parenthesis swallows the rest of the file (its COMMIT
+    // too): the parse error says so, and "BEGIN without COMMIT" would only repeat it.
+    let text_end = ctx.source().text.trim_end().len();
+    let end_unreadable = ctx
+        .statements()
+        .iter()
+        .any(|s| matches!(s.kind, Stmt::Invalid { .. }) && s.span.end >= text_end);
+    if let State::Open(open) = state
+        && !end_unreadable
+    {
         let end = ctx.source().text.len();
         out.push(
             ctx.diagnostic(
@@ -203,7 +232,7 @@ fn missing_wrapper(ctx: &FileContext, stmts: &[&Statement], out: &mut Vec<Diagno
     if no_transaction_marker(ctx) || stmts.iter().any(|s| s.transaction_restriction().is_some()) {
         return;
     }
-    let Some(first) = stmts.iter().find(|s| !is_session_setting(s)) else {
+    let Some(first) = stmts.iter().find(|s| !is_session_setting(ctx, s)) else {
         return;
     };
     let text = &ctx.source().text;

@@ -206,6 +206,20 @@ pub fn convert(text: &str, base: usize) -> Stmt {
         return Stmt::Invalid { message, at };
     }
 
+    // A missing comma between column definitions, which sqlparser sometimes accepts.
+    if let Some(at) = missing_comma(&toks, text, base) {
+        let near = toks
+            .iter()
+            .find(|t| t.span == at)
+            .map_or_else(String::new, Tok::near);
+        return Stmt::Invalid {
+            message: format!(
+                "syntax error at or near {near}: a comma is missing before this column definition"
+            ),
+            at,
+        };
+    }
+
     // Everything the tokens can tell, read before the tokens go to sqlparser (no copies).
     let recognized = recognize_with_doubt(&toks);
     let keyword = leading_keyword(&toks);
@@ -372,6 +386,171 @@ fn empty_list_element(toks: &[Tok]) -> Option<Span> {
         };
         empty.then_some(b.span)
     })
+}
+
+/// Type names that, right after a name on a new line, make it a column definition.
+const COLUMN_TYPES: &[&str] = &[
+    "TEXT",
+    "VARCHAR",
+    "CHAR",
+    "CHARACTER",
+    "INT",
+    "INT2",
+    "INT4",
+    "INT8",
+    "INTEGER",
+    "BIGINT",
+    "SMALLINT",
+    "SERIAL",
+    "BIGSERIAL",
+    "SMALLSERIAL",
+    "UUID",
+    "BOOLEAN",
+    "BOOL",
+    "TIMESTAMP",
+    "TIMESTAMPTZ",
+    "DATE",
+    "NUMERIC",
+    "DECIMAL",
+    "REAL",
+    "FLOAT",
+    "FLOAT4",
+    "FLOAT8",
+    "MONEY",
+    "JSON",
+    "JSONB",
+    "BYTEA",
+    "INET",
+    "CIDR",
+    "CITEXT",
+    "TSVECTOR",
+];
+
+/// Words that continue a column definition on its next line (constraints, multi-word types).
+const COLUMN_CONTINUATIONS: &[&str] = &[
+    "CONSTRAINT",
+    "NOT",
+    "NULL",
+    "CHECK",
+    "DEFAULT",
+    "GENERATED",
+    "UNIQUE",
+    "PRIMARY",
+    "REFERENCES",
+    "COLLATE",
+    "DEFERRABLE",
+    "INITIALLY",
+    "COMPRESSION",
+    "STORAGE",
+    "ON",
+    "MATCH",
+    "WITH",
+    "WITHOUT",
+    "USING",
+    "NO",
+    "AS",
+    "ALWAYS",
+    "BY",
+    "STORED",
+    "VIRTUAL",
+    "INCLUDE",
+    "NULLS",
+    "VARYING",
+    "PRECISION",
+    "ZONE",
+    "ARRAY",
+    "SET",
+    "CASCADE",
+    "RESTRICT",
+    "ACTION",
+    "FULL",
+    "PARTIAL",
+    "SIMPLE",
+    "IMMEDIATE",
+    "DEFERRED",
+    "DELETE",
+    "UPDATE",
+    "INDEX",
+    "TABLESPACE",
+];
+
+/// In `CREATE TABLE name ( … )`, a column element that runs on into `\n other_name type`: the
+/// comma between two column definitions is missing (PostgreSQL reports the second name). Only
+/// this sure shape counts: a new line, at the element's top level, after a complete word,
+/// number, string or `)`, starting with a name that cannot continue a column definition and is
+/// followed by a common type name.
+fn missing_comma(toks: &[Tok], text: &str, base: usize) -> Option<Span> {
+    if !toks.first()?.is_kw("CREATE") {
+        return None;
+    }
+    let table = toks.iter().take(4).position(|t| t.is_kw("TABLE"))?;
+    let mut i = table + 1;
+    if toks.get(i).is_some_and(|t| t.is_kw("IF")) {
+        i += 3;
+    }
+    // The table name: word (. word)*
+    if !toks.get(i)?.is_word() {
+        return None;
+    }
+    i += 1;
+    while toks.get(i).is_some_and(|t| *t.token == Token::Period) {
+        i += 2;
+    }
+    if *toks.get(i)?.token != Token::LParen {
+        return None;
+    }
+    let newline_before = |k: usize| {
+        let (Some(prev), Some(cur)) = (toks.get(k.wrapping_sub(1)), toks.get(k)) else {
+            return false;
+        };
+        text.get(prev.span.end.saturating_sub(base)..cur.span.start.saturating_sub(base))
+            .is_some_and(|gap| gap.contains('\n'))
+    };
+    let mut depth = 0usize;
+    // Index (in `toks`) of the current element's first token.
+    let mut element_start = i + 1;
+    for k in i..toks.len() {
+        let t = toks.get(k)?;
+        match t.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return None;
+                }
+            }
+            Token::Comma if depth == 1 => element_start = k + 1,
+            Token::Word(w) if depth == 1 && k >= element_start + 2 && newline_before(k) => {
+                let continues =
+                    w.quote_style.is_none() && COLUMN_CONTINUATIONS.iter().any(|c| t.is_kw(c));
+                let typed = toks
+                    .get(k + 1)
+                    .is_some_and(|n| COLUMN_TYPES.iter().any(|c| n.is_kw(c)));
+                let after_complete = toks.get(k - 1).is_some_and(|p| match p.token {
+                    Token::Word(pw) => {
+                        pw.quote_style.is_some()
+                            || ![
+                                "DEFAULT",
+                                "COLLATE",
+                                "REFERENCES",
+                                "CONSTRAINT",
+                                "AS",
+                                "USING",
+                            ]
+                            .iter()
+                            .any(|c| p.is_kw(c))
+                    }
+                    Token::RParen | Token::Number(..) | Token::SingleQuotedString(_) => true,
+                    _ => false,
+                });
+                if !continues && typed && after_complete {
+                    return Some(t.span);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The statement's leading keyword(s) in upper case: `INSERT`, `GRANT`, `CREATE EVENT TRIGGER`,

@@ -2,7 +2,8 @@
 //! sqlparser bridge (which gets the raw tokens) and the recognizers (which get the spans).
 
 use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Word};
 
 use crate::source::Span;
 
@@ -93,6 +94,7 @@ pub(crate) fn lex(text: &str, base: usize) -> Result<Vec<TokenWithSpan>, (String
     let dialect = PostgreSqlDialect {};
     Tokenizer::new(&dialect, text)
         .tokenize_with_location()
+        .map(merge_unicode_idents)
         .map_err(|e| {
             let mut m = LocMapper::new(text, base);
             let at = m.offset(e.location);
@@ -102,6 +104,89 @@ pub(crate) fn lex(text: &str, base: usize) -> Result<Vec<TokenWithSpan>, (String
                 .map_or(at, |c| at + c.len_utf8());
             (e.message, Span::new(at, end))
         })
+}
+
+/// sqlparser reads PostgreSQL's `U&"d\0061t"` identifier as three tokens (`U`, `&`, `"…"`), which
+/// only parses by luck (as a bitwise AND) and breaks `DROP TABLE U&"…"`: merge them into the one
+/// quoted identifier PostgreSQL sees, escapes decoded (with an optional `UESCAPE 'c'`).
+fn merge_unicode_idents(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is_u = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("u"));
+    let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while let Some(t) = tokens.get(i) {
+        if let (true, Some(amp), Some(quoted)) = (is_u(t), tokens.get(i + 1), tokens.get(i + 2))
+            && amp.token == Token::Ampersand
+            && let Token::Word(w) = &quoted.token
+            && w.quote_style == Some('"')
+            && t.span.end == amp.span.start
+            && amp.span.end == quoted.span.start
+        {
+            // `UESCAPE 'c'` after the identifier picks another escape character.
+            let mut next = i + 3;
+            let mut escape = '\\';
+            let significant: Vec<usize> = (next..tokens.len())
+                .filter(|&j| {
+                    tokens
+                        .get(j)
+                        .is_some_and(|t| !matches!(t.token, Token::Whitespace(_)))
+                })
+                .take(2)
+                .collect();
+            if let [kw, lit] = significant[..]
+                && matches!(tokens.get(kw).map(|t| &t.token), Some(Token::Word(u)) if u.quote_style.is_none() && u.value.eq_ignore_ascii_case("uescape"))
+                && let Some(Token::SingleQuotedString(c)) = tokens.get(lit).map(|t| &t.token)
+                && let Some(c) = c.chars().next()
+            {
+                escape = c;
+                next = lit + 1;
+            }
+            if let Some(value) = decode_unicode_escapes(&w.value, escape) {
+                let end = tokens.get(next - 1).map_or(quoted.span.end, |t| t.span.end);
+                out.push(TokenWithSpan {
+                    token: Token::Word(Word {
+                        value,
+                        quote_style: Some('"'),
+                        keyword: Keyword::NoKeyword,
+                    }),
+                    span: sqlparser::tokenizer::Span::new(t.span.start, end),
+                });
+                i = next;
+                continue;
+            }
+        }
+        out.push(t.clone());
+        i += 1;
+    }
+    out
+}
+
+/// `\XXXX`, `\+XXXXXX` and `\\` (with `escape` for the backslash); `None` when malformed.
+fn decode_unicode_escapes(text: &str, escape: char) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != escape {
+            out.push(c);
+            continue;
+        }
+        let mut rest = chars.clone();
+        match rest.next()? {
+            e if e == escape => {
+                out.push(escape);
+                chars = rest;
+            }
+            '+' => {
+                let hex: String = rest.by_ref().take(6).collect();
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                chars = rest;
+            }
+            _ => {
+                let hex: String = chars.by_ref().take(4).collect();
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+            }
+        }
+    }
+    Some(out)
 }
 
 /// The significant tokens of `raw` with their file spans, borrowing the tokens.
@@ -120,4 +205,35 @@ pub(crate) fn significant<'a>(raw: &'a [TokenWithSpan], text: &str, base: usize)
         });
     }
     toks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<(String, Option<char>)> {
+        lex(text, 0)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| match t.token {
+                Token::Word(w) => Some((w.value, w.quote_style)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unicode_identifiers_are_one_quoted_word() {
+        assert_eq!(
+            words(r#"DROP TABLE U&"\0075sers", u&"d!+000061t!!" UESCAPE '!' "#),
+            vec![
+                ("DROP".to_string(), None),
+                ("TABLE".to_string(), None),
+                ("users".to_string(), Some('"')),
+                ("d\u{61}t!".to_string(), Some('"')),
+            ]
+        );
+        // Not adjacent: a bitwise AND of a column `u` and `"x"` stays as it is.
+        assert_eq!(words(r#"SELECT u & "x""#).len(), 3);
+    }
 }

@@ -237,8 +237,16 @@ fn recognize_in(mut c: Cur) -> Option<Stmt> {
         "DROP" => drop_stmt(&mut c),
         "TRUNCATE" => truncate(&mut c),
         "VACUUM" => Some(Stmt::Vacuum),
+        // `REINDEX (CONCURRENTLY false) …` turns the option off.
         "REINDEX" => Some(Stmt::Reindex {
-            concurrently: toks.iter().any(|t| t.is_kw("CONCURRENTLY")),
+            concurrently: toks.iter().enumerate().any(|(i, t)| {
+                t.is_kw("CONCURRENTLY")
+                    && !toks.get(i + 1).is_some_and(|n| {
+                        n.is_kw("FALSE")
+                            || n.is_kw("OFF")
+                            || matches!(n.token, Token::Number(v, _) if v == "0")
+                    })
+            }),
         }),
         "DO" => do_stmt(&mut c),
         _ => None,

@@ -90,8 +90,6 @@ pub struct Lexer<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
-    /// Only whitespace since the last newline (or the start): a `\` here starts a meta-command.
-    at_line_start: bool,
     /// Recognize psql meta-commands (off inside `DO` bodies).
     meta: bool,
     pub errors: Vec<LexError>,
@@ -103,7 +101,6 @@ impl<'a> Lexer<'a> {
             text,
             bytes: text.as_bytes(),
             pos: 0,
-            at_line_start: true,
             meta: meta_commands,
             errors: Vec::new(),
         }
@@ -304,7 +301,6 @@ impl<'a> Lexer<'a> {
             }
         }
         self.pos = line;
-        self.at_line_start = true;
     }
 
     fn line_comment(&mut self, start: usize) -> Token {
@@ -327,20 +323,17 @@ impl Iterator for Lexer<'_> {
         loop {
             let b = *self.bytes.get(self.pos)?;
             match b {
-                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => self.pos += 1,
-                b'\n' => {
-                    self.pos += 1;
-                    self.at_line_start = true;
-                }
+                b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c => self.pos += 1,
                 _ => break,
             }
         }
         let start = self.pos;
         let b = self.at(start);
-        let line_start = std::mem::replace(&mut self.at_line_start, false);
         let next = self.at(start + 1);
         let t = match b {
-            b'\\' if self.meta && line_start => self.meta_command(start),
+            // psql treats a `\` anywhere outside quotes as a meta-command (`SELECT … \gexec`),
+            // and PostgreSQL has no `\` token of its own.
+            b'\\' if self.meta => self.meta_command(start),
             b'-' if next == b'-' => self.line_comment(start),
             b'/' if next == b'*' => self.block_comment(start),
             b'\'' => self.string(start, 1, false),
@@ -726,8 +719,18 @@ pub(crate) mod tests {
                 ("SELECT '\\x'", false),
             ]
         );
-        // A backslash that does not start a line is not a meta-command.
-        assert_eq!(stmts("SELECT 1 \\x"), vec!["SELECT 1 \\x"]);
+        // psql reads a backslash anywhere outside quotes as a meta-command: `\gexec` after a
+        // query runs it, and the next line is a new statement.
+        assert_eq!(
+            stmts("SELECT 'x' \\gexec\nDROP TABLE users;\nSELECT \"a\\b\", E'\\\\' \\gset"),
+            vec![
+                "SELECT 'x'",
+                "\\gexec",
+                "DROP TABLE users",
+                "SELECT \"a\\b\", E'\\\\'",
+                "\\gset"
+            ]
+        );
         // A meta-command ends a statement in progress (like `\g`).
         assert_eq!(
             stmts("SELECT 1\n\\g\nSELECT 2"),

@@ -979,3 +979,33 @@ fn drop_followed_by_more_text_is_a_parse_error() {
         assert!(!matches!(got, Stmt::Invalid { .. }), "{sql}: {got:?}");
     }
 }
+
+#[test]
+fn missing_comma_between_columns_is_a_parse_error() {
+    // sqlparser accepts the first (it reads `PRIMARY KEY name`); PostgreSQL does not.
+    for (sql, near) in [
+        (
+            "CREATE TABLE c (\n  id uuid PRIMARY KEY\n  name text NOT NULL\n)",
+            "name",
+        ),
+        ("CREATE TABLE c (\n  id int DEFAULT 1\n  foo text\n)", "foo"),
+        (
+            "CREATE TABLE c (\n  id int,\n  \"A\" text\n  \"B\" int\n)",
+            "\"B\"",
+        ),
+    ] {
+        let Stmt::Invalid { at, message } = conv(sql) else {
+            panic!("{sql}: not a parse error");
+        };
+        assert_eq!(text(sql, at), near, "{message}");
+    }
+    // Multi-word types and constraints continued on the next line are fine.
+    for sql in [
+        "CREATE TABLE c (\n  a timestamp\n  with time zone,\n  b double\n  precision,\n  c timestamp\n  without time zone\n  default now()\n)",
+        "CREATE TABLE c (\n  a int\n  not null\n  references t (id)\n  on delete cascade,\n  b text\n  collate \"C\"\n)",
+        "CREATE TABLE c (\n  a int\n  GENERATED ALWAYS AS IDENTITY,\n  b int\n  CHECK (b > 0)\n)",
+    ] {
+        let got = conv(sql);
+        assert!(!matches!(got, Stmt::Invalid { .. }), "{sql}: {got:?}");
+    }
+}

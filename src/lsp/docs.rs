@@ -1,0 +1,317 @@
+//! Open documents, the config that applies to each, the cached context files of a migrations
+//! directory, and linting one buffer against them.
+
+use crate::config::{CONFIG_FILE_NAME, Config};
+use crate::diagnostic::FileId;
+use crate::discover;
+use crate::engine::{self, CheckOutput, WorkspaceFile};
+use crate::source::SourceFile;
+use crate::syntax::{self, ParsedFile};
+use lsp_types::Uri;
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// The result of linting one buffer: the whole set it was checked with (buffer included) and
+/// the buffer's diagnostics (only the buffer is reported).
+pub struct Lint {
+    pub output: CheckOutput,
+    pub file_id: FileId,
+    pub version: i32,
+}
+
+pub struct Document {
+    pub uri: Uri,
+    /// The file path, for `file:` URIs.
+    pub path: Option<PathBuf>,
+    pub text: String,
+    pub version: i32,
+    /// Latest lint; `None` until linted, and stale while `dirty`.
+    pub lint: Option<Lint>,
+    pub dirty: bool,
+}
+
+/// A context file read from disk, kept until its mtime or size changes.
+struct CachedFile {
+    stamp: (Option<SystemTime>, u64),
+    source: SourceFile,
+    parsed: ParsedFile,
+}
+
+#[derive(Default)]
+pub struct Store {
+    pub docs: HashMap<Uri, Document>,
+    /// Loaded configs by config file path; errors are kept too, so they are reported once.
+    configs: HashMap<PathBuf, Result<Config, String>>,
+    disk: HashMap<PathBuf, CachedFile>,
+    /// Workspace root from `initialize`, for documents without a path.
+    pub root: Option<PathBuf>,
+}
+
+/// Decode a `file:` URI into a path (percent-decoding the path part).
+pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
+    let text = uri.as_str();
+    let rest = text.strip_prefix("file://")?;
+    // Skip an authority (`file://host/path`); `localhost` and empty mean this machine.
+    let path_part = match rest.find('/') {
+        Some(0) => rest,
+        Some(i) if matches!(&rest[..i], "localhost") => &rest[i..],
+        _ => return None,
+    };
+    let path_part = path_part.split(['?', '#']).next().unwrap_or(path_part);
+    let bytes = percent_decode(path_part)?;
+    let decoded = String::from_utf8(bytes).ok()?;
+    // `file:///C:/x` on Windows: drop the slash before the drive letter.
+    let decoded = if cfg!(windows) {
+        decoded
+            .strip_prefix('/')
+            .filter(|p| p.as_bytes().get(1) == Some(&b':'))
+            .map(str::to_string)
+            .unwrap_or(decoded)
+    } else {
+        decoded
+    };
+    Some(PathBuf::from(decoded))
+}
+
+fn percent_decode(s: &str) -> Option<Vec<u8>> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// Migration order, exactly as `pgward check` sorts (see [`discover::migration_order`]).
+fn migration_order(a: &Path, b: &Path) -> Ordering {
+    discover::migration_order(&a.to_string_lossy(), &b.to_string_lossy())
+}
+
+/// Lexically normalized absolute path (symlinks resolved where the path exists).
+fn normalize(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    // A file not saved yet: canonicalize its directory, keep its name.
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => dir
+            .canonicalize()
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    }
+}
+
+fn stamp(path: &Path) -> Option<(Option<SystemTime>, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok(), meta.len()))
+}
+
+impl Store {
+    /// The config that applies to a document, and an error to show if its file is broken.
+    pub fn config_for(&mut self, path: Option<&Path>) -> (Config, Option<String>) {
+        let start = path
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .or_else(|| self.root.clone());
+        let Some(config_path) = start.as_deref().and_then(Config::discover) else {
+            return (Config::default(), None);
+        };
+        let entry = self
+            .configs
+            .entry(config_path.clone())
+            .or_insert_with(|| Config::load(&config_path).map_err(|e| e.to_string()));
+        match entry {
+            Ok(config) => (config.clone(), None),
+            Err(message) => (Config::default(), Some(message.clone())),
+        }
+    }
+
+    /// Forget loaded configs (a `pgward.toml` changed).
+    pub fn reload_configs(&mut self) {
+        self.configs.clear();
+    }
+
+    pub fn is_config_path(path: &Path) -> bool {
+        path.file_name().is_some_and(|n| n == CONFIG_FILE_NAME)
+    }
+
+    /// Mark every open document for re-linting (context or config changed).
+    pub fn mark_all_dirty(&mut self) {
+        for doc in self.docs.values_mut() {
+            doc.dirty = true;
+        }
+    }
+
+    /// The other `*.sql` files of the migrations directory that holds `path`, in migration
+    /// order, read and parsed once per version on disk.
+    fn context_files(&mut self, config: &Config, path: &Path) -> Option<Vec<WorkspaceFile>> {
+        let dir = normalize(&config.migrations_dir_path()?);
+        let me = normalize(path);
+        if !me.starts_with(&dir) {
+            return None;
+        }
+        let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
+            .follow_links(true)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql")))
+            .filter(|p| normalize(p) != me)
+            .collect();
+        paths.sort_by(|a, b| migration_order(a, b));
+        let mut files = Vec::with_capacity(paths.len());
+        let mut seen = HashSet::with_capacity(paths.len());
+        for p in paths {
+            let Some(current) = stamp(&p) else { continue };
+            let fresh = self.disk.get(&p).is_some_and(|c| c.stamp == current);
+            if !fresh {
+                // Unreadable or non-UTF-8 files are the CLI's to report; here they are skipped.
+                let Some(text) = std::fs::read(&p)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                else {
+                    self.disk.remove(&p);
+                    continue;
+                };
+                let source = SourceFile::new(p.to_string_lossy(), text);
+                let parsed = syntax::parse_file(&source.text);
+                self.disk.insert(
+                    p.clone(),
+                    CachedFile {
+                        stamp: current,
+                        source,
+                        parsed,
+                    },
+                );
+            }
+            if let Some(cached) = self.disk.get(&p) {
+                files.push(WorkspaceFile {
+                    source: cached.source.clone(),
+                    parsed: cached.parsed.clone(),
+                    report: false,
+                });
+                seen.insert(p);
+            }
+        }
+        // Drop cache entries of files that went away.
+        self.disk
+            .retain(|k, _| !k.starts_with(&dir) || seen.contains(k));
+        Some(files)
+    }
+
+    /// Lint one open document: with its migrations directory as context when it sits in one.
+    /// Returns a config problem to show, if any.
+    pub fn lint(&mut self, uri: &Uri) -> Option<String> {
+        let (path, text, version) = {
+            let doc = self.docs.get(uri)?;
+            (doc.path.clone(), doc.text.clone(), doc.version)
+        };
+        let (config, problem) = self.config_for(path.as_deref());
+        let name = path
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|| uri.as_str().to_string());
+        // The client counts a BOM as one UTF-16 unit of line 0, and SourceFile would strip it;
+        // a space keeps every position the client sees the same.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => format!(" {rest}"),
+            None => text,
+        };
+        let source = SourceFile::new(name, text);
+        let parsed = syntax::parse_file(&source.text);
+        let buffer = WorkspaceFile {
+            source,
+            parsed,
+            report: true,
+        };
+        let context = path
+            .as_deref()
+            .and_then(|p| self.context_files(&config, p))
+            .unwrap_or_default();
+        let mut files = Vec::with_capacity(context.len() + 1);
+        let mut buffer = Some(buffer);
+        for f in context {
+            if let (Some(me), Some(_)) = (path.as_deref(), &buffer)
+                && migration_order(Path::new(&f.source.name), me) == Ordering::Greater
+                && let Some(b) = buffer.take()
+            {
+                files.push(b);
+            }
+            files.push(f);
+        }
+        let file_id = match buffer.take() {
+            Some(b) => {
+                files.push(b);
+                files.len() - 1
+            }
+            None => files.iter().position(|f| f.report).unwrap_or(0),
+        };
+        let workspace = engine::workspace_from_files(files);
+        let diagnostics = engine::run_rules(&workspace, &config);
+        if let Some(doc) = self.docs.get_mut(uri) {
+            doc.lint = Some(Lint {
+                output: CheckOutput {
+                    workspace,
+                    diagnostics,
+                },
+                file_id,
+                version,
+            });
+            doc.dirty = false;
+        }
+        problem
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn file_uris_decode() {
+        let uri = Uri::from_str("file:///tmp/a%20b/%C3%A9.sql").expect("uri");
+        assert_eq!(uri_to_path(&uri), Some(PathBuf::from("/tmp/a b/é.sql")));
+        let other = Uri::from_str("untitled:Untitled-1").expect("uri");
+        assert_eq!(uri_to_path(&other), None);
+        // Malformed escapes never reach us (the URI does not parse), but decoding is total.
+        assert_eq!(percent_decode("/x%zz"), None);
+        assert_eq!(percent_decode("/x%4"), None);
+    }
+
+    #[test]
+    fn migration_order_follows_check() {
+        let mut names = vec![
+            "10_x.sql",
+            "b.sql",
+            "2_x.sql",
+            "V3__y.sql",
+            "a.sql",
+            "0001_z.sql",
+        ];
+        names.sort_by(|a, b| migration_order(Path::new(a), Path::new(b)));
+        assert_eq!(
+            names,
+            vec![
+                "0001_z.sql",
+                "2_x.sql",
+                "V3__y.sql",
+                "10_x.sql",
+                "a.sql",
+                "b.sql"
+            ]
+        );
+    }
+}

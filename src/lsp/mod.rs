@@ -1,0 +1,23 @@
+//! `pgward lsp`: a language server over stdio (lsp-server's message types, lsp-types' structs,
+//! no async runtime). Full-text sync; diagnostics on open, change (debounced), save; code
+//! actions to ignore a rule or apply its fix; hover shows the rule doc.
+
+// lsp-types' `Uri` caches parsed parts in a Cell; its Hash/Eq use only the string, so keying
+// maps by it is sound.
+#![allow(clippy::mutable_key_type)]
+
+mod actions;
+mod docs;
+mod server;
+mod transport;
+
+use std::io::BufReader;
+
+/// Serve the client on stdin/stdout until `exit`; returns the process exit code (0 after
+/// `shutdown` + `exit`, 1 otherwise).
+pub fn run_stdio() -> i32 {
+    let incoming = transport::spawn_reader(BufReader::new(std::io::stdin()));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    server::serve(incoming, &mut out)
+}

@@ -1,0 +1,506 @@
+//! The main loop: the initialize handshake, document sync, debounced diagnostics, requests,
+//! and shutdown/exit as the LSP spec wants them.
+
+use super::actions;
+use super::docs::{Document, Store, uri_to_path};
+use super::transport::{Incoming, write_error, write_message};
+use crate::diagnostic::FileId;
+use crate::report::lsp_json::{to_lsp_diagnostic, uri_for_name};
+use crate::source::{LineIndex, Utf16Pos};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::{
+    CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
+    DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher, GlobPattern,
+    HoverParams, HoverProviderCapability, InitializeParams, InitializeResult, MessageType,
+    PublishDiagnosticsParams, Registration, RegistrationParams, ServerCapabilities, ServerInfo,
+    ShowMessageParams, TextDocumentContentChangeEvent, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::io::Write;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+/// Quiet time after the last change before a buffer is linted: typing bursts lint once.
+const DEBOUNCE: Duration = Duration::from_millis(75);
+
+#[derive(PartialEq, Eq)]
+enum Phase {
+    Uninitialized,
+    Running,
+    ShutDown,
+}
+
+struct Server<'w> {
+    out: &'w mut dyn Write,
+    store: Store,
+    phase: Phase,
+    /// Config problems already shown, so each is shown once.
+    shown: HashSet<String>,
+    next_request: i32,
+}
+
+fn params<P: DeserializeOwned>(value: Value) -> Result<P, String> {
+    serde_json::from_value(value).map_err(|e| format!("invalid params: {e}"))
+}
+
+fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::FULL),
+                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        ..ServerCapabilities::default()
+    }
+}
+
+impl Server<'_> {
+    fn send(&mut self, msg: Message) {
+        // A client that stopped reading cannot be told anything; the loop ends on EOF.
+        let _ = write_message(self.out, &msg);
+    }
+
+    fn respond(&mut self, id: RequestId, result: Result<Value, (i32, String)>) {
+        let response = match result {
+            Ok(value) => Response::new_ok(id, value),
+            Err((code, message)) => Response::new_err(id, code, message),
+        };
+        self.send(Message::Response(response));
+    }
+
+    fn notify(&mut self, method: &str, params: impl serde::Serialize) {
+        self.send(Message::Notification(Notification::new(
+            method.to_string(),
+            params,
+        )));
+    }
+
+    fn show_problem(&mut self, problem: Option<String>) {
+        if let Some(problem) = problem
+            && self.shown.insert(problem.clone())
+        {
+            self.notify(
+                "window/showMessage",
+                ShowMessageParams {
+                    typ: MessageType::ERROR,
+                    message: format!("pgward: {problem} (using the default configuration)"),
+                },
+            );
+        }
+    }
+
+    /// Lint a document if its text changed since the last lint, and publish its diagnostics.
+    fn refresh(&mut self, uri: &Uri) {
+        if !self.store.docs.get(uri).is_some_and(|d| d.dirty) {
+            return;
+        }
+        let problem = self.store.lint(uri);
+        self.show_problem(problem);
+        let Some(doc) = self.store.docs.get(uri) else {
+            return;
+        };
+        let Some(lint) = &doc.lint else { return };
+        let workspace = &lint.output.workspace;
+        let uri_of = |id: FileId| {
+            if id == lint.file_id {
+                Some(doc.uri.clone())
+            } else {
+                workspace
+                    .files
+                    .get(id)
+                    .and_then(|f| uri_for_name(&f.source.name))
+            }
+        };
+        let diagnostics = lint
+            .output
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == lint.file_id)
+            .filter_map(|d| to_lsp_diagnostic(d, workspace, &uri_of))
+            .collect();
+        let publish = PublishDiagnosticsParams {
+            uri: doc.uri.clone(),
+            diagnostics,
+            version: Some(lint.version),
+        };
+        self.notify("textDocument/publishDiagnostics", publish);
+    }
+
+    fn refresh_dirty(&mut self) {
+        let dirty: Vec<Uri> = self
+            .store
+            .docs
+            .values()
+            .filter(|d| d.dirty)
+            .map(|d| d.uri.clone())
+            .collect();
+        for uri in dirty {
+            self.refresh(&uri);
+        }
+    }
+
+    fn has_dirty(&self) -> bool {
+        self.store.docs.values().any(|d| d.dirty)
+    }
+
+    fn initialize(&mut self, id: RequestId, value: Value) {
+        let init: InitializeParams = match params(value) {
+            Ok(p) => p,
+            Err(e) => {
+                return self.respond(id, Err((ErrorCode::InvalidParams as i32, e)));
+            }
+        };
+        #[allow(deprecated)] // root_uri: older clients send only that.
+        let root = init
+            .workspace_folders
+            .as_ref()
+            .and_then(|f| f.first())
+            .map(|f| f.uri.clone())
+            .or(init.root_uri.clone());
+        self.store.root = root.as_ref().and_then(uri_to_path);
+        let result = InitializeResult {
+            capabilities: capabilities(),
+            server_info: Some(ServerInfo {
+                name: "pgward".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+        };
+        self.respond(id, serde_json::to_value(result).map_err(internal));
+        self.phase = Phase::Running;
+        let dynamic_watch = init
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|c| c.dynamic_registration)
+            .unwrap_or(false);
+        if dynamic_watch {
+            self.register_watchers();
+        }
+    }
+
+    /// Ask the client to tell us when configs or migrations change on disk.
+    fn register_watchers(&mut self) {
+        let watchers = ["**/pgward.toml", "**/*.sql"]
+            .iter()
+            .map(|glob| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(glob.to_string()),
+                kind: None,
+            })
+            .collect();
+        let Ok(options) =
+            serde_json::to_value(DidChangeWatchedFilesRegistrationOptions { watchers })
+        else {
+            return;
+        };
+        let registration = RegistrationParams {
+            registrations: vec![Registration {
+                id: "pgward-watch".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: Some(options),
+            }],
+        };
+        self.next_request += 1;
+        let id = RequestId::from(format!("pgward-{}", self.next_request));
+        self.send(Message::Request(Request::new(
+            id,
+            "client/registerCapability".into(),
+            registration,
+        )));
+    }
+
+    fn request(&mut self, req: Request) {
+        let Request { id, method, params } = req;
+        match self.phase {
+            Phase::Uninitialized if method == "initialize" => return self.initialize(id, params),
+            Phase::Uninitialized => {
+                return self.respond(
+                    id,
+                    Err((
+                        ErrorCode::ServerNotInitialized as i32,
+                        format!("`{method}` before `initialize`"),
+                    )),
+                );
+            }
+            Phase::ShutDown => {
+                return self.respond(
+                    id,
+                    Err((
+                        ErrorCode::InvalidRequest as i32,
+                        format!("`{method}` after `shutdown`"),
+                    )),
+                );
+            }
+            Phase::Running => {}
+        }
+        let result = match method.as_str() {
+            "initialize" => Err((
+                ErrorCode::InvalidRequest as i32,
+                "already initialized".to_string(),
+            )),
+            "shutdown" => {
+                self.phase = Phase::ShutDown;
+                Ok(Value::Null)
+            }
+            "textDocument/codeAction" => self.code_action(params),
+            "textDocument/hover" => self.hover(params),
+            _ => Err((
+                ErrorCode::MethodNotFound as i32,
+                format!("method not found: {method}"),
+            )),
+        };
+        self.respond(id, result);
+    }
+
+    fn code_action(&mut self, value: Value) -> Result<Value, (i32, String)> {
+        let p: CodeActionParams = params(value).map_err(invalid_params)?;
+        let uri = p.text_document.uri;
+        if let Some(only) = &p.context.only
+            && !only
+                .iter()
+                .any(|k| k.as_str().is_empty() || *k == CodeActionKind::QUICKFIX)
+        {
+            return Ok(Value::Array(vec![]));
+        }
+        self.refresh(&uri);
+        let actions = match self.store.docs.get(&uri).and_then(|d| d.lint.as_ref()) {
+            Some(lint) => actions::code_actions(&uri, lint, p.range),
+            None => Vec::new(),
+        };
+        serde_json::to_value(actions).map_err(internal)
+    }
+
+    fn hover(&mut self, value: Value) -> Result<Value, (i32, String)> {
+        let p: HoverParams = params(value).map_err(invalid_params)?;
+        let uri = p.text_document_position_params.text_document.uri;
+        self.refresh(&uri);
+        let hover = self
+            .store
+            .docs
+            .get(&uri)
+            .and_then(|d| d.lint.as_ref())
+            .and_then(|lint| actions::hover(lint, p.text_document_position_params.position));
+        serde_json::to_value(hover).map_err(internal)
+    }
+
+    /// Handle a notification; `Some(code)` when the server must exit.
+    fn notification(&mut self, n: Notification) -> Option<i32> {
+        if n.method == "exit" {
+            return Some(if self.phase == Phase::ShutDown { 0 } else { 1 });
+        }
+        if self.phase != Phase::Running {
+            // Before `initialize` notifications are dropped (the spec says so); after
+            // `shutdown` only `exit` matters.
+            return None;
+        }
+        // Notifications get no response, so bad params are only ignored.
+        match n.method.as_str() {
+            "textDocument/didOpen" => {
+                if let Ok(p) = params::<DidOpenTextDocumentParams>(n.params) {
+                    let doc = p.text_document;
+                    let path = uri_to_path(&doc.uri);
+                    // Clients usually start us for SQL only; anything else is not ours to lint.
+                    let sql_path = path
+                        .as_ref()
+                        .and_then(|p| p.extension())
+                        .is_some_and(|x| x.eq_ignore_ascii_case("sql"));
+                    if !sql_path && !doc.language_id.to_ascii_lowercase().contains("sql") {
+                        return None;
+                    }
+                    self.store.docs.insert(
+                        doc.uri.clone(),
+                        Document {
+                            uri: doc.uri,
+                            path,
+                            text: doc.text,
+                            version: doc.version,
+                            lint: None,
+                            dirty: true,
+                        },
+                    );
+                }
+            }
+            "textDocument/didChange" => {
+                if let Ok(p) = params::<DidChangeTextDocumentParams>(n.params)
+                    && let Some(doc) = self.store.docs.get_mut(&p.text_document.uri)
+                {
+                    // We ask for full sync; a client that sends ranges anyway is served too.
+                    // An out-of-order older version never replaces a newer one.
+                    if p.text_document.version >= doc.version {
+                        for change in p.content_changes {
+                            apply_change(&mut doc.text, change);
+                        }
+                        doc.version = p.text_document.version;
+                        doc.dirty = true;
+                    }
+                }
+            }
+            "textDocument/didSave" => {
+                if let Ok(p) = params::<DidSaveTextDocumentParams>(n.params) {
+                    let uri = p.text_document.uri;
+                    if uri_to_path(&uri).is_some_and(|path| Store::is_config_path(&path)) {
+                        self.store.reload_configs();
+                    }
+                    // The saved file is context for the other open buffers.
+                    self.store.mark_all_dirty();
+                }
+            }
+            "textDocument/didClose" => {
+                if let Ok(p) = params::<DidCloseTextDocumentParams>(n.params) {
+                    let uri = p.text_document.uri;
+                    self.store.docs.remove(&uri);
+                    self.notify(
+                        "textDocument/publishDiagnostics",
+                        PublishDiagnosticsParams {
+                            uri,
+                            diagnostics: Vec::new(),
+                            version: None,
+                        },
+                    );
+                }
+            }
+            "workspace/didChangeWatchedFiles" => {
+                if let Ok(p) = params::<DidChangeWatchedFilesParams>(n.params) {
+                    let config_changed = p.changes.iter().any(|c| {
+                        uri_to_path(&c.uri).is_some_and(|path| Store::is_config_path(&path))
+                    });
+                    if config_changed {
+                        self.store.reload_configs();
+                    }
+                    if !p.changes.is_empty() {
+                        self.store.mark_all_dirty();
+                    }
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+}
+
+/// Apply one content change: the whole text, or a UTF-16 range of it.
+fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
+    let Some(range) = change.range else {
+        *text = change.text;
+        return;
+    };
+    let lines = LineIndex::new(text);
+    let offset = |p: lsp_types::Position| {
+        lines.offset_of_utf16(
+            text,
+            Utf16Pos {
+                line: p.line,
+                character: p.character,
+            },
+        )
+    };
+    let (start, end) = (offset(range.start), offset(range.end));
+    if start <= end {
+        text.replace_range(start..end, &change.text);
+    }
+}
+
+fn internal(e: serde_json::Error) -> (i32, String) {
+    (ErrorCode::InternalError as i32, e.to_string())
+}
+
+fn invalid_params(e: String) -> (i32, String) {
+    (ErrorCode::InvalidParams as i32, e)
+}
+
+/// Serve one client until `exit` (or end of input). Returns the process exit code: 0 after
+/// `shutdown` then `exit`, 1 otherwise.
+pub fn serve(incoming: Receiver<Incoming>, out: &mut dyn Write) -> i32 {
+    let mut server = Server {
+        out,
+        store: Store::default(),
+        phase: Phase::Uninitialized,
+        shown: HashSet::new(),
+        next_request: 0,
+    };
+    loop {
+        let next = if server.has_dirty() {
+            match incoming.recv_timeout(DEBOUNCE) {
+                Ok(m) => Some(m),
+                Err(RecvTimeoutError::Timeout) => {
+                    server.refresh_dirty();
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => None,
+            }
+        } else {
+            incoming.recv().ok()
+        };
+        let Some(next) = next else {
+            return if server.phase == Phase::ShutDown {
+                0
+            } else {
+                1
+            };
+        };
+        match next {
+            Incoming::Invalid { id, code, message } => {
+                let _ = write_error(server.out, id, code, &message);
+            }
+            Incoming::Message(Message::Request(req)) => server.request(req),
+            Incoming::Message(Message::Notification(n)) => {
+                if let Some(code) = server.notification(n) {
+                    return code;
+                }
+            }
+            // Answers to our own requests (capability registration): nothing to do.
+            Incoming::Message(Message::Response(_)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lsp_types::{Position, Range};
+
+    #[test]
+    fn incremental_changes_apply_in_utf16() {
+        let mut text = "a𝄞b\nxyz".to_string();
+        let change = |sl, sc, el, ec, t: &str| TextDocumentContentChangeEvent {
+            range: Some(Range {
+                start: Position {
+                    line: sl,
+                    character: sc,
+                },
+                end: Position {
+                    line: el,
+                    character: ec,
+                },
+            }),
+            range_length: None,
+            text: t.to_string(),
+        };
+        apply_change(&mut text, change(0, 3, 0, 4, "B"));
+        assert_eq!(text, "a𝄞B\nxyz");
+        apply_change(&mut text, change(1, 1, 1, 2, ""));
+        assert_eq!(text, "a𝄞B\nxz");
+        apply_change(
+            &mut text,
+            TextDocumentContentChangeEvent {
+                range: None,
+                range_length: None,
+                text: "new".into(),
+            },
+        );
+        assert_eq!(text, "new");
+    }
+}

@@ -1,0 +1,511 @@
+//! A scripted session with the real `pgward lsp` binary: Content-Length framed JSON-RPC over its
+//! stdin and stdout. Every read has a deadline, so a broken server fails the test instead of
+//! hanging the suite. Assertions that need the parser and the rules run once those exist.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    incoming: Receiver<Value>,
+    /// Messages read while waiting for another one.
+    backlog: Vec<Value>,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_frames(stdout: impl Read + Send + 'static) -> Receiver<Value> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        loop {
+            let mut length = None;
+            loop {
+                let mut line = String::new();
+                match r.read_line(&mut line) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Content-Length: ") {
+                    length = v.parse::<usize>().ok();
+                }
+            }
+            let Some(n) = length else { return };
+            let mut body = vec![0; n];
+            if r.read_exact(&mut body).is_err() {
+                return;
+            }
+            let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+                return;
+            };
+            if tx.send(v).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+impl Client {
+    fn start(cwd: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pgward"))
+            .arg("lsp")
+            .current_dir(cwd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn pgward lsp");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("stdout");
+        Client {
+            child,
+            stdin,
+            incoming: read_frames(stdout),
+            backlog: Vec::new(),
+        }
+    }
+
+    fn send_raw(&mut self, body: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).expect("write");
+        stdin.write_all(body).expect("write");
+        stdin.flush().expect("flush");
+    }
+
+    fn send(&mut self, msg: Value) {
+        self.send_raw(msg.to_string().as_bytes());
+    }
+
+    fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_for(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The first message (backlog first) that `pred` accepts, within the deadline.
+    fn wait_for(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.backlog.iter().position(&pred) {
+            return self.backlog.remove(i);
+        }
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(m) if pred(&m) => return m,
+                Ok(m) => self.backlog.push(m),
+                Err(_) => panic!(
+                    "no matching message within {WAIT:?}; backlog: {:#?}",
+                    self.backlog
+                ),
+            }
+        }
+    }
+
+    fn publish_for(&mut self, uri: &str) -> Value {
+        let m = self.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        });
+        m["params"].clone()
+    }
+
+    fn exit_code(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("server did not exit within {WAIT:?}");
+    }
+}
+
+fn rules_landed() -> bool {
+    pgward::rules::find("protected-table-drop").is_some()
+        && !pgward::syntax::parse_file("DROP TABLE users;")
+            .statements
+            .is_empty()
+}
+
+fn file_uri(path: &Path) -> String {
+    pgward::report::common::file_uri_of_absolute(path)
+}
+
+fn initialize(client: &mut Client, root: &Path) -> Value {
+    let response = client.request(
+        1,
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": file_uri(root),
+            "capabilities": {
+                "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
+            }
+        }),
+    );
+    client.notify("initialized", json!({}));
+    response
+}
+
+#[test]
+fn scripted_session() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    std::fs::write(
+        root.join("pgward.toml"),
+        "migrations_dir = \"migrations\"\n\n[protected]\ntables = [\"users\"]\n",
+    )
+    .expect("config");
+    std::fs::create_dir(root.join("migrations")).expect("mkdir");
+    std::fs::write(
+        root.join("migrations/0001_init.sql"),
+        "BEGIN;\nCREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY);\nCOMMIT;\n",
+    )
+    .expect("context file");
+    let doc_path = root.join("migrations/0002_drop.sql");
+    let uri = file_uri(&doc_path);
+    let full = rules_landed();
+
+    let mut client = Client::start(&root);
+    let init = initialize(&mut client, &root);
+    let caps = &init["result"]["capabilities"];
+    assert_eq!(init["result"]["serverInfo"]["name"], "pgward");
+    assert_eq!(caps["textDocumentSync"]["change"], 1, "full sync: {init}");
+    assert_eq!(caps["textDocumentSync"]["openClose"], true);
+    assert_eq!(caps["hoverProvider"], true);
+    assert!(caps["codeActionProvider"].is_object());
+
+    // The server asks to watch configs and migrations; answer it.
+    let reg = client.wait_for(|m| m["method"] == "client/registerCapability");
+    assert_eq!(
+        reg["params"]["registrations"][0]["method"],
+        "workspace/didChangeWatchedFiles"
+    );
+    let reg_id = reg["id"].clone();
+    client.send(json!({"jsonrpc": "2.0", "id": reg_id, "result": null}));
+
+    // didOpen publishes, with the document's version.
+    let text = "BEGIN;\nDROP TABLE users;\nCOMMIT;\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+    );
+    let published = client.publish_for(&uri);
+    assert_eq!(published["version"], 1);
+    let diags = published["diagnostics"].as_array().expect("array").clone();
+    if full {
+        let d = diags
+            .iter()
+            .find(|d| d["code"] == "protected-table-drop")
+            .unwrap_or_else(|| panic!("protected-table-drop expected: {diags:#?}"));
+        assert_eq!(d["range"]["start"], json!({"line": 1, "character": 11}));
+        assert_eq!(d["range"]["end"], json!({"line": 1, "character": 16}));
+        assert_eq!(d["severity"], 1);
+        assert_eq!(d["source"], "pgward");
+        assert!(
+            d["codeDescription"]["href"]
+                .as_str()
+                .is_some_and(|h| h.ends_with("/rules/protected-table-drop.md"))
+        );
+    }
+
+    // Two quick changes: debounced, the latest version wins.
+    let edited = "BEGIN;\n  DROP TABLE users;\nCOMMIT;\n";
+    for (version, t) in [(2, text), (3, edited)] {
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"text": t}]}),
+        );
+    }
+    let published = client.publish_for(&uri);
+    assert_eq!(published["version"], 3, "{published}");
+    let diags = published["diagnostics"].as_array().expect("array").clone();
+    if full {
+        assert!(
+            diags.iter().any(|d| d["code"] == "protected-table-drop"
+                && d["range"]["start"] == json!({"line": 1, "character": 13})),
+            "{diags:#?}"
+        );
+    }
+
+    // Code actions on the DROP line.
+    let actions = client.request(
+        2,
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri},
+            "range": {"start": {"line": 1, "character": 13}, "end": {"line": 1, "character": 13}},
+            "context": {"diagnostics": diags}
+        }),
+    );
+    let list = actions["result"].as_array().expect("actions array").clone();
+    if full {
+        let ignore = list
+            .iter()
+            .find(|a| a["title"] == "pgward: ignore protected-table-drop for this statement")
+            .unwrap_or_else(|| panic!("{list:#?}"));
+        let edits = &ignore["edit"]["changes"][&uri];
+        assert_eq!(
+            edits[0],
+            json!({"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}},
+                   "newText": "  -- pgward-ignore protected-table-drop\n"})
+        );
+        let file = list
+            .iter()
+            .find(|a| a["title"] == "pgward: ignore protected-table-drop for this file")
+            .unwrap_or_else(|| panic!("{list:#?}"));
+        assert_eq!(
+            file["edit"]["changes"][&uri][0]["newText"],
+            "-- pgward-ignore-file protected-table-drop\n"
+        );
+    }
+
+    // Hover on the table name.
+    let hover = client.request(
+        3,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 15}}),
+    );
+    assert!(hover.get("error").is_none(), "{hover}");
+    if full {
+        let value = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+        assert!(value.contains("protected-table-drop"), "{hover}");
+    }
+
+    if full {
+        // The inserted ignore comment really silences the rule.
+        let ignored =
+            "BEGIN;\n  -- pgward-ignore protected-table-drop\n  DROP TABLE users;\nCOMMIT;\n";
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": 4},
+                   "contentChanges": [{"text": ignored}]}),
+        );
+        let published = client.publish_for(&uri);
+        assert_eq!(published["version"], 4);
+        assert!(
+            !published["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|d| d["code"] == "protected-table-drop")),
+            "{published}"
+        );
+    }
+
+    // A broken parser line gives parse-error once the parser exists.
+    if full {
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": 5},
+                   "contentChanges": [{"text": "BEGIN;\nSELECT 'unterminated;\n"}]}),
+        );
+        let published = client.publish_for(&uri);
+        assert_eq!(published["version"], 5);
+        assert!(
+            published["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|d| d["code"] == "parse-error")),
+            "{published}"
+        );
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": 6},
+                   "contentChanges": [{"text": text}]}),
+        );
+        let published = client.publish_for(&uri);
+        assert_eq!(published["version"], 6);
+    }
+
+    // The config changes on disk: the server reloads it and re-lints.
+    std::fs::write(
+        root.join("pgward.toml"),
+        "migrations_dir = \"migrations\"\n",
+    )
+    .expect("config");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&root.join("pgward.toml")), "type": 2}]}),
+    );
+    let published = client.publish_for(&uri);
+    if full {
+        assert!(
+            !published["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|d| d["code"] == "protected-table-drop")),
+            "users is no longer protected: {published}"
+        );
+    }
+
+    // Malformed input gets JSON-RPC errors and the server keeps going.
+    client.send_raw(b"{this is not json");
+    let err = client.wait_for(|m| m["error"]["code"] == -32700);
+    assert_eq!(err["id"], Value::Null);
+    let unknown = client.request(4, "pgward/noSuchMethod", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601);
+    let bad = client.request(5, "textDocument/codeAction", json!({"textDocument": 7}));
+    assert_eq!(bad["error"]["code"], -32602);
+    client.send(json!({"jsonrpc": "2.0", "id": 6}));
+    let invalid = client.wait_for(|m| m["error"]["code"] == -32600);
+    assert_eq!(invalid["id"], 6);
+
+    // didClose clears the document's diagnostics.
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let cleared = client.publish_for(&uri);
+    assert_eq!(cleared["diagnostics"], json!([]));
+
+    // shutdown, then exit: code 0; requests after shutdown are refused.
+    let shutdown = client.request(7, "shutdown", Value::Null);
+    assert_eq!(shutdown["result"], Value::Null);
+    assert!(shutdown.get("error").is_none());
+    let late = client.request(8, "textDocument/hover", json!({}));
+    assert_eq!(late["error"]["code"], -32600);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_is_code_1_and_requests_wait_for_initialize() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut client = Client::start(dir.path());
+    let early = client.request(1, "textDocument/hover", json!({}));
+    assert_eq!(early["error"]["code"], -32002);
+    initialize(&mut client, dir.path());
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(1));
+}
+
+#[test]
+fn end_of_input_without_exit_ends_the_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut client = Client::start(dir.path());
+    initialize(&mut client, dir.path());
+    client.stdin = None; // closes the pipe
+    assert_eq!(client.exit_code(), Some(1));
+}
+
+/// A buffer in `migrations_dir` is checked with the other migrations on disk as context, and its
+/// unsaved text (not the file on disk) is what gets checked.
+#[test]
+fn migrations_on_disk_are_context_for_the_buffer() {
+    if !(rules_landed() && pgward::rules::find("schema-conflict").is_some()) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    std::fs::write(root.join("pgward.toml"), "migrations_dir = \"db\"\n").expect("config");
+    std::fs::create_dir(root.join("db")).expect("mkdir");
+    let first = root.join("db/0001_clients.sql");
+    std::fs::write(
+        &first,
+        "BEGIN;\nCREATE TABLE IF NOT EXISTS clients (id bigint PRIMARY KEY);\nCOMMIT;\n",
+    )
+    .expect("context file");
+    let doc_path = root.join("db/0002_more.sql");
+    // On disk the file is harmless; the buffer is not.
+    std::fs::write(&doc_path, "BEGIN;\nCOMMIT;\n").expect("doc on disk");
+    let uri = file_uri(&doc_path);
+
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let text = "BEGIN;\nALTER TABLE clients ADD COLUMN id bigint;\nCOMMIT;\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+    );
+    let published = client.publish_for(&uri);
+    let diags = published["diagnostics"].as_array().expect("array").clone();
+    let conflict = diags
+        .iter()
+        .find(|d| d["code"] == "schema-conflict")
+        .unwrap_or_else(|| panic!("schema-conflict from the context file expected: {diags:#?}"));
+    assert_eq!(conflict["range"]["start"]["line"], 1);
+    let related = conflict["relatedInformation"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        related
+            .iter()
+            .any(|r| r["location"]["uri"] == file_uri(&first)),
+        "related information points into the context file: {conflict:#}"
+    );
+
+    // The context file changes on disk (no `id` column any more): after the watched-files
+    // notification the buffer is re-checked against the new text.
+    std::fs::write(
+        &first,
+        "BEGIN;\nCREATE TABLE IF NOT EXISTS clients (name text);\nCOMMIT;\n",
+    )
+    .expect("rewrite context");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&first), "type": 2}]}),
+    );
+    let published = client.publish_for(&uri);
+    assert!(
+        !published["diagnostics"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == "schema-conflict")),
+        "{published}"
+    );
+    let _ = client.request(9, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}
+
+#[test]
+fn documents_that_are_not_sql_are_left_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let toml = file_uri(&root.join("pgward.toml"));
+    let sql = file_uri(&root.join("x.sql"));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": toml, "languageId": "toml", "version": 1,
+                                "text": "[protected]\ntables = [\"users\"]\n"}}),
+    );
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": sql, "languageId": "sql", "version": 1, "text": "SELECT 1;\n"}}),
+    );
+    client.publish_for(&sql);
+    let hover = client.request(
+        2,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": toml}, "position": {"line": 0, "character": 1}}),
+    );
+    assert_eq!(hover["result"], Value::Null);
+    assert!(
+        !client
+            .backlog
+            .iter()
+            .any(|m| m["params"]["uri"] == toml.as_str()),
+        "{:#?}",
+        client.backlog
+    );
+}
