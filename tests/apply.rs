@@ -168,6 +168,10 @@ fn clean_apply_takes_a_backup_exports_dropped_rows_and_records_history() {
     let recorded = db.query("SELECT DISTINCT backup_path FROM pgward.schema_history");
     assert_eq!(recorded.len(), 1);
     assert!(recorded[0].ends_with(&name), "{recorded:?}");
+    assert!(
+        Path::new(&recorded[0]).is_absolute() && Path::new(&recorded[0]).is_file(),
+        "the recorded backup path finds the file from anywhere: {recorded:?}"
+    );
 
     let csv: Vec<&PathBuf> = files
         .iter()
@@ -208,6 +212,7 @@ fn reapply_is_a_no_op() {
     let r = p.apply(&db, &[]);
     r.expect(0);
     assert!(r.stdout.contains("nothing to apply"), "{}", r.stdout);
+    assert!(r.stdout.contains("no pending migrations"), "{}", r.stdout);
     assert_eq!(p.backups().len(), backups, "no new backup for nothing");
     assert_eq!(
         db.query("SELECT applied_at::text FROM pgward.schema_history"),
@@ -320,6 +325,14 @@ fn out_of_order_file_is_refused_unless_allowed() {
     let r = p.apply(&db, &["--no-backup"]);
     r.expect(1);
     assert!(r.stderr.contains("out of order"), "{}", r.stderr);
+    let r = p.run(&["status", "migrations", "--database-url", &db.url]);
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("pending")
+            && l.contains("0001_a.sql")
+            && l.contains("out of order")),
+        "{}",
+        r.stdout
+    );
     p.apply(&db, &["--no-backup", "--allow-out-of-order"])
         .expect(0);
     assert!(db.table_exists("a"));
@@ -1028,6 +1041,11 @@ fn lock_timeout_and_statement_timeout_apply_to_the_migration() {
         r.stderr
     );
     assert!(r.stderr.contains("0001_alter.sql:1:1"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint:") && r.stderr.contains("--lock-timeout"),
+        "which flag decides: {}",
+        r.stderr
+    );
     holder.batch_execute("ROLLBACK").unwrap();
 
     p.write("0001_alter.sql", "SELECT pg_sleep(5);\n");
@@ -1036,6 +1054,7 @@ fn lock_timeout_and_statement_timeout_apply_to_the_migration() {
     r.expect(1);
     assert!(started.elapsed() < Duration::from_secs(4));
     assert!(r.stderr.contains("57014"), "query_canceled: {}", r.stderr);
+    assert!(r.stderr.contains("--statement-timeout"), "{}", r.stderr);
     assert!(!r.stderr.contains("interrupted"), "{}", r.stderr);
     assert!(db.history().is_empty());
 }
@@ -1109,4 +1128,107 @@ fn a_failing_commit_is_a_rollback_not_a_success() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["applied"], serde_json::json!([]));
     assert_eq!(v["status"], "failed");
+}
+
+#[test]
+fn protected_globs_use_the_same_matcher_as_check() {
+    // `App*` folds to `app*` like every unquoted name (check's matcher): the tables it matches
+    // are verified, so a drop the linter cannot see (dynamic SQL) is rolled back.
+    let db = Db::new();
+    db.exec("CREATE SCHEMA app; CREATE TABLE app.audit_log (id int); INSERT INTO app.audit_log VALUES (1);");
+    let p = Project::new();
+    p.config("[protected]\ntables = [\"App*.audit_log\"]\n");
+    p.write(
+        "0001_sneaky.sql",
+        "DO $$ BEGIN EXECUTE 'DROP TABLE app.audit_log'; END $$;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(
+        r.stderr
+            .contains("protected table app.audit_log no longer exists"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("the 1 table(s) it matches"),
+        "{}",
+        r.stdout
+    );
+    assert!(db.table_exists("app.audit_log"));
+    assert!(db.history().is_empty());
+}
+
+#[test]
+fn malformed_urls_never_echo_the_password() {
+    let p = Project::new();
+    p.write("0001_a.sql", "SELECT 1;\n");
+    for url in [
+        "postgres//app:hunter2@127.0.0.1/db",
+        "postgres:/app:hunter2@127.0.0.1/db?sslmode=require",
+        "host=127.0.0.1 user=app password='hunter2 x' port=notaport",
+    ] {
+        let r = p.run(&["apply", "migrations", "--database-url", url]);
+        assert_eq!(r.code, 2, "{url}: {}", r.all());
+        assert!(!r.all().contains("hunter2"), "{url}: {}", r.all());
+        assert!(!r.all().contains(" x'"), "{url}: {}", r.all());
+    }
+    let r = p.run(&[
+        "apply",
+        "migrations",
+        "--database-url",
+        "postgres://app:hunter2@127.0.0.1/db?sslmode=verify-full",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("sslmode"), "the reason: {}", r.stderr);
+}
+
+#[test]
+fn a_read_only_database_is_refused_in_pre_flight() {
+    let db = Db::new();
+    db.exec(&format!(
+        "ALTER DATABASE {} SET default_transaction_read_only = on",
+        db.name
+    ));
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    let r = p.apply(&db, &[]);
+    r.expect(1);
+    assert!(r.stderr.contains("read-only"), "{}", r.all());
+    assert!(p.backups().is_empty(), "refused before the backup");
+    assert!(!db.table_exists("a"));
+}
+
+#[test]
+fn lock_timeout_bounds_the_backup_and_the_export_too() {
+    let db = Db::new();
+    db.exec("CREATE TABLE old (id int); INSERT INTO old VALUES (1);");
+    let p = Project::new();
+    p.write("0001_drop.sql", "DROP TABLE IF EXISTS old;\n");
+    let mut holder = db.client();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE old IN ACCESS EXCLUSIVE MODE;")
+        .unwrap();
+    for extra in [&["--no-backup"][..], &[][..]] {
+        let mut args = vec!["--lock-timeout", "300ms"];
+        args.extend_from_slice(extra);
+        let started = Instant::now();
+        let r = p.apply(&db, &args);
+        r.expect(1);
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "waited {:?}: {}",
+            started.elapsed(),
+            r.all()
+        );
+        assert!(r.stderr.contains("nothing was changed"), "{}", r.all());
+        // The server's reason, not just "db error".
+        assert!(r.stderr.contains("timeout"), "{}", r.all());
+    }
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert!(db.table_exists("old"));
+    assert!(db.history().is_empty());
 }

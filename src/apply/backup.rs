@@ -179,7 +179,14 @@ pub fn find_pg_dump(configured: Option<&str>, server_major: u32) -> Result<PathB
 }
 
 /// Dump the whole database (plain SQL) into a new 0600 file in `dir` and verify it.
-pub fn dump(url: &DbUrl, pg_dump: &Path, dir: &Path, timestamp: &str) -> Result<PathBuf, String> {
+/// `lock_wait` bounds pg_dump's wait for each table lock (zero: 60 s, never forever).
+pub fn dump(
+    url: &DbUrl,
+    pg_dump: &Path,
+    dir: &Path,
+    timestamp: &str,
+    lock_wait: std::time::Duration,
+) -> Result<PathBuf, String> {
     ensure_dir(dir)?;
     let stem = format!("backup-{}-{timestamp}", file_safe(&url.dbname()));
     let path = fresh_path(dir, &stem, ".sql");
@@ -189,7 +196,14 @@ pub fn dump(url: &DbUrl, pg_dump: &Path, dir: &Path, timestamp: &str) -> Result<
     cmd.arg("--format=plain")
         .arg("--no-password")
         // Never hang behind another session's exclusive lock: fail, and refuse the run.
-        .arg("--lock-wait-timeout=60000")
+        .arg(format!(
+            "--lock-wait-timeout={}",
+            if lock_wait.is_zero() {
+                60_000
+            } else {
+                lock_wait.as_millis().max(1)
+            }
+        ))
         .stdin(Stdio::null())
         .stdout(Stdio::from(file))
         .stderr(Stdio::piped());

@@ -157,6 +157,9 @@ pub fn run_apply_with_config(args: &ApplyArgs, config: &Config) -> i32 {
                 (Some(d), _) => PathBuf::from(d),
                 (None, _) => PathBuf::from("backups"),
             });
+    // Absolute, so the path printed and recorded in the history still finds the backup when
+    // read from another directory (a restore, `status` from CI).
+    let backup_dir = std::path::absolute(&backup_dir).unwrap_or(backup_dir);
     let opts = ApplyOptions {
         paths,
         database_url,
@@ -226,7 +229,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
             return usage_error(
                 json,
                 "connection",
-                url.redact(&format!("reading the history: {e}")),
+                url.redact(&format!("reading the history: {}", super::pg_error(&e))),
             );
         }
     };
@@ -244,7 +247,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
                     return usage_error(
                         json,
                         "connection",
-                        url.redact(&format!("reading the history: {e}")),
+                        url.redact(&format!("reading the history: {}", super::pg_error(&e))),
                     );
                 }
             }
@@ -279,6 +282,23 @@ pub fn run_status(args: &StatusArgs) -> i32 {
             checksum: Some(h.checksum.clone()),
         });
     }
+    // Pending files that sort before the newest applied one: apply refuses them by default.
+    let newest = history
+        .iter()
+        .map(|h| h.file_name.as_str())
+        .max_by(|a, b| super::plan::order(a, b));
+    let out_of_order: Vec<String> = plan
+        .files
+        .iter()
+        .zip(&plan.states)
+        .filter(|(f, st)| {
+            matches!(st, FileState::Pending)
+                && newest.is_some_and(|n| {
+                    super::plan::order(&f.file_name, n) == std::cmp::Ordering::Less
+                })
+        })
+        .map(|(f, _)| f.source.name.clone())
+        .collect();
     let modified = entries.iter().filter(|e| e.status == "modified").count();
     let out = Out { json };
     if json {
@@ -297,6 +317,9 @@ pub fn run_status(args: &StatusArgs) -> i32 {
                 "partial" => partial_note.as_str(),
                 "modified" => "  (changed since it was applied: apply will refuse)",
                 "missing" => "  (in the history, but no such file)",
+                _ if out_of_order.contains(&e.file) => {
+                    "  (out of order: sorts before an applied file; apply refuses it without --allow-out-of-order)"
+                }
                 _ => "",
             };
             out.info(format!(

@@ -126,7 +126,9 @@ pub fn run(
 ) -> Result<Vec<Exported>, String> {
     let mut done = Vec::new();
     for t in targets {
-        let db = |e: postgres::Error| format!("exporting {}: {e}", t.table.display());
+        let db = |e: postgres::Error| {
+            format!("exporting {}: {}", t.table.display(), super::pg_error(&e))
+        };
         if !table_exists(client, &t.table).map_err(db)? {
             continue;
         }

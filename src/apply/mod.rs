@@ -19,6 +19,10 @@
 //!   and the file does not silence it with a `pgward-ignore` comment.
 //! - `--dry-run` runs every pending file in ONE transaction (later files depend on earlier
 //!   ones), then rolls back; `no-transaction` files are skipped in a dry run.
+//! - `--lock-timeout` bounds every lock wait after the advisory lock: pre-flight, the CSV export
+//!   (session `lock_timeout`), pg_dump (`--lock-wait-timeout`; 60 s when the flag is 0) and each
+//!   file (`SET LOCAL`). Pre-flight also refuses a read-only session (`default_transaction_read_only`).
+//! - The backup directory is made absolute, so the path recorded in the history finds the file.
 //! - `sslmode=require` encrypts without verifying the certificate (as libpq does); `prefer`
 //!   (the default) tries TLS first.
 //! - Output: progress on stdout (stderr with `--format json`, whose summary is stdout); server
@@ -425,7 +429,12 @@ fn apply_inner(
     if let Ok(mut slot) = interrupt.slot.lock() {
         *slot = Some((client.cancel_token(), tls.clone()));
     }
-    let db = |e: postgres::Error| fail("database", url.redact(&format!("database error: {e}")));
+    let db = |e: postgres::Error| {
+        fail(
+            "database",
+            url.redact(&format!("database error: {}", pg_error(&e))),
+        )
+    };
 
     // 1. Plan.
     let history = history::read(&mut client).map_err(db)?;
@@ -448,7 +457,7 @@ fn apply_inner(
         .collect();
     if pending.is_empty() {
         out.info(format!(
-            "nothing to apply: the database is up to date (all {} migration file(s) applied; {})",
+            "nothing to apply: no pending migrations, the database is up to date (all {} migration file(s) applied; {})",
             files.len(),
             url.redacted
         ));
@@ -539,13 +548,18 @@ fn locked(
     files: &[MigrationFile],
     interrupt: &Interrupt,
 ) -> Result<&'static str, ErrorInfo> {
-    let db = |e: postgres::Error| fail("database", url.redact(&format!("database error: {e}")));
+    let db = |e: postgres::Error| {
+        fail(
+            "database",
+            url.redact(&format!("database error: {}", pg_error(&e))),
+        )
+    };
     let history = history::read(client).map_err(db)?;
     let plan = Plan::new(files.to_vec(), &history);
     check_drift(&plan, &history, opts)?;
     let pending_idx = plan.pending();
     if pending_idx.is_empty() {
-        out.info("nothing to apply: another pgward apply applied the pending files meanwhile; the database is up to date");
+        out.info("nothing to apply: no pending migrations left (another pgward apply applied them meanwhile); the database is up to date");
         summary.pending.clear();
         return Ok("up_to_date");
     }
@@ -564,6 +578,15 @@ fn locked(
             no_txn.iter().map(|s| s.to_string()).collect(),
         ));
     }
+
+    // Pre-flight and export read the tables too: waiting behind another session's lock is
+    // bounded by --lock-timeout there as well, instead of hanging.
+    client
+        .batch_execute(&format!(
+            "SET lock_timeout = {}",
+            opts.lock_timeout.as_millis()
+        ))
+        .map_err(db)?;
 
     // 4. Pre-flight.
     let pf = preflight::run(client, config, &pending).map_err(db)?;
@@ -622,7 +645,14 @@ fn locked(
                 )
             })?;
             let started = Instant::now();
-            let path = backup::dump(url, &pg_dump, &opts.backup_dir, &timestamp).map_err(|e| {
+            let path = backup::dump(
+                url,
+                &pg_dump,
+                &opts.backup_dir,
+                &timestamp,
+                opts.lock_timeout,
+            )
+            .map_err(|e| {
                 if interrupt.flag.load(Ordering::SeqCst) {
                     fail(
                         "interrupted",
@@ -632,7 +662,6 @@ fn locked(
                     fail("backup", format!("backup failed: {e}; nothing was changed"))
                 }
             })?;
-            interrupted()?;
             let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             out.info(format!(
                 "backup: {} ({} bytes, {} ms, verified)",
@@ -641,6 +670,8 @@ fn locked(
                 started.elapsed().as_millis()
             ));
             summary.backup = Some(path.display().to_string());
+            // After recording it: an interrupted run still names the backup it finished.
+            interrupted()?;
         }
         // 6. Export rows that drops would destroy.
         let targets = export::targets(pending.iter().copied());
@@ -723,15 +754,9 @@ fn locked(
             ));
         }
         // Protected tables created by this file (or earlier in this run) must survive from now on.
+        let protection = config.protection();
         for t in preflight::created_tables([*file]) {
-            if config
-                .protected
-                .tables
-                .iter()
-                .filter_map(|e| preflight::parse_config_table(e))
-                .any(|p| p == t)
-                && !protected.contains(&t)
-            {
+            if protection.is_protected(&t.schema, &t.name) && !protected.contains(&t) {
                 protected.push(t);
             }
         }
@@ -897,6 +922,20 @@ fn run_failure(
             };
             let mut f = f;
             f.message = url.redact(&f.message);
+            // The server gives no hint for pgward's own timeouts: say which flag decides.
+            if f.hint.is_none() && !f.canceled {
+                f.hint = match f.sqlstate.as_deref() {
+                    Some("55P03") => Some(
+                        "another session holds a lock this statement needs, and --lock-timeout ran out: \
+                         retry when that session is done, or raise --lock-timeout"
+                            .to_string(),
+                    ),
+                    Some("57014") if f.message.contains("statement timeout") => Some(
+                        "the statement ran longer than --statement-timeout allows".to_string(),
+                    ),
+                    _ => None,
+                };
+            }
             ErrorInfo {
                 kind,
                 message: rolled_back_message(summary, file, one_txn, dry_run, what),
@@ -908,7 +947,10 @@ fn run_failure(
             "interrupted",
             rolled_back_message(summary, file, one_txn, dry_run, "interrupted (Ctrl-C)"),
         ),
-        run::RunError::Db(e) => fail("database", url.redact(&format!("database error: {e}"))),
+        run::RunError::Db(e) => fail(
+            "database",
+            url.redact(&format!("database error: {}", pg_error(&e))),
+        ),
     }
 }
 
@@ -927,7 +969,12 @@ fn run_no_transaction(
     summary: &mut Summary,
     label: &str,
 ) -> Result<AppliedFile, ErrorInfo> {
-    let db = |e: postgres::Error| fail("database", url.redact(&format!("database error: {e}")));
+    let db = |e: postgres::Error| {
+        fail(
+            "database",
+            url.redact(&format!("database error: {}", pg_error(&e))),
+        )
+    };
     let stmts = run::statements_to_send(file).map_err(|e| fail("unsupported", e))?;
     history::ensure(client).map_err(db)?;
     let done = history::progress(client, &file.file_name).map_err(db)?;
@@ -1070,6 +1117,25 @@ fn run_no_transaction(
         duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
         statements: stmts.len(),
     })
+}
+
+/// A PostgreSQL client error as text with the server's message: `postgres::Error`'s own
+/// Display says only "db error", the message is in its source.
+pub fn pg_error(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut s = format!("[SQLSTATE {}] {}", db.code().code(), db.message());
+        if let Some(d) = db.detail() {
+            s.push_str(&format!(" (detail: {d})"));
+        }
+        if let Some(h) = db.hint() {
+            s.push_str(&format!(" (hint: {h})"));
+        }
+        return s;
+    }
+    match std::error::Error::source(e) {
+        Some(src) if !e.to_string().contains(&src.to_string()) => format!("{e}: {src}"),
+        _ => e.to_string(),
+    }
 }
 
 pub fn fmt_ms(d: Duration) -> String {

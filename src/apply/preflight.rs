@@ -1,7 +1,7 @@
 //! Step 4: checks against the live database before anything changes.
 
 use super::plan::MigrationFile;
-use crate::config::Config;
+use crate::config::{Config, ProtectedTables, Protection};
 use crate::syntax::{Stmt, quote_if_needed};
 use postgres::Client;
 
@@ -43,6 +43,8 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 /// A config entry like `users`, `public.users`, `"Users"`, `auth."Users"`. `None` for globs.
+/// For `[preflight] require_rows` and `[realtime] tables`; `[protected] tables` go through the
+/// shared matcher (`Config::protection()`), like `check`.
 pub fn parse_config_table(entry: &str) -> Option<TableName> {
     if entry.contains(['*', '?', '[']) {
         return None;
@@ -134,23 +136,25 @@ pub fn run(
         );
         return Ok(out);
     }
+    // A writable primary can still refuse writes: `default_transaction_read_only` (Supabase sets
+    // it when the disk is full). Every statement would fail after the backup; refuse now.
+    let read_only: String = client
+        .query_one("SELECT current_setting('transaction_read_only')", &[])?
+        .try_get(0)?;
+    if read_only == "on" {
+        out.problems.push(
+            "the session is read-only (default_transaction_read_only is on for this database or role; \
+             Supabase does this when the disk is full): nothing can be written"
+                .to_string(),
+        );
+        return Ok(out);
+    }
 
+    // The same matcher as `check`'s protected-table rules, so both agree on what is protected.
+    let protection = config.protection();
     let created = created_tables(pending.iter().copied());
-    for entry in &config.protected.tables {
-        let Some(table) = parse_config_table(entry) else {
-            // A glob cannot be required to exist, but the tables it matches now must survive.
-            let matched = tables_matching(client, entry)?;
-            out.notes.push(format!(
-                "protected pattern `{entry}` is a glob: not required to exist; the {} table(s) it matches now are verified after each file",
-                matched.len()
-            ));
-            for t in matched {
-                if !out.protected_present.contains(&t) {
-                    out.protected_present.push(t);
-                }
-            }
-            continue;
-        };
+    for (schema, name) in protection.literal_tables() {
+        let table = TableName::new(&schema, &name);
         if table_exists(client, &table)? {
             if !out.protected_present.contains(&table) {
                 out.protected_present.push(table);
@@ -166,19 +170,38 @@ pub fn run(
         }
     }
 
-    // Supabase's `auth` and `storage` schemas are always protected: what exists there now must
-    // still exist after each file.
+    // Globs are not required to exist, but the tables they match now must survive; so must
+    // everything in Supabase's `auth` and `storage` schemas (always protected).
     let rows = client.query(
         "SELECT schemaname::text, tablename::text FROM pg_tables
-         WHERE schemaname IN ('auth', 'storage') ORDER BY 1, 2",
+         WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
         &[],
     )?;
+    let mut existing = Vec::new();
     for r in rows {
-        let t = TableName {
+        existing.push(TableName {
             schema: r.try_get(0)?,
             name: r.try_get(1)?,
+        });
+    }
+    for entry in &config.protected.tables {
+        let single = ProtectedTables::new(std::slice::from_ref(entry));
+        if !entry.contains(['*', '?', '[']) || !single.literal_tables().is_empty() {
+            continue;
+        }
+        let configured = |t: &&TableName| {
+            matches!(
+                single.protection(&t.schema, &t.name),
+                Some(Protection::Configured(_))
+            )
         };
-        if !out.protected_present.contains(&t) {
+        let matched = existing.iter().filter(configured).count();
+        out.notes.push(format!(
+            "protected pattern `{entry}` is a glob: not required to exist; the {matched} table(s) it matches now are verified after each file"
+        ));
+    }
+    for t in existing {
+        if protection.is_protected(&t.schema, &t.name) && !out.protected_present.contains(&t) {
             out.protected_present.push(t);
         }
     }
@@ -256,40 +279,6 @@ pub fn run(
                 }
                 out.problems.push(msg);
             }
-        }
-    }
-    Ok(out)
-}
-
-/// Tables that a protected glob (`audit_*`, `app.*`, `"Logs"*`) matches in the live database.
-fn tables_matching(client: &mut Client, entry: &str) -> Result<Vec<TableName>, postgres::Error> {
-    let (schema_pat, name_pat) = match entry.rsplit_once('.') {
-        Some((s, n)) => (s.trim_matches('"').to_string(), n.to_string()),
-        None => ("public".to_string(), entry.to_string()),
-    };
-    let quoted = name_pat.starts_with('"');
-    let name_pat = if quoted {
-        name_pat.trim_matches('"').to_string()
-    } else {
-        name_pat.to_lowercase()
-    };
-    let (Ok(sp), Ok(np)) = (
-        glob::Pattern::new(&schema_pat),
-        glob::Pattern::new(&name_pat),
-    ) else {
-        return Ok(Vec::new());
-    };
-    let rows = client.query(
-        "SELECT schemaname::text, tablename::text FROM pg_tables
-         WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
-        &[],
-    )?;
-    let mut out = Vec::new();
-    for r in rows {
-        let schema: String = r.try_get(0)?;
-        let name: String = r.try_get(1)?;
-        if sp.matches(&schema) && np.matches(&name) {
-            out.push(TableName { schema, name });
         }
     }
     Ok(out)

@@ -48,7 +48,22 @@ impl DbUrl {
             ));
         }
         let mut config: postgres::Config = trimmed.parse().map_err(|e: postgres::Error| {
-            scrub(format!("invalid database URL `{redacted}`: {e}"))
+            // The parser's reason (`invalid value for option `sslmode``) is in the source.
+            let reason = match std::error::Error::source(&e) {
+                Some(s) => format!("{e}: {s}"),
+                None => e.to_string(),
+            };
+            let shown = if looks_like_url || is_key_value(trimmed) {
+                scrub(format!("`{redacted}`: {reason}"))
+            } else {
+                // Neither a URL nor key=value: we cannot tell where a password would be, and
+                // the parser's reason quotes the text.
+                "(not shown: it may contain a password)".to_string()
+            };
+            format!(
+                "invalid database URL {shown} (expected postgres://user:password@host:port/dbname\
+                 [?sslmode=disable|prefer|require])"
+            )
         })?;
         if config.get_hosts().is_empty() {
             return Err(format!(
@@ -61,11 +76,12 @@ impl DbUrl {
         if config.get_application_name().is_none() {
             config.application_name("pgward");
         }
-        let password = password.or_else(|| {
-            config
-                .get_password()
-                .map(|p| String::from_utf8_lossy(p).into_owned())
-        });
+        // The parser's view of the password is authoritative (quoted key=value values, URL
+        // userinfo with unencoded `/`); our own extraction is the fallback.
+        let password = config
+            .get_password()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .or(password);
         Ok(DbUrl {
             config,
             password,
@@ -143,6 +159,15 @@ pub fn tls_connector() -> Result<postgres_openssl::MakeTlsConnector, String> {
         Ok(())
     });
     Ok(connector)
+}
+
+/// libpq's `key=value …` form: starts with a `key=`.
+fn is_key_value(text: &str) -> bool {
+    text.split_whitespace().next().is_some_and(|first| {
+        first.split_once('=').is_some_and(|(k, _)| {
+            !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    })
 }
 
 /// The password in `scheme://user:password@host…` or a `password=` parameter, percent-decoded.
@@ -261,9 +286,22 @@ fn redact_password_params(text: &str) -> String {
         let (head, tail) = rest.split_at(i + "password=".len());
         out.push_str(head);
         if boundary_ok {
-            let end = tail
-                .find(|c: char| c == '&' || c.is_whitespace() || c == '`')
-                .unwrap_or(tail.len());
+            let end = match tail.strip_prefix('\'') {
+                // libpq's quoted value (`password='a b'`, `\'` escapes a quote): up to the
+                // closing quote, spaces included.
+                Some(quoted) => {
+                    let mut escaped = false;
+                    let close = quoted.char_indices().find(|&(_, c)| {
+                        let hit = c == '\'' && !escaped;
+                        escaped = c == '\\' && !escaped;
+                        hit
+                    });
+                    close.map_or(tail.len(), |(i, _)| i + 2)
+                }
+                None => tail
+                    .find(|c: char| c == '&' || c.is_whitespace() || c == '`')
+                    .unwrap_or(tail.len()),
+            };
             if end > 0 {
                 out.push_str("***");
             }
@@ -316,5 +354,21 @@ mod tests {
             redact_url_text("x postgresql://u:p@h/d y password=abc&z"),
             "x postgresql://u:***@h/d y password=***&z"
         );
+        // Malformed URLs (a missing `:` or `/`) do not reach the output.
+        for raw in [
+            "postgres//app:hunter2@host/db",
+            "postgres:/app:hunter2@host/db?sslmode=require",
+        ] {
+            let err = DbUrl::parse(raw).unwrap_err();
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+        // Quoted key=value passwords, spaces included.
+        let kv = DbUrl::parse("host=h user=app password='hunter2 x' dbname=main").unwrap();
+        assert_eq!(kv.password(), Some("hunter2 x"));
+        assert!(!kv.redacted.contains("hunter2"), "{}", kv.redacted);
+        assert!(!kv.redacted.contains(" x'"), "{}", kv.redacted);
+        // The reason of a refused URL is given.
+        let err = DbUrl::parse("postgres://app:hunter2@host/db?sslmode=verify-full").unwrap_err();
+        assert!(err.contains("sslmode"), "{err}");
     }
 }
