@@ -108,6 +108,34 @@ fn replay_follows_renames_and_drops_across_files() {
 }
 
 #[test]
+fn unnamed_constraints_get_postgres_generated_names() {
+    // `DROP CONSTRAINT` of the name PostgreSQL generated must find the constraint.
+    let c = catalog(&[
+        (
+            "0001.sql",
+            "CREATE TABLE e (id uuid PRIMARY KEY, user_id uuid, org_id uuid, UNIQUE (user_id, org_id));\n\
+             CREATE TABLE x1 (id int PRIMARY KEY, y_id int);\n\
+             CREATE TABLE y1 (id int PRIMARY KEY, x_id int REFERENCES x1);\n\
+             ALTER TABLE x1 ADD FOREIGN KEY (y_id) REFERENCES y1;\n",
+        ),
+        (
+            "0002.sql",
+            "ALTER TABLE e DROP CONSTRAINT e_user_id_org_id_key;\n\
+             ALTER TABLE e DROP CONSTRAINT e_pkey;\n\
+             ALTER TABLE y1 DROP CONSTRAINT y1_x_id_fkey;\n",
+        ),
+    ]);
+    let e = &c.tables[c.table(&key("public", "e")).expect("e")];
+    assert!(e.primary_key.is_none());
+    assert_eq!(e.live_uniques().count(), 0);
+    let y1 = &c.tables[c.table(&key("public", "y1")).expect("y1")];
+    assert_eq!(y1.live_foreign_keys().count(), 0);
+    let x1 = &c.tables[c.table(&key("public", "x1")).expect("x1")];
+    let names: Vec<Option<&str>> = x1.live_foreign_keys().map(|f| f.name.as_deref()).collect();
+    assert_eq!(names, [Some("x1_y_id_fkey")]);
+}
+
+#[test]
 fn policy_collisions_across_files() {
     let files = [
         ("0001.sql", USERS),

@@ -286,13 +286,25 @@ pub struct Publication {
     pub schemas: Vec<(String, Loc)>,
     /// Every membership ever (see [`Member::removed`]).
     pub members: Vec<Member>,
+    /// The live members: table → index into `members` (keeps replay linear with big
+    /// publications).
+    live: HashMap<TableId, usize>,
 }
 
 impl Publication {
     pub fn live_member(&self, table: TableId) -> Option<&Member> {
-        self.members
-            .iter()
-            .find(|m| m.table == table && m.removed.is_none())
+        self.live.get(&table).and_then(|&i| self.members.get(i))
+    }
+
+    /// End a live membership (no-op when the table is not a member).
+    fn remove_member(&mut self, table: TableId, loc: Loc) {
+        if let Some(m) = self
+            .live
+            .remove(&table)
+            .and_then(|i| self.members.get_mut(i))
+        {
+            m.removed = Some(loc);
+        }
     }
 }
 
@@ -408,14 +420,13 @@ pub struct Catalog {
     dropped: HashMap<(ObjectKind, Key), Loc>,
     /// Table names the set renamed away (no table bears them until one is created).
     gone: HashMap<Key, Loc>,
+    /// Foreign keys by the table they reference: `(referencing table, index in its
+    /// foreign_keys)`, so a drop finds them without scanning every table.
+    referenced_by: HashMap<TableId, Vec<(TableId, usize)>>,
     /// What each file created, built on first use (see [`Catalog::created_in`]).
     by_file: std::sync::OnceLock<Vec<FileObjects>>,
     /// Foreign key cycle components per table, built on first use.
     fk_components: std::sync::OnceLock<Vec<Option<usize>>>,
-    /// Live publication memberships: `(publication, table)` → index into the publication's
-    /// `members`, so that adding or dropping a member is not a scan of every member (quadratic
-    /// for a set that adds each table to `supabase_realtime`).
-    live_members: HashMap<(PublicationId, TableId), usize>,
 }
 
 /// Replay state for one statement.
@@ -434,6 +445,56 @@ impl At<'_> {
             statement: self.statement.span,
         }
     }
+}
+
+/// The name PostgreSQL gives an unnamed primary key, unique or foreign key constraint
+/// (`t_pkey`, `t_a_b_key`, `t_a_fkey`), shortened to fit 63 bytes the way PostgreSQL's
+/// `makeObjectName` does. (A name already taken would get a number appended; not modelled.)
+fn default_constraint_name(table: &str, kind: &ConstraintKind) -> Option<String> {
+    let (columns, label): (&[Ident], &str) = match kind {
+        ConstraintKind::PrimaryKey(_) => (&[], "pkey"),
+        ConstraintKind::Unique(cols) => (cols, "key"),
+        ConstraintKind::ForeignKey(fk) => (&fk.columns, "fkey"),
+        _ => return None,
+    };
+    let joined = columns
+        .iter()
+        .map(|c| c.value.as_str())
+        .collect::<Vec<_>>()
+        .join("_");
+    let name2 = (!joined.is_empty()).then_some(joined.as_str());
+    Some(make_object_name(table, name2, label))
+}
+
+/// PostgreSQL's `makeObjectName`: `name1[_name2]_label`, the longer of the two names
+/// shortened first until the whole fits in 63 bytes (on character boundaries).
+fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    const MAX: usize = 63;
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let avail = MAX.saturating_sub(overhead);
+    let mut n1 = name1.len();
+    let mut n2 = name2.map_or(0, str::len);
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while n > 0 && !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s.get(..n).unwrap_or_default().to_string()
+    };
+    let mut out = clip(name1, n1);
+    if let Some(name2) = name2 {
+        out.push('_');
+        out.push_str(&clip(name2, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
 }
 
 fn ident_key(id: &Ident) -> Key {
@@ -533,7 +594,7 @@ impl Catalog {
             && t.is_live()
             && (p.all_tables
                 || p.schemas.iter().any(|(s, _)| *s == t.schema)
-                || self.live_members.contains_key(&(publication, table)))
+                || p.live_member(table).is_some())
     }
 
     /// The live extension with this name at the end of the set.
@@ -874,11 +935,15 @@ impl Catalog {
     }
 
     fn add_constraint(&mut self, at: &At, table: TableId, c: &TableConstraint) {
-        let name = c
-            .name
-            .as_ref()
-            .map(|n| n.value.clone())
-            .or_else(|| self.default_constraint_name(table, &c.kind));
+        // Unnamed constraints get PostgreSQL's generated name, so a later
+        // `DROP CONSTRAINT t_user_id_fkey` finds them.
+        let name = match &c.name {
+            Some(n) => Some(n.value.clone()),
+            None => self
+                .tables
+                .get(table)
+                .and_then(|t| default_constraint_name(&t.name, &c.kind)),
+        };
         let span = c.name.as_ref().map_or(c.span, |n| n.span);
         match &c.kind {
             ConstraintKind::PrimaryKey(cols) => {
@@ -908,6 +973,12 @@ impl Catalog {
                 let ref_key = self.rel_key(&fk.ref_table);
                 let ref_table = self.touch_table(&fk.ref_table);
                 if let Some(t) = self.tables.get_mut(table) {
+                    if let Some(target) = ref_table {
+                        self.referenced_by
+                            .entry(target)
+                            .or_default()
+                            .push((table, t.foreign_keys.len()));
+                    }
                     t.foreign_keys.push(ForeignKeyDef {
                         name,
                         columns,
@@ -926,23 +997,6 @@ impl Catalog {
     /// The name PostgreSQL gives an unnamed constraint (`clients_pkey`, `clients_email_key`,
     /// `meetings_client_id_fkey`), so a later `DROP CONSTRAINT` by that name is followed. Long
     /// names (PostgreSQL truncates them) and numbered duplicates are left unnamed.
-    fn default_constraint_name(&self, table: TableId, kind: &ConstraintKind) -> Option<String> {
-        let t = self.tables.get(table)?;
-        let joined = |cols: &[Ident]| {
-            cols.iter()
-                .map(|c| c.value.as_str())
-                .collect::<Vec<_>>()
-                .join("_")
-        };
-        let name = match kind {
-            ConstraintKind::PrimaryKey(_) => format!("{}_pkey", t.name),
-            ConstraintKind::Unique(cols) => format!("{}_{}_key", t.name, joined(cols)),
-            ConstraintKind::ForeignKey(fk) => format!("{}_{}_fkey", t.name, joined(&fk.columns)),
-            _ => return None,
-        };
-        (name.len() <= 63).then_some(name)
-    }
-
     fn alter_table(&mut self, at: &At, alter: &AlterTable) {
         let key = self.rel_key(&alter.name);
         // ALTER TABLE also renames views and sequences; follow those names too.
@@ -958,6 +1012,7 @@ impl Catalog {
                     _ => continue,
                 };
                 self.relations.remove(&key);
+                self.dropped.remove(&(kind, new_key.clone()));
                 self.relations.insert(
                     new_key,
                     Rel::Other {
@@ -1154,6 +1209,7 @@ impl Catalog {
                     if let Some(t) = self.types.get_mut(i) {
                         t.key = new.clone();
                     }
+                    self.dropped.remove(&(ObjectKind::Type, new.clone()));
                     self.type_names.insert(new, i);
                 }
             }
@@ -1179,6 +1235,8 @@ impl Catalog {
                             index.name = Some(to.value.clone());
                             index.renamed = Some(at.loc(to.span));
                             self.relations.remove(&old);
+                            // A later drop of the new name points at drops after this rename.
+                            self.dropped.remove(&(ObjectKind::Index, new.clone()));
                             self.relations.insert(new, rel);
                         }
                     }
@@ -1187,6 +1245,7 @@ impl Catalog {
                             RenameTarget::Name(i) | RenameTarget::Schema(i) => i.span,
                         };
                         self.relations.remove(&old);
+                        self.dropped.remove(&(kind, new.clone()));
                         self.relations.insert(
                             new,
                             Rel::Other {
@@ -1208,6 +1267,14 @@ impl Catalog {
                 s.key.1 = to.value.clone();
             }
             self.schema_names.insert(to.value.clone(), i);
+        }
+        // Publications follow the schema itself, not its name.
+        for p in &mut self.publications {
+            for (s, _) in p.schemas.iter_mut() {
+                if s == from {
+                    *s = to.value.clone();
+                }
+            }
         }
         let tables: Vec<TableId> = self
             .live_tables()
@@ -1273,6 +1340,7 @@ impl Catalog {
             return;
         };
         let loc = at.loc(name.span);
+        let mut in_primary_key = false;
         if let Some(t) = self.tables.get_mut(table) {
             if let Some(c) = t.columns.get_mut(column) {
                 c.dropped = Some(loc);
@@ -1283,6 +1351,7 @@ impl Catalog {
                 .is_some_and(|pk| pk.columns.contains(&column))
             {
                 t.primary_key = None;
+                in_primary_key = true;
             }
             for u in t.uniques.iter_mut().filter(|u| u.dropped.is_none()) {
                 if u.columns.contains(&column) {
@@ -1296,7 +1365,7 @@ impl Catalog {
             }
         }
         // Foreign keys elsewhere that reference the column (DROP COLUMN … CASCADE).
-        self.drop_foreign_keys_to(table, Some(&name.value), loc);
+        self.drop_foreign_keys_to(table, Some((&name.value, in_primary_key)), loc);
         let doomed: Vec<IndexId> = self
             .indexes_on(table)
             .filter(|(_, i)| i.columns.contains(&Some(column)))
@@ -1316,19 +1385,34 @@ impl Catalog {
     }
 
     /// Drop the live foreign keys of other tables that reference `table` (or only its column
-    /// `column`).
-    fn drop_foreign_keys_to(&mut self, table: TableId, column: Option<&str>, loc: Loc) {
-        for (id, t) in self.tables.iter_mut().enumerate() {
-            if id == table || t.dropped.is_some() {
+    /// `column`; `true` when that column was in the primary key, which `REFERENCES t` without a
+    /// column list points at).
+    fn drop_foreign_keys_to(&mut self, table: TableId, column: Option<(&str, bool)>, loc: Loc) {
+        let Some(refs) = self.referenced_by.get(&table) else {
+            return;
+        };
+        for &(id, fk) in refs {
+            if id == table {
                 continue;
             }
-            for f in t.foreign_keys.iter_mut() {
-                if f.dropped.is_none()
-                    && f.ref_table == Some(table)
-                    && column.is_none_or(|c| f.ref_columns.iter().any(|r| r == c))
-                {
-                    f.dropped = Some(loc);
-                }
+            let Some(t) = self.tables.get_mut(id) else {
+                continue;
+            };
+            if t.dropped.is_some() {
+                continue;
+            }
+            if let Some(f) = t.foreign_keys.get_mut(fk)
+                && f.dropped.is_none()
+                && f.ref_table == Some(table)
+                && column.is_none_or(|(c, in_pk)| {
+                    if f.ref_columns.is_empty() {
+                        in_pk
+                    } else {
+                        f.ref_columns.iter().any(|r| r == c)
+                    }
+                })
+            {
+                f.dropped = Some(loc);
             }
         }
     }
@@ -1660,14 +1744,8 @@ impl Catalog {
                 );
             }
         }
-        for (pid, p) in self.publications.iter_mut().enumerate() {
-            if let Some(m) = self
-                .live_members
-                .remove(&(pid, table))
-                .and_then(|i| p.members.get_mut(i))
-            {
-                m.removed = Some(loc);
-            }
+        for p in &mut self.publications {
+            p.remove_member(table, loc);
         }
     }
 
@@ -1711,6 +1789,11 @@ impl Catalog {
             }
         }
         self.mark_dropped(ObjectKind::Schema, ident_key(name), loc);
+        // `FOR TABLES IN SCHEMA` entries go with the schema (a new schema of that name is
+        // another object).
+        for p in &mut self.publications {
+            p.schemas.retain(|(s, _)| *s != name.value);
+        }
         found.is_some()
     }
 
@@ -1732,19 +1815,7 @@ impl Catalog {
             );
             return;
         }
-        // The same name on another live table: the first one found, in creation order.
-        let other = self
-            .policies_named
-            .get(&name)
-            .into_iter()
-            .flatten()
-            .copied()
-            .find(|&id| {
-                self.policies
-                    .get(id)
-                    .is_some_and(|p| p.dropped.is_none() && p.name == name && p.table != table)
-            });
-        if let Some(existing) = other {
+        if let Some(existing) = self.policy_name_elsewhere(&name, table) {
             self.fact(
                 at,
                 Fact::PolicyNameTaken {
@@ -1781,6 +1852,20 @@ impl Catalog {
         self.policy_names.insert((table, name), id);
     }
 
+    /// A live policy of this name on another table: the first one, in creation order.
+    fn policy_name_elsewhere(&self, name: &str, table: TableId) -> Option<PolicyId> {
+        self.policies_named
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&id| {
+                self.policies
+                    .get(id)
+                    .is_some_and(|p| p.dropped.is_none() && p.name == name && p.table != table)
+            })
+    }
+
     fn alter_policy(&mut self, at: &At, ap: &AlterPolicy) {
         let Some(to) = &ap.rename_to else {
             return;
@@ -1806,6 +1891,19 @@ impl Catalog {
             }
             return;
         }
+        // Renamed onto a name another table's policy bears: the same reuse as a CREATE.
+        if let Some(existing) = self.policy_name_elsewhere(&to.value, table) {
+            self.fact(
+                at,
+                Fact::PolicyNameTaken {
+                    name: to.value.clone(),
+                    span: to.span,
+                    table,
+                    existing,
+                    same_table: false,
+                },
+            );
+        }
         let schema = self
             .tables
             .get(table)
@@ -1820,6 +1918,11 @@ impl Catalog {
         }
         self.policy_names.remove(&(table, ap.name.value.clone()));
         self.policy_names.insert((table, to.value.clone()), id);
+        // The name lives again: a later drop of it must not point at an older drop.
+        if let Some(t) = self.tables.get(table) {
+            let key = (format!("{}.{}", t.schema, t.name), to.value.clone());
+            self.dropped.remove(&(ObjectKind::Policy, key));
+        }
         let named = self.policies_named.entry(to.value.clone()).or_default();
         if !named.contains(&id) {
             named.push(id);
@@ -1872,6 +1975,7 @@ impl Catalog {
             all_tables: false,
             schemas: Vec::new(),
             members: Vec::new(),
+            live: HashMap::new(),
         });
         self.publication_names.insert(name.to_string(), id);
         id
@@ -1930,11 +2034,7 @@ impl Catalog {
             let Some(p) = self.publications.get_mut(id) else {
                 return;
             };
-            if let Some(m) = self
-                .live_members
-                .get(&(id, table))
-                .and_then(|&i| p.members.get(i))
-            {
+            if let Some(m) = p.live_member(table) {
                 if check {
                     let added = m.added;
                     self.fact(
@@ -1949,7 +2049,7 @@ impl Catalog {
                 }
                 continue;
             }
-            self.live_members.insert((id, table), p.members.len());
+            p.live.insert(table, p.members.len());
             p.members.push(Member {
                 table,
                 added: at.loc(name.span()),
@@ -1970,12 +2070,13 @@ impl Catalog {
             PublicationAction::Set => {
                 let loc = at.loc(ap.name.span);
                 if let Some(p) = self.publications.get_mut(id) {
-                    for m in p.members.iter_mut().filter(|m| m.removed.is_none()) {
-                        m.removed = Some(loc);
+                    for (_, i) in p.live.drain() {
+                        if let Some(m) = p.members.get_mut(i) {
+                            m.removed = Some(loc);
+                        }
                     }
                     p.schemas.clear();
                 }
-                self.live_members.retain(|(pid, _), _| *pid != id);
                 self.add_members(at, id, &ap.tables, false);
                 self.add_schemas(at, id, &ap.schemas);
             }
@@ -1988,13 +2089,7 @@ impl Catalog {
                     .collect();
                 if let Some(p) = self.publications.get_mut(id) {
                     for (table, span) in tables {
-                        if let Some(m) = self
-                            .live_members
-                            .remove(&(id, table))
-                            .and_then(|i| p.members.get_mut(i))
-                        {
-                            m.removed = Some(at.loc(span));
-                        }
+                        p.remove_member(table, at.loc(span));
                     }
                     p.schemas
                         .retain(|(s, _)| !ap.schemas.iter().any(|d| d.value == *s));

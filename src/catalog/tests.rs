@@ -509,3 +509,23 @@ fn dropping_a_referenced_table_or_column_drops_the_foreign_keys_to_it() {
     let id = c2.table(&key("meetings")).unwrap();
     assert_eq!(c2.tables[id].live_foreign_keys().count(), 0);
 }
+
+#[test]
+fn generated_constraint_names_fit_63_bytes_like_postgres() {
+    // Names PostgreSQL 15 generated for these (checked against a real server).
+    let a = "a".repeat(59);
+    let b = "b".repeat(34);
+    assert_eq!(
+        make_object_name(&a, Some(&b), "key"),
+        format!("{}_{}_key", "a".repeat(29), "b".repeat(29))
+    );
+    assert_eq!(
+        make_object_name(&a, Some("cc"), "key"),
+        format!("{}_cc_key", "a".repeat(56))
+    );
+    assert_eq!(
+        make_object_name(&a, None, "pkey"),
+        format!("{}_pkey", "a".repeat(58))
+    );
+    assert_eq!(make_object_name("t", Some("a_b"), "key"), "t_a_b_key");
+}

@@ -75,7 +75,13 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .unwrap_or_default();
             let command = match &stmt.kind {
                 Stmt::CreatePolicy(cp) => cp.command,
-                _ => policy.command,
+                // ALTER POLICY … RENAME: the renamed policy's own command.
+                _ => this_table
+                    .policy_ids
+                    .iter()
+                    .filter_map(|&id| catalog.policies.get(id))
+                    .find(|p| p.renames.iter().any(|r| r.at.pos() == pos))
+                    .map_or(policy.command, |p| p.command),
             };
             let mut d = ctx
                 .diagnostic(
