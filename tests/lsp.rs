@@ -140,11 +140,19 @@ impl Client {
     }
 }
 
+/// The parser and the rules these sessions assert on are part of pgward: a build without them
+/// fails here instead of silently checking less.
 fn rules_landed() -> bool {
-    pgward::rules::find("protected-table-drop").is_some()
-        && !pgward::syntax::parse_file("DROP TABLE users;")
-            .statements
-            .is_empty()
+    assert!(
+        pgward::rules::find("protected-table-drop").is_some()
+            && pgward::rules::find("schema-conflict").is_some()
+            && pgward::rules::find("policy-name-collision").is_some()
+            && !pgward::syntax::parse_file("DROP TABLE users;")
+                .statements
+                .is_empty(),
+        "the parser and the rules must be present"
+    );
+    true
 }
 
 fn file_uri(path: &Path) -> String {

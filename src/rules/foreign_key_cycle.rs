@@ -211,15 +211,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{lines, parser_ready, run, spans};
+    use super::super::schema_util::testing::{lines, run, spans};
 
     const RULE: &str = "foreign-key-cycle";
 
     #[test]
     fn two_table_cycle_reported_once_at_the_closing_key() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id uuid PRIMARY KEY, last_meeting_id uuid);\n\
                  CREATE TABLE meetings (id uuid PRIMARY KEY, client_id uuid REFERENCES clients (id));\n";
         let b = "ALTER TABLE clients\n  ADD CONSTRAINT clients_last_meeting_fk FOREIGN KEY (last_meeting_id) REFERENCES meetings (id);\n";
@@ -241,9 +238,6 @@ mod tests {
 
     #[test]
     fn self_references_are_not_cycles() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE TABLE categories (id bigint PRIMARY KEY, parent_id bigint REFERENCES categories (id));\n";
         let out = run(&[("1.sql", sql)], &[], "");
         assert!(lines(&out, RULE).is_empty());
@@ -251,9 +245,6 @@ mod tests {
 
     #[test]
     fn three_table_cycle_and_overlapping_cycles() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE TABLE a (id int PRIMARY KEY, b_id int, c_id int);\n\
                    CREATE TABLE b (id int PRIMARY KEY, c_id int);\n\
                    CREATE TABLE c (id int PRIMARY KEY, a_id int REFERENCES a);\n\
@@ -275,9 +266,6 @@ mod tests {
 
     #[test]
     fn drops_and_renames_are_followed() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id uuid PRIMARY KEY, meeting_id uuid);\n\
                  CREATE TABLE meetings (id uuid PRIMARY KEY, client_id uuid REFERENCES clients);\n\
                  ALTER TABLE clients ADD FOREIGN KEY (meeting_id) REFERENCES meetings;\n";
@@ -304,9 +292,6 @@ mod tests {
 
     #[test]
     fn many_paths_without_a_cycle_stay_fast() {
-        if !parser_ready() {
-            return;
-        }
         // 40 layers of 3 tables, every table referencing all three of the next layer: 3^40
         // paths, no cycle. Then one back edge makes a cycle through two layers.
         let mut sql = String::new();
@@ -344,9 +329,6 @@ mod tests {
 
     #[test]
     fn cycle_through_a_table_made_before_the_set() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE TABLE clients (id uuid PRIMARY KEY, user_id uuid REFERENCES users (id));\n\
                    ALTER TABLE users ADD COLUMN main_client uuid REFERENCES clients (id);\n";
         let out = run(&[("1.sql", sql)], &[], "");

@@ -111,7 +111,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{fixed, lines, parser_ready, run, spans};
+    use super::super::schema_util::testing::{fixed, lines, run, spans};
 
     const RULE: &str = "missing-realtime-publication";
     const LISTED: &str =
@@ -119,18 +119,12 @@ mod tests {
 
     #[test]
     fn nothing_without_a_realtime_section() {
-        if !parser_ready() {
-            return;
-        }
         let out = run(&[("1.sql", "CREATE TABLE clients (id int);\n")], &[], "");
         assert!(lines(&out, RULE).is_empty());
     }
 
     #[test]
     fn listed_tables_need_membership_with_a_fix() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id int);\nCREATE TABLE meetings (id int);\n\
                  CREATE TABLE other (id int);\n";
         let b = "ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.meetings;\n";
@@ -149,9 +143,6 @@ mod tests {
 
     #[test]
     fn add_set_drop_lists_quoted_and_qualified() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id int);\nCREATE TABLE meetings (id int);\n\
                  CREATE TABLE app.\"Items\" (id int);\nCREATE TABLE \"Notes\" (id int);\n\
                  ALTER PUBLICATION supabase_realtime ADD TABLE clients, meetings, app.\"Items\", \"Notes\";\n";
@@ -173,9 +164,6 @@ mod tests {
 
     #[test]
     fn star_means_exposed_tables_and_publication_forms() {
-        if !parser_ready() {
-            return;
-        }
         let star = "[realtime]\npublication = \"live\"\ntables = [\"*\"]\n";
         let a = "CREATE TABLE clients (id int);\nCREATE TABLE private.jobs (id int);\n\
                  CREATE TABLE meetings (id int);\n";
@@ -197,9 +185,6 @@ mod tests {
 
     #[test]
     fn drops_and_renames_of_tables() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients_v1 (id int);\n\
                  ALTER PUBLICATION supabase_realtime ADD TABLE clients_v1;\n\
                  CREATE TABLE meetings (id int);\n\
@@ -222,9 +207,6 @@ mod tests {
 
     #[test]
     fn do_blocks() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id int);\nCREATE TABLE meetings (id int);\n\
                  DO $$\nBEGIN\n  ALTER PUBLICATION supabase_realtime ADD TABLE clients;\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $$;\n";
         let out = run(&[("1.sql", a)], &[], LISTED);

@@ -95,15 +95,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{fixed, lines, parser_ready, run, spans};
+    use super::super::schema_util::testing::{fixed, lines, run, spans};
 
     const RULE: &str = "missing-user-id-index";
 
     #[test]
     fn reports_the_column_definition_with_a_fix() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE TABLE clients (\n  id uuid PRIMARY KEY,\n  user_id uuid NOT NULL\n); -- note\nSELECT 1;\n";
         let out = run(&[("0001.sql", sql)], &[], "");
         assert_eq!(
@@ -136,9 +133,6 @@ mod tests {
 
     #[test]
     fn index_in_a_later_file_counts_and_second_column_does_not() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id uuid PRIMARY KEY, user_id uuid);\n\
                  CREATE TABLE meetings (id uuid PRIMARY KEY, client_id uuid, user_id uuid);\n\
                  CREATE INDEX ON meetings (client_id, user_id);\n";
@@ -153,9 +147,6 @@ mod tests {
 
     #[test]
     fn primary_key_and_unique_count_when_user_id_leads() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE TABLE profiles (user_id uuid PRIMARY KEY);\n\
                    CREATE TABLE settings (user_id uuid, key text, UNIQUE (user_id, key));\n\
                    CREATE TABLE tags (tag text, user_id uuid, PRIMARY KEY (tag, user_id));\n\
@@ -167,9 +158,6 @@ mod tests {
 
     #[test]
     fn dropped_tables_columns_and_indexes_are_followed() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE scratch (user_id uuid);\n\
                  CREATE TABLE clients (id uuid, user_id uuid);\n\
                  CREATE INDEX idx_clients_user_id ON clients (user_id);\n\
@@ -188,9 +176,6 @@ mod tests {
 
     #[test]
     fn add_column_and_renames() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE \"Clients\" (id uuid);\n";
         let b = "ALTER TABLE \"Clients\" ADD COLUMN owner uuid;\n";
         let c = "ALTER TABLE \"Clients\" RENAME COLUMN owner TO user_id;\n\
@@ -221,9 +206,6 @@ mod tests {
 
     #[test]
     fn schema_qualified_quoted_and_configured_columns() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE TABLE app.orders (id bigint, \"OwnerId\" uuid, account_id uuid);\n\
                    CREATE INDEX ON app.orders (account_id);\n";
         let toml = "[indexes]\nuser_columns = [\"\\\"OwnerId\\\"\", \"Account_Id\"]\n";
@@ -237,9 +219,6 @@ mod tests {
 
     #[test]
     fn do_blocks_and_single_file_mode() {
-        if !parser_ready() {
-            return;
-        }
         let a = "DO $$\nBEGIN\n  CREATE TABLE IF NOT EXISTS clients (id uuid, user_id uuid);\nEND $$;\n";
         let b = "CREATE TABLE meetings (id uuid, user_id uuid);\n";
         // Only 0002 is reported; 0001 is context.
@@ -264,9 +243,6 @@ mod tests {
 
     #[test]
     fn temporary_tables_are_ignored() {
-        if !parser_ready() {
-            return;
-        }
         let out = run(
             &[("1.sql", "CREATE TEMP TABLE t (user_id uuid);\n")],
             &[],
@@ -278,13 +254,10 @@ mod tests {
 
 #[cfg(test)]
 mod index_shapes {
-    use super::super::schema_util::testing::{parser_ready, run, spans};
+    use super::super::schema_util::testing::{run, spans};
 
     #[test]
     fn sort_order_opclass_and_methods_still_lead_with_the_column() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE TABLE a (user_id uuid);\nCREATE INDEX ON a (user_id DESC NULLS LAST);\n\
                    CREATE TABLE b (user_id uuid);\nCREATE UNIQUE INDEX b_u ON ONLY b USING btree (\"user_id\" uuid_ops) WHERE true;\n\
                    CREATE TABLE c (user_id text);\nCREATE INDEX ON c (user_id COLLATE \"C\");\n\

@@ -71,15 +71,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{lines, parser_ready, run, spans};
+    use super::super::schema_util::testing::{lines, run, spans};
 
     const RULE: &str = "policy-without-rls";
 
     #[test]
     fn policy_on_a_table_without_rls() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id uuid, user_id uuid);\n\
                  CREATE POLICY \"Clients select own\" ON clients FOR SELECT USING (user_id = auth.uid());\n";
         let out = run(&[("1.sql", a)], &[], "");
@@ -96,9 +93,6 @@ mod tests {
 
     #[test]
     fn rls_enabled_later_dropped_policies_and_unknown_tables() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id uuid);\nCREATE POLICY p ON clients USING (true);\n\
                  CREATE TABLE meetings (id uuid);\nCREATE POLICY p ON meetings USING (true);\n\
                  CREATE POLICY users_read ON users USING (true);\n\
@@ -113,9 +107,6 @@ mod tests {
 
     #[test]
     fn disabled_again_is_linked() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE t (id int);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\n";
         let b = "CREATE POLICY p ON t USING (true);\n";
         let c = "ALTER TABLE t DISABLE ROW LEVEL SECURITY;\n";

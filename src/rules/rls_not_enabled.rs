@@ -74,15 +74,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{fixed, lines, parser_ready, run, spans};
+    use super::super::schema_util::testing::{fixed, lines, run, spans};
 
     const RULE: &str = "rls-not-enabled";
 
     #[test]
     fn reports_the_table_name_with_a_fix() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE TABLE IF NOT EXISTS public.clients (id uuid);\n";
         let out = run(&[("1.sql", sql)], &[], "");
         assert_eq!(
@@ -104,9 +101,6 @@ mod tests {
 
     #[test]
     fn enabled_in_a_later_file_or_disabled_again() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id uuid);\nCREATE TABLE meetings (id uuid);\n\
                  CREATE TABLE \"Notes\" (id uuid);\n";
         let b = "ALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n\
@@ -126,9 +120,6 @@ mod tests {
 
     #[test]
     fn exposure_follows_renames_set_schema_drops_and_config() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE private.jobs (id int);\nCREATE TABLE staging (id int);\n\
                  CREATE TABLE old (id int);\nCREATE TABLE moved (id int);\n\
                  CREATE TEMP TABLE scratch (id int);\nCREATE TABLE api.items (id int);\n";
@@ -156,9 +147,6 @@ mod tests {
 
     #[test]
     fn do_blocks_and_single_file_mode() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id uuid);\n";
         let b = "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'meetings') THEN\n    CREATE TABLE meetings (id uuid);\n  END IF;\nEND $$;\n";
         let c = "DO $$ BEGIN ALTER TABLE clients ENABLE ROW LEVEL SECURITY; END $$;\n";
@@ -179,9 +167,6 @@ mod tests {
 
     #[test]
     fn crlf_files_get_crlf_fixes_and_a_missing_semicolon_is_added() {
-        if !parser_ready() {
-            return;
-        }
         let out = run(
             &[("1.sql", "CREATE TABLE a (id int);\r\nSELECT 1;\r\n")],
             &[],
@@ -203,13 +188,10 @@ mod tests {
 
 #[cfg(test)]
 mod suppression {
-    use super::super::schema_util::testing::{lines, parser_ready, run};
+    use super::super::schema_util::testing::{lines, run};
 
     #[test]
     fn an_ignore_comment_above_the_create_table_silences_it() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "-- pgward-ignore rls-not-enabled -- reference data, read-only grants\n\
                    CREATE TABLE countries (code text PRIMARY KEY, user_id uuid);\n\
                    CREATE TABLE clients (id uuid);\n";

@@ -70,15 +70,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{lines, parser_ready, run, spans};
+    use super::super::schema_util::testing::{lines, run, spans};
 
     const RULE: &str = "rls-without-policy";
 
     #[test]
     fn rls_without_any_policy() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id uuid, user_id uuid);\n\
                  ALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n";
         let out = run(&[("1.sql", a)], &[], "");
@@ -103,9 +100,6 @@ mod tests {
 
     #[test]
     fn policies_in_later_files_count_dropped_ones_do_not() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n\
                  CREATE TABLE b (id int);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\n\
                  CREATE POLICY pb ON b USING (true);\n\

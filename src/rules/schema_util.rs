@@ -347,12 +347,4 @@ pub mod testing {
         }
         Some(text)
     }
-
-    /// Whether the real parser is in (the sqlparser bridge lands separately).
-    pub fn parser_ready() -> bool {
-        crate::syntax::parse_file("CREATE TABLE t (id int);")
-            .statements
-            .iter()
-            .any(|s| matches!(s.kind, crate::syntax::Stmt::CreateTable(_)))
-    }
 }

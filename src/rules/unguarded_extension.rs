@@ -312,15 +312,12 @@ mod unit {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{lines, parser_ready, run, spans};
+    use super::super::schema_util::testing::{lines, run, spans};
 
     const RULE: &str = "unguarded-extension";
 
     #[test]
     fn non_contrib_extension_unguarded() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions;\n\
                    CREATE EXTENSION \"uuid-ossp\";\nCREATE EXTENSION pgcrypto;\n\
                    create extension PG_CRON;\n";
@@ -344,9 +341,6 @@ mod tests {
 
     #[test]
     fn guards_and_config() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "DO $$\nBEGIN\n  CREATE EXTENSION IF NOT EXISTS vector;\nEXCEPTION\n  WHEN OTHERS THEN\n    RAISE WARNING 'pgvector not available, using JSONB fallback';\nEND $$;\n\
                    DO $$\nBEGIN\n  IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis') THEN\n    CREATE EXTENSION postgis;\n  END IF;\nEND $$;\n\
                    DO $$\nBEGIN\n  CREATE EXTENSION timescaledb;\nEND $$;\n\
@@ -363,9 +357,6 @@ mod tests {
 
     #[test]
     fn extension_types_without_the_extension() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE embeddings (id bigint, embedding vector(1536), area geometry(Polygon, 4326), email citext);\n";
         let b = "ALTER TABLE embeddings ADD COLUMN small extensions.halfvec(256);\n";
         let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
@@ -390,9 +381,6 @@ mod tests {
 
     #[test]
     fn single_file_mode() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE EXTENSION vector;\n";
         let b = "CREATE TABLE e (v vector(3));\n";
         let out = run(&[("1.sql", a), ("2.sql", b)], &["2.sql"], "");
@@ -404,13 +392,10 @@ mod tests {
 
 #[cfg(test)]
 mod spellings {
-    use super::super::schema_util::testing::{parser_ready, run, spans};
+    use super::super::schema_util::testing::{run, spans};
 
     #[test]
     fn create_extension_variants() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "create extension if not exists \"pg_net\" with schema \"extensions\" version '0.8';\n\
                    CREATE EXTENSION postgis_topology CASCADE;\n\
                    CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA extensions;\n\
@@ -424,9 +409,6 @@ mod spellings {
 
     #[test]
     fn the_fix_guards_the_statement() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions; -- R-004\n";
         let out = run(&[("1.sql", sql)], &[], "");
         let fixed = super::super::schema_util::testing::fixed(&out, "unguarded-extension");

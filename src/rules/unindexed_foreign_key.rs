@@ -101,15 +101,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{fixed, lines, parser_ready, run, spans};
+    use super::super::schema_util::testing::{fixed, lines, run, spans};
 
     const RULE: &str = "unindexed-foreign-key";
 
     #[test]
     fn column_and_table_level_foreign_keys() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE TABLE clients (id uuid PRIMARY KEY);\n\
                    CREATE TABLE meetings (\n  id uuid PRIMARY KEY,\n  client_id uuid REFERENCES clients (id) ON DELETE CASCADE,\n  a int, b int,\n  CONSTRAINT meetings_ab_fk FOREIGN KEY (a, b) REFERENCES pairs (x, y)\n);\n";
         let out = run(&[("1.sql", sql)], &[], "");
@@ -133,9 +130,6 @@ mod tests {
 
     #[test]
     fn leading_columns_in_any_order_cover_it() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE m (a int, b int, c int, FOREIGN KEY (a, b) REFERENCES p (x, y));\n\
                  CREATE TABLE n (a int REFERENCES p2, b int REFERENCES p3);\n\
                  CREATE TABLE o (a int REFERENCES p4, PRIMARY KEY (a, x));\n";
@@ -148,9 +142,6 @@ mod tests {
 
     #[test]
     fn user_columns_are_left_to_missing_user_id_index() {
-        if !parser_ready() {
-            return;
-        }
         let sql = "CREATE TABLE clients (id uuid PRIMARY KEY, user_id uuid REFERENCES auth.users (id));\n";
         let out = run(&[("1.sql", sql)], &[], "");
         assert!(lines(&out, RULE).is_empty());
@@ -167,9 +158,6 @@ mod tests {
 
     #[test]
     fn added_later_renamed_and_dropped() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id uuid PRIMARY KEY);\n\
                  CREATE TABLE meetings (id uuid, client_id uuid);\n\
                  CREATE TABLE notes (id uuid, meeting_id uuid REFERENCES meetings);\n";
@@ -196,9 +184,6 @@ mod tests {
 
     #[test]
     fn dropping_the_referenced_table_drops_the_key() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE series (id int PRIMARY KEY);\n\
                  CREATE TABLE meetings (id int, series_id int REFERENCES series);\n";
         let b = "DROP TABLE series CASCADE;\n";
@@ -208,9 +193,6 @@ mod tests {
 
     #[test]
     fn single_file_mode_reports_only_the_named_file() {
-        if !parser_ready() {
-            return;
-        }
         let a = "CREATE TABLE clients (id uuid PRIMARY KEY);\nCREATE TABLE x (c uuid REFERENCES clients);\n";
         let b = "CREATE TABLE meetings (id uuid, client_id uuid REFERENCES clients);\n";
         let c = "CREATE INDEX ON x (c);\n";
