@@ -233,6 +233,8 @@ pub enum ObjectKind {
     Policy,
     Extension,
     Publication,
+    Database,
+    Tablespace,
     Role,
     Other,
 }
@@ -254,6 +256,8 @@ impl ObjectKind {
             ObjectKind::Policy => "POLICY",
             ObjectKind::Extension => "EXTENSION",
             ObjectKind::Publication => "PUBLICATION",
+            ObjectKind::Database => "DATABASE",
+            ObjectKind::Tablespace => "TABLESPACE",
             ObjectKind::Role => "ROLE",
             ObjectKind::Other => "OBJECT",
         }
@@ -417,12 +421,16 @@ pub enum Stmt {
     Do {
         body: Span,
     },
-    /// `REINDEX … CONCURRENTLY`
+    /// `REINDEX [(options)] {INDEX|TABLE|SCHEMA|DATABASE|SYSTEM} [CONCURRENTLY] name`
     Reindex {
         concurrently: bool,
+        /// `SCHEMA`, `DATABASE` or `SYSTEM`: these reindex many tables and are refused inside a
+        /// transaction block even without `CONCURRENTLY`.
+        many_tables: Option<&'static str>,
     },
     Vacuum,
     CreateDatabase,
+    CreateTablespace,
     AlterSystem,
     /// A psql meta-command line (`\set`, `\i file`, …).
     PsqlMeta {
@@ -455,7 +463,20 @@ impl Statement {
         match &self.kind {
             Stmt::CreateIndex(ci) if ci.concurrently => Some("CREATE INDEX CONCURRENTLY"),
             Stmt::Drop(d) if d.concurrently => Some("DROP INDEX CONCURRENTLY"),
-            Stmt::Reindex { concurrently: true } => Some("REINDEX CONCURRENTLY"),
+            Stmt::Reindex {
+                many_tables: Some(scope),
+                ..
+            } => Some(match *scope {
+                "SCHEMA" => "REINDEX SCHEMA",
+                "DATABASE" => "REINDEX DATABASE",
+                _ => "REINDEX SYSTEM",
+            }),
+            Stmt::Reindex {
+                concurrently: true, ..
+            } => Some("REINDEX CONCURRENTLY"),
+            Stmt::Drop(d) if d.kind == ObjectKind::Database => Some("DROP DATABASE"),
+            Stmt::Drop(d) if d.kind == ObjectKind::Tablespace => Some("DROP TABLESPACE"),
+            Stmt::CreateTablespace => Some("CREATE TABLESPACE"),
             Stmt::Vacuum => Some("VACUUM"),
             Stmt::CreateDatabase => Some("CREATE DATABASE"),
             Stmt::AlterSystem => Some("ALTER SYSTEM"),

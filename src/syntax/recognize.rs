@@ -247,6 +247,7 @@ fn recognize_in(mut c: Cur) -> Option<Stmt> {
                             || matches!(n.token, Token::Number(v, _) if v == "0")
                     })
             }),
+            many_tables: reindex_many_tables(toks),
         }),
         "DO" => do_stmt(&mut c),
         _ => None,
@@ -355,6 +356,28 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     }
     if c.kw("DATABASE") {
         return Some(Stmt::CreateDatabase);
+    }
+    if c.kw("TABLESPACE") {
+        return Some(Stmt::CreateTablespace);
+    }
+    None
+}
+
+/// `SCHEMA`, `DATABASE` or `SYSTEM` as the object kind of a `REINDEX` (after its optional
+/// parenthesised options).
+fn reindex_many_tables(toks: &[Tok]) -> Option<&'static str> {
+    let mut depth = 0usize;
+    for t in toks.iter().skip(1) {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            _ => {
+                return ["SCHEMA", "DATABASE", "SYSTEM"]
+                    .into_iter()
+                    .find(|kw| t.is_kw(kw));
+            }
+        }
     }
     None
 }
@@ -1168,8 +1191,8 @@ const DROP_KINDS: &[(&[&str], ObjectKind)] = &[
     (&["STATISTICS"], ObjectKind::Other),
     (&["SUBSCRIPTION"], ObjectKind::Other),
     (&["CONVERSION"], ObjectKind::Other),
-    (&["TABLESPACE"], ObjectKind::Other),
-    (&["DATABASE"], ObjectKind::Other),
+    (&["TABLESPACE"], ObjectKind::Tablespace),
+    (&["DATABASE"], ObjectKind::Database),
 ];
 
 fn drop_stmt(c: &mut Cur) -> Option<Stmt> {

@@ -52,6 +52,7 @@ fn label(s: &Stmt) -> String {
         Stmt::Reindex { .. } => "Reindex".into(),
         Stmt::Vacuum => "Vacuum".into(),
         Stmt::CreateDatabase => "CreateDatabase".into(),
+        Stmt::CreateTablespace => "CreateTablespace".into(),
         Stmt::AlterSystem => "AlterSystem".into(),
         Stmt::PsqlMeta { .. } => "PsqlMeta".into(),
         Stmt::DynamicSql => "DynamicSql".into(),

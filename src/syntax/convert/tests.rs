@@ -401,13 +401,28 @@ fn truncate_and_simple_creates() {
     assert!(matches!(conv("VACUUM FULL users"), Stmt::Vacuum));
     assert!(matches!(
         conv("REINDEX INDEX CONCURRENTLY idx"),
-        Stmt::Reindex { concurrently: true }
+        Stmt::Reindex {
+            concurrently: true,
+            many_tables: None
+        }
     ));
     assert!(matches!(
         conv("REINDEX TABLE t"),
         Stmt::Reindex {
-            concurrently: false
+            concurrently: false,
+            many_tables: None
         }
+    ));
+    assert!(matches!(
+        conv("REINDEX (VERBOSE) SCHEMA public"),
+        Stmt::Reindex {
+            concurrently: false,
+            many_tables: Some("SCHEMA")
+        }
+    ));
+    assert!(matches!(
+        conv("CREATE TABLESPACE t LOCATION '/x'"),
+        Stmt::CreateTablespace
     ));
 }
 
