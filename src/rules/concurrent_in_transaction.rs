@@ -1,7 +1,7 @@
 //! `concurrent-in-transaction`: statements PostgreSQL refuses inside a transaction block.
 
 use super::Rule;
-use super::util::{find_word, first_line, no_transaction_marker};
+use super::common::text::{find_word, first_line, no_transaction_marker};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::source::Span;

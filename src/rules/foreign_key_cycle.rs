@@ -2,7 +2,7 @@
 //! . A table referencing itself (`parent_id`) is common and harmless, and not reported.
 
 use super::Rule;
-use super::schema_util::{foreign_key_span, q_key};
+use super::common::schema::{foreign_key_span, q_key};
 use crate::catalog::{Catalog, ForeignKeyDef, TableId};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
@@ -211,7 +211,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{lines, run, spans};
+    use super::super::common::schema::testing::{lines, run, spans};
 
     const RULE: &str = "foreign-key-cycle";
 

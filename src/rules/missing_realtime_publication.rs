@@ -2,7 +2,7 @@
 //! (`[realtime] tables`) is not in the realtime publication at the end of the set.
 
 use super::Rule;
-use super::schema_util::{
+use super::common::schema::{
     config_ident, config_table, insert_after_statement, is_exposed, q, q_key, qualified,
     table_key_after,
 };
@@ -111,7 +111,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{fixed, lines, run, spans};
+    use super::super::common::schema::testing::{fixed, lines, run, spans};
 
     const RULE: &str = "missing-realtime-publication";
     const LISTED: &str =

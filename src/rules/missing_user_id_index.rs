@@ -2,7 +2,7 @@
 //! user_columns` column) at the end of the set, with no index that starts with it.
 
 use super::Rule;
-use super::schema_util::{
+use super::common::schema::{
     config_ident, create_index_sql, insert_after_statement, leading_columns_indexed, q, q_key,
     table_key_after,
 };
@@ -70,7 +70,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let help_sql = create_index_sql(&now, std::slice::from_ref(&column.name));
         // The fix goes right after the defining statement, with the names as they were there.
         let then_table = table_key_after(table, &created);
-        let then_column = super::schema_util::column_name_after(column, &created);
+        let then_column = super::common::schema::column_name_after(column, &created);
         let fix_sql = create_index_sql(&then_table, std::slice::from_ref(&then_column));
         let mut d = ctx
             .diagnostic(
@@ -95,7 +95,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{fixed, lines, run, spans};
+    use super::super::common::schema::testing::{fixed, lines, run, spans};
 
     const RULE: &str = "missing-user-id-index";
 
@@ -254,7 +254,7 @@ mod tests {
 
 #[cfg(test)]
 mod index_shapes {
-    use super::super::schema_util::testing::{run, spans};
+    use super::super::common::schema::testing::{run, spans};
 
     #[test]
     fn sort_order_opclass_and_methods_still_lead_with_the_column() {

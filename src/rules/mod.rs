@@ -4,6 +4,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
+mod common;
 mod concurrent_in_transaction;
 mod destructive_drop;
 mod foreign_key_cycle;
@@ -18,13 +19,11 @@ mod protected_table_drop;
 mod rls_not_enabled;
 mod rls_without_policy;
 mod schema_conflict;
-mod schema_util;
 mod transaction_wrapper;
 pub mod unguarded_extension;
 mod unindexed_foreign_key;
 mod unsupported_syntax;
 mod unused_suppression;
-mod util;
 
 pub type CheckFn = fn(&FileContext, &mut Vec<Diagnostic>);
 

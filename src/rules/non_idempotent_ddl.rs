@@ -2,7 +2,7 @@
 //! failure (R-002: the re-run is the recovery path, so it must work).
 
 use super::Rule;
-use super::util::{find_word, first_line, indentation, one_line, plain_name, rewritten};
+use super::common::text::{find_word, first_line, indentation, one_line, plain_name, rewritten};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::engine::FileContext;
 use crate::source::Span;
@@ -398,7 +398,7 @@ fn drop_first(
         kw(ctx, stmt, "ON"),
         table.display()
     );
-    let newline = super::util::newline(&ctx.source().text);
+    let newline = super::common::text::newline(&ctx.source().text);
     let indent = indentation(ctx, stmt.span.start);
     let first = first_line(ctx, stmt.span);
     let head = one_line(ctx.text(first));
@@ -446,7 +446,7 @@ fn create_type(
     } else {
         "$$"
     };
-    let newline = super::util::newline(&ctx.source().text);
+    let newline = super::common::text::newline(&ctx.source().text);
     let wrapped = format!(
         "DO {tag} BEGIN{newline}  {text};{newline}EXCEPTION WHEN duplicate_object THEN NULL;{newline}END {tag}"
     );

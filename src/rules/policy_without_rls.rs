@@ -2,7 +2,7 @@
 //! set: PostgreSQL ignores the policy, so it protects nothing.
 
 use super::Rule;
-use super::schema_util::{q, q_key, qualified};
+use super::common::schema::{q, q_key, qualified};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
@@ -71,7 +71,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{lines, run, spans};
+    use super::super::common::schema::testing::{lines, run, spans};
 
     const RULE: &str = "policy-without-rls";
 

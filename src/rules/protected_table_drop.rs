@@ -1,7 +1,7 @@
 //! `protected-table-drop`: a migration destroys, empties or moves a protected table.
 
 use super::Rule;
-use super::util::{one_line, plain_name};
+use super::common::text::{one_line, plain_name};
 use crate::catalog::Pos;
 use crate::config::{ALWAYS_PROTECTED_SCHEMAS, ProtectedTables, Protection};
 use crate::diagnostic::{Diagnostic, Severity};

@@ -2,7 +2,7 @@
 //! the end of the set: anyone with the anon key reads and writes it.
 
 use super::Rule;
-use super::schema_util::{
+use super::common::schema::{
     insert_after_statement, is_exposed, q, q_key, qualified, table_key_after,
 };
 use crate::diagnostic::{Diagnostic, Severity};
@@ -74,7 +74,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{fixed, lines, run, spans};
+    use super::super::common::schema::testing::{fixed, lines, run, spans};
 
     const RULE: &str = "rls-not-enabled";
 
@@ -188,7 +188,7 @@ mod tests {
 
 #[cfg(test)]
 mod suppression {
-    use super::super::schema_util::testing::{lines, run};
+    use super::super::common::schema::testing::{lines, run};
 
     #[test]
     fn an_ignore_comment_above_the_create_table_silences_it() {

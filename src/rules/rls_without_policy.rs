@@ -2,7 +2,7 @@
 //! the service role (and the owner) can reach the table, so the app sees nothing.
 
 use super::Rule;
-use super::schema_util::{q_key, qualified};
+use super::common::schema::{q_key, qualified};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::syntax::quote_if_needed;
@@ -70,7 +70,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{lines, run, spans};
+    use super::super::common::schema::testing::{lines, run, spans};
 
     const RULE: &str = "rls-without-policy";
 

@@ -2,7 +2,7 @@
 //! nothing behind.
 
 use super::Rule;
-use super::util::{first_line, no_transaction_marker};
+use super::common::text::{first_line, no_transaction_marker};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::engine::FileContext;
 use crate::source::Span;
@@ -236,8 +236,8 @@ fn missing_wrapper(ctx: &FileContext, stmts: &[&Statement], out: &mut Vec<Diagno
         return;
     };
     let text = &ctx.source().text;
-    let newline = super::util::newline(text);
-    let insert_at = super::util::line_start(ctx, first.span.start);
+    let newline = super::common::text::newline(text);
+    let insert_at = super::common::text::line_start(ctx, first.span.start);
     out.push(
         ctx.diagnostic(
             &RULE,
@@ -264,7 +264,7 @@ fn missing_wrapper(ctx: &FileContext, stmts: &[&Statement], out: &mut Vec<Diagno
 
 /// `COMMIT;` on a line of its own at the end of `text`.
 fn commit_suffix(text: &str) -> String {
-    let newline = super::util::newline(text);
+    let newline = super::common::text::newline(text);
     if text.is_empty() || text.ends_with('\n') {
         format!("{newline}COMMIT;{newline}")
     } else {

@@ -116,7 +116,7 @@ pub fn needs_availability_check(name: &str, config: &Config) -> bool {
             .extensions
             .always_available
             .iter()
-            .any(|a| super::schema_util::config_ident(a) == name)
+            .any(|a| super::common::schema::config_ident(a) == name)
 }
 
 /// The extension a column type comes from (`vector(1536)`, `extensions.vector`, `geometry(Point,
@@ -206,7 +206,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                             "extension {} is not part of PostgreSQL's contrib set and may \
                              not be available on the server: if it is not, CREATE EXTENSION \
                              fails and the whole migration with it",
-                            super::schema_util::q(ext)
+                            super::common::schema::q(ext)
                         ),
                     )
                     .with_help(format!(
@@ -263,9 +263,9 @@ fn typed_column(
             format!(
                 "column {} has type {} from the extension {}, which the migrations never \
                  create and which may not be available on the server",
-                super::schema_util::q(&column.name.value),
+                super::common::schema::q(&column.name.value),
                 ctx.text(column.data_type_span),
-                super::schema_util::q(ext)
+                super::common::schema::q(ext)
             ),
         )
         .with_help(format!(
@@ -312,7 +312,7 @@ mod unit {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{lines, run, spans};
+    use super::super::common::schema::testing::{lines, run, spans};
 
     const RULE: &str = "unguarded-extension";
 
@@ -392,7 +392,7 @@ mod tests {
 
 #[cfg(test)]
 mod spellings {
-    use super::super::schema_util::testing::{run, spans};
+    use super::super::common::schema::testing::{run, spans};
 
     #[test]
     fn create_extension_variants() {
@@ -411,7 +411,7 @@ mod spellings {
     fn the_fix_guards_the_statement() {
         let sql = "CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions; -- R-004\n";
         let out = run(&[("1.sql", sql)], &[], "");
-        let fixed = super::super::schema_util::testing::fixed(&out, "unguarded-extension");
+        let fixed = super::super::common::schema::testing::fixed(&out, "unguarded-extension");
         assert_eq!(
             fixed.as_deref(),
             Some(

@@ -2,7 +2,7 @@
 //! at the end of the set (R-007; Supabase's advisor reports the same on live databases).
 
 use super::Rule;
-use super::schema_util::{
+use super::common::schema::{
     create_index_sql, foreign_key_span, insert_after_statement, leading_columns_indexed, q_key,
     table_key_after,
 };
@@ -73,7 +73,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             .columns
             .iter()
             .filter_map(|&c| table.columns.get(c))
-            .map(|c| super::schema_util::column_name_after(c, &fk.created))
+            .map(|c| super::common::schema::column_name_after(c, &fk.created))
             .collect();
         let fix_sql = create_index_sql(&then_table, &then_names);
         let mut d = ctx
@@ -101,7 +101,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::schema_util::testing::{fixed, lines, run, spans};
+    use super::super::common::schema::testing::{fixed, lines, run, spans};
 
     const RULE: &str = "unindexed-foreign-key";
 
