@@ -3,8 +3,8 @@
 
 use super::Rule;
 use super::common::schema::{
-    config_ident, config_table, insert_after_statement, is_exposed, q, q_key, qualified,
-    table_key_after,
+    config_ident, config_table, insert_after_statement, is_exposed, live_tables_created_here, q,
+    q_key, qualified, table_key_after,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
@@ -33,24 +33,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         .collect();
     let publication_name = config_ident(&realtime.publication);
     let publication = catalog.publication(&publication_name);
-    for &table_id in &catalog.created_in(ctx.file_id).tables {
-        let Some(table) = catalog.tables.get(table_id) else {
-            continue;
-        };
-        let Some(created) = table.created else {
-            continue;
-        };
-        if !table.is_live() || table.temporary {
-            continue;
-        }
+    for (table_id, table, created, stmt) in live_tables_created_here(ctx) {
         let wanted =
             listed.contains(&table.key()) || (every && is_exposed(ctx.config, &table.schema));
         if !wanted || publication.is_some_and(|p| catalog.publishes(p, table_id)) {
             continue;
         }
-        let Some(stmt) = ctx.statements().get(created.stmt) else {
-            continue;
-        };
         let pubname = quote_if_needed(&publication_name);
         let help_sql = format!(
             "ALTER PUBLICATION {pubname} ADD TABLE {};",

@@ -3,7 +3,8 @@
 
 use super::Rule;
 use super::common::schema::{
-    insert_after_statement, is_exposed, q, q_key, qualified, table_key_after,
+    insert_after_statement, is_exposed, live_tables_created_here, q, q_key, qualified,
+    table_key_after,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
@@ -17,24 +18,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    let catalog = ctx.catalog();
-    for &table_id in &catalog.created_in(ctx.file_id).tables {
-        let Some(table) = catalog.tables.get(table_id) else {
-            continue;
-        };
-        let Some(created) = table.created else {
-            continue;
-        };
-        if !table.is_live()
-            || table.temporary
-            || table.rls_enabled
-            || !is_exposed(ctx.config, &table.schema)
-        {
+    for (_, table, created, stmt) in live_tables_created_here(ctx) {
+        if table.rls_enabled || !is_exposed(ctx.config, &table.schema) {
             continue;
         }
-        let Some(stmt) = ctx.statements().get(created.stmt) else {
-            continue;
-        };
         let help_sql = format!(
             "ALTER TABLE {} ENABLE ROW LEVEL SECURITY;",
             qualified(&table.key())

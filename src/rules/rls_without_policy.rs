@@ -2,7 +2,7 @@
 //! the service role (and the owner) can reach the table, so the app sees nothing.
 
 use super::Rule;
-use super::common::schema::{q_key, qualified};
+use super::common::schema::{live_tables_created_here, q_key, qualified};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::syntax::quote_if_needed;
@@ -17,23 +17,10 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for &table_id in &catalog.created_in(ctx.file_id).tables {
-        let Some(table) = catalog.tables.get(table_id) else {
-            continue;
-        };
-        let Some(created) = table.created else {
-            continue;
-        };
-        if !table.is_live()
-            || table.temporary
-            || !table.rls_enabled
-            || catalog.policies_on(table_id).next().is_some()
-        {
+    for (table_id, table, created, stmt) in live_tables_created_here(ctx) {
+        if !table.rls_enabled || catalog.policies_on(table_id).next().is_some() {
             continue;
         }
-        let Some(stmt) = ctx.statements().get(created.stmt) else {
-            continue;
-        };
         let name = q_key(&table.key());
         let using = if table.column("user_id").is_some() {
             "(user_id = auth.uid())"

@@ -246,6 +246,28 @@ pub fn leading_columns_indexed(catalog: &Catalog, table: TableId, columns: &[Col
         || t.live_uniques().any(|u| covers(&key_columns(&u.columns)))
 }
 
+/// The tables this file created that still exist at the end of the set and are not temporary,
+/// with where they were created and the creating statement: what the end-of-set table rules
+/// (RLS, realtime) report on.
+pub fn live_tables_created_here<'a>(
+    ctx: &'a FileContext,
+) -> impl Iterator<Item = (TableId, &'a Table, Loc, &'a crate::syntax::Statement)> + 'a {
+    let catalog = ctx.catalog();
+    catalog
+        .created_in(ctx.file_id)
+        .tables
+        .iter()
+        .filter_map(move |&table_id| {
+            let table = catalog.tables.get(table_id)?;
+            let created = table.created?;
+            if !table.is_live() || table.temporary {
+                return None;
+            }
+            let stmt = ctx.statements().get(created.stmt)?;
+            Some((table_id, table, created, stmt))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
