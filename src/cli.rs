@@ -345,7 +345,9 @@ pub fn load_config(explicit: Option<&Path>, start: &Path, cwd: &Path) -> Result<
         None => Config::discover(start),
     };
     match path {
-        Some(path) => Config::load(&path).map_err(|e| config_error_message(&e, cwd)),
+        Some(path) => {
+            Config::load(&path, rules::is_known).map_err(|e| config_error_message(&e, cwd))
+        }
         None => Ok(Config::default()),
     }
 }
@@ -354,7 +356,7 @@ pub fn load_config(explicit: Option<&Path>, start: &Path, cwd: &Path) -> Result<
 pub fn validate_rule_ids(flag: &str, ids: &[String]) -> Result<(), String> {
     for id in ids {
         if rules::find(id).is_none() {
-            let hint = match crate::suppress::closest_rule(id) {
+            let hint = match rules::closest_rule(id) {
                 Some(close) => format!("; did you mean `{close}`?"),
                 None => "; `pgward rule` lists every rule".to_string(),
             };
@@ -566,7 +568,7 @@ fn run_rule(args: &RuleArgs) -> u8 {
                 rule.default_severity.as_str()
             ),
             None => {
-                let hint = match crate::suppress::closest_rule(id) {
+                let hint = match rules::closest_rule(id) {
                     Some(close) => format!("; did you mean `{close}`?"),
                     None => String::new(),
                 };

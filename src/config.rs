@@ -147,7 +147,13 @@ impl std::error::Error for ConfigError {}
 
 impl Config {
     /// Parse config text; `path` is only used for messages and as the config's root.
-    pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    /// `known_rule` says which rule ids exist (the rule registry sits above the config:
+    /// callers pass `pgward::rules::is_known`).
+    pub fn from_toml(
+        text: &str,
+        path: &Path,
+        known_rule: impl Fn(&str) -> bool,
+    ) -> Result<Config, ConfigError> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
@@ -159,11 +165,12 @@ impl Config {
             }
         })?;
         config.root = path.parent().map(Path::to_path_buf);
-        config.validate(text, path)?;
+        config.validate(text, path, &known_rule)?;
         Ok(config)
     }
 
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    /// Read and parse `path`; see [`Config::from_toml`] for `known_rule`.
+    pub fn load(path: &Path, known_rule: impl Fn(&str) -> bool) -> Result<Config, ConfigError> {
         let bytes = std::fs::read(path).map_err(|e| ConfigError {
             path: path.to_path_buf(),
             line: None,
@@ -177,7 +184,7 @@ impl Config {
                 e.utf8_error().valid_up_to()
             ),
         })?;
-        Config::from_toml(&text, path)
+        Config::from_toml(&text, path, known_rule)
     }
 
     /// Walk up from `start` to find `pgward.toml`.
@@ -194,13 +201,17 @@ impl Config {
     }
 
     /// Values serde accepts but that make no sense: unknown rule ids, bad globs, bad templates.
-    fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+    fn validate(
+        &self,
+        text: &str,
+        path: &Path,
+        known: &dyn Fn(&str) -> bool,
+    ) -> Result<(), ConfigError> {
         let error = |key: &str, message: String| ConfigError {
             path: path.to_path_buf(),
             line: line_of_key(text, key),
             message,
         };
-        let known = |id: &str| crate::rules::find(id).is_some();
         for id in self.rules.select.iter().chain(&self.rules.ignore) {
             if !known(id) {
                 return Err(error(id, format!("unknown rule id `{id}` in [rules]")));
@@ -421,15 +432,15 @@ mod tests {
 
     #[test]
     fn unknown_key_is_an_error_with_its_line() {
-        let err =
-            Config::from_toml("[rules]\nignroe = []\n", Path::new("pgward.toml")).unwrap_err();
+        let err = Config::from_toml("[rules]\nignroe = []\n", Path::new("pgward.toml"), |_| true)
+            .unwrap_err();
         assert!(err.message.contains("ignroe"), "{err}");
         assert_eq!(err.line, Some(2));
     }
 
     #[test]
     fn defaults() {
-        let c = Config::from_toml("", Path::new("x/pgward.toml")).unwrap();
+        let c = Config::from_toml("", Path::new("x/pgward.toml"), |_| true).unwrap();
         assert_eq!(c.indexes.user_columns, vec!["user_id"]);
         assert_eq!(c.rls.exposed_schemas, vec!["public"]);
         assert!(c.realtime.is_none());

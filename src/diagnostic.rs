@@ -36,8 +36,7 @@ impl std::str::FromStr for Severity {
     }
 }
 
-/// Index of a file in the checked set (migration order).
-pub type FileId = usize;
+pub use crate::source::FileId;
 
 /// Another place a diagnostic talks about ("policy first created here").
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! one place.
 
 use crate::config::Config;
-use crate::engine::CheckInput;
+use crate::source::CheckInput;
 use crate::source::SourceFile;
 use rayon::prelude::*;
 use std::cmp::Ordering;

@@ -1,7 +1,9 @@
 //! pgward: a linter and a safe executor for PostgreSQL / Supabase migrations.
 //!
 //! Data flows one way: paths → [`discover`] → [`source::SourceFile`] → [`syntax`] statements →
-//! [`catalog`] replay → [`rules`] → [`diagnostic::Diagnostic`] → [`report`]ers (and `apply`).
+//! [`catalog`] replay → [`rules`] → [`engine`] (suppressions, severities) →
+//! [`diagnostic::Diagnostic`] → [`report`]ers, `lsp`, `apply`, `cli`. A module imports only
+//! from layers below its own (`tests/layers.rs` checks it; `ARCHITECTURE.md` is the map).
 
 pub mod apply;
 pub mod catalog;
@@ -15,7 +17,6 @@ pub mod lsp;
 pub mod report;
 pub mod rules;
 pub mod source;
-pub mod suppress;
 pub mod syntax;
 
 pub use config::Config;

@@ -35,6 +35,17 @@ impl Span {
     }
 }
 
+/// Index of a file in the checked set (migration order).
+pub type FileId = usize;
+
+/// A file to check, as loaded. `report: false` files are context only (the rest of
+/// `migrations_dir`): schema-aware rules see them, but nothing is reported in them.
+#[derive(Debug, Clone)]
+pub struct CheckInput {
+    pub source: SourceFile,
+    pub report: bool,
+}
+
 /// One migration file (or stdin buffer) as read: UTF-8 text with any BOM already removed.
 #[derive(Debug, Clone)]
 pub struct SourceFile {

@@ -4,22 +4,13 @@ use super::plan::MigrationFile;
 use super::preflight::{TableName, created_tables, table_exists};
 use crate::config::Config;
 use crate::diagnostic::Severity;
+use crate::rules;
 use crate::syntax::{AlterTableAction, PublicationTarget, Stmt};
 use postgres::Client;
 
 /// Whether `rls-not-enabled` is active at error level under this config.
 fn rls_rule_active(config: &Config) -> bool {
-    let Some(rule) = crate::rules::find("rls-not-enabled") else {
-        return false;
-    };
-    if !crate::engine::is_enabled(rule, config) {
-        return false;
-    }
-    match config.rules.severity.get(rule.id) {
-        Some(crate::config::SeverityOverride::Error) => true,
-        Some(_) => false,
-        None => rule.default_severity == Severity::Error,
-    }
+    rules::effective_severity(&rules::rls_not_enabled::RULE, config) == Some(Severity::Error)
 }
 
 /// Whether the file silences `rule` somewhere (`-- pgward-ignore[-file] rule`): the author

@@ -7,7 +7,7 @@
 //!   ([`Catalog::foreign_key_component`]).
 
 use super::{Catalog, ColumnId, PolicyId, TableId};
-use crate::diagnostic::FileId;
+use crate::source::FileId;
 use std::collections::BTreeSet;
 
 /// What one file created (whether or not it still exists at the end of the set), in creation

@@ -1,10 +1,14 @@
 //! Replay tests on hand-built statements (independent of the parser); the SQL-text tests live in
 //! `tests/catalog.rs`.
 
+use super::replay::make_object_name;
 use super::*;
+use crate::source::{FileId, Span};
 use crate::syntax::{
-    AlterAction, ColumnDef, CreatePolicy, ForeignKey, IndexColumn, ParsedFile, Statement,
-    StmtContext,
+    AlterAction, AlterPolicy, AlterPublication, AlterTable, AlterTableAction, ColumnDef,
+    ConstraintKind, CreateIndex, CreatePolicy, CreatePublication, CreateTable, Drop, ForeignKey,
+    Ident, IndexColumn, ObjectKind, ParsedFile, PolicyCommand, PublicationAction,
+    PublicationTarget, QualifiedName, Statement, Stmt, StmtContext, TableConstraint,
 };
 
 fn ident(s: &str) -> Ident {

@@ -2,9 +2,9 @@
 //! directory, and linting one buffer against them.
 
 use crate::config::{CONFIG_FILE_NAME, Config};
-use crate::diagnostic::FileId;
 use crate::discover;
 use crate::engine::{self, CheckOutput, WorkspaceFile};
+use crate::source::FileId;
 use crate::source::SourceFile;
 use crate::syntax::{self, ParsedFile};
 use lsp_types::Uri;
@@ -139,7 +139,8 @@ impl Store {
             .get(&config_path)
             .is_some_and(|(seen, _)| *seen == now);
         if !fresh {
-            let loaded = Config::load(&config_path).map_err(|e| e.to_string());
+            let loaded =
+                Config::load(&config_path, crate::rules::is_known).map_err(|e| e.to_string());
             self.configs.insert(config_path.clone(), (now, loaded));
         }
         let Some((_, entry)) = self.configs.get(&config_path) else {

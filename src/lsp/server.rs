@@ -4,8 +4,8 @@
 use super::actions;
 use super::docs::{Document, Store, uri_to_path};
 use super::transport::{Incoming, write_error, write_message};
-use crate::diagnostic::FileId;
 use crate::report::lsp_json::{to_lsp_diagnostic, uri_for_name};
+use crate::source::FileId;
 use crate::source::{LineIndex, Utf16Pos};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{

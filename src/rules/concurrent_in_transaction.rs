@@ -3,7 +3,7 @@
 use super::Rule;
 use super::common::text::{find_word, first_line, no_transaction_marker};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::source::Span;
 use crate::syntax::{Statement, Stmt, TxControl};
 

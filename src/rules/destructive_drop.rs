@@ -5,7 +5,7 @@
 use super::Rule;
 use crate::catalog::{Fact, Loc, Pos, display_key, plain_key};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {

@@ -5,7 +5,7 @@ use super::Rule;
 use super::common::schema::{foreign_key_span, q_key};
 use crate::catalog::{Catalog, ForeignKeyDef, TableId};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use std::collections::{BTreeMap, HashSet};
 
 pub static RULE: Rule = Rule {

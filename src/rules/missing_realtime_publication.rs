@@ -7,7 +7,7 @@ use super::common::schema::{
     q_key, qualified, table_key_after,
 };
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {

@@ -9,7 +9,7 @@ use super::common::schema::{
 use crate::catalog::{Catalog, ColumnId, TableId};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 
 pub static RULE: Rule = Rule {
     id: "missing-user-id-index",

@@ -1,11 +1,15 @@
 //! The rule registry: every rule's id, default severity, summary, doc and check function.
 //! One file per rule; adding a rule means adding its file, its doc and a line in [`RULES`].
+//!
+//! The registry and the config answer together which rules run and at what severity
+//! ([`is_enabled`], [`severity_override`]); the engine and `apply` both ask here.
 
+use crate::config::{Config, SeverityOverride};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
 
 mod common;
 mod concurrent_in_transaction;
+mod context;
 mod destructive_drop;
 mod foreign_key_cycle;
 mod missing_realtime_publication;
@@ -16,7 +20,7 @@ mod policy_name_collision;
 mod policy_naming;
 mod policy_without_rls;
 mod protected_table_drop;
-mod rls_not_enabled;
+pub mod rls_not_enabled;
 mod rls_without_policy;
 mod schema_conflict;
 mod transaction_wrapper;
@@ -24,6 +28,8 @@ pub mod unguarded_extension;
 mod unindexed_foreign_key;
 mod unsupported_syntax;
 mod unused_suppression;
+
+pub use context::{FileContext, Workspace, WorkspaceFile};
 
 pub type CheckFn = fn(&FileContext, &mut Vec<Diagnostic>);
 
@@ -68,4 +74,74 @@ pub fn all() -> &'static [&'static Rule] {
 
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)
+}
+
+/// Whether `id` names a registered rule (the config checks its `[rules]` keys with this).
+pub fn is_known(id: &str) -> bool {
+    find(id).is_some()
+}
+
+/// Whether a rule runs under this config (select, ignore, severity `off`).
+pub fn is_enabled(rule: &Rule, config: &Config) -> bool {
+    let selected =
+        config.rules.select.is_empty() || config.rules.select.iter().any(|s| s == rule.id);
+    let ignored = config.rules.ignore.iter().any(|s| s == rule.id);
+    let off = config.rules.severity.get(rule.id) == Some(&SeverityOverride::Off);
+    selected && !ignored && !off
+}
+
+/// The severity the config sets for a rule, if it overrides the default.
+pub fn severity_override(rule: &str, config: &Config) -> Option<Severity> {
+    match config.rules.severity.get(rule)? {
+        SeverityOverride::Error => Some(Severity::Error),
+        SeverityOverride::Warning => Some(Severity::Warning),
+        SeverityOverride::Info => Some(Severity::Info),
+        SeverityOverride::Off => None,
+    }
+}
+
+/// The severity a rule reports at under this config; `None` when it does not run.
+pub fn effective_severity(rule: &Rule, config: &Config) -> Option<Severity> {
+    if !is_enabled(rule, config) {
+        return None;
+    }
+    Some(severity_override(rule.id, config).unwrap_or(rule.default_severity))
+}
+
+/// The registered rule id closest to `id`, if it is close enough to be a typo.
+pub fn closest_rule(id: &str) -> Option<&'static str> {
+    all()
+        .iter()
+        .map(|r| (edit_distance(id, r.id), r.id))
+        .filter(|(d, candidate)| *d <= (candidate.len() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, id)| id)
+}
+
+/// Levenshtein distance over characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let best = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = best;
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_rule_suggests_typos() {
+        assert_eq!(closest_rule("parse-eror"), Some("parse-error"));
+        assert_eq!(closest_rule("zzzzzzzzzzzzzzzzzz"), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 }

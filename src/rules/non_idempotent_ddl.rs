@@ -4,7 +4,7 @@
 use super::Rule;
 use super::common::text::{find_word, first_line, indentation, one_line, plain_name, rewritten};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::source::Span;
 use crate::syntax::{
     AlterTableAction, Ident, ObjectKind, QualifiedName, Statement, Stmt, quote_if_needed,

@@ -1,6 +1,6 @@
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::syntax::Stmt;
 
 pub static RULE: Rule = Rule {

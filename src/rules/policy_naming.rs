@@ -4,7 +4,7 @@
 use super::Rule;
 use crate::catalog::Pos;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::syntax::{PolicyCommand, Stmt};
 
 pub static RULE: Rule = Rule {

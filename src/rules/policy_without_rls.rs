@@ -4,7 +4,7 @@
 use super::Rule;
 use super::common::schema::{q, q_key, qualified};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 
 pub static RULE: Rule = Rule {
     id: "policy-without-rls",

@@ -5,7 +5,7 @@ use super::common::text::{one_line, plain_name};
 use crate::catalog::Pos;
 use crate::config::{ALWAYS_PROTECTED_SCHEMAS, ProtectedTables, Protection};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::source::Span;
 use crate::syntax::{AlterTableAction, ObjectKind, QualifiedName, Statement, Stmt};
 

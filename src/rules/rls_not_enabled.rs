@@ -7,7 +7,7 @@ use super::common::schema::{
     table_key_after,
 };
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 
 pub static RULE: Rule = Rule {
     id: "rls-not-enabled",

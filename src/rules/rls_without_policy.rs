@@ -4,7 +4,7 @@
 use super::Rule;
 use super::common::schema::{live_tables_created_here, q_key, qualified};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {

@@ -5,7 +5,7 @@
 use super::Rule;
 use crate::catalog::{Fact, Loc, Pos, plain_key};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::syntax::{ObjectKind, Statement, Stmt, quote_if_needed};
 
 pub static RULE: Rule = Rule {

@@ -4,7 +4,7 @@
 use super::Rule;
 use super::common::text::{first_line, no_transaction_marker};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::source::Span;
 use crate::syntax::{Statement, Stmt, TxControl};
 

@@ -8,7 +8,7 @@
 use super::Rule;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Edit, Severity};
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::syntax::{AlterTableAction, ColumnDef, Statement, Stmt, quote_if_needed};
 
 pub static RULE: Rule = Rule {

@@ -7,7 +7,7 @@ use super::common::schema::{
     table_key_after,
 };
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::{FileContext, is_enabled};
+use crate::rules::{FileContext, is_enabled};
 
 pub static RULE: Rule = Rule {
     id: "unindexed-foreign-key",

@@ -4,7 +4,7 @@
 use crate::catalog::{Catalog, Column, ColumnId, Key, Loc, Pos, Table, TableId};
 use crate::config::Config;
 use crate::diagnostic::Edit;
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::source::Span;
 use crate::syntax::{ConstraintKind, ForeignKey, Stmt, TableConstraint, quote_if_needed};
 
@@ -316,7 +316,7 @@ pub mod testing {
 
     /// Check `files` (in order); only those named in `reported` are reported (all when empty).
     pub fn run(files: &[(&str, &str)], reported: &[&str], toml: &str) -> CheckOutput {
-        let config = Config::from_toml(toml, Path::new("pgward.toml"))
+        let config = Config::from_toml(toml, Path::new("pgward.toml"), crate::rules::is_known)
             .unwrap_or_else(|e| panic!("bad test config: {e}"));
         let inputs = files
             .iter()

@@ -1,6 +1,6 @@
 //! Small text helpers shared by the rules (spans for messages, fixes, rewritten statements).
 
-use crate::engine::FileContext;
+use crate::rules::FileContext;
 use crate::source::Span;
 use crate::syntax::QualifiedName;
 

@@ -11,8 +11,7 @@
 //! `unused-suppression`: stale suppressions hide the next real problem.
 
 use crate::diagnostic::Diagnostic;
-use crate::engine::{FileContext, is_enabled};
-use crate::rules;
+use crate::rules::{self, FileContext, closest_rule, is_enabled};
 use crate::source::Span;
 use crate::syntax::{Comment, Statement};
 use std::collections::{HashMap, HashSet};
@@ -377,32 +376,6 @@ fn directive(s: &Suppression) -> &'static str {
     if s.file_wide { IGNORE_FILE } else { IGNORE }
 }
 
-/// The registered rule id closest to `id`, if it is close enough to be a typo.
-pub fn closest_rule(id: &str) -> Option<&'static str> {
-    rules::all()
-        .iter()
-        .map(|r| (edit_distance(id, r.id), r.id))
-        .filter(|(d, candidate)| *d <= (candidate.len() / 3).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, id)| id)
-}
-
-/// Levenshtein distance over characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            let best = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            cur[j + 1] = best;
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,8 +470,8 @@ mod tests {
         diags: &[(&'static str, &str, &str)],
         config: &crate::config::Config,
     ) -> Vec<Diagnostic> {
-        use crate::engine::{CheckInput, FileContext, build_workspace};
-        use crate::source::SourceFile;
+        use crate::engine::build_workspace;
+        use crate::source::{CheckInput, SourceFile};
         let mut ws = build_workspace(vec![CheckInput {
             source: SourceFile::new("t.sql", text),
             report: true,
@@ -617,12 +590,5 @@ SELECT 1;
         config.rules.ignore = vec!["parse-error".into(), "unsupported-syntax".into()];
         let kept = apply_to(text, &["SELECT 1"], &[], &[], &config);
         assert_eq!(kept.len(), 2, "{:?}", summary(&kept));
-    }
-
-    #[test]
-    fn closest_rule_suggests_typos() {
-        assert_eq!(closest_rule("parse-eror"), Some("parse-error"));
-        assert_eq!(closest_rule("zzzzzzzzzzzzzzzzzz"), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

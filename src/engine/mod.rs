@@ -2,68 +2,18 @@
 //! reported, apply suppressions and severity overrides, sort.
 
 use crate::catalog::Catalog;
-use crate::config::{Config, SeverityOverride};
-use crate::diagnostic::{Diagnostic, FileId, Severity};
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Rule};
-use crate::source::{SourceFile, Span};
-use crate::syntax::{self, ParsedFile, Statement};
+use crate::syntax;
 use rayon::prelude::*;
 use std::sync::Arc;
 
-/// A file to check. `report: false` files are context only (the rest of `migrations_dir`).
-#[derive(Debug, Clone)]
-pub struct CheckInput {
-    pub source: SourceFile,
-    pub report: bool,
-}
+pub mod suppress;
 
-/// One file of the set, parsed. Text and statements are shared (`Arc`) so that a language
-/// server can re-check one buffer against thousands of cached context files without copying them.
-#[derive(Debug, Clone)]
-pub struct WorkspaceFile {
-    pub source: Arc<SourceFile>,
-    pub parsed: Arc<ParsedFile>,
-    pub report: bool,
-}
-
-/// The whole migration set after parsing and replay: what every rule can see.
-#[derive(Debug)]
-pub struct Workspace {
-    /// In migration order; a [`FileId`] indexes this.
-    pub files: Vec<WorkspaceFile>,
-    pub catalog: Catalog,
-}
-
-/// What a rule gets: one file of the set, and the whole set for context.
-pub struct FileContext<'a> {
-    pub file_id: FileId,
-    pub workspace: &'a Workspace,
-    pub config: &'a Config,
-}
-
-impl<'a> FileContext<'a> {
-    pub fn file(&self) -> &'a WorkspaceFile {
-        &self.workspace.files[self.file_id]
-    }
-    pub fn source(&self) -> &'a SourceFile {
-        &self.file().source
-    }
-    pub fn statements(&self) -> &'a [Statement] {
-        &self.file().parsed.statements
-    }
-    pub fn catalog(&self) -> &'a Catalog {
-        &self.workspace.catalog
-    }
-    pub fn text(&self, span: Span) -> &'a str {
-        self.source().slice(span)
-    }
-    /// A diagnostic of `rule` in this file, at the rule's default severity.
-    pub fn diagnostic(&self, rule: &Rule, span: Span, message: impl Into<String>) -> Diagnostic {
-        let mut d = Diagnostic::new(rule.id, self.file_id, span, message);
-        d.severity = rule.default_severity;
-        d
-    }
-}
+// The types the engine's callers hand in and get back live in the layer that owns them.
+pub use crate::rules::{FileContext, Workspace, WorkspaceFile};
+pub use crate::source::CheckInput;
 
 /// The result of a check: the parsed set (reporters need the sources) and the diagnostics, in
 /// file order then position.
@@ -112,7 +62,7 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
     let enabled: Vec<&Rule> = rules::all()
         .iter()
         .copied()
-        .filter(|r| is_enabled(r, config))
+        .filter(|r| rules::is_enabled(r, config))
         .collect();
     // Rules see the finished catalog and one file each, so files are checked in parallel; the
     // final sort makes the output independent of the thread count.
@@ -131,10 +81,10 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
                     check(&ctx, &mut found);
                 }
             }
-            let mut kept = crate::suppress::apply(&ctx, found);
-            kept.retain(|d| rules::find(d.rule).is_none_or(|r| is_enabled(r, config)));
+            let mut kept = suppress::apply(&ctx, found);
+            kept.retain(|d| rules::find(d.rule).is_none_or(|r| rules::is_enabled(r, config)));
             for d in &mut kept {
-                if let Some(severity) = severity_override(d.rule, config) {
+                if let Some(severity) = rules::severity_override(d.rule, config) {
                     d.severity = severity;
                 }
             }
@@ -147,22 +97,4 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
     });
     all.dedup();
     all
-}
-
-/// Whether a rule runs under this config (select, ignore, severity `off`).
-pub fn is_enabled(rule: &Rule, config: &Config) -> bool {
-    let selected =
-        config.rules.select.is_empty() || config.rules.select.iter().any(|s| s == rule.id);
-    let ignored = config.rules.ignore.iter().any(|s| s == rule.id);
-    let off = config.rules.severity.get(rule.id) == Some(&SeverityOverride::Off);
-    selected && !ignored && !off
-}
-
-fn severity_override(rule: &str, config: &Config) -> Option<Severity> {
-    match config.rules.severity.get(rule)? {
-        SeverityOverride::Error => Some(Severity::Error),
-        SeverityOverride::Warning => Some(Severity::Warning),
-        SeverityOverride::Info => Some(Severity::Info),
-        SeverityOverride::Off => None,
-    }
 }

@@ -1,0 +1,355 @@
+//! Object state: what the catalog knows about each table, column, index, policy, publication
+//! and named object, with the places it was created, renamed and dropped.
+
+use crate::source::{FileId, Span};
+use crate::syntax::{ObjectKind, PolicyCommand, quote_if_needed};
+use std::collections::HashMap;
+
+pub type TableId = usize;
+pub type ColumnId = usize;
+pub type IndexId = usize;
+pub type PolicyId = usize;
+pub type PublicationId = usize;
+
+/// `(schema, name)`, normalised; unqualified names are in `public`.
+pub type Key = (String, String);
+
+/// A statement's place in the set: files in migration order, statements in file order (the
+/// statements of a `DO` body come right after their `DO`). Orders like the replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub file: FileId,
+    pub stmt: usize,
+}
+
+/// Where something happened: the statement, and the span of the object's name in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loc {
+    pub file: FileId,
+    /// Index into the file's `ParsedFile::statements`.
+    pub stmt: usize,
+    /// The object's name in that statement (or the most precise span available).
+    pub span: Span,
+    /// The whole statement.
+    pub statement: Span,
+}
+
+impl Loc {
+    pub fn pos(&self) -> Pos {
+        Pos {
+            file: self.file,
+            stmt: self.stmt,
+        }
+    }
+}
+
+/// `schema.name` for messages, quoted where PostgreSQL would need it.
+pub fn display_key(key: &Key) -> String {
+    if key.0 == "public" {
+        quote_if_needed(&key.1)
+    } else {
+        format!("{}.{}", quote_if_needed(&key.0), quote_if_needed(&key.1))
+    }
+}
+
+/// `schema.name` for messages, as PostgreSQL's own messages show names (to be put in double
+/// quotes): no quoting inside, `public` left out.
+pub fn plain_key(key: &Key) -> String {
+    if key.0 == "public" || key.0.is_empty() {
+        key.1.clone()
+    } else {
+        format!("{}.{}", key.0, key.1)
+    }
+}
+
+/// A name change of a table (`RENAME TO`, `SET SCHEMA`) or a column or policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rename {
+    pub at: Loc,
+    pub from: Key,
+    pub to: Key,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    /// As written, lower case (`uuid`, `vector(1536)`); empty for implicit columns.
+    pub data_type: String,
+    pub type_span: Option<Span>,
+    pub not_null: bool,
+    /// Where the column was defined (its name in `CREATE TABLE` or `ADD COLUMN`); `None` when the
+    /// column existed before the set (implicit).
+    pub created: Option<Loc>,
+    pub dropped: Option<Loc>,
+    /// `RENAME COLUMN`s, in order (`from.1`/`to.1` are column names, `.0` the table's schema).
+    pub renames: Vec<Rename>,
+}
+
+impl Column {
+    pub fn is_live(&self) -> bool {
+        self.dropped.is_none()
+    }
+    /// Alive just before `pos` (implicit columns count from the start).
+    pub fn alive_at(&self, pos: Pos) -> bool {
+        alive_at(self.created, self.dropped, pos)
+    }
+}
+
+fn alive_at(created: Option<Loc>, dropped: Option<Loc>, pos: Pos) -> bool {
+    created.is_none_or(|c| c.pos() < pos) && dropped.is_none_or(|d| d.pos() >= pos)
+}
+
+/// A primary key or unique constraint (also the column-level `PRIMARY KEY` / `UNIQUE`).
+#[derive(Debug, Clone)]
+pub struct KeyConstraint {
+    pub name: Option<String>,
+    pub columns: Vec<ColumnId>,
+    pub created: Loc,
+    pub dropped: Option<Loc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ForeignKeyDef {
+    pub name: Option<String>,
+    pub columns: Vec<ColumnId>,
+    /// The referenced table as written (normalised), and the table it resolved to when the
+    /// constraint was created (`None` when the set never made or touched it).
+    pub ref_key: Key,
+    pub ref_table: Option<TableId>,
+    pub ref_columns: Vec<String>,
+    pub created: Loc,
+    pub dropped: Option<Loc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Current name (or the name it had when dropped).
+    pub schema: String,
+    pub name: String,
+    /// `None`: the table existed before the set (only touched by it).
+    pub created: Option<Loc>,
+    pub dropped: Option<Loc>,
+    pub renames: Vec<Rename>,
+    pub temporary: bool,
+    /// Created by `AS SELECT`, `PARTITION OF`, `LIKE`, or implicit: columns may be missing.
+    pub columns_incomplete: bool,
+    /// Every column ever defined (dropped ones too); see [`Column::is_live`].
+    pub columns: Vec<Column>,
+    pub primary_key: Option<KeyConstraint>,
+    pub uniques: Vec<KeyConstraint>,
+    pub foreign_keys: Vec<ForeignKeyDef>,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    /// The statement that last enabled/disabled RLS.
+    pub rls_changed: Option<Loc>,
+    pub rls_forced_changed: Option<Loc>,
+    /// Every index and policy ever made on the table (see [`Catalog::indexes_on`] and
+    /// [`Catalog::policies_on`] for the live ones).
+    pub index_ids: Vec<IndexId>,
+    pub policy_ids: Vec<PolicyId>,
+}
+
+impl Table {
+    pub fn key(&self) -> Key {
+        (self.schema.clone(), self.name.clone())
+    }
+    pub fn display(&self) -> String {
+        display_key(&self.key())
+    }
+    pub fn is_live(&self) -> bool {
+        self.dropped.is_none()
+    }
+    /// The live column with this name.
+    pub fn column(&self, name: &str) -> Option<ColumnId> {
+        self.columns
+            .iter()
+            .position(|c| c.is_live() && c.name == name)
+    }
+    pub fn live_columns(&self) -> impl Iterator<Item = (ColumnId, &Column)> {
+        self.columns.iter().enumerate().filter(|(_, c)| c.is_live())
+    }
+    pub fn live_uniques(&self) -> impl Iterator<Item = &KeyConstraint> {
+        self.uniques.iter().filter(|u| u.dropped.is_none())
+    }
+    pub fn live_foreign_keys(&self) -> impl Iterator<Item = &ForeignKeyDef> {
+        self.foreign_keys.iter().filter(|f| f.dropped.is_none())
+    }
+    /// The table's name just before `pos` (following renames), whether or not it was alive.
+    pub fn key_at(&self, pos: Pos) -> Key {
+        let mut key = self
+            .renames
+            .first()
+            .map_or_else(|| self.key(), |r| r.from.clone());
+        for r in &self.renames {
+            if r.at.pos() < pos {
+                key = r.to.clone();
+            }
+        }
+        key
+    }
+    /// The name the table was created (or first seen) with.
+    pub fn original_key(&self) -> Key {
+        self.renames
+            .first()
+            .map_or_else(|| self.key(), |r| r.from.clone())
+    }
+    /// Alive just before `pos`.
+    pub fn alive_at(&self, pos: Pos) -> bool {
+        alive_at(self.created, self.dropped, pos)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Index {
+    /// `None` for `CREATE INDEX ON t (…)` (PostgreSQL picks a name).
+    pub name: Option<String>,
+    pub table: TableId,
+    /// Key columns in order; `None` for an expression element.
+    pub columns: Vec<Option<ColumnId>>,
+    pub unique: bool,
+    pub partial: bool,
+    pub created: Loc,
+    pub dropped: Option<Loc>,
+    /// The last `ALTER INDEX … RENAME TO`.
+    pub renamed: Option<Loc>,
+}
+
+impl Index {
+    /// Alive just before `pos`.
+    pub fn alive_at(&self, pos: Pos) -> bool {
+        alive_at(Some(self.created), self.dropped, pos)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub table: TableId,
+    pub command: PolicyCommand,
+    pub roles: Vec<String>,
+    pub permissive: bool,
+    pub created: Loc,
+    pub dropped: Option<Loc>,
+    /// `ALTER POLICY … RENAME TO` (keys are `(table schema, policy name)`).
+    pub renames: Vec<Rename>,
+}
+
+impl Policy {
+    /// Alive just before `pos`.
+    pub fn alive_at(&self, pos: Pos) -> bool {
+        alive_at(Some(self.created), self.dropped, pos)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub table: TableId,
+    pub added: Loc,
+    pub removed: Option<Loc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub name: String,
+    /// `None`: made outside the set (e.g. Supabase's `supabase_realtime`).
+    pub created: Option<Loc>,
+    pub dropped: Option<Loc>,
+    pub all_tables: bool,
+    /// `FOR TABLES IN SCHEMA` (live entries).
+    pub schemas: Vec<(String, Loc)>,
+    /// Every membership ever (see [`Member::removed`]).
+    pub members: Vec<Member>,
+    /// The live members: table → index into `members` (keeps replay linear with big
+    /// publications).
+    pub(super) live: HashMap<TableId, usize>,
+}
+
+impl Publication {
+    pub fn live_member(&self, table: TableId) -> Option<&Member> {
+        self.live.get(&table).and_then(|&i| self.members.get(i))
+    }
+
+    /// End a live membership (no-op when the table is not a member).
+    pub(super) fn remove_member(&mut self, table: TableId, loc: Loc) {
+        if let Some(m) = self
+            .live
+            .remove(&table)
+            .and_then(|i| self.members.get_mut(i))
+        {
+            m.removed = Some(loc);
+        }
+    }
+}
+
+/// Extensions, schemas and types: objects with a name and a life.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub key: Key,
+    pub created: Option<Loc>,
+    pub dropped: Option<Loc>,
+    /// The creating statement sat in a `DO` block with an `EXCEPTION` handler or under an
+    /// availability guard (extensions).
+    pub guarded: bool,
+}
+
+/// What a statement found when it ran against the schema built so far. Recorded during replay,
+/// per statement, for the rules that judge a statement by what existed just before it.
+#[derive(Debug, Clone)]
+pub enum Fact {
+    /// `CREATE <kind> name` (or `ALTER POLICY … RENAME TO name`) where an object of that name
+    /// already existed, created by the set at `existing`. `kind` is what the statement creates;
+    /// `existing_kind` what holds the name (they differ for `CREATE INDEX t` over table `t`).
+    AlreadyExists {
+        kind: ObjectKind,
+        existing_kind: ObjectKind,
+        name: String,
+        span: Span,
+        if_not_exists: bool,
+        existing: Loc,
+        /// The rename or `SET SCHEMA` that gave the existing object this name, if any (for an
+        /// index: its table's move to this schema).
+        renamed: Option<Loc>,
+    },
+    /// `ADD COLUMN c` of a column the table already has.
+    ColumnExists {
+        table: TableId,
+        column: ColumnId,
+        span: Span,
+        if_not_exists: bool,
+    },
+    /// `ALTER PUBLICATION p ADD TABLE t` of a table already a member (added at `added`).
+    AlreadyMember {
+        publication: PublicationId,
+        table: TableId,
+        span: Span,
+        added: Loc,
+    },
+    /// `DROP <kind> name` (or `DROP COLUMN`, with `kind` `Other` and `name` `table.column`) of
+    /// something the set had already dropped. Names in facts are plain (see [`plain_key`]).
+    AlreadyDropped {
+        kind: ObjectKind,
+        name: String,
+        span: Span,
+        if_exists: bool,
+        dropped: Loc,
+    },
+    /// `CREATE POLICY name ON table` while a policy of that name existed: on the same table
+    /// (`same_table`, PostgreSQL rejects it) or on another one.
+    PolicyNameTaken {
+        name: String,
+        span: Span,
+        table: TableId,
+        existing: PolicyId,
+        same_table: bool,
+    },
+    /// `DROP TABLE` of a table (implicit ones too).
+    TableDropped { table: TableId, span: Span },
+    /// `DROP COLUMN`.
+    ColumnDropped {
+        table: TableId,
+        column: ColumnId,
+        span: Span,
+    },
+    /// `TRUNCATE` of a table.
+    Truncated { table: TableId, span: Span },
+}

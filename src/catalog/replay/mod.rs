@@ -1,0 +1,302 @@
+//! Replay: every statement of the set applied to the catalog, in migration order. One file per
+//! statement family; this one dispatches and keeps the relation namespace.
+
+use super::*;
+use crate::source::{FileId, Span};
+use crate::syntax::{
+    ConstraintKind, Ident, ObjectKind, ParsedFile, QualifiedName, Statement, Stmt,
+};
+
+mod drop;
+mod policy;
+mod publication;
+mod relation;
+mod rename;
+mod table;
+
+/// Replay state for one statement.
+struct At<'s> {
+    file: FileId,
+    stmt: usize,
+    statement: &'s Statement,
+}
+
+impl At<'_> {
+    fn loc(&self, span: Span) -> Loc {
+        Loc {
+            file: self.file,
+            stmt: self.stmt,
+            span,
+            statement: self.statement.span,
+        }
+    }
+}
+
+/// The name PostgreSQL gives an unnamed primary key, unique or foreign key constraint
+/// (`t_pkey`, `t_a_b_key`, `t_a_fkey`), shortened to fit 63 bytes the way PostgreSQL's
+/// `makeObjectName` does. (A name already taken would get a number appended; not modelled.)
+fn default_constraint_name(table: &str, kind: &ConstraintKind) -> Option<String> {
+    let (columns, label): (&[Ident], &str) = match kind {
+        ConstraintKind::PrimaryKey(_) => (&[], "pkey"),
+        ConstraintKind::Unique(cols) => (cols, "key"),
+        ConstraintKind::ForeignKey(fk) => (&fk.columns, "fkey"),
+        _ => return None,
+    };
+    let joined = columns
+        .iter()
+        .map(|c| c.value.as_str())
+        .collect::<Vec<_>>()
+        .join("_");
+    let name2 = (!joined.is_empty()).then_some(joined.as_str());
+    Some(make_object_name(table, name2, label))
+}
+
+/// PostgreSQL's `makeObjectName`: `name1[_name2]_label`, the longer of the two names
+/// shortened first until the whole fits in 63 bytes (on character boundaries).
+pub(super) fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    const MAX: usize = 63;
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let avail = MAX.saturating_sub(overhead);
+    let mut n1 = name1.len();
+    let mut n2 = name2.map_or(0, str::len);
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while n > 0 && !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s.get(..n).unwrap_or_default().to_string()
+    };
+    let mut out = clip(name1, n1);
+    if let Some(name2) = name2 {
+        out.push('_');
+        out.push_str(&clip(name2, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+fn ident_key(id: &Ident) -> Key {
+    (String::new(), id.value.clone())
+}
+
+impl Catalog {
+    /// Replay every file's statements in migration order; a file's [`FileId`] is its position.
+    pub fn replay<'a>(files: impl IntoIterator<Item = &'a ParsedFile>) -> Catalog {
+        let mut catalog = Catalog::default();
+        for (file, parsed) in files.into_iter().enumerate() {
+            catalog.facts.push(Vec::new());
+            for (stmt, statement) in parsed.statements.iter().enumerate() {
+                catalog.apply(&At {
+                    file,
+                    stmt,
+                    statement,
+                });
+            }
+        }
+        catalog
+    }
+
+    fn fact(&mut self, at: &At, fact: Fact) {
+        if let Some(file) = self.facts.get_mut(at.file) {
+            file.push((at.stmt, fact));
+        }
+    }
+
+    fn apply(&mut self, at: &At) {
+        match &at.statement.kind {
+            Stmt::CreateTable(ct) => self.create_table(at, ct),
+            Stmt::AlterTable(alter) => self.alter_table(at, alter),
+            Stmt::CreateIndex(ci) => self.create_index(at, ci),
+            Stmt::Drop(drop) => self.drop(at, drop),
+            Stmt::Truncate { tables } => {
+                for name in tables {
+                    if let Some(table) = self.touch_table(name) {
+                        self.fact(
+                            at,
+                            Fact::Truncated {
+                                table,
+                                span: name.span(),
+                            },
+                        );
+                    }
+                }
+            }
+            Stmt::CreateSchema {
+                name,
+                if_not_exists,
+            } => self.create_named(
+                at,
+                ObjectKind::Schema,
+                ident_key(name),
+                name.span,
+                *if_not_exists,
+            ),
+            Stmt::CreateExtension {
+                name,
+                if_not_exists,
+            } => self.create_named(
+                at,
+                ObjectKind::Extension,
+                ident_key(name),
+                name.span,
+                *if_not_exists,
+            ),
+            Stmt::CreateType { name } => {
+                self.create_named(at, ObjectKind::Type, name.key(), name.span(), false)
+            }
+            Stmt::CreateSequence {
+                name,
+                if_not_exists,
+            } => self.create_other_relation(at, ObjectKind::Sequence, name, *if_not_exists, false),
+            Stmt::CreateView {
+                name,
+                or_replace,
+                materialized,
+                if_not_exists,
+            } => {
+                let kind = if *materialized {
+                    ObjectKind::MaterializedView
+                } else {
+                    ObjectKind::View
+                };
+                self.create_other_relation(at, kind, name, *if_not_exists, *or_replace)
+            }
+            Stmt::CreatePolicy(cp) => self.create_policy(at, cp),
+            Stmt::AlterPolicy(ap) => self.alter_policy(at, ap),
+            Stmt::CreatePublication(cp) => self.create_publication(at, cp),
+            Stmt::AlterPublication(ap) => self.alter_publication(at, ap),
+            Stmt::RenameObject(r) => self.rename_object(at, r),
+            _ => {}
+        }
+    }
+
+    /// The key a relation name resolves to: an unqualified name finds a temporary table first.
+    fn rel_key(&self, name: &QualifiedName) -> Key {
+        if name.schema.is_none() {
+            let temp = ("pg_temp".to_string(), name.name.value.clone());
+            if self.relations.contains_key(&temp) {
+                return temp;
+            }
+        }
+        name.key()
+    }
+
+    /// The live table of this name, or an implicit one when the set never made (nor dropped)
+    /// it. `None` when the name is not a table (an index, a view) or the set dropped it.
+    fn touch_table(&mut self, name: &QualifiedName) -> Option<TableId> {
+        let key = self.rel_key(name);
+        match self.relations.get(&key) {
+            Some(Rel::Table(id)) => return Some(*id),
+            Some(_) => return None,
+            None => {}
+        }
+        if self.dropped.contains_key(&(ObjectKind::Table, key.clone()))
+            || self.gone.contains_key(&key)
+        {
+            return None;
+        }
+        let id = self.new_table(key, None, false, true);
+        Some(id)
+    }
+
+    fn new_table(
+        &mut self,
+        key: Key,
+        created: Option<Loc>,
+        temporary: bool,
+        columns_incomplete: bool,
+    ) -> TableId {
+        let id = self.tables.len();
+        self.tables.push(Table {
+            schema: key.0.clone(),
+            name: key.1.clone(),
+            created,
+            dropped: None,
+            renames: Vec::new(),
+            temporary,
+            columns_incomplete,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            foreign_keys: Vec::new(),
+            rls_enabled: false,
+            rls_forced: false,
+            rls_changed: None,
+            rls_forced_changed: None,
+            index_ids: Vec::new(),
+            policy_ids: Vec::new(),
+        });
+        self.table_history.entry(key.clone()).or_default().push(id);
+        self.relations.insert(key, Rel::Table(id));
+        id
+    }
+
+    /// Where the current holder of a relation name was created (`None` for implicit tables),
+    /// and the rename that gave it the name.
+    fn relation_origin(&self, rel: Rel) -> Option<(ObjectKind, Loc, Option<Loc>)> {
+        let last_rename = |t: &Table| t.renames.last().map(|r| r.at);
+        match rel {
+            Rel::Table(id) => {
+                let t = self.tables.get(id)?;
+                Some((ObjectKind::Table, t.created?, last_rename(t)))
+            }
+            Rel::Index(id) => {
+                let i = self.indexes.get(id)?;
+                // Its own rename, or its table's move to another schema, whichever came last.
+                let moved = self.tables.get(i.table).and_then(|t| {
+                    t.renames
+                        .iter()
+                        .rev()
+                        .find(|r| r.from.0 != r.to.0 && r.at.pos() > i.created.pos())
+                        .map(|r| r.at)
+                });
+                let renamed = match (i.renamed, moved) {
+                    (Some(a), Some(b)) => Some(if a.pos() > b.pos() { a } else { b }),
+                    (a, b) => a.or(b),
+                };
+                Some((ObjectKind::Index, i.created, renamed))
+            }
+            Rel::Other {
+                kind,
+                created,
+                renamed,
+            } => Some((kind, created, renamed)),
+        }
+    }
+
+    /// Record `AlreadyExists` for a relation name; `true` when the name is taken.
+    fn relation_taken(
+        &mut self,
+        at: &At,
+        kind: ObjectKind,
+        key: &Key,
+        span: Span,
+        if_not_exists: bool,
+    ) -> bool {
+        let Some(rel) = self.relations.get(key).copied() else {
+            return false;
+        };
+        if let Some((existing_kind, existing, renamed)) = self.relation_origin(rel) {
+            self.fact(
+                at,
+                Fact::AlreadyExists {
+                    kind,
+                    existing_kind,
+                    name: plain_key(key),
+                    span,
+                    if_not_exists,
+                    existing,
+                    renamed,
+                },
+            );
+        }
+        true
+    }
+}

@@ -1,0 +1,160 @@
+//! Replay of `CREATE POLICY`, `ALTER POLICY` and `DROP POLICY`.
+
+use super::*;
+use crate::syntax::{AlterPolicy, CreatePolicy, Drop, ObjectKind, QualifiedName};
+
+impl Catalog {
+    pub(super) fn create_policy(&mut self, at: &At, cp: &CreatePolicy) {
+        let Some(table) = self.touch_table(&cp.table) else {
+            return;
+        };
+        let name = cp.name.value.clone();
+        if let Some(&existing) = self.policy_names.get(&(table, name.clone())) {
+            self.fact(
+                at,
+                Fact::PolicyNameTaken {
+                    name,
+                    span: cp.name.span,
+                    table,
+                    existing,
+                    same_table: true,
+                },
+            );
+            return;
+        }
+        if let Some(existing) = self.policy_name_elsewhere(&name, table) {
+            self.fact(
+                at,
+                Fact::PolicyNameTaken {
+                    name: name.clone(),
+                    span: cp.name.span,
+                    table,
+                    existing,
+                    same_table: false,
+                },
+            );
+        }
+        let id = self.policies.len();
+        if let Some(t) = self.tables.get_mut(table) {
+            t.policy_ids.push(id);
+        }
+        self.policies_named
+            .entry(name.clone())
+            .or_default()
+            .push(id);
+        self.policies.push(Policy {
+            name: name.clone(),
+            table,
+            command: cp.command,
+            roles: cp.roles.clone(),
+            permissive: cp.permissive,
+            created: at.loc(cp.name.span),
+            dropped: None,
+            renames: Vec::new(),
+        });
+        if let Some(t) = self.tables.get(table) {
+            let key = (format!("{}.{}", t.schema, t.name), name.clone());
+            self.dropped.remove(&(ObjectKind::Policy, key));
+        }
+        self.policy_names.insert((table, name), id);
+    }
+
+    /// A live policy of this name on another table: the first one, in creation order.
+    pub(super) fn policy_name_elsewhere(&self, name: &str, table: TableId) -> Option<PolicyId> {
+        self.policies_named
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&id| {
+                self.policies
+                    .get(id)
+                    .is_some_and(|p| p.dropped.is_none() && p.name == name && p.table != table)
+            })
+    }
+
+    pub(super) fn alter_policy(&mut self, at: &At, ap: &AlterPolicy) {
+        let Some(to) = &ap.rename_to else {
+            return;
+        };
+        let Some(table) = self.touch_table(&ap.table) else {
+            return;
+        };
+        let Some(&id) = self.policy_names.get(&(table, ap.name.value.clone())) else {
+            return;
+        };
+        if let Some(&existing) = self.policy_names.get(&(table, to.value.clone())) {
+            if existing != id {
+                self.fact(
+                    at,
+                    Fact::PolicyNameTaken {
+                        name: to.value.clone(),
+                        span: to.span,
+                        table,
+                        existing,
+                        same_table: true,
+                    },
+                );
+            }
+            return;
+        }
+        // Renamed onto a name another table's policy bears: the same reuse as a CREATE.
+        if let Some(existing) = self.policy_name_elsewhere(&to.value, table) {
+            self.fact(
+                at,
+                Fact::PolicyNameTaken {
+                    name: to.value.clone(),
+                    span: to.span,
+                    table,
+                    existing,
+                    same_table: false,
+                },
+            );
+        }
+        let schema = self
+            .tables
+            .get(table)
+            .map_or_else(String::new, |t| t.schema.clone());
+        if let Some(p) = self.policies.get_mut(id) {
+            p.renames.push(Rename {
+                at: at.loc(to.span),
+                from: (schema.clone(), p.name.clone()),
+                to: (schema, to.value.clone()),
+            });
+            p.name = to.value.clone();
+        }
+        self.policy_names.remove(&(table, ap.name.value.clone()));
+        self.policy_names.insert((table, to.value.clone()), id);
+        // The name lives again: a later drop of it must not point at an older drop.
+        if let Some(t) = self.tables.get(table) {
+            let key = (format!("{}.{}", t.schema, t.name), to.value.clone());
+            self.dropped.remove(&(ObjectKind::Policy, key));
+        }
+        let named = self.policies_named.entry(to.value.clone()).or_default();
+        if !named.contains(&id) {
+            named.push(id);
+            named.sort_unstable();
+        }
+    }
+
+    pub(super) fn drop_policy(&mut self, at: &At, drop: &Drop, name: &QualifiedName) -> bool {
+        let Some(on) = drop.on_table.as_ref() else {
+            return false;
+        };
+        let loc = at.loc(name.span());
+        let found = self
+            .table(&self.rel_key(on))
+            .and_then(|table| self.policy_names.remove(&(table, name.name.value.clone())));
+        if let Some(p) = found.and_then(|id| self.policies.get_mut(id)) {
+            p.dropped = Some(loc);
+        }
+        // Even a policy the set never made is gone after this (or the statement failed).
+        let key = on.key();
+        self.mark_dropped(
+            ObjectKind::Policy,
+            (format!("{}.{}", key.0, key.1), name.name.value.clone()),
+            loc,
+        );
+        found.is_some()
+    }
+}

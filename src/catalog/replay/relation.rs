@@ -1,0 +1,164 @@
+//! Replay of indexes, views and sequences (relations that share the table namespace) and of
+//! named objects (schemas, extensions, types).
+
+use super::*;
+use crate::source::Span;
+use crate::syntax::{CreateIndex, ObjectKind, QualifiedName};
+
+impl Catalog {
+    pub(super) fn index_key(&self, index: &Index) -> Option<Key> {
+        let name = index.name.clone()?;
+        let schema = self.tables.get(index.table)?.schema.clone();
+        Some((schema, name))
+    }
+
+    pub(super) fn drop_index(&mut self, id: IndexId, loc: Loc) {
+        let Some(index) = self.indexes.get(id) else {
+            return;
+        };
+        if let Some(key) = self.index_key(index) {
+            if self.relations.get(&key) == Some(&Rel::Index(id)) {
+                self.relations.remove(&key);
+            }
+            self.mark_dropped(ObjectKind::Index, key, loc);
+        }
+        if let Some(index) = self.indexes.get_mut(id) {
+            index.dropped = Some(loc);
+        }
+    }
+
+    pub(super) fn create_index(&mut self, at: &At, ci: &CreateIndex) {
+        let Some(table) = self.touch_table(&ci.table) else {
+            return;
+        };
+        let schema = self
+            .tables
+            .get(table)
+            .map_or_else(|| "public".to_string(), |t| t.schema.clone());
+        let key = ci.name.as_ref().map(|n| (schema, n.value.clone()));
+        if let (Some(key), Some(name)) = (&key, &ci.name)
+            && self.relation_taken(at, ObjectKind::Index, key, name.span, ci.if_not_exists)
+        {
+            return;
+        }
+        let columns: Vec<Option<ColumnId>> = ci
+            .columns
+            .iter()
+            .map(|c| {
+                c.column
+                    .as_ref()
+                    .and_then(|name| self.touch_column(table, &name.value))
+            })
+            .collect();
+        let span = ci.name.as_ref().map_or(ci.table.span(), |n| n.span);
+        let id = self.indexes.len();
+        if let Some(t) = self.tables.get_mut(table) {
+            t.index_ids.push(id);
+        }
+        self.indexes.push(Index {
+            name: ci.name.as_ref().map(|n| n.value.clone()),
+            table,
+            columns,
+            unique: ci.unique,
+            partial: ci.partial,
+            created: at.loc(span),
+            dropped: None,
+            renamed: None,
+        });
+        if let Some(key) = key {
+            self.dropped.remove(&(ObjectKind::Index, key.clone()));
+            self.relations.insert(key, Rel::Index(id));
+        }
+    }
+
+    pub(super) fn create_other_relation(
+        &mut self,
+        at: &At,
+        kind: ObjectKind,
+        name: &QualifiedName,
+        if_not_exists: bool,
+        or_replace: bool,
+    ) {
+        let key = self.rel_key(name);
+        if let Some(Rel::Other { kind: k, .. }) = self.relations.get(&key)
+            && *k == kind
+            && or_replace
+        {
+            return;
+        }
+        if self.relation_taken(at, kind, &key, name.span(), if_not_exists) {
+            return;
+        }
+        self.dropped.remove(&(kind, key.clone()));
+        self.relations.insert(
+            key,
+            Rel::Other {
+                kind,
+                created: at.loc(name.span()),
+                renamed: None,
+            },
+        );
+    }
+
+    pub(super) fn create_named(
+        &mut self,
+        at: &At,
+        kind: ObjectKind,
+        key: Key,
+        span: Span,
+        if_not_exists: bool,
+    ) {
+        let guarded = at.statement.context.exception_handler
+            || at.statement.context.extension_availability_guard;
+        let existing = match kind {
+            ObjectKind::Schema => self.schema_names.get(&key.1).copied(),
+            ObjectKind::Extension => self.extension_names.get(&key.1).copied(),
+            _ => self.type_names.get(&key).copied(),
+        };
+        if let Some(i) = existing {
+            let list = match kind {
+                ObjectKind::Schema => &self.schemas,
+                ObjectKind::Extension => &self.extensions,
+                _ => &self.types,
+            };
+            if let Some(existing) = list.get(i).and_then(|n| n.created) {
+                let name = plain_key(&key);
+                self.fact(
+                    at,
+                    Fact::AlreadyExists {
+                        kind,
+                        existing_kind: kind,
+                        name,
+                        span,
+                        if_not_exists,
+                        existing,
+                        renamed: None,
+                    },
+                );
+            }
+            return;
+        }
+        self.dropped.remove(&(kind, key.clone()));
+        let named = Named {
+            key: key.clone(),
+            created: Some(at.loc(span)),
+            dropped: None,
+            guarded,
+        };
+        match kind {
+            ObjectKind::Schema => {
+                self.schemas.push(named);
+                self.schema_names.insert(key.1, self.schemas.len() - 1);
+            }
+            ObjectKind::Extension => {
+                self.extensions.push(named);
+                self.extension_names
+                    .insert(key.1, self.extensions.len() - 1);
+            }
+            _ => {
+                self.types.push(named);
+                self.type_names.insert(key, self.types.len() - 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,460 @@
+//! Replay of `CREATE TABLE` and `ALTER TABLE`: columns, constraints, foreign keys.
+
+use super::*;
+use crate::syntax::{
+    AlterTable, AlterTableAction, ColumnDef, ConstraintKind, CreateTable, Ident, ObjectKind,
+    TableConstraint,
+};
+
+impl Catalog {
+    pub(super) fn create_table(&mut self, at: &At, ct: &CreateTable) {
+        // Temporary tables live in the session's own schema, searched first.
+        let key = match (&ct.name.schema, ct.temporary) {
+            (None, true) => ("pg_temp".to_string(), ct.name.name.value.clone()),
+            _ => ct.name.key(),
+        };
+        let loc = at.loc(ct.name.span());
+        let id = match self.relations.get(&key).copied() {
+            // Touched before it was created (`ALTER TABLE IF EXISTS`, a policy on a table made
+            // outside the set…): what the set knew was a guess; the definition wins.
+            Some(Rel::Table(id)) if self.tables.get(id).is_some_and(|t| t.created.is_none()) => {
+                if let Some(t) = self.tables.get_mut(id) {
+                    t.created = Some(loc);
+                    t.temporary = ct.temporary;
+                    t.columns_incomplete = ct.columns_incomplete;
+                }
+                id
+            }
+            _ => {
+                if self.relation_taken(
+                    at,
+                    ObjectKind::Table,
+                    &key,
+                    ct.name.span(),
+                    ct.if_not_exists,
+                ) {
+                    // Either skipped (IF NOT EXISTS) or failing: the existing table stays.
+                    return;
+                }
+                self.dropped.remove(&(ObjectKind::Table, key.clone()));
+                self.gone.remove(&key);
+                self.new_table(key, Some(loc), ct.temporary, ct.columns_incomplete)
+            }
+        };
+        for column in &ct.columns {
+            let implicit = self.tables.get(id).and_then(|t| {
+                t.columns
+                    .iter()
+                    .position(|c| c.is_live() && c.created.is_none() && c.name == column.name.value)
+            });
+            match implicit {
+                Some(cid) => self.define_column(at, id, cid, column),
+                None => {
+                    self.add_column(at, id, column);
+                }
+            }
+        }
+        for column in &ct.columns {
+            for constraint in &column.constraints {
+                self.add_constraint(at, id, constraint);
+            }
+        }
+        for constraint in &ct.constraints {
+            self.add_constraint(at, id, constraint);
+        }
+    }
+
+    /// Give an implicit column (known only from an earlier mention) its definition.
+    pub(super) fn define_column(
+        &mut self,
+        at: &At,
+        table: TableId,
+        column: ColumnId,
+        def: &ColumnDef,
+    ) {
+        if let Some(c) = self
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.columns.get_mut(column))
+        {
+            c.data_type = def.data_type.clone();
+            c.type_span = Some(def.data_type_span);
+            c.not_null = def.not_null;
+            c.created = Some(at.loc(def.name.span));
+        }
+    }
+
+    pub(super) fn add_column(
+        &mut self,
+        at: &At,
+        table: TableId,
+        def: &ColumnDef,
+    ) -> Option<ColumnId> {
+        let t = self.tables.get_mut(table)?;
+        t.columns.push(Column {
+            name: def.name.value.clone(),
+            data_type: def.data_type.clone(),
+            type_span: Some(def.data_type_span),
+            not_null: def.not_null,
+            created: Some(at.loc(def.name.span)),
+            dropped: None,
+            renames: Vec::new(),
+        });
+        Some(t.columns.len() - 1)
+    }
+
+    /// The live column of a table, or an implicit one when the table may have columns the set
+    /// does not know.
+    pub(super) fn touch_column(&mut self, table: TableId, name: &str) -> Option<ColumnId> {
+        let t = self.tables.get_mut(table)?;
+        if let Some(id) = t.column(name) {
+            return Some(id);
+        }
+        if !t.columns_incomplete {
+            return None;
+        }
+        t.columns.push(Column {
+            name: name.to_string(),
+            data_type: String::new(),
+            type_span: None,
+            not_null: false,
+            created: None,
+            dropped: None,
+            renames: Vec::new(),
+        });
+        Some(t.columns.len() - 1)
+    }
+
+    pub(super) fn columns_of(&mut self, table: TableId, names: &[Ident]) -> Vec<ColumnId> {
+        names
+            .iter()
+            .filter_map(|n| self.touch_column(table, &n.value))
+            .collect()
+    }
+
+    pub(super) fn add_constraint(&mut self, at: &At, table: TableId, c: &TableConstraint) {
+        // Unnamed constraints get PostgreSQL's generated name, so a later
+        // `DROP CONSTRAINT t_user_id_fkey` finds them.
+        let name = match &c.name {
+            Some(n) => Some(n.value.clone()),
+            None => self
+                .tables
+                .get(table)
+                .and_then(|t| default_constraint_name(&t.name, &c.kind)),
+        };
+        let span = c.name.as_ref().map_or(c.span, |n| n.span);
+        match &c.kind {
+            ConstraintKind::PrimaryKey(cols) => {
+                let columns = self.columns_of(table, cols);
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.primary_key = Some(KeyConstraint {
+                        name,
+                        columns,
+                        created: at.loc(span),
+                        dropped: None,
+                    });
+                }
+            }
+            ConstraintKind::Unique(cols) => {
+                let columns = self.columns_of(table, cols);
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.uniques.push(KeyConstraint {
+                        name,
+                        columns,
+                        created: at.loc(span),
+                        dropped: None,
+                    });
+                }
+            }
+            ConstraintKind::ForeignKey(fk) => {
+                let columns = self.columns_of(table, &fk.columns);
+                let ref_key = self.rel_key(&fk.ref_table);
+                let ref_table = self.touch_table(&fk.ref_table);
+                if let Some(t) = self.tables.get_mut(table) {
+                    if let Some(target) = ref_table {
+                        self.referenced_by
+                            .entry(target)
+                            .or_default()
+                            .push((table, t.foreign_keys.len()));
+                    }
+                    t.foreign_keys.push(ForeignKeyDef {
+                        name,
+                        columns,
+                        ref_key,
+                        ref_table,
+                        ref_columns: fk.ref_columns.iter().map(|i| i.value.clone()).collect(),
+                        created: at.loc(span),
+                        dropped: None,
+                    });
+                }
+            }
+            ConstraintKind::Check | ConstraintKind::Exclude | ConstraintKind::Other => {}
+        }
+    }
+
+    /// The name PostgreSQL gives an unnamed constraint (`clients_pkey`, `clients_email_key`,
+    /// `meetings_client_id_fkey`), so a later `DROP CONSTRAINT` by that name is followed. Long
+    /// names (PostgreSQL truncates them) and numbered duplicates are left unnamed.
+    pub(super) fn alter_table(&mut self, at: &At, alter: &AlterTable) {
+        let key = self.rel_key(&alter.name);
+        // ALTER TABLE also renames views and sequences; follow those names too.
+        if let Some(Rel::Other { kind, created, .. }) = self.relations.get(&key).copied() {
+            for action in &alter.actions {
+                let (new_key, span) = match &action.action {
+                    AlterTableAction::RenameTable { to } => {
+                        ((key.0.clone(), to.value.clone()), to.span)
+                    }
+                    AlterTableAction::SetSchema { schema } => {
+                        ((schema.value.clone(), key.1.clone()), schema.span)
+                    }
+                    _ => continue,
+                };
+                self.relations.remove(&key);
+                self.dropped.remove(&(kind, new_key.clone()));
+                self.relations.insert(
+                    new_key,
+                    Rel::Other {
+                        kind,
+                        created,
+                        renamed: Some(at.loc(span)),
+                    },
+                );
+                return;
+            }
+            return;
+        }
+        let Some(table) = self.touch_table(&alter.name) else {
+            return;
+        };
+        for action in &alter.actions {
+            let loc = at.loc(action.span);
+            match &action.action {
+                AlterTableAction::AddColumn {
+                    if_not_exists,
+                    column,
+                } => {
+                    let existing = self
+                        .tables
+                        .get(table)
+                        .and_then(|t| t.column(&column.name.value));
+                    let implicit = existing.is_some_and(|c| {
+                        self.tables
+                            .get(table)
+                            .and_then(|t| t.columns.get(c))
+                            .is_some_and(|c| c.created.is_none())
+                    });
+                    match existing {
+                        // Only guessed from an earlier mention: this is its definition.
+                        Some(existing) if implicit => {
+                            self.define_column(at, table, existing, column);
+                            for constraint in &column.constraints {
+                                self.add_constraint(at, table, constraint);
+                            }
+                        }
+                        Some(existing) => self.fact(
+                            at,
+                            Fact::ColumnExists {
+                                table,
+                                column: existing,
+                                span: column.name.span,
+                                if_not_exists: *if_not_exists,
+                            },
+                        ),
+                        None => {
+                            self.add_column(at, table, column);
+                            for constraint in &column.constraints {
+                                self.add_constraint(at, table, constraint);
+                            }
+                        }
+                    }
+                }
+                AlterTableAction::DropColumn {
+                    name, if_exists, ..
+                } => self.drop_column(at, table, name, *if_exists),
+                AlterTableAction::RenameColumn { from, to } => {
+                    let Some(column) = self.touch_column(table, &from.value) else {
+                        continue;
+                    };
+                    if let Some(t) = self.tables.get_mut(table)
+                        && let Some(c) = t.columns.get_mut(column)
+                    {
+                        c.renames.push(Rename {
+                            at: at.loc(to.span),
+                            from: (t.schema.clone(), c.name.clone()),
+                            to: (t.schema.clone(), to.value.clone()),
+                        });
+                        c.name = to.value.clone();
+                    }
+                }
+                AlterTableAction::RenameTable { to } => {
+                    let Some(t) = self.tables.get(table) else {
+                        continue;
+                    };
+                    let new_key = (t.schema.clone(), to.value.clone());
+                    self.rename_table(at, table, new_key, to.span);
+                }
+                AlterTableAction::SetSchema { schema } => {
+                    let Some(t) = self.tables.get(table) else {
+                        continue;
+                    };
+                    let new_key = (schema.value.clone(), t.name.clone());
+                    self.rename_table(at, table, new_key, schema.span);
+                }
+                AlterTableAction::AddConstraint(c) => self.add_constraint(at, table, c),
+                AlterTableAction::DropConstraint { name, .. } => {
+                    if let Some(t) = self.tables.get_mut(table) {
+                        let hit = |k: &Option<String>| k.as_deref() == Some(name.value.as_str());
+                        if t.primary_key.as_ref().is_some_and(|pk| hit(&pk.name)) {
+                            t.primary_key = None;
+                        }
+                        for u in t.uniques.iter_mut().filter(|u| u.dropped.is_none()) {
+                            if hit(&u.name) {
+                                u.dropped = Some(loc);
+                            }
+                        }
+                        for f in t.foreign_keys.iter_mut().filter(|f| f.dropped.is_none()) {
+                            if hit(&f.name) {
+                                f.dropped = Some(loc);
+                            }
+                        }
+                    }
+                }
+                AlterTableAction::RenameConstraint { from, to } => {
+                    if let Some(t) = self.tables.get_mut(table) {
+                        let rename = |k: &mut Option<String>| {
+                            if k.as_deref() == Some(from.value.as_str()) {
+                                *k = Some(to.value.clone());
+                            }
+                        };
+                        if let Some(pk) = t.primary_key.as_mut() {
+                            rename(&mut pk.name);
+                        }
+                        t.uniques.iter_mut().for_each(|u| rename(&mut u.name));
+                        t.foreign_keys.iter_mut().for_each(|f| rename(&mut f.name));
+                    }
+                }
+                AlterTableAction::EnableRls | AlterTableAction::DisableRls => {
+                    if let Some(t) = self.tables.get_mut(table) {
+                        t.rls_enabled = matches!(action.action, AlterTableAction::EnableRls);
+                        t.rls_changed = Some(loc);
+                    }
+                }
+                AlterTableAction::ForceRls | AlterTableAction::NoForceRls => {
+                    if let Some(t) = self.tables.get_mut(table) {
+                        t.rls_forced = matches!(action.action, AlterTableAction::ForceRls);
+                        t.rls_forced_changed = Some(loc);
+                    }
+                }
+                AlterTableAction::Other(_) => {}
+            }
+        }
+    }
+
+    pub(super) fn drop_column(&mut self, at: &At, table: TableId, name: &Ident, if_exists: bool) {
+        let Some(column) = self.touch_column(table, &name.value) else {
+            // Not there: did the set drop it already?
+            let previously = self.tables.get(table).and_then(|t| {
+                t.columns
+                    .iter()
+                    .rev()
+                    .find(|c| c.name == name.value)
+                    .and_then(|c| c.dropped)
+            });
+            if let (Some(dropped), Some(t)) = (previously, self.tables.get(table)) {
+                let display = format!("{}.{}", plain_key(&t.key()), name.value);
+                self.fact(
+                    at,
+                    Fact::AlreadyDropped {
+                        kind: ObjectKind::Other,
+                        name: display,
+                        span: name.span,
+                        if_exists,
+                        dropped,
+                    },
+                );
+            }
+            return;
+        };
+        let loc = at.loc(name.span);
+        let mut in_primary_key = false;
+        if let Some(t) = self.tables.get_mut(table) {
+            if let Some(c) = t.columns.get_mut(column) {
+                c.dropped = Some(loc);
+            }
+            // Indexes and constraints involving the column go with it.
+            if t.primary_key
+                .as_ref()
+                .is_some_and(|pk| pk.columns.contains(&column))
+            {
+                t.primary_key = None;
+                in_primary_key = true;
+            }
+            for u in t.uniques.iter_mut().filter(|u| u.dropped.is_none()) {
+                if u.columns.contains(&column) {
+                    u.dropped = Some(loc);
+                }
+            }
+            for f in t.foreign_keys.iter_mut().filter(|f| f.dropped.is_none()) {
+                if f.columns.contains(&column) {
+                    f.dropped = Some(loc);
+                }
+            }
+        }
+        // Foreign keys elsewhere that reference the column (DROP COLUMN … CASCADE).
+        self.drop_foreign_keys_to(table, Some((&name.value, in_primary_key)), loc);
+        let doomed: Vec<IndexId> = self
+            .indexes_on(table)
+            .filter(|(_, i)| i.columns.contains(&Some(column)))
+            .map(|(id, _)| id)
+            .collect();
+        for id in doomed {
+            self.drop_index(id, loc);
+        }
+        self.fact(
+            at,
+            Fact::ColumnDropped {
+                table,
+                column,
+                span: name.span,
+            },
+        );
+    }
+
+    /// Drop the live foreign keys of other tables that reference `table` (or only its column
+    /// `column`; `true` when that column was in the primary key, which `REFERENCES t` without a
+    /// column list points at).
+    pub(super) fn drop_foreign_keys_to(
+        &mut self,
+        table: TableId,
+        column: Option<(&str, bool)>,
+        loc: Loc,
+    ) {
+        let Some(refs) = self.referenced_by.get(&table) else {
+            return;
+        };
+        for &(id, fk) in refs {
+            if id == table {
+                continue;
+            }
+            let Some(t) = self.tables.get_mut(id) else {
+                continue;
+            };
+            if t.dropped.is_some() {
+                continue;
+            }
+            if let Some(f) = t.foreign_keys.get_mut(fk)
+                && f.dropped.is_none()
+                && f.ref_table == Some(table)
+                && column.is_none_or(|(c, in_pk)| {
+                    if f.ref_columns.is_empty() {
+                        in_pk
+                    } else {
+                        f.ref_columns.iter().any(|r| r == c)
+                    }
+                })
+            {
+                f.dropped = Some(loc);
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! What a rule sees: one file of the set, the whole parsed set, its catalog and the config.
+//! The engine builds a [`Workspace`]; rules only read it.
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::rules::Rule;
+use crate::source::{FileId, SourceFile, Span};
+use crate::syntax::{ParsedFile, Statement};
+use std::sync::Arc;
+
+/// One file of the set, parsed. Text and statements are shared (`Arc`) so that a language
+/// server can re-check one buffer against thousands of cached context files without copying them.
+#[derive(Debug, Clone)]
+pub struct WorkspaceFile {
+    pub source: Arc<SourceFile>,
+    pub parsed: Arc<ParsedFile>,
+    pub report: bool,
+}
+
+/// The whole migration set after parsing and replay: what every rule can see.
+#[derive(Debug)]
+pub struct Workspace {
+    /// In migration order; a [`FileId`] indexes this.
+    pub files: Vec<WorkspaceFile>,
+    pub catalog: Catalog,
+}
+
+/// What a rule gets: one file of the set, and the whole set for context.
+pub struct FileContext<'a> {
+    pub file_id: FileId,
+    pub workspace: &'a Workspace,
+    pub config: &'a Config,
+}
+
+impl<'a> FileContext<'a> {
+    pub fn file(&self) -> &'a WorkspaceFile {
+        &self.workspace.files[self.file_id]
+    }
+    pub fn source(&self) -> &'a SourceFile {
+        &self.file().source
+    }
+    pub fn statements(&self) -> &'a [Statement] {
+        &self.file().parsed.statements
+    }
+    pub fn catalog(&self) -> &'a Catalog {
+        &self.workspace.catalog
+    }
+    pub fn text(&self, span: Span) -> &'a str {
+        self.source().slice(span)
+    }
+    /// A diagnostic of `rule` in this file, at the rule's default severity.
+    pub fn diagnostic(&self, rule: &Rule, span: Span, message: impl Into<String>) -> Diagnostic {
+        let mut d = Diagnostic::new(rule.id, self.file_id, span, message);
+        d.severity = rule.default_severity;
+        d
+    }
+}
