@@ -1,7 +1,7 @@
 //! Tidy test: the layers of `src/` import one way only.
 //!
 //! ```text
-//! config → source → discover → syntax → catalog → diagnostic → rules → engine → report → lsp | apply | init → cli
+//! source → syntax → config → discover → catalog → diagnostic → rules → engine → report → lsp | apply | init → cli
 //! ```
 //!
 //! Every `crate::<module>` path in non-test code of `src/` must name the file's own top-level module
@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 /// Top-level modules of `src/`, lowest layer first. A module may import its own layer's module
 /// and any module with a smaller number.
 const LAYERS: &[(&str, u32)] = &[
-    ("config", 0),
-    ("source", 1),
-    ("discover", 2),
-    ("syntax", 3),
+    ("source", 0),
+    ("syntax", 1),
+    ("config", 2),
+    ("discover", 3),
     ("catalog", 4),
     ("diagnostic", 5),
     ("rules", 6),
