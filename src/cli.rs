@@ -353,9 +353,7 @@ pub fn load_config(explicit: Option<&Path>, start: &Path, cwd: &Path) -> Result<
         None => Config::discover(start),
     };
     match path {
-        Some(path) => {
-            Config::load(&path, rules::is_known).map_err(|e| config_error_message(&e, cwd))
-        }
+        Some(path) => Config::load(&path).map_err(|e| config_error_message(&e, cwd)),
         None => Ok(Config::default()),
     }
 }

@@ -151,9 +151,10 @@ impl std::error::Error for ConfigError {}
 
 impl Config {
     /// Parse config text; `path` is only used for messages and as the config's root.
-    /// `known_rule` says which rule ids exist (the rule registry sits above the config:
-    /// callers pass `pgward::rules::is_known`).
-    pub fn from_toml(
+    /// `known_rule` says which rule ids exist. The rule registry sits above the config, so the
+    /// usual entry points, [`Config::from_toml`] and [`Config::load`], are defined next to it
+    /// (`src/rules/mod.rs`) and pass `rules::is_known`.
+    pub fn from_toml_with(
         text: &str,
         path: &Path,
         known_rule: impl Fn(&str) -> bool,
@@ -173,8 +174,11 @@ impl Config {
         Ok(config)
     }
 
-    /// Read and parse `path`; see [`Config::from_toml`] for `known_rule`.
-    pub fn load(path: &Path, known_rule: impl Fn(&str) -> bool) -> Result<Config, ConfigError> {
+    /// Read and parse `path`; see [`Config::from_toml_with`] for `known_rule`.
+    pub fn load_with(
+        path: &Path,
+        known_rule: impl Fn(&str) -> bool,
+    ) -> Result<Config, ConfigError> {
         let bytes = std::fs::read(path).map_err(|e| ConfigError {
             path: path.to_path_buf(),
             line: None,
@@ -188,7 +192,7 @@ impl Config {
                 e.utf8_error().valid_up_to()
             ),
         })?;
-        Config::from_toml(&text, path, known_rule)
+        Config::from_toml_with(&text, path, known_rule)
     }
 
     /// Walk up from `start` to find `pgward.toml`.
@@ -443,15 +447,15 @@ mod tests {
 
     #[test]
     fn unknown_key_is_an_error_with_its_line() {
-        let err = Config::from_toml("[rules]\nignroe = []\n", Path::new("pgward.toml"), |_| true)
-            .unwrap_err();
+        let err =
+            Config::from_toml("[rules]\nignroe = []\n", Path::new("pgward.toml")).unwrap_err();
         assert!(err.message.contains("ignroe"), "{err}");
         assert_eq!(err.line, Some(2));
     }
 
     #[test]
     fn defaults() {
-        let c = Config::from_toml("", Path::new("x/pgward.toml"), |_| true).unwrap();
+        let c = Config::from_toml("", Path::new("x/pgward.toml")).unwrap();
         assert_eq!(c.indexes.user_columns, vec!["user_id"]);
         assert_eq!(c.rls.exposed_schemas, vec!["public"]);
         assert!(c.realtime.is_none());

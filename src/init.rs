@@ -108,8 +108,7 @@ mod tests {
 
     #[test]
     fn template_parses_with_supabase_defaults() {
-        let c =
-            Config::from_toml(TEMPLATE, Path::new("pgward.toml"), crate::rules::is_known).unwrap();
+        let c = Config::from_toml(TEMPLATE, Path::new("pgward.toml")).unwrap();
         assert_eq!(c.migrations_dir.as_deref(), Some("supabase/migrations"));
         assert!(!c.assume_in_transaction);
         assert_eq!(c.postgres_version.major(), 15);
@@ -141,12 +140,8 @@ mod tests {
             .filter(|l| !l.starts_with("always_available = []"))
             .collect::<Vec<_>>()
             .join("\n");
-        let c = Config::from_toml(
-            &uncommented,
-            Path::new("pgward.toml"),
-            crate::rules::is_known,
-        )
-        .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+        let c = Config::from_toml(&uncommented, Path::new("pgward.toml"))
+            .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
         assert_eq!(c.protected.tables.len(), 3);
         assert_eq!(
             c.realtime.map(|r| r.publication),

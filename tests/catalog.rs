@@ -198,7 +198,6 @@ fn policy_naming_uses_the_template() {
     let config = Config::from_toml(
         "[policies]\nnaming = \"{table}_{operation}_{description}\"\n",
         Path::new("pgward.toml"),
-        pgward::rules::is_known,
     )
     .expect("config");
     let sql = "CREATE POLICY clients_select_own ON clients FOR SELECT USING (true);\n\
@@ -226,7 +225,7 @@ fn fixture(case: &str) -> Vec<String> {
         (vec![path.clone()], path.with_extension("toml"))
     };
     let config = if config_path.is_file() {
-        Config::load(&config_path, pgward::rules::is_known).expect("config")
+        Config::load(&config_path).expect("config")
     } else {
         Config::default()
     };

@@ -20,7 +20,7 @@ fn root() -> PathBuf {
 }
 
 fn load_config(path: &Path) -> Config {
-    Config::load(path, pgward::rules::is_known).unwrap_or_else(|e| panic!("{e}"))
+    Config::load(path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Path relative to the crate root with `/` separators: stable in snapshots on every OS.

@@ -138,10 +138,8 @@ fn doc_examples_fire_and_alternatives_do_not() {
             .iter()
             .find(|b| b.section == "Configuration" && b.lang == "toml")
         {
-            Some(b) => {
-                Config::from_toml(&b.text, Path::new("pgward.toml"), pgward::rules::is_known)
-                    .unwrap_or_else(|e| panic!("rules/{}.md: bad toml example: {e}", rule.id))
-            }
+            Some(b) => Config::from_toml(&b.text, Path::new("pgward.toml"))
+                .unwrap_or_else(|e| panic!("rules/{}.md: bad toml example: {e}", rule.id)),
             None => Config::default(),
         };
         for block in doc.blocks.iter().filter(|b| b.lang == "sql") {

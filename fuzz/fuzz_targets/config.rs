@@ -7,7 +7,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Err(e) = pgward::Config::from_toml(text, std::path::Path::new("pgward.toml"), pgward::rules::is_known) {
+    if let Err(e) = pgward::Config::from_toml(text, std::path::Path::new("pgward.toml")) {
         let _ = e.to_string();
     }
 });

@@ -70,11 +70,11 @@ pub struct StatusArgs {
 /// Load `--config FILE`, or discover pgward.toml, or use defaults.
 pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
     match explicit {
-        Some(p) => Config::load(p, crate::rules::is_known).map_err(|e| e.to_string()),
+        Some(p) => Config::load(p).map_err(|e| e.to_string()),
         None => {
             let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
             match Config::discover(&cwd) {
-                Some(p) => Config::load(&p, crate::rules::is_known).map_err(|e| e.to_string()),
+                Some(p) => Config::load(&p).map_err(|e| e.to_string()),
                 None => Ok(Config::default()),
             }
         }

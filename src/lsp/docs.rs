@@ -141,8 +141,7 @@ impl Store {
             .get(&config_path)
             .is_some_and(|(seen, _)| *seen == now);
         if !fresh {
-            let loaded =
-                Config::load(&config_path, crate::rules::is_known).map_err(|e| e.to_string());
+            let loaded = Config::load(&config_path).map_err(|e| e.to_string());
             self.configs.insert(config_path.clone(), (now, loaded));
         }
         let Some((_, entry)) = self.configs.get(&config_path) else {

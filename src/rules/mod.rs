@@ -4,7 +4,7 @@
 //! The registry and the config answer together which rules run and at what severity
 //! ([`is_enabled`], [`severity_override`]); the engine and `apply` both ask here.
 
-use crate::config::{Config, SeverityOverride};
+use crate::config::{Config, ConfigError, SeverityOverride};
 use crate::diagnostic::{Diagnostic, Severity};
 
 mod common;
@@ -81,6 +81,21 @@ pub fn is_known(id: &str) -> bool {
     find(id).is_some()
 }
 
+/// The config's usual entry points live here, beside the registry that knows the rule ids, so
+/// that `config` does not import `rules` (see `tests/layers.rs`).
+impl Config {
+    /// Parse config text (unknown rule ids are an error); `path` is only used for messages and
+    /// as the config's root.
+    pub fn from_toml(text: &str, path: &std::path::Path) -> Result<Config, ConfigError> {
+        Config::from_toml_with(text, path, is_known)
+    }
+
+    /// Read and parse a `pgward.toml`.
+    pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
+        Config::load_with(path, is_known)
+    }
+}
+
 /// Whether a rule runs under this config (select, ignore, severity `off`).
 pub fn is_enabled(rule: &Rule, config: &Config) -> bool {
     let selected =
@@ -137,6 +152,21 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_rejects_unknown_rule_ids() {
+        let path = std::path::Path::new("pgward.toml");
+        for text in [
+            "[rules]\nselect = [\"rls-not-enabeld\"]\n",
+            "[rules]\nignore = [\"nope\"]\n",
+            "[rules.severity]\nnope = \"off\"\n",
+        ] {
+            let err = Config::from_toml(text, path).unwrap_err();
+            assert!(err.message.contains("unknown rule id"), "{text}: {err}");
+            assert_eq!(err.line, Some(2), "{text}: {err}");
+        }
+        assert!(Config::from_toml("[rules]\nignore = [\"rls-not-enabled\"]\n", path).is_ok());
+    }
 
     #[test]
     fn closest_rule_suggests_typos() {

@@ -316,7 +316,7 @@ pub mod testing {
 
     /// Check `files` (in order); only those named in `reported` are reported (all when empty).
     pub fn run(files: &[(&str, &str)], reported: &[&str], toml: &str) -> CheckOutput {
-        let config = Config::from_toml(toml, Path::new("pgward.toml"), crate::rules::is_known)
+        let config = Config::from_toml(toml, Path::new("pgward.toml"))
             .unwrap_or_else(|e| panic!("bad test config: {e}"));
         let inputs = files
             .iter()
