@@ -166,3 +166,31 @@ fn severity_override(rule: &str, config: &Config) -> Option<Severity> {
         SeverityOverride::Off => None,
     }
 }
+
+/// Rules whose findings `pgward apply` refuses at any configured severity: its verification
+/// step checks the same thing in the live database after a file ran (protected tables still
+/// exist, `[realtime] tables` are published), and a refusal then comes after earlier files were
+/// committed. Refusing in the lint gate, before anything runs, is the only refusal that changes
+/// nothing.
+const VERIFIED_AT_APPLY: &[&str] = &["protected-table-drop", "missing-realtime-publication"];
+
+/// "Fatal at apply", the one definition: whether a finding of `rule` at `severity` stops
+/// `pgward apply`. Apply's lint gate refuses every diagnostic for which this holds, and apply's
+/// verification enforces a rule's check in the live database only when
+/// [`rule_fatal_at_apply`] holds, so the gate refuses before the first file is committed
+/// everything verification would refuse later.
+pub fn fatal_at_apply(rule: &str, severity: Severity) -> bool {
+    severity == Severity::Error || VERIFIED_AT_APPLY.contains(&rule)
+}
+
+/// [`fatal_at_apply`] for a rule under a config: false when the rule does not run.
+pub fn rule_fatal_at_apply(rule_id: &str, config: &Config) -> bool {
+    let Some(rule) = rules::find(rule_id) else {
+        return false;
+    };
+    if !is_enabled(rule, config) {
+        return false;
+    }
+    let severity = severity_override(rule.id, config).unwrap_or(rule.default_severity);
+    fatal_at_apply(rule.id, severity)
+}

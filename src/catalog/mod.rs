@@ -635,7 +635,7 @@ impl Catalog {
             Stmt::AlterTable(alter) => self.alter_table(at, alter),
             Stmt::CreateIndex(ci) => self.create_index(at, ci),
             Stmt::Drop(drop) => self.drop(at, drop),
-            Stmt::Truncate { tables } => {
+            Stmt::Truncate { tables, .. } => {
                 for name in tables {
                     if let Some(table) = self.touch_table(name) {
                         self.fact(

@@ -40,6 +40,23 @@ impl ParsedFile {
             .iter()
             .filter(|s| s.context.in_do_block.is_none())
     }
+
+    /// Whether `text` (the text this was parsed from) holds anything but whitespace and
+    /// comments, whatever their style (`--` or `/* … */`).
+    pub fn has_code(&self, text: &str) -> bool {
+        let mut at = 0;
+        for c in &self.comments {
+            if text
+                .get(at..c.span.start)
+                .is_some_and(|t| !t.trim().is_empty())
+            {
+                return true;
+            }
+            at = at.max(c.span.end);
+        }
+        text.get(at..)
+            .is_some_and(|t| !t.trim_start_matches('\u{feff}').trim().is_empty())
+    }
 }
 
 /// Split and parse a whole file.

@@ -379,6 +379,8 @@ pub enum Stmt {
     Drop(Drop),
     Truncate {
         tables: Vec<QualifiedName>,
+        /// `TRUNCATE … CASCADE`: every table with a foreign key to these is emptied too.
+        cascade: bool,
     },
     CreateSchema {
         name: Ident,

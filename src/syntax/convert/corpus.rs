@@ -717,7 +717,7 @@ fn idents(s: &Stmt) -> Vec<&Ident> {
             v.extend(d.on_table.iter().flat_map(q));
             v
         }
-        Stmt::Truncate { tables } => tables.iter().flat_map(q).collect(),
+        Stmt::Truncate { tables, .. } => tables.iter().flat_map(q).collect(),
         Stmt::CreateSchema { name, .. } | Stmt::CreateExtension { name, .. } => vec![name],
         Stmt::CreateSequence { name, .. }
         | Stmt::CreateFunction { name, .. }

@@ -346,10 +346,12 @@ fn drops() {
 
 #[test]
 fn truncate_and_simple_creates() {
-    let Stmt::Truncate { tables } = conv("TRUNCATE TABLE ONLY a, s.b * RESTART IDENTITY CASCADE")
+    let Stmt::Truncate { tables, cascade } =
+        conv("TRUNCATE TABLE ONLY a, s.b * RESTART IDENTITY CASCADE")
     else {
         panic!()
     };
+    assert!(cascade);
     assert_eq!(
         names(&tables),
         vec![("public".into(), "a".into()), ("s".into(), "b".into())]

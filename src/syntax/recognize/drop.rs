@@ -100,9 +100,10 @@ pub(super) fn truncate(c: &mut Cur) -> Option<Stmt> {
         }
     }
     let _ = c.kws(&["RESTART", "IDENTITY"]) || c.kws(&["CONTINUE", "IDENTITY"]);
-    let _ = c.kw("CASCADE") || c.kw("RESTRICT");
+    let cascade = c.kw("CASCADE");
+    let _ = cascade || c.kw("RESTRICT");
     if let Some(t) = c.peek() {
         return Some(syntax_error((t.near(), t.span)));
     }
-    Some(Stmt::Truncate { tables })
+    Some(Stmt::Truncate { tables, cascade })
 }
