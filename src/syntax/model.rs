@@ -207,6 +207,11 @@ pub struct IndexColumn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateIndex {
     pub name: Option<Ident>,
+    pub keywords: CreateKeywords,
+    /// The `CONCURRENTLY` keyword, when written.
+    pub concurrently_kw: Option<Span>,
+    /// The `ON` before the table name.
+    pub on_kw: Span,
     pub table: QualifiedName,
     pub columns: Vec<IndexColumn>,
     pub unique: bool,
@@ -274,6 +279,8 @@ pub struct Drop {
     pub if_exists: bool,
     pub cascade: bool,
     pub concurrently: bool,
+    /// The `CONCURRENTLY` keyword, when written.
+    pub concurrently_kw: Option<Span>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,6 +376,16 @@ pub struct RenameObject {
     pub to: RenameTarget,
 }
 
+/// Where a `CREATE` statement's keywords stand: the `CREATE` verb and the words that name the
+/// object kind (`FUNCTION`, `PROCEDURE`, `CONSTRAINT TRIGGER`, `MATERIALIZED VIEW`, `DOMAIN`).
+/// Rules point at them and insert next to them (`OR REPLACE` goes right after `CREATE`) without
+/// reading the statement's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CreateKeywords {
+    pub create: Span,
+    pub kind: Span,
+}
+
 /// What a statement is, as far as the rules care.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stmt {
@@ -396,21 +413,33 @@ pub enum Stmt {
     CreateFunction {
         name: QualifiedName,
         or_replace: bool,
+        /// [`ObjectKind::Function`] or [`ObjectKind::Procedure`].
+        kind: ObjectKind,
+        keywords: CreateKeywords,
     },
     CreateView {
         name: QualifiedName,
         or_replace: bool,
         materialized: bool,
         if_not_exists: bool,
+        keywords: CreateKeywords,
     },
+    /// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER name … ON table`.
     CreateTrigger {
         name: Ident,
         table: QualifiedName,
         or_replace: bool,
+        /// `CREATE CONSTRAINT TRIGGER` (which has no `OR REPLACE`).
+        constraint: bool,
+        keywords: CreateKeywords,
     },
-    /// `CREATE TYPE` (enum, composite, range) and `CREATE DOMAIN`.
+    /// `CREATE TYPE` (enum, composite, range, base) and `CREATE DOMAIN`. Both live in the same
+    /// namespace (`pg_type`), so the catalog keeps them together.
     CreateType {
         name: QualifiedName,
+        /// [`ObjectKind::Type`] or [`ObjectKind::Domain`].
+        kind: ObjectKind,
+        keywords: CreateKeywords,
     },
     CreatePolicy(CreatePolicy),
     AlterPolicy(AlterPolicy),
@@ -424,6 +453,8 @@ pub enum Stmt {
     /// `REINDEX [(options)] {INDEX|TABLE|SCHEMA|DATABASE|SYSTEM} [CONCURRENTLY] name`
     Reindex {
         concurrently: bool,
+        /// The `CONCURRENTLY` keyword (or option) that makes it concurrent.
+        concurrently_kw: Option<Span>,
         /// `SCHEMA`, `DATABASE` or `SYSTEM`: these reindex many tables and are refused inside a
         /// transaction block even without `CONCURRENTLY`.
         many_tables: Option<&'static str>,

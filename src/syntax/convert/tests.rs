@@ -383,10 +383,10 @@ fn truncate_and_simple_creates() {
         }
     ));
     assert!(
-        matches!(conv("CREATE TYPE public.status AS ENUM ('a', 'b')"), Stmt::CreateType { name } if name.name.value == "status")
+        matches!(conv("CREATE TYPE public.status AS ENUM ('a', 'b')"), Stmt::CreateType { name, kind: ObjectKind::Type, .. } if name.name.value == "status")
     );
     assert!(
-        matches!(conv("CREATE DOMAIN email AS text CHECK (VALUE ~ '@')"), Stmt::CreateType { name } if name.name.value == "email")
+        matches!(conv("CREATE DOMAIN email AS text CHECK (VALUE ~ '@')"), Stmt::CreateType { name, kind: ObjectKind::Domain, .. } if name.name.value == "email")
     );
     assert!(matches!(conv("CREATE DATABASE foo"), Stmt::CreateDatabase));
     assert!(matches!(
@@ -403,21 +403,24 @@ fn truncate_and_simple_creates() {
         conv("REINDEX INDEX CONCURRENTLY idx"),
         Stmt::Reindex {
             concurrently: true,
-            many_tables: None
+            many_tables: None,
+            ..
         }
     ));
     assert!(matches!(
         conv("REINDEX TABLE t"),
         Stmt::Reindex {
             concurrently: false,
-            many_tables: None
+            many_tables: None,
+            ..
         }
     ));
     assert!(matches!(
         conv("REINDEX (VERBOSE) SCHEMA public"),
         Stmt::Reindex {
             concurrently: false,
-            many_tables: Some("SCHEMA")
+            many_tables: Some("SCHEMA"),
+            ..
         }
     ));
     assert!(matches!(
@@ -430,11 +433,11 @@ fn truncate_and_simple_creates() {
 fn functions_triggers_policies() {
     let f = "create or replace function public.handle_new_user() returns trigger language plpgsql security definer set search_path = '' as $$ begin insert into public.profiles (id) values (new.id); return new; end; $$";
     assert!(
-        matches!(conv(f), Stmt::CreateFunction { name, or_replace: true } if name.key() == ("public".into(), "handle_new_user".into()))
+        matches!(conv(f), Stmt::CreateFunction { name, or_replace: true, kind: ObjectKind::Function, .. } if name.key() == ("public".into(), "handle_new_user".into()))
     );
     let t = "create trigger on_auth_user_created after insert on auth.users for each row execute function public.handle_new_user()";
     assert!(
-        matches!(conv(t), Stmt::CreateTrigger { name, table, or_replace: false } if name.value == "on_auth_user_created" && table.key() == ("auth".into(), "users".into()))
+        matches!(conv(t), Stmt::CreateTrigger { name, table, or_replace: false, constraint: false, .. } if name.value == "on_auth_user_created" && table.key() == ("auth".into(), "users".into()))
     );
     let t = "CREATE OR REPLACE TRIGGER trg BEFORE UPDATE OF a, b ON t FOR EACH ROW EXECUTE FUNCTION f()";
     assert!(
@@ -885,7 +888,7 @@ fn begin_atomic_function_body() {
     let sql = "CREATE OR REPLACE FUNCTION public.add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT a + b; END";
     let got = conv(sql);
     assert!(
-        matches!(got, Stmt::CreateFunction { or_replace: true, ref name } if name.name.value == "add"),
+        matches!(got, Stmt::CreateFunction { or_replace: true, ref name, .. } if name.name.value == "add"),
         "{got:?}"
     );
 }
@@ -1023,4 +1026,113 @@ fn missing_comma_between_columns_is_a_parse_error() {
         let got = conv(sql);
         assert!(!matches!(got, Stmt::Invalid { .. }), "{sql}: {got:?}");
     }
+}
+
+/// The object kind comes from the keywords, never from a name that contains a kind word, and
+/// the keyword spans point at the words as written.
+#[test]
+fn create_kinds_and_keyword_spans() {
+    let kind_of = |sql: &str| -> (ObjectKind, String, String) {
+        let (file, _, stmt) = conv_in_file(sql);
+        let (kind, keywords) = match stmt {
+            Stmt::CreateType { kind, keywords, .. }
+            | Stmt::CreateFunction { kind, keywords, .. } => (kind, keywords),
+            Stmt::CreateTrigger {
+                constraint,
+                keywords,
+                ..
+            } => (
+                if constraint {
+                    ObjectKind::Other
+                } else {
+                    ObjectKind::Trigger
+                },
+                keywords,
+            ),
+            other => panic!("{sql}: {other:?}"),
+        };
+        (
+            kind,
+            text(&file, keywords.create).to_string(),
+            text(&file, keywords.kind).to_string(),
+        )
+    };
+    let cases = [
+        (
+            "CREATE TYPE domain_status AS ENUM ('a')",
+            ObjectKind::Type,
+            "CREATE",
+            "TYPE",
+        ),
+        (
+            "create domain type_name as text",
+            ObjectKind::Domain,
+            "create",
+            "domain",
+        ),
+        (
+            "CREATE FUNCTION procedure_count() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            ObjectKind::Function,
+            "CREATE",
+            "FUNCTION",
+        ),
+        (
+            "CREATE OR REPLACE PROCEDURE function_log() LANGUAGE sql AS 'SELECT 1'",
+            ObjectKind::Procedure,
+            "CREATE",
+            "PROCEDURE",
+        ),
+        (
+            "CREATE TRIGGER constraint_trigger_audit AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()",
+            ObjectKind::Trigger,
+            "CREATE",
+            "TRIGGER",
+        ),
+        (
+            "CREATE CONSTRAINT TRIGGER plain_name AFTER INSERT ON t DEFERRABLE FOR EACH ROW EXECUTE FUNCTION f()",
+            ObjectKind::Other,
+            "CREATE",
+            "CONSTRAINT TRIGGER",
+        ),
+        (
+            "Create Constraint\r\n  Trigger x AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()",
+            ObjectKind::Other,
+            "Create",
+            "Constraint\r\n  Trigger",
+        ),
+    ];
+    for (sql, kind, create, kw) in cases {
+        assert_eq!(
+            kind_of(sql),
+            (kind, create.to_string(), kw.to_string()),
+            "{sql}"
+        );
+    }
+    // CONCURRENTLY and ON of an index, the CONCURRENTLY of DROP and REINDEX.
+    let (file, _, stmt) = conv_in_file("CREATE UNIQUE INDEX CONCURRENTLY ON t (a)");
+    let Stmt::CreateIndex(ci) = stmt else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, ci.keywords.kind), "UNIQUE INDEX");
+    assert_eq!(
+        ci.concurrently_kw.map(|s| text(&file, s)),
+        Some("CONCURRENTLY")
+    );
+    assert_eq!(text(&file, ci.on_kw), "ON");
+    let (file, _, stmt) = conv_in_file("DROP INDEX CONCURRENTLY IF EXISTS concurrently");
+    let Stmt::Drop(d) = stmt else {
+        panic!("{stmt:?}")
+    };
+    let at = d.concurrently_kw.expect("concurrently");
+    assert_eq!(text(&file, at), "CONCURRENTLY");
+    assert!(at.start < d.names[0].span().start);
+    let (file, _, stmt) = conv_in_file("REINDEX (CONCURRENTLY true) TABLE concurrently");
+    let Stmt::Reindex {
+        concurrently_kw: Some(at),
+        ..
+    } = stmt
+    else {
+        panic!("{stmt:?}")
+    };
+    assert_eq!(text(&file, at), "CONCURRENTLY");
 }

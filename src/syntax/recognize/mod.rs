@@ -140,6 +140,20 @@ impl<'t> Cur<'t> {
     fn rest(&self) -> &'t [Tok<'t>] {
         self.toks.get(self.pos..).unwrap_or(&[])
     }
+    /// Consume `kw` and return its span.
+    fn kw_span(&mut self, kw: &str) -> Option<Span> {
+        let t = self.peek().filter(|t| t.is_kw(kw))?;
+        self.pos += 1;
+        Some(t.span)
+    }
+    /// The keywords of a `CREATE` statement: its first token, and the kind words from token
+    /// `kind_at` to the token before the cursor.
+    fn create_keywords(&self, kind_at: usize) -> CreateKeywords {
+        CreateKeywords {
+            create: self.toks.first().map_or(Span::empty(0), |t| t.span),
+            kind: self.span_from(kind_at).unwrap_or_default(),
+        }
+    }
     /// Span from token `from` to the token before the cursor.
     fn span_from(&self, from: usize) -> Option<Span> {
         let first = self.toks.get(from)?;
@@ -254,17 +268,14 @@ fn recognize_in(mut c: Cur) -> Option<Stmt> {
         "TRUNCATE" => truncate(&mut c),
         "VACUUM" => Some(Stmt::Vacuum),
         // `REINDEX (CONCURRENTLY false) …` turns the option off.
-        "REINDEX" => Some(Stmt::Reindex {
-            concurrently: toks.iter().enumerate().any(|(i, t)| {
-                t.is_kw("CONCURRENTLY")
-                    && !toks.get(i + 1).is_some_and(|n| {
-                        n.is_kw("FALSE")
-                            || n.is_kw("OFF")
-                            || matches!(n.token, Token::Number(v, _) if v == "0")
-                    })
-            }),
-            many_tables: reindex_many_tables(toks),
-        }),
+        "REINDEX" => {
+            let concurrently_kw = reindex_concurrently(toks);
+            Some(Stmt::Reindex {
+                concurrently: concurrently_kw.is_some(),
+                concurrently_kw,
+                many_tables: reindex_many_tables(toks),
+            })
+        }
         "DO" => do_stmt(&mut c),
         _ => None,
     }
@@ -290,23 +301,34 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     if c.kw("SEQUENCE") {
         return create_sequence(c);
     }
-    if c.kw("FUNCTION") || c.kw("PROCEDURE") {
-        return create_function(c, or_replace);
+    let kind_at = c.pos;
+    if c.kw("FUNCTION") {
+        return create_function(c, or_replace, ObjectKind::Function, kind_at);
+    }
+    if c.kw("PROCEDURE") {
+        return create_function(c, or_replace, ObjectKind::Procedure, kind_at);
     }
     let materialized = c.kw("MATERIALIZED");
     let _ = c.kw("RECURSIVE");
     if c.kw("VIEW") {
-        return create_view(c, or_replace, materialized);
+        return create_view(c, or_replace, materialized, kind_at);
     }
     if materialized {
         return None;
     }
-    let _ = c.kw("CONSTRAINT");
+    let kind_at = c.pos;
+    let constraint = c.kw("CONSTRAINT");
     if c.kw("TRIGGER") {
-        return create_trigger(c, or_replace);
+        return create_trigger(c, or_replace, constraint, kind_at);
     }
-    if c.kw("TYPE") || c.kw("DOMAIN") {
-        return create_type(c);
+    if constraint {
+        return None;
+    }
+    if c.kw("TYPE") {
+        return create_type(c, ObjectKind::Type, kind_at);
+    }
+    if c.kw("DOMAIN") {
+        return create_type(c, ObjectKind::Domain, kind_at);
     }
     if c.kw("POLICY") {
         return create_policy(c);

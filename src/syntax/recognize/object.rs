@@ -108,12 +108,30 @@ pub(super) fn create_sequence(c: &mut Cur) -> Option<Stmt> {
     })
 }
 
-pub(super) fn create_function(c: &mut Cur, or_replace: bool) -> Option<Stmt> {
+/// After `FUNCTION`/`PROCEDURE`; the kind words start at token `kind_at`.
+pub(super) fn create_function(
+    c: &mut Cur,
+    or_replace: bool,
+    kind: ObjectKind,
+    kind_at: usize,
+) -> Option<Stmt> {
+    let keywords = c.create_keywords(kind_at);
     let name = c.qname()?;
-    Some(Stmt::CreateFunction { name, or_replace })
+    Some(Stmt::CreateFunction {
+        name,
+        or_replace,
+        kind,
+        keywords,
+    })
 }
 
-pub(super) fn create_view(c: &mut Cur, or_replace: bool, materialized: bool) -> Option<Stmt> {
+pub(super) fn create_view(
+    c: &mut Cur,
+    or_replace: bool,
+    materialized: bool,
+    kind_at: usize,
+) -> Option<Stmt> {
+    let keywords = c.create_keywords(kind_at);
     let if_not_exists = c.kws(&["IF", "NOT", "EXISTS"]);
     let name = c.qname()?;
     Some(Stmt::CreateView {
@@ -121,10 +139,18 @@ pub(super) fn create_view(c: &mut Cur, or_replace: bool, materialized: bool) -> 
         or_replace,
         materialized,
         if_not_exists,
+        keywords,
     })
 }
 
-pub(super) fn create_trigger(c: &mut Cur, or_replace: bool) -> Option<Stmt> {
+/// After `[CONSTRAINT] TRIGGER`; the kind words start at token `kind_at`.
+pub(super) fn create_trigger(
+    c: &mut Cur,
+    or_replace: bool,
+    constraint: bool,
+    kind_at: usize,
+) -> Option<Stmt> {
+    let keywords = c.create_keywords(kind_at);
     let name = c.ident()?;
     // The table follows the first `ON` at depth 0 (events come before it).
     while !c.at_end() {
@@ -137,6 +163,8 @@ pub(super) fn create_trigger(c: &mut Cur, or_replace: bool) -> Option<Stmt> {
                 name,
                 table,
                 or_replace,
+                constraint,
+                keywords,
             });
         }
         c.bump();
@@ -144,7 +172,13 @@ pub(super) fn create_trigger(c: &mut Cur, or_replace: bool) -> Option<Stmt> {
     None
 }
 
-pub(super) fn create_type(c: &mut Cur) -> Option<Stmt> {
+/// After `TYPE`/`DOMAIN`; the kind word is token `kind_at`.
+pub(super) fn create_type(c: &mut Cur, kind: ObjectKind, kind_at: usize) -> Option<Stmt> {
+    let keywords = c.create_keywords(kind_at);
     let name = c.qname()?;
-    Some(Stmt::CreateType { name })
+    Some(Stmt::CreateType {
+        name,
+        kind,
+        keywords,
+    })
 }
