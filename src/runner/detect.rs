@@ -45,8 +45,10 @@ fn has_up_down_pairs(dir: &Path) -> bool {
 fn has_dbmate_directives(dir: &Path) -> bool {
     sql_files(dir).iter().take(20).any(|n| {
         std::fs::read_to_string(dir.join(n)).is_ok_and(|t| {
-            t.lines()
-                .any(|l| l.strip_prefix("--").is_some_and(|r| r.trim_start().starts_with("migrate:up")))
+            t.lines().any(|l| {
+                l.strip_prefix("--")
+                    .is_some_and(|r| r.trim_start().starts_with("migrate:up"))
+            })
         })
     })
 }
@@ -170,7 +172,11 @@ pub fn detect(root: &Path) -> Option<Detection> {
     }
     for dir in ["db/migrations", "migrations"] {
         if has_dbmate_directives(&root.join(dir)) {
-            return found(Runner::Dbmate, &format!("{dir}/ (-- migrate:up)"), Some(dir.into()));
+            return found(
+                Runner::Dbmate,
+                &format!("{dir}/ (-- migrate:up)"),
+                Some(dir.into()),
+            );
         }
     }
     let up_down_dir = ["migrations", "db/migrations", "database/migrations"]
@@ -239,7 +245,9 @@ mod tests {
             Runner::Supabase
         );
         assert_eq!(
-            runner(&[("prisma/migrations/migration_lock.toml", "")]).unwrap().0,
+            runner(&[("prisma/migrations/migration_lock.toml", "")])
+                .unwrap()
+                .0,
             Runner::Prisma
         );
         assert_eq!(
@@ -247,7 +255,10 @@ mod tests {
             Some((Runner::Diesel, Some(PathBuf::from("db/mig"))))
         );
         assert_eq!(
-            runner(&[("flyway.conf", "flyway.locations=filesystem:sql/migrations\n")]),
+            runner(&[(
+                "flyway.conf",
+                "flyway.locations=filesystem:sql/migrations\n"
+            )]),
             Some((Runner::Flyway, Some(PathBuf::from("sql/migrations"))))
         );
         assert_eq!(
@@ -257,22 +268,33 @@ mod tests {
             Runner::Flyway
         );
         assert_eq!(
-            runner(&[("db/migrations/1_x.sql", "-- migrate:up\nselect 1;\n-- migrate:down\n")]),
+            runner(&[(
+                "db/migrations/1_x.sql",
+                "-- migrate:up\nselect 1;\n-- migrate:down\n"
+            )]),
             Some((Runner::Dbmate, Some(PathBuf::from("db/migrations"))))
         );
         assert_eq!(
-            runner(&[("Cargo.toml", "sqlx = \"0.8\""), ("migrations/1_a.up.sql", "")]),
+            runner(&[
+                ("Cargo.toml", "sqlx = \"0.8\""),
+                ("migrations/1_a.up.sql", "")
+            ]),
             Some((Runner::Sqlx, Some(PathBuf::from("migrations"))))
         );
         assert_eq!(
             runner(&[
-                ("go.mod", "require github.com/golang-migrate/migrate/v4 v4.18.1"),
+                (
+                    "go.mod",
+                    "require github.com/golang-migrate/migrate/v4 v4.18.1"
+                ),
                 ("db/migrations/000001_a.up.sql", "")
             ]),
             Some((Runner::GolangMigrate, Some(PathBuf::from("db/migrations"))))
         );
         assert_eq!(
-            runner(&[("migrations/committed/000001.sql", "")]).unwrap().0,
+            runner(&[("migrations/committed/000001.sql", "")])
+                .unwrap()
+                .0,
             Runner::GraphileMigrate
         );
         assert_eq!(runner(&[("migrations/0001_init.sql", "")]), None);

@@ -51,7 +51,11 @@ impl Version {
         let parts: Vec<Number> = text
             .split(['.', '_', '-'])
             .filter(|p| !p.is_empty())
-            .map(|p| p.bytes().all(|b| b.is_ascii_digit()).then(|| Number::new(p)))
+            .map(|p| {
+                p.bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| Number::new(p))
+            })
             .collect::<Option<_>>()?;
         (!parts.is_empty()).then_some(Version(parts))
     }
@@ -458,8 +462,9 @@ pub fn execution(runner: Runner, path: Option<&Path>, text: &str) -> Execution {
             .find(|s| s.role == Role::Forward && s.range.start < text.len())
             .filter(|s| s.no_transaction)
             .map(|_| "-- migrate:up transaction:false".to_string()),
-        Runner::GraphileMigrate => graphile_no_transaction(text)
-            .then(|| "--! no-transaction".to_string()),
+        Runner::GraphileMigrate => {
+            graphile_no_transaction(text).then(|| "--! no-transaction".to_string())
+        }
         Runner::Diesel => path
             .and_then(Path::parent)
             .map(|dir| dir.join("metadata.toml"))
@@ -592,7 +597,10 @@ mod tests {
         let r = key(Runner::Flyway, "R__views.sql").unwrap();
         assert!(v1 < v1_1 && v1_1 < v2 && v2 < v10 && v10 < r);
         assert_eq!(role(Runner::Flyway, "U2__moves.sql"), Some(Role::Reversal));
-        assert_eq!(role(Runner::Flyway, "sub/dir/V3__x.sql"), Some(Role::Forward));
+        assert_eq!(
+            role(Runner::Flyway, "sub/dir/V3__x.sql"),
+            Some(Role::Forward)
+        );
         assert_eq!(role(Runner::Flyway, "notes.sql"), None);
     }
 
@@ -628,16 +636,37 @@ mod tests {
         assert!(text[s[1].range.clone()].contains("drop table a"));
         assert!(s[2].no_transaction && !s[0].no_transaction);
         // `-- migrate:upx` is not a directive.
-        assert_eq!(sections(Runner::Dbmate, Role::Forward, "-- migrate:upx\n").len(), 1);
+        assert_eq!(
+            sections(Runner::Dbmate, Role::Forward, "-- migrate:upx\n").len(),
+            1
+        );
     }
 
     #[test]
     fn opt_out_markers() {
         let exec = |r: Runner, text: &str| execution(r, None, text).opted_out;
-        assert!(exec(Runner::Sqlx, "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);").is_some());
+        assert!(
+            exec(
+                Runner::Sqlx,
+                "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);"
+            )
+            .is_some()
+        );
         assert!(exec(Runner::Sqlx, "\n-- no-transaction\n").is_none());
-        assert!(exec(Runner::Dbmate, "-- migrate:up transaction:false\nx;\n-- migrate:down\ny;\n").is_some());
-        assert!(exec(Runner::Dbmate, "-- migrate:up\nx;\n-- migrate:down transaction:false\ny;\n").is_none());
+        assert!(
+            exec(
+                Runner::Dbmate,
+                "-- migrate:up transaction:false\nx;\n-- migrate:down\ny;\n"
+            )
+            .is_some()
+        );
+        assert!(
+            exec(
+                Runner::Dbmate,
+                "-- migrate:up\nx;\n-- migrate:down transaction:false\ny;\n"
+            )
+            .is_none()
+        );
         assert!(exec(
             Runner::GraphileMigrate,
             "--! Previous: -\n--! Hash: sha1:abc\n\n--! no-transaction\ncreate index concurrently i on t (a);\n"
@@ -647,7 +676,12 @@ mod tests {
         assert!(exec(Runner::GraphileMigrate, "select 1;\n--! no-transaction\n").is_none());
         assert!(exec(Runner::Pgward, "-- pgward: no-transaction\nVACUUM;").is_some());
         assert_eq!(
-            execution(Runner::Supabase, None, "create index concurrently i on t (a);").wrapping,
+            execution(
+                Runner::Supabase,
+                None,
+                "create index concurrently i on t (a);"
+            )
+            .wrapping,
             super::super::Wrapping::Transaction
         );
     }
@@ -663,7 +697,11 @@ mod tests {
         std::fs::write(mig.join("metadata.toml"), "run_in_transaction = true\n").unwrap();
         assert!(execution(Runner::Diesel, Some(&up), "").opted_out.is_none());
         let v3 = dir.join("V3__idx.sql");
-        std::fs::write(dir.join("V3__idx.sql.conf"), "executeInTransaction = false\n").unwrap();
+        std::fs::write(
+            dir.join("V3__idx.sql.conf"),
+            "executeInTransaction = false\n",
+        )
+        .unwrap();
         assert!(execution(Runner::Flyway, Some(&v3), "").opted_out.is_some());
         std::fs::remove_dir_all(&dir).unwrap();
     }

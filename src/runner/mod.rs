@@ -267,13 +267,17 @@ impl Execution {
     pub fn opt_out_hint(&self) -> &'static str {
         match self.runner {
             Runner::Pgward => "mark it `-- pgward: no-transaction`",
-            Runner::Diesel => "give its directory a `metadata.toml` with `run_in_transaction = false`",
+            Runner::Diesel => {
+                "give its directory a `metadata.toml` with `run_in_transaction = false`"
+            }
             Runner::Sqlx => "start the file with the line `-- no-transaction`",
             Runner::Dbmate => "write `-- migrate:up transaction:false`",
             Runner::GraphileMigrate => {
                 "start the migration with `--! no-transaction` (one statement only)"
             }
-            Runner::Flyway => "keep it alone in its file: Flyway then runs the file without a transaction",
+            Runner::Flyway => {
+                "keep it alone in its file: Flyway then runs the file without a transaction"
+            }
             Runner::GolangMigrate => "keep it alone in its own migration file",
             Runner::Supabase => "keep it in its own migration file",
             Runner::Psql | Runner::Prisma => "keep it outside BEGIN … COMMIT",

@@ -113,7 +113,8 @@ const REMOVED_IN_17: &[&str] = &["timescaledb", "plv8", "plcoffee", "plls"];
 /// Whether Supabase ships `extension` on PostgreSQL `major` (15 when unknown is not assumed:
 /// the caller passes the project's `[db] major_version`, 17 by default).
 pub fn ships_extension(extension: &str, major: u32) -> bool {
-    PRIVILEGED_EXTENSIONS_15.contains(&extension) && !(major >= 17 && REMOVED_IN_17.contains(&extension))
+    PRIVILEGED_EXTENSIONS_15.contains(&extension)
+        && !(major >= 17 && REMOVED_IN_17.contains(&extension))
 }
 
 /// The PostgreSQL major version `supabase init` configures today.
