@@ -149,11 +149,11 @@ impl Runner {
             }
             Stmt::Other { keyword } => {
                 let mut words = keyword.split_whitespace();
-                match (words.next(), words.next()) {
-                    (Some("DISCARD"), Some("ALL")) => true,
-                    (Some("CREATE" | "DROP"), Some("SUBSCRIPTION")) => true,
-                    _ => false,
-                }
+                matches!(
+                    (words.next(), words.next()),
+                    (Some("DISCARD"), Some("ALL"))
+                        | (Some("CREATE" | "DROP"), Some("SUBSCRIPTION"))
+                )
             }
             _ => false,
         }

@@ -180,20 +180,20 @@ pub fn parse_project_config(text: &str) -> Result<ProjectConfig, String> {
         }
     })?;
     let mut config = ProjectConfig::default();
-    if let Some(api) = table.get("api") {
-        if let Some(schemas) = api.get("schemas") {
-            let list = schemas
-                .as_array()
-                .ok_or("[api] schemas must be a list of schema names")?;
-            config.api_schemas = list
-                .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .ok_or("[api] schemas must be a list of schema names")
-                })
-                .collect::<Result<_, _>>()?;
-        }
+    if let Some(api) = table.get("api")
+        && let Some(schemas) = api.get("schemas")
+    {
+        let list = schemas
+            .as_array()
+            .ok_or("[api] schemas must be a list of schema names")?;
+        config.api_schemas = list
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or("[api] schemas must be a list of schema names")
+            })
+            .collect::<Result<_, _>>()?;
     }
     if let Some(db) = table.get("db")
         && let Some(v) = db.get("major_version")
