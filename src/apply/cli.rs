@@ -1,7 +1,8 @@
 //! Command-line arguments of `pgward apply` and `pgward status`, and their entry points.
 
+use super::outcome::Out;
 use super::plan::{FileState, Plan};
-use super::{ApplyOptions, DbUrl, Out, history, parse_duration};
+use super::{ApplyOptions, DbUrl, history};
 use crate::config::Config;
 use clap::Args;
 use serde::Serialize;
@@ -340,4 +341,46 @@ pub fn run_status(args: &StatusArgs) -> i32 {
         ));
     }
     i32::from(modified > 0)
+}
+
+/// `5s`, `500ms`, `2m`, `1h`, `0`; a bare number means seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration `{s}` (expected e.g. 5s, 500ms, 2m, 1h)"))?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" | "secs" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "invalid duration `{s}` (expected e.g. 5s, 500ms, 2m, 1h)"
+            ));
+        }
+    };
+    if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
+        return Err(format!("invalid duration `{s}`"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
 }

@@ -1,6 +1,7 @@
 //! Step 1: which files are applied, pending or modified, from the files and the history.
 
 use super::history::HistoryRow;
+use super::outcome::{ErrorInfo, fail_list};
 use crate::source::SourceFile;
 use crate::syntax::{self, ParsedFile};
 use sha2::{Digest, Sha256};
@@ -190,6 +191,50 @@ impl Plan {
 
 fn short(checksum: &str) -> &str {
     checksum.get(..12).unwrap_or(checksum)
+}
+
+/// Read the files of `paths` in migration order.
+pub fn read_files(paths: &[PathBuf]) -> Result<Vec<MigrationFile>, String> {
+    let found = discover(paths)?;
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for (path, name) in &found {
+        match read_file(path, name) {
+            Ok(f) => files.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for f in &files {
+        if !seen.insert(f.file_name.clone()) {
+            return Err(format!(
+                "two migration files are named `{}`: the history identifies files by name",
+                f.file_name
+            ));
+        }
+    }
+    Ok(files)
+}
+
+/// Refuse the run when the files do not match the history (see [`Plan::drift`]).
+pub(crate) fn check_drift(
+    plan: &Plan,
+    history: &[HistoryRow],
+    allow_out_of_order: bool,
+) -> Result<(), ErrorInfo> {
+    let drift = plan.drift(history, allow_out_of_order);
+    if drift.is_empty() {
+        Ok(())
+    } else {
+        Err(fail_list(
+            "drift",
+            "the migration files do not match the database's history: nothing was changed",
+            drift,
+        ))
+    }
 }
 
 #[cfg(test)]

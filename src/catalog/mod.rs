@@ -144,6 +144,8 @@ pub struct ForeignKeyDef {
     pub ref_key: Key,
     pub ref_table: Option<TableId>,
     pub ref_columns: Vec<String>,
+    /// `ON DELETE …`.
+    pub on_delete: crate::syntax::FkAction,
     pub created: Loc,
     pub dropped: Option<Loc>,
 }
@@ -988,6 +990,7 @@ impl Catalog {
                         ref_key,
                         ref_table,
                         ref_columns: fk.ref_columns.iter().map(|i| i.value.clone()).collect(),
+                        on_delete: fk.on_delete,
                         created: at.loc(span),
                         dropped: None,
                     });

@@ -376,6 +376,7 @@ fn drop_column_takes_its_indexes_and_constraints() {
                 columns: vec![ident("user_id")],
                 ref_table: qn("auth.users"),
                 ref_columns: vec![ident("id")],
+                on_delete: Default::default(),
             }),
             span: Span::default(),
         });
@@ -480,6 +481,7 @@ fn dropping_a_referenced_table_or_column_drops_the_foreign_keys_to_it() {
                     columns: vec![ident(col)],
                     ref_table: qn(target),
                     ref_columns: vec![ident(target_col)],
+                    on_delete: Default::default(),
                 }),
                 span: Span::default(),
             });

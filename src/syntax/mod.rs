@@ -7,10 +7,12 @@ pub mod model;
 pub mod plpgsql;
 pub(crate) mod recognize;
 pub mod split;
+pub mod version;
 
 pub use convert::convert;
 
 pub use model::*;
+pub use version::{ParseOptions, PgVersion};
 
 use crate::source::Span;
 
@@ -42,8 +44,13 @@ impl ParsedFile {
     }
 }
 
-/// Split and parse a whole file.
+/// Split and parse a whole file for the default target version.
 pub fn parse_file(text: &str) -> ParsedFile {
+    parse_file_with(text, &ParseOptions::default())
+}
+
+/// Split and parse a whole file for a target version.
+pub fn parse_file_with(text: &str, _options: &ParseOptions) -> ParsedFile {
     let out = split::split(text);
     let mut statements = Vec::with_capacity(out.statements.len());
     let mut comments = out.comments;

@@ -101,6 +101,19 @@ pub struct ForeignKey {
     pub columns: Vec<Ident>,
     pub ref_table: QualifiedName,
     pub ref_columns: Vec<Ident>,
+    /// `ON DELETE …` (`NO ACTION` when not written).
+    pub on_delete: FkAction,
+}
+
+/// A foreign key's referential action (`ON DELETE …`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

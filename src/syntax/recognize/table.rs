@@ -77,11 +77,44 @@ pub(super) fn ident_list(c: &mut Cur) -> Vec<Ident> {
 pub(super) fn references(c: &mut Cur, columns: Vec<Ident>) -> Option<ForeignKey> {
     let ref_table = c.qname()?;
     let ref_columns = ident_list(c);
+    let mut on_delete = FkAction::NoAction;
+    loop {
+        if c.kw("MATCH") {
+            c.bump();
+        } else if c.kws(&["ON", "DELETE"]) {
+            on_delete = fk_action(c);
+        } else if c.kws(&["ON", "UPDATE"]) {
+            let _ = fk_action(c);
+        } else {
+            break;
+        }
+    }
     Some(ForeignKey {
         columns,
         ref_table,
         ref_columns,
+        on_delete,
     })
+}
+
+/// `NO ACTION | RESTRICT | CASCADE | SET NULL [(cols)] | SET DEFAULT [(cols)]`.
+fn fk_action(c: &mut Cur) -> FkAction {
+    if c.kws(&["NO", "ACTION"]) {
+        FkAction::NoAction
+    } else if c.kw("RESTRICT") {
+        FkAction::Restrict
+    } else if c.kw("CASCADE") {
+        FkAction::Cascade
+    } else if c.kws(&["SET", "NULL"]) {
+        let _ = c.group();
+        FkAction::SetNull
+    } else if c.kws(&["SET", "DEFAULT"]) {
+        let _ = c.group();
+        FkAction::SetDefault
+    } else {
+        c.doubt();
+        FkAction::NoAction
+    }
 }
 
 /// A table constraint: the whole cursor is one list element (or the tail of `ADD …`).
