@@ -137,6 +137,7 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
                     check(&ctx, &mut found);
                 }
             }
+            drop_fixes_inside_execute(&ctx, &mut found);
             let mut kept = crate::suppress::apply(&ctx, found);
             kept.retain(|d| rules::find(d.rule).is_none_or(|r| is_enabled(r, config)));
             for d in &mut kept {
@@ -153,6 +154,32 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
     });
     all.dedup();
     all
+}
+
+/// A statement run by `EXECUTE '…'` stands inside a string literal: an edit there would need
+/// quoting, so its diagnostics carry no fix. One assembled from several pieces (`format()`
+/// arguments, `||`) has no text of its own in the file either, so help that quotes the file
+/// around it would be garbled: it gets none.
+fn drop_fixes_inside_execute(ctx: &FileContext, found: &mut [Diagnostic]) {
+    let executed: Vec<(crate::source::Span, bool)> = ctx
+        .statements()
+        .iter()
+        .filter(|s| s.context.in_execute.is_some())
+        .map(|s| (s.span, s.context.assembled))
+        .collect();
+    if executed.is_empty() {
+        return;
+    }
+    for d in found.iter_mut() {
+        let Some(&(_, assembled)) = executed.iter().find(|(span, _)| d.statement == Some(*span))
+        else {
+            continue;
+        };
+        d.fix = None;
+        if assembled {
+            d.help = None;
+        }
+    }
 }
 
 /// Whether a rule runs under this config (select, ignore, severity `off`).

@@ -996,7 +996,10 @@ impl Catalog {
                     });
                 }
             }
-            ConstraintKind::Check | ConstraintKind::Exclude | ConstraintKind::Other => {}
+            ConstraintKind::Check
+            | ConstraintKind::Exclude
+            | ConstraintKind::NotNull(_)
+            | ConstraintKind::Other => {}
         }
     }
 

@@ -84,6 +84,12 @@ pub struct StmtContext {
     pub existence_guard: bool,
     /// Under a guard that checks `pg_available_extensions` (or `pg_available_extension_versions`).
     pub extension_availability_guard: bool,
+    /// Span of the `EXECUTE '…'` statement that runs this statement (its text is a literal, or
+    /// `format()` of literals): the statement's spans point inside that literal.
+    pub in_execute: Option<Span>,
+    /// Run by `EXECUTE` of text assembled from several pieces (`format()` arguments, `||`):
+    /// the statement's span covers those pieces, so its file text is not the statement's text.
+    pub assembled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +129,8 @@ pub enum ConstraintKind {
     ForeignKey(ForeignKey),
     Check,
     Exclude,
+    /// `[CONSTRAINT n] NOT NULL col` as a table constraint (PostgreSQL 18).
+    NotNull(Ident),
     Other,
 }
 
@@ -480,7 +488,8 @@ pub enum Stmt {
     PsqlMeta {
         command: String,
     },
-    /// `EXECUTE 'dynamic sql'` inside a `DO` body: opaque.
+    /// `EXECUTE` inside a `DO` body of text computed at run time: opaque. (`EXECUTE` of a
+    /// literal is replaced by the statements it runs.)
     DynamicSql,
     /// Parsed and valid, but nothing the rules look at (INSERT, GRANT, COMMENT, SELECT, …).
     /// `keyword` is the statement's leading keyword(s) in upper case, e.g. `INSERT`, `GRANT`.

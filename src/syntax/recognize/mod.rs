@@ -14,20 +14,28 @@ use super::model::*;
 use crate::source::Span;
 
 mod column;
+mod comment;
 mod drop;
+mod grant;
 mod index;
 mod object;
+mod owner;
 mod policy;
 mod publication;
 mod table;
+mod types;
 
 use column::*;
+use comment::*;
 use drop::*;
+use grant::*;
 use index::*;
 use object::*;
+use owner::*;
 use policy::*;
 use publication::*;
 use table::*;
+use types::*;
 
 /// A cursor over a slice of significant tokens.
 #[derive(Clone, Copy)]
@@ -264,6 +272,9 @@ fn recognize_in(mut c: Cur) -> Option<Stmt> {
         }
         "CREATE" => create(&mut c),
         "ALTER" => alter(&mut c),
+        "COMMENT" => comment(&mut c),
+        "GRANT" => grant_on_type(&mut c, false),
+        "REVOKE" => grant_on_type(&mut c, true),
         "DROP" => drop_stmt(&mut c),
         "TRUNCATE" => truncate(&mut c),
         "VACUUM" => Some(Stmt::Vacuum),
@@ -316,6 +327,12 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     if materialized {
         return None;
     }
+    if c.kws(&["EVENT", "TRIGGER"]) {
+        return create_event_trigger(c);
+    }
+    if c.kw("STATISTICS") {
+        return create_statistics(c);
+    }
     let kind_at = c.pos;
     let constraint = c.kw("CONSTRAINT");
     if c.kw("TRIGGER") {
@@ -358,7 +375,61 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     if c.kw("SYSTEM") {
         return Some(Stmt::AlterSystem);
     }
-    rename_object(c).map(Stmt::RenameObject)
+    let mut rename = *c;
+    if let Some(r) = rename_object(&mut rename) {
+        return Some(Stmt::RenameObject(r));
+    }
+    let mut owner = *c;
+    if let Some(stmt) = alter_owner(&mut owner) {
+        return Some(stmt);
+    }
+    if c.kw("SEQUENCE") {
+        return alter_sequence(c);
+    }
+    if c.kw("TYPE") {
+        return alter_type(c);
+    }
+    if c.kw("DOMAIN") {
+        return alter_domain(c);
+    }
+    if c.kws(&["EVENT", "TRIGGER"]) {
+        return alter_event_trigger(c);
+    }
+    if c.kw("STATISTICS") {
+        return alter_statistics(c);
+    }
+    if c.kw("INDEX") {
+        return alter_index(c);
+    }
+    None
+}
+
+/// A statement pgward understands and no rule looks into, named by its leading keywords.
+fn other(keyword: &str) -> Stmt {
+    Stmt::Other {
+        keyword: keyword.to_string(),
+    }
+}
+
+/// `stmt` if the cursor read every token; otherwise `stmt` in doubt (its trailing text is
+/// something the recognizer does not know).
+fn complete(c: &Cur, stmt: Stmt) -> Option<Stmt> {
+    if !c.at_end() {
+        c.doubt();
+    }
+    Some(stmt)
+}
+
+/// A string constant: `'…'`, `E'…'`, `$$…$$`, `N'…'`, `U&'…'`.
+fn is_string(t: &Tok) -> bool {
+    matches!(
+        t.token,
+        Token::SingleQuotedString(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::DollarQuotedString(_)
+            | Token::NationalStringLiteral(_)
+            | Token::UnicodeStringLiteral(_)
+    )
 }
 
 fn syntax_error((near, at): (String, Span)) -> Stmt {
