@@ -330,8 +330,17 @@ fn push_executed(
         };
         // One stretch of the file (doubled quotes aside), or pieces from several places.
         let assembled = map.windows(2).any(|w| w[1].start != w[0].end);
+        // The statement covers every byte it comes from (`format()` arguments come after the
+        // format string's end), so its diagnostics' spans lie inside it.
+        let span = match (
+            map.iter().map(|s| s.start).min(),
+            map.iter().map(|s| s.end).max(),
+        ) {
+            (Some(start), Some(end)) => Span::new(start, end.max(start)),
+            _ => whole.span(local.start, local.end),
+        };
         statements.push(Statement {
-            span: whole.span(local.start, local.end),
+            span,
             kind,
             context: StmtContext {
                 assembled,
