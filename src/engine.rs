@@ -6,7 +6,7 @@ use crate::config::{Config, SeverityOverride};
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::rules::{self, Rule};
 use crate::source::{SourceFile, Span};
-use crate::syntax::{self, ParsedFile, Statement};
+use crate::syntax::{self, ParseOptions, ParsedFile, Statement};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -73,13 +73,19 @@ pub struct CheckOutput {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parse a set of files (in migration order) and replay them into a catalog.
+/// Parse a set of files (in migration order) for the default target version and replay them
+/// into a catalog.
 pub fn build_workspace(inputs: Vec<CheckInput>) -> Workspace {
+    build_workspace_with(inputs, &ParseOptions::default())
+}
+
+/// Parse a set of files (in migration order) and replay them into a catalog.
+pub fn build_workspace_with(inputs: Vec<CheckInput>, options: &ParseOptions) -> Workspace {
     // Files parse independently; rayon keeps the output in input (migration) order.
     let files: Vec<WorkspaceFile> = inputs
         .into_par_iter()
         .map(|input| {
-            let parsed = syntax::parse_file(&input.source.text);
+            let parsed = syntax::parse_file_with(&input.source.text, options);
             WorkspaceFile {
                 source: Arc::new(input.source),
                 parsed: Arc::new(parsed),
@@ -99,7 +105,7 @@ pub fn workspace_from_files(files: Vec<WorkspaceFile>) -> Workspace {
 
 /// Check a migration set with a config.
 pub fn check(inputs: Vec<CheckInput>, config: &Config) -> CheckOutput {
-    let workspace = build_workspace(inputs);
+    let workspace = build_workspace_with(inputs, &config.parse_options());
     let diagnostics = run_rules(&workspace, config);
     CheckOutput {
         workspace,
@@ -131,6 +137,7 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
                     check(&ctx, &mut found);
                 }
             }
+            drop_fixes_inside_execute(&ctx, &mut found);
             let mut kept = crate::suppress::apply(&ctx, found);
             kept.retain(|d| rules::find(d.rule).is_none_or(|r| is_enabled(r, config)));
             for d in &mut kept {
@@ -147,6 +154,32 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
     });
     all.dedup();
     all
+}
+
+/// A statement run by `EXECUTE '…'` stands inside a string literal: an edit there would need
+/// quoting, so its diagnostics carry no fix. One assembled from several pieces (`format()`
+/// arguments, `||`) has no text of its own in the file either, so help that quotes the file
+/// around it would be garbled: it gets none.
+fn drop_fixes_inside_execute(ctx: &FileContext, found: &mut [Diagnostic]) {
+    let executed: Vec<(crate::source::Span, bool)> = ctx
+        .statements()
+        .iter()
+        .filter(|s| s.context.in_execute.is_some())
+        .map(|s| (s.span, s.context.assembled))
+        .collect();
+    if executed.is_empty() {
+        return;
+    }
+    for d in found.iter_mut() {
+        let Some(&(_, assembled)) = executed.iter().find(|(span, _)| d.statement == Some(*span))
+        else {
+            continue;
+        };
+        d.fix = None;
+        if assembled {
+            d.help = None;
+        }
+    }
 }
 
 /// Whether a rule runs under this config (select, ignore, severity `off`).

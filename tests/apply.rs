@@ -865,11 +865,14 @@ fn verification_catches_what_the_linter_cannot_see() {
     p.config(
         "[protected]\ntables = [\"users\", \"audit_*\"]\n\n[realtime]\ntables = [\"clients\"]\n",
     );
-    // Dynamic SQL is opaque to the linter; the protected table is gone before COMMIT.
+    // SQL computed at run time is opaque to the linter (a literal would not be); the protected
+    // table is gone before COMMIT.
     for victim in ["users", "audit_log", "auth.sessions"] {
         p.write(
             "0001_sneaky.sql",
-            &format!("DO $$ BEGIN EXECUTE 'DROP TABLE ' || '{victim}'; END $$;\n"),
+            &format!(
+                "DO $$ DECLARE t text := '{victim}'; BEGIN EXECUTE 'DROP TABLE ' || t; END $$;\n"
+            ),
         );
         let r = p.apply(&db, &["--no-backup"]);
         r.expect(1);
@@ -1148,7 +1151,7 @@ fn protected_globs_use_the_same_matcher_as_check() {
     p.config("[protected]\ntables = [\"App*.audit_log\"]\n");
     p.write(
         "0001_sneaky.sql",
-        "DO $$ BEGIN EXECUTE 'DROP TABLE app.audit_log'; END $$;\n",
+        "DO $$ DECLARE t text := 'app.audit_log'; BEGIN EXECUTE 'DROP TABLE ' || t; END $$;\n",
     );
     let r = p.apply(&db, &["--no-backup"]);
     r.expect(1);

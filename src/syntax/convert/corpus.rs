@@ -42,7 +42,7 @@ fn label(s: &Stmt) -> String {
         Stmt::CreateFunction { name, .. } => format!("CreateFunction:{}", d(name)),
         Stmt::CreateView { .. } => "CreateView".into(),
         Stmt::CreateTrigger { .. } => "CreateTrigger".into(),
-        Stmt::CreateType { name } => format!("CreateType:{}", d(name)),
+        Stmt::CreateType { name, .. } => format!("CreateType:{}", d(name)),
         Stmt::CreatePolicy(p) => format!("CreatePolicy:{}:{}", d(&p.table), p.command.as_str()),
         Stmt::AlterPolicy(_) => "AlterPolicy".into(),
         Stmt::CreatePublication(_) => "CreatePublication".into(),
@@ -722,7 +722,7 @@ fn idents(s: &Stmt) -> Vec<&Ident> {
         Stmt::CreateSequence { name, .. }
         | Stmt::CreateFunction { name, .. }
         | Stmt::CreateView { name, .. }
-        | Stmt::CreateType { name } => q(name),
+        | Stmt::CreateType { name, .. } => q(name),
         Stmt::CreateTrigger { name, table, .. } => {
             let mut v = vec![name];
             v.extend(q(table));

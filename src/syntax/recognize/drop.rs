@@ -41,7 +41,7 @@ pub(super) const DROP_KINDS: &[(&[&str], ObjectKind)] = &[
 pub(super) fn drop_stmt(c: &mut Cur) -> Option<Stmt> {
     let (words, kind) = DROP_KINDS.iter().find(|(w, _)| c.peek_kws(w))?;
     c.pos += words.len();
-    let concurrently = c.kw("CONCURRENTLY");
+    let concurrently_kw = c.kw_span("CONCURRENTLY");
     let if_exists = c.kws(&["IF", "EXISTS"]);
     let mut names = Vec::new();
     let mut on_table = None;
@@ -84,7 +84,8 @@ pub(super) fn drop_stmt(c: &mut Cur) -> Option<Stmt> {
         on_table,
         if_exists,
         cascade,
-        concurrently,
+        concurrently: concurrently_kw.is_some(),
+        concurrently_kw,
     }))
 }
 
