@@ -75,6 +75,9 @@ require_rows = []
 # pg_dump = "/usr/lib/postgresql/17/bin/pg_dump"
 # Where backups and CSV exports of dropped rows go (default: ./backups).
 # backup_dir = "backups"
+# Every migration file starts from a clean session (RESET ALL); then, if set:
+# role = "postgres"                      # SET ROLE
+# search_path = ["public", "extensions"] # SET search_path
 "#;
 
 /// Why `init` did not write the file.

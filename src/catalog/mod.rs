@@ -67,6 +67,8 @@ pub struct Catalog {
     schema_names: HashMap<String, usize>,
     extension_names: HashMap<String, usize>,
     type_names: HashMap<Key, usize>,
+    /// The entries of `types` that are domains (types and domains share one namespace).
+    domains: std::collections::HashSet<usize>,
     // History: every table that ever bore a name, and the last drop of a name.
     table_history: HashMap<Key, Vec<TableId>>,
     dropped: HashMap<(ObjectKind, Key), Loc>,

@@ -117,6 +117,8 @@ pub struct ForeignKeyDef {
     pub ref_key: Key,
     pub ref_table: Option<TableId>,
     pub ref_columns: Vec<String>,
+    /// `ON DELETE …`.
+    pub on_delete: crate::syntax::FkAction,
     pub created: Loc,
     pub dropped: Option<Loc>,
 }

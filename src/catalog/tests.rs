@@ -6,9 +6,10 @@ use super::*;
 use crate::source::{FileId, Span};
 use crate::syntax::{
     AlterAction, AlterPolicy, AlterPublication, AlterTable, AlterTableAction, ColumnDef,
-    ConstraintKind, CreateIndex, CreatePolicy, CreatePublication, CreateTable, Drop, ForeignKey,
-    Ident, IndexColumn, ObjectKind, ParsedFile, PolicyCommand, PublicationAction,
-    PublicationTarget, QualifiedName, Statement, Stmt, StmtContext, TableConstraint,
+    ConstraintKind, CreateIndex, CreateKeywords, CreatePolicy, CreatePublication, CreateTable,
+    Drop, ForeignKey, Ident, IndexColumn, ObjectKind, ParsedFile, PolicyCommand,
+    PublicationAction, PublicationTarget, QualifiedName, Statement, Stmt, StmtContext,
+    TableConstraint,
 };
 
 fn ident(s: &str) -> Ident {
@@ -81,6 +82,7 @@ fn drop(kind: ObjectKind, names: &[&str], on: Option<&str>, if_exists: bool) -> 
         if_exists,
         cascade: false,
         concurrently: false,
+        concurrently_kw: None,
     }))
 }
 
@@ -107,6 +109,9 @@ fn index(name: &str, table: &str, cols: &[&str]) -> Statement {
             .collect(),
         unique: false,
         concurrently: false,
+        concurrently_kw: None,
+        keywords: CreateKeywords::default(),
+        on_kw: Span::default(),
         if_not_exists: false,
         partial: false,
     }))
@@ -376,6 +381,7 @@ fn drop_column_takes_its_indexes_and_constraints() {
                 columns: vec![ident("user_id")],
                 ref_table: qn("auth.users"),
                 ref_columns: vec![ident("id")],
+                on_delete: Default::default(),
             }),
             span: Span::default(),
         });
@@ -480,6 +486,7 @@ fn dropping_a_referenced_table_or_column_drops_the_foreign_keys_to_it() {
                     columns: vec![ident(col)],
                     ref_table: qn(target),
                     ref_columns: vec![ident(target_col)],
+                    on_delete: Default::default(),
                 }),
                 span: Span::default(),
             });

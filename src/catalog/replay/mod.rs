@@ -115,7 +115,7 @@ impl Catalog {
             Stmt::AlterTable(alter) => self.alter_table(at, alter),
             Stmt::CreateIndex(ci) => self.create_index(at, ci),
             Stmt::Drop(drop) => self.drop(at, drop),
-            Stmt::Truncate { tables } => {
+            Stmt::Truncate { tables, .. } => {
                 for name in tables {
                     if let Some(table) = self.touch_table(name) {
                         self.fact(
@@ -148,8 +148,8 @@ impl Catalog {
                 name.span,
                 *if_not_exists,
             ),
-            Stmt::CreateType { name } => {
-                self.create_named(at, ObjectKind::Type, name.key(), name.span(), false)
+            Stmt::CreateType { name, kind, .. } => {
+                self.create_named(at, *kind, name.key(), name.span(), false)
             }
             Stmt::CreateSequence {
                 name,
@@ -160,6 +160,7 @@ impl Catalog {
                 or_replace,
                 materialized,
                 if_not_exists,
+                ..
             } => {
                 let kind = if *materialized {
                     ObjectKind::MaterializedView

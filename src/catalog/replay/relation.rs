@@ -123,11 +123,18 @@ impl Catalog {
             };
             if let Some(existing) = list.get(i).and_then(|n| n.created) {
                 let name = plain_key(&key);
+                let existing_kind = match kind {
+                    ObjectKind::Type | ObjectKind::Domain if self.domains.contains(&i) => {
+                        ObjectKind::Domain
+                    }
+                    ObjectKind::Type | ObjectKind::Domain => ObjectKind::Type,
+                    k => k,
+                };
                 self.fact(
                     at,
                     Fact::AlreadyExists {
                         kind,
-                        existing_kind: kind,
+                        existing_kind,
                         name,
                         span,
                         if_not_exists,
@@ -138,7 +145,12 @@ impl Catalog {
             }
             return;
         }
-        self.dropped.remove(&(kind, key.clone()));
+        // Domains are dropped and looked up as types (one namespace).
+        let namespace = match kind {
+            ObjectKind::Domain => ObjectKind::Type,
+            k => k,
+        };
+        self.dropped.remove(&(namespace, key.clone()));
         let named = Named {
             key: key.clone(),
             created: Some(at.loc(span)),
@@ -158,6 +170,9 @@ impl Catalog {
             _ => {
                 self.types.push(named);
                 self.type_names.insert(key, self.types.len() - 1);
+                if kind == ObjectKind::Domain {
+                    self.domains.insert(self.types.len() - 1);
+                }
             }
         }
     }

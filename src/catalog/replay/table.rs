@@ -183,12 +183,16 @@ impl Catalog {
                         ref_key,
                         ref_table,
                         ref_columns: fk.ref_columns.iter().map(|i| i.value.clone()).collect(),
+                        on_delete: fk.on_delete,
                         created: at.loc(span),
                         dropped: None,
                     });
                 }
             }
-            ConstraintKind::Check | ConstraintKind::Exclude | ConstraintKind::Other => {}
+            ConstraintKind::Check
+            | ConstraintKind::Exclude
+            | ConstraintKind::NotNull(_)
+            | ConstraintKind::Other => {}
         }
     }
 
