@@ -7,9 +7,8 @@ use crate::source::{FileId, Span};
 use crate::syntax::{
     AlterAction, AlterPolicy, AlterPublication, AlterTable, AlterTableAction, ColumnDef,
     ConstraintKind, CreateIndex, CreateKeywords, CreatePolicy, CreatePublication, CreateTable,
-    Drop, ForeignKey, Ident, IndexColumn, ObjectKind, ParsedFile, PolicyCommand,
-    PublicationAction, PublicationTarget, QualifiedName, Statement, Stmt, StmtContext,
-    TableConstraint,
+    Drop, ForeignKey, Ident, IndexColumn, ObjectKind, ParsedFile, PolicyCommand, PublicationAction,
+    PublicationTarget, QualifiedName, Statement, Stmt, StmtContext, TableConstraint,
 };
 
 fn ident(s: &str) -> Ident {

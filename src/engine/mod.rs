@@ -3,7 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{self, Rule};
 use crate::syntax::{self, ParseOptions};
 use rayon::prelude::*;
