@@ -1,7 +1,7 @@
 //! Tidy test: the layers of `src/` import one way only.
 //!
 //! ```text
-//! source → syntax → config → discover → catalog → diagnostic → rules → engine → report → lsp | apply | init → cli
+//! source → syntax → runner → config → discover → catalog → diagnostic → rules → engine → report → lsp | apply | init → cli
 //! ```
 //!
 //! Every `crate::<module>` path in non-test code of `src/` must name the file's own top-level module
@@ -16,17 +16,18 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u32)] = &[
     ("source", 0),
     ("syntax", 1),
-    ("config", 2),
-    ("discover", 3),
-    ("catalog", 4),
-    ("diagnostic", 5),
-    ("rules", 6),
-    ("engine", 7),
-    ("report", 8),
-    ("lsp", 9),
-    ("apply", 9),
-    ("init", 9),
-    ("cli", 10),
+    ("runner", 2),
+    ("config", 3),
+    ("discover", 4),
+    ("catalog", 5),
+    ("diagnostic", 6),
+    ("rules", 7),
+    ("engine", 8),
+    ("report", 9),
+    ("lsp", 10),
+    ("apply", 10),
+    ("init", 10),
+    ("cli", 11),
 ];
 
 fn layer_of(module: &str) -> Option<u32> {
