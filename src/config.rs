@@ -148,6 +148,10 @@ pub struct ApplyConfig {
     /// Path to `pg_dump` (default: found on PATH).
     pub pg_dump: Option<String>,
     pub backup_dir: Option<String>,
+    /// `SET ROLE` at the start of every migration file (default: the connecting user).
+    pub role: Option<String>,
+    /// `SET search_path` at the start of every migration file (default: the server's).
+    pub search_path: Option<Vec<String>>,
 }
 
 /// A config file that could not be used; rendered as `path:line: message`.

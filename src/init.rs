@@ -84,6 +84,9 @@ require_rows = []
 # pg_dump = "/usr/lib/postgresql/17/bin/pg_dump"
 # Where backups and CSV exports of dropped rows go (default: ./backups).
 # backup_dir = "backups"
+# Every migration file starts from a clean session (RESET ALL); then, if set:
+# role = "postgres"                      # SET ROLE
+# search_path = ["public", "extensions"] # SET search_path
 "#;
 /// What `init` writes for a repository: the template with the runner detected below `root`
 /// (written as a comment when nothing was detected), its migrations directory, and for a

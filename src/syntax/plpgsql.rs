@@ -76,6 +76,8 @@ pub fn split_body(body: &str, offset: usize, do_span: Span) -> DoBody {
                 exception_handler: f.ctx.exc,
                 existence_guard: f.ctx.guard,
                 extension_availability_guard: f.ctx.ext,
+                in_execute: None,
+                assembled: false,
             },
         })
         .collect();

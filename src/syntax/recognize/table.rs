@@ -36,6 +36,18 @@ pub(super) fn create_table(c: &mut Cur, temporary: bool) -> Option<CreateTable> 
             t.columns.push(col);
         }
     }
+    // A `NOT NULL col` table constraint makes its column NOT NULL.
+    for constraint in &t.constraints {
+        if let ConstraintKind::NotNull(column) = &constraint.kind {
+            for col in t
+                .columns
+                .iter_mut()
+                .filter(|c| c.name.value == column.value)
+            {
+                col.not_null = true;
+            }
+        }
+    }
     let rest = c.rest();
     if has_top_kw(rest, "AS") || has_top_kw(rest, "INHERITS") {
         t.columns_incomplete = true;
@@ -48,6 +60,7 @@ pub(super) fn starts_table_constraint(c: &Cur) -> bool {
     ["CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK"]
         .iter()
         .any(|k| first.is_kw(k))
+        || c.peek_kws(&["NOT", "NULL"])
         || (first.is_kw("EXCLUDE")
             && c.peek_n(1)
                 .is_some_and(|t| t.is_kw("USING") || *t.token == Token::LParen))
@@ -139,6 +152,13 @@ pub(super) fn table_constraint(mut c: Cur) -> Option<TableConstraint> {
         ConstraintKind::Check
     } else if c.kw("EXCLUDE") {
         ConstraintKind::Exclude
+    } else if c.kws(&["NOT", "NULL"]) {
+        let column = c.ident()?;
+        let _ = c.kws(&["NO", "INHERIT"]);
+        if !c.at_end() {
+            c.doubt();
+        }
+        ConstraintKind::NotNull(column)
     } else {
         c.doubt();
         ConstraintKind::Other
