@@ -604,10 +604,7 @@ fn run_init(_args: &InitArgs) -> u8 {
     match crate::init::write_template(path, &text) {
         Ok(()) => {
             match &detected {
-                Some(d) => println!(
-                    "Detected runner: {} (from {}).",
-                    d.runner, d.evidence
-                ),
+                Some(d) => println!("Detected runner: {} (from {}).", d.runner, d.evidence),
                 None => println!(
                     "No migration runner detected: set `runner` in {} (psql is assumed).",
                     path.display()

@@ -1,7 +1,7 @@
 //! `pgward.toml`: the keys, their defaults, discovery and clear errors for bad files.
 
-use crate::syntax::{ParseOptions, PgVersion};
 use crate::runner::{Execution, Project, Runner, Wrapping};
+use crate::syntax::{ParseOptions, PgVersion};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -504,12 +504,13 @@ impl Config {
             return self.rls.exposed_schemas.clone();
         }
         match self.runner() {
-            Runner::Supabase => self
-                .project
-                .supabase
-                .clone()
-                .unwrap_or_default()
-                .api_schemas,
+            Runner::Supabase => {
+                self.project
+                    .supabase
+                    .clone()
+                    .unwrap_or_default()
+                    .api_schemas
+            }
             Runner::Psql | Runner::Pgward => self.rls.exposed_schemas.clone(),
             _ => Vec::new(),
         }

@@ -95,7 +95,10 @@ pub fn template_for(root: &Path) -> (String, Option<Detection>) {
     let detected = detect(root);
     let runner_line = match &detected {
         Some(d) => format!("runner = \"{}\"   # detected from {}", d.runner, d.evidence),
-        None => "# runner = \"psql\"   # nothing detected: psql (each statement on its own) is assumed".to_string(),
+        None => {
+            "# runner = \"psql\"   # nothing detected: psql (each statement on its own) is assumed"
+                .to_string()
+        }
     };
     let dir = detected
         .as_ref()
@@ -115,7 +118,10 @@ pub fn template_for(root: &Path) -> (String, Option<Detection>) {
         .and_then(|_| read_project_config(root).ok())
         .map(|c| c.major_version.clamp(14, 18));
     let (version, comment) = match supabase_major {
-        Some(v) => (v, " Read from [db] major_version in supabase/config.toml.".to_string()),
+        Some(v) => (
+            v,
+            " Read from [db] major_version in supabase/config.toml.".to_string(),
+        ),
         None => (15, " 15 unless your server is newer.".to_string()),
     };
     let text = TEMPLATE
@@ -125,7 +131,6 @@ pub fn template_for(root: &Path) -> (String, Option<Detection>) {
         .replace("{postgres_version}", &version.to_string());
     (text, detected)
 }
-
 
 /// Why `init` did not write the file.
 #[derive(Debug)]

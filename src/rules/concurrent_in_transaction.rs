@@ -2,9 +2,9 @@
 
 use super::Rule;
 use super::common::text::{execution, first_line};
-use crate::runner::{Runner, Wrapping};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
+use crate::runner::{Runner, Wrapping};
 use crate::source::Span;
 use crate::syntax::{Statement, Stmt, TxControl};
 
@@ -30,10 +30,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     // refuses a file that mixes those with other statements.
     let flyway_mixed = exec.runner == Runner::Flyway
         && exec.opted_out.is_none()
-        && top_level.iter().any(|s| Runner::flyway_non_transactional(s))
         && top_level
             .iter()
-            .any(|s| !Runner::flyway_non_transactional(s) && !matches!(s.kind, Stmt::Transaction(_)));
+            .any(|s| Runner::flyway_non_transactional(s))
+        && top_level.iter().any(|s| {
+            !Runner::flyway_non_transactional(s) && !matches!(s.kind, Stmt::Transaction(_))
+        });
     // Why the runner's own transaction surrounds a statement, if it does.
     let runner_tx = |stmt: &Statement| -> Option<String> {
         match exec.wrapping {

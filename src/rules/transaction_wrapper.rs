@@ -3,9 +3,9 @@
 
 use super::Rule;
 use super::common::text::{execution, first_line, no_transaction_marker};
-use crate::runner::{Execution, Runner};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::engine::FileContext;
+use crate::runner::{Execution, Runner};
 use crate::source::Span;
 use crate::syntax::{Statement, Stmt, TxControl};
 
@@ -288,7 +288,9 @@ fn missing_wrapper(
         return;
     }
     let how = match exec.runner {
-        Runner::Prisma => "Prisma Migrate (7.4 and later) runs each statement of migration.sql on its own",
+        Runner::Prisma => {
+            "Prisma Migrate (7.4 and later) runs each statement of migration.sql on its own"
+        }
         Runner::Psql => "psql runs each statement on its own (autocommit)",
         _ => "each statement runs on its own",
     };
