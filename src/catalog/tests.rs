@@ -87,6 +87,8 @@ fn policy(name: &str, table: &str) -> Statement {
         command: PolicyCommand::Select,
         roles: Vec::new(),
         permissive: true,
+        using: None,
+        with_check: None,
     }))
 }
 
@@ -105,6 +107,8 @@ fn index(name: &str, table: &str, cols: &[&str]) -> Statement {
         concurrently: false,
         if_not_exists: false,
         partial: false,
+        method: None,
+        include: false,
     }))
 }
 

@@ -5,6 +5,13 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
 mod common;
+mod duplicate_index;
+mod extension_in_public;
+mod multiple_permissive_policies;
+mod per_row_auth_call;
+mod permissive_policy;
+mod secret_in_migration;
+mod user_metadata_in_policy;
 mod concurrent_in_transaction;
 mod destructive_drop;
 mod foreign_key_cycle;
@@ -59,6 +66,13 @@ static RULES: &[&Rule] = &[
     &rls_without_policy::RULE,
     &unguarded_extension::RULE,
     &foreign_key_cycle::RULE,
+    &secret_in_migration::RULE,
+    &permissive_policy::RULE,
+    &user_metadata_in_policy::RULE,
+    &per_row_auth_call::RULE,
+    &multiple_permissive_policies::RULE,
+    &duplicate_index::RULE,
+    &extension_in_public::RULE,
 ];
 
 /// Every rule, in registry order.

@@ -5,6 +5,7 @@ pub mod convert;
 mod lex;
 pub mod model;
 pub mod plpgsql;
+mod policy_expr;
 pub(crate) mod recognize;
 pub mod split;
 

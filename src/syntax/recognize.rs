@@ -277,9 +277,12 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     if c.kw("EXTENSION") {
         let if_not_exists = c.kws(&["IF", "NOT", "EXISTS"]);
         let name = c.ident()?;
+        let _ = c.kw("WITH");
+        let schema = if c.kw("SCHEMA") { c.ident() } else { None };
         return Some(Stmt::CreateExtension {
             name,
             if_not_exists,
+            schema,
         });
     }
     if c.kw("SEQUENCE") {
@@ -357,10 +360,32 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     if c.kw("DATABASE") {
         return Some(Stmt::CreateDatabase);
     }
+    if c.kw("ROLE") || c.kw("USER") || c.kw("GROUP") {
+        return role(c);
+    }
     if c.kw("TABLESPACE") {
         return Some(Stmt::CreateTablespace);
     }
     None
+}
+
+/// `CREATE|ALTER ROLE|USER|GROUP name [WITH] option …`: the name, and the literal after
+/// `PASSWORD` (`ENCRYPTED PASSWORD 'x'` too; `PASSWORD NULL` is no password).
+fn role(c: &mut Cur) -> Option<Stmt> {
+    if c.peek_kw("MAPPING") {
+        return None;
+    }
+    let name = c.ident()?;
+    let mut password = None;
+    while let Some(t) = c.bump() {
+        if t.is_kw("PASSWORD")
+            && let Some(lit) = c.peek()
+            && matches!(lit.token, Token::SingleQuotedString(_) | Token::EscapedStringLiteral(_))
+        {
+            password = Some(lit.span);
+        }
+    }
+    Some(Stmt::Role { name, password })
 }
 
 /// `SCHEMA`, `DATABASE` or `SYSTEM` as the object kind of a `REINDEX` (after its optional
@@ -433,6 +458,9 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     }
     if c.kw("SYSTEM") {
         return Some(Stmt::AlterSystem);
+    }
+    if c.kw("ROLE") || c.kw("USER") || c.kw("GROUP") {
+        return role(c);
     }
     rename_object(c).map(Stmt::RenameObject)
 }
@@ -1057,9 +1085,11 @@ fn create_index(c: &mut Cur) -> Option<CreateIndex> {
     let _ = c.kw("ONLY");
     let table = c.qname()?;
     let _ = c.eat(&Token::Mul);
-    if c.kw("USING") {
-        c.bump();
-    }
+    let method = if c.kw("USING") {
+        c.bump().and_then(ident_of).map(|m| m.value)
+    } else {
+        None
+    };
     let (s, e) = c.group()?;
     let inner = c.slice(s, e);
     let columns = split_top(inner.toks)
@@ -1077,7 +1107,11 @@ fn create_index(c: &mut Cur) -> Option<CreateIndex> {
         .collect();
     let partial = has_top_kw(c.rest(), "WHERE");
     // What may follow the column list (a WHERE clause ends the check: its expression is free).
+    let mut include = false;
     loop {
+        if c.peek_kw("INCLUDE") {
+            include = true;
+        }
         if c.kw("INCLUDE") || c.kw("WITH") {
             if c.group().is_none() {
                 c.doubt();
@@ -1102,6 +1136,8 @@ fn create_index(c: &mut Cur) -> Option<CreateIndex> {
         concurrently,
         if_not_exists,
         partial,
+        method,
+        include,
     })
 }
 
@@ -1141,12 +1177,24 @@ fn create_policy(c: &mut Cur) -> Option<Stmt> {
             }
         }
     }
-    if c.kw("USING") && c.group().is_none() {
-        c.doubt();
+    fn expr(c: &mut Cur) -> Option<PolicyExpr> {
+        match c.group() {
+        Some((open, close)) => c
+            .toks
+            .get(open.saturating_sub(1)..=close)
+            .and_then(super::policy_expr::policy_expr),
+        None => {
+            c.doubt();
+            None
+        }
+        }
     }
-    if c.kws(&["WITH", "CHECK"]) && c.group().is_none() {
-        c.doubt();
-    }
+    let using = if c.kw("USING") { expr(c) } else { None };
+    let with_check = if c.kws(&["WITH", "CHECK"]) {
+        expr(c)
+    } else {
+        None
+    };
     // Nothing may follow: text here is a PostgreSQL syntax error (often a missing `;` before
     // the next statement).
     if let Some(t) = c.peek() {
@@ -1158,6 +1206,8 @@ fn create_policy(c: &mut Cur) -> Option<Stmt> {
         command,
         roles,
         permissive,
+        using,
+        with_check,
     }))
 }
 
