@@ -97,7 +97,11 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     q(other.name.as_deref().unwrap_or("(unnamed)"))
                 ),
             )
-            .with_related(other.created.file, other.created.span, "the same index created here")
+            .with_related(
+                other.created.file,
+                other.created.span,
+                "the same index created here",
+            )
         } else {
             // A unique btree index on exactly the primary key or a unique constraint's columns.
             let key = std::iter::once(table.primary_key.as_ref())
@@ -115,7 +119,11 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     q_key(&table.key())
                 ),
             )
-            .with_related(key.created.file, key.created.span, format!("{what} defined here"))
+            .with_related(
+                key.created.file,
+                key.created.span,
+                format!("{what} defined here"),
+            )
         };
         d = d.with_help("drop one of the two: every write maintains both, queries use only one");
         if let Some(stmt) = stmt {

@@ -80,7 +80,10 @@ mod tests {
             "1.sql:2:56 `auth.uid()` in policy \"own\" on \"notes\" is evaluated once for every row"
         );
         let text = fixed(&out, RULE).expect("a fix");
-        assert!(text.contains("USING (user_id = (select auth.uid()))"), "{text}");
+        assert!(
+            text.contains("USING (user_id = (select auth.uid()))"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! signed-in user can write rows owned by someone else (R-005).
 
 use super::Rule;
-use super::common::policy::{live_policies_created_here, reaches_anon, reaches_clients, roles_display};
+use super::common::policy::{
+    live_policies_created_here, reaches_anon, reaches_clients, roles_display,
+};
 use super::common::schema::{config_ident, q, q_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
@@ -141,10 +143,22 @@ mod tests {
                  CREATE POLICY del ON t FOR DELETE TO anon, authenticated USING (true);\n";
         let out = run(&[("1.sql", a)], &[], "");
         assert_eq!(spans(&out, RULE), vec!["((true))", "(1 = 1)", "(true)"]);
-        let sev: Vec<Severity> = out.diagnostics.iter().filter(|d| d.rule == RULE).map(|d| d.severity).collect();
-        assert_eq!(sev, vec![Severity::Error, Severity::Warning, Severity::Error]);
+        let sev: Vec<Severity> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == RULE)
+            .map(|d| d.severity)
+            .collect();
+        assert_eq!(
+            sev,
+            vec![Severity::Error, Severity::Warning, Severity::Error]
+        );
         let mine: Vec<_> = out.diagnostics.iter().filter(|d| d.rule == RULE).collect();
-        assert!(mine[0].message.contains("lets public read, write and delete every row of \"t\""));
+        assert!(
+            mine[0]
+                .message
+                .contains("lets public read, write and delete every row of \"t\"")
+        );
     }
 
     #[test]
@@ -159,7 +173,10 @@ mod tests {
         let out = run(&[("1.sql", a)], &[], "");
         assert_eq!(
             spans(&out, RULE),
-            vec!["(auth.uid() IS NOT NULL)", "(auth.role() = 'authenticated')"]
+            vec![
+                "(auth.uid() IS NOT NULL)",
+                "(auth.role() = 'authenticated')"
+            ]
         );
         let mine: Vec<_> = out.diagnostics.iter().filter(|d| d.rule == RULE).collect();
         assert!(mine[1].message.starts_with(

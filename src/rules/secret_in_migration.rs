@@ -62,7 +62,11 @@ fn stripe(text: &str, out: &mut Vec<Found>) {
     let bytes = text.as_bytes();
     for prefix in ["sk_live_", "sk_test_", "rk_live_", "rk_test_"] {
         for (at, _) in text.match_indices(prefix) {
-            if at > 0 && bytes.get(at - 1).is_some_and(|&b| is_key_char(b) || b == b'_') {
+            if at > 0
+                && bytes
+                    .get(at - 1)
+                    .is_some_and(|&b| is_key_char(b) || b == b'_')
+            {
                 continue;
             }
             let tail_start = at + prefix.len();
@@ -120,7 +124,11 @@ fn b64url_decode(s: &str) -> Option<Vec<u8>> {
 fn service_role_jwt(text: &str, out: &mut Vec<Found>) {
     let bytes = text.as_bytes();
     for (at, _) in text.match_indices("eyJ") {
-        if at > 0 && bytes.get(at - 1).is_some_and(|&b| is_b64url(b) || b == b'.') {
+        if at > 0
+            && bytes
+                .get(at - 1)
+                .is_some_and(|&b| is_b64url(b) || b == b'.')
+        {
             continue;
         }
         let segment = |from: usize| {
@@ -198,7 +206,10 @@ fn aws_access_key(text: &str, out: &mut Vec<Found>) {
 /// `-----BEGIN … PRIVATE KEY-----` through its `-----END … PRIVATE KEY-----` (or the line).
 fn private_key(text: &str, out: &mut Vec<Found>) {
     for (at, _) in text.match_indices("-----BEGIN ") {
-        let line_end = text.get(at..).and_then(|r| r.find('\n')).map_or(text.len(), |e| at + e);
+        let line_end = text
+            .get(at..)
+            .and_then(|r| r.find('\n'))
+            .map_or(text.len(), |e| at + e);
         let Some(header) = text.get(at..line_end) else {
             continue;
         };
@@ -343,7 +354,10 @@ mod tests {
             .map(|f| (f.kind, text.get(f.span.range()).unwrap_or("")))
             .collect();
         assert_eq!(kinds.len(), 4, "{kinds:?}");
-        assert_eq!(kinds[0], ("a Stripe secret key", "sk_live_51HqLyjWDarjtT1zdp7dcXkPn"));
+        assert_eq!(
+            kinds[0],
+            ("a Stripe secret key", "sk_live_51HqLyjWDarjtT1zdp7dcXkPn")
+        );
         assert_eq!(kinds[1].1, "sk_test_4eC39HqLyjWDarjtT1zdp7dc");
         assert_eq!(kinds[2].1, service);
         assert_eq!(kinds[3], ("an AWS access key id", "AKIAQWERTYUIOPASDFGH"));

@@ -56,6 +56,9 @@ mod tests {
                  CREATE POLICY b ON t USING (EXISTS (SELECT 1 FROM auth.users u WHERE u.id = auth.uid() AND u.raw_user_meta_data ->> 'org' = org));\n\
                  CREATE POLICY c ON t USING ((select auth.jwt()) -> 'app_metadata' ->> 'role' = 'admin');\n";
         let out = run(&[("1.sql", a)], &[], "");
-        assert_eq!(spans(&out, RULE), vec!["'user_metadata'", "raw_user_meta_data"]);
+        assert_eq!(
+            spans(&out, RULE),
+            vec!["'user_metadata'", "raw_user_meta_data"]
+        );
     }
 }
