@@ -6,6 +6,7 @@ pub mod execute;
 mod lex;
 pub mod model;
 pub mod plpgsql;
+mod policy_expr;
 pub(crate) mod recognize;
 pub mod split;
 pub mod version;

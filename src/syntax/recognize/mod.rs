@@ -356,6 +356,9 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     if c.kw("DATABASE") {
         return Some(Stmt::CreateDatabase);
     }
+    if c.kw("ROLE") || c.kw("USER") || c.kw("GROUP") {
+        return role(c);
+    }
     if c.kw("TABLESPACE") {
         return Some(Stmt::CreateTablespace);
     }
@@ -374,6 +377,9 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     }
     if c.kw("SYSTEM") {
         return Some(Stmt::AlterSystem);
+    }
+    if c.kw("ROLE") || c.kw("USER") || c.kw("GROUP") {
+        return role(c);
     }
     let mut rename = *c;
     if let Some(r) = rename_object(&mut rename) {
