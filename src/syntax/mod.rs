@@ -3,10 +3,12 @@
 
 pub mod convert;
 mod lex;
+pub mod locks;
 pub mod model;
 pub mod plpgsql;
 pub(crate) mod recognize;
 pub mod split;
+mod volatility;
 
 pub use convert::convert;
 

@@ -13,6 +13,8 @@ use super::lex::Tok;
 use super::model::*;
 use crate::source::Span;
 
+mod ops;
+
 /// A cursor over a slice of significant tokens.
 #[derive(Clone, Copy)]
 pub(crate) struct Cur<'t> {
@@ -236,9 +238,19 @@ fn recognize_in(mut c: Cur) -> Option<Stmt> {
         "ALTER" => alter(&mut c),
         "DROP" => drop_stmt(&mut c),
         "TRUNCATE" => truncate(&mut c),
-        "VACUUM" => Some(Stmt::Vacuum),
+        "VACUUM" => Some(ops::vacuum(&mut c)),
+        "CLUSTER" => ops::cluster(&mut c),
+        "LOCK" => ops::lock(&mut c),
+        "REFRESH" => ops::refresh(&mut c),
+        "SET" => ops::set(&mut c),
+        "RESET" => ops::reset(&mut c),
+        "SELECT" => ops::select_set_config(&mut c),
+        "UPDATE" => ops::update(&mut c),
+        "DELETE" => ops::delete(&mut c),
+        "INSERT" => ops::insert(&mut c),
         // `REINDEX (CONCURRENTLY false) …` turns the option off.
         "REINDEX" => Some(Stmt::Reindex {
+            target: reindex_target(&mut c),
             concurrently: toks.iter().enumerate().any(|(i, t)| {
                 t.is_kw("CONCURRENTLY")
                     && !toks.get(i + 1).is_some_and(|n| {
@@ -363,6 +375,21 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     None
 }
 
+/// `REINDEX [(options)] {TABLE | INDEX} [CONCURRENTLY] name` (after `REINDEX`).
+fn reindex_target(c: &mut Cur) -> Option<(ObjectKind, QualifiedName)> {
+    let mut c = *c;
+    let _ = c.group();
+    let kind = if c.kw("TABLE") {
+        ObjectKind::Table
+    } else if c.kw("INDEX") {
+        ObjectKind::Index
+    } else {
+        return None;
+    };
+    let _ = c.kw("CONCURRENTLY");
+    Some((kind, c.qname()?))
+}
+
 /// `SCHEMA`, `DATABASE` or `SYSTEM` as the object kind of a `REINDEX` (after its optional
 /// parenthesised options).
 fn reindex_many_tables(toks: &[Tok]) -> Option<&'static str> {
@@ -433,6 +460,13 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     }
     if c.kw("SYSTEM") {
         return Some(Stmt::AlterSystem);
+    }
+    if c.peek_kw("TYPE") {
+        let mut t = *c;
+        t.bump();
+        if let Some(add) = ops::add_enum_value(&mut t) {
+            return Some(add);
+        }
     }
     rename_object(c).map(Stmt::RenameObject)
 }
@@ -633,6 +667,7 @@ fn references(c: &mut Cur, columns: Vec<Ident>) -> Option<ForeignKey> {
 fn table_constraint(mut c: Cur) -> Option<TableConstraint> {
     let from = c.pos;
     let name = if c.kw("CONSTRAINT") { c.ident() } else { None };
+    let mut check_not_null = None;
     let kind = if c.kws(&["PRIMARY", "KEY"]) {
         ConstraintKind::PrimaryKey(ident_list(&mut c))
     } else if c.kw("UNIQUE") {
@@ -648,6 +683,7 @@ fn table_constraint(mut c: Cur) -> Option<TableConstraint> {
         }
         ConstraintKind::ForeignKey(references(&mut c, columns)?)
     } else if c.kw("CHECK") {
+        check_not_null = c.group().and_then(|(s, e)| is_not_null_check(c.toks.get(s..e)?));
         ConstraintKind::Check
     } else if c.kw("EXCLUDE") {
         ConstraintKind::Exclude
@@ -657,11 +693,40 @@ fn table_constraint(mut c: Cur) -> Option<TableConstraint> {
     };
     let first = c.toks.get(from)?;
     let last = c.toks.last()?;
+    let rest = c.toks.get(from..).unwrap_or(&[]);
+    let not_valid = rest
+        .windows(2)
+        .any(|w| w[0].is_kw("NOT") && w[1].is_kw("VALID"));
+    let using_index = rest
+        .windows(3)
+        .find(|w| w[0].is_kw("USING") && w[1].is_kw("INDEX"))
+        .and_then(|w| ident_of(&w[2]));
     Some(TableConstraint {
         name,
         kind,
         span: first.span.cover(last.span),
+        not_valid,
+        using_index,
+        check_not_null,
     })
+}
+
+/// `col IS NOT NULL` (possibly in more parentheses) as a whole check expression: the column.
+fn is_not_null_check(toks: &[Tok]) -> Option<Ident> {
+    let mut toks = toks;
+    while let [open, inner @ .., close] = toks
+        && *open.token == Token::LParen
+        && *close.token == Token::RParen
+        && matching_paren(toks, 0) == Some(toks.len() - 1)
+    {
+        toks = inner;
+    }
+    match toks {
+        [col, is, not, null] if is.is_kw("IS") && not.is_kw("NOT") && null.is_kw("NULL") => {
+            ident_of(col)
+        }
+        _ => None,
+    }
 }
 
 /// Words that start a column constraint (or column option) after the type.
@@ -787,6 +852,8 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
     }
     let mut not_null = false;
     let mut constraints = Vec::new();
+    let mut default = None;
+    let mut generated = None;
     while !c.at_end() {
         let seg = c.pos;
         let cname = if c.kw("CONSTRAINT") { c.ident() } else { None };
@@ -800,9 +867,12 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
             None
         } else if c.kw("DEFAULT") {
             // The expression: at least one token, then up to the next option keyword.
+            let expr_start = c.pos;
             if c.group().is_none() {
                 c.bump();
             }
+            skip_to_option(&mut c);
+            default = default_expr(c.toks.get(expr_start..c.pos).unwrap_or(&[]));
             open_tail = true;
             None
         } else if c.kws(&["PRIMARY", "KEY"]) {
@@ -829,9 +899,14 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
         } else if c.kw("GENERATED") {
             let _ = c.kw("ALWAYS") || c.kws(&["BY", "DEFAULT"]);
             let _ = c.kw("AS");
-            let _ = c.kw("IDENTITY");
+            if c.kw("IDENTITY") {
+                generated = Some(Generated::Identity);
+            }
             let _ = c.group();
-            let _ = c.kw("STORED") || c.kw("VIRTUAL");
+            if c.kw("STORED") {
+                generated = Some(Generated::Stored);
+            }
+            let _ = c.kw("VIRTUAL");
             None
         } else if c.kw("COLLATE") {
             let _ = c.qname();
@@ -859,6 +934,9 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
                 name: cname,
                 kind,
                 span,
+                not_valid: false,
+                using_index: None,
+                check_not_null: None,
             });
         }
     }
@@ -869,7 +947,22 @@ fn column_def(mut c: Cur) -> Option<ColumnDef> {
         data_type_span,
         not_null,
         constraints,
+        default,
+        generated,
         span,
+    })
+}
+
+/// A `DEFAULT` expression's facts from its tokens.
+fn default_expr(toks: &[Tok]) -> Option<DefaultExpr> {
+    let (first, last) = (toks.first()?, toks.last()?);
+    let (volatility, function) = super::volatility::classify(toks);
+    let null = matches!(toks, [one] if one.is_kw("NULL"));
+    Some(DefaultExpr {
+        span: first.span.cover(last.span),
+        volatility,
+        function,
+        null,
     })
 }
 
@@ -1011,6 +1104,52 @@ fn alter_action(c: &mut Cur) -> Option<AlterTableAction> {
             cascade,
         });
     }
+    if let Some(action) = alter_column(c) {
+        return Some(action);
+    }
+    c.pos = 0;
+    if c.kw("VALIDATE") && c.kw("CONSTRAINT") {
+        return Some(AlterTableAction::ValidateConstraint { name: c.ident()? });
+    }
+    c.pos = 0;
+    if c.kws(&["SET", "LOGGED"]) {
+        return Some(AlterTableAction::SetLogged { logged: true });
+    }
+    if c.kws(&["SET", "UNLOGGED"]) {
+        return Some(AlterTableAction::SetLogged { logged: false });
+    }
+    if c.kws(&["CLUSTER", "ON"]) {
+        c.ident()?;
+        return Some(AlterTableAction::SetStatistics);
+    }
+    if c.kws(&["SET", "WITHOUT", "CLUSTER"]) {
+        return Some(AlterTableAction::SetStatistics);
+    }
+    if c.kws(&["ATTACH", "PARTITION"]) {
+        let partition = c.qname()?;
+        // `FOR VALUES …` / `DEFAULT`: bounds are not read.
+        c.pos = c.toks.len();
+        return Some(AlterTableAction::AttachPartition { partition });
+    }
+    if c.kws(&["DETACH", "PARTITION"]) {
+        let partition = c.qname()?;
+        let concurrently = c.kw("CONCURRENTLY");
+        let _ = c.kw("FINALIZE");
+        return Some(AlterTableAction::DetachPartition {
+            partition,
+            concurrently,
+        });
+    }
+    if (c.kw("ENABLE") || c.kw("DISABLE"))
+        && {
+            let _ = c.kw("REPLICA") || c.kw("ALWAYS");
+            c.kw("TRIGGER") || c.kw("RULE")
+        }
+    {
+        c.pos = c.toks.len();
+        return Some(AlterTableAction::TriggerToggle);
+    }
+    c.pos = 0;
     const RLS: [&str; 3] = ["ROW", "LEVEL", "SECURITY"];
     if c.kw("ENABLE") && c.kws(&RLS) {
         return Some(AlterTableAction::EnableRls);
@@ -1026,6 +1165,63 @@ fn alter_action(c: &mut Cur) -> Option<AlterTableAction> {
     c.pos = 0;
     if c.kws(&["NO", "FORCE"]) && c.kws(&RLS) {
         return Some(AlterTableAction::NoForceRls);
+    }
+    None
+}
+
+/// `ALTER [COLUMN] c …`: type, NOT NULL, default and statistics changes.
+fn alter_column(c: &mut Cur) -> Option<AlterTableAction> {
+    if !c.kw("ALTER") {
+        return None;
+    }
+    let _ = c.kw("COLUMN");
+    let column = c.ident()?;
+    if c.kws(&["SET", "DATA", "TYPE"]) || c.kw("TYPE") {
+        let type_start = c.pos;
+        while let Some(t) = c.peek() {
+            if t.is_kw("USING") || t.is_kw("COLLATE") {
+                break;
+            }
+            if c.group().is_none() {
+                c.bump();
+            }
+        }
+        let type_toks = c.toks.get(type_start..c.pos).unwrap_or(&[]);
+        let (first, last) = (type_toks.first()?, type_toks.last()?);
+        if c.kw("COLLATE") {
+            let _ = c.qname();
+        }
+        let using = c.kw("USING");
+        if using {
+            c.pos = c.toks.len();
+        }
+        return Some(AlterTableAction::AlterColumnType {
+            column,
+            data_type: type_text(type_toks),
+            data_type_span: first.span.cover(last.span),
+            using,
+        });
+    }
+    if c.kws(&["SET", "NOT", "NULL"]) {
+        return Some(AlterTableAction::SetNotNull { column });
+    }
+    if c.kws(&["DROP", "NOT", "NULL"]) {
+        return Some(AlterTableAction::DropNotNull { column });
+    }
+    if c.kws(&["SET", "DEFAULT"]) {
+        let rest = c.rest();
+        c.pos = c.toks.len();
+        return Some(AlterTableAction::SetDefault {
+            column,
+            default: default_expr(rest)?,
+        });
+    }
+    if c.kws(&["DROP", "DEFAULT"]) {
+        return Some(AlterTableAction::DropDefault { column });
+    }
+    if c.kws(&["SET", "STATISTICS"]) {
+        c.bump();
+        return Some(AlterTableAction::SetStatistics);
     }
     None
 }

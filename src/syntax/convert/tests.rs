@@ -398,26 +398,29 @@ fn truncate_and_simple_creates() {
         conv("VACUUM (VERBOSE, ANALYZE) users"),
         Stmt::Vacuum
     ));
-    assert!(matches!(conv("VACUUM FULL users"), Stmt::Vacuum));
+    assert!(matches!(conv("VACUUM FULL users"), Stmt::VacuumFull { .. }));
     assert!(matches!(
         conv("REINDEX INDEX CONCURRENTLY idx"),
         Stmt::Reindex {
             concurrently: true,
-            many_tables: None
+            many_tables: None,
+            ..
         }
     ));
     assert!(matches!(
         conv("REINDEX TABLE t"),
         Stmt::Reindex {
             concurrently: false,
-            many_tables: None
+            many_tables: None,
+            ..
         }
     ));
     assert!(matches!(
         conv("REINDEX (VERBOSE) SCHEMA public"),
         Stmt::Reindex {
             concurrently: false,
-            many_tables: Some("SCHEMA")
+            many_tables: Some("SCHEMA"),
+            ..
         }
     ));
     assert!(matches!(
