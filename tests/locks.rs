@@ -88,8 +88,13 @@ fn every_lock_table_row_matches_postgresql() {
                 .query_one("SELECT $1::text::regclass::oid", &[&relation])
                 .expect("relation oid")
                 .get(0);
-            tx.batch_execute(row.example)
-                .unwrap_or_else(|e| panic!("{}: {:?}", row.example, e.as_db_error().map(|d| d.message().to_string())));
+            tx.batch_execute(row.example).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {:?}",
+                    row.example,
+                    e.as_db_error().map(|d| d.message().to_string())
+                )
+            });
             let got = held(&mut tx, oid);
             tx.rollback().expect("rollback");
             got

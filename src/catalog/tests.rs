@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::syntax::{
-    AlterAction, ColumnDef, CreatePolicy, ForeignKey, IndexColumn, ParsedFile, Statement,
-    StmtContext,
+    AlterAction, ColumnDef, CreateKeywords, CreatePolicy, ForeignKey, IndexColumn, ParsedFile,
+    Statement, StmtContext,
 };
 
 fn ident(s: &str) -> Ident {
@@ -79,6 +79,7 @@ fn drop(kind: ObjectKind, names: &[&str], on: Option<&str>, if_exists: bool) -> 
         if_exists,
         cascade: false,
         concurrently: false,
+        concurrently_kw: None,
     }))
 }
 
@@ -105,6 +106,9 @@ fn index(name: &str, table: &str, cols: &[&str]) -> Statement {
             .collect(),
         unique: false,
         concurrently: false,
+        concurrently_kw: None,
+        keywords: CreateKeywords::default(),
+        on_kw: Span::default(),
         if_not_exists: false,
         partial: false,
     }))
@@ -378,6 +382,7 @@ fn drop_column_takes_its_indexes_and_constraints() {
                 columns: vec![ident("user_id")],
                 ref_table: qn("auth.users"),
                 ref_columns: vec![ident("id")],
+                on_delete: Default::default(),
             }),
             span: Span::default(),
         });
@@ -480,14 +485,15 @@ fn dropping_a_referenced_table_or_column_drops_the_foreign_keys_to_it() {
         let mut ct = create_table(table, &["id", col]);
         if let Stmt::CreateTable(t) = &mut ct.kind {
             t.constraints.push(TableConstraint {
-            not_valid: false,
-            using_index: None,
-            check_not_null: None,
+                not_valid: false,
+                using_index: None,
+                check_not_null: None,
                 name: None,
                 kind: ConstraintKind::ForeignKey(ForeignKey {
                     columns: vec![ident(col)],
                     ref_table: qn(target),
                     ref_columns: vec![ident(target_col)],
+                    on_delete: Default::default(),
                 }),
                 span: Span::default(),
             });

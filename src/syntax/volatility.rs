@@ -140,9 +140,13 @@ pub(crate) fn classify(toks: &[Tok]) -> (Volatility, Option<String>) {
         }
         if !NOT_VOLATILE.contains(&name.as_str()) && unknown.is_none() {
             let qualified = match (prev, i.checked_sub(2).and_then(|p| toks.get(p))) {
-                (Some(dot), Some(Tok { token: Token::Word(s), .. }))
-                    if *dot.token == Token::Period =>
-                {
+                (
+                    Some(dot),
+                    Some(Tok {
+                        token: Token::Word(s),
+                        ..
+                    }),
+                ) if *dot.token == Token::Period => {
                     format!("{}.{name}", s.value)
                 }
                 _ => name,

@@ -7,6 +7,7 @@ use sqlparser::tokenizer::Token;
 
 use super::{Cur, has_top_kw};
 use crate::syntax::lex::Tok;
+use crate::syntax::model::ObjectKind;
 use crate::syntax::model::*;
 
 /// `SET …` (after the `SET` keyword). `None` for `SET TRANSACTION`, `SET CONSTRAINTS`,
@@ -29,7 +30,9 @@ pub(super) fn set(c: &mut Cur) -> Option<Stmt> {
         ("session_authorization".to_string(), value_list(c)?)
     } else if c.kws(&["TIME", "ZONE"]) {
         let v = value_list(c)?;
-        let local_zone = v.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("local"));
+        let local_zone = v
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case("local"));
         ("timezone".to_string(), if local_zone { None } else { v })
     } else if c.kw("SCHEMA") {
         ("search_path".to_string(), value_list(c)?)
@@ -301,4 +304,19 @@ pub(super) fn add_enum_value(c: &mut Cur) -> Option<Stmt> {
         value_span: t.span,
         if_not_exists,
     })
+}
+
+/// `REINDEX [(options)] {TABLE | INDEX} [CONCURRENTLY] name` (after `REINDEX`).
+pub(super) fn reindex_target(c: &mut Cur) -> Option<(ObjectKind, QualifiedName)> {
+    let mut c = *c;
+    let _ = c.group();
+    let kind = if c.kw("TABLE") {
+        ObjectKind::Table
+    } else if c.kw("INDEX") {
+        ObjectKind::Index
+    } else {
+        return None;
+    };
+    let _ = c.kw("CONCURRENTLY");
+    Some((kind, c.qname()?))
 }
