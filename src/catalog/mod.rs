@@ -673,6 +673,7 @@ impl Catalog {
             Stmt::CreateExtension {
                 name,
                 if_not_exists,
+                ..
             } => self.create_named(
                 at,
                 ObjectKind::Extension,

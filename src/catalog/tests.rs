@@ -90,6 +90,8 @@ fn policy(name: &str, table: &str) -> Statement {
         command: PolicyCommand::Select,
         roles: Vec::new(),
         permissive: true,
+        using: None,
+        with_check: None,
     }))
 }
 
@@ -111,6 +113,8 @@ fn index(name: &str, table: &str, cols: &[&str]) -> Statement {
         on_kw: Span::default(),
         if_not_exists: false,
         partial: false,
+        method: None,
+        include: false,
     }))
 }
 

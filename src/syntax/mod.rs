@@ -7,6 +7,7 @@ mod lex;
 pub mod locks;
 pub mod model;
 pub mod plpgsql;
+mod policy_expr;
 pub(crate) mod recognize;
 pub mod split;
 pub mod version;

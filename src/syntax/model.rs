@@ -341,6 +341,10 @@ pub struct CreateIndex {
     pub if_not_exists: bool,
     /// Has a `WHERE` clause.
     pub partial: bool,
+    /// `USING method`, folded (`None`: the default, btree).
+    pub method: Option<String>,
+    /// Has an `INCLUDE (…)` list.
+    pub include: bool,
 }
 
 /// The kinds of object a `DROP` (or `CREATE`) statement names.
@@ -433,6 +437,51 @@ pub struct CreatePolicy {
     pub command: PolicyCommand,
     pub roles: Vec<String>,
     pub permissive: bool,
+    /// The `USING (…)` expression.
+    pub using: Option<PolicyExpr>,
+    /// The `WITH CHECK (…)` expression.
+    pub with_check: Option<PolicyExpr>,
+}
+
+/// What the security rules need to know about a policy's `USING` or `WITH CHECK` expression,
+/// read from its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyExpr {
+    /// The expression, its parentheses included.
+    pub span: Span,
+    /// Constantly true: `(true)`, `((true))`, `(1 = 1)`.
+    pub always_true: bool,
+    /// Calls of `auth.uid()`, `auth.jwt()`, `auth.role()`, `auth.email()` and
+    /// `current_setting(…)`.
+    pub auth_calls: Vec<AuthCall>,
+    /// Where the expression reads user-editable metadata (`raw_user_meta_data`,
+    /// `user_metadata`, `'user_metadata'` as a JSON key).
+    pub user_metadata: Vec<Span>,
+    /// Every name that is not called (columns, tables, keywords), folded the PostgreSQL way;
+    /// for `a.b` both parts.
+    pub names: Vec<String>,
+    /// Functions the expression calls (the auth ones included), as written.
+    pub functions: Vec<QualifiedName>,
+    /// Has a `(SELECT …)` subquery.
+    pub subquery: bool,
+}
+
+impl PolicyExpr {
+    /// Whether `name` appears in the expression as a (column) name.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+}
+
+/// A call of an auth helper in a policy expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthCall {
+    /// `auth.uid`, `auth.jwt`, `auth.role`, `auth.email` or `current_setting`.
+    pub function: String,
+    /// The call, from its name to its closing parenthesis.
+    pub span: Span,
+    /// Inside a `(SELECT …)`: PostgreSQL evaluates it once per statement, not once per row.
+    pub wrapped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -528,6 +577,8 @@ pub enum Stmt {
     CreateExtension {
         name: Ident,
         if_not_exists: bool,
+        /// `WITH SCHEMA s` / `SCHEMA s`.
+        schema: Option<Ident>,
     },
     CreateSequence {
         name: QualifiedName,
@@ -619,6 +670,12 @@ pub enum Stmt {
     Session(SessionSetting),
     CreateDatabase,
     CreateTablespace,
+    /// `CREATE/ALTER ROLE|USER|GROUP name …`.
+    Role {
+        name: Ident,
+        /// The literal after `PASSWORD` (not `PASSWORD NULL`), quotes included.
+        password: Option<Span>,
+    },
     AlterSystem,
     /// A psql meta-command line (`\set`, `\i file`, …).
     PsqlMeta {

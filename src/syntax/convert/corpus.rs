@@ -60,6 +60,7 @@ fn label(s: &Stmt) -> String {
         Stmt::Session(s) => format!("Session:{}", s.name),
         Stmt::CreateDatabase => "CreateDatabase".into(),
         Stmt::CreateTablespace => "CreateTablespace".into(),
+        Stmt::Role { name, .. } => format!("Role:{}", name.value),
         Stmt::AlterSystem => "AlterSystem".into(),
         Stmt::PsqlMeta { .. } => "PsqlMeta".into(),
         Stmt::DynamicSql => "DynamicSql".into(),

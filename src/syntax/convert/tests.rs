@@ -360,10 +360,10 @@ fn truncate_and_simple_creates() {
         matches!(conv("CREATE SCHEMA IF NOT EXISTS app"), Stmt::CreateSchema { name, if_not_exists: true } if name.value == "app")
     );
     assert!(
-        matches!(conv("create extension if not exists vector with schema extensions"), Stmt::CreateExtension { name, if_not_exists: true } if name.value == "vector")
+        matches!(conv("create extension if not exists vector with schema extensions"), Stmt::CreateExtension { name, if_not_exists: true, .. } if name.value == "vector")
     );
     assert!(
-        matches!(conv("CREATE EXTENSION \"uuid-ossp\""), Stmt::CreateExtension { name, if_not_exists: false } if name.value == "uuid-ossp")
+        matches!(conv("CREATE EXTENSION \"uuid-ossp\""), Stmt::CreateExtension { name, if_not_exists: false, .. } if name.value == "uuid-ossp")
     );
     assert!(
         matches!(conv("CREATE SEQUENCE IF NOT EXISTS s.seq START 1"), Stmt::CreateSequence { name, if_not_exists: true } if name.key() == ("s".into(), "seq".into()))

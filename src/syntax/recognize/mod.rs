@@ -367,6 +367,9 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     if c.kw("DATABASE") {
         return Some(Stmt::CreateDatabase);
     }
+    if c.kw("ROLE") || c.kw("USER") || c.kw("GROUP") {
+        return role(c);
+    }
     if c.kw("TABLESPACE") {
         return Some(Stmt::CreateTablespace);
     }
@@ -385,6 +388,9 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     }
     if c.kw("SYSTEM") {
         return Some(Stmt::AlterSystem);
+    }
+    if c.kw("ROLE") || c.kw("USER") || c.kw("GROUP") {
+        return role(c);
     }
     let mut rename = *c;
     if let Some(r) = rename_object(&mut rename) {
