@@ -7,11 +7,16 @@ use crate::engine::FileContext;
 mod common;
 mod concurrent_in_transaction;
 mod destructive_drop;
+mod duplicate_index;
+mod extension_in_public;
 mod foreign_key_cycle;
 mod missing_realtime_publication;
 mod missing_user_id_index;
+mod multiple_permissive_policies;
 mod non_idempotent_ddl;
 mod parse_error;
+mod per_row_auth_call;
+mod permissive_policy;
 mod policy_name_collision;
 mod policy_naming;
 mod policy_without_rls;
@@ -19,11 +24,13 @@ mod protected_table_drop;
 mod rls_not_enabled;
 mod rls_without_policy;
 mod schema_conflict;
+mod secret_in_migration;
 mod transaction_wrapper;
 pub mod unguarded_extension;
 mod unindexed_foreign_key;
 mod unsupported_syntax;
 mod unused_suppression;
+mod user_metadata_in_policy;
 
 pub type CheckFn = fn(&FileContext, &mut Vec<Diagnostic>);
 
@@ -59,6 +66,13 @@ static RULES: &[&Rule] = &[
     &rls_without_policy::RULE,
     &unguarded_extension::RULE,
     &foreign_key_cycle::RULE,
+    &secret_in_migration::RULE,
+    &permissive_policy::RULE,
+    &user_metadata_in_policy::RULE,
+    &per_row_auth_call::RULE,
+    &multiple_permissive_policies::RULE,
+    &duplicate_index::RULE,
+    &extension_in_public::RULE,
 ];
 
 /// Every rule, in registry order.

@@ -4,11 +4,14 @@
 pub mod convert;
 pub mod execute;
 mod lex;
+pub mod locks;
 pub mod model;
 pub mod plpgsql;
+mod policy_expr;
 pub(crate) mod recognize;
 pub mod split;
 pub mod version;
+mod volatility;
 
 pub use convert::convert;
 
