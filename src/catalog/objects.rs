@@ -354,4 +354,12 @@ pub enum Fact {
     },
     /// `TRUNCATE` of a table.
     Truncated { table: TableId, span: Span },
+    /// `ALTER COLUMN c TYPE t` of a column the set knows: its type just before (as written
+    /// where it was defined, or `""` for a column only known from a mention).
+    ColumnTypeChanged {
+        table: TableId,
+        column: ColumnId,
+        before: String,
+        span: Span,
+    },
 }
