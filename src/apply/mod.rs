@@ -46,6 +46,7 @@ pub mod cli;
 pub mod export;
 mod gate;
 pub mod history;
+pub mod isolation;
 pub mod lock;
 mod no_transaction;
 pub mod outcome;

@@ -4,7 +4,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
-mod common;
+pub(crate) mod common;
 mod concurrent_in_transaction;
 mod destructive_drop;
 mod duplicate_index;
