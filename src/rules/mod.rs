@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 
 mod blocking_index;
 mod breaking_rename;
-mod common;
+pub(crate) mod common;
 mod concurrent_in_transaction;
 mod constraint_without_not_valid;
 mod context;
