@@ -506,14 +506,17 @@ fn run_check(args: &CheckArgs) -> u8 {
 }
 
 fn show_files(set: &discover::LoadedSet, config: &Config) -> u8 {
-    let mut out = io::stdout().lock();
-    let written = writeln!(
-        out,
-        "# runner: {} ({})",
+    // The runner and the files it skips go to stderr: stdout stays the list of files.
+    eprintln!(
+        "pgward: runner: {} ({})",
         config.runner(),
         config.runner_origin()
-    )
-    .and_then(|()| {
+    );
+    for s in &set.skipped {
+        eprintln!("pgward: skipped {s}");
+    }
+    let mut out = io::stdout().lock();
+    let written = Ok::<(), io::Error>(()).and_then(|()| {
         set.inputs.iter().try_for_each(|input| {
             let reversal = config.reversal_ranges(&input.source.name, &input.source.text);
             let whole = reversal
@@ -534,11 +537,6 @@ fn show_files(set: &discover::LoadedSet, config: &Config) -> u8 {
                 writeln!(out, "{} ({})", input.source.name, marks.join(", "))
             }
         })
-    })
-    .and_then(|()| {
-        set.skipped
-            .iter()
-            .try_for_each(|s| writeln!(out, "# skipped {s}"))
     });
     if let Err(e) = written
         && e.kind() != io::ErrorKind::BrokenPipe

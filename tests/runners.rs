@@ -52,9 +52,10 @@ fn each_runner_project() {
         let (code, files, stderr) = pgward(&dir, &["check", "--show-files"]);
         assert_eq!(code, 0, "{name}: {stderr}");
         assert!(
-            files.starts_with(&format!("# runner: {name} (set in pgward.toml)")),
-            "{name}: {files}"
+            stderr.starts_with(&format!("pgward: runner: {name} (set in pgward.toml)")),
+            "{name}: {stderr}"
         );
+        let files = format!("{stderr}{files}");
         let (code, report, stderr) = pgward(&dir, &["check", "--color", "never"]);
         assert!(code == 0 || code == 1, "{name}: {stderr}");
         insta::assert_snapshot!(
