@@ -5,7 +5,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{self, Rule};
-use crate::syntax::{self, ParseOptions};
+use crate::syntax::{self, ParseOptions, ParsedFile};
 use rayon::prelude::*;
 use std::sync::Arc;
 
