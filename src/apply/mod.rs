@@ -161,7 +161,7 @@ impl Out {
 }
 
 /// What the Ctrl-C handler needs to cancel the running query.
-type CancelSlot = Arc<Mutex<Option<(postgres::CancelToken, postgres_openssl::MakeTlsConnector)>>>;
+type CancelSlot = Arc<Mutex<Option<(postgres::CancelToken, url::TlsConnector)>>>;
 
 struct Interrupt {
     flag: Arc<AtomicBool>,
@@ -199,7 +199,7 @@ fn interrupt() -> Interrupt {
 }
 
 /// Connect with notices printed as they arrive (`RAISE NOTICE` / `WARNING`).
-pub fn connect(url: &DbUrl) -> Result<(Client, postgres_openssl::MakeTlsConnector), String> {
+pub fn connect(url: &DbUrl) -> Result<(Client, url::TlsConnector), String> {
     let tls = url::tls_connector()?;
     let mut config = url.config.clone();
     config.notice_callback(|notice| {
