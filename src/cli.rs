@@ -8,6 +8,7 @@ use crate::discover::{self, InputError, StdinInput, display_name};
 use crate::engine;
 use crate::report::{self, Format, ReportOptions};
 use crate::rules;
+use crate::syntax::PgVersion;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
@@ -229,6 +230,13 @@ pub struct CheckArgs {
     /// Without it, pgward.toml is searched in the current directory and its parents.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// PostgreSQL major version the migrations run on (14 to 18; replaces `postgres_version`)
+    ///
+    /// Syntax newer than this version is a parse-error [default: 15, the oldest major
+    /// Supabase still runs].
+    #[arg(long, value_name = "VERSION", value_parser = PgVersion::parse)]
+    pub pg_version: Option<PgVersion>,
 
     /// Output format
     ///
@@ -526,8 +534,11 @@ pub fn exit_status(errors: &[InputError], output: &engine::CheckOutput, fail_on:
     }
 }
 
-/// Merge `--select`, `--ignore` and `--protect` into the config.
+/// Merge `--select`, `--ignore`, `--protect` and `--pg-version` into the config.
 fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
+    if let Some(version) = args.pg_version {
+        config.postgres_version = version;
+    }
     validate_rule_ids("--select", &args.select)?;
     validate_rule_ids("--ignore", &args.ignore)?;
     if !args.select.is_empty() {
@@ -637,6 +648,8 @@ mod tests {
             "warning",
             "--threads",
             "3",
+            "--pg-version",
+            "17",
             "m",
         ])
         .unwrap();
@@ -645,6 +658,8 @@ mod tests {
         };
         assert_eq!(args.select, ["parse-error", "unsupported-syntax"]);
         assert_eq!(args.protect, ["users", "billing_*"]);
+        assert_eq!(args.pg_version.map(PgVersion::major), Some(17));
+        assert!(Cli::try_parse_from(["pgward", "check", "--pg-version", "12"]).is_err());
         assert_eq!(args.format, Format::Json);
         assert_eq!(args.fail_on, FailOn::Warning);
         assert_eq!(args.threads(), 3);

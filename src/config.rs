@@ -1,5 +1,6 @@
 //! `pgward.toml`: the keys, their defaults, discovery and clear errors for bad files.
 
+use crate::syntax::{ParseOptions, PgVersion};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,9 @@ pub struct Config {
     pub migrations_dir: Option<String>,
     /// The runner wraps each file in a transaction itself (Supabase CLI, `pgward apply`).
     pub assume_in_transaction: bool,
+    /// The PostgreSQL major version the migrations run on (14 to 18; default 15): syntax newer
+    /// than it is a `parse-error`, and version-dependent rules read it.
+    pub postgres_version: PgVersion,
     pub protected: ProtectedConfig,
     pub rules: RulesConfig,
     pub policies: PoliciesConfig,
@@ -124,6 +128,10 @@ pub struct ApplyConfig {
     /// Path to `pg_dump` (default: found on PATH).
     pub pg_dump: Option<String>,
     pub backup_dir: Option<String>,
+    /// `SET ROLE` at the start of every migration file (default: the connecting user).
+    pub role: Option<String>,
+    /// `SET search_path` at the start of every migration file (default: the server's).
+    pub search_path: Option<Vec<String>>,
 }
 
 /// A config file that could not be used; rendered as `path:line: message`.
@@ -234,6 +242,13 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// How files are parsed under this config (the target version).
+    pub fn parse_options(&self) -> ParseOptions {
+        ParseOptions {
+            pg_version: self.postgres_version,
+        }
     }
 
     /// Path of `migrations_dir`, resolved against the config file's directory.
@@ -433,6 +448,30 @@ mod tests {
         assert_eq!(c.indexes.user_columns, vec!["user_id"]);
         assert_eq!(c.rls.exposed_schemas, vec!["public"]);
         assert!(c.realtime.is_none());
+        assert_eq!(c.postgres_version.major(), 15);
+    }
+
+    #[test]
+    fn postgres_version() {
+        let c = Config::from_toml("postgres_version = 17\n", Path::new("pgward.toml")).unwrap();
+        assert_eq!(c.postgres_version.major(), 17);
+        assert_eq!(c.parse_options().pg_version.major(), 17);
+        for bad in [
+            "postgres_version = 12",
+            "postgres_version = 19",
+            "postgres_version = \"15\"",
+        ] {
+            let err = Config::from_toml(
+                &format!("migrations_dir = \"m\"\n{bad}\n"),
+                Path::new("pgward.toml"),
+            )
+            .unwrap_err();
+            assert_eq!(err.line, Some(2), "{bad}: {err}");
+            assert!(
+                err.message.contains("postgres_version") || err.message.contains("integer"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

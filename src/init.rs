@@ -18,6 +18,10 @@ migrations_dir = "supabase/migrations"
 # (the Supabase CLI, `pgward apply`): files may then omit their own BEGIN ... COMMIT.
 assume_in_transaction = false
 
+# The PostgreSQL major version your migrations run on (14 to 18). Syntax newer than it is a
+# parse-error. 15 is the oldest major Supabase still runs; set 17 for a newer project.
+postgres_version = 15
+
 [protected]
 # Tables that must never be dropped, truncated, renamed or moved (names or globs such as
 # "billing_*", optionally schema-qualified; an unqualified name means `public`).
@@ -71,6 +75,9 @@ require_rows = []
 # pg_dump = "/usr/lib/postgresql/17/bin/pg_dump"
 # Where backups and CSV exports of dropped rows go (default: ./backups).
 # backup_dir = "backups"
+# Every migration file starts from a clean session (RESET ALL); then, if set:
+# role = "postgres"                      # SET ROLE
+# search_path = ["public", "extensions"] # SET search_path
 "#;
 
 /// Why `init` did not write the file.
@@ -107,6 +114,7 @@ mod tests {
         let c = Config::from_toml(TEMPLATE, Path::new("pgward.toml")).unwrap();
         assert_eq!(c.migrations_dir.as_deref(), Some("supabase/migrations"));
         assert!(!c.assume_in_transaction);
+        assert_eq!(c.postgres_version.major(), 15);
         assert!(c.realtime.is_none(), "realtime stays commented out");
         assert_eq!(c.indexes.user_columns, vec!["user_id"]);
         assert_eq!(c.rls.exposed_schemas, vec!["public"]);

@@ -4,7 +4,9 @@
 //! file's statements. `pgward.statement_progress` records, for `no-transaction` files, which
 //! statements already ran, so a failed run resumes where it stopped.
 
+use super::plan::MigrationFile;
 use postgres::Client;
+use std::time::Duration;
 
 pub const SCHEMA: &str = "pgward";
 
@@ -91,8 +93,30 @@ pub fn read(client: &mut Client) -> Result<Vec<HistoryRow>, postgres::Error> {
         .collect()
 }
 
+/// Record `file` as applied: the one place a history row is written, by both run paths.
+/// Called inside the transaction that ran the file (or, for a `no-transaction` file, the short
+/// transaction after its statements), so the row commits exactly when the file does. Creates
+/// the history on first use and clears the file's statement progress.
+pub fn record_applied(
+    client: &mut Client,
+    file: &MigrationFile,
+    duration: Duration,
+    backup_path: Option<&str>,
+) -> Result<(), postgres::Error> {
+    ensure(client)?;
+    insert(
+        client,
+        file.version.as_deref(),
+        &file.file_name,
+        &file.checksum,
+        i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
+        backup_path,
+    )?;
+    clear_progress(client, &file.file_name)
+}
+
 /// Insert the history row (inside the migration's transaction).
-pub fn insert(
+fn insert(
     client: &mut Client,
     version: Option<&str>,
     file_name: &str,

@@ -6,7 +6,7 @@ use crate::diagnostic::FileId;
 use crate::discover;
 use crate::engine::{self, CheckOutput, WorkspaceFile};
 use crate::source::SourceFile;
-use crate::syntax::{self, ParsedFile};
+use crate::syntax::{self, ParseOptions, ParsedFile};
 use lsp_types::Uri;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -36,6 +36,8 @@ pub struct Document {
 /// A context file read from disk, kept until its mtime or size changes.
 struct CachedFile {
     stamp: (Option<SystemTime>, u64),
+    /// Parsed for this target version (a changed `postgres_version` re-parses).
+    options: ParseOptions,
     source: Arc<SourceFile>,
     parsed: Arc<ParsedFile>,
 }
@@ -189,7 +191,11 @@ impl Store {
         let mut seen = HashSet::with_capacity(paths.len());
         for p in paths {
             let Some(current) = stamp(&p) else { continue };
-            let fresh = self.disk.get(&p).is_some_and(|c| c.stamp == current);
+            let options = config.parse_options();
+            let fresh = self
+                .disk
+                .get(&p)
+                .is_some_and(|c| c.stamp == current && c.options == options);
             if !fresh {
                 // Unreadable or non-UTF-8 files are the CLI's to report; here they are skipped.
                 let Some(text) = std::fs::read(&p)
@@ -200,11 +206,12 @@ impl Store {
                     continue;
                 };
                 let source = SourceFile::new(p.to_string_lossy(), text);
-                let parsed = syntax::parse_file(&source.text);
+                let parsed = syntax::parse_file_with(&source.text, &options);
                 self.disk.insert(
                     p.clone(),
                     CachedFile {
                         stamp: current,
+                        options,
                         source: Arc::new(source),
                         parsed: Arc::new(parsed),
                     },
@@ -244,7 +251,7 @@ impl Store {
             None => text,
         };
         let source = SourceFile::new(name, text);
-        let parsed = syntax::parse_file(&source.text);
+        let parsed = syntax::parse_file_with(&source.text, &config.parse_options());
         let buffer = WorkspaceFile {
             source: Arc::new(source),
             parsed: Arc::new(parsed),

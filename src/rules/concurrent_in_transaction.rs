@@ -1,7 +1,7 @@
 //! `concurrent-in-transaction`: statements PostgreSQL refuses inside a transaction block.
 
 use super::Rule;
-use super::common::text::{find_word, first_line, no_transaction_marker};
+use super::common::text::{first_line, no_transaction_marker};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::source::Span;
@@ -85,18 +85,13 @@ fn help(what: &str) -> String {
 
 /// Where to point: the `CONCURRENTLY` keyword when there is one, else the statement's first line.
 fn keyword_span(ctx: &FileContext, stmt: &Statement) -> Span {
-    let before_name = match &stmt.kind {
-        Stmt::CreateIndex(ci) => Some(
-            ci.name
-                .as_ref()
-                .map_or(ci.table.span().start, |n| n.span.start),
-        ),
-        Stmt::Drop(d) => d.names.first().map(|n| n.span().start),
-        Stmt::Reindex { .. } => Some(stmt.span.end),
+    let concurrently = match &stmt.kind {
+        Stmt::CreateIndex(ci) => ci.concurrently_kw,
+        Stmt::Drop(d) => d.concurrently_kw,
+        Stmt::Reindex {
+            concurrently_kw, ..
+        } => *concurrently_kw,
         _ => None,
     };
-    before_name
-        .map(|end| Span::new(stmt.span.start, end.clamp(stmt.span.start, stmt.span.end)))
-        .and_then(|within| find_word(ctx, within, "concurrently"))
-        .unwrap_or_else(|| first_line(ctx, stmt.span))
+    concurrently.unwrap_or_else(|| first_line(ctx, stmt.span))
 }

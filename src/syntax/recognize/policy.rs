@@ -1,0 +1,79 @@
+//! `CREATE POLICY` and `ALTER POLICY`.
+
+use sqlparser::tokenizer::Token;
+
+use super::*;
+
+pub(super) fn create_policy(c: &mut Cur) -> Option<Stmt> {
+    let name = c.ident()?;
+    if !c.kw("ON") {
+        return None;
+    }
+    let table = c.qname()?;
+    let mut permissive = true;
+    if c.kw("AS") {
+        permissive = !c.kw("RESTRICTIVE");
+        let _ = c.kw("PERMISSIVE");
+    }
+    let mut command = PolicyCommand::All;
+    if c.kw("FOR") {
+        command = match c.bump().and_then(Tok::keyword).as_deref() {
+            Some("SELECT") => PolicyCommand::Select,
+            Some("INSERT") => PolicyCommand::Insert,
+            Some("UPDATE") => PolicyCommand::Update,
+            Some("DELETE") => PolicyCommand::Delete,
+            Some("ALL") => PolicyCommand::All,
+            _ => {
+                c.doubt();
+                PolicyCommand::All
+            }
+        };
+    }
+    let mut roles = Vec::new();
+    if c.kw("TO") {
+        loop {
+            if let Some(r) = c.ident() {
+                roles.push(r.value);
+            }
+            if !c.eat(&Token::Comma) {
+                break;
+            }
+        }
+    }
+    if c.kw("USING") && c.group().is_none() {
+        c.doubt();
+    }
+    if c.kws(&["WITH", "CHECK"]) && c.group().is_none() {
+        c.doubt();
+    }
+    // Nothing may follow: text here is a PostgreSQL syntax error (often a missing `;` before
+    // the next statement).
+    if let Some(t) = c.peek() {
+        return Some(syntax_error((t.near(), t.span)));
+    }
+    Some(Stmt::CreatePolicy(CreatePolicy {
+        name,
+        table,
+        command,
+        roles,
+        permissive,
+    }))
+}
+
+pub(super) fn alter_policy(c: &mut Cur) -> Option<Stmt> {
+    let name = c.ident()?;
+    if !c.kw("ON") {
+        return None;
+    }
+    let table = c.qname()?;
+    let rename_to = if c.kws(&["RENAME", "TO"]) {
+        Some(c.ident()?)
+    } else {
+        None
+    };
+    Some(Stmt::AlterPolicy(AlterPolicy {
+        name,
+        table,
+        rename_to,
+    }))
+}
