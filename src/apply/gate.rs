@@ -15,7 +15,7 @@ pub(crate) fn lint_gate(
     summary: &mut Summary,
 ) -> Result<(), ErrorInfo> {
     let mut cfg = config.clone();
-    cfg.assume_in_transaction = true;
+    cfg.assume_in_transaction = Some(true);
     let pending = plan.pending();
     let inputs: Vec<CheckInput> = files
         .iter()

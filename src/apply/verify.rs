@@ -100,7 +100,7 @@ pub fn check(
     if enforced(config, file, "rls-not-enabled") {
         let enabled_later: Vec<TableName> = later.iter().flat_map(|f| rls_enabled_by(f)).collect();
         for t in &created {
-            if !config.rls.exposed_schemas.contains(&t.schema) || enabled_later.contains(t) {
+            if !config.exposed_schemas().contains(&t.schema) || enabled_later.contains(t) {
                 continue;
             }
             let row = client.query_opt(
@@ -136,7 +136,7 @@ pub fn check(
                 wanted.extend(
                     created
                         .iter()
-                        .filter(|t| config.rls.exposed_schemas.contains(&t.schema))
+                        .filter(|t| config.exposed_schemas().contains(&t.schema))
                         .cloned(),
                 );
             } else if let Some(t) = super::preflight::parse_config_table(entry) {

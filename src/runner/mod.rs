@@ -222,6 +222,8 @@ pub struct Execution {
     /// The marker that turned the runner's transaction off (`-- no-transaction`,
     /// `metadata.toml: run_in_transaction = false`, …), as the user wrote it.
     pub opted_out: Option<String>,
+    /// The wrapping comes from `assume_in_transaction = true`, not from the runner.
+    pub assumed: bool,
 }
 
 impl Execution {
@@ -231,6 +233,7 @@ impl Execution {
             runner,
             wrapping: runner.wrapping(),
             opted_out: None,
+            assumed: false,
         }
     }
 
@@ -240,6 +243,7 @@ impl Execution {
             runner,
             wrapping: Wrapping::None,
             opted_out: Some(marker.into()),
+            assumed: false,
         }
     }
 
@@ -250,6 +254,10 @@ impl Execution {
 
     /// Why the file runs inside a transaction it did not open, for messages.
     pub fn why_wrapped(&self) -> String {
+        if self.assumed {
+            return "assume_in_transaction = true: the runner wraps this file in a transaction"
+                .to_string();
+        }
         match self.wrapping {
             Wrapping::Implicit => format!(
                 "{} sends the file as one multi-statement query, which PostgreSQL runs as one implicit transaction",
@@ -263,9 +271,13 @@ impl Execution {
         }
     }
 
-    /// How to opt a file out of the runner's transaction, for help texts.
-    pub fn opt_out_hint(&self) -> &'static str {
-        match self.runner {
+    /// How to opt a file out of the runner's transaction, for help texts (`None`: a file
+    /// without BEGIN/COMMIT already runs outside one).
+    pub fn opt_out_hint(&self) -> Option<&'static str> {
+        if self.assumed {
+            return Some("mark it `-- pgward: no-transaction`");
+        }
+        Some(match self.runner {
             Runner::Pgward => "mark it `-- pgward: no-transaction`",
             Runner::Diesel => {
                 "give its directory a `metadata.toml` with `run_in_transaction = false`"
@@ -280,7 +292,37 @@ impl Execution {
             }
             Runner::GolangMigrate => "keep it alone in its own migration file",
             Runner::Supabase => "keep it in its own migration file",
-            Runner::Psql | Runner::Prisma => "keep it outside BEGIN … COMMIT",
-        }
+            Runner::Psql | Runner::Prisma => return None,
+        })
+    }
+}
+
+/// What pgward learned about the repository around the config: the runner its files show, and
+/// for Supabase projects what `supabase/config.toml` says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Project {
+    /// The directory the facts were read from.
+    pub root: Option<std::path::PathBuf>,
+    pub detected: Option<detect::Detection>,
+    /// `supabase/config.toml` (defaults when the file is missing); read for Supabase projects.
+    pub supabase: Option<supabase::ProjectConfig>,
+}
+
+impl Project {
+    /// Read the facts below `root`. `runner` is the configured runner, if any (detection then
+    /// only fills in the migrations directory). Errors are for files that exist and are broken.
+    pub fn read(root: &std::path::Path, runner: Option<Runner>) -> Result<Project, String> {
+        let detected = detect::detect(root);
+        let effective = runner.or(detected.as_ref().map(|d| d.runner));
+        let supabase = if effective == Some(Runner::Supabase) {
+            Some(supabase::read_project_config(root).map_err(|e| e.message)?)
+        } else {
+            None
+        };
+        Ok(Project {
+            root: Some(root.to_path_buf()),
+            detected,
+            supabase,
+        })
     }
 }

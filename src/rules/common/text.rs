@@ -79,6 +79,13 @@ pub fn no_transaction_marker(ctx: &FileContext) -> bool {
         .any(|c| one_line(&c.body).eq_ignore_ascii_case("pgward: no-transaction"))
 }
 
+/// How the runner runs this file (its transaction, the file's opt-out marker).
+pub fn execution(ctx: &FileContext) -> crate::runner::Execution {
+    let source = ctx.source();
+    ctx.config
+        .execution(Some(std::path::Path::new(&source.name)), &source.text)
+}
+
 /// The file's line ending, judged by its first line (for inserted lines).
 pub fn newline(text: &str) -> &'static str {
     match text.find('\n') {
