@@ -13,6 +13,7 @@ mod destructive_drop;
 mod duplicate_index;
 mod extension_in_public;
 mod foreign_key_cycle;
+mod missing_lock_timeout;
 mod missing_realtime_publication;
 mod missing_user_id_index;
 mod multiple_permissive_policies;
@@ -32,6 +33,7 @@ mod schema_conflict;
 mod secret_in_migration;
 mod table_rewrite;
 mod transaction_wrapper;
+mod unfiltered_data_change;
 pub mod unguarded_extension;
 mod unindexed_foreign_key;
 mod unsupported_syntax;
@@ -85,6 +87,8 @@ static RULES: &[&Rule] = &[
     &table_rewrite::RULE,
     &not_null_scan::RULE,
     &breaking_rename::RULE,
+    &missing_lock_timeout::RULE,
+    &unfiltered_data_change::RULE,
 ];
 
 /// Every rule, in registry order.
