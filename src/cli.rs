@@ -599,8 +599,17 @@ fn run_rule(args: &RuleArgs) -> u8 {
 
 fn run_init(_args: &InitArgs) -> u8 {
     let path = Path::new(crate::config::CONFIG_FILE_NAME);
-    match crate::init::write_template(path) {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let (text, detected) = crate::init::template_for(&cwd);
+    match crate::init::write_template(path, &text) {
         Ok(()) => {
+            match &detected {
+                Some(d) => println!("Detected runner: {} (from {}).", d.runner, d.evidence),
+                None => println!(
+                    "No migration runner detected: set `runner` in {} (psql is assumed).",
+                    path.display()
+                ),
+            }
             println!(
                 "Wrote {}. Next: list your protected tables under [protected], check \
                  `migrations_dir`, then run `pgward check`.",

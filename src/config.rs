@@ -1,5 +1,6 @@
 //! `pgward.toml`: the keys, their defaults, discovery and clear errors for bad files.
 
+use crate::runner::{Execution, Project, Runner, Wrapping};
 use crate::syntax::{ParseOptions, PgVersion};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -12,8 +13,13 @@ pub const CONFIG_FILE_NAME: &str = "pgward.toml";
 pub struct Config {
     /// Default paths for `check`, `apply` and `status`.
     pub migrations_dir: Option<String>,
-    /// The runner wraps each file in a transaction itself (Supabase CLI, `pgward apply`).
-    pub assume_in_transaction: bool,
+    /// The tool that runs the migrations (`supabase`, `diesel`, `prisma`, …): which files are
+    /// migrations, their order, their transaction. Detected from the repository when unset
+    /// (see [`Config::runner`]).
+    pub runner: Option<Runner>,
+    /// Older spelling: `true` means the runner wraps each file in a transaction, `false` that it
+    /// does not. Overrides what the runner does when set.
+    pub assume_in_transaction: Option<bool>,
     /// The PostgreSQL major version the migrations run on (14 to 18; default 15): syntax newer
     /// than it is a `parse-error`, and version-dependent rules read it.
     pub postgres_version: PgVersion,
@@ -29,6 +35,20 @@ pub struct Config {
     /// Directory the config file was found in (not a key); relative paths resolve against it.
     #[serde(skip)]
     pub root: Option<PathBuf>,
+    /// What the repository around the config shows (not keys): the detected runner, Supabase's
+    /// `supabase/config.toml`.
+    #[serde(skip)]
+    pub project: Project,
+    /// Keys the file sets explicitly (where a runner's default would otherwise apply).
+    #[serde(skip)]
+    pub explicit: ExplicitKeys,
+}
+
+/// Keys whose absence lets the runner decide.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExplicitKeys {
+    /// `[rls] exposed_schemas`.
+    pub exposed_schemas: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
@@ -128,6 +148,10 @@ pub struct ApplyConfig {
     /// Path to `pg_dump` (default: found on PATH).
     pub pg_dump: Option<String>,
     pub backup_dir: Option<String>,
+    /// `SET ROLE` at the start of every migration file (default: the connecting user).
+    pub role: Option<String>,
+    /// `SET search_path` at the start of every migration file (default: the server's).
+    pub search_path: Option<Vec<String>>,
 }
 
 /// A config file that could not be used; rendered as `path:line: message`.
@@ -164,6 +188,18 @@ impl Config {
         })?;
         config.root = path.parent().map(Path::to_path_buf);
         config.validate(text, path)?;
+        config.explicit.exposed_schemas = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| t.get("rls").and_then(|r| r.get("exposed_schemas")).cloned())
+            .is_some();
+        if let Some(root) = config.root.clone() {
+            config.read_project(&root).map_err(|message| ConfigError {
+                path: path.to_path_buf(),
+                line: None,
+                message,
+            })?;
+        }
         Ok(config)
     }
 
@@ -413,9 +449,133 @@ fn split_qualified(text: &str) -> Vec<String> {
 }
 
 impl Config {
+    /// Learn the repository around `root` (the config's directory, or the current directory
+    /// when there is no config): the runner its files show, Supabase's `supabase/config.toml`.
+    /// A file that exists but cannot be used is an error, never a silent default.
+    pub fn read_project(&mut self, root: &Path) -> Result<(), String> {
+        self.project = Project::read(root, self.runner)?;
+        Ok(())
+    }
+
+    /// The runner: `runner` from the config, else the one the repository shows, else `psql`
+    /// (files run as they are, in autocommit: the strictest reading).
+    pub fn runner(&self) -> Runner {
+        self.runner
+            .or(self.project.detected.as_ref().map(|d| d.runner))
+            .unwrap_or(Runner::Psql)
+    }
+
+    /// Where [`Config::runner`] comes from, for `--show-files` and `pgward init`.
+    pub fn runner_origin(&self) -> String {
+        match (&self.runner, &self.project.detected) {
+            (Some(_), _) => "set in pgward.toml".to_string(),
+            (None, Some(d)) => format!("detected from {}", d.evidence),
+            (None, None) => "no runner detected; set `runner` in pgward.toml".to_string(),
+        }
+    }
+
+    /// The migrations directory: `migrations_dir`, else the runner's (as detected, or its
+    /// default), relative to the config's root.
+    pub fn effective_migrations_dir(&self) -> Option<PathBuf> {
+        if let Some(dir) = &self.migrations_dir {
+            return Some(PathBuf::from(dir));
+        }
+        let detected = self
+            .project
+            .detected
+            .as_ref()
+            .filter(|d| d.runner == self.runner())
+            .and_then(|d| d.migrations_dir.clone());
+        detected.or_else(|| self.runner().default_migrations_dir().map(PathBuf::from))
+    }
+
+    /// Whether the Supabase preset applies (runner `supabase`): the extensions Supabase ships,
+    /// the schemas its API exposes, its realtime publication.
+    pub fn supabase_preset(&self) -> bool {
+        self.runner() == Runner::Supabase
+    }
+
+    /// The schemas reachable through an API, whose tables need row level security:
+    /// `[rls] exposed_schemas` when set; for Supabase, `[api] schemas` of
+    /// `supabase/config.toml`; for plain folders (`psql`, `pgward`) `public`; for the other
+    /// runners none (nothing exposes their tables by default).
+    pub fn exposed_schemas(&self) -> Vec<String> {
+        if self.explicit.exposed_schemas {
+            return self.rls.exposed_schemas.clone();
+        }
+        match self.runner() {
+            Runner::Supabase => {
+                self.project
+                    .supabase
+                    .clone()
+                    .unwrap_or_default()
+                    .api_schemas
+            }
+            Runner::Psql | Runner::Pgward => self.rls.exposed_schemas.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the server always has this extension: `[extensions] always_available`, or one
+    /// Supabase ships for the project's PostgreSQL major version.
+    pub fn extension_always_available(&self, name: &str) -> bool {
+        self.extensions
+            .always_available
+            .iter()
+            .any(|a| fold_ident(a) == name)
+            || (self.supabase_preset()
+                && crate::runner::supabase::ships_extension(
+                    name,
+                    self.project
+                        .supabase
+                        .as_ref()
+                        .map_or(crate::runner::supabase::DEFAULT_MAJOR_VERSION, |s| {
+                            s.major_version
+                        }),
+                ))
+    }
+
+    /// How a file runs: the runner's transaction, the file's opt-out marker, and
+    /// `assume_in_transaction` when the config sets it.
+    pub fn execution(&self, path: Option<&Path>, text: &str) -> Execution {
+        let runner = self.runner();
+        let exec = crate::runner::layout::execution(runner, path, text);
+        match self.assume_in_transaction {
+            // Wrapped as `pgward apply` wraps, whose marker opts a file out too.
+            Some(true) if exec.opted_out.is_none() => {
+                match crate::runner::layout::execution(Runner::Pgward, path, text).opted_out {
+                    Some(marker) => Execution::opted_out(runner, marker),
+                    None => Execution {
+                        runner,
+                        wrapping: Wrapping::Transaction,
+                        opted_out: None,
+                        assumed: true,
+                    },
+                }
+            }
+            Some(false) => Execution {
+                runner,
+                wrapping: Wrapping::None,
+                opted_out: None,
+                assumed: false,
+            },
+            _ => exec,
+        }
+    }
+
     /// The protected-table matcher for this config (`[protected] tables`, plus `auth`/`storage`).
     pub fn protection(&self) -> ProtectedTables {
         ProtectedTables::new(&self.protected.tables)
+    }
+}
+
+/// A name from the config folded the way PostgreSQL folds an identifier: `"Quoted"` keeps its
+/// case, anything else is lower-cased.
+fn fold_ident(name: &str) -> String {
+    let name = name.trim();
+    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => name.to_lowercase(),
     }
 }
 

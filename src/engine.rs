@@ -137,6 +137,7 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
                     check(&ctx, &mut found);
                 }
             }
+            drop_fixes_inside_execute(&ctx, &mut found);
             let mut kept = crate::suppress::apply(&ctx, found);
             kept.retain(|d| rules::find(d.rule).is_none_or(|r| is_enabled(r, config)));
             for d in &mut kept {
@@ -155,6 +156,32 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
     all
 }
 
+/// A statement run by `EXECUTE '…'` stands inside a string literal: an edit there would need
+/// quoting, so its diagnostics carry no fix. One assembled from several pieces (`format()`
+/// arguments, `||`) has no text of its own in the file either, so help that quotes the file
+/// around it would be garbled: it gets none.
+fn drop_fixes_inside_execute(ctx: &FileContext, found: &mut [Diagnostic]) {
+    let executed: Vec<(crate::source::Span, bool)> = ctx
+        .statements()
+        .iter()
+        .filter(|s| s.context.in_execute.is_some())
+        .map(|s| (s.span, s.context.assembled))
+        .collect();
+    if executed.is_empty() {
+        return;
+    }
+    for d in found.iter_mut() {
+        let Some(&(_, assembled)) = executed.iter().find(|(span, _)| d.statement == Some(*span))
+        else {
+            continue;
+        };
+        d.fix = None;
+        if assembled {
+            d.help = None;
+        }
+    }
+}
+
 /// Whether a rule runs under this config (select, ignore, severity `off`).
 pub fn is_enabled(rule: &Rule, config: &Config) -> bool {
     let selected =
@@ -171,4 +198,32 @@ fn severity_override(rule: &str, config: &Config) -> Option<Severity> {
         SeverityOverride::Info => Some(Severity::Info),
         SeverityOverride::Off => None,
     }
+}
+
+/// Rules whose findings `pgward apply` refuses at any configured severity: its verification
+/// step checks the same thing in the live database after a file ran (protected tables still
+/// exist, `[realtime] tables` are published), and a refusal then comes after earlier files were
+/// committed. Refusing in the lint gate, before anything runs, is the only refusal that changes
+/// nothing.
+const VERIFIED_AT_APPLY: &[&str] = &["protected-table-drop", "missing-realtime-publication"];
+
+/// "Fatal at apply", the one definition: whether a finding of `rule` at `severity` stops
+/// `pgward apply`. Apply's lint gate refuses every diagnostic for which this holds, and apply's
+/// verification enforces a rule's check in the live database only when
+/// [`rule_fatal_at_apply`] holds, so the gate refuses before the first file is committed
+/// everything verification would refuse later.
+pub fn fatal_at_apply(rule: &str, severity: Severity) -> bool {
+    severity == Severity::Error || VERIFIED_AT_APPLY.contains(&rule)
+}
+
+/// [`fatal_at_apply`] for a rule under a config: false when the rule does not run.
+pub fn rule_fatal_at_apply(rule_id: &str, config: &Config) -> bool {
+    let Some(rule) = rules::find(rule_id) else {
+        return false;
+    };
+    if !is_enabled(rule, config) {
+        return false;
+    }
+    let severity = severity_override(rule.id, config).unwrap_or(rule.default_severity);
+    fatal_at_apply(rule.id, severity)
 }

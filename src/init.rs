@@ -1,26 +1,31 @@
 //! `pgward init`: the commented starter `pgward.toml`.
 
+use crate::runner::Runner;
+use crate::runner::detect::{Detection, detect};
+use crate::runner::supabase::read_project_config;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The starter config: every key, explained, with defaults that suit a Supabase project.
 /// It must always parse with `Config::from_toml` (tested below).
-pub const TEMPLATE: &str = r#"# pgward.toml: configuration for pgward, the PostgreSQL / Supabase migration linter.
+const TEMPLATE: &str = r#"# pgward.toml: configuration for pgward, the PostgreSQL / Supabase migration linter.
 # pgward finds this file by walking up from the current directory (or use --config FILE).
 # Every key is optional; the values below are the defaults unless a comment says otherwise.
+
+# The tool that runs your migrations: supabase, psql, pgward, diesel, sqlx, prisma, flyway,
+# golang-migrate, dbmate or graphile-migrate. It decides which files are migrations (and which are
+# down/undo files), their order, whether each file runs inside a transaction the tool opens, and
+# which statements it runs outside it. Without this key pgward detects it from the repository.
+{runner}
 
 # Where the migrations live. `pgward check` and `pgward apply` use it when no paths are given, and
 # `pgward check some/file.sql` loads the whole directory as context for schema-aware rules.
 # Relative to this file.
-migrations_dir = "supabase/migrations"
-
-# Set to true when the tool that runs the migrations wraps each file in a transaction itself
-# (the Supabase CLI, `pgward apply`): files may then omit their own BEGIN ... COMMIT.
-assume_in_transaction = false
+{migrations_dir}
 
 # The PostgreSQL major version your migrations run on (14 to 18). Syntax newer than it is a
-# parse-error. 15 is the oldest major Supabase still runs; set 17 for a newer project.
-postgres_version = 15
+# parse-error.{postgres_comment}
+postgres_version = {postgres_version}
 
 [protected]
 # Tables that must never be dropped, truncated, renamed or moved (names or globs such as
@@ -50,17 +55,21 @@ ignore = []
 user_columns = ["user_id"]
 
 [rls]
-# Schemas reachable through the Supabase API: tables there need row level security.
-exposed_schemas = ["public"]
+# Schemas reachable through an API: tables there need row level security. Without this key:
+# for runner "supabase" the `[api] schemas` of supabase/config.toml, for "psql" and "pgward"
+# "public", for the other runners none.
+# exposed_schemas = ["public"]
 
 [extensions]
-# Extensions your database always has, besides PostgreSQL's contrib set
-# (`unguarded-extension` then accepts a plain CREATE EXTENSION of them).
+# Extensions your database always has, besides PostgreSQL's contrib set and, for runner
+# "supabase", the extensions Supabase ships (`unguarded-extension` then accepts a plain
+# CREATE EXTENSION of them).
 always_available = []
 # always_available = ["vector", "pg_cron"]
 
 # Supabase Realtime: tables that must be members of the realtime publication at the end of the
-# migration set (`missing-realtime-publication`). Without this section that rule does nothing.
+# migration set (`missing-realtime-publication`). Without this section the rule only reports,
+# for runner "supabase", a table the migrations put in supabase_realtime and later take out.
 # [realtime]
 # publication = "supabase_realtime"
 # tables = ["clients", "meetings", "action_items"]   # or ["*"] for every table in an exposed schema
@@ -75,7 +84,53 @@ require_rows = []
 # pg_dump = "/usr/lib/postgresql/17/bin/pg_dump"
 # Where backups and CSV exports of dropped rows go (default: ./backups).
 # backup_dir = "backups"
+# Every migration file starts from a clean session (RESET ALL); then, if set:
+# role = "postgres"                      # SET ROLE
+# search_path = ["public", "extensions"] # SET search_path
 "#;
+/// What `init` writes for a repository: the template with the runner detected below `root`
+/// (written as a comment when nothing was detected), its migrations directory, and for a
+/// Supabase project the PostgreSQL major of `supabase/config.toml`.
+pub fn template_for(root: &Path) -> (String, Option<Detection>) {
+    let detected = detect(root);
+    let runner_line = match &detected {
+        Some(d) => format!("runner = \"{}\"   # detected from {}", d.runner, d.evidence),
+        None => {
+            "# runner = \"psql\"   # nothing detected: psql (each statement on its own) is assumed"
+                .to_string()
+        }
+    };
+    let dir = detected
+        .as_ref()
+        .and_then(|d| {
+            d.migrations_dir
+                .clone()
+                .or_else(|| d.runner.default_migrations_dir().map(PathBuf::from))
+        })
+        .map(|d| d.to_string_lossy().replace('\\', "/"));
+    let dir_line = match dir {
+        Some(d) => format!("migrations_dir = \"{d}\""),
+        None => "# migrations_dir = \"migrations\"".to_string(),
+    };
+    let supabase_major = detected
+        .as_ref()
+        .filter(|d| d.runner == Runner::Supabase)
+        .and_then(|_| read_project_config(root).ok())
+        .map(|c| c.major_version.clamp(14, 18));
+    let (version, comment) = match supabase_major {
+        Some(v) => (
+            v,
+            " Read from [db] major_version in supabase/config.toml.".to_string(),
+        ),
+        None => (15, " 15 unless your server is newer.".to_string()),
+    };
+    let text = TEMPLATE
+        .replace("{runner}", &runner_line)
+        .replace("{migrations_dir}", &dir_line)
+        .replace("{postgres_comment}", &comment)
+        .replace("{postgres_version}", &version.to_string());
+    (text, detected)
+}
 
 /// Why `init` did not write the file.
 #[derive(Debug)]
@@ -84,9 +139,9 @@ pub enum InitError {
     Io(std::io::Error),
 }
 
-/// Write [`TEMPLATE`] to `path`, refusing to overwrite an existing file (atomically: no check
-/// then write race).
-pub fn write_template(path: &Path) -> Result<(), InitError> {
+/// Write `text` (see [`template_for`]) to `path`, refusing to overwrite an existing file
+/// (atomically: no check then write race).
+pub fn write_template(path: &Path, text: &str) -> Result<(), InitError> {
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -98,7 +153,7 @@ pub fn write_template(path: &Path) -> Result<(), InitError> {
                 InitError::Io(e)
             }
         })?;
-    file.write_all(TEMPLATE.as_bytes()).map_err(InitError::Io)
+    file.write_all(text.as_bytes()).map_err(InitError::Io)
 }
 
 #[cfg(test)]
@@ -106,21 +161,58 @@ mod tests {
     use super::*;
     use crate::config::Config;
 
+    fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
     #[test]
-    fn template_parses_with_supabase_defaults() {
-        let c = Config::from_toml(TEMPLATE, Path::new("pgward.toml")).unwrap();
+    fn supabase_project_gets_supabase_defaults() {
+        let dir = repo(&[(
+            "supabase/config.toml",
+            "[api]\nschemas = [\"public\", \"api\"]\n[db]\nmajor_version = 17\n",
+        )]);
+        let (text, detected) = template_for(dir.path());
+        assert_eq!(detected.map(|d| d.runner), Some(Runner::Supabase));
+        let c = Config::from_toml(&text, &dir.path().join("pgward.toml")).unwrap();
+        assert_eq!(c.runner, Some(Runner::Supabase));
         assert_eq!(c.migrations_dir.as_deref(), Some("supabase/migrations"));
-        assert!(!c.assume_in_transaction);
-        assert_eq!(c.postgres_version.major(), 15);
+        assert_eq!(c.assume_in_transaction, None, "the runner decides");
+        assert!(c.execution(None, "select 1;").runner_wraps());
+        assert_eq!(c.postgres_version.major(), 17);
         assert!(c.realtime.is_none(), "realtime stays commented out");
         assert_eq!(c.indexes.user_columns, vec!["user_id"]);
-        assert_eq!(c.rls.exposed_schemas, vec!["public"]);
+        assert_eq!(c.exposed_schemas(), vec!["public", "api"]);
+        assert!(c.extension_always_available("vector"));
+    }
+
+    #[test]
+    fn each_runner_and_none() {
+        let dir = repo(&[("diesel.toml", ""), ("migrations/1_a/up.sql", "")]);
+        let (text, _) = template_for(dir.path());
+        let c = Config::from_toml(&text, &dir.path().join("pgward.toml")).unwrap();
+        assert_eq!(c.runner, Some(Runner::Diesel));
+        assert!(c.exposed_schemas().is_empty());
+        let empty = tempfile::tempdir().unwrap();
+        let (text, detected) = template_for(empty.path());
+        assert!(detected.is_none());
+        assert!(text.contains("# runner = \"psql\""));
+        let c = Config::from_toml(&text, &empty.path().join("pgward.toml")).unwrap();
+        assert_eq!(c.runner(), Runner::Psql);
+        assert_eq!(c.exposed_schemas(), vec!["public"]);
     }
 
     #[test]
     fn commented_examples_parse_when_uncommented() {
         // Users will uncomment the examples: they must be valid too.
-        let uncommented: String = TEMPLATE
+        let empty = tempfile::tempdir().unwrap();
+        let (template, _) = template_for(empty.path());
+        let uncommented: String = template
             .lines()
             .map(|l| match l.strip_prefix("# ") {
                 Some(rest)
@@ -155,7 +247,7 @@ mod tests {
     fn refuses_to_overwrite() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pgward.toml");
-        write_template(&path).unwrap();
-        assert!(matches!(write_template(&path), Err(InitError::Exists)));
+        write_template(&path, "x").unwrap();
+        assert!(matches!(write_template(&path, "y"), Err(InitError::Exists)));
     }
 }

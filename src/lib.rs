@@ -14,6 +14,7 @@ pub mod init;
 pub mod lsp;
 pub mod report;
 pub mod rules;
+pub mod runner;
 pub mod source;
 pub mod suppress;
 pub mod syntax;

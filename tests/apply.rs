@@ -865,11 +865,14 @@ fn verification_catches_what_the_linter_cannot_see() {
     p.config(
         "[protected]\ntables = [\"users\", \"audit_*\"]\n\n[realtime]\ntables = [\"clients\"]\n",
     );
-    // Dynamic SQL is opaque to the linter; the protected table is gone before COMMIT.
+    // SQL computed at run time is opaque to the linter (a literal would not be); the protected
+    // table is gone before COMMIT.
     for victim in ["users", "audit_log", "auth.sessions"] {
         p.write(
             "0001_sneaky.sql",
-            &format!("DO $$ BEGIN EXECUTE 'DROP TABLE ' || '{victim}'; END $$;\n"),
+            &format!(
+                "DO $$ DECLARE t text := '{victim}'; BEGIN EXECUTE 'DROP TABLE ' || t; END $$;\n"
+            ),
         );
         let r = p.apply(&db, &["--no-backup"]);
         r.expect(1);
@@ -888,11 +891,19 @@ fn verification_catches_what_the_linter_cannot_see() {
         "0002_clients.sql",
         "CREATE TABLE clients (id int PRIMARY KEY);\nALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n",
     );
+    // A `[realtime] tables` table missing from the publication is only a warning in `check`,
+    // but verification would refuse it: the lint gate refuses it first, before 0001 commits
+    // (issue 12, break 9: it used to commit 0001, then fail verification on 0002).
     let r = p.apply(&db, &["--no-backup"]);
     r.expect(1);
-    assert!(r.stderr.contains("supabase_realtime"), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("missing-realtime-publication"),
+        "{}",
+        r.all()
+    );
+    assert!(r.stderr.contains("lint gate"), "{}", r.stderr);
     assert!(!db.table_exists("clients"));
-    assert_eq!(db.history(), ["0001_sneaky.sql"]);
+    assert!(db.history().is_empty(), "{:?}", db.history());
     p.write(
         "0002_clients.sql",
         "CREATE TABLE clients (id int PRIMARY KEY);\nALTER TABLE clients ENABLE ROW LEVEL SECURITY;\n\
@@ -1140,7 +1151,7 @@ fn protected_globs_use_the_same_matcher_as_check() {
     p.config("[protected]\ntables = [\"App*.audit_log\"]\n");
     p.write(
         "0001_sneaky.sql",
-        "DO $$ BEGIN EXECUTE 'DROP TABLE app.audit_log'; END $$;\n",
+        "DO $$ DECLARE t text := 'app.audit_log'; BEGIN EXECUTE 'DROP TABLE ' || t; END $$;\n",
     );
     let r = p.apply(&db, &["--no-backup"]);
     r.expect(1);
@@ -1231,4 +1242,456 @@ fn lock_timeout_bounds_the_backup_and_the_export_too() {
     holder.batch_execute("ROLLBACK").unwrap();
     assert!(db.table_exists("old"));
     assert!(db.history().is_empty());
+}
+
+// ---- issue 12: `apply` keeps every promise -------------------------------------------------
+
+/// The CSV files written to `backups/`, by a fragment of their name, with their content.
+fn csv(p: &Project, name: &str) -> String {
+    let files: Vec<PathBuf> = p
+        .backups()
+        .into_iter()
+        .filter(|f| {
+            let n = f.file_name().unwrap().to_string_lossy().into_owned();
+            n.ends_with(".csv") && n.contains(name)
+        })
+        .collect();
+    assert_eq!(files.len(), 1, "one CSV for {name}: {:?}", p.backups());
+    std::fs::read_to_string(&files[0]).unwrap()
+}
+
+/// Break 1: rows written while earlier files (and earlier statements) run are exported too.
+#[test]
+fn export_happens_in_the_migration_transaction_just_before_the_drop() {
+    let db = Db::new();
+    db.exec("CREATE TABLE old (id int PRIMARY KEY); INSERT INTO old VALUES (1), (2);");
+    let p = Project::new();
+    p.write("0001_more.sql", "INSERT INTO old VALUES (3);\n");
+    p.write(
+        "0002_drop.sql",
+        "INSERT INTO old VALUES (4);\nDROP TABLE old;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(0);
+    assert!(!db.table_exists("old"));
+    assert_eq!(csv(&p, "export-old-"), "id\n1\n2\n3\n4\n");
+    // The export line comes right before the file that drops, not before the run.
+    let export_at = r
+        .stdout
+        .find("export: old (4 rows)")
+        .expect("export printed");
+    let first_ok = r.stdout.find("0001_more.sql … ok").expect("0001 ok");
+    assert!(first_ok < export_at, "{}", r.stdout);
+}
+
+/// Break 2: what a cascade takes with it is asked of the database and exported.
+#[test]
+fn cascades_are_exported_and_linted() {
+    let db = Db::new();
+    db.exec(
+        "CREATE SCHEMA legacy;
+         CREATE TABLE legacy.notes (id int PRIMARY KEY, body text);
+         INSERT INTO legacy.notes VALUES (1, 'kept');
+         CREATE TYPE mood AS ENUM ('ok', 'sad');
+         CREATE TABLE people (id int PRIMARY KEY, name text, feeling mood);
+         INSERT INTO people VALUES (1, 'ann', 'sad');
+         CREATE TABLE orders (id int PRIMARY KEY);
+         CREATE TABLE order_items (id int PRIMARY KEY, order_id int REFERENCES orders (id));
+         INSERT INTO orders VALUES (7); INSERT INTO order_items VALUES (70, 7);
+         CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+         CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         INSERT INTO events VALUES (1, '2025-05-01'), (2, '2026-05-01');
+         CREATE TABLE animals (id int, name text);
+         CREATE TABLE dogs (good boolean) INHERITS (animals);
+         INSERT INTO animals VALUES (1, 'cat'); INSERT INTO dogs VALUES (2, 'rex', true);",
+    );
+    let p = Project::new();
+    p.write(
+        "0001_cleanup.sql",
+        "BEGIN;\nDROP SCHEMA legacy CASCADE;\nDROP TYPE mood CASCADE;\nTRUNCATE orders CASCADE;\n\
+         DROP TABLE events;\nDROP TABLE animals CASCADE;\nCOMMIT;\n",
+    );
+    // `check` warns on the cascades (destructive-drop).
+    let r = p.run(&["check", "migrations"]);
+    assert!(
+        r.stdout
+            .contains("DROP SCHEMA \"legacy\" CASCADE also destroys every table in it"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("DROP TYPE \"mood\" CASCADE"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("CASCADE empties every table with a foreign key to it too"),
+        "{}",
+        r.stdout
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(0);
+    // PostgreSQL empties a referencing table on TRUNCATE … CASCADE, whatever its ON DELETE.
+    assert_eq!(db.query("SELECT count(*) FROM order_items"), ["0"]);
+    assert_eq!(db.query("SELECT count(*) FROM people"), ["1"]);
+    assert_eq!(csv(&p, "legacy.notes"), "id,body\n1,kept\n");
+    assert_eq!(csv(&p, "people.feeling"), "id,feeling\n1,sad\n");
+    assert_eq!(csv(&p, "export-orders-"), "id\n7\n");
+    assert_eq!(csv(&p, "order_items"), "id,order_id\n70,7\n");
+    assert_eq!(csv(&p, "events_2025"), "id,at\n1,2025-05-01\n");
+    assert_eq!(csv(&p, "events_2026"), "id,at\n2,2026-05-01\n");
+    assert_eq!(csv(&p, "export-animals-"), "id,name\n1,cat\n");
+    assert_eq!(csv(&p, "export-dogs-"), "id,name,good\n2,rex,t\n");
+    assert!(
+        !p.backups()
+            .iter()
+            .any(|f| f.to_string_lossy().ends_with(".partial")),
+        "{:?}",
+        p.backups()
+    );
+}
+
+/// Break 3: a file whose own text ends its transaction is refused, whatever the severity.
+#[test]
+fn a_file_that_ends_its_own_transaction_is_refused_whatever_the_severity() {
+    let db = Db::new();
+    db.exec("CREATE TABLE customers (id int); INSERT INTO customers VALUES (1), (2);");
+    let p = Project::new();
+    p.config("[rules.severity]\ntransaction-wrapper = \"off\"\n");
+    p.write(
+        "0001_oops.sql",
+        "BEGIN;\nDELETE FROM customers;\nROLLBACK;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("0001_oops.sql:3:1"), "{}", r.stderr);
+    assert!(r.stderr.contains("ROLLBACK"), "{}", r.stderr);
+    assert_eq!(db.query("SELECT count(*) FROM customers"), ["2"]);
+    assert!(db.history().is_empty());
+
+    p.write(
+        "0001_oops.sql",
+        "BEGIN;\nINSERT INTO customers VALUES (3);\nCOMMIT;\nDELETE FROM customers;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(r.stderr.contains("COMMIT in the middle"), "{}", r.stderr);
+    assert_eq!(db.query("SELECT count(*) FROM customers"), ["2"]);
+}
+
+/// Break 5: a renamed applied file and two files with one version refuse the run.
+#[test]
+fn renamed_applied_files_and_duplicate_versions_are_refused() {
+    let db = Db::new();
+    db.exec("CREATE TABLE seeds (id int);");
+    let p = Project::new();
+    let seed = p.write("0002_seed.sql", "INSERT INTO seeds VALUES (1);\n");
+    p.apply(&db, &["--no-backup"]).expect(0);
+    std::fs::rename(&seed, p.path().join("migrations/0002_seed_data.sql")).unwrap();
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("0002_seed_data.sql") && r.stderr.contains("`0002_seed.sql`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.query("SELECT count(*) FROM seeds"), ["1"]);
+    let r = p.run(&["status", "migrations", "--database-url", &db.url]);
+    r.expect(1);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("renamed") && l.contains("0002_seed_data.sql")),
+        "{}",
+        r.stdout
+    );
+
+    std::fs::remove_file(p.path().join("migrations/0002_seed_data.sql")).unwrap();
+    p.write("0002_seed.sql", "INSERT INTO seeds VALUES (1);\n");
+    p.write("0003_a.sql", "INSERT INTO seeds VALUES (3);\n");
+    p.write("3_b.sql", "INSERT INTO seeds VALUES (33);\n");
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(1);
+    assert!(
+        r.stderr.contains("version 0003 is used by 2 files")
+            && r.stderr.contains("0003_a.sql")
+            && r.stderr.contains("3_b.sql"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.query("SELECT count(*) FROM seeds"), ["1"]);
+    let r = p.run(&["status", "migrations", "--database-url", &db.url]);
+    r.expect(1);
+    assert_eq!(
+        r.stdout
+            .lines()
+            .filter(|l| l.starts_with("duplicate"))
+            .count(),
+        2,
+        "{}",
+        r.stdout
+    );
+}
+
+/// Wait for a child, killing it (and failing) if it never ends.
+fn wait_bounded(mut child: std::process::Child, what: &str) -> Run {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return Run::from(child.wait_with_output().unwrap());
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what}: still running after 60 s (hangs)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Break 6: a server that accepts the connection and never answers does not hang pgward.
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s); // accepted, never answered
+        }
+    });
+    let p = Project::new();
+    p.write("0001_a.sql", "SELECT 1;\n");
+    let url =
+        format!("postgres://app:{PASSWORD}@127.0.0.1:{port}/db?connect_timeout=2&sslmode=disable");
+    for cmd in ["apply", "status"] {
+        let child = p
+            .command(&[cmd, "migrations", "--database-url", &url])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let r = wait_bounded(child, cmd);
+        r.expect(2);
+        assert!(
+            r.stderr.contains("did not answer within 2 s"),
+            "{cmd}: {}",
+            r.stderr
+        );
+    }
+}
+
+/// Break 6: SIGTERM and SIGHUP cancel the running statement, roll back and release the lock.
+#[test]
+fn sigterm_and_sighup_cancel_roll_back_and_release_the_lock() {
+    for signal in ["-TERM", "-HUP"] {
+        let db = Db::new();
+        let p = Project::new();
+        p.write(
+            "0001_long.sql",
+            "CREATE TABLE c (id int);\nALTER TABLE c ENABLE ROW LEVEL SECURITY;\nSELECT pg_sleep(30);\n",
+        );
+        let child = p
+            .command(&[
+                "apply",
+                "migrations",
+                "--database-url",
+                &db.url,
+                "--no-backup",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        wait_for_query(&db, "SELECT pg_sleep(30)%");
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let r = wait_bounded(child, signal);
+        r.expect(1);
+        assert!(r.stderr.contains("interrupted"), "{signal}: {}", r.stderr);
+        assert!(!db.table_exists("c"));
+        assert!(db.history().is_empty());
+        // The server is not left running the statement.
+        assert_eq!(
+            db.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'"
+            ),
+            ["0"],
+            "{signal}"
+        );
+        assert_eq!(
+            db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
+            ["0"]
+        );
+    }
+}
+
+/// Break 7: the connection comes from the environment as for psql; no password in any output.
+#[test]
+fn the_connection_comes_from_the_environment_like_psql() {
+    let c = cluster();
+    let p = Project::new();
+    p.write(
+        "0001_a.sql",
+        "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n",
+    );
+    // DATABASE_URL, no flag: nothing on the command line.
+    let db = Db::new();
+    let out = p
+        .command(&["apply", "migrations", "--no-backup"])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    Run::from(out).expect(0);
+    assert!(db.table_exists("a"));
+
+    // libpq variables, with PGPASSWORD.
+    let env_only = |cmd: &mut Command, db: &Db| {
+        cmd.env("PGHOST", "127.0.0.1")
+            .env("PGPORT", c.port.to_string())
+            .env("PGUSER", "postgres")
+            .env("PGDATABASE", &db.name)
+            .env("PGSSLMODE", "disable")
+            .env_remove("PGPASSWORD")
+            .env_remove("PGPASSFILE");
+    };
+    let db = Db::new();
+    let mut cmd = p.command(&["apply", "migrations", "--no-backup"]);
+    env_only(&mut cmd, &db);
+    cmd.env("PGPASSWORD", PASSWORD);
+    let r = Run::from(cmd.output().unwrap());
+    r.expect(0);
+    assert!(db.table_exists("a"));
+    assert!(r.stdout.contains("from the environment"), "{}", r.stdout);
+
+    // The password file (PGPASSFILE), mode 0600 like libpq wants; backup via pg_dump too.
+    let db = Db::new();
+    let pass = p.path().join("pgpass");
+    std::fs::write(
+        &pass,
+        format!(
+            "# comment\notherhost:*:*:*:nope\n127.0.0.1:{}:*:postgres:{PASSWORD}\n",
+            c.port
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let mut cmd = p.command(&["apply", "migrations"]);
+    env_only(&mut cmd, &db);
+    cmd.env("PGPASSFILE", &pass);
+    Run::from(cmd.output().unwrap()).expect(0);
+    assert!(db.table_exists("a"));
+    let mut cmd = p.command(&["status", "migrations"]);
+    env_only(&mut cmd, &db);
+    cmd.env("PGPASSFILE", &pass);
+    Run::from(cmd.output().unwrap()).expect(0);
+
+    // A misspelt key never echoes its value, in any format.
+    for format in ["human", "json"] {
+        let r = p.run(&[
+            "apply",
+            "migrations",
+            "--format",
+            format,
+            "--database-url",
+            "host=127.0.0.1 user=postgres passwd=hunter2-secret dbname=x",
+        ]);
+        assert_eq!(r.code, 2, "{}", r.all());
+        assert!(!r.all().contains("hunter2"), "{format}: {}", r.all());
+        let r = p.run(&[
+            "apply",
+            "migrations",
+            "--format",
+            format,
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/x?passwd=hunter2-secret",
+        ]);
+        assert_eq!(r.code, 2, "{}", r.all());
+        assert!(!r.all().contains("hunter2"), "{format}: {}", r.all());
+    }
+}
+
+/// Break 8: every file starts from a clean session, then the configured search path.
+#[test]
+fn each_file_starts_from_a_clean_session() {
+    let db = Db::new();
+    db.exec("CREATE SCHEMA staging;");
+    let p = Project::new();
+    p.write(
+        "0001_staging.sql",
+        "SET search_path TO staging;\nSELECT 1;\n",
+    );
+    p.write(
+        "0002_customers.sql",
+        "CREATE TABLE customers (id int);\nALTER TABLE customers ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+    assert!(db.table_exists("public.customers"));
+    assert!(!db.table_exists("staging.customers"));
+
+    // `[apply] search_path` is where every file starts.
+    db.exec("CREATE SCHEMA app;");
+    p.config("[apply]\nsearch_path = [\"app\", \"public\"]\n");
+    p.write(
+        "0003_app.sql",
+        "CREATE TABLE IF NOT EXISTS settings (id int);\nALTER TABLE settings ENABLE ROW LEVEL SECURITY;\n",
+    );
+    p.apply(&db, &["--no-backup"]).expect(0);
+    assert!(db.table_exists("app.settings"));
+}
+
+/// Break 9: a failed export leaves no CSV that looks complete (a file size limit makes the
+/// write fail half-way, as a full disk would).
+#[cfg(unix)]
+#[test]
+fn a_failed_export_leaves_nothing_that_looks_complete() {
+    let db = Db::new();
+    db.exec(
+        "CREATE TABLE big (id int, pad text);
+         INSERT INTO big SELECT g, repeat('x', 100) FROM generate_series(1, 2000) g;",
+    );
+    let p = Project::new();
+    p.write("0001_drop.sql", "DROP TABLE big;\n");
+    let exe = env!("CARGO_BIN_EXE_pgward");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 16; exec '{exe}' apply migrations --no-backup --database-url '{}'",
+            db.url
+        ))
+        .current_dir(p.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let r = Run::from(out);
+    r.expect(1);
+    assert!(r.stderr.contains("export"), "{}", r.stderr);
+    assert!(db.table_exists("big"), "nothing dropped without its export");
+    let left: Vec<PathBuf> = p.backups();
+    assert!(
+        !left.iter().any(|f| {
+            let n = f.to_string_lossy();
+            n.ends_with(".csv") || n.ends_with(".partial")
+        }),
+        "{left:?}"
+    );
+}
+
+/// Break 9: comment-only files are treated alike, whatever the comment style.
+#[test]
+fn comment_only_files_are_treated_alike() {
+    let db = Db::new();
+    let p = Project::new();
+    p.write("0001_line.sql", "-- nothing to do yet\n");
+    p.write("0002_block.sql", "/* nothing to do yet\n   either */\n");
+    p.apply(&db, &["--no-backup"]).expect(0);
+    assert_eq!(db.history(), ["0001_line.sql", "0002_block.sql"]);
 }

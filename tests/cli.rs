@@ -906,11 +906,18 @@ fn rule_lists_and_documents() {
 
 #[test]
 fn init_writes_a_valid_config_once() {
-    let s = Scratch::new(&[]);
+    let s = Scratch::new(&[("supabase/config.toml", b"[db]\nmajor_version = 17\n")]);
     let out = s.run(&["init"]);
     assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("Detected runner: supabase (from supabase/config.toml)"),
+        "{out:?}"
+    );
     let written = std::fs::read_to_string(s.path().join("pgward.toml")).expect("written");
+    assert!(written.contains("runner = \"supabase\""), "{written}");
     assert!(written.contains("migrations_dir = \"supabase/migrations\""));
+    assert!(written.contains("postgres_version = 17"));
     let out = s.run(&["init"]);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("already exists"), "{out:?}");

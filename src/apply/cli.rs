@@ -93,10 +93,13 @@ fn resolve_paths(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, Str
         })
 }
 
+/// `--database-url`, else `DATABASE_URL`, else nothing: the connection then comes from the
+/// libpq environment (`PGHOST`, `PGUSER`, `PGPASSWORD`, the password file, …) as for psql.
 fn resolve_url(flag: Option<&str>) -> Result<String, String> {
-    flag.map(str::to_string)
+    Ok(flag
+        .map(str::to_string)
         .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()))
-        .ok_or_else(|| "no database URL: pass --database-url or set DATABASE_URL".to_string())
+        .unwrap_or_default())
 }
 
 fn usage_error(json: bool, kind: &'static str, message: String) -> i32 {
@@ -190,6 +193,7 @@ pub struct StatusEntry {
     pub file: String,
     pub version: Option<String>,
     /// applied | pending | partial (a no-transaction file stopped half-way) | modified |
+    /// renamed (an applied file under a new name) | duplicate (its version is used twice) |
     /// missing (in the history, no file)
     pub status: &'static str,
     pub applied_at: Option<String>,
@@ -197,7 +201,8 @@ pub struct StatusEntry {
 }
 
 /// Entry point of `pgward status`; returns the exit code: 0, or 1 when an applied file was
-/// modified (apply would refuse: worth failing a CI job), 2 for usage/config/connection errors.
+/// modified or renamed or a version is used twice (apply would refuse: worth failing a CI job),
+/// 2 for usage/config/connection errors.
 pub fn run_status(args: &StatusArgs) -> i32 {
     let json = args.format == "json";
     let config = match load_config(args.config.as_deref()) {
@@ -262,6 +267,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
             let (status, row) = match st {
                 FileState::Applied(h) => ("applied", Some(h)),
                 FileState::Modified(h) => ("modified", Some(h)),
+                FileState::Renamed(h) => ("renamed", Some(h)),
                 FileState::Pending if partial.contains_key(&f.source.name) => ("partial", None),
                 FileState::Pending => ("pending", None),
             };
@@ -301,6 +307,29 @@ pub fn run_status(args: &StatusArgs) -> i32 {
         .map(|(f, _)| f.source.name.clone())
         .collect();
     let modified = entries.iter().filter(|e| e.status == "modified").count();
+    let renamed_from: std::collections::HashMap<String, String> = plan
+        .files
+        .iter()
+        .zip(&plan.states)
+        .filter_map(|(f, st)| match st {
+            FileState::Renamed(h) => Some((f.source.name.clone(), h.file_name.clone())),
+            _ => None,
+        })
+        .collect();
+    let duplicates: Vec<Vec<String>> = plan
+        .duplicate_versions()
+        .iter()
+        .map(|g| g.iter().map(|f| f.source.name.clone()).collect())
+        .collect();
+    for e in &mut entries {
+        if duplicates.iter().any(|g| g.contains(&e.file)) && e.status != "applied" {
+            e.status = "duplicate";
+        }
+    }
+    let refused = entries
+        .iter()
+        .filter(|e| matches!(e.status, "modified" | "renamed" | "duplicate"))
+        .count();
     let out = Out { json };
     if json {
         println!(
@@ -314,8 +343,18 @@ pub fn run_status(args: &StatusArgs) -> i32 {
             let partial_note = format!(
                 "  ({done} statement(s) of this no-transaction file already ran: apply resumes)"
             );
+            let renamed_note = format!(
+                "  (applied before as `{}`: apply refuses a renamed applied file)",
+                renamed_from.get(&e.file).map_or("", String::as_str)
+            );
+            let duplicate_note = format!(
+                "  (version {} is used by more than one file: apply refuses)",
+                e.version.as_deref().unwrap_or("")
+            );
             let note = match e.status {
                 "partial" => partial_note.as_str(),
+                "renamed" => renamed_note.as_str(),
+                "duplicate" => duplicate_note.as_str(),
                 "modified" => "  (changed since it was applied: apply will refuse)",
                 "missing" => "  (in the history, but no such file)",
                 _ if out_of_order.contains(&e.file) => {
@@ -340,7 +379,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
             url.redacted
         ));
     }
-    i32::from(modified > 0)
+    i32::from(refused > 0)
 }
 
 /// `5s`, `500ms`, `2m`, `1h`, `0`; a bare number means seconds.

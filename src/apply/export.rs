@@ -1,21 +1,29 @@
-//! Step 6 (risk R-006): rows a pending drop or truncate would destroy, written to CSV first.
+//! Risk R-006: the rows a statement destroys, written to CSV inside the migration's own
+//! transaction, immediately before that statement runs.
+//!
+//! What a statement destroys is asked of the live database, not guessed from the text:
+//! `DROP TABLE/SCHEMA/TYPE/DOMAIN/EXTENSION` follow `pg_depend` (partitions, inheritance
+//! children, columns of a dropped type, every table of a dropped schema; `deptype` `n` only
+//! with `CASCADE`), `TRUNCATE` follows inheritance/partitions and, with `CASCADE`, every table
+//! with a foreign key to a truncated one. The victims are locked (`ACCESS EXCLUSIVE`, the lock
+//! the statement takes anyway) before they are read, so no row written by another session can
+//! slip in between the export and the statement. Each CSV is written under a temporary name and
+//! renamed when complete: a failed export never leaves a file that looks complete.
 
 use super::backup::{create_private, ensure_dir, file_safe, fresh_path};
 use super::plan::MigrationFile;
-use super::preflight::{TableName, quote_ident, table_exists};
-use crate::syntax::{AlterTableAction, ObjectKind, Stmt};
+use super::preflight::{TableName, quote_ident};
+use crate::syntax::{AlterTableAction, ObjectKind, Statement, Stmt};
 use postgres::Client;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Something a pending file destroys: a whole table (drop or truncate) or one column.
+/// Something a statement destroys: a whole table (its own rows, `ONLY`) or one column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub table: TableName,
     pub column: Option<String>,
-    /// `DROP TABLE`, `TRUNCATE`, `DROP COLUMN` (for messages).
-    pub action: &'static str,
 }
 
 /// One CSV written.
@@ -27,80 +35,248 @@ pub struct Exported {
     pub path: String,
 }
 
-/// Every table and column the files drop or truncate, top level or in DO blocks, in order.
-pub fn targets<'a>(files: impl IntoIterator<Item = &'a MigrationFile>) -> Vec<Target> {
-    let mut out: Vec<Target> = Vec::new();
-    let mut push = |t: Target| {
-        let dup = out
+/// A catalog object a statement removes: (`pg_class`/`pg_namespace`/… as regclass text, oid, sub-id).
+type Obj = (String, u32, i32);
+
+/// Whether any statement within `stmt` (itself, or inside its `DO` body) may destroy data.
+pub fn may_destroy(file: &MigrationFile, stmt: &Statement) -> bool {
+    within(file, stmt).any(|s| destroys(&s.kind))
+}
+
+fn destroys(kind: &Stmt) -> bool {
+    match kind {
+        Stmt::Drop(d) => matches!(
+            d.kind,
+            ObjectKind::Table
+                | ObjectKind::Schema
+                | ObjectKind::Type
+                | ObjectKind::Domain
+                | ObjectKind::Extension
+        ),
+        Stmt::Truncate { .. } => true,
+        Stmt::AlterTable(at) => at
+            .actions
             .iter()
-            .any(|o| o.table == t.table && (o.column.is_none() || o.column == t.column));
-        if !dup {
-            // A whole-table export makes earlier column exports of the same table redundant.
+            .any(|a| matches!(a.action, AlterTableAction::DropColumn { .. })),
+        _ => false,
+    }
+}
+
+/// The statement and the statements of its `DO` body.
+fn within<'a>(file: &'a MigrationFile, stmt: &'a Statement) -> impl Iterator<Item = &'a Statement> {
+    file.parsed.statements.iter().filter(move |s| {
+        std::ptr::eq(*s, stmt)
+            || (s.context.in_do_block.is_some()
+                && s.span.start >= stmt.span.start
+                && s.span.end <= stmt.span.end)
+    })
+}
+
+/// Everything `stmt` would destroy, as the live database sees it right now.
+pub fn victims(
+    client: &mut Client,
+    file: &MigrationFile,
+    stmt: &Statement,
+) -> Result<Vec<Target>, postgres::Error> {
+    let mut out: Vec<Target> = Vec::new();
+    for s in within(file, stmt) {
+        let found = match &s.kind {
+            Stmt::Drop(d) => {
+                let mut objs = Vec::new();
+                for n in &d.names {
+                    let (schema, name) = n.key();
+                    let obj = match d.kind {
+                        ObjectKind::Table => oid(
+                            client,
+                            "SELECT to_regclass($1)::oid",
+                            &qualified(&schema, &name),
+                        )?
+                        .map(|o| ("pg_class".to_string(), o, 0)),
+                        ObjectKind::Type | ObjectKind::Domain => oid(
+                            client,
+                            "SELECT to_regtype($1)::oid",
+                            &qualified(&schema, &name),
+                        )?
+                        .map(|o| ("pg_type".to_string(), o, 0)),
+                        ObjectKind::Schema => oid(
+                            client,
+                            "SELECT oid FROM pg_namespace WHERE nspname = $1",
+                            &name,
+                        )?
+                        .map(|o| ("pg_namespace".to_string(), o, 0)),
+                        ObjectKind::Extension => oid(
+                            client,
+                            "SELECT oid FROM pg_extension WHERE extname = $1",
+                            &name,
+                        )?
+                        .map(|o| ("pg_extension".to_string(), o, 0)),
+                        _ => None,
+                    };
+                    objs.extend(obj);
+                }
+                dependents(client, &objs, d.cascade)?
+            }
+            Stmt::AlterTable(at) => {
+                let (schema, table) = at.name.key();
+                let mut objs = Vec::new();
+                let mut cascade = false;
+                for a in &at.actions {
+                    if let AlterTableAction::DropColumn {
+                        name, cascade: c, ..
+                    } = &a.action
+                    {
+                        cascade |= *c;
+                        let row = client.query_opt(
+                            "SELECT a.attrelid, a.attnum::int FROM pg_attribute a
+                             WHERE a.attrelid = to_regclass($1) AND a.attname = $2
+                               AND a.attnum > 0 AND NOT a.attisdropped",
+                            &[&qualified(&schema, &table), &name.value],
+                        )?;
+                        if let Some(r) = row {
+                            objs.push(("pg_class".to_string(), r.try_get(0)?, r.try_get(1)?));
+                        }
+                    }
+                }
+                dependents(client, &objs, cascade)?
+            }
+            Stmt::Truncate { tables, cascade } => {
+                let mut oids = Vec::new();
+                for n in tables {
+                    let (schema, name) = n.key();
+                    oids.extend(oid(
+                        client,
+                        "SELECT to_regclass($1)::oid",
+                        &qualified(&schema, &name),
+                    )?);
+                }
+                truncated(client, &oids, *cascade)?
+            }
+            _ => Vec::new(),
+        };
+        for t in found {
+            let whole_done = out.iter().any(|o| o.table == t.table && o.column.is_none());
+            if whole_done || out.contains(&t) {
+                continue;
+            }
             if t.column.is_none() {
                 out.retain(|o| o.table != t.table);
             }
             out.push(t);
         }
-    };
-    for f in files {
-        for s in &f.parsed.statements {
-            match &s.kind {
-                Stmt::Drop(d) if d.kind == ObjectKind::Table => {
-                    for n in &d.names {
-                        let (schema, name) = n.key();
-                        push(Target {
-                            table: TableName { schema, name },
-                            column: None,
-                            action: "DROP TABLE",
-                        });
-                    }
-                }
-                Stmt::Truncate { tables } => {
-                    for n in tables {
-                        let (schema, name) = n.key();
-                        push(Target {
-                            table: TableName { schema, name },
-                            column: None,
-                            action: "TRUNCATE",
-                        });
-                    }
-                }
-                Stmt::AlterTable(at) => {
-                    for a in &at.actions {
-                        if let AlterTableAction::DropColumn { name, .. } = &a.action {
-                            let (schema, table) = at.name.key();
-                            push(Target {
-                                table: TableName {
-                                    schema,
-                                    name: table,
-                                },
-                                column: Some(name.value.clone()),
-                                action: "DROP COLUMN",
-                            });
-                        }
-                    }
-                }
-                _ => {}
+    }
+    Ok(out)
+}
+
+fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
+fn oid(client: &mut Client, sql: &str, arg: &str) -> Result<Option<u32>, postgres::Error> {
+    match client.query_opt(sql, &[&arg])? {
+        Some(r) => r.try_get(0),
+        None => Ok(None),
+    }
+}
+
+/// Tables and columns removed with `objs`: the `pg_depend` closure (`deptype` `a`/`i`/`e`
+/// always, `n` with CASCADE), tables whole when they go, columns when only they go.
+fn dependents(
+    client: &mut Client,
+    objs: &[Obj],
+    cascade: bool,
+) -> Result<Vec<Target>, postgres::Error> {
+    if objs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let classes: Vec<&str> = objs.iter().map(|o| o.0.as_str()).collect();
+    let ids: Vec<u32> = objs.iter().map(|o| o.1).collect();
+    let subs: Vec<i32> = objs.iter().map(|o| o.2).collect();
+    let deptypes = if cascade { "ainex" } else { "aie" };
+    let rows = client.query(
+        "WITH RECURSIVE obj(classid, objid, objsubid) AS (
+             SELECT c::regclass::oid, o, s FROM unnest($1::text[], $2::oid[], $3::int[]) AS u(c, o, s)
+           UNION
+             SELECT d.classid, d.objid, d.objsubid
+             FROM pg_depend d JOIN obj ON d.refclassid = obj.classid AND d.refobjid = obj.objid
+                  AND (obj.objsubid = 0 OR d.refobjsubid = obj.objsubid)
+             WHERE strpos($4, d.deptype::text) > 0
+         ),
+         rel AS (
+             SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind,
+                    bool_or(obj.objsubid = 0) AS whole,
+                    array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE obj.objsubid > 0) AS cols
+             FROM obj JOIN pg_class c ON obj.classid = 'pg_class'::regclass AND c.oid = obj.objid
+                  JOIN pg_namespace n ON n.oid = c.relnamespace
+                  LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = obj.objsubid
+                       AND obj.objsubid > 0
+             WHERE c.relkind IN ('r', 'p')
+             GROUP BY 1, 2, 3, 4
+         )
+         SELECT schema, name, whole, relkind = 'p', coalesce(cols, '{}') FROM rel ORDER BY schema, name",
+        &[&classes, &ids, &subs, &deptypes],
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let table = TableName::new(&r.try_get::<_, String>(0)?, &r.try_get::<_, String>(1)?);
+        let whole: bool = r.try_get(2)?;
+        let partitioned: bool = r.try_get(3)?;
+        let cols: Vec<String> = r.try_get(4)?;
+        if whole {
+            // A partitioned table has no rows of its own: its partitions are listed themselves.
+            if !partitioned {
+                out.push(Target {
+                    table,
+                    column: None,
+                });
+            }
+        } else {
+            // A column of a partitioned or inheritance parent: read through the parent, so
+            // every child's value comes along.
+            for c in cols {
+                out.push(Target {
+                    table: table.clone(),
+                    column: Some(c),
+                });
             }
         }
     }
-    out
+    Ok(out)
 }
 
-fn column_exists(
+/// Tables `TRUNCATE` empties: the named ones, their inheritance children and partitions, and
+/// with CASCADE every table with a foreign key to one of those (transitively).
+fn truncated(
     client: &mut Client,
-    t: &TableName,
-    column: &str,
-) -> Result<bool, postgres::Error> {
-    client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_attribute a
-                 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = $1 AND c.relname = $2 AND a.attname = $3
-                   AND a.attnum > 0 AND NOT a.attisdropped)",
-            &[&t.schema, &t.name, &column],
-        )?
-        .try_get(0)
+    oids: &[u32],
+    cascade: bool,
+) -> Result<Vec<Target>, postgres::Error> {
+    if oids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = client.query(
+        "WITH RECURSIVE t(oid) AS (
+             SELECT unnest($1::oid[])
+           UNION
+             SELECT x.oid FROM t, LATERAL (
+                 SELECT inhrelid FROM pg_inherits WHERE inhparent = t.oid
+                 UNION ALL
+                 SELECT conrelid FROM pg_constraint
+                 WHERE $2 AND contype = 'f' AND confrelid = t.oid
+             ) AS x(oid)
+         )
+         SELECT n.nspname::text, c.relname::text FROM t
+             JOIN pg_class c ON c.oid = t.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind = 'r' ORDER BY 1, 2",
+        &[&oids, &cascade],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Target {
+                table: TableName::new(&r.try_get::<_, String>(0)?, &r.try_get::<_, String>(1)?),
+                column: None,
+            })
+        })
+        .collect()
 }
 
 /// Primary key columns of a table (to make a dropped column's export joinable back).
@@ -116,8 +292,41 @@ fn primary_key(client: &mut Client, t: &TableName) -> Result<Vec<String>, postgr
     rows.iter().map(|r| r.try_get(0)).collect()
 }
 
-/// Export every target that exists and holds rows. Tables that do not exist yet (created by an
-/// earlier pending file) or are empty are skipped.
+/// Export what `stmt` is about to destroy. `lock`: take the statement's lock first (inside a
+/// transaction; a `no-transaction` file runs in autocommit, where `LOCK` is refused).
+pub fn before_statement(
+    client: &mut Client,
+    file: &MigrationFile,
+    stmt: &Statement,
+    dir: &Path,
+    timestamp: &str,
+    lock: bool,
+) -> Result<Vec<Exported>, String> {
+    let db = |e: postgres::Error| {
+        format!(
+            "exporting before {}: {}",
+            file.source.name,
+            super::pg_error(&e)
+        )
+    };
+    let targets = victims(client, file, stmt).map_err(db)?;
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    if lock {
+        let mut names: Vec<String> = targets.iter().map(|t| t.table.sql()).collect();
+        names.dedup();
+        client
+            .batch_execute(&format!(
+                "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+                names.join(", ")
+            ))
+            .map_err(db)?;
+    }
+    run(client, &targets, dir, timestamp)
+}
+
+/// Export every target that holds rows (empty tables are skipped).
 pub fn run(
     client: &mut Client,
     targets: &[Target],
@@ -129,14 +338,8 @@ pub fn run(
         let db = |e: postgres::Error| {
             format!("exporting {}: {}", t.table.display(), super::pg_error(&e))
         };
-        if !table_exists(client, &t.table).map_err(db)? {
-            continue;
-        }
-        let select = match &t.column {
+        let (select, from) = match &t.column {
             Some(col) => {
-                if !column_exists(client, &t.table, col).map_err(db)? {
-                    continue;
-                }
                 let mut cols: Vec<String> = primary_key(client, &t.table)
                     .map_err(db)?
                     .into_iter()
@@ -144,12 +347,12 @@ pub fn run(
                     .collect();
                 cols.push(col.clone());
                 let list: Vec<String> = cols.iter().map(|c| quote_ident(c)).collect();
-                format!("SELECT {} FROM {}", list.join(", "), t.table.sql())
+                (list.join(", "), t.table.sql())
             }
-            None => format!("SELECT * FROM {}", t.table.sql()),
+            None => ("*".to_string(), format!("ONLY {}", t.table.sql())),
         };
         let rows: i64 = client
-            .query_one(&format!("SELECT count(*) FROM {}", t.table.sql()), &[])
+            .query_one(&format!("SELECT count(*) FROM {from}"), &[])
             .and_then(|r| r.try_get(0))
             .map_err(db)?;
         if rows == 0 {
@@ -169,18 +372,8 @@ pub fn run(
             &format!("export-{}-{timestamp}", file_safe(&name)),
             ".csv",
         );
-        let mut file =
-            create_private(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        let mut reader = client
-            .copy_out(&format!(
-                "COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)"
-            ))
-            .map_err(db)?;
-        std::io::copy(&mut reader, &mut file)
-            .and_then(|_| file.flush())
-            .and_then(|_| file.sync_all())
-            .map_err(|e| format!("writing {}: {e}", path.display()))?;
-        drop(reader);
+        write_csv(client, &format!("SELECT {select} FROM {from}"), &path)
+            .map_err(|e| if let Some(pg) = e.1 { db(pg) } else { e.0 })?;
         done.push(Exported {
             table: t.table.display(),
             column: t.column.clone(),
@@ -189,4 +382,40 @@ pub fn run(
         });
     }
     Ok(done)
+}
+
+/// `COPY (select) TO STDOUT` into `<path>.partial`, synced, then renamed to `path`. On any
+/// failure the partial file is removed: nothing is left under a name that looks complete.
+fn write_csv(
+    client: &mut Client,
+    select: &str,
+    path: &Path,
+) -> Result<(), (String, Option<postgres::Error>)> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let result = (|| {
+        let mut file = create_private(&partial)
+            .map_err(|e| (format!("cannot create {}: {e}", partial.display()), None))?;
+        let mut reader = client
+            .copy_out(&format!(
+                "COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)"
+            ))
+            .map_err(|e| (String::new(), Some(e)))?;
+        std::io::copy(&mut reader, &mut file)
+            .and_then(|_| file.flush())
+            .and_then(|_| file.sync_all())
+            .map_err(|e| (format!("writing {}: {e}", path.display()), None))?;
+        drop(reader);
+        std::fs::rename(&partial, path).map_err(|e| {
+            (
+                format!("renaming {} into place: {e}", partial.display()),
+                None,
+            )
+        })
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
 }

@@ -15,7 +15,7 @@ pub(crate) fn lint_gate(
     summary: &mut Summary,
 ) -> Result<(), ErrorInfo> {
     let mut cfg = config.clone();
-    cfg.assume_in_transaction = true;
+    cfg.assume_in_transaction = Some(true);
     let pending = plan.pending();
     let inputs: Vec<CheckInput> = files
         .iter()
@@ -31,15 +31,17 @@ pub(crate) fn lint_gate(
         let no_txn = files.get(d.file).is_some_and(|f| f.no_transaction);
         !(no_txn && (d.rule == "concurrent-in-transaction" || d.rule == "transaction-wrapper"))
     });
+    // What the gate refuses is the shared "fatal at apply": errors, and findings that
+    // verification would refuse later (after earlier files were committed) at any severity.
     let errors = output
         .diagnostics
         .iter()
-        .filter(|d| d.severity == Severity::Error)
+        .filter(|d| engine::fatal_at_apply(d.rule, d.severity))
         .count();
     let warnings = output
         .diagnostics
         .iter()
-        .filter(|d| d.severity == Severity::Warning)
+        .filter(|d| d.severity == Severity::Warning && !engine::fatal_at_apply(d.rule, d.severity))
         .count();
     if errors == 0 {
         if warnings > 0 {
@@ -91,7 +93,8 @@ pub(crate) fn lint_gate(
     Err(ErrorInfo {
         kind: "lint",
         message: format!(
-            "the lint gate found {errors} error(s) in the pending migrations: nothing was changed \
+            "the lint gate found {errors} problem(s) in the pending migrations that apply refuses \
+             (errors, and findings verification would refuse after the first file): nothing was changed \
              (fix them, or suppress with `-- pgward-ignore RULE -- reason`)"
         ),
         problems: Vec::new(),

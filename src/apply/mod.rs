@@ -1,29 +1,34 @@
 //! `pgward apply` and `pgward status`: apply migrations to a real PostgreSQL, all or nothing.
 //!
-//! One run, in order: plan ▶ lint gate ▶ lock ▶ pre-flight ▶ backup ▶ export ▶ run in a
-//! transaction ▶ verify ▶ record + commit. Each step lives in its own module; this one only
-//! sequences them. Where to look: `plan` (files, history, drift), `gate` (lint gate),
+//! One run, in order: plan ▶ lint gate ▶ lock ▶ pre-flight ▶ backup ▶ run in a transaction
+//! (each destroying statement preceded by the export of what it destroys) ▶ verify ▶ record +
+//! commit. Each step lives in its own module; this one only sequences them. Where to look: `plan` (files, history, drift), `gate` (lint gate),
 //! `session` (connection, interrupts), `preflight`, `backup`, `export`, `transactional` and
 //! `no_transaction` (the two run paths), `verify`, `history` (the one function that records a
 //! file as applied), `outcome` (summary, failure wording, exit codes).
 //!
 //! Decisions worth knowing (issue 4 leaves them open):
-//! - Files are identified in the history by file name (not path); checksums are SHA-256 of the
+//! - Files are identified in the history by file name (not path) and, for a file not in the
+//!   history, by checksum and version too: a renamed applied file and a version used twice
+//!   refuse the run (`plan`). Checksums are SHA-256 of the
 //!   text with BOM removed and CRLF → LF. History: `pgward.schema_history` (one row per file) and
 //!   `pgward.statement_progress` (statements done of a `no-transaction` file). The schema is
 //!   created inside the first migration's transaction, so a failed first run leaves nothing.
 //! - psql meta-commands cannot be sent: `\set ON_ERROR_STOP …` is skipped (pgward always stops at
-//!   the first error), any other refuses the run (exit 1), as does `COPY … FROM STDIN`.
+//!   the first error), any other refuses the run (exit 1), as does `COPY … FROM STDIN` and a
+//!   file whose own `ROLLBACK`/`COMMIT` ends its transaction early (`run::statements_to_send`).
 //! - A protected table that a pending file creates is not required to exist before (fresh
 //!   databases); from then on it is verified like the others. Glob patterns are not required to
 //!   exist; the tables they match are verified. Tables in `auth` and `storage` are always verified.
 //! - Verification skips what a later file of the same run fixes (RLS enabled, publication added
-//!   by a later pending file); RLS is verified only when `rls-not-enabled` is active at error level
-//!   and the file does not silence it with a `pgward-ignore` comment.
+//!   by a later pending file); a check runs only when its rule is "fatal at apply"
+//!   (`engine::rule_fatal_at_apply`, the definition the lint gate refuses by) and the file does
+//!   not silence it with a `pgward-ignore` comment.
+//! - Every file starts from a clean session (`session::clean_session`).
 //! - `--dry-run` runs every pending file in ONE transaction (later files depend on earlier
 //!   ones), then rolls back; `no-transaction` files are skipped in a dry run.
 //! - `--lock-timeout` bounds every lock wait after the advisory lock: pre-flight, the CSV export
-//!   (session `lock_timeout`), pg_dump (`--lock-wait-timeout`; 60 s when the flag is 0) and each
+//!   (`SET LOCAL` of the file's transaction), pg_dump (`--lock-wait-timeout`; 60 s when the flag is 0) and each
 //!   file (`SET LOCAL`). Pre-flight also refuses a read-only session (`default_transaction_read_only`).
 //! - The backup directory is made absolute, so the path recorded in the history finds the file.
 //! - `sslmode=require` encrypts without verifying the certificate (as libpq does); `prefer`
@@ -31,9 +36,10 @@
 //! - Output: progress on stdout (stderr with `--format json`, whose summary is stdout); server
 //!   notices and errors on stderr. Exit: 0 applied / nothing to do / dry run passed; 1 refused
 //!   (drift, lint gate, unsupported content, lock wait, pre-flight, backup, export) or failed and
-//!   rolled back (SQL error, verification, lost connection, Ctrl-C); 2 usage, config or
-//!   connection error.
-//! - `pgward status` exits 1 when an applied file was modified (apply would refuse), else 0.
+//!   rolled back (SQL error, verification, lost connection, Ctrl-C/SIGTERM/SIGHUP); 2 usage,
+//!   config or connection error.
+//! - `pgward status` exits 1 when apply would refuse (modified or renamed applied file, a
+//!   version used twice), else 0.
 
 pub mod backup;
 pub mod cli;
@@ -88,6 +94,8 @@ pub(crate) struct Ctx<'a> {
     pub out: &'a Out,
     pub url: &'a DbUrl,
     pub interrupt: &'a Interrupt,
+    /// UTC time of the run, in the names of the backup and the exports.
+    pub timestamp: String,
 }
 
 impl Ctx<'_> {
@@ -218,6 +226,7 @@ fn apply_inner(
         out,
         url: &url,
         interrupt: &interrupt,
+        timestamp: backup::utc_timestamp(),
     };
     let result = locked(&ctx, summary, &mut client, &files);
     if result.is_err() && !client.is_closed() {
@@ -240,6 +249,7 @@ fn locked(
         out,
         url,
         interrupt,
+        ..
     } = *ctx;
     let db = |e: postgres::Error| ctx.db(e);
     let history = history::read(client).map_err(db)?;
@@ -306,7 +316,7 @@ fn locked(
         }
     };
     interrupted()?;
-    let timestamp = backup::utc_timestamp();
+    let timestamp = &ctx.timestamp;
     if !opts.dry_run {
         // 5. Backup.
         if opts.no_backup {
@@ -337,7 +347,7 @@ fn locked(
                 url,
                 &pg_dump,
                 &opts.backup_dir,
-                &timestamp,
+                timestamp,
                 opts.lock_timeout,
             )
             .map_err(|e| {
@@ -361,19 +371,7 @@ fn locked(
             // After recording it: an interrupted run still names the backup it finished.
             interrupted()?;
         }
-        // 6. Export rows that drops would destroy.
-        let targets = export::targets(pending.iter().copied());
-        let exported = export::run(client, &targets, &opts.backup_dir, &timestamp)
-            .map_err(|e| fail("export", url.redact(&format!("{e}; nothing was changed"))))?;
-        for e in &exported {
-            let what = match &e.column {
-                Some(c) => format!("{}.{c}", e.table),
-                None => e.table.clone(),
-            };
-            out.info(format!("export: {what} ({} rows) -> {}", e.rows, e.path));
-        }
-        summary.exports = exported;
-        interrupted()?;
+        // 6. The export of what a statement destroys happens in the run, just before it.
     }
     // 7–9. Run, verify, record.
     let total = pending.len();

@@ -5,7 +5,9 @@
 use super::outcome::{AppliedFile, ErrorInfo, Summary, fail, fail_list, fmt_ms, run_failure};
 use super::plan::{self, MigrationFile};
 use super::preflight::TableName;
+use super::transactional::export_before;
 use super::{Ctx, history, run, verify};
+use crate::syntax::Statement;
 use postgres::Client;
 use std::time::Instant;
 
@@ -25,6 +27,7 @@ pub(crate) fn run_file(
         out,
         url,
         interrupt,
+        ..
     } = *ctx;
     let db = |e: postgres::Error| ctx.db(e);
     let stmts = run::statements_to_send(file).map_err(|e| fail("unsupported", e))?;
@@ -81,6 +84,7 @@ pub(crate) fn run_file(
             .map(|i| verify::invalid_index_message(&i))
             .collect()
     };
+    super::session::clean_session(client, config).map_err(db)?;
     client
         .batch_execute(&format!(
             "SET lock_timeout = {}; SET statement_timeout = {};",
@@ -90,22 +94,31 @@ pub(crate) fn run_file(
         .map_err(db)?;
     let started = Instant::now();
     let name = file.file_name.clone();
+    let exports = &mut summary.exports;
     let result = run::run_statements(
         client,
         file,
         &stmts,
         skip,
         &interrupt.flag,
-        |i, n, line, el| {
-            out.info(format!(
-                "      {}: statement {i}/{n} (line {line}) ok ({})",
-                file.source.name,
-                fmt_ms(el)
-            ))
-        },
-        |c, i| {
-            let text = stmts.get(i).map_or("", |s| file.source.slice(s.span));
-            history::record_progress(c, &name, &plan::checksum(text), i)
+        run::Hooks {
+            before: |c: &mut Client, stmt: &Statement| {
+                exports.extend(export_before(ctx, c, file, stmt, false)?);
+                Ok(())
+            },
+            after: |c: &mut Client, i: usize| {
+                let text = stmts
+                    .get(i)
+                    .map_or("", |s: &&Statement| file.source.slice(s.span));
+                history::record_progress(c, &name, &plan::checksum(text), i)
+            },
+            on_slow: |i, n, line, el| {
+                out.info(format!(
+                    "      {}: statement {i}/{n} (line {line}) ok ({})",
+                    file.source.name,
+                    fmt_ms(el)
+                ))
+            },
         },
     );
     let reset = |c: &mut Client| {

@@ -257,6 +257,16 @@ pub(crate) fn run_failure(
             "database",
             url.redact(&format!("database error: {}", pg_error(&e))),
         ),
+        run::RunError::Export(e) => {
+            let what = format!(
+                "the export of the rows it destroys failed ({}), so the statement did not run",
+                url.redact(&e)
+            );
+            fail(
+                "export",
+                rolled_back_message(summary, file, one_txn, dry_run, &what),
+            )
+        }
     }
 }
 

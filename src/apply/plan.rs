@@ -110,6 +110,9 @@ pub enum FileState {
     Pending,
     /// Applied, but the file's checksum changed since.
     Modified(HistoryRow),
+    /// Not in the history under this name, but an applied file that is no longer in the set
+    /// had the same content (checksum) or the same version: the applied file, renamed.
+    Renamed(HistoryRow),
 }
 
 #[derive(Debug)]
@@ -122,19 +125,39 @@ pub struct Plan {
 
 impl Plan {
     pub fn new(files: Vec<MigrationFile>, history: &[HistoryRow]) -> Plan {
-        let states = files
+        let gone: Vec<&HistoryRow> = history
+            .iter()
+            .filter(|h| !files.iter().any(|f| f.file_name == h.file_name))
+            .collect();
+        let states: Vec<FileState> = files
             .iter()
             .map(
                 |f| match history.iter().find(|h| h.file_name == f.file_name) {
                     Some(h) if h.checksum == f.checksum => FileState::Applied(h.clone()),
                     Some(h) => FileState::Modified(h.clone()),
-                    None => FileState::Pending,
+                    None => {
+                        // Same content first: a renamed file keeps its checksum.
+                        let renamed =
+                            gone.iter().find(|h| h.checksum == f.checksum).or_else(|| {
+                                gone.iter().find(|h| {
+                                    same_version(h.version.as_deref(), f.version.as_deref())
+                                })
+                            });
+                        match renamed {
+                            Some(h) => FileState::Renamed((*h).clone()),
+                            None => FileState::Pending,
+                        }
+                    }
                 },
             )
             .collect();
-        let missing = history
-            .iter()
-            .filter(|h| !files.iter().any(|f| f.file_name == h.file_name))
+        let missing = gone
+            .into_iter()
+            .filter(|h| {
+                !states
+                    .iter()
+                    .any(|s| matches!(s, FileState::Renamed(r) if r.file_name == h.file_name))
+            })
             .cloned()
             .collect();
         Plan {
@@ -150,10 +173,63 @@ impl Plan {
             .collect()
     }
 
-    /// Reasons to refuse: modified applied files, and pending files that sort before the newest
-    /// applied one (unless allowed).
+    /// Files sharing a version with another file of the set, at least one of them not applied:
+    /// each group once, in migration order.
+    pub fn duplicate_versions(&self) -> Vec<Vec<&MigrationFile>> {
+        let mut groups: Vec<Vec<&MigrationFile>> = Vec::new();
+        for f in &self.files {
+            if f.version.is_none() {
+                continue;
+            }
+            match groups
+                .iter_mut()
+                .find(|g| same_version(g[0].version.as_deref(), f.version.as_deref()))
+            {
+                Some(g) => g.push(f),
+                None => groups.push(vec![f]),
+            }
+        }
+        groups.retain(|g| {
+            g.len() > 1
+                && g.iter().any(|f| {
+                    self.files
+                        .iter()
+                        .position(|x| std::ptr::eq(x, *f))
+                        .and_then(|i| self.states.get(i))
+                        .is_some_and(|s| !matches!(s, FileState::Applied(_)))
+                })
+        });
+        groups
+    }
+
+    /// Reasons to refuse: modified applied files, renamed applied files, versions used twice,
+    /// and pending files that sort before the newest applied one (unless allowed).
     pub fn drift(&self, history: &[HistoryRow], allow_out_of_order: bool) -> Vec<String> {
         let mut problems = Vec::new();
+        for (f, state) in self.files.iter().zip(&self.states) {
+            if let FileState::Renamed(h) = state {
+                let why = if h.checksum == f.checksum {
+                    "the same content"
+                } else {
+                    "the same version"
+                };
+                problems.push(format!(
+                    "{}: not in the history under this name, but `{}` (applied {}) had {why}: \
+                     a renamed applied file would run again; rename it back, or if it is new work give \
+                     it a new version",
+                    f.source.name, h.file_name, h.applied_at
+                ));
+            }
+        }
+        for group in self.duplicate_versions() {
+            let names: Vec<&str> = group.iter().map(|f| f.source.name.as_str()).collect();
+            problems.push(format!(
+                "version {} is used by {} files: {}; versions identify migrations, give each file its own",
+                group[0].version.as_deref().unwrap_or(""),
+                names.len(),
+                names.join(", ")
+            ));
+        }
         for (f, state) in self.files.iter().zip(&self.states) {
             if let FileState::Modified(h) = state {
                 problems.push(format!(
@@ -187,6 +263,19 @@ impl Plan {
         }
         problems
     }
+}
+
+/// Versions compared as numbers (`0002` is `2`).
+fn same_version(a: Option<&str>, b: Option<&str>) -> bool {
+    let norm = |v: &str| {
+        let t = v.trim_start_matches('0');
+        if t.is_empty() {
+            "0".to_string()
+        } else {
+            t.to_string()
+        }
+    };
+    matches!((a, b), (Some(a), Some(b)) if norm(a) == norm(b))
 }
 
 fn short(checksum: &str) -> &str {

@@ -2,7 +2,7 @@
 //! message that points into the file.
 
 use super::plan::MigrationFile;
-use crate::syntax::{Statement, Stmt};
+use crate::syntax::{Statement, Stmt, TxControl};
 use postgres::Client;
 use postgres::error::{ErrorPosition, SqlState};
 use serde::Serialize;
@@ -56,7 +56,13 @@ pub fn statements_to_send(file: &MigrationFile) -> Result<Vec<&Statement>, Strin
             _ => out.push(s),
         }
     }
-    if out.is_empty() && file.parsed.statements.is_empty() && has_code(&file.source.text) {
+    if let Some(reason) = ends_own_transaction(file) {
+        return Err(reason);
+    }
+    if out.is_empty()
+        && file.parsed.statements.is_empty()
+        && file.parsed.has_code(&file.source.text)
+    {
         // Never record a file as applied when nothing of it was understood.
         return Err(format!(
             "{}: pgward could not split this file into statements; refusing to run it",
@@ -78,12 +84,51 @@ fn is_copy_from_stdin(text: &str) -> bool {
             .any(|w| w[0] == "from" && (w[1] == "stdin" || w[1] == "pstdin"))
 }
 
-/// Text other than blank lines and `--` comments.
-fn has_code(text: &str) -> bool {
-    text.lines().any(|l| {
-        let t = l.trim();
-        !t.is_empty() && !t.starts_with("--")
-    })
+/// A file whose own text ends its transaction before its end: a `ROLLBACK` anywhere, or a
+/// `COMMIT`/`END` followed by more statements. pgward owns the transaction and does not send
+/// the file's own `BEGIN`/`COMMIT`, so such a file would do something else than under psql
+/// (`BEGIN; DELETE …; ROLLBACK;` would delete). Refused whatever the severity configuration.
+fn ends_own_transaction(file: &MigrationFile) -> Option<String> {
+    let stmts: Vec<&Statement> = file
+        .parsed
+        .top_level()
+        .filter(|s| !matches!(s.kind, Stmt::PsqlMeta { .. }))
+        .collect();
+    let at = |s: &Statement| {
+        let p = file.source.lines.line_col(&file.source.text, s.span.start);
+        format!("{}:{}:{}", file.source.name, p.line, p.column)
+    };
+    for (i, s) in stmts.iter().enumerate() {
+        let more_after = stmts
+            .get(i + 1..)
+            .is_some_and(|rest| rest.iter().any(|r| !matches!(r.kind, Stmt::Transaction(_))));
+        match s.kind {
+            Stmt::Transaction(TxControl::Rollback) => {
+                return Some(format!(
+                    "{}: the file's own ROLLBACK ends its transaction (psql would undo the statements \
+                     before it{}); pgward runs each file in a transaction of its own and refuses a file \
+                     that ends it: remove the ROLLBACK (whatever the severity of `transaction-wrapper`)",
+                    at(s),
+                    if more_after {
+                        " and run the rest outside any transaction"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            Stmt::Transaction(TxControl::Commit) if more_after => {
+                return Some(format!(
+                    "{}: COMMIT in the middle of the file ends its transaction, and the statements after it \
+                     would run in another; pgward runs each file in one transaction and refuses a file that \
+                     ends it early: move the COMMIT to the end, or split the file (whatever the severity \
+                     of `transaction-wrapper`)",
+                    at(s)
+                ));
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A statement that failed, located in its file.
@@ -256,23 +301,41 @@ pub fn describe(err: &postgres::Error, file: &MigrationFile, stmt: &Statement) -
     }
 }
 
-/// Send `stmts` one at a time. `on_slow` gets (index, total, line, elapsed) for slow statements;
-/// `after_each` runs after each statement succeeded (no-transaction progress).
-pub fn run_statements(
+/// What runs around each statement: `before` just before it is sent (the export of what it
+/// destroys), `after` once it succeeded (no-transaction progress), `on_slow` gets (index,
+/// total, line, elapsed) for slow statements.
+pub struct Hooks<B, A, S> {
+    pub before: B,
+    pub after: A,
+    pub on_slow: S,
+}
+
+/// Send `stmts` one at a time, from index `skip` on.
+pub fn run_statements<B, A, S>(
     client: &mut Client,
     file: &MigrationFile,
     stmts: &[&Statement],
     skip: usize,
     interrupted: &std::sync::atomic::AtomicBool,
-    mut on_slow: impl FnMut(usize, usize, usize, Duration),
-    mut after_each: impl FnMut(&mut Client, usize) -> Result<(), postgres::Error>,
-) -> Result<(), RunError> {
+    hooks: Hooks<B, A, S>,
+) -> Result<(), RunError>
+where
+    B: FnMut(&mut Client, &Statement) -> Result<(), RunError>,
+    A: FnMut(&mut Client, usize) -> Result<(), postgres::Error>,
+    S: FnMut(usize, usize, usize, Duration),
+{
+    let Hooks {
+        mut before,
+        mut after,
+        mut on_slow,
+    } = hooks;
     let total = stmts.len();
     let mut last_report = Instant::now();
     for (i, stmt) in stmts.iter().enumerate().skip(skip) {
         if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(RunError::Interrupted);
         }
+        before(client, stmt)?;
         let started = Instant::now();
         let text = file.source.slice(stmt.span);
         if let Err(e) = client.batch_execute(text) {
@@ -294,7 +357,7 @@ pub fn run_statements(
             on_slow(i + 1, total, line, elapsed);
             last_report = Instant::now();
         }
-        after_each(client, i).map_err(RunError::Db)?;
+        after(client, i).map_err(RunError::Db)?;
     }
     Ok(())
 }
@@ -303,6 +366,8 @@ pub fn run_statements(
 pub enum RunError {
     Sql(Box<SqlFailure>),
     Db(postgres::Error),
+    /// The export before a destroying statement failed (the statement did not run).
+    Export(String),
     Interrupted,
 }
 

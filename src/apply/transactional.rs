@@ -8,7 +8,8 @@ use super::outcome::{
 use super::plan::MigrationFile;
 use super::preflight::{self, TableName};
 use super::url::DbUrl;
-use super::{Ctx, history, run, verify};
+use super::{Ctx, export, history, run, verify};
+use crate::syntax::Statement;
 use postgres::Client;
 use std::time::Instant;
 
@@ -63,6 +64,7 @@ impl Transactions {
             out,
             url,
             interrupt,
+            ..
         } = *ctx;
         let one_txn = self.one_txn;
         let Some(file) = pending.get(idx).copied() else {
@@ -73,20 +75,34 @@ impl Transactions {
         if !one_txn {
             self.begin(ctx, client)?;
         }
+        // Every file starts from a clean session, whatever the file before it SET.
+        super::session::clean_session(client, config).map_err(|e| ctx.db(e))?;
+        client
+            .batch_execute(&self.settings)
+            .map_err(|e| ctx.db(e))?;
+        let exports = &mut summary.exports;
         let result = run::run_statements(
             client,
             file,
             &stmts,
             0,
             &interrupt.flag,
-            |i, n, line, el| {
-                out.info(format!(
-                    "      {}: statement {i}/{n} (line {line}) ok ({})",
-                    file.source.name,
-                    fmt_ms(el)
-                ))
+            run::Hooks {
+                before: |c: &mut Client, stmt: &Statement| {
+                    if !opts.dry_run {
+                        exports.extend(export_before(ctx, c, file, stmt, true)?);
+                    }
+                    Ok(())
+                },
+                after: |_: &mut Client, _| Ok(()),
+                on_slow: |i, n, line, el| {
+                    out.info(format!(
+                        "      {}: statement {i}/{n} (line {line}) ok ({})",
+                        file.source.name,
+                        fmt_ms(el)
+                    ))
+                },
             },
-            |_, _| Ok(()),
         );
         if let Err(e) = result {
             out.info(format!("{label} … FAILED ({})", fmt_ms(started.elapsed())));
@@ -214,4 +230,36 @@ pub(crate) fn commit(
         }
         info
     })
+}
+
+/// Export what `stmt` is about to destroy (the rows of tables and columns it drops or
+/// truncates, cascades included), printing one line per CSV. `lock`: inside a transaction.
+pub(crate) fn export_before(
+    ctx: &Ctx,
+    client: &mut Client,
+    file: &MigrationFile,
+    stmt: &Statement,
+    lock: bool,
+) -> Result<Vec<export::Exported>, run::RunError> {
+    if !export::may_destroy(file, stmt) {
+        return Ok(Vec::new());
+    }
+    let done = export::before_statement(
+        client,
+        file,
+        stmt,
+        &ctx.opts.backup_dir,
+        &ctx.timestamp,
+        lock,
+    )
+    .map_err(run::RunError::Export)?;
+    for e in &done {
+        let what = match &e.column {
+            Some(c) => format!("{}.{c}", e.table),
+            None => e.table.clone(),
+        };
+        ctx.out
+            .info(format!("export: {what} ({} rows) -> {}", e.rows, e.path));
+    }
+    Ok(done)
 }

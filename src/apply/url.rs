@@ -26,7 +26,7 @@ impl std::fmt::Debug for DbUrl {
 impl DbUrl {
     /// Parse a URL. The error message is already redacted.
     pub fn parse(raw: &str) -> Result<DbUrl, String> {
-        let redacted = redact_url_text(raw);
+        let redacted = mask_unknown_values(&redact_url_text(raw));
         let password = extract_password(raw);
         let scrub = |msg: String| -> String {
             let msg = redact_url_text(&msg);
@@ -36,9 +36,6 @@ impl DbUrl {
             }
         };
         let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err("the database URL is empty".to_string());
-        }
         let looks_like_url = trimmed.contains("://");
         if looks_like_url
             && !(trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://"))
@@ -47,7 +44,20 @@ impl DbUrl {
                 "invalid database URL `{redacted}`: expected a postgres:// or postgresql:// URL"
             ));
         }
-        let mut config: postgres::Config = trimmed.parse().map_err(|e: postgres::Error| {
+        if !looks_like_url && !trimmed.is_empty() && !is_key_value(trimmed) {
+            return Err(
+                "invalid database URL (not shown: it may contain a password) (expected \
+                 postgres://user:password@host:port/dbname[?sslmode=disable|prefer|require])"
+                    .to_string(),
+            );
+        }
+        let parsed: Result<postgres::Config, postgres::Error> = if trimmed.is_empty() {
+            // No URL at all: everything from the libpq environment, as `psql` with no arguments.
+            Ok(postgres::Config::new())
+        } else {
+            trimmed.parse()
+        };
+        let mut config: postgres::Config = parsed.map_err(|e: postgres::Error| {
             // The parser's reason (`invalid value for option `sslmode``) is in the source.
             let reason = match std::error::Error::source(&e) {
                 Some(s) => format!("{e}: {s}"),
@@ -65,28 +75,57 @@ impl DbUrl {
                  [?sslmode=disable|prefer|require])"
             )
         })?;
+        let given = |key: &str| has_param(trimmed, key);
+        env_defaults(&mut config, &given)?;
         if config.get_hosts().is_empty() {
             return Err(format!(
-                "invalid database URL `{redacted}`: no host (expected postgres://user:password@host:port/dbname)"
+                "invalid database URL `{redacted}`: no host (expected postgres://user:password@host:port/dbname, or PGHOST)"
             ));
         }
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(std::time::Duration::from_secs(10));
+        if !given("keepalives_idle") {
+            config.keepalives_idle(std::time::Duration::from_secs(30));
         }
-        if config.get_application_name().is_none() {
-            config.application_name("pgward");
+        if config.get_keepalives_interval().is_none() {
+            config.keepalives_interval(std::time::Duration::from_secs(10));
+        }
+        if config.get_keepalives_retries().is_none() {
+            config.keepalives_retries(3);
         }
         // The parser's view of the password is authoritative (quoted key=value values, URL
         // userinfo with unencoded `/`); our own extraction is the fallback.
-        let password = config
+        let mut password = config
             .get_password()
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .or(password);
+        if password.is_none() {
+            // libpq's order: PGPASSWORD, then the password file.
+            password = std::env::var("PGPASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .or_else(|| passfile_password(&config));
+            if let Some(p) = &password {
+                config.password(p.as_str());
+            }
+        }
+        let redacted = if trimmed.is_empty() {
+            describe_env(&config)
+        } else {
+            redacted
+        };
         Ok(DbUrl {
             config,
             password,
             redacted,
         })
+    }
+
+    /// The connect timeout (`connect_timeout`, `PGCONNECT_TIMEOUT`, default 10 s): it bounds the
+    /// whole connection set-up, TLS and authentication included.
+    pub fn connect_timeout(&self) -> std::time::Duration {
+        self.config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(std::time::Duration::from_secs(10))
     }
 
     /// Replace the password (raw and percent-encoded) and any URL userinfo password in `text`.
@@ -138,6 +177,10 @@ impl DbUrl {
         }
         env.push(("PGDATABASE".to_string(), self.dbname()));
         env.push(("PGSSLMODE".to_string(), self.ssl_mode_str().to_string()));
+        env.push((
+            "PGCONNECT_TIMEOUT".to_string(),
+            self.connect_timeout().as_secs().max(1).to_string(),
+        ));
         if let Some(p) = &self.password {
             env.push(("PGPASSWORD".to_string(), p.clone()));
         }
@@ -159,6 +202,267 @@ pub fn tls_connector() -> Result<postgres_openssl::MakeTlsConnector, String> {
         Ok(())
     });
     Ok(connector)
+}
+
+/// Connection parameters whose values are shown; every other value (a misspelt `passwd=`,
+/// `options=…`, anything unknown) is shown as `***`, since it may be a secret.
+const SHOWN_PARAMS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "sslmode",
+    "connect_timeout",
+    "application_name",
+    "keepalives",
+    "keepalives_idle",
+    "target_session_attrs",
+    "channel_binding",
+];
+
+/// Mask the values of unknown parameters, in a key=value string or a URL's query.
+fn mask_unknown_values(text: &str) -> String {
+    let (head, params, sep) = match text.find("://") {
+        Some(_) => match text.split_once('?') {
+            Some((h, q)) => (format!("{h}?"), q.to_string(), '&'),
+            None => return text.to_string(),
+        },
+        None if is_key_value(text) => (String::new(), text.to_string(), ' '),
+        None => return text.to_string(),
+    };
+    let mut out = head;
+    let mut rest = params.as_str();
+    let mut first = true;
+    while !rest.is_empty() {
+        let rest_trim = if sep == ' ' { rest.trim_start() } else { rest };
+        if rest_trim.is_empty() {
+            break;
+        }
+        let (key, after) = match rest_trim.split_once('=') {
+            Some((k, a)) if !k.contains(sep) => (k, a),
+            _ => {
+                // No `=`: a broken tail, shown masked.
+                if !first {
+                    out.push(sep);
+                }
+                out.push_str("***");
+                break;
+            }
+        };
+        // A quoted key=value value may hold spaces; `\'` escapes a quote.
+        let end = if sep == ' ' && after.starts_with('\'') {
+            let mut escaped = false;
+            after
+                .char_indices()
+                .skip(1)
+                .find(|&(_, c)| {
+                    let hit = c == '\'' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    hit
+                })
+                .map_or(after.len(), |(i, _)| i + 1)
+        } else {
+            after.find(sep).unwrap_or(after.len())
+        };
+        let value = &after[..end];
+        if !first {
+            out.push(sep);
+        }
+        first = false;
+        out.push_str(key);
+        out.push('=');
+        if SHOWN_PARAMS.contains(&key.trim()) || value == "***" {
+            out.push_str(value);
+        } else {
+            out.push_str("***");
+        }
+        rest = &after[end..];
+        rest = rest.strip_prefix(sep).unwrap_or(rest);
+    }
+    out
+}
+
+/// Whether the URL or key=value string sets `key` itself (then the environment does not).
+fn has_param(raw: &str, key: &str) -> bool {
+    let pat = format!("{key}=");
+    raw.match_indices(&pat).any(|(i, _)| {
+        i == 0
+            || raw[..i]
+                .chars()
+                .last()
+                .is_some_and(|c| c == '?' || c == '&' || c.is_whitespace())
+    })
+}
+
+/// Fill what the URL leaves out from the libpq environment, as psql does: `PGHOST`, `PGPORT`,
+/// `PGUSER` (default: the OS user), `PGDATABASE`, `PGSSLMODE`, `PGCONNECT_TIMEOUT` (default
+/// 10 s), `PGAPPNAME` (default `pgward`). `PGPASSWORD` and the password file come later.
+fn env_defaults(config: &mut postgres::Config, given: &dyn Fn(&str) -> bool) -> Result<(), String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if config.get_hosts().is_empty() {
+        if let Some(h) = var("PGHOST") {
+            for host in h.split(',') {
+                config.host(host.trim());
+            }
+        } else {
+            config.host("localhost");
+        }
+    }
+    if config.get_ports().is_empty()
+        && let Some(p) = var("PGPORT")
+    {
+        let port: u16 = p
+            .trim()
+            .parse()
+            .map_err(|_| format!("PGPORT `{p}` is not a port number"))?;
+        config.port(port);
+    }
+    if config.get_user().is_none() {
+        match var("PGUSER")
+            .or_else(|| var("USER"))
+            .or_else(|| var("LOGNAME"))
+        {
+            Some(u) => {
+                config.user(&u);
+            }
+            None => return Err("no database user: put it in the URL, or set PGUSER".to_string()),
+        }
+    }
+    if config.get_dbname().is_none()
+        && let Some(d) = var("PGDATABASE")
+    {
+        config.dbname(&d);
+    }
+    if !given("sslmode")
+        && let Some(m) = var("PGSSLMODE")
+    {
+        let mode = match m.as_str() {
+            "disable" => postgres::config::SslMode::Disable,
+            "prefer" | "allow" => postgres::config::SslMode::Prefer,
+            "require" => postgres::config::SslMode::Require,
+            other => {
+                return Err(format!(
+                    "PGSSLMODE `{other}` is not supported (disable, prefer or require)"
+                ));
+            }
+        };
+        config.ssl_mode(mode);
+    }
+    if config.get_connect_timeout().is_none() {
+        let secs = match var("PGCONNECT_TIMEOUT") {
+            Some(t) => t
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| format!("PGCONNECT_TIMEOUT `{t}` is not a number of seconds"))?,
+            None => 10,
+        };
+        // libpq: 0 means wait forever; pgward always bounds the wait (and at least 2 s).
+        let secs = if secs == 0 { 10 } else { secs.max(2) };
+        config.connect_timeout(std::time::Duration::from_secs(secs));
+    }
+    if config.get_application_name().is_none() {
+        config.application_name(&var("PGAPPNAME").unwrap_or_else(|| "pgward".to_string()));
+    }
+    Ok(())
+}
+
+/// The password file's password for this connection (`PGPASSFILE`, else `~/.pgpass`), read the
+/// way libpq reads it: `host:port:database:user:password` lines, `*` matches anything, `\`
+/// escapes `:` and `\`; `localhost` also matches a Unix socket. Like libpq, a file readable by
+/// group or others is ignored (with a warning).
+fn passfile_password(config: &postgres::Config) -> Option<String> {
+    let path = match std::env::var_os("PGPASSFILE").filter(|p| !p.is_empty()) {
+        Some(p) => std::path::PathBuf::from(p),
+        None => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".pgpass"),
+    };
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            eprintln!(
+                "pgward: warning: password file \"{}\" has group or world access; permissions should be u=rw (0600) or less: not used",
+                path.display()
+            );
+            return None;
+        }
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let host = match config.get_hosts().first()? {
+        Host::Tcp(h) => h.clone(),
+        #[cfg(unix)]
+        Host::Unix(_) => "localhost".to_string(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
+    let user = config.get_user().unwrap_or("").to_string();
+    let db = config.get_dbname().unwrap_or(&user).to_string();
+    let wanted = [host.as_str(), port.as_str(), db.as_str(), user.as_str()];
+    for line in text.lines() {
+        if line.trim_start().starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let fields = split_passfile_line(line);
+        if fields.len() < 5 {
+            continue;
+        }
+        if fields.iter().zip(wanted).all(|(f, w)| f == "*" || f == w) {
+            return Some(fields[4..].join(":"));
+        }
+    }
+    None
+}
+
+/// A password file line split at unescaped `:` (escapes removed).
+fn split_passfile_line(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next()
+                    && let Some(f) = fields.last_mut()
+                {
+                    f.push(n);
+                }
+            }
+            ':' if fields.len() < 5 => fields.push(String::new()),
+            c => {
+                if let Some(f) = fields.last_mut() {
+                    f.push(c);
+                }
+            }
+        }
+    }
+    fields
+}
+
+/// How a connection built from the environment is shown: no password, ever.
+fn describe_env(config: &postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        #[cfg(unix)]
+        Some(Host::Unix(p)) => p.display().to_string(),
+        None => String::new(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    format!(
+        "postgres://{}@{host}{port}/{} (from the environment)",
+        config.get_user().unwrap_or(""),
+        config.get_dbname().or(config.get_user()).unwrap_or("")
+    )
 }
 
 /// libpq's `key=value …` form: starts with a `key=`.
@@ -349,7 +653,26 @@ mod tests {
         let kv = DbUrl::parse("host=127.0.0.1 user=app password=hunter2 dbname=main").unwrap();
         assert!(!kv.redacted.contains("hunter2"), "{}", kv.redacted);
         assert_eq!(kv.password(), Some("hunter2"));
-        assert!(DbUrl::parse("postgres://app:hunter2@/db").is_err());
+        // No host: the libpq environment decides (PGHOST, else localhost), as for psql.
+        let no_host = DbUrl::parse("postgres://app:hunter2@/db").unwrap();
+        assert!(
+            !no_host.redacted.contains("hunter2"),
+            "{}",
+            no_host.redacted
+        );
+        // Values of unknown keys (a misspelt `passwd`) are never shown.
+        assert_eq!(
+            mask_unknown_values("host=h passwd=hunter2 user=u"),
+            "host=h passwd=*** user=u"
+        );
+        assert_eq!(
+            mask_unknown_values("postgres://u@h/d?sslmode=disable&pwd=hunter2"),
+            "postgres://u@h/d?sslmode=disable&pwd=***"
+        );
+        assert_eq!(
+            mask_unknown_values("host=h options='-c x=hunter2 y' user=u"),
+            "host=h options=*** user=u"
+        );
         assert_eq!(
             redact_url_text("x postgresql://u:p@h/d y password=abc&z"),
             "x postgresql://u:***@h/d y password=***&z"

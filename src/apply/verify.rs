@@ -3,24 +3,8 @@
 use super::plan::MigrationFile;
 use super::preflight::{TableName, created_tables, table_exists};
 use crate::config::Config;
-use crate::diagnostic::Severity;
 use crate::syntax::{AlterTableAction, PublicationTarget, Stmt};
 use postgres::Client;
-
-/// Whether `rls-not-enabled` is active at error level under this config.
-fn rls_rule_active(config: &Config) -> bool {
-    let Some(rule) = crate::rules::find("rls-not-enabled") else {
-        return false;
-    };
-    if !crate::engine::is_enabled(rule, config) {
-        return false;
-    }
-    match config.rules.severity.get(rule.id) {
-        Some(crate::config::SeverityOverride::Error) => true,
-        Some(_) => false,
-        None => rule.default_severity == Severity::Error,
-    }
-}
 
 /// Whether the file silences `rule` somewhere (`-- pgward-ignore[-file] rule`): the author
 /// decided, verification does not overrule them.
@@ -34,6 +18,13 @@ fn suppresses(file: &MigrationFile, rule: &str) -> bool {
                 list.split([',', ' ']).any(|id| id.trim() == rule)
             })
     })
+}
+
+/// Whether verification enforces `rule`'s check after `file`: exactly when the lint gate
+/// would have refused the rule's findings (the shared "fatal at apply") and the file does not
+/// silence the rule.
+fn enforced(config: &Config, file: &MigrationFile, rule: &str) -> bool {
+    crate::engine::rule_fatal_at_apply(rule, config) && !suppresses(file, rule)
 }
 
 /// Tables whose RLS a file enables.
@@ -90,6 +81,11 @@ pub fn check(
     };
     let later = run.get(idx + 1..).unwrap_or(&[]);
 
+    let protected: &[TableName] = if enforced(config, file, "protected-table-drop") {
+        protected
+    } else {
+        &[]
+    };
     for t in protected {
         if !table_exists(client, t)? {
             problems.push(format!(
@@ -101,10 +97,10 @@ pub fn check(
     }
 
     let created = created_tables([*file]);
-    if rls_rule_active(config) && !suppresses(file, "rls-not-enabled") {
+    if enforced(config, file, "rls-not-enabled") {
         let enabled_later: Vec<TableName> = later.iter().flat_map(|f| rls_enabled_by(f)).collect();
         for t in &created {
-            if !config.rls.exposed_schemas.contains(&t.schema) || enabled_later.contains(t) {
+            if !config.exposed_schemas().contains(&t.schema) || enabled_later.contains(t) {
                 continue;
             }
             let row = client.query_opt(
@@ -127,7 +123,9 @@ pub fn check(
         }
     }
 
-    if let Some(rt) = &config.realtime {
+    if let Some(rt) = &config.realtime
+        && enforced(config, file, "missing-realtime-publication")
+    {
         let published_later: Vec<TableName> = later
             .iter()
             .flat_map(|f| published_by(f, &rt.publication))
@@ -138,7 +136,7 @@ pub fn check(
                 wanted.extend(
                     created
                         .iter()
-                        .filter(|t| config.rls.exposed_schemas.contains(&t.schema))
+                        .filter(|t| config.exposed_schemas().contains(&t.schema))
                         .cloned(),
                 );
             } else if let Some(t) = super::preflight::parse_config_table(entry) {

@@ -144,6 +144,8 @@ pub struct ForeignKeyDef {
     pub ref_key: Key,
     pub ref_table: Option<TableId>,
     pub ref_columns: Vec<String>,
+    /// `ON DELETE …`.
+    pub on_delete: crate::syntax::FkAction,
     pub created: Loc,
     pub dropped: Option<Loc>,
 }
@@ -415,6 +417,8 @@ pub struct Catalog {
     schema_names: HashMap<String, usize>,
     extension_names: HashMap<String, usize>,
     type_names: HashMap<Key, usize>,
+    /// The entries of `types` that are domains (types and domains share one namespace).
+    domains: std::collections::HashSet<usize>,
     // History: every table that ever bore a name, and the last drop of a name.
     table_history: HashMap<Key, Vec<TableId>>,
     dropped: HashMap<(ObjectKind, Key), Loc>,
@@ -635,7 +639,7 @@ impl Catalog {
             Stmt::AlterTable(alter) => self.alter_table(at, alter),
             Stmt::CreateIndex(ci) => self.create_index(at, ci),
             Stmt::Drop(drop) => self.drop(at, drop),
-            Stmt::Truncate { tables } => {
+            Stmt::Truncate { tables, .. } => {
                 for name in tables {
                     if let Some(table) = self.touch_table(name) {
                         self.fact(
@@ -668,8 +672,8 @@ impl Catalog {
                 name.span,
                 *if_not_exists,
             ),
-            Stmt::CreateType { name } => {
-                self.create_named(at, ObjectKind::Type, name.key(), name.span(), false)
+            Stmt::CreateType { name, kind, .. } => {
+                self.create_named(at, *kind, name.key(), name.span(), false)
             }
             Stmt::CreateSequence {
                 name,
@@ -680,6 +684,7 @@ impl Catalog {
                 or_replace,
                 materialized,
                 if_not_exists,
+                ..
             } => {
                 let kind = if *materialized {
                     ObjectKind::MaterializedView
@@ -985,12 +990,16 @@ impl Catalog {
                         ref_key,
                         ref_table,
                         ref_columns: fk.ref_columns.iter().map(|i| i.value.clone()).collect(),
+                        on_delete: fk.on_delete,
                         created: at.loc(span),
                         dropped: None,
                     });
                 }
             }
-            ConstraintKind::Check | ConstraintKind::Exclude | ConstraintKind::Other => {}
+            ConstraintKind::Check
+            | ConstraintKind::Exclude
+            | ConstraintKind::NotNull(_)
+            | ConstraintKind::Other => {}
         }
     }
 
@@ -1534,11 +1543,18 @@ impl Catalog {
             };
             if let Some(existing) = list.get(i).and_then(|n| n.created) {
                 let name = plain_key(&key);
+                let existing_kind = match kind {
+                    ObjectKind::Type | ObjectKind::Domain if self.domains.contains(&i) => {
+                        ObjectKind::Domain
+                    }
+                    ObjectKind::Type | ObjectKind::Domain => ObjectKind::Type,
+                    k => k,
+                };
                 self.fact(
                     at,
                     Fact::AlreadyExists {
                         kind,
-                        existing_kind: kind,
+                        existing_kind,
                         name,
                         span,
                         if_not_exists,
@@ -1549,7 +1565,12 @@ impl Catalog {
             }
             return;
         }
-        self.dropped.remove(&(kind, key.clone()));
+        // Domains are dropped and looked up as types (one namespace).
+        let namespace = match kind {
+            ObjectKind::Domain => ObjectKind::Type,
+            k => k,
+        };
+        self.dropped.remove(&(namespace, key.clone()));
         let named = Named {
             key: key.clone(),
             created: Some(at.loc(span)),
@@ -1569,6 +1590,9 @@ impl Catalog {
             _ => {
                 self.types.push(named);
                 self.type_names.insert(key, self.types.len() - 1);
+                if kind == ObjectKind::Domain {
+                    self.domains.insert(self.types.len() - 1);
+                }
             }
         }
     }

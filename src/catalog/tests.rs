@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::syntax::{
-    AlterAction, ColumnDef, CreatePolicy, ForeignKey, IndexColumn, ParsedFile, Statement,
-    StmtContext,
+    AlterAction, ColumnDef, CreateKeywords, CreatePolicy, ForeignKey, IndexColumn, ParsedFile,
+    Statement, StmtContext,
 };
 
 fn ident(s: &str) -> Ident {
@@ -77,6 +77,7 @@ fn drop(kind: ObjectKind, names: &[&str], on: Option<&str>, if_exists: bool) -> 
         if_exists,
         cascade: false,
         concurrently: false,
+        concurrently_kw: None,
     }))
 }
 
@@ -103,6 +104,9 @@ fn index(name: &str, table: &str, cols: &[&str]) -> Statement {
             .collect(),
         unique: false,
         concurrently: false,
+        concurrently_kw: None,
+        keywords: CreateKeywords::default(),
+        on_kw: Span::default(),
         if_not_exists: false,
         partial: false,
     }))
@@ -372,6 +376,7 @@ fn drop_column_takes_its_indexes_and_constraints() {
                 columns: vec![ident("user_id")],
                 ref_table: qn("auth.users"),
                 ref_columns: vec![ident("id")],
+                on_delete: Default::default(),
             }),
             span: Span::default(),
         });
@@ -476,6 +481,7 @@ fn dropping_a_referenced_table_or_column_drops_the_foreign_keys_to_it() {
                     columns: vec![ident(col)],
                     ref_table: qn(target),
                     ref_columns: vec![ident(target_col)],
+                    on_delete: Default::default(),
                 }),
                 span: Span::default(),
             });

@@ -1,9 +1,10 @@
 //! `concurrent-in-transaction`: statements PostgreSQL refuses inside a transaction block.
 
 use super::Rule;
-use super::common::text::{find_word, first_line, no_transaction_marker};
+use super::common::text::{execution, first_line};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
+use crate::runner::{Runner, Wrapping};
 use crate::source::Span;
 use crate::syntax::{Statement, Stmt, TxControl};
 
@@ -16,7 +17,42 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    let assume = ctx.config.assume_in_transaction && !no_transaction_marker(ctx);
+    let exec = execution(ctx);
+    let top_level: Vec<&Statement> = ctx
+        .statements()
+        .iter()
+        .filter(|s| {
+            s.context.in_do_block.is_none()
+                && !matches!(s.kind, Stmt::PsqlMeta { .. } | Stmt::Invalid { .. })
+        })
+        .collect();
+    // Flyway runs a file without a transaction when it holds a statement of its own list, and
+    // refuses a file that mixes those with other statements.
+    let flyway_mixed = exec.runner == Runner::Flyway
+        && exec.opted_out.is_none()
+        && top_level
+            .iter()
+            .any(|s| Runner::flyway_non_transactional(s))
+        && top_level.iter().any(|s| {
+            !Runner::flyway_non_transactional(s) && !matches!(s.kind, Stmt::Transaction(_))
+        });
+    // Why the runner's own transaction surrounds a statement, if it does.
+    let runner_tx = |stmt: &Statement| -> Option<String> {
+        match exec.wrapping {
+            Wrapping::None => None,
+            _ if exec.runner.takes_out(stmt) => None,
+            Wrapping::Implicit if top_level.len() <= 1 => None,
+            _ if exec.runner == Runner::Flyway && Runner::flyway_non_transactional(stmt) => {
+                flyway_mixed.then(|| {
+                    "Flyway refuses a migration that mixes it with statements that run in a \
+                     transaction (\"Detected both transactional and non-transactional \
+                     statements\")"
+                        .to_string()
+                })
+            }
+            _ => Some(exec.why_wrapped()),
+        }
+    };
     // The BEGIN of the transaction open at the current statement, if any.
     let mut open: Option<Span> = None;
     for stmt in ctx.statements() {
@@ -47,12 +83,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 format!("it is inside the transaction opened on line {line}"),
                 Some((begin, "transaction opened here")),
             )
-        } else if assume {
-            (
-                "assume_in_transaction = true: the runner wraps this file in a transaction"
-                    .to_string(),
-                None,
-            )
+        } else if let Some(why) = runner_tx(stmt) {
+            (why, None)
         } else {
             continue;
         };
@@ -62,7 +94,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 keyword_span(ctx, stmt),
                 format!("{what} cannot run inside a transaction block: {why}"),
             )
-            .with_help(help(what))
+            .with_help(help(what, exec.opt_out_hint()))
             .in_statement(stmt.span);
         if let Some((span, msg)) = related {
             d = d.with_related(ctx.file_id, span, msg);
@@ -71,32 +103,26 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn help(what: &str) -> String {
+fn help(what: &str, opt_out: Option<&str>) -> String {
+    let opt_out = opt_out.map(|o| format!(" and {o}")).unwrap_or_default();
     if what.contains("CONCURRENTLY") {
         format!(
-            "move the {what} into its own migration file without BEGIN/COMMIT and mark it `-- pgward: no-transaction`, or drop CONCURRENTLY if blocking writes while it runs is acceptable"
+            "move the {what} into its own migration file without BEGIN/COMMIT{opt_out}, or drop CONCURRENTLY if blocking writes while it runs is acceptable"
         )
     } else {
-        format!(
-            "move the {what} into its own migration file without BEGIN/COMMIT and mark it `-- pgward: no-transaction`"
-        )
+        format!("move the {what} into its own migration file without BEGIN/COMMIT{opt_out}")
     }
 }
 
 /// Where to point: the `CONCURRENTLY` keyword when there is one, else the statement's first line.
 fn keyword_span(ctx: &FileContext, stmt: &Statement) -> Span {
-    let before_name = match &stmt.kind {
-        Stmt::CreateIndex(ci) => Some(
-            ci.name
-                .as_ref()
-                .map_or(ci.table.span().start, |n| n.span.start),
-        ),
-        Stmt::Drop(d) => d.names.first().map(|n| n.span().start),
-        Stmt::Reindex { .. } => Some(stmt.span.end),
+    let concurrently = match &stmt.kind {
+        Stmt::CreateIndex(ci) => ci.concurrently_kw,
+        Stmt::Drop(d) => d.concurrently_kw,
+        Stmt::Reindex {
+            concurrently_kw, ..
+        } => *concurrently_kw,
         _ => None,
     };
-    before_name
-        .map(|end| Span::new(stmt.span.start, end.clamp(stmt.span.start, stmt.span.end)))
-        .and_then(|within| find_word(ctx, within, "concurrently"))
-        .unwrap_or_else(|| first_line(ctx, stmt.span))
+    concurrently.unwrap_or_else(|| first_line(ctx, stmt.span))
 }

@@ -6,7 +6,52 @@ use super::Rule;
 use crate::catalog::{Fact, Loc, Pos, display_key, plain_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
-use crate::syntax::quote_if_needed;
+use crate::syntax::{ObjectKind, Stmt, quote_if_needed};
+
+/// `DROP SCHEMA/TYPE/DOMAIN/EXTENSION … CASCADE`: what goes with the object is whatever the
+/// database holds at the time, tables and their rows included (every table of a schema, every
+/// column of a type). The statement is reported whatever the set itself created.
+fn cascades(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    for stmt in ctx.statements() {
+        let Stmt::Drop(d) = &stmt.kind else { continue };
+        if !d.cascade {
+            continue;
+        }
+        let takes = match d.kind {
+            ObjectKind::Schema => "every table in it, with all their rows",
+            ObjectKind::Type | ObjectKind::Domain => {
+                "every column of that type, in every table, with its values"
+            }
+            ObjectKind::Extension => {
+                "every column and table that uses the extension's types, with their data"
+            }
+            _ => continue,
+        };
+        for name in &d.names {
+            let shown = match &name.schema {
+                Some(s) if d.kind != ObjectKind::Schema && d.kind != ObjectKind::Extension => {
+                    format!("{}.{}", s.value, name.name.value)
+                }
+                _ => name.name.value.clone(),
+            };
+            out.push(
+                ctx.diagnostic(
+                    &RULE,
+                    name.span(),
+                    format!(
+                        "DROP {} \"{shown}\" CASCADE also destroys {takes}",
+                        d.kind.sql()
+                    ),
+                )
+                .with_help(
+                    "drop the objects inside one by one (each reviewed), or archive their data \
+                     first; `pgward apply` exports the rows a cascade destroys before it runs",
+                )
+                .in_statement(stmt.span),
+            );
+        }
+    }
+}
 
 pub static RULE: Rule = Rule {
     id: "destructive-drop",
@@ -22,6 +67,7 @@ fn preexisting(created: Option<Loc>, file: usize) -> bool {
 }
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    cascades(ctx, out);
     let catalog = ctx.catalog();
     let protected = ctx.config.protection();
     for (stmt_index, fact) in catalog.file_facts(ctx.file_id) {
@@ -100,13 +146,19 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 if protected.is_protected(&key.0, &key.1) {
                     continue;
                 }
+                let cascade = matches!(stmt.kind, Stmt::Truncate { cascade: true, .. });
                 let d = if matches!(fact, Fact::Truncated { .. }) {
                     ctx.diagnostic(
                         &RULE,
                         span,
                         format!(
                             "TRUNCATE of \"{plain}\" deletes every row of a table that existed \
-                             before this migration"
+                             before this migration{}",
+                            if cascade {
+                                ", and CASCADE empties every table with a foreign key to it too"
+                            } else {
+                                ""
+                            }
                         ),
                     )
                     .with_help(format!(

@@ -3,9 +3,10 @@
 
 use super::Rule;
 use super::common::schema::{foreign_key_span, q_key};
-use crate::catalog::{Catalog, ForeignKeyDef, TableId};
+use crate::catalog::{Catalog, ColumnId, ForeignKeyDef, TableId};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
+use crate::syntax::FkAction;
 use std::collections::{BTreeMap, HashSet};
 
 pub static RULE: Rule = Rule {
@@ -120,6 +121,60 @@ fn describe(catalog: &Catalog, (table, fk): Edge<'_>) -> String {
     format!("{} ({}) → {target}", q_key(&t.key()), cols.join(", "))
 }
 
+/// Whether every column of the foreign key may be NULL (a row can be written with the key
+/// empty and pointed later).
+fn nullable(catalog: &Catalog, (table, fk): Edge<'_>) -> bool {
+    let Some(t) = catalog.tables.get(table) else {
+        return false;
+    };
+    let in_pk = |c: &ColumnId| {
+        t.primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.dropped.is_none() && pk.columns.contains(c))
+    };
+    !fk.columns.is_empty()
+        && fk
+            .columns
+            .iter()
+            .all(|c| t.columns.get(*c).is_some_and(|col| !col.not_null) && !in_pk(c))
+}
+
+/// A hop whose every foreign key is nullable with `ON DELETE SET NULL` breaks the cycle: rows
+/// are inserted with the key empty, and a delete empties the key instead of failing or
+/// cascading.
+fn breaks_cycle(catalog: &Catalog, edges: &[Edge<'_>]) -> bool {
+    !edges.is_empty()
+        && edges
+            .iter()
+            .all(|&e| e.1.on_delete == FkAction::SetNull && nullable(catalog, e))
+}
+
+/// What the cycle does to inserts and deletes, from its keys' nullability and `ON DELETE`.
+fn consequences(catalog: &Catalog, hops: &[Edge<'_>]) -> String {
+    let insert = if hops.iter().any(|&e| nullable(catalog, e)) {
+        None
+    } else {
+        Some(
+            "none of these keys is nullable, so a row can only be inserted with deferred constraints",
+        )
+    };
+    let cascades = hops
+        .iter()
+        .filter(|(_, fk)| fk.on_delete == FkAction::Cascade)
+        .count();
+    let delete = if cascades == hops.len() {
+        "deleting a row cascades around the cycle and deletes the rows of every table in it"
+    } else if cascades == 0 {
+        "deleting a row fails while another row of the cycle still references it"
+    } else {
+        "deleting a row either fails or cascades around the cycle"
+    };
+    match insert {
+        Some(insert) => format!("{insert}, and {delete}"),
+        None => delete.to_string(),
+    }
+}
+
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
     // A cycle is reported at the foreign key of this file that closed it: only the components
@@ -154,6 +209,18 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         if hops.len() != cycle.len() {
             continue;
         }
+        // A nullable `ON DELETE SET NULL` key makes the cycle harmless.
+        let broken = (0..cycle.len()).any(|i| {
+            let (Some(&from), Some(&to)) = (cycle.get(i), cycle.get((i + 1) % cycle.len())) else {
+                return false;
+            };
+            g.get(&from)
+                .and_then(|t| t.get(&to))
+                .is_some_and(|edges| breaks_cycle(catalog, edges))
+        });
+        if broken {
+            continue;
+        }
         let Some(closing) = (0..hops.len()).max_by_key(|&i| {
             hops.get(i)
                 .map(|(_, fk)| (fk.created.pos(), fk.created.span.start))
@@ -183,16 +250,16 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 &RULE,
                 foreign_key_span(ctx, &closing_fk.created),
                 format!(
-                    "foreign key {} closes a cycle: {}; rows of these tables depend on each \
-                     other, so inserts need deferred constraints and deletes fail or cascade \
-                     around the cycle",
+                    "foreign key {} closes a cycle: {}; {}",
                     describe(catalog, closing_edge),
-                    names.join(" → ")
+                    names.join(" → "),
+                    consequences(catalog, &hops)
                 ),
             )
             .with_help(
-                "break the cycle: drop one of these foreign keys, or make it nullable and \
-                 `DEFERRABLE INITIALLY DEFERRED` so both rows can be written in one transaction",
+                "break the cycle: drop one of these foreign keys, or make one nullable with \
+                 `ON DELETE SET NULL` (a row is then written first with the key empty, and a \
+                 delete empties the key instead of failing)",
             )
             .in_statement(stmt.span);
         for i in 1..hops.len() {
@@ -225,8 +292,8 @@ mod tests {
             lines(&out, RULE),
             vec![
                 "2.sql:2:55 foreign key \"clients\" (last_meeting_id) → \"meetings\" closes a cycle: \
-                 clients → meetings → clients; rows of these tables depend on each other, so \
-                 inserts need deferred constraints and deletes fail or cascade around the cycle \
+                 clients → meetings → clients; deleting a row fails while another row of the \
+                 cycle still references it \
                  [1.sql:2:45 foreign key \"meetings\" (client_id) → \"clients\"]"
             ]
         );
@@ -234,6 +301,44 @@ mod tests {
         // Only the file with the closing key reports it.
         let out = run(&[("1.sql", a), ("2.sql", b)], &["1.sql"], "");
         assert!(lines(&out, RULE).is_empty());
+    }
+
+    #[test]
+    fn messages_follow_nullability_and_on_delete() {
+        // Both keys NOT NULL and CASCADE: inserts need deferral, deletes cascade.
+        let sql = "CREATE TABLE a (id int PRIMARY KEY, b_id int NOT NULL);\n\
+                   CREATE TABLE b (id int PRIMARY KEY, a_id int NOT NULL REFERENCES a ON DELETE CASCADE);\n\
+                   ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b ON DELETE CASCADE;\n";
+        let found = lines(&run(&[("1.sql", sql)], &[], ""), RULE);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].contains(
+                "a → b → a; none of these keys is nullable, so a row can only be inserted with \
+                 deferred constraints, and deleting a row cascades around the cycle"
+            ),
+            "{found:?}"
+        );
+        // One nullable key, mixed actions.
+        let sql = "CREATE TABLE a (id int PRIMARY KEY, b_id int);\n\
+                   CREATE TABLE b (id int PRIMARY KEY, a_id int NOT NULL REFERENCES a ON DELETE CASCADE);\n\
+                   ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b ON DELETE RESTRICT;\n";
+        let found = lines(&run(&[("1.sql", sql)], &[], ""), RULE);
+        assert!(found[0].contains("a → b → a; deleting a row either fails or cascades"));
+    }
+
+    #[test]
+    fn nullable_set_null_keys_break_the_cycle() {
+        // The Supabase pattern: profiles.current_org_id is nullable and SET NULL on delete.
+        let sql = "CREATE TABLE orgs (id uuid PRIMARY KEY, owner_id uuid NOT NULL);\n\
+                   CREATE TABLE profiles (id uuid PRIMARY KEY, current_org_id uuid REFERENCES orgs (id) ON DELETE SET NULL);\n\
+                   ALTER TABLE orgs ADD CONSTRAINT orgs_owner_fk FOREIGN KEY (owner_id) REFERENCES profiles (id) ON DELETE CASCADE;\n";
+        assert!(lines(&run(&[("1.sql", sql)], &[], ""), RULE).is_empty());
+        // SET NULL on a NOT NULL column fails at delete time: still a cycle.
+        let sql = sql.replace(
+            "current_org_id uuid REFERENCES",
+            "current_org_id uuid NOT NULL REFERENCES",
+        );
+        assert_eq!(lines(&run(&[("1.sql", &sql)], &[], ""), RULE).len(), 1);
     }
 
     #[test]

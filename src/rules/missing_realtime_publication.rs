@@ -3,8 +3,8 @@
 
 use super::Rule;
 use super::common::schema::{
-    config_ident, config_table, insert_after_statement, is_exposed, live_tables_created_here, q,
-    q_key, qualified, table_key_after,
+    blame, config_ident, config_table, insert_after_statement, is_exposed, q, q_key, qualified,
+    table_key_after,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
@@ -18,40 +18,135 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
+/// Which tables must be in the realtime publication.
+enum Wanted {
+    /// `[realtime] tables`: these (and, with `"*"`, every table in an exposed schema).
+    Listed {
+        every: bool,
+        tables: Vec<crate::catalog::Key>,
+    },
+    /// No `[realtime]` section, Supabase runner: the tables the migrations themselves put in
+    /// the publication (taking one out again must be deliberate).
+    EverPublished,
+}
+
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    // Without a `[realtime]` section nobody asked for Realtime.
-    let Some(realtime) = &ctx.config.realtime else {
-        return;
+    let (wanted, publication_name) = match &ctx.config.realtime {
+        Some(realtime) => (
+            Wanted::Listed {
+                every: realtime.tables.iter().any(|t| t.trim() == "*"),
+                tables: realtime
+                    .tables
+                    .iter()
+                    .filter(|t| t.trim() != "*")
+                    .map(|t| config_table(t))
+                    .collect(),
+            },
+            config_ident(&realtime.publication),
+        ),
+        // Without a `[realtime]` section nobody asked for Realtime, unless the project is a
+        // Supabase one, whose realtime publication pgward knows.
+        None if ctx.config.supabase_preset() => (
+            Wanted::EverPublished,
+            crate::runner::supabase::REALTIME_PUBLICATION.to_string(),
+        ),
+        None => return,
     };
     let catalog = ctx.catalog();
-    let every = realtime.tables.iter().any(|t| t.trim() == "*");
-    let listed: Vec<_> = realtime
-        .tables
-        .iter()
-        .filter(|t| t.trim() != "*")
-        .map(|t| config_table(t))
-        .collect();
-    let publication_name = config_ident(&realtime.publication);
     let publication = catalog.publication(&publication_name);
-    for (table_id, table, created, stmt) in live_tables_created_here(ctx) {
-        let wanted =
-            listed.contains(&table.key()) || (every && is_exposed(ctx.config, &table.schema));
-        if !wanted || publication.is_some_and(|p| catalog.publishes(p, table_id)) {
+    let members = |table_id| {
+        catalog
+            .publications
+            .iter()
+            .filter(|p| p.name == publication_name)
+            .flat_map(|p| p.members.iter())
+            .filter(move |m| m.table == table_id)
+    };
+    for (table_id, table) in catalog.live_tables() {
+        if table.temporary {
             continue;
         }
+        let is_wanted = match &wanted {
+            Wanted::Listed { every, tables } => {
+                tables.contains(&table.key()) || (*every && is_exposed(ctx.config, &table.schema))
+            }
+            Wanted::EverPublished => members(table_id).next().is_some(),
+        };
+        if !is_wanted || publication.is_some_and(|p| catalog.publishes(p, table_id)) {
+            continue;
+        }
+        // Where it went missing: the CREATE TABLE, or the later removal from the publication
+        // (or the publication's drop).
+        let removed = members(table_id)
+            .filter_map(|m| m.removed)
+            .max_by_key(|l| l.pos());
+        let dropped = catalog
+            .publications
+            .iter()
+            .filter(|p| p.name == publication_name)
+            .filter_map(|p| p.dropped)
+            .max_by_key(|l| l.pos());
+        let lost = [removed, dropped]
+            .into_iter()
+            .flatten()
+            .max_by_key(|l| l.pos());
+        let Some(at) = blame(table.created, lost) else {
+            continue;
+        };
+        if at.file != ctx.file_id {
+            continue;
+        }
+        let Some(stmt) = ctx.statements().get(at.stmt) else {
+            continue;
+        };
         let pubname = quote_if_needed(&publication_name);
         let help_sql = format!(
             "ALTER PUBLICATION {pubname} ADD TABLE {};",
             qualified(&table.key())
         );
+        if Some(at) == lost {
+            let what = if Some(at) == removed {
+                format!(
+                    "this removes table {} from the publication {}",
+                    q_key(&table.key()),
+                    q(&publication_name)
+                )
+            } else {
+                format!(
+                    "this drops the publication {} that table {} belongs to",
+                    q(&publication_name),
+                    q_key(&table.key())
+                )
+            };
+            let mut d = ctx
+                .diagnostic(
+                    &RULE,
+                    at.span,
+                    format!(
+                        "{what}, and nothing puts it back: Realtime subscribers stop receiving \
+                         its changes"
+                    ),
+                )
+                .with_help(format!(
+                    "if Realtime should keep streaming it, leave it in the publication: \
+                     `{help_sql}`; if this is deliberate, say so with \
+                     `-- pgward-ignore missing-realtime-publication -- <reason>`"
+                ))
+                .in_statement(stmt.span);
+            if let Some(created) = table.created {
+                d = d.with_related(created.file, created.span, "table created here");
+            }
+            out.push(d);
+            continue;
+        }
         let fix_sql = format!(
             "ALTER PUBLICATION {pubname} ADD TABLE {};",
-            qualified(&table_key_after(table, &created))
+            qualified(&table_key_after(table, &at))
         );
         let mut d = ctx
             .diagnostic(
                 &RULE,
-                created.span,
+                at.span,
                 format!(
                     "table {} is not in the publication {} at the end of the migrations: \
                      Realtime subscribers receive none of its changes",
@@ -61,36 +156,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             )
             .with_help(format!("add it to the publication: `{help_sql}`"))
             .in_statement(stmt.span);
-        // Say where it went missing, when the set removed it.
-        let p = publication.and_then(|p| catalog.publications.get(p));
-        let removed = p.and_then(|p| {
-            p.members
-                .iter()
-                .filter(|m| m.table == table_id)
-                .filter_map(|m| m.removed)
-                .next_back()
-        });
-        if let Some(removed) = removed {
-            d = d.with_related(
-                removed.file,
-                removed.span,
-                format!("removed from {} here", q(&publication_name)),
-            );
-        }
-        let dropped = catalog
-            .publications
-            .iter()
-            .filter(|p| p.name == publication_name)
-            .filter_map(|p| p.dropped)
-            .next_back();
-        if let (None, Some(dropped)) = (publication, dropped) {
-            d = d.with_related(
-                dropped.file,
-                dropped.span,
-                format!("publication {} dropped here", q(&publication_name)),
-            );
-        }
-        if let Some(edit) = insert_after_statement(ctx, created.stmt, &fix_sql) {
+        if let Some(edit) = insert_after_statement(ctx, at.stmt, &fix_sql) {
             d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
         }
         out.push(d);
@@ -140,12 +206,13 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "1.sql:2:14 table \"meetings\" is not in the publication \"supabase_realtime\" at the \
-                 end of the migrations: Realtime subscribers receive none of its changes \
-                 [2.sql:1:48 removed from \"supabase_realtime\" here]",
-                "1.sql:4:14 table \"Notes\" is not in the publication \"supabase_realtime\" at the \
-                 end of the migrations: Realtime subscribers receive none of its changes \
-                 [3.sql:1:19 removed from \"supabase_realtime\" here]",
+                // Blamed on the statements that took them out.
+                "2.sql:1:48 this removes table \"meetings\" from the publication \
+                 \"supabase_realtime\", and nothing puts it back: Realtime subscribers stop \
+                 receiving its changes [1.sql:2:14 table created here]",
+                "3.sql:1:19 this removes table \"Notes\" from the publication \
+                 \"supabase_realtime\", and nothing puts it back: Realtime subscribers stop \
+                 receiving its changes [1.sql:4:14 table created here]",
             ]
         );
     }
@@ -164,11 +231,13 @@ mod tests {
         let some = "CREATE PUBLICATION live FOR TABLE clients;\n";
         let out = run(&[("1.sql", a), ("2.sql", some)], &[], star);
         assert_eq!(spans(&out, RULE), vec!["meetings"]);
-        // Dropped publication: everything is missing, and the drop is shown.
+        // Dropped publication: everything is missing, blamed on the drop.
         let dropped = "CREATE PUBLICATION live FOR ALL TABLES;\nDROP PUBLICATION IF EXISTS live;\n";
         let out = run(&[("1.sql", a), ("2.sql", dropped)], &[], star);
-        assert_eq!(spans(&out, RULE), vec!["clients", "meetings"]);
-        assert!(lines(&out, RULE)[0].ends_with("[2.sql:2:28 publication \"live\" dropped here]"));
+        assert_eq!(spans(&out, RULE), vec!["live", "live"]);
+        assert!(lines(&out, RULE)[0].starts_with(
+            "2.sql:2:28 this drops the publication \"live\" that table \"clients\" belongs to"
+        ));
     }
 
     #[test]

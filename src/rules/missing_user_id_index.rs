@@ -3,10 +3,10 @@
 
 use super::Rule;
 use super::common::schema::{
-    config_ident, create_index_sql, insert_after_statement, leading_columns_indexed, q, q_key,
-    table_key_after,
+    blame, config_ident, create_index_sql, insert_after_statement, leading_columns_indexed, q,
+    q_key, table_key_after,
 };
-use crate::catalog::{Catalog, ColumnId, TableId};
+use crate::catalog::{Catalog, ColumnId, Loc, TableId};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
@@ -48,48 +48,88 @@ pub fn reports(config: &Config, catalog: &Catalog, table: TableId, column: Colum
         && !leading_columns_indexed(catalog, table, &[column])
 }
 
+/// The last `DROP INDEX` of an index that started with the column, made after the column.
+fn dropped_index(catalog: &Catalog, table: TableId, column: ColumnId) -> Option<Loc> {
+    let t = catalog.tables.get(table)?;
+    t.index_ids
+        .iter()
+        .filter_map(|&id| catalog.indexes.get(id))
+        .filter(|i| i.table == table && i.columns.first() == Some(&Some(column)))
+        .filter_map(|i| i.dropped)
+        .max_by_key(|l| l.pos())
+}
+
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for &(table_id, column_id) in &catalog.created_in(ctx.file_id).columns {
-        let Some(table) = catalog.tables.get(table_id) else {
-            continue;
-        };
-        let Some(column) = table.columns.get(column_id) else {
-            continue;
-        };
-        let Some(created) = column.created else {
-            continue;
-        };
-        if !reports(ctx.config, catalog, table_id, column_id) {
-            continue;
+    for (table_id, table) in catalog.live_tables() {
+        for (column_id, column) in table.columns.iter().enumerate() {
+            let Some(created) = column.created else {
+                continue;
+            };
+            if !is_user_column(ctx.config, &column.name)
+                || !reports(ctx.config, catalog, table_id, column_id)
+            {
+                continue;
+            }
+            // Reported where the index went missing: the column's definition, or the DROP
+            // INDEX that removed the index it had.
+            let dropped = dropped_index(catalog, table_id, column_id);
+            let Some(at) = blame(Some(created), dropped) else {
+                continue;
+            };
+            if at.file != ctx.file_id {
+                continue;
+            }
+            let Some(stmt) = ctx.statements().get(at.stmt) else {
+                continue;
+            };
+            let now = table.key();
+            let help_sql = create_index_sql(&now, std::slice::from_ref(&column.name));
+            if Some(at) == dropped {
+                out.push(
+                    ctx.diagnostic(
+                        &RULE,
+                        at.span,
+                        format!(
+                            "this drops the index that column {} of table {} needs, and no \
+                             other index starts with it: every query filtering by {} (as RLS \
+                             policies do) reads the whole table",
+                            q(&column.name),
+                            q_key(&now),
+                            column.name
+                        ),
+                    )
+                    .with_help(format!(
+                        "keep the index, or create a replacement: `{help_sql}`"
+                    ))
+                    .with_related(created.file, created.span, "column defined here")
+                    .in_statement(stmt.span),
+                );
+                continue;
+            }
+            // The fix goes right after the defining statement, with the names as they were there.
+            let then_table = table_key_after(table, &created);
+            let then_column = super::common::schema::column_name_after(column, &created);
+            let fix_sql = create_index_sql(&then_table, std::slice::from_ref(&then_column));
+            let mut d = ctx
+                .diagnostic(
+                    &RULE,
+                    created.span,
+                    format!(
+                        "column {} of table {} has no index that starts with it: every query \
+                         filtering by {} (as RLS policies do) reads the whole table",
+                        q(&column.name),
+                        q_key(&now),
+                        column.name
+                    ),
+                )
+                .with_help(format!("add the index: `{help_sql}`"))
+                .in_statement(stmt.span);
+            if let Some(edit) = insert_after_statement(ctx, created.stmt, &fix_sql) {
+                d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
+            }
+            out.push(d);
         }
-        let Some(stmt) = ctx.statements().get(created.stmt) else {
-            continue;
-        };
-        let now = table.key();
-        let help_sql = create_index_sql(&now, std::slice::from_ref(&column.name));
-        // The fix goes right after the defining statement, with the names as they were there.
-        let then_table = table_key_after(table, &created);
-        let then_column = super::common::schema::column_name_after(column, &created);
-        let fix_sql = create_index_sql(&then_table, std::slice::from_ref(&then_column));
-        let mut d = ctx
-            .diagnostic(
-                &RULE,
-                created.span,
-                format!(
-                    "column {} of table {} has no index that starts with it: every query \
-                     filtering by {} (as RLS policies do) reads the whole table",
-                    q(&column.name),
-                    q_key(&now),
-                    column.name
-                ),
-            )
-            .with_help(format!("add the index: `{help_sql}`"))
-            .in_statement(stmt.span);
-        if let Some(edit) = insert_after_statement(ctx, created.stmt, &fix_sql) {
-            d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
-        }
-        out.push(d);
     }
 }
 
@@ -132,6 +172,27 @@ mod tests {
     }
 
     #[test]
+    fn a_drop_index_in_a_new_file_is_blamed() {
+        let a = "CREATE TABLE notes (id int, user_id uuid);\nCREATE INDEX notes_user_id_idx ON notes (user_id);\n";
+        let b = "DROP INDEX IF EXISTS public.notes_user_id_idx;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &["2.sql"], "");
+        assert_eq!(
+            lines(&out, RULE),
+            vec![
+                "2.sql:1:22 this drops the index that column \"user_id\" of table \"notes\" needs, \
+                 and no other index starts with it: every query filtering by user_id (as RLS \
+                 policies do) reads the whole table [1.sql:1:29 column defined here]"
+            ]
+        );
+        let out = run(&[("1.sql", a), ("2.sql", b)], &["1.sql"], "");
+        assert!(lines(&out, RULE).is_empty());
+        // Replaced in the same file: nothing to report.
+        let c = "DROP INDEX notes_user_id_idx;\nCREATE INDEX ON notes (user_id, id);\n";
+        let out = run(&[("1.sql", a), ("2.sql", c)], &[], "");
+        assert!(lines(&out, RULE).is_empty());
+    }
+
+    #[test]
     fn index_in_a_later_file_counts_and_second_column_does_not() {
         let a = "CREATE TABLE clients (id uuid PRIMARY KEY, user_id uuid);\n\
                  CREATE TABLE meetings (id uuid PRIMARY KEY, client_id uuid, user_id uuid);\n\
@@ -170,7 +231,8 @@ mod tests {
                 .iter()
                 .map(|l| l.split(' ').next().unwrap_or(""))
                 .collect::<Vec<_>>(),
-            vec!["0001.sql:2:32"]
+            // Blamed on the DROP INDEX that removed the index clients.user_id had.
+            vec!["0002.sql:2:12"]
         );
     }
 

@@ -2,12 +2,13 @@
 //! failure (R-002: the re-run is the recovery path, so it must work).
 
 use super::Rule;
-use super::common::text::{find_word, first_line, indentation, one_line, plain_name, rewritten};
+use super::common::text::{first_line, indentation, one_line, plain_name, rewritten};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::engine::FileContext;
 use crate::source::Span;
 use crate::syntax::{
-    AlterTableAction, Ident, ObjectKind, QualifiedName, Statement, Stmt, quote_if_needed,
+    AlterTableAction, CreateKeywords, Ident, ObjectKind, QualifiedName, Statement, Stmt,
+    quote_if_needed,
 };
 use std::collections::HashMap;
 
@@ -33,10 +34,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 }
 
 /// The object a `CREATE` statement makes, as `DROP` would name it (kind, name, table).
-fn created_object(
-    ctx: &FileContext,
-    stmt: &Statement,
-) -> Option<(ObjectKind, QualifiedName, Option<QualifiedName>)> {
+fn created_object(stmt: &Statement) -> Option<(ObjectKind, QualifiedName, Option<QualifiedName>)> {
     let bare = |name: &crate::syntax::Ident| QualifiedName {
         schema: None,
         name: name.clone(),
@@ -57,32 +55,18 @@ fn created_object(
             };
             (kind, name.clone(), None)
         }
-        Stmt::CreateFunction { name, .. } => {
-            let kind = if leading_words(ctx, stmt).contains("PROCEDURE") {
-                ObjectKind::Procedure
-            } else {
-                ObjectKind::Function
-            };
-            (kind, name.clone(), None)
-        }
+        Stmt::CreateFunction { name, kind, .. } => (*kind, name.clone(), None),
         Stmt::CreateTrigger { name, table, .. } => {
             (ObjectKind::Trigger, bare(name), Some(table.clone()))
         }
         Stmt::CreatePolicy(p) => (ObjectKind::Policy, bare(&p.name), Some(p.table.clone())),
-        Stmt::CreateType { name } => {
-            let kind = if leading_words(ctx, stmt).contains("DOMAIN") {
-                ObjectKind::Domain
-            } else {
-                ObjectKind::Type
-            };
-            (kind, name.clone(), None)
-        }
+        Stmt::CreateType { name, kind, .. } => (*kind, name.clone(), None),
         _ => return None,
     })
 }
 
 fn check_statement(ctx: &FileContext, stmt: &Statement, drops: &Drops, out: &mut Vec<Diagnostic>) {
-    if let Some((kind, name, table)) = created_object(ctx, stmt)
+    if let Some((kind, name, table)) = created_object(stmt)
         && drops.dropped_before(kind, &name, table.as_ref())
     {
         return;
@@ -135,39 +119,43 @@ fn check_statement(ctx: &FileContext, stmt: &Statement, drops: &Drops, out: &mut
             name,
             materialized: false,
             or_replace: false,
+            keywords,
             ..
-        } => or_replace(ctx, stmt, "view", name, None, out),
+        } => or_replace(ctx, stmt, "view", name, keywords, None, out),
         Stmt::CreateFunction {
             name,
             or_replace: false,
+            kind,
+            keywords,
         } => {
-            let what = if leading_words(ctx, stmt).contains("PROCEDURE") {
-                "procedure"
-            } else {
-                "function"
-            };
-            or_replace(ctx, stmt, what, name, None, out);
+            let what = kind.sql().to_ascii_lowercase();
+            or_replace(ctx, stmt, &what, name, keywords, None, out);
         }
         Stmt::CreateTrigger {
             name,
             table,
             or_replace: false,
+            constraint,
+            keywords,
         } => {
             // PostgreSQL has no OR REPLACE for constraint triggers.
-            if leading_words(ctx, stmt).contains("CONSTRAINT TRIGGER") {
+            if *constraint {
                 drop_first(ctx, stmt, "trigger", name, table, out);
             } else {
-                or_replace(ctx, stmt, "trigger", &bare(name), Some(table), out);
+                or_replace(
+                    ctx,
+                    stmt,
+                    "trigger",
+                    &bare(name),
+                    keywords,
+                    Some(table),
+                    out,
+                );
             }
         }
         Stmt::CreatePolicy(p) => drop_first(ctx, stmt, "policy", &p.name, &p.table, out),
-        Stmt::CreateType { name } => {
-            let what = if leading_words(ctx, stmt).contains("DOMAIN") {
-                "domain"
-            } else {
-                "type"
-            };
-            create_type(ctx, stmt, what, name, out);
+        Stmt::CreateType { name, kind, .. } => {
+            create_type(ctx, stmt, *kind, name, out);
         }
         Stmt::Drop(d) if !d.if_exists && d.kind != ObjectKind::Other => drop(ctx, stmt, d, out),
         Stmt::AlterTable(alter) => {
@@ -245,17 +233,6 @@ fn insert(at: usize, text: &str) -> Vec<Edit> {
         span: Span::empty(at),
         replacement: text.to_string(),
     }]
-}
-
-/// The statement's keywords before its first name, upper-cased (`CREATE OR REPLACE PROCEDURE`).
-fn leading_words(ctx: &FileContext, stmt: &Statement) -> String {
-    ctx.text(stmt.span)
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| !w.is_empty())
-        .take(6)
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_uppercase()
 }
 
 /// The objects the file's statements so far have dropped, by kind and name. A `CREATE` after a
@@ -339,16 +316,13 @@ fn or_replace(
     stmt: &Statement,
     what: &str,
     name: &QualifiedName,
+    keywords: &CreateKeywords,
     trigger_table: Option<&QualifiedName>,
     out: &mut Vec<Diagnostic>,
 ) {
     let span = name.span();
     // `OR REPLACE` goes right after CREATE.
-    let create = find_word(
-        ctx,
-        Span::new(stmt.span.start, span.start.max(stmt.span.start)),
-        "create",
-    );
+    let create = keywords.create;
     let mut d = ctx
         .diagnostic(
             &RULE,
@@ -359,21 +333,19 @@ fn or_replace(
             ),
         )
         .in_statement(stmt.span);
-    if let Some(create) = create {
-        let words = kw(ctx, stmt, " OR REPLACE");
-        let text = rewritten(ctx, stmt.span, create.end, &words, span.end);
-        let extra = match trigger_table {
-            Some(table) => format!(
-                " (PostgreSQL 14+; before that, put DROP TRIGGER IF EXISTS {} ON {}; before it)",
-                quote_if_needed(&name.name.value),
-                table.display()
-            ),
-            None => String::new(),
-        };
-        d = d
-            .with_help(format!("use {text}{extra}"))
-            .with_fix("add OR REPLACE", insert(create.end, &words));
-    }
+    let words = kw(ctx, stmt, " OR REPLACE");
+    let text = rewritten(ctx, stmt.span, create.end, &words, span.end);
+    let extra = match trigger_table {
+        Some(table) => format!(
+            " (PostgreSQL 14+; before that, put DROP TRIGGER IF EXISTS {} ON {}; before it)",
+            quote_if_needed(&name.name.value),
+            table.display()
+        ),
+        None => String::new(),
+    };
+    d = d
+        .with_help(format!("use {text}{extra}"))
+        .with_fix("add OR REPLACE", insert(create.end, &words));
     out.push(d);
 }
 
@@ -436,10 +408,11 @@ fn drop_first(
 fn create_type(
     ctx: &FileContext,
     stmt: &Statement,
-    what: &str,
+    kind: ObjectKind,
     name: &QualifiedName,
     out: &mut Vec<Diagnostic>,
 ) {
+    let what = kind.sql().to_ascii_lowercase();
     let text = ctx.text(stmt.span);
     let tag = if text.contains("$$") {
         "$pgward$"
@@ -458,7 +431,7 @@ fn create_type(
             format!(
                 "{what} \"{}\" is created unguarded: a second run fails because it already exists (CREATE {} has no IF NOT EXISTS)",
                 plain_name(name),
-                what.to_ascii_uppercase()
+                kind.sql()
             ),
         )
         .in_statement(stmt.span);
@@ -529,27 +502,16 @@ fn unnamed_index_help(
     ci: &crate::syntax::CreateIndex,
 ) -> String {
     let name = quote_if_needed(&index_name(ci));
-    let table = ci.table.span();
-    match find_word(
-        ctx,
-        Span::new(stmt.span.start, table.start.max(stmt.span.start)),
-        "on",
-    ) {
-        Some(on) => format!(
-            "name the index and add IF NOT EXISTS: {}",
-            rewritten(
-                ctx,
-                stmt.span,
-                on.start,
-                &kw(ctx, stmt, &format!("IF NOT EXISTS {name} ")),
-                table.end
-            )
-        ),
-        None => format!(
-            "name the index and add IF NOT EXISTS: CREATE INDEX IF NOT EXISTS {name} ON {} …",
-            ci.table.display()
-        ),
-    }
+    format!(
+        "name the index and add IF NOT EXISTS: {}",
+        rewritten(
+            ctx,
+            stmt.span,
+            ci.on_kw.start,
+            &kw(ctx, stmt, &format!("IF NOT EXISTS {name} ")),
+            ci.table.span().end
+        )
+    )
 }
 
 /// PostgreSQL's own choice of name for an unnamed index: `table_col1_col2_idx`.

@@ -26,7 +26,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     table(ctx, &protected, stmt, name, Action::Drop(&drop.names), out);
                 }
             }
-            Stmt::Truncate { tables } => {
+            Stmt::Truncate { tables, .. } => {
                 for name in tables {
                     table(ctx, &protected, stmt, name, Action::Truncate(tables), out);
                 }

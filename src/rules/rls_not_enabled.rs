@@ -3,8 +3,7 @@
 
 use super::Rule;
 use super::common::schema::{
-    insert_after_statement, is_exposed, live_tables_created_here, q, q_key, qualified,
-    table_key_after,
+    blame, insert_after_statement, is_exposed, q, q_key, qualified, table_key_after,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
@@ -18,22 +17,59 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for (_, table, created, stmt) in live_tables_created_here(ctx) {
-        if table.rls_enabled || !is_exposed(ctx.config, &table.schema) {
+    let catalog = ctx.catalog();
+    for (_, table) in catalog.live_tables() {
+        if table.temporary || table.rls_enabled || !is_exposed(ctx.config, &table.schema) {
             continue;
         }
+        // Reported where RLS went missing: the CREATE TABLE, or a later DISABLE (which also
+        // catches a table older than the set that a migration opens up).
+        let disabled = table.rls_changed.filter(|_| !table.rls_enabled);
+        let Some(at) = blame(table.created, disabled) else {
+            continue;
+        };
+        if at.file != ctx.file_id {
+            continue;
+        }
+        let Some(stmt) = ctx.statements().get(at.stmt) else {
+            continue;
+        };
         let help_sql = format!(
             "ALTER TABLE {} ENABLE ROW LEVEL SECURITY;",
             qualified(&table.key())
         );
+        if Some(at) == disabled {
+            let mut d = ctx
+                .diagnostic(
+                    &RULE,
+                    at.span,
+                    format!(
+                        "this disables row level security on table {} in the exposed schema {}, \
+                         and nothing enables it again: anyone with the anon key can read and \
+                         change every row",
+                        q_key(&table.key()),
+                        q(&table.schema)
+                    ),
+                )
+                .with_help(format!(
+                    "keep row level security on and change the policies instead, or enable it \
+                     again before the end of the migrations: `{help_sql}`"
+                ))
+                .in_statement(stmt.span);
+            if let Some(created) = table.created {
+                d = d.with_related(created.file, created.span, "table created here");
+            }
+            out.push(d);
+            continue;
+        }
         let fix_sql = format!(
             "ALTER TABLE {} ENABLE ROW LEVEL SECURITY;",
-            qualified(&table_key_after(table, &created))
+            qualified(&table_key_after(table, &at))
         );
         let mut d = ctx
             .diagnostic(
                 &RULE,
-                created.span,
+                at.span,
                 format!(
                     "table {} is in the exposed schema {} but row level security is not enabled \
                      on it: anyone with the anon key can read and change every row",
@@ -45,14 +81,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 "enable it, then add policies for what each role may see: `{help_sql}`"
             ))
             .in_statement(stmt.span);
-        if let Some(changed) = table.rls_changed {
-            d = d.with_related(
-                changed.file,
-                changed.span,
-                "row level security disabled here",
-            );
-        }
-        if let Some(edit) = insert_after_statement(ctx, created.stmt, &fix_sql) {
+        if let Some(edit) = insert_after_statement(ctx, at.stmt, &fix_sql) {
             d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
         }
         out.push(d);
@@ -98,11 +127,30 @@ mod tests {
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "1.sql:2:14 table \"meetings\" is in the exposed schema \"public\" but row level \
-                 security is not enabled on it: anyone with the anon key can read and change \
-                 every row [3.sql:1:32 row level security disabled here]"
+                "3.sql:1:32 this disables row level security on table \"meetings\" in the exposed \
+                 schema \"public\", and nothing enables it again: anyone with the anon key can \
+                 read and change every row [1.sql:2:14 table created here]"
             ]
         );
+    }
+
+    #[test]
+    fn a_new_file_that_disables_rls_is_blamed_when_checked_alone() {
+        let a = "CREATE TABLE notes (id int);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n";
+        let b = "ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY;\n";
+        // Only the new file is reported (pre-commit, the editor): the finding is there.
+        let out = run(&[("1.sql", a), ("2.sql", b)], &["2.sql"], "");
+        assert_eq!(spans(&out, RULE), vec!["DISABLE ROW LEVEL SECURITY"]);
+        // Checking only the old file shows nothing: nobody touched it.
+        let out = run(&[("1.sql", a), ("2.sql", b)], &["1.sql"], "");
+        assert!(lines(&out, RULE).is_empty());
+        // A table older than the set, opened up by the set.
+        let out = run(&[("1.sql", b)], &[], "");
+        assert_eq!(spans(&out, RULE), vec!["DISABLE ROW LEVEL SECURITY"]);
+        // Disabled, then enabled again: fine.
+        let c = "ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &[], "");
+        assert!(lines(&out, RULE).is_empty());
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! nothing behind (R-002).
 
 use super::Rule;
-use super::common::text::{first_line, no_transaction_marker};
+use super::common::text::{execution, first_line, no_transaction_marker};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::engine::FileContext;
+use crate::runner::{Execution, Runner};
 use crate::source::Span;
 use crate::syntax::{Statement, Stmt, TxControl};
 
@@ -73,11 +74,14 @@ enum State {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let stmts: Vec<&Statement> = ctx.statements().iter().filter(|s| relevant(s)).collect();
-    let assume = ctx.config.assume_in_transaction;
+    let exec = execution(ctx);
+    let assume = exec.runner_wraps();
     let has_tx = stmts.iter().any(|s| tx(s).is_some());
     if !has_tx {
-        if !assume {
-            missing_wrapper(ctx, &stmts, out);
+        if assume {
+            taken_out(ctx, &exec, &stmts, out);
+        } else {
+            missing_wrapper(ctx, &exec, &stmts, out);
         }
         return;
     }
@@ -225,15 +229,70 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The file has no transaction control at all.
-fn missing_wrapper(ctx: &FileContext, stmts: &[&Statement], out: &mut Vec<Diagnostic>) {
-    // A file that must run outside a transaction (CREATE INDEX CONCURRENTLY, VACUUM …, or marked
-    // `-- pgward: no-transaction`) cannot be wrapped; concurrent-in-transaction covers it.
-    if no_transaction_marker(ctx) || stmts.iter().any(|s| s.transaction_restriction().is_some()) {
+/// The runner wraps the file, but takes some statements out of its transaction and runs them
+/// alone (the Supabase CLI since v2.109): with other statements around them, the file is no
+/// longer atomic.
+fn taken_out(ctx: &FileContext, exec: &Execution, stmts: &[&Statement], out: &mut Vec<Diagnostic>) {
+    let Some(first) = stmts.iter().find(|s| exec.runner.takes_out(s)) else {
+        return;
+    };
+    let others = stmts
+        .iter()
+        .filter(|s| !exec.runner.takes_out(s) && !is_session_setting(ctx, s))
+        .count();
+    if others == 0 {
         return;
     }
-    let Some(first) = stmts.iter().find(|s| !is_session_setting(ctx, s)) else {
+    let what = first.transaction_restriction().unwrap_or("this statement");
+    let mut d = ctx
+        .diagnostic(
+            &RULE,
+            first_line(ctx, first.span),
+            format!(
+                "the file is not atomic: {} runs this {what} on its own, outside the file's \
+                 transaction, so the statements before it are committed first and a failure \
+                 after it leaves the file half applied",
+                exec.runner.display_name()
+            ),
+        )
+        .with_help(format!(
+            "move the {what} into a migration file of its own (nothing else in it)"
+        ))
+        .in_statement(first.span);
+    d.severity = Severity::Warning;
+    out.push(d);
+}
+
+/// The file has no transaction control at all, and the runner does not wrap it.
+fn missing_wrapper(
+    ctx: &FileContext,
+    exec: &Execution,
+    stmts: &[&Statement],
+    out: &mut Vec<Diagnostic>,
+) {
+    // A file that must run outside a transaction (CREATE INDEX CONCURRENTLY, VACUUM …, or marked
+    // `-- pgward: no-transaction` or the runner's own opt-out) cannot be wrapped;
+    // concurrent-in-transaction covers it.
+    if exec.opted_out.is_some()
+        || no_transaction_marker(ctx)
+        || stmts.iter().any(|s| s.transaction_restriction().is_some())
+    {
         return;
+    }
+    let mut changes = stmts.iter().filter(|s| !is_session_setting(ctx, s));
+    let Some(first) = changes.next() else {
+        return;
+    };
+    // One statement is atomic on its own.
+    if changes.next().is_none() {
+        return;
+    }
+    let how = match exec.runner {
+        Runner::Prisma => {
+            "Prisma Migrate (7.4 and later) runs each statement of migration.sql on its own"
+        }
+        Runner::Psql => "psql runs each statement on its own (autocommit)",
+        _ => "each statement runs on its own",
     };
     let text = &ctx.source().text;
     let newline = super::common::text::newline(text);
@@ -242,7 +301,7 @@ fn missing_wrapper(ctx: &FileContext, stmts: &[&Statement], out: &mut Vec<Diagno
         ctx.diagnostic(
             &RULE,
             first_line(ctx, first.span),
-            "the file is not wrapped in a transaction: if a statement fails, the ones before it stay applied",
+            format!("the file is not wrapped in a transaction and {how}: if a statement fails, the ones before it stay applied"),
         )
         .with_help("wrap the file in BEGIN; … COMMIT; so a failure rolls everything back")
         .with_fix(
@@ -325,7 +384,7 @@ mod tests {
             catalog: crate::catalog::Catalog::replay(std::iter::empty()),
         };
         let config = Config {
-            assume_in_transaction: assume,
+            assume_in_transaction: Some(assume),
             ..Config::default()
         };
         run_rules(&workspace, &config)

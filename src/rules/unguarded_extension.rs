@@ -111,12 +111,7 @@ pub fn extension_is_contrib(name: &str) -> bool {
 /// Whether creating this extension can fail for lack of it on the server: not contrib, not in
 /// `[extensions] always_available`.
 pub fn needs_availability_check(name: &str, config: &Config) -> bool {
-    !extension_is_contrib(name)
-        && !config
-            .extensions
-            .always_available
-            .iter()
-            .any(|a| super::common::schema::config_ident(a) == name)
+    !extension_is_contrib(name) && !config.extension_always_available(name)
 }
 
 /// The extension a column type comes from (`vector(1536)`, `extensions.vector`, `geometry(Point,

@@ -7,7 +7,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-use super::lex::{Tok, lex, significant};
+use super::lex::{Origin, Tok, lex, significant};
 use super::model::Stmt;
 use super::recognize::recognize_with_doubt;
 use crate::source::Span;
@@ -157,7 +157,13 @@ const KIND_PREFIX: &[&str] = &[
 /// Turn one statement (`text`, starting at file offset `base`, without its `;`) into a [`Stmt`].
 /// Every span in the result is a file offset.
 pub fn convert(text: &str, base: usize) -> Stmt {
-    let raw = match lex(text, base) {
+    convert_from(text, Origin::At(base))
+}
+
+/// [`convert`] for a statement whose text is not verbatim file text (a string run by `EXECUTE`):
+/// `origin` maps its bytes to the file.
+pub(crate) fn convert_from(text: &str, origin: Origin) -> Stmt {
+    let raw = match lex(text, origin) {
         Ok(raw) => raw,
         Err((message, at)) => {
             let keyword = first_word(text);
@@ -172,7 +178,7 @@ pub fn convert(text: &str, base: usize) -> Stmt {
             return Stmt::Unsupported { keyword, message };
         }
     };
-    let toks = significant(&raw, text, base);
+    let toks = significant(&raw, text, origin);
     let Some(first) = toks.first() else {
         return Stmt::Other {
             keyword: String::new(),
@@ -207,7 +213,9 @@ pub fn convert(text: &str, base: usize) -> Stmt {
     }
 
     // A missing comma between column definitions, which sqlparser sometimes accepts.
-    if let Some(at) = missing_comma(&toks, text, base) {
+    if let Origin::At(base) = origin
+        && let Some(at) = missing_comma(&toks, text, base)
+    {
         let near = toks
             .iter()
             .find(|t| t.span == at)

@@ -39,29 +39,27 @@ impl Tok<'_> {
 }
 
 /// Maps sqlparser locations (1-based line, 1-based column counted in chars, only `\n` starts a
-/// line) of a statement's text to file byte offsets, walking forward from the last position so
+/// line) of a statement's text to byte offsets in that text ([`Origin`] takes them to the file), walking forward from the last position so
 /// that mapping all tokens in order is linear.
 pub(crate) struct LocMapper<'a> {
     text: &'a str,
-    base: usize,
     line: u64,
     col: u64,
     byte: usize,
 }
 
 impl<'a> LocMapper<'a> {
-    pub fn new(text: &'a str, base: usize) -> Self {
+    pub fn new(text: &'a str) -> Self {
         LocMapper {
             text,
-            base,
             line: 1,
             col: 1,
             byte: 0,
         }
     }
 
-    /// File offset of `loc`; clamps to the text's end for locations past it.
-    pub fn offset(&mut self, loc: Location) -> usize {
+    /// Byte offset of `loc` in the text; clamps to the text's end for locations past it.
+    pub fn local(&mut self, loc: Location) -> usize {
         let (line, col) = (loc.line.max(1), loc.column.max(1));
         if (line, col) < (self.line, self.col) {
             self.line = 1;
@@ -90,25 +88,69 @@ impl<'a> LocMapper<'a> {
         }
         // The text is valid UTF-8 and we step whole characters, so this is a char boundary.
         self.byte = self.byte.min(bytes.len());
-        self.base + self.byte
+        self.byte
+    }
+}
+
+/// Where a statement's text lies in the file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Origin<'a> {
+    /// Verbatim, from this file offset on.
+    At(usize),
+    /// Rebuilt text (a string literal's content with its doubled quotes unescaped, `format()`
+    /// arguments filled in): byte `i` of the text stands for the file bytes `map[i]`.
+    Map(&'a [Span]),
+}
+
+impl Origin<'_> {
+    /// File offset where the text's byte `i` starts.
+    pub fn start(&self, i: usize) -> usize {
+        match self {
+            Origin::At(base) => base + i,
+            Origin::Map(map) => map
+                .get(i)
+                .or(map.last())
+                .map_or(0, |s| if i < map.len() { s.start } else { s.end }),
+        }
+    }
+
+    /// File offset where a stretch of the text that ends (exclusive) at byte `i` ends.
+    pub fn end(&self, i: usize) -> usize {
+        match self {
+            Origin::At(base) => base + i,
+            Origin::Map(map) => match i.checked_sub(1) {
+                None => self.start(0),
+                Some(last) => map.get(last).or(map.last()).map_or(0, |s| s.end),
+            },
+        }
+    }
+
+    /// The file span of the text's bytes `start..end`.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        let s = self.start(start);
+        if end > start {
+            Span::new(s, self.end(end).max(s))
+        } else {
+            Span::empty(s)
+        }
     }
 }
 
 /// Tokenize one statement (sqlparser's tokenizer, whitespace and comments included, locations
 /// relative to `text`). The error carries the message and the file span where it happened.
-pub(crate) fn lex(text: &str, base: usize) -> Result<Vec<TokenWithSpan>, (String, Span)> {
+pub(crate) fn lex(text: &str, origin: Origin) -> Result<Vec<TokenWithSpan>, (String, Span)> {
     let dialect = PostgreSqlDialect {};
     Tokenizer::new(&dialect, text)
         .tokenize_with_location()
         .map(merge_unicode_idents)
         .map_err(|e| {
-            let mut m = LocMapper::new(text, base);
-            let at = m.offset(e.location);
+            let mut m = LocMapper::new(text);
+            let at = m.local(e.location);
             let end = text
-                .get(at - base..)
+                .get(at..)
                 .and_then(|s| s.chars().next())
                 .map_or(at, |c| at + c.len_utf8());
-            (e.message, Span::new(at, end))
+            (e.message, origin.span(at, end))
         })
 }
 
@@ -196,18 +238,22 @@ fn decode_unicode_escapes(text: &str, escape: char) -> Option<String> {
 }
 
 /// The significant tokens of `raw` with their file spans, borrowing the tokens.
-pub(crate) fn significant<'a>(raw: &'a [TokenWithSpan], text: &str, base: usize) -> Vec<Tok<'a>> {
-    let mut m = LocMapper::new(text, base);
+pub(crate) fn significant<'a>(
+    raw: &'a [TokenWithSpan],
+    text: &str,
+    origin: Origin,
+) -> Vec<Tok<'a>> {
+    let mut m = LocMapper::new(text);
     let mut toks = Vec::with_capacity(raw.len() / 2 + 1);
     for t in raw {
         if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
             continue;
         }
-        let start = m.offset(t.span.start);
-        let end = m.offset(t.span.end).max(start);
+        let start = m.local(t.span.start);
+        let end = m.local(t.span.end);
         toks.push(Tok {
             token: &t.token,
-            span: Span::new(start, end),
+            span: origin.span(start, end),
         });
     }
     toks
@@ -228,7 +274,7 @@ mod tests {
     use super::*;
 
     fn words(text: &str) -> Vec<(String, Option<char>)> {
-        lex(text, 0)
+        lex(text, Origin::At(0))
             .unwrap_or_default()
             .into_iter()
             .filter_map(|t| match t.token {

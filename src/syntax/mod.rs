@@ -2,6 +2,7 @@
 //! `DO` body handling. Everything after this module sees only [`model`] types.
 
 pub mod convert;
+pub mod execute;
 pub mod grammar;
 mod lex;
 pub mod model;
@@ -42,6 +43,23 @@ impl ParsedFile {
         self.statements
             .iter()
             .filter(|s| s.context.in_do_block.is_none())
+    }
+
+    /// Whether `text` (the text this was parsed from) holds anything but whitespace and
+    /// comments, whatever their style (`--` or `/* … */`).
+    pub fn has_code(&self, text: &str) -> bool {
+        let mut at = 0;
+        for c in &self.comments {
+            if text
+                .get(at..c.span.start)
+                .is_some_and(|t| !t.trim().is_empty())
+            {
+                return true;
+            }
+            at = at.max(c.span.end);
+        }
+        text.get(at..)
+            .is_some_and(|t| !t.trim_start_matches('\u{feff}').trim().is_empty())
     }
 }
 
@@ -325,17 +343,36 @@ fn push_do(
                     .is_some_and(|e| e.at.start >= s.span.start && e.at.start < s.span.end)
             })
             .and_then(Option::take);
+        // The statement's text is the file's (not unescaped from a `'…'` body).
+        let verbatim = text.get(s.span.range()) == Some(s.text.as_str());
         let kind = if let Some(e) = error {
             Stmt::Invalid {
                 message: e.message,
                 at: e.at,
             }
         } else if s.dynamic {
-            Stmt::DynamicSql
-        } else {
+            match verbatim
+                .then(|| execute::executed_sql(&s.text, s.span.start))
+                .flatten()
+            {
+                Some(sql) => {
+                    push_executed(statements, &sql, s.span, &s.context);
+                    continue;
+                }
+                None => Stmt::DynamicSql,
+            }
+        } else if verbatim {
             // The whole DO passed PostgreSQL's PL/pgSQL compiler, which checks every SQL
-            // statement's syntax.
+            // statement's syntax: what our model cannot read is unsupported, not invalid.
             accepted(convert::convert(&s.text, s.span.start), &s.text)
+        } else {
+            // A `DO '…'` body: the text has its doubled quotes unescaped, so its bytes are
+            // mapped back to the file one by one.
+            let map = unescaped_map(text, s.span);
+            accepted(
+                convert::convert_from(&s.text, lex::Origin::Map(&map)),
+                &s.text,
+            )
         };
         statements.push(Statement {
             span: s.span,
@@ -357,6 +394,80 @@ fn push_do(
             },
         });
     }
+}
+
+/// The statements that `EXECUTE` (at `exec`, with `context`) runs: `sql` rebuilt from its
+/// literals, split and converted with every span mapped into the literal.
+fn push_executed(
+    statements: &mut Vec<Statement>,
+    sql: &execute::Rebuilt,
+    exec: Span,
+    context: &StmtContext,
+) {
+    let whole = lex::Origin::Map(&sql.map);
+    let out = split::split(&sql.text);
+    let context = StmtContext {
+        in_execute: Some(exec),
+        ..context.clone()
+    };
+    let mut errors: Vec<Option<split::LexError>> = out.errors.into_iter().map(Some).collect();
+    for raw in out.statements {
+        let local = raw.span;
+        let stmt_text = sql.text.get(local.range()).unwrap_or("");
+        let error = errors
+            .iter_mut()
+            .find(|e| {
+                e.as_ref()
+                    .is_some_and(|e| e.at.start >= local.start && e.at.start < local.end)
+            })
+            .and_then(Option::take);
+        let map = sql.map.get(local.range()).unwrap_or(&[]);
+        let kind = match error {
+            Some(e) => Stmt::Invalid {
+                message: e.message,
+                at: whole.span(e.at.start, e.at.end),
+            },
+            None => convert::convert_from(stmt_text, lex::Origin::Map(map)),
+        };
+        // One stretch of the file (doubled quotes aside), or pieces from several places.
+        let assembled = map.windows(2).any(|w| w[1].start != w[0].end);
+        // The statement covers every byte it comes from (`format()` arguments come after the
+        // format string's end), so its diagnostics' spans lie inside it.
+        let span = match (
+            map.iter().map(|s| s.start).min(),
+            map.iter().map(|s| s.end).max(),
+        ) {
+            (Some(start), Some(end)) => Span::new(start, end.max(start)),
+            _ => whole.span(local.start, local.end),
+        };
+        statements.push(Statement {
+            span,
+            kind,
+            context: StmtContext {
+                assembled,
+                ..context.clone()
+            },
+        });
+    }
+}
+
+/// For the unescaped text of a statement from a `DO '…'` body that covers `span` of the file:
+/// the file bytes of each of its bytes (`''` in the file is one `'` in the text).
+fn unescaped_map(file: &str, span: Span) -> Vec<Span> {
+    let raw = file.get(span.range()).unwrap_or("").as_bytes();
+    let mut map = Vec::with_capacity(raw.len());
+    let mut k = 0;
+    while k < raw.len() {
+        let at = span.start + k;
+        if raw.get(k) == Some(&b'\'') && raw.get(k + 1) == Some(&b'\'') {
+            map.push(Span::new(at, at + 2));
+            k += 2;
+        } else {
+            map.push(Span::new(at, at + 1));
+            k += 1;
+        }
+    }
+    map
 }
 
 #[cfg(test)]
@@ -414,7 +525,7 @@ mod tests {
 
     #[test]
     fn whole_file_in_order() {
-        let text = "\\set ON_ERROR_STOP on\r\nBEGIN;\r\n-- pgward-ignore x\r\nCREATE FUNCTION f() RETURNS void AS $$ BEGIN DROP TABLE x; END $$ LANGUAGE plpgsql;\r\nDO $$\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\nEXCEPTION WHEN others THEN NULL;\r\nEND $$;\r\nCOMMIT;\r\n";
+        let text = "\\set ON_ERROR_STOP on\r\nBEGIN;\r\n-- pgward-ignore x\r\nCREATE FUNCTION f() RETURNS void AS $$ BEGIN DROP TABLE x; END $$ LANGUAGE plpgsql;\r\nDO $$\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\n  EXECUTE 'DROP TABLE ' || t;\r\nEXCEPTION WHEN others THEN NULL;\r\nEND $$;\r\nCOMMIT;\r\n";
         let got = summary(text);
         let expect: Vec<(String, String, bool, bool, bool)> = vec![
             ("\\set ON_ERROR_STOP on", "META \\set ON_ERROR_STOP on", false, false, false),
@@ -427,14 +538,16 @@ mod tests {
                 false,
             ),
             (
-                "DO $$\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\nEXCEPTION WHEN others THEN NULL;\r\nEND $$",
-                "DO[\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\nEXCEPTION WHEN others THEN NULL;\r\nEND ]",
+                "DO $$\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\n  EXECUTE 'DROP TABLE ' || t;\r\nEXCEPTION WHEN others THEN NULL;\r\nEND $$",
+                "DO[\r\nBEGIN\r\n  DROP TABLE old;\r\n  RAISE NOTICE 'x';\r\n  EXECUTE 'DROP TABLE y';\r\n  EXECUTE 'DROP TABLE ' || t;\r\nEXCEPTION WHEN others THEN NULL;\r\nEND ]",
                 false,
                 false,
                 false,
             ),
             ("DROP TABLE old", "DROP", true, true, false),
-            ("EXECUTE 'DROP TABLE y'", "DYNAMIC", true, true, false),
+            // A literal runs as the statement it holds, spans inside the literal.
+            ("DROP TABLE y", "DROP", true, true, false),
+            ("EXECUTE 'DROP TABLE ' || t", "DYNAMIC", true, true, false),
             ("COMMIT", "Commit", false, false, false),
         ]
         .into_iter()
@@ -447,6 +560,50 @@ mod tests {
         assert_eq!(parsed.top_level().count(), 5);
         let do_span = parsed.statements[3].span;
         assert_eq!(parsed.statements[4].context.in_do_block, Some(do_span));
+        let executed = &parsed.statements[5];
+        let exec_start = text.find("EXECUTE 'DROP TABLE y'").unwrap_or(0);
+        assert_eq!(
+            executed.context.in_execute,
+            Some(Span::new(
+                exec_start,
+                exec_start + "EXECUTE 'DROP TABLE y'".len()
+            ))
+        );
+        assert_eq!(executed.context.in_do_block, Some(do_span));
+        assert_eq!(parsed.statements[6].context.in_execute, None);
+    }
+
+    #[test]
+    fn execute_literals_are_analysed_with_spans_inside() {
+        let text = "DO $$\nBEGIN\n  EXECUTE 'create policy \"Own rows\" on public.notes using (owner = ''me'') with check (true)';\n  EXECUTE format('create policy %I on %I.%I for select to authenticated using (k = %L)', 'Team read', 'public', 'notes', 'it''s');\n  EXECUTE format('alter table %I enable row level security', tbl);\nEND $$;";
+        let parsed = parse_file(text);
+        let kinds: Vec<&Stmt> = parsed.statements.iter().map(|s| &s.kind).collect();
+        assert_eq!(kinds.len(), 4, "{kinds:?}");
+        let (Stmt::CreatePolicy(a), Stmt::CreatePolicy(b)) = (kinds[1], kinds[2]) else {
+            panic!("{kinds:?}")
+        };
+        // Spans inside the literal, past its doubled quotes.
+        assert_eq!(&text[a.name.span.range()], "\"Own rows\"");
+        assert_eq!(&text[a.table.span().range()], "public.notes");
+        let first = &parsed.statements[1];
+        assert!(text[first.span.range()].starts_with("create policy"));
+        assert!(text[first.span.range()].ends_with("with check (true)"));
+        // format(): `%I` of a literal points at that literal.
+        assert_eq!(b.name.value, "Team read");
+        assert_eq!(&text[b.name.span.range()], "'Team read'");
+        assert_eq!(&text[b.table.name.span.range()], "'notes'");
+        assert_eq!(b.command, PolicyCommand::Select);
+        assert!(parsed.statements[1].context.in_execute.is_some());
+        assert!(matches!(kinds[3], Stmt::DynamicSql));
+        // A `DO '…'` body: spans after a doubled quote stay on the right text.
+        let text = "DO 'BEGIN CREATE TABLE t (id text DEFAULT ''x'', note text); END';";
+        let parsed = parse_file(text);
+        let Stmt::CreateTable(t) = &parsed.statements[1].kind else {
+            panic!("{:?}", parsed.statements)
+        };
+        assert_eq!(&text[t.columns[0].span.range()], "id text DEFAULT ''x''");
+        assert_eq!(&text[t.columns[1].name.span.range()], "note");
+        assert_eq!(&text[t.columns[1].data_type_span.range()], "text");
     }
 
     #[test]

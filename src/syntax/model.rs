@@ -84,6 +84,12 @@ pub struct StmtContext {
     pub existence_guard: bool,
     /// Under a guard that checks `pg_available_extensions` (or `pg_available_extension_versions`).
     pub extension_availability_guard: bool,
+    /// Span of the `EXECUTE '…'` statement that runs this statement (its text is a literal, or
+    /// `format()` of literals): the statement's spans point inside that literal.
+    pub in_execute: Option<Span>,
+    /// Run by `EXECUTE` of text assembled from several pieces (`format()` arguments, `||`):
+    /// the statement's span covers those pieces, so its file text is not the statement's text.
+    pub assembled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +107,19 @@ pub struct ForeignKey {
     pub columns: Vec<Ident>,
     pub ref_table: QualifiedName,
     pub ref_columns: Vec<Ident>,
+    /// `ON DELETE …` (`NO ACTION` when not written).
+    pub on_delete: FkAction,
+}
+
+/// A foreign key's referential action (`ON DELETE …`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +129,8 @@ pub enum ConstraintKind {
     ForeignKey(ForeignKey),
     Check,
     Exclude,
+    /// `[CONSTRAINT n] NOT NULL col` as a table constraint (PostgreSQL 18).
+    NotNull(Ident),
     Other,
 }
 
@@ -207,6 +228,11 @@ pub struct IndexColumn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateIndex {
     pub name: Option<Ident>,
+    pub keywords: CreateKeywords,
+    /// The `CONCURRENTLY` keyword, when written.
+    pub concurrently_kw: Option<Span>,
+    /// The `ON` before the table name.
+    pub on_kw: Span,
     pub table: QualifiedName,
     pub columns: Vec<IndexColumn>,
     pub unique: bool,
@@ -274,6 +300,8 @@ pub struct Drop {
     pub if_exists: bool,
     pub cascade: bool,
     pub concurrently: bool,
+    /// The `CONCURRENTLY` keyword, when written.
+    pub concurrently_kw: Option<Span>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,6 +397,16 @@ pub struct RenameObject {
     pub to: RenameTarget,
 }
 
+/// Where a `CREATE` statement's keywords stand: the `CREATE` verb and the words that name the
+/// object kind (`FUNCTION`, `PROCEDURE`, `CONSTRAINT TRIGGER`, `MATERIALIZED VIEW`, `DOMAIN`).
+/// Rules point at them and insert next to them (`OR REPLACE` goes right after `CREATE`) without
+/// reading the statement's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CreateKeywords {
+    pub create: Span,
+    pub kind: Span,
+}
+
 /// What a statement is, as far as the rules care.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stmt {
@@ -379,6 +417,8 @@ pub enum Stmt {
     Drop(Drop),
     Truncate {
         tables: Vec<QualifiedName>,
+        /// `TRUNCATE … CASCADE`: every table with a foreign key to these is emptied too.
+        cascade: bool,
     },
     CreateSchema {
         name: Ident,
@@ -396,21 +436,33 @@ pub enum Stmt {
     CreateFunction {
         name: QualifiedName,
         or_replace: bool,
+        /// [`ObjectKind::Function`] or [`ObjectKind::Procedure`].
+        kind: ObjectKind,
+        keywords: CreateKeywords,
     },
     CreateView {
         name: QualifiedName,
         or_replace: bool,
         materialized: bool,
         if_not_exists: bool,
+        keywords: CreateKeywords,
     },
+    /// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER name … ON table`.
     CreateTrigger {
         name: Ident,
         table: QualifiedName,
         or_replace: bool,
+        /// `CREATE CONSTRAINT TRIGGER` (which has no `OR REPLACE`).
+        constraint: bool,
+        keywords: CreateKeywords,
     },
-    /// `CREATE TYPE` (enum, composite, range) and `CREATE DOMAIN`.
+    /// `CREATE TYPE` (enum, composite, range, base) and `CREATE DOMAIN`. Both live in the same
+    /// namespace (`pg_type`), so the catalog keeps them together.
     CreateType {
         name: QualifiedName,
+        /// [`ObjectKind::Type`] or [`ObjectKind::Domain`].
+        kind: ObjectKind,
+        keywords: CreateKeywords,
     },
     CreatePolicy(CreatePolicy),
     AlterPolicy(AlterPolicy),
@@ -424,6 +476,8 @@ pub enum Stmt {
     /// `REINDEX [(options)] {INDEX|TABLE|SCHEMA|DATABASE|SYSTEM} [CONCURRENTLY] name`
     Reindex {
         concurrently: bool,
+        /// The `CONCURRENTLY` keyword (or option) that makes it concurrent.
+        concurrently_kw: Option<Span>,
         /// `SCHEMA`, `DATABASE` or `SYSTEM`: these reindex many tables and are refused inside a
         /// transaction block even without `CONCURRENTLY`.
         many_tables: Option<&'static str>,
@@ -436,7 +490,8 @@ pub enum Stmt {
     PsqlMeta {
         command: String,
     },
-    /// `EXECUTE 'dynamic sql'` inside a `DO` body: opaque.
+    /// `EXECUTE` inside a `DO` body of text computed at run time: opaque. (`EXECUTE` of a
+    /// literal is replaced by the statements it runs.)
     DynamicSql,
     /// Parsed and valid, but nothing the rules look at (INSERT, GRANT, COMMENT, SELECT, …).
     /// `keyword` is the statement's leading keyword(s) in upper case, e.g. `INSERT`, `GRANT`.

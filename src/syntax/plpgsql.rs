@@ -61,6 +61,7 @@ pub fn split_body(body: &str, offset: usize, do_span: Span) -> DoBody {
         i: 0,
         out: Vec::new(),
         depth: 0,
+        vars: Vec::new(),
     };
     p.run();
     let statements = p
@@ -75,6 +76,8 @@ pub fn split_body(body: &str, offset: usize, do_span: Span) -> DoBody {
                 exception_handler: f.ctx.exc,
                 existence_guard: f.ctx.guard,
                 extension_availability_guard: f.ctx.ext,
+                in_execute: None,
+                assembled: false,
             },
         })
         .collect();
@@ -164,6 +167,10 @@ struct Parser<'a> {
     out: Vec<Found>,
     /// Nesting of blocks, IFs, CASEs and loops being parsed (bounded, see [`MAX_DEPTH`]).
     depth: usize,
+    /// Variables that hold the result of a catalog check (`has_vector := EXISTS (SELECT … FROM
+    /// pg_available_extensions …)`, `SELECT … INTO has_vector`), lower case, with the guard
+    /// flags of the expression: an `IF has_vector THEN` is then that guard.
+    vars: Vec<(String, Ctx)>,
 }
 
 /// Deeper nesting than this is read as flat statements, so hostile input cannot exhaust the
@@ -286,7 +293,7 @@ impl<'a> Parser<'a> {
         let is = |k: &str| w.eq_ignore_ascii_case(k);
         if is("declare") {
             self.i += 1;
-            self.skip_to(&["begin"]);
+            self.declarations();
         } else if is("begin") {
             self.block(ctx);
         } else if is("if") {
@@ -336,6 +343,13 @@ impl<'a> Parser<'a> {
         for i in from..to {
             let Some(w) = self.word(i) else { continue };
             let lower = w.to_ascii_lowercase();
+            if let Some((_, held)) = self.vars.iter().find(|(v, _)| *v == lower) {
+                exists |= held.guard;
+                catalog |= held.guard;
+                regcheck |= held.guard;
+                ext |= held.ext;
+                continue;
+            }
             if lower == "exists" {
                 exists = true;
             } else if lower == "pg_available_extensions"
@@ -406,6 +420,69 @@ impl<'a> Parser<'a> {
         self.end();
     }
 
+    /// `name := …` or `name = …` at `i`: the index of the expression's first token.
+    fn assignment_at(&self, i: usize) -> Option<usize> {
+        if self.is_punct(i + 1, b'=') {
+            Some(i + 2)
+        } else if self.is_punct(i + 1, b':') && self.is_punct(i + 2, b'=') {
+            Some(i + 3)
+        } else {
+            None
+        }
+    }
+
+    /// Record that variable `name` holds the expression in tokens `[from, to)`, when that
+    /// expression is a catalog or extension-availability check (a later assignment that is not
+    /// one forgets it).
+    fn remember(&mut self, name: &str, from: usize, to: usize) {
+        let lower = name.to_ascii_lowercase();
+        let flags = self.guard_flags(from, to);
+        self.vars.retain(|(v, _)| *v != lower);
+        if flags.guard || flags.ext {
+            self.vars.push((lower, flags));
+        }
+    }
+
+    /// The `DECLARE` section up to `BEGIN`: `name [CONSTANT] type [NOT NULL] [{DEFAULT | := |
+    /// =} expr];`, remembering variables initialised with a catalog check.
+    fn declarations(&mut self) {
+        while self.i < self.toks.len() && !self.is_kw(self.i, "begin") {
+            let start = self.i;
+            let mut parens = 0usize;
+            while self.i < self.toks.len() && !(parens == 0 && self.is_punct(self.i, b';')) {
+                if self.is_punct(self.i, b'(') {
+                    parens += 1;
+                } else if self.is_punct(self.i, b')') {
+                    parens = parens.saturating_sub(1);
+                } else if parens == 0 && self.is_kw(self.i, "begin") {
+                    return;
+                }
+                self.i += 1;
+            }
+            let end = self.i;
+            if self.i < self.toks.len() {
+                self.i += 1; // the `;`
+            }
+            let Some(name) = self.word(start) else {
+                continue;
+            };
+            let init = (start + 1..end).find_map(|i| {
+                if self.is_kw(i, "default") {
+                    Some(i + 1)
+                } else if self.is_punct(i, b':') && self.is_punct(i + 1, b'=') {
+                    Some(i + 2)
+                } else if self.is_punct(i, b'=') {
+                    Some(i + 1)
+                } else {
+                    None
+                }
+            });
+            if let Some(init) = init {
+                self.remember(name, init, end);
+            }
+        }
+    }
+
     /// A statement that ends at `;`: keep it if it is a SQL command or `EXECUTE`.
     fn simple(&mut self, ctx: Ctx) {
         let start = self.i;
@@ -429,9 +506,22 @@ impl<'a> Parser<'a> {
         }
         let Some(w) = self.word(start) else { return };
         // `name := …` / `name = …` is an assignment, whatever the variable is called.
-        let assignment = self.is_punct(start + 1, b'=')
-            || (self.is_punct(start + 1, b':') && self.is_punct(start + 2, b'='));
-        if assignment {
+        if let Some(expr) = self.assignment_at(start) {
+            self.remember(w, expr, last);
+            return;
+        }
+        // `SELECT … INTO [STRICT] name …`: remember what the query checks.
+        if w.eq_ignore_ascii_case("select") {
+            if let Some(into) = (start..last).find(|&i| self.is_kw(i, "into")) {
+                let var = if self.is_kw(into + 1, "strict") {
+                    into + 2
+                } else {
+                    into + 1
+                };
+                if let Some(name) = self.word(var) {
+                    self.remember(name, start, last);
+                }
+            }
             return;
         }
         let dynamic = w.eq_ignore_ascii_case("execute");
@@ -501,6 +591,37 @@ END;";
                 "INSERT INTO log VALUES ('a;b', $q$ END; $q$)"
             ]
         );
+    }
+
+    #[test]
+    fn guards_held_in_variables() {
+        // Assigned in DECLARE, with :=, and by SELECT … INTO.
+        for body in [
+            "DECLARE has_vector boolean := EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector');
+BEGIN IF has_vector THEN CREATE EXTENSION vector; END IF; END",
+            "DECLARE ok bool; BEGIN ok := EXISTS (SELECT FROM pg_catalog.pg_available_extensions WHERE name = 'vector');
+IF ok THEN CREATE EXTENSION vector; ELSE RAISE NOTICE 'no vector'; END IF; END",
+            "DECLARE available boolean; BEGIN
+SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') INTO available;
+IF available THEN CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions; END IF; END",
+            "DECLARE n int; BEGIN SELECT count(*) INTO STRICT n FROM pg_available_extensions WHERE name = 'vector';
+IF n > 0 THEN CREATE EXTENSION vector; END IF; END",
+        ] {
+            let f = found(body);
+            assert_eq!(f.len(), 1, "{body}");
+            assert!(f[0].4, "not seen as an availability guard: {body}");
+        }
+        // A variable reassigned from something else is no guard any more.
+        let f = found(
+            "DECLARE ok bool := EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector');
+BEGIN ok := true; IF ok THEN CREATE EXTENSION vector; END IF; END",
+        );
+        assert!(!f[0].4);
+        // An unrelated variable is not a guard.
+        let f = found(
+            "DECLARE flag bool := true; BEGIN IF flag THEN CREATE EXTENSION vector; END IF; END",
+        );
+        assert!(!f[0].4 && !f[0].3);
     }
 
     #[test]

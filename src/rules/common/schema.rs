@@ -59,11 +59,10 @@ pub fn config_table(name: &str) -> Key {
     }
 }
 
-/// Whether a schema is exposed through the API (`[rls] exposed_schemas`).
+/// Whether a schema is exposed through the API (see [`Config::exposed_schemas`]).
 pub fn is_exposed(config: &Config, schema: &str) -> bool {
     config
-        .rls
-        .exposed_schemas
+        .exposed_schemas()
         .iter()
         .any(|s| config_ident(s) == schema)
 }
@@ -266,6 +265,18 @@ pub fn live_tables_created_here<'a>(
             let stmt = ctx.statements().get(created.stmt)?;
             Some((table_id, table, created, stmt))
         })
+}
+
+/// Where an end-of-set finding is reported: at the statement that introduced it. That is
+/// `later` (a `DISABLE ROW LEVEL SECURITY`, a `DROP INDEX`, a removal from a publication) when
+/// the set made it after `created`, else where the object was created. An object older than the
+/// set (`created` is `None`) is blamed on `later` only.
+pub fn blame(created: Option<Loc>, later: Option<Loc>) -> Option<Loc> {
+    match (created, later) {
+        (Some(c), Some(l)) if l.pos() > c.pos() => Some(l),
+        (Some(c), _) => Some(c),
+        (None, l) => l,
+    }
 }
 
 #[cfg(test)]

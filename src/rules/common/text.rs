@@ -28,29 +28,6 @@ pub fn indentation(ctx: &FileContext, offset: usize) -> String {
         .collect()
 }
 
-/// Find `word` (ASCII, case-insensitive, as a whole word) inside `within`.
-pub fn find_word(ctx: &FileContext, within: Span, word: &str) -> Option<Span> {
-    let text = ctx.text(within);
-    let lower = text.to_ascii_lowercase();
-    let word = word.to_ascii_lowercase();
-    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
-    let mut from = 0;
-    while let Some(pos) = lower.get(from..).and_then(|rest| rest.find(&word)) {
-        let start = from + pos;
-        let end = start + word.len();
-        let before_ok = lower[..start]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !is_ident(c));
-        let after_ok = lower[end..].chars().next().is_none_or(|c| !is_ident(c));
-        if before_ok && after_ok {
-            return Some(Span::new(within.start + start, within.start + end));
-        }
-        from = end;
-    }
-    None
-}
-
 /// Whitespace runs (newlines included) collapsed to one space, for one-line help texts.
 pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -100,6 +77,13 @@ pub fn no_transaction_marker(ctx: &FileContext) -> bool {
         .comments
         .iter()
         .any(|c| one_line(&c.body).eq_ignore_ascii_case("pgward: no-transaction"))
+}
+
+/// How the runner runs this file (its transaction, the file's opt-out marker).
+pub fn execution(ctx: &FileContext) -> crate::runner::Execution {
+    let source = ctx.source();
+    ctx.config
+        .execution(Some(std::path::Path::new(&source.name)), &source.text)
 }
 
 /// The file's line ending, judged by its first line (for inserted lines).

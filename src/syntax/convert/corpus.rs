@@ -42,7 +42,7 @@ fn label(s: &Stmt) -> String {
         Stmt::CreateFunction { name, .. } => format!("CreateFunction:{}", d(name)),
         Stmt::CreateView { .. } => "CreateView".into(),
         Stmt::CreateTrigger { .. } => "CreateTrigger".into(),
-        Stmt::CreateType { name } => format!("CreateType:{}", d(name)),
+        Stmt::CreateType { name, .. } => format!("CreateType:{}", d(name)),
         Stmt::CreatePolicy(p) => format!("CreatePolicy:{}:{}", d(&p.table), p.command.as_str()),
         Stmt::AlterPolicy(_) => "AlterPolicy".into(),
         Stmt::CreatePublication(_) => "CreatePublication".into(),
@@ -717,12 +717,12 @@ fn idents(s: &Stmt) -> Vec<&Ident> {
             v.extend(d.on_table.iter().flat_map(q));
             v
         }
-        Stmt::Truncate { tables } => tables.iter().flat_map(q).collect(),
+        Stmt::Truncate { tables, .. } => tables.iter().flat_map(q).collect(),
         Stmt::CreateSchema { name, .. } | Stmt::CreateExtension { name, .. } => vec![name],
         Stmt::CreateSequence { name, .. }
         | Stmt::CreateFunction { name, .. }
         | Stmt::CreateView { name, .. }
-        | Stmt::CreateType { name } => q(name),
+        | Stmt::CreateType { name, .. } => q(name),
         Stmt::CreateTrigger { name, table, .. } => {
             let mut v = vec![name];
             v.extend(q(table));

@@ -41,7 +41,7 @@ pub(super) const DROP_KINDS: &[(&[&str], ObjectKind)] = &[
 pub(super) fn drop_stmt(c: &mut Cur) -> Option<Stmt> {
     let (words, kind) = DROP_KINDS.iter().find(|(w, _)| c.peek_kws(w))?;
     c.pos += words.len();
-    let concurrently = c.kw("CONCURRENTLY");
+    let concurrently_kw = c.kw_span("CONCURRENTLY");
     let if_exists = c.kws(&["IF", "EXISTS"]);
     let mut names = Vec::new();
     let mut on_table = None;
@@ -84,7 +84,8 @@ pub(super) fn drop_stmt(c: &mut Cur) -> Option<Stmt> {
         on_table,
         if_exists,
         cascade,
-        concurrently,
+        concurrently: concurrently_kw.is_some(),
+        concurrently_kw,
     }))
 }
 
@@ -100,9 +101,10 @@ pub(super) fn truncate(c: &mut Cur) -> Option<Stmt> {
         }
     }
     let _ = c.kws(&["RESTART", "IDENTITY"]) || c.kws(&["CONTINUE", "IDENTITY"]);
-    let _ = c.kw("CASCADE") || c.kw("RESTRICT");
+    let cascade = c.kw("CASCADE");
+    let _ = cascade || c.kw("RESTRICT");
     if let Some(t) = c.peek() {
         return Some(syntax_error((t.near(), t.span)));
     }
-    Some(Stmt::Truncate { tables })
+    Some(Stmt::Truncate { tables, cascade })
 }

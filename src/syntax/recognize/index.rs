@@ -6,6 +6,17 @@ use super::*;
 
 /// `SCHEMA`, `DATABASE` or `SYSTEM` as the object kind of a `REINDEX` (after its optional
 /// parenthesised options).
+/// The `CONCURRENTLY` of a `REINDEX`, as a keyword or an option; `REINDEX (CONCURRENTLY false)`
+/// (or `off`, `0`) turns the option off.
+pub(super) fn reindex_concurrently(toks: &[Tok]) -> Option<Span> {
+    toks.iter().enumerate().find_map(|(i, t)| {
+        let off = toks.get(i + 1).is_some_and(|n| {
+            n.is_kw("FALSE") || n.is_kw("OFF") || matches!(n.token, Token::Number(v, _) if v == "0")
+        });
+        (t.is_kw("CONCURRENTLY") && !off).then_some(t.span)
+    })
+}
+
 pub(super) fn reindex_many_tables(toks: &[Tok]) -> Option<&'static str> {
     let mut depth = 0usize;
     for t in toks.iter().skip(1) {
@@ -24,20 +35,20 @@ pub(super) fn reindex_many_tables(toks: &[Tok]) -> Option<&'static str> {
 }
 
 pub(super) fn create_index(c: &mut Cur) -> Option<CreateIndex> {
+    let kind_at = c.pos;
     let unique = c.kw("UNIQUE");
     if !c.kw("INDEX") {
         return None;
     }
-    let concurrently = c.kw("CONCURRENTLY");
+    let keywords = c.create_keywords(kind_at);
+    let concurrently_kw = c.kw_span("CONCURRENTLY");
     let if_not_exists = c.kws(&["IF", "NOT", "EXISTS"]);
     let name = if c.peek_kw("ON") {
         None
     } else {
         Some(c.qname()?.name)
     };
-    if !c.kw("ON") {
-        return None;
-    }
+    let on_kw = c.kw_span("ON")?;
     let _ = c.kw("ONLY");
     let table = c.qname()?;
     let _ = c.eat(&Token::Mul);
@@ -83,7 +94,10 @@ pub(super) fn create_index(c: &mut Cur) -> Option<CreateIndex> {
         table,
         columns,
         unique,
-        concurrently,
+        concurrently: concurrently_kw.is_some(),
+        concurrently_kw,
+        keywords,
+        on_kw,
         if_not_exists,
         partial,
     })

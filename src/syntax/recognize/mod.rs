@@ -14,20 +14,28 @@ use super::model::*;
 use crate::source::Span;
 
 mod column;
+mod comment;
 mod drop;
+mod grant;
 mod index;
 mod object;
+mod owner;
 mod policy;
 mod publication;
 mod table;
+mod types;
 
 use column::*;
+use comment::*;
 use drop::*;
+use grant::*;
 use index::*;
 use object::*;
+use owner::*;
 use policy::*;
 use publication::*;
 use table::*;
+use types::*;
 
 /// A cursor over a slice of significant tokens.
 #[derive(Clone, Copy)]
@@ -140,6 +148,20 @@ impl<'t> Cur<'t> {
     fn rest(&self) -> &'t [Tok<'t>] {
         self.toks.get(self.pos..).unwrap_or(&[])
     }
+    /// Consume `kw` and return its span.
+    fn kw_span(&mut self, kw: &str) -> Option<Span> {
+        let t = self.peek().filter(|t| t.is_kw(kw))?;
+        self.pos += 1;
+        Some(t.span)
+    }
+    /// The keywords of a `CREATE` statement: its first token, and the kind words from token
+    /// `kind_at` to the token before the cursor.
+    fn create_keywords(&self, kind_at: usize) -> CreateKeywords {
+        CreateKeywords {
+            create: self.toks.first().map_or(Span::empty(0), |t| t.span),
+            kind: self.span_from(kind_at).unwrap_or_default(),
+        }
+    }
     /// Span from token `from` to the token before the cursor.
     fn span_from(&self, from: usize) -> Option<Span> {
         let first = self.toks.get(from)?;
@@ -250,21 +272,21 @@ fn recognize_in(mut c: Cur) -> Option<Stmt> {
         }
         "CREATE" => create(&mut c),
         "ALTER" => alter(&mut c),
+        "COMMENT" => comment(&mut c),
+        "GRANT" => grant_on_type(&mut c, false),
+        "REVOKE" => grant_on_type(&mut c, true),
         "DROP" => drop_stmt(&mut c),
         "TRUNCATE" => truncate(&mut c),
         "VACUUM" => Some(Stmt::Vacuum),
         // `REINDEX (CONCURRENTLY false) …` turns the option off.
-        "REINDEX" => Some(Stmt::Reindex {
-            concurrently: toks.iter().enumerate().any(|(i, t)| {
-                t.is_kw("CONCURRENTLY")
-                    && !toks.get(i + 1).is_some_and(|n| {
-                        n.is_kw("FALSE")
-                            || n.is_kw("OFF")
-                            || matches!(n.token, Token::Number(v, _) if v == "0")
-                    })
-            }),
-            many_tables: reindex_many_tables(toks),
-        }),
+        "REINDEX" => {
+            let concurrently_kw = reindex_concurrently(toks);
+            Some(Stmt::Reindex {
+                concurrently: concurrently_kw.is_some(),
+                concurrently_kw,
+                many_tables: reindex_many_tables(toks),
+            })
+        }
         "DO" => do_stmt(&mut c),
         _ => None,
     }
@@ -290,23 +312,40 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     if c.kw("SEQUENCE") {
         return create_sequence(c);
     }
-    if c.kw("FUNCTION") || c.kw("PROCEDURE") {
-        return create_function(c, or_replace);
+    let kind_at = c.pos;
+    if c.kw("FUNCTION") {
+        return create_function(c, or_replace, ObjectKind::Function, kind_at);
+    }
+    if c.kw("PROCEDURE") {
+        return create_function(c, or_replace, ObjectKind::Procedure, kind_at);
     }
     let materialized = c.kw("MATERIALIZED");
     let _ = c.kw("RECURSIVE");
     if c.kw("VIEW") {
-        return create_view(c, or_replace, materialized);
+        return create_view(c, or_replace, materialized, kind_at);
     }
     if materialized {
         return None;
     }
-    let _ = c.kw("CONSTRAINT");
-    if c.kw("TRIGGER") {
-        return create_trigger(c, or_replace);
+    if c.kws(&["EVENT", "TRIGGER"]) {
+        return create_event_trigger(c);
     }
-    if c.kw("TYPE") || c.kw("DOMAIN") {
-        return create_type(c);
+    if c.kw("STATISTICS") {
+        return create_statistics(c);
+    }
+    let kind_at = c.pos;
+    let constraint = c.kw("CONSTRAINT");
+    if c.kw("TRIGGER") {
+        return create_trigger(c, or_replace, constraint, kind_at);
+    }
+    if constraint {
+        return None;
+    }
+    if c.kw("TYPE") {
+        return create_type(c, ObjectKind::Type, kind_at);
+    }
+    if c.kw("DOMAIN") {
+        return create_type(c, ObjectKind::Domain, kind_at);
     }
     if c.kw("POLICY") {
         return create_policy(c);
@@ -336,7 +375,61 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     if c.kw("SYSTEM") {
         return Some(Stmt::AlterSystem);
     }
-    rename_object(c).map(Stmt::RenameObject)
+    let mut rename = *c;
+    if let Some(r) = rename_object(&mut rename) {
+        return Some(Stmt::RenameObject(r));
+    }
+    let mut owner = *c;
+    if let Some(stmt) = alter_owner(&mut owner) {
+        return Some(stmt);
+    }
+    if c.kw("SEQUENCE") {
+        return alter_sequence(c);
+    }
+    if c.kw("TYPE") {
+        return alter_type(c);
+    }
+    if c.kw("DOMAIN") {
+        return alter_domain(c);
+    }
+    if c.kws(&["EVENT", "TRIGGER"]) {
+        return alter_event_trigger(c);
+    }
+    if c.kw("STATISTICS") {
+        return alter_statistics(c);
+    }
+    if c.kw("INDEX") {
+        return alter_index(c);
+    }
+    None
+}
+
+/// A statement pgward understands and no rule looks into, named by its leading keywords.
+fn other(keyword: &str) -> Stmt {
+    Stmt::Other {
+        keyword: keyword.to_string(),
+    }
+}
+
+/// `stmt` if the cursor read every token; otherwise `stmt` in doubt (its trailing text is
+/// something the recognizer does not know).
+fn complete(c: &Cur, stmt: Stmt) -> Option<Stmt> {
+    if !c.at_end() {
+        c.doubt();
+    }
+    Some(stmt)
+}
+
+/// A string constant: `'…'`, `E'…'`, `$$…$$`, `N'…'`, `U&'…'`.
+fn is_string(t: &Tok) -> bool {
+    matches!(
+        t.token,
+        Token::SingleQuotedString(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::DollarQuotedString(_)
+            | Token::NationalStringLiteral(_)
+            | Token::UnicodeStringLiteral(_)
+    )
 }
 
 fn syntax_error((near, at): (String, Span)) -> Stmt {

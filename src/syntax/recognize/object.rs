@@ -108,12 +108,30 @@ pub(super) fn create_sequence(c: &mut Cur) -> Option<Stmt> {
     })
 }
 
-pub(super) fn create_function(c: &mut Cur, or_replace: bool) -> Option<Stmt> {
+/// After `FUNCTION`/`PROCEDURE`; the kind words start at token `kind_at`.
+pub(super) fn create_function(
+    c: &mut Cur,
+    or_replace: bool,
+    kind: ObjectKind,
+    kind_at: usize,
+) -> Option<Stmt> {
+    let keywords = c.create_keywords(kind_at);
     let name = c.qname()?;
-    Some(Stmt::CreateFunction { name, or_replace })
+    Some(Stmt::CreateFunction {
+        name,
+        or_replace,
+        kind,
+        keywords,
+    })
 }
 
-pub(super) fn create_view(c: &mut Cur, or_replace: bool, materialized: bool) -> Option<Stmt> {
+pub(super) fn create_view(
+    c: &mut Cur,
+    or_replace: bool,
+    materialized: bool,
+    kind_at: usize,
+) -> Option<Stmt> {
+    let keywords = c.create_keywords(kind_at);
     let if_not_exists = c.kws(&["IF", "NOT", "EXISTS"]);
     let name = c.qname()?;
     Some(Stmt::CreateView {
@@ -121,10 +139,18 @@ pub(super) fn create_view(c: &mut Cur, or_replace: bool, materialized: bool) -> 
         or_replace,
         materialized,
         if_not_exists,
+        keywords,
     })
 }
 
-pub(super) fn create_trigger(c: &mut Cur, or_replace: bool) -> Option<Stmt> {
+/// After `[CONSTRAINT] TRIGGER`; the kind words start at token `kind_at`.
+pub(super) fn create_trigger(
+    c: &mut Cur,
+    or_replace: bool,
+    constraint: bool,
+    kind_at: usize,
+) -> Option<Stmt> {
+    let keywords = c.create_keywords(kind_at);
     let name = c.ident()?;
     // The table follows the first `ON` at depth 0 (events come before it).
     while !c.at_end() {
@@ -137,6 +163,8 @@ pub(super) fn create_trigger(c: &mut Cur, or_replace: bool) -> Option<Stmt> {
                 name,
                 table,
                 or_replace,
+                constraint,
+                keywords,
             });
         }
         c.bump();
@@ -144,7 +172,114 @@ pub(super) fn create_trigger(c: &mut Cur, or_replace: bool) -> Option<Stmt> {
     None
 }
 
-pub(super) fn create_type(c: &mut Cur) -> Option<Stmt> {
+/// After `TYPE`/`DOMAIN`; the kind word is token `kind_at`.
+pub(super) fn create_type(c: &mut Cur, kind: ObjectKind, kind_at: usize) -> Option<Stmt> {
+    let keywords = c.create_keywords(kind_at);
     let name = c.qname()?;
-    Some(Stmt::CreateType { name })
+    Some(Stmt::CreateType {
+        name,
+        kind,
+        keywords,
+    })
+}
+
+/// After `CREATE EVENT TRIGGER`: `name ON event [WHEN TAG IN ('…', …) [AND …]] EXECUTE
+/// {FUNCTION | PROCEDURE} f()`.
+pub(super) fn create_event_trigger(c: &mut Cur) -> Option<Stmt> {
+    c.ident()?;
+    if !c.kw("ON") {
+        return None;
+    }
+    c.ident()?;
+    if c.kw("WHEN") {
+        loop {
+            c.ident()?;
+            if !c.kw("IN") {
+                return None;
+            }
+            let (s, e) = c.group()?;
+            for (a, b) in split_top(c.toks.get(s..e).unwrap_or(&[])) {
+                match c.toks.get(s + a..s + b) {
+                    Some([one]) if is_string(one) => {}
+                    _ => return None,
+                }
+            }
+            if !c.kw("AND") {
+                break;
+            }
+        }
+    }
+    if !c.kw("EXECUTE") || !(c.kw("FUNCTION") || c.kw("PROCEDURE")) {
+        return None;
+    }
+    c.qname()?;
+    c.group()?;
+    complete(c, other("CREATE EVENT TRIGGER"))
+}
+
+/// After `ALTER EVENT TRIGGER`: `name DISABLE | ENABLE [REPLICA | ALWAYS]` (`OWNER TO` and
+/// `RENAME TO` are read elsewhere).
+pub(super) fn alter_event_trigger(c: &mut Cur) -> Option<Stmt> {
+    c.ident()?;
+    if c.kw("ENABLE") {
+        let _ = c.kw("REPLICA") || c.kw("ALWAYS");
+    } else if c.kws(&["RENAME", "TO"]) {
+        c.ident()?;
+    } else if !c.kw("DISABLE") {
+        return None;
+    }
+    complete(c, other("ALTER EVENT TRIGGER"))
+}
+
+/// After `CREATE STATISTICS`: `[IF NOT EXISTS] [name] [(kinds)] ON columns-or-expressions FROM
+/// table`.
+pub(super) fn create_statistics(c: &mut Cur) -> Option<Stmt> {
+    let _ = c.kws(&["IF", "NOT", "EXISTS"]);
+    if !c.peek_kw("ON") && !c.peek_tok(&Token::LParen) {
+        c.qname()?;
+    }
+    let _ = c.group();
+    if !c.kw("ON") {
+        return None;
+    }
+    // The statistics' columns or expressions: at least one, up to FROM at depth 0.
+    let start = c.pos;
+    while !c.at_end() && !c.peek_kw("FROM") {
+        if c.group().is_none() {
+            c.bump();
+        }
+    }
+    if c.pos == start || !c.kw("FROM") {
+        return None;
+    }
+    c.qname()?;
+    complete(c, other("CREATE STATISTICS"))
+}
+
+/// After `ALTER STATISTICS`: `name SET STATISTICS n` (`OWNER TO`, `RENAME TO` and `SET SCHEMA`
+/// are read elsewhere).
+pub(super) fn alter_statistics(c: &mut Cur) -> Option<Stmt> {
+    c.qname()?;
+    if c.kws(&["RENAME", "TO"]) || c.kws(&["SET", "SCHEMA"]) {
+        c.ident()?;
+    } else if c.kws(&["SET", "STATISTICS"]) {
+        let _ = c.eat(&Token::Minus);
+        c.bump()
+            .filter(|t| matches!(t.token, Token::Number(..)) || t.is_kw("DEFAULT"))?;
+    } else {
+        return None;
+    }
+    complete(c, other("ALTER STATISTICS"))
+}
+
+/// After `ALTER INDEX`: `name ATTACH PARTITION index` (pg_dump writes it for every partition of
+/// a partitioned index). Renames are [`rename_object`]'s.
+pub(super) fn alter_index(c: &mut Cur) -> Option<Stmt> {
+    let _ = c.kws(&["IF", "EXISTS"]);
+    c.qname()?;
+    if !c.kws(&["ATTACH", "PARTITION"]) {
+        return None;
+    }
+    c.qname()?;
+    complete(c, other("ALTER INDEX"))
 }

@@ -36,6 +36,18 @@ pub(super) fn create_table(c: &mut Cur, temporary: bool) -> Option<CreateTable> 
             t.columns.push(col);
         }
     }
+    // A `NOT NULL col` table constraint makes its column NOT NULL.
+    for constraint in &t.constraints {
+        if let ConstraintKind::NotNull(column) = &constraint.kind {
+            for col in t
+                .columns
+                .iter_mut()
+                .filter(|c| c.name.value == column.value)
+            {
+                col.not_null = true;
+            }
+        }
+    }
     let rest = c.rest();
     if has_top_kw(rest, "AS") || has_top_kw(rest, "INHERITS") {
         t.columns_incomplete = true;
@@ -48,6 +60,7 @@ pub(super) fn starts_table_constraint(c: &Cur) -> bool {
     ["CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK"]
         .iter()
         .any(|k| first.is_kw(k))
+        || c.peek_kws(&["NOT", "NULL"])
         || (first.is_kw("EXCLUDE")
             && c.peek_n(1)
                 .is_some_and(|t| t.is_kw("USING") || *t.token == Token::LParen))
@@ -77,11 +90,44 @@ pub(super) fn ident_list(c: &mut Cur) -> Vec<Ident> {
 pub(super) fn references(c: &mut Cur, columns: Vec<Ident>) -> Option<ForeignKey> {
     let ref_table = c.qname()?;
     let ref_columns = ident_list(c);
+    let mut on_delete = FkAction::NoAction;
+    loop {
+        if c.kw("MATCH") {
+            c.bump();
+        } else if c.kws(&["ON", "DELETE"]) {
+            on_delete = fk_action(c);
+        } else if c.kws(&["ON", "UPDATE"]) {
+            let _ = fk_action(c);
+        } else {
+            break;
+        }
+    }
     Some(ForeignKey {
         columns,
         ref_table,
         ref_columns,
+        on_delete,
     })
+}
+
+/// `NO ACTION | RESTRICT | CASCADE | SET NULL [(cols)] | SET DEFAULT [(cols)]`.
+fn fk_action(c: &mut Cur) -> FkAction {
+    if c.kws(&["NO", "ACTION"]) {
+        FkAction::NoAction
+    } else if c.kw("RESTRICT") {
+        FkAction::Restrict
+    } else if c.kw("CASCADE") {
+        FkAction::Cascade
+    } else if c.kws(&["SET", "NULL"]) {
+        let _ = c.group();
+        FkAction::SetNull
+    } else if c.kws(&["SET", "DEFAULT"]) {
+        let _ = c.group();
+        FkAction::SetDefault
+    } else {
+        c.doubt();
+        FkAction::NoAction
+    }
 }
 
 /// A table constraint: the whole cursor is one list element (or the tail of `ADD …`).
@@ -106,6 +152,13 @@ pub(super) fn table_constraint(mut c: Cur) -> Option<TableConstraint> {
         ConstraintKind::Check
     } else if c.kw("EXCLUDE") {
         ConstraintKind::Exclude
+    } else if c.kws(&["NOT", "NULL"]) {
+        let column = c.ident()?;
+        let _ = c.kws(&["NO", "INHERIT"]);
+        if !c.at_end() {
+            c.doubt();
+        }
+        ConstraintKind::NotNull(column)
     } else {
         c.doubt();
         ConstraintKind::Other
