@@ -58,11 +58,12 @@ fn line_col_of_char(text: &str, char_index: usize) -> (usize, usize) {
 }
 
 fn config(version: u32) -> Config {
-    let mut config = Config::default();
     // The fixtures are single statements: the file-level transaction rule is not the point.
-    config.assume_in_transaction = true;
-    config.postgres_version = PgVersion::new(version.into()).unwrap();
-    config
+    Config {
+        assume_in_transaction: Some(true),
+        postgres_version: PgVersion::new(version.into()).unwrap(),
+        ..Config::default()
+    }
 }
 
 /// (rule, line, column, message) of every diagnostic for one file.
