@@ -476,16 +476,19 @@ pub fn semicolon_in_parens(stmt: &str) -> Option<usize> {
     None
 }
 
-/// PostgreSQL quotes the rest of the text after an unterminated string or identifier; past 60
-/// characters, the quote is cut (with `…`).
+/// PostgreSQL quotes the rest of the text after an unterminated string or identifier; the
+/// quote is cut at its first line end or after 60 characters (with `…`).
 pub fn short_message(message: String) -> String {
-    match message.split_once(" at or near \"") {
-        Some((head, near)) if near.chars().count() > 60 => {
-            let cut: String = near.chars().take(60).collect();
-            format!("{head} at or near \"{cut}…\"")
-        }
-        _ => message,
+    let Some((head, near)) = message.split_once(" at or near \"") else {
+        return message;
+    };
+    let near = near.strip_suffix('"').unwrap_or(near);
+    let line = near.split('\n').next().unwrap_or("");
+    if line.len() == near.len() && near.chars().count() <= 60 {
+        return message;
     }
+    let cut: String = line.trim_end_matches('\r').chars().take(60).collect();
+    format!("{head} at or near \"{cut}…\"")
 }
 
 /// Byte offset of the character with index `chars` (clamped to the end).

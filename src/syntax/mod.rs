@@ -661,7 +661,7 @@ mod tests {
         assert_eq!(got[1].0, "INSERT INTO a VALUES ('oops);\nDROP TABLE a;");
         assert_eq!(
             got[1].1,
-            "INVALID unterminated quoted string at or near \"'oops);\nDROP TABLE a;\" @46"
+            "INVALID unterminated quoted string at or near \"'oops);…\" @46"
         );
         assert_eq!(&text[46..47], "'");
 
