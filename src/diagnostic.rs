@@ -73,6 +73,8 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
     /// Span of the whole statement the diagnostic belongs to (suppressions and code actions use it).
     pub statement: Option<Span>,
+    /// The text under `span` is a secret: reporters never print it (source snippets show `*`).
+    pub redact: bool,
 }
 
 impl Diagnostic {
@@ -87,6 +89,7 @@ impl Diagnostic {
             related: Vec::new(),
             fix: None,
             statement: None,
+            redact: false,
         }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -106,6 +109,11 @@ impl Diagnostic {
             title: title.into(),
             edits,
         });
+        self
+    }
+    /// Mark the span's text as a secret (see [`Diagnostic::redact`]).
+    pub fn redacted(mut self) -> Self {
+        self.redact = true;
         self
     }
     pub fn in_statement(mut self, statement: Span) -> Self {

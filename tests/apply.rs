@@ -1695,3 +1695,60 @@ fn comment_only_files_are_treated_alike() {
     p.apply(&db, &["--no-backup"]).expect(0);
     assert_eq!(db.history(), ["0001_line.sql", "0002_block.sql"]);
 }
+
+/// Break 4: a dry run never changes a sequence, and files after a skipped file are not
+/// checkable rather than failing.
+#[test]
+fn dry_run_never_changes_sequences_and_does_not_fail_files_after_a_skipped_one() {
+    let db = Db::new();
+    db.exec(
+        "CREATE TABLE orders (id serial PRIMARY KEY, item text);
+         INSERT INTO orders (item) VALUES ('a'), ('b'), ('c');",
+    );
+    let seq = || db.query("SELECT last_value || '/' || is_called FROM orders_id_seq");
+    assert_eq!(seq(), ["3/true"]);
+    let p = Project::new();
+    p.write(
+        "0001_reset.sql",
+        "TRUNCATE orders;\nSELECT setval('orders_id_seq', 1, false);\n",
+    );
+    p.write(
+        "0002_index.sql",
+        "-- pgward: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_item ON orders (item);\n",
+    );
+    p.write(
+        "0003_rename.sql",
+        "ALTER INDEX idx_orders_item RENAME TO idx_orders_item_2;\n",
+    );
+    let r = p.apply(&db, &["--dry-run"]);
+    r.expect(0);
+    assert_eq!(seq(), ["3/true"], "the live sequence is untouched");
+    assert_eq!(db.query("SELECT count(*) FROM orders"), ["3"]);
+    assert!(
+        r.stdout
+            .contains("0001_reset.sql … skipped (line 2: setval()/nextval()"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("0003_rename.sql … not checkable"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("may depend on it"), "{}", r.stdout);
+
+    // A sequence advanced through a column default is reported with its values.
+    for f in ["0001_reset.sql", "0002_index.sql", "0003_rename.sql"] {
+        std::fs::remove_file(p.path().join("migrations").join(f)).unwrap();
+    }
+    p.write("0004_seed.sql", "INSERT INTO orders (item) VALUES ('d');\n");
+    let r = p.apply(&db, &["--dry-run"]);
+    r.expect(0);
+    assert!(
+        r.stdout
+            .contains("advanced sequence orders_id_seq (last value 3 → 4)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(db.query("SELECT count(*) FROM orders"), ["3"]);
+}

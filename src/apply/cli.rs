@@ -15,7 +15,8 @@ pub struct ApplyArgs {
     /// Migration files, directories or glob patterns (default: `migrations_dir` from pgward.toml).
     pub paths: Vec<PathBuf>,
     /// postgres://user:password@host:port/dbname[?sslmode=disable|prefer|require]
-    /// (default: $DATABASE_URL). `require` encrypts without verifying the certificate, like libpq.
+    /// (default: $DATABASE_URL, else the libpq environment: PGHOST, PGUSER, PGPASSWORD, ~/.pgpass, …;
+    /// prefer those: `ps` shows arguments). `require` encrypts without verifying the certificate, like libpq.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
     /// Config file (default: pgward.toml found by walking up from the current directory).
@@ -56,7 +57,7 @@ pub struct ApplyArgs {
 pub struct StatusArgs {
     /// Migration files, directories or glob patterns (default: `migrations_dir` from pgward.toml).
     pub paths: Vec<PathBuf>,
-    /// Database URL (default: $DATABASE_URL).
+    /// Database URL (default: $DATABASE_URL, else the libpq environment, as for `apply`).
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
     /// Config file (default: pgward.toml found by walking up from the current directory).

@@ -43,6 +43,7 @@
 
 pub mod backup;
 pub mod cli;
+mod dry_run;
 pub mod export;
 mod gate;
 pub mod history;
@@ -376,23 +377,100 @@ fn locked(
     // 7–9. Run, verify, record.
     let total = pending.len();
     let txns = transactional::Transactions::new(ctx);
+    let sequences_before = if opts.dry_run {
+        dry_run::sequences(client).map_err(db)?
+    } else {
+        Vec::new()
+    };
     txns.begin_run(ctx, client)?;
+    // Dry run: files not run, and (after one) files that failed and may depend on it.
+    let mut skipped: Vec<String> = Vec::new();
     for (idx, file) in pending.iter().enumerate() {
         let label = format!("[{}/{}] {}", idx + 1, total, file.file_name);
+        if opts.dry_run {
+            if let Some(why) = dry_run::why_not(file) {
+                out.info(format!("{label} … skipped ({why})"));
+                summary.notes.push(format!(
+                    "{} not run in the dry run: {why}",
+                    file.source.name
+                ));
+                skipped.push(file.source.name.clone());
+                continue;
+            }
+            if !skipped.is_empty() {
+                dry_run_after_skip(
+                    ctx,
+                    &txns,
+                    client,
+                    &pending,
+                    idx,
+                    &mut protected,
+                    summary,
+                    &label,
+                    &skipped,
+                )?;
+                continue;
+            }
+        }
         if !file.no_transaction {
             txns.run_file(ctx, client, &pending, idx, &mut protected, summary, &label)?;
-        } else if opts.dry_run {
-            out.info(format!(
-                "{label} … skipped (no-transaction files cannot run in a dry run)"
-            ));
-            summary.notes.push(format!(
-                "{} not run: no-transaction file in a dry run",
-                file.source.name
-            ));
         } else {
             let applied = no_transaction::run_file(ctx, client, file, &protected, summary, &label)?;
             summary.applied.push(applied);
         }
     }
+    if opts.dry_run {
+        for note in dry_run::advanced(client, &sequences_before).map_err(db)? {
+            out.info(format!("note: {note}"));
+            summary.notes.push(note);
+        }
+    }
     txns.finish(ctx, client, &pending, summary)
+}
+
+/// A dry-run file after a skipped one: run in a savepoint; a failure may come from the skipped
+/// file's absence, so it is reported as not checkable (and rolled back to the savepoint), not
+/// as a failure of the dry run.
+#[allow(clippy::too_many_arguments)]
+fn dry_run_after_skip(
+    ctx: &Ctx,
+    txns: &transactional::Transactions,
+    client: &mut Client,
+    pending: &[&MigrationFile],
+    idx: usize,
+    protected: &mut Vec<preflight::TableName>,
+    summary: &mut Summary,
+    label: &str,
+    skipped: &[String],
+) -> Result<(), ErrorInfo> {
+    let db = |e: postgres::Error| ctx.db(e);
+    client
+        .batch_execute("SAVEPOINT pgward_dry_run_file")
+        .map_err(db)?;
+    match txns.run_file(ctx, client, pending, idx, protected, summary, label) {
+        Ok(()) => client
+            .batch_execute("RELEASE SAVEPOINT pgward_dry_run_file")
+            .map_err(db),
+        Err(e) if matches!(e.kind, "sql" | "verify") && !client.is_closed() => {
+            client
+                .batch_execute("ROLLBACK TO SAVEPOINT pgward_dry_run_file")
+                .map_err(db)?;
+            summary.rolled_back = false;
+            let reason = match &e.sql {
+                Some(f) => format!("{}:{}:{}: {}", f.file, f.line, f.column, f.message),
+                None => e.problems.join("; "),
+            };
+            let name = pending.get(idx).map_or("", |f| f.source.name.as_str());
+            let note = format!(
+                "{name} not checkable in the dry run: it failed after {} was not run, and may \
+                 depend on it ({reason})",
+                skipped.join(", ")
+            );
+            ctx.out.info(format!("{label} … not checkable (see below)"));
+            ctx.out.info(format!("note: {note}"));
+            summary.notes.push(note);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }

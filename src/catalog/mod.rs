@@ -381,6 +381,14 @@ pub enum Fact {
     },
     /// `TRUNCATE` of a table.
     Truncated { table: TableId, span: Span },
+    /// `ALTER COLUMN c TYPE t` of a column the set knows: its type just before (as written
+    /// where it was defined, or `""` for a column only known from a mention).
+    ColumnTypeChanged {
+        table: TableId,
+        column: ColumnId,
+        before: String,
+        span: Span,
+    },
 }
 
 /// A relation name's holder (tables, indexes, views and sequences share PostgreSQL's namespace).
@@ -665,6 +673,7 @@ impl Catalog {
             Stmt::CreateExtension {
                 name,
                 if_not_exists,
+                ..
             } => self.create_named(
                 at,
                 ObjectKind::Extension,
@@ -1156,9 +1165,53 @@ impl Catalog {
                         t.rls_forced_changed = Some(loc);
                     }
                 }
-                AlterTableAction::Other(_) => {}
+                AlterTableAction::AlterColumnType {
+                    column, data_type, ..
+                } => self.change_column_type(at, table, column, data_type),
+                AlterTableAction::SetNotNull { column }
+                | AlterTableAction::DropNotNull { column } => {
+                    let not_null = matches!(action.action, AlterTableAction::SetNotNull { .. });
+                    if let Some(t) = self.tables.get_mut(table)
+                        && let Some(c) = t.column(&column.value)
+                        && let Some(c) = t.columns.get_mut(c)
+                    {
+                        c.not_null = not_null;
+                    }
+                }
+                AlterTableAction::SetDefault { .. }
+                | AlterTableAction::DropDefault { .. }
+                | AlterTableAction::ValidateConstraint { .. }
+                | AlterTableAction::SetLogged { .. }
+                | AlterTableAction::TriggerToggle
+                | AlterTableAction::AttachPartition { .. }
+                | AlterTableAction::DetachPartition { .. }
+                | AlterTableAction::SetStatistics
+                | AlterTableAction::Other(_) => {}
             }
         }
+    }
+
+    /// `ALTER COLUMN c TYPE t`: the fact keeps the type the column had before.
+    fn change_column_type(&mut self, at: &At, table: TableId, column: &Ident, data_type: &str) {
+        let Some(t) = self.tables.get_mut(table) else {
+            return;
+        };
+        let Some(id) = t.column(&column.value) else {
+            return;
+        };
+        let Some(c) = t.columns.get_mut(id) else {
+            return;
+        };
+        let before = std::mem::replace(&mut c.data_type, data_type.to_string());
+        self.fact(
+            at,
+            Fact::ColumnTypeChanged {
+                table,
+                column: id,
+                before,
+                span: column.span,
+            },
+        );
     }
 
     fn rename_table(&mut self, at: &At, table: TableId, new_key: Key, span: Span) {

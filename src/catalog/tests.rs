@@ -42,6 +42,8 @@ fn col(name: &str) -> ColumnDef {
         data_type_span: Span::default(),
         not_null: false,
         constraints: Vec::new(),
+        default: None,
+        generated: None,
         span: Span::default(),
     }
 }
@@ -88,6 +90,8 @@ fn policy(name: &str, table: &str) -> Statement {
         command: PolicyCommand::Select,
         roles: Vec::new(),
         permissive: true,
+        using: None,
+        with_check: None,
     }))
 }
 
@@ -109,6 +113,8 @@ fn index(name: &str, table: &str, cols: &[&str]) -> Statement {
         on_kw: Span::default(),
         if_not_exists: false,
         partial: false,
+        method: None,
+        include: false,
     }))
 }
 
@@ -151,6 +157,7 @@ fn facts(c: &Catalog, file: FileId) -> Vec<String> {
                 Fact::TableDropped { table, .. } => format!("drop-table {table}"),
                 Fact::ColumnDropped { .. } => "drop-column".to_string(),
                 Fact::Truncated { .. } => "truncate".to_string(),
+                Fact::ColumnTypeChanged { before, .. } => format!("type-was {before}"),
             };
             format!("{i}: {what}")
         })
@@ -371,6 +378,9 @@ fn drop_column_takes_its_indexes_and_constraints() {
     let mut ct = create_table("t", &["id", "user_id"]);
     if let Stmt::CreateTable(t) = &mut ct.kind {
         t.constraints.push(TableConstraint {
+            not_valid: false,
+            using_index: None,
+            check_not_null: None,
             name: None,
             kind: ConstraintKind::ForeignKey(ForeignKey {
                 columns: vec![ident("user_id")],
@@ -381,6 +391,9 @@ fn drop_column_takes_its_indexes_and_constraints() {
             span: Span::default(),
         });
         t.constraints.push(TableConstraint {
+            not_valid: false,
+            using_index: None,
+            check_not_null: None,
             name: None,
             kind: ConstraintKind::PrimaryKey(vec![ident("id")]),
             span: Span::default(),
@@ -476,6 +489,9 @@ fn dropping_a_referenced_table_or_column_drops_the_foreign_keys_to_it() {
         let mut ct = create_table(table, &["id", col]);
         if let Stmt::CreateTable(t) = &mut ct.kind {
             t.constraints.push(TableConstraint {
+                not_valid: false,
+                using_index: None,
+                check_not_null: None,
                 name: None,
                 kind: ConstraintKind::ForeignKey(ForeignKey {
                     columns: vec![ident(col)],

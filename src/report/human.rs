@@ -15,7 +15,9 @@ use std::ops::Range;
 /// The workspace as codespan's file database: every file of the set (context files too), so
 /// related labels can point anywhere. Lines and columns come from our own `LineIndex`, so they
 /// match the JSON output exactly (CRLF, tabs, multi-byte characters).
-struct WorkspaceFiles<'a>(&'a Workspace);
+/// Files with a secret under a diagnostic get a copy of their text with the secret's bytes
+/// replaced by `*` (offsets unchanged), so no snippet prints it.
+struct WorkspaceFiles<'a>(&'a Workspace, Vec<Option<String>>);
 
 impl<'a> Files<'a> for WorkspaceFiles<'a> {
     type FileId = usize;
@@ -29,7 +31,10 @@ impl<'a> Files<'a> for WorkspaceFiles<'a> {
 
     fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
         let f = self.0.files.get(id).ok_or(FilesError::FileMissing)?;
-        Ok(&f.source.text)
+        match self.1.get(id) {
+            Some(Some(redacted)) => Ok(redacted),
+            _ => Ok(&f.source.text),
+        }
     }
 
     fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
@@ -95,8 +100,31 @@ fn term_config() -> TermConfig {
     }
 }
 
+/// Every file's text with the spans of redacted diagnostics turned into `*` (byte for byte).
+fn redacted_texts(output: &CheckOutput) -> Vec<Option<String>> {
+    let mut texts: Vec<Option<String>> = vec![None; output.workspace.files.len()];
+    for d in output.diagnostics.iter().filter(|d| d.redact) {
+        let (Some(file), Some(slot)) = (output.workspace.files.get(d.file), texts.get_mut(d.file))
+        else {
+            continue;
+        };
+        let mut bytes = slot
+            .take()
+            .unwrap_or_else(|| file.source.text.clone())
+            .into_bytes();
+        let range = clamp(&file.source.text, d.span);
+        for b in bytes.get_mut(range).into_iter().flatten() {
+            // Only whole characters are replaced (the range is on character boundaries), and
+            // every byte of them: the text stays valid UTF-8 with the same offsets.
+            *b = b'*';
+        }
+        *slot = String::from_utf8(bytes).ok();
+    }
+    texts
+}
+
 pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
-    let files = WorkspaceFiles(&output.workspace);
+    let files = WorkspaceFiles(&output.workspace, redacted_texts(output));
     let config = term_config();
     for d in &output.diagnostics {
         let Some(file) = output.workspace.files.get(d.file) else {

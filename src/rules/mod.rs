@@ -4,26 +4,41 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 
+mod blocking_index;
+mod breaking_rename;
 mod common;
 mod concurrent_in_transaction;
+mod constraint_without_not_valid;
 mod destructive_drop;
+mod duplicate_index;
+mod extension_in_public;
 mod foreign_key_cycle;
+mod missing_lock_timeout;
 mod missing_realtime_publication;
 mod missing_user_id_index;
+mod multiple_permissive_policies;
 mod non_idempotent_ddl;
+mod not_null_scan;
 mod parse_error;
+mod per_row_auth_call;
+mod permissive_policy;
 mod policy_name_collision;
 mod policy_naming;
 mod policy_without_rls;
 mod protected_table_drop;
+mod required_column_without_default;
 mod rls_not_enabled;
 mod rls_without_policy;
 mod schema_conflict;
+mod secret_in_migration;
+mod table_rewrite;
 mod transaction_wrapper;
+mod unfiltered_data_change;
 pub mod unguarded_extension;
 mod unindexed_foreign_key;
 mod unsupported_syntax;
 mod unused_suppression;
+mod user_metadata_in_policy;
 
 pub type CheckFn = fn(&FileContext, &mut Vec<Diagnostic>);
 
@@ -59,6 +74,21 @@ static RULES: &[&Rule] = &[
     &rls_without_policy::RULE,
     &unguarded_extension::RULE,
     &foreign_key_cycle::RULE,
+    &secret_in_migration::RULE,
+    &permissive_policy::RULE,
+    &user_metadata_in_policy::RULE,
+    &per_row_auth_call::RULE,
+    &multiple_permissive_policies::RULE,
+    &duplicate_index::RULE,
+    &extension_in_public::RULE,
+    &required_column_without_default::RULE,
+    &blocking_index::RULE,
+    &constraint_without_not_valid::RULE,
+    &table_rewrite::RULE,
+    &not_null_scan::RULE,
+    &breaking_rename::RULE,
+    &missing_lock_timeout::RULE,
+    &unfiltered_data_change::RULE,
 ];
 
 /// Every rule, in registry order.

@@ -104,6 +104,7 @@ fn check_statement(ctx: &FileContext, stmt: &Statement, drops: &Drops, out: &mut
         Stmt::CreateExtension {
             name,
             if_not_exists: false,
+            ..
         } => if_not_exists(ctx, stmt, "extension", &bare(name), out),
         Stmt::CreateSequence {
             name,

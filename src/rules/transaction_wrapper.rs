@@ -18,34 +18,17 @@ pub static RULE: Rule = Rule {
 };
 
 /// Statements that only change session settings: harmless outside the transaction. pg_dump
-/// writes `SELECT pg_catalog.set_config('search_path', '', false);` among its `SET`s.
-fn is_session_setting(ctx: &FileContext, stmt: &Statement) -> bool {
+/// writes `SELECT pg_catalog.set_config('search_path', '', false);` among its `SET`s (a
+/// [`Stmt::Session`] in the model, like `SET` and `RESET`).
+fn is_session_setting(_ctx: &FileContext, stmt: &Statement) -> bool {
     match &stmt.kind {
+        Stmt::Session(_) => true,
         Stmt::Other { keyword } => {
             let first = keyword.split_whitespace().next().unwrap_or("");
             matches!(first, "SET" | "RESET" | "SHOW")
-                || (first == "SELECT" && is_set_config_call(ctx.text(stmt.span)))
         }
         _ => false,
     }
-}
-
-/// `SELECT [pg_catalog.]set_config(…)` and nothing else (no FROM, no second call).
-fn is_set_config_call(text: &str) -> bool {
-    let compact: String = text
-        .split_whitespace()
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let Some(rest) = compact
-        .strip_prefix("selectpg_catalog.set_config(")
-        .or_else(|| compact.strip_prefix("selectset_config("))
-    else {
-        return false;
-    };
-    // One call whose parenthesis closes at the very end (strings are plain literals here).
-    rest.trim_end_matches(';').ends_with(')')
-        && !rest.contains("from")
-        && !rest.contains("set_config(")
 }
 
 /// The statements that matter here: top level (a `DO` body's `BEGIN`/`END` are PL/pgSQL

@@ -5,11 +5,14 @@ pub mod convert;
 pub mod execute;
 pub mod grammar;
 mod lex;
+pub mod locks;
 pub mod model;
 pub mod plpgsql;
+mod policy_expr;
 pub(crate) mod recognize;
 pub mod split;
 pub mod version;
+mod volatility;
 
 pub use convert::convert;
 
@@ -703,5 +706,65 @@ mod tests {
                 last = c.span.start;
             }
         }
+    }
+}
+
+/// Whether `text` (one statement) calls one of the functions `names` (lower case, optionally
+/// `pg_catalog.`-qualified): a name followed by `(`, found by the tokenizer, so strings and
+/// comments do not count. With `search_bodies`, dollar-quoted strings are searched too (a
+/// `DO $$ … $$` body runs; a function body only runs when called, so not for `CREATE FUNCTION`).
+pub fn calls_function(text: &str, names: &[&str], search_bodies: bool) -> bool {
+    calls_in(text, names, if search_bodies { 0 } else { 2 })
+}
+
+fn calls_in(text: &str, names: &[&str], depth: usize) -> bool {
+    let Ok(raw) = lex::lex(text, lex::Origin::At(0)) else {
+        return false;
+    };
+    use sqlparser::tokenizer::Token;
+    let toks: Vec<&Token> = raw
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            Token::Word(w)
+                if names.contains(&w.value.to_ascii_lowercase().as_str())
+                    && matches!(toks.get(i + 1), Some(Token::LParen)) =>
+            {
+                return true;
+            }
+            Token::DollarQuotedString(d) if depth < 2 && calls_in(&d.value, names, depth + 1) => {
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod calls_tests {
+    use super::calls_function;
+
+    #[test]
+    fn function_calls_are_found_by_tokens() {
+        let seq = ["setval", "nextval"];
+        assert!(calls_function("SELECT setval('s', 1, false)", &seq, false));
+        assert!(calls_function(
+            "SELECT pg_catalog.NEXTVAL ('s')",
+            &seq,
+            false
+        ));
+        assert!(!calls_function(
+            "SELECT 'setval(1)' -- nextval(x)",
+            &seq,
+            false
+        ));
+        assert!(!calls_function("SELECT setval_count FROM t", &seq, false));
+        let body = "DO $$ BEGIN PERFORM setval('s', 1); END $$";
+        assert!(calls_function(body, &seq, true));
+        assert!(!calls_function(body, &seq, false));
     }
 }

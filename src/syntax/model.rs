@@ -139,6 +139,12 @@ pub struct TableConstraint {
     pub name: Option<Ident>,
     pub kind: ConstraintKind,
     pub span: Span,
+    /// `NOT VALID`: existing rows are not checked now.
+    pub not_valid: bool,
+    /// `UNIQUE USING INDEX idx` / `PRIMARY KEY USING INDEX idx`.
+    pub using_index: Option<Ident>,
+    /// `CHECK (col IS NOT NULL)`: the column, when that is the whole check.
+    pub check_not_null: Option<Ident>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,8 +157,56 @@ pub struct ColumnDef {
     /// Column-level constraints (`PRIMARY KEY`, `UNIQUE`, `REFERENCES t(c)`), expressed as
     /// table constraints over this one column.
     pub constraints: Vec<TableConstraint>,
+    /// `DEFAULT expr`.
+    pub default: Option<DefaultExpr>,
+    /// `GENERATED … AS IDENTITY` / `GENERATED ALWAYS AS (expr) STORED`.
+    pub generated: Option<Generated>,
     /// The whole column definition.
     pub span: Span,
+}
+
+impl ColumnDef {
+    /// `serial`, `bigserial`, `smallserial` (and `serial2/4/8`): a sequence default.
+    pub fn is_serial(&self) -> bool {
+        matches!(
+            self.data_type.as_str(),
+            "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8"
+        )
+    }
+}
+
+/// How often a default expression's value may change, as PostgreSQL's function volatility
+/// classes say (what decides whether `ADD COLUMN … DEFAULT` rewrites the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Volatility {
+    /// Constants, casts of constants, and calls of functions PostgreSQL ships as IMMUTABLE or
+    /// STABLE (`now()`, `current_timestamp`, `timezone(…)`, `auth.uid()`): evaluated once.
+    Stable,
+    /// A call of a function PostgreSQL ships as VOLATILE (`gen_random_uuid()`, `random()`,
+    /// `clock_timestamp()`, `nextval(…)`): evaluated per row.
+    Volatile,
+    /// A call of a function pgward does not know (user functions are VOLATILE unless declared
+    /// otherwise).
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultExpr {
+    /// The expression after `DEFAULT`.
+    pub span: Span,
+    pub volatility: Volatility,
+    /// The function that decided the volatility (`gen_random_uuid`), for messages.
+    pub function: Option<String>,
+    /// The expression is the `NULL` constant.
+    pub null: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generated {
+    /// `GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY`.
+    Identity,
+    /// `GENERATED ALWAYS AS (expr) STORED`.
+    Stored,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +254,53 @@ pub enum AlterTableAction {
     DisableRls,
     ForceRls,
     NoForceRls,
+    /// `ALTER [COLUMN] c [SET DATA] TYPE t [USING …]`.
+    AlterColumnType {
+        column: Ident,
+        /// Normalised like [`ColumnDef::data_type`].
+        data_type: String,
+        data_type_span: Span,
+        using: bool,
+    },
+    /// `ALTER [COLUMN] c SET NOT NULL`.
+    SetNotNull {
+        column: Ident,
+    },
+    /// `ALTER [COLUMN] c DROP NOT NULL`.
+    DropNotNull {
+        column: Ident,
+    },
+    /// `ALTER [COLUMN] c SET DEFAULT expr`.
+    SetDefault {
+        column: Ident,
+        default: DefaultExpr,
+    },
+    /// `ALTER [COLUMN] c DROP DEFAULT`.
+    DropDefault {
+        column: Ident,
+    },
+    /// `VALIDATE CONSTRAINT name`.
+    ValidateConstraint {
+        name: Ident,
+    },
+    /// `SET LOGGED` (`logged: true`) / `SET UNLOGGED`.
+    SetLogged {
+        logged: bool,
+    },
+    /// `ENABLE|DISABLE [REPLICA|ALWAYS] TRIGGER …` and `… RULE …`.
+    TriggerToggle,
+    /// `ATTACH PARTITION p FOR VALUES …`.
+    AttachPartition {
+        partition: QualifiedName,
+    },
+    /// `DETACH PARTITION p [CONCURRENTLY | FINALIZE]`.
+    DetachPartition {
+        partition: QualifiedName,
+        concurrently: bool,
+    },
+    /// `ALTER [COLUMN] c SET STATISTICS n`, `SET (…)`/`RESET (…)` of column options,
+    /// `CLUSTER ON`, `SET WITHOUT CLUSTER`: catalog-only changes under SHARE UPDATE EXCLUSIVE.
+    SetStatistics,
     /// Anything else (`ALTER COLUMN … TYPE`, `OWNER TO`, …), by its leading keywords.
     Other(String),
 }
@@ -240,6 +341,10 @@ pub struct CreateIndex {
     pub if_not_exists: bool,
     /// Has a `WHERE` clause.
     pub partial: bool,
+    /// `USING method`, folded (`None`: the default, btree).
+    pub method: Option<String>,
+    /// Has an `INCLUDE (…)` list.
+    pub include: bool,
 }
 
 /// The kinds of object a `DROP` (or `CREATE`) statement names.
@@ -332,6 +437,51 @@ pub struct CreatePolicy {
     pub command: PolicyCommand,
     pub roles: Vec<String>,
     pub permissive: bool,
+    /// The `USING (…)` expression.
+    pub using: Option<PolicyExpr>,
+    /// The `WITH CHECK (…)` expression.
+    pub with_check: Option<PolicyExpr>,
+}
+
+/// What the security rules need to know about a policy's `USING` or `WITH CHECK` expression,
+/// read from its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyExpr {
+    /// The expression, its parentheses included.
+    pub span: Span,
+    /// Constantly true: `(true)`, `((true))`, `(1 = 1)`.
+    pub always_true: bool,
+    /// Calls of `auth.uid()`, `auth.jwt()`, `auth.role()`, `auth.email()` and
+    /// `current_setting(…)`.
+    pub auth_calls: Vec<AuthCall>,
+    /// Where the expression reads user-editable metadata (`raw_user_meta_data`,
+    /// `user_metadata`, `'user_metadata'` as a JSON key).
+    pub user_metadata: Vec<Span>,
+    /// Every name that is not called (columns, tables, keywords), folded the PostgreSQL way;
+    /// for `a.b` both parts.
+    pub names: Vec<String>,
+    /// Functions the expression calls (the auth ones included), as written.
+    pub functions: Vec<QualifiedName>,
+    /// Has a `(SELECT …)` subquery.
+    pub subquery: bool,
+}
+
+impl PolicyExpr {
+    /// Whether `name` appears in the expression as a (column) name.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+}
+
+/// A call of an auth helper in a policy expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthCall {
+    /// `auth.uid`, `auth.jwt`, `auth.role`, `auth.email` or `current_setting`.
+    pub function: String,
+    /// The call, from its name to its closing parenthesis.
+    pub span: Span,
+    /// Inside a `(SELECT …)`: PostgreSQL evaluates it once per statement, not once per row.
+    pub wrapped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -427,6 +577,8 @@ pub enum Stmt {
     CreateExtension {
         name: Ident,
         if_not_exists: bool,
+        /// `WITH SCHEMA s` / `SCHEMA s`.
+        schema: Option<Ident>,
     },
     CreateSequence {
         name: QualifiedName,
@@ -481,10 +633,49 @@ pub enum Stmt {
         /// `SCHEMA`, `DATABASE` or `SYSTEM`: these reindex many tables and are refused inside a
         /// transaction block even without `CONCURRENTLY`.
         many_tables: Option<&'static str>,
+        /// `REINDEX TABLE t` / `REINDEX INDEX i`: the kind (`Table` or `Index`) and the name.
+        target: Option<(ObjectKind, QualifiedName)>,
     },
     Vacuum,
+    /// `VACUUM FULL [tables]` (also `VACUUM (FULL) …`): rewrites each table.
+    VacuumFull {
+        tables: Vec<QualifiedName>,
+    },
+    /// `CLUSTER [table [USING index]]`: rewrites the table (every clustered table without one).
+    Cluster {
+        table: Option<QualifiedName>,
+    },
+    /// `LOCK [TABLE] [ONLY] t, … [IN mode MODE] [NOWAIT]`.
+    LockTable {
+        tables: Vec<QualifiedName>,
+        /// The mode as written, upper case with single spaces (`ACCESS EXCLUSIVE` by default).
+        mode: String,
+    },
+    /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name`.
+    RefreshMaterializedView {
+        name: QualifiedName,
+        concurrently: bool,
+    },
+    /// `UPDATE` / `DELETE` (with or without `WHERE`) and `INSERT` of one table.
+    DataChange(DataChange),
+    /// `ALTER TYPE name ADD VALUE [IF NOT EXISTS] 'value' …`.
+    AddEnumValue {
+        name: QualifiedName,
+        value: String,
+        value_span: Span,
+        if_not_exists: bool,
+    },
+    /// A session setting of its own: `SET [SESSION|LOCAL] name …`, `RESET name`, `SET ROLE`,
+    /// `SET SESSION AUTHORIZATION`, `SELECT [pg_catalog.]set_config('name', 'value', is_local)`.
+    Session(SessionSetting),
     CreateDatabase,
     CreateTablespace,
+    /// `CREATE/ALTER ROLE|USER|GROUP name …`.
+    Role {
+        name: Ident,
+        /// The literal after `PASSWORD` (not `PASSWORD NULL`), quotes included.
+        password: Option<Span>,
+    },
     AlterSystem,
     /// A psql meta-command line (`\set`, `\i file`, …).
     PsqlMeta {
@@ -512,6 +703,58 @@ pub enum Stmt {
     },
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataChangeKind {
+    Insert,
+    Update,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataChange {
+    pub kind: DataChangeKind,
+    pub table: QualifiedName,
+    /// Has a `WHERE` clause (`UPDATE`/`DELETE`); `WHERE CURRENT OF` counts.
+    pub filtered: bool,
+}
+
+/// A session setting statement. `name` is the parameter, lower case (`lock_timeout`,
+/// `search_path`, `role`, `session_authorization`, `timezone`, `all` for `RESET ALL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSetting {
+    pub name: String,
+    /// The value as written: strings unquoted, list elements joined with `, `. `None` for
+    /// `RESET`, `SET … TO DEFAULT` and `set_config(…, NULL, …)`: back to the default.
+    pub value: Option<String>,
+    /// `SET LOCAL` / `set_config(…, true)`: lasts until the end of the transaction.
+    pub local: bool,
+    /// Written as a `set_config(…)` call.
+    pub function: bool,
+}
+
+impl SessionSetting {
+    /// For a timeout parameter: the value in milliseconds (`'5s'`, `5000`, `'1min'`); `Some(0)`
+    /// means "no timeout", `None` a value pgward cannot read (or `RESET`).
+    pub fn duration_ms(&self) -> Option<u64> {
+        let v = self.value.as_deref()?.trim();
+        let digits = v
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(v.len());
+        let number: f64 = v.get(..digits)?.parse().ok()?;
+        let unit = v.get(digits..)?.trim().to_ascii_lowercase();
+        let factor = match unit.as_str() {
+            "" | "ms" => 1.0,
+            "us" => 0.001,
+            "s" => 1000.0,
+            "min" => 60_000.0,
+            "h" => 3_600_000.0,
+            "d" => 86_400_000.0,
+            _ => return None,
+        };
+        Some((number * factor).round() as u64)
+    }
+}
+
 impl Statement {
     /// Statements PostgreSQL refuses inside a transaction block, with a name for messages.
     pub fn transaction_restriction(&self) -> Option<&'static str> {
@@ -532,7 +775,7 @@ impl Statement {
             Stmt::Drop(d) if d.kind == ObjectKind::Database => Some("DROP DATABASE"),
             Stmt::Drop(d) if d.kind == ObjectKind::Tablespace => Some("DROP TABLESPACE"),
             Stmt::CreateTablespace => Some("CREATE TABLESPACE"),
-            Stmt::Vacuum => Some("VACUUM"),
+            Stmt::Vacuum | Stmt::VacuumFull { .. } => Some("VACUUM"),
             Stmt::CreateDatabase => Some("CREATE DATABASE"),
             Stmt::AlterSystem => Some("ALTER SYSTEM"),
             _ => None,

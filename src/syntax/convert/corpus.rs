@@ -51,8 +51,16 @@ fn label(s: &Stmt) -> String {
         Stmt::Do { .. } => "Do".into(),
         Stmt::Reindex { .. } => "Reindex".into(),
         Stmt::Vacuum => "Vacuum".into(),
+        Stmt::VacuumFull { .. } => "VacuumFull".into(),
+        Stmt::Cluster { .. } => "Cluster".into(),
+        Stmt::LockTable { .. } => "LockTable".into(),
+        Stmt::RefreshMaterializedView { .. } => "RefreshMaterializedView".into(),
+        Stmt::DataChange(c) => format!("DataChange:{:?}:{}", c.kind, d(&c.table)),
+        Stmt::AddEnumValue { name, .. } => format!("AddEnumValue:{}", d(name)),
+        Stmt::Session(s) => format!("Session:{}", s.name),
         Stmt::CreateDatabase => "CreateDatabase".into(),
         Stmt::CreateTablespace => "CreateTablespace".into(),
+        Stmt::Role { name, .. } => format!("Role:{}", name.value),
         Stmt::AlterSystem => "AlterSystem".into(),
         Stmt::PsqlMeta { .. } => "PsqlMeta".into(),
         Stmt::DynamicSql => "DynamicSql".into(),
@@ -101,15 +109,15 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     (
         "alter table public.todos alter column priority set default 1",
-        "AlterTable:todos:Other(ALTER COLUMN)",
+        "AlterTable:todos:SetDefault",
     ),
     (
         "alter table public.todos alter column priority drop not null",
-        "AlterTable:todos:Other(ALTER COLUMN)",
+        "AlterTable:todos:DropNotNull",
     ),
     (
         "alter table public.todos alter column title type varchar(200) using title::varchar(200)",
-        "AlterTable:todos:Other(ALTER COLUMN)",
+        "AlterTable:todos:AlterColumnType",
     ),
     (
         "alter table only public.todos add constraint todos_user_id_fkey foreign key (user_id) references auth.users(id) on delete cascade",
@@ -238,7 +246,7 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     (
         "alter table public.t alter column c set default ''",
-        "AlterTable:t:Other(ALTER COLUMN)",
+        "AlterTable:t:SetDefault",
     ),
     (
         "create extension if not exists vector with schema extensions",
@@ -291,13 +299,16 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     (
         "insert into storage.buckets (id, name, public) values ('avatars', 'avatars', true) on conflict (id) do nothing",
-        "Other:INSERT",
+        "DataChange:Insert:storage.buckets",
     ),
     (
         "update public.profiles set full_name = 'x' where id = '00000000-0000-0000-0000-000000000000'",
-        "Other:UPDATE",
+        "DataChange:Update:profiles",
     ),
-    ("delete from public.todos where is_complete", "Other:DELETE"),
+    (
+        "delete from public.todos where is_complete",
+        "DataChange:Delete:todos",
+    ),
     ("create schema if not exists private", "CreateSchema"),
     (
         "create view public.active_todos with (security_invoker = on) as select * from public.todos where not is_complete",
@@ -315,10 +326,13 @@ const CORPUS: &[(&str, &str)] = &[
         "select cron.schedule('nightly', '0 3 * * *', $$ delete from public.logs where created_at < now() - interval '30 days' $$)",
         "Other:SELECT",
     ),
-    ("set check_function_bodies = off", "Other:SET"),
+    (
+        "set check_function_bodies = off",
+        "Session:check_function_bodies",
+    ),
     (
         "select pg_catalog.set_config('search_path', '', false)",
-        "Other:SELECT",
+        "Session:search_path",
     ),
     (
         "alter default privileges in schema public grant all on tables to postgres, anon, authenticated, service_role",
@@ -367,7 +381,7 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     (
         "alter table public.todos validate constraint todos_title_check",
-        "AlterTable:todos:Other(VALIDATE CONSTRAINT)",
+        "AlterTable:todos:ValidateConstraint",
     ),
     (
         "create table public.audit (id bigint primary key generated always as identity, at timestamptz not null default now()) partition by range (at)",
@@ -414,11 +428,14 @@ const CORPUS: &[(&str, &str)] = &[
         "ALTER PUBLICATION \"supabase_realtime\" OWNER TO \"postgres\"",
         "AlterPublication:Other:0",
     ),
-    ("SET statement_timeout = 0", "Other:SET"),
-    ("SET client_min_messages = warning", "Other:SET"),
+    ("SET statement_timeout = 0", "Session:statement_timeout"),
+    (
+        "SET client_min_messages = warning",
+        "Session:client_min_messages",
+    ),
     (
         "SELECT pg_catalog.set_config('search_path', '', false)",
-        "Other:SELECT",
+        "Session:search_path",
     ),
     (
         "COMMENT ON SCHEMA \"public\" IS 'standard public schema'",
@@ -432,7 +449,7 @@ const CORPUS: &[(&str, &str)] = &[
         "ALTER DEFAULT PRIVILEGES FOR ROLE \"postgres\" IN SCHEMA \"public\" GRANT ALL ON SEQUENCES TO \"postgres\"",
         "ANY",
     ),
-    ("RESET ALL", "Other:RESET"),
+    ("RESET ALL", "Session:all"),
     (
         "CREATE SEQUENCE IF NOT EXISTS \"public\".\"x_id_seq\"\n    AS integer\n    START WITH 1\n    INCREMENT BY 1\n    NO MINVALUE\n    NO MAXVALUE\n    CACHE 1",
         "CreateSequence",
@@ -443,7 +460,7 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     (
         "ALTER TABLE ONLY \"public\".\"x\" ALTER COLUMN \"id\" SET DEFAULT \"nextval\"('\"public\".\"x_id_seq\"'::\"regclass\")",
-        "AlterTable:x:Other(ALTER COLUMN)",
+        "AlterTable:x:SetDefault",
     ),
     (
         "CREATE INDEX \"idx_t_user\" ON \"public\".\"t\" USING \"btree\" (\"user_id\")",
@@ -457,7 +474,10 @@ const CORPUS: &[(&str, &str)] = &[
         "ALTER TABLE ONLY \"public\".\"t\"\n    ADD CONSTRAINT \"t_user_id_fkey\" FOREIGN KEY (\"user_id\") REFERENCES \"auth\".\"users\"(\"id\") ON DELETE CASCADE",
         "AlterTable:t:AddConstraint",
     ),
-    ("SET default_table_access_method = \"heap\"", "Other:SET"),
+    (
+        "SET default_table_access_method = \"heap\"",
+        "Session:default_table_access_method",
+    ),
     (
         "CREATE TYPE \"public\".\"status\" AS ENUM (\n    'a',\n    'b'\n)",
         "CreateType:status",
@@ -505,7 +525,7 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     (
         "ALTER TABLE app.chats ATTACH PARTITION app.\"chats_2024\" FOR VALUES FROM ('2024-01-01') TO ('2024-01-02')",
-        "AlterTable:app.chats:Other(ATTACH PARTITION)",
+        "AlterTable:app.chats:AttachPartition",
     ),
     (
         "ALTER INDEX app.\"chats_created_at\" ATTACH PARTITION app.\"chats_x_created_at\"",

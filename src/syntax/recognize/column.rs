@@ -127,6 +127,8 @@ pub(super) fn column_def(mut c: Cur) -> Option<ColumnDef> {
     }
     let mut not_null = false;
     let mut constraints = Vec::new();
+    let mut default = None;
+    let mut generated = None;
     while !c.at_end() {
         let seg = c.pos;
         let cname = if c.kw("CONSTRAINT") { c.ident() } else { None };
@@ -140,9 +142,12 @@ pub(super) fn column_def(mut c: Cur) -> Option<ColumnDef> {
             None
         } else if c.kw("DEFAULT") {
             // The expression: at least one token, then up to the next option keyword.
+            let expr_start = c.pos;
             if c.group().is_none() {
                 c.bump();
             }
+            skip_to_option(&mut c);
+            default = default_expr(c.toks.get(expr_start..c.pos).unwrap_or(&[]));
             open_tail = true;
             None
         } else if c.kws(&["PRIMARY", "KEY"]) {
@@ -169,9 +174,14 @@ pub(super) fn column_def(mut c: Cur) -> Option<ColumnDef> {
         } else if c.kw("GENERATED") {
             let _ = c.kw("ALWAYS") || c.kws(&["BY", "DEFAULT"]);
             let _ = c.kw("AS");
-            let _ = c.kw("IDENTITY");
+            if c.kw("IDENTITY") {
+                generated = Some(Generated::Identity);
+            }
             let _ = c.group();
-            let _ = c.kw("STORED") || c.kw("VIRTUAL");
+            if c.kw("STORED") {
+                generated = Some(Generated::Stored);
+            }
+            let _ = c.kw("VIRTUAL");
             None
         } else if c.kw("COLLATE") {
             let _ = c.qname();
@@ -199,6 +209,9 @@ pub(super) fn column_def(mut c: Cur) -> Option<ColumnDef> {
                 name: cname,
                 kind,
                 span,
+                not_valid: false,
+                using_index: None,
+                check_not_null: None,
             });
         }
     }
@@ -209,7 +222,22 @@ pub(super) fn column_def(mut c: Cur) -> Option<ColumnDef> {
         data_type_span,
         not_null,
         constraints,
+        default,
+        generated,
         span,
+    })
+}
+
+/// A `DEFAULT` expression's facts from its tokens.
+pub(super) fn default_expr(toks: &[Tok]) -> Option<DefaultExpr> {
+    let (first, last) = (toks.first()?, toks.last()?);
+    let (volatility, function) = crate::syntax::volatility::classify(toks);
+    let null = matches!(toks, [one] if one.is_kw("NULL"));
+    Some(DefaultExpr {
+        span: first.span.cover(last.span),
+        volatility,
+        function,
+        null,
     })
 }
 

@@ -52,9 +52,11 @@ pub(super) fn create_index(c: &mut Cur) -> Option<CreateIndex> {
     let _ = c.kw("ONLY");
     let table = c.qname()?;
     let _ = c.eat(&Token::Mul);
-    if c.kw("USING") {
-        c.bump();
-    }
+    let method = if c.kw("USING") {
+        c.bump().and_then(ident_of).map(|m| m.value)
+    } else {
+        None
+    };
     let (s, e) = c.group()?;
     let inner = c.slice(s, e);
     let columns = split_top(inner.toks)
@@ -72,7 +74,9 @@ pub(super) fn create_index(c: &mut Cur) -> Option<CreateIndex> {
         .collect();
     let partial = has_top_kw(c.rest(), "WHERE");
     // What may follow the column list (a WHERE clause ends the check: its expression is free).
+    let mut include = false;
     loop {
+        include |= c.peek_kw("INCLUDE");
         if c.kw("INCLUDE") || c.kw("WITH") {
             if c.group().is_none() {
                 c.doubt();
@@ -100,5 +104,7 @@ pub(super) fn create_index(c: &mut Cur) -> Option<CreateIndex> {
         on_kw,
         if_not_exists,
         partial,
+        method,
+        include,
     })
 }

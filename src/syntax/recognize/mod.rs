@@ -19,6 +19,7 @@ mod drop;
 mod grant;
 mod index;
 mod object;
+mod ops;
 mod owner;
 mod policy;
 mod publication;
@@ -277,7 +278,16 @@ fn recognize_in(mut c: Cur) -> Option<Stmt> {
         "REVOKE" => grant_on_type(&mut c, true),
         "DROP" => drop_stmt(&mut c),
         "TRUNCATE" => truncate(&mut c),
-        "VACUUM" => Some(Stmt::Vacuum),
+        "VACUUM" => Some(ops::vacuum(&mut c)),
+        "CLUSTER" => ops::cluster(&mut c),
+        "LOCK" => ops::lock(&mut c),
+        "REFRESH" => ops::refresh(&mut c),
+        "SET" => ops::set(&mut c),
+        "RESET" => ops::reset(&mut c),
+        "SELECT" => ops::select_set_config(&mut c),
+        "UPDATE" => ops::update(&mut c),
+        "DELETE" => ops::delete(&mut c),
+        "INSERT" => ops::insert(&mut c),
         // `REINDEX (CONCURRENTLY false) …` turns the option off.
         "REINDEX" => {
             let concurrently_kw = reindex_concurrently(toks);
@@ -285,6 +295,7 @@ fn recognize_in(mut c: Cur) -> Option<Stmt> {
                 concurrently: concurrently_kw.is_some(),
                 concurrently_kw,
                 many_tables: reindex_many_tables(toks),
+                target: ops::reindex_target(&mut c),
             })
         }
         "DO" => do_stmt(&mut c),
@@ -356,6 +367,9 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     if c.kw("DATABASE") {
         return Some(Stmt::CreateDatabase);
     }
+    if c.kw("ROLE") || c.kw("USER") || c.kw("GROUP") {
+        return role(c);
+    }
     if c.kw("TABLESPACE") {
         return Some(Stmt::CreateTablespace);
     }
@@ -375,6 +389,9 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     if c.kw("SYSTEM") {
         return Some(Stmt::AlterSystem);
     }
+    if c.kw("ROLE") || c.kw("USER") || c.kw("GROUP") {
+        return role(c);
+    }
     let mut rename = *c;
     if let Some(r) = rename_object(&mut rename) {
         return Some(Stmt::RenameObject(r));
@@ -385,6 +402,13 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     }
     if c.kw("SEQUENCE") {
         return alter_sequence(c);
+    }
+    if c.peek_kw("TYPE") {
+        let mut t = *c;
+        t.bump();
+        if let Some(add) = ops::add_enum_value(&mut t) {
+            return Some(add);
+        }
     }
     if c.kw("TYPE") {
         return alter_type(c);

@@ -93,10 +93,35 @@ pub(super) fn create_schema(c: &mut Cur) -> Option<Stmt> {
 pub(super) fn create_extension(c: &mut Cur) -> Option<Stmt> {
     let if_not_exists = c.kws(&["IF", "NOT", "EXISTS"]);
     let name = c.ident()?;
+    let _ = c.kw("WITH");
+    let schema = if c.kw("SCHEMA") { c.ident() } else { None };
     Some(Stmt::CreateExtension {
         name,
         if_not_exists,
+        schema,
     })
+}
+
+/// `CREATE|ALTER ROLE|USER|GROUP name [WITH] option …`: the name, and the literal after
+/// `PASSWORD` (`ENCRYPTED PASSWORD 'x'` too; `PASSWORD NULL` is no password).
+pub(super) fn role(c: &mut Cur) -> Option<Stmt> {
+    if c.peek_kw("MAPPING") {
+        return None;
+    }
+    let name = c.ident()?;
+    let mut password = None;
+    while let Some(t) = c.bump() {
+        if t.is_kw("PASSWORD")
+            && let Some(lit) = c.peek()
+            && matches!(
+                lit.token,
+                Token::SingleQuotedString(_) | Token::EscapedStringLiteral(_)
+            )
+        {
+            password = Some(lit.span);
+        }
+    }
+    Some(Stmt::Role { name, password })
 }
 
 pub(super) fn create_sequence(c: &mut Cur) -> Option<Stmt> {

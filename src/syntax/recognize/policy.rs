@@ -40,12 +40,12 @@ pub(super) fn create_policy(c: &mut Cur) -> Option<Stmt> {
             }
         }
     }
-    if c.kw("USING") && c.group().is_none() {
-        c.doubt();
-    }
-    if c.kws(&["WITH", "CHECK"]) && c.group().is_none() {
-        c.doubt();
-    }
+    let using = if c.kw("USING") { expr(c) } else { None };
+    let with_check = if c.kws(&["WITH", "CHECK"]) {
+        expr(c)
+    } else {
+        None
+    };
     // Nothing may follow: text here is a PostgreSQL syntax error (often a missing `;` before
     // the next statement).
     if let Some(t) = c.peek() {
@@ -57,7 +57,23 @@ pub(super) fn create_policy(c: &mut Cur) -> Option<Stmt> {
         command,
         roles,
         permissive,
+        using,
+        with_check,
     }))
+}
+
+/// A parenthesised policy expression at the cursor, read by [`policy_expr`].
+fn expr(c: &mut Cur) -> Option<PolicyExpr> {
+    match c.group() {
+        Some((open, close)) => c
+            .toks
+            .get(open.saturating_sub(1)..=close)
+            .and_then(crate::syntax::policy_expr::policy_expr),
+        None => {
+            c.doubt();
+            None
+        }
+    }
 }
 
 pub(super) fn alter_policy(c: &mut Cur) -> Option<Stmt> {

@@ -134,6 +134,7 @@ fn fk_action(c: &mut Cur) -> FkAction {
 pub(super) fn table_constraint(mut c: Cur) -> Option<TableConstraint> {
     let from = c.pos;
     let name = if c.kw("CONSTRAINT") { c.ident() } else { None };
+    let mut check_not_null = None;
     let kind = if c.kws(&["PRIMARY", "KEY"]) {
         ConstraintKind::PrimaryKey(ident_list(&mut c))
     } else if c.kw("UNIQUE") {
@@ -149,6 +150,9 @@ pub(super) fn table_constraint(mut c: Cur) -> Option<TableConstraint> {
         }
         ConstraintKind::ForeignKey(references(&mut c, columns)?)
     } else if c.kw("CHECK") {
+        check_not_null = c
+            .group()
+            .and_then(|(s, e)| is_not_null_check(c.toks.get(s..e)?));
         ConstraintKind::Check
     } else if c.kw("EXCLUDE") {
         ConstraintKind::Exclude
@@ -165,11 +169,40 @@ pub(super) fn table_constraint(mut c: Cur) -> Option<TableConstraint> {
     };
     let first = c.toks.get(from)?;
     let last = c.toks.last()?;
+    let rest = c.toks.get(from..).unwrap_or(&[]);
+    let not_valid = rest
+        .windows(2)
+        .any(|w| w[0].is_kw("NOT") && w[1].is_kw("VALID"));
+    let using_index = rest
+        .windows(3)
+        .find(|w| w[0].is_kw("USING") && w[1].is_kw("INDEX"))
+        .and_then(|w| ident_of(&w[2]));
     Some(TableConstraint {
         name,
         kind,
         span: first.span.cover(last.span),
+        not_valid,
+        using_index,
+        check_not_null,
     })
+}
+
+/// `col IS NOT NULL` (possibly in more parentheses) as a whole check expression: the column.
+fn is_not_null_check(toks: &[Tok]) -> Option<Ident> {
+    let mut toks = toks;
+    while let [open, inner @ .., close] = toks
+        && *open.token == Token::LParen
+        && *close.token == Token::RParen
+        && matching_paren(toks, 0) == Some(toks.len() - 1)
+    {
+        toks = inner;
+    }
+    match toks {
+        [col, is, not, null] if is.is_kw("IS") && not.is_kw("NOT") && null.is_kw("NULL") => {
+            ident_of(col)
+        }
+        _ => None,
+    }
 }
 
 pub(super) fn alter_table(c: &mut Cur) -> Option<Stmt> {
@@ -290,6 +323,50 @@ pub(super) fn alter_action(c: &mut Cur) -> Option<AlterTableAction> {
             cascade,
         });
     }
+    if let Some(action) = alter_column(c) {
+        return Some(action);
+    }
+    c.pos = 0;
+    if c.kw("VALIDATE") && c.kw("CONSTRAINT") {
+        return Some(AlterTableAction::ValidateConstraint { name: c.ident()? });
+    }
+    c.pos = 0;
+    if c.kws(&["SET", "LOGGED"]) {
+        return Some(AlterTableAction::SetLogged { logged: true });
+    }
+    if c.kws(&["SET", "UNLOGGED"]) {
+        return Some(AlterTableAction::SetLogged { logged: false });
+    }
+    if c.kws(&["CLUSTER", "ON"]) {
+        c.ident()?;
+        return Some(AlterTableAction::SetStatistics);
+    }
+    if c.kws(&["SET", "WITHOUT", "CLUSTER"]) {
+        return Some(AlterTableAction::SetStatistics);
+    }
+    if c.kws(&["ATTACH", "PARTITION"]) {
+        let partition = c.qname()?;
+        // `FOR VALUES …` / `DEFAULT`: bounds are not read.
+        c.pos = c.toks.len();
+        return Some(AlterTableAction::AttachPartition { partition });
+    }
+    if c.kws(&["DETACH", "PARTITION"]) {
+        let partition = c.qname()?;
+        let concurrently = c.kw("CONCURRENTLY");
+        let _ = c.kw("FINALIZE");
+        return Some(AlterTableAction::DetachPartition {
+            partition,
+            concurrently,
+        });
+    }
+    if (c.kw("ENABLE") || c.kw("DISABLE")) && {
+        let _ = c.kw("REPLICA") || c.kw("ALWAYS");
+        c.kw("TRIGGER") || c.kw("RULE")
+    } {
+        c.pos = c.toks.len();
+        return Some(AlterTableAction::TriggerToggle);
+    }
+    c.pos = 0;
     const RLS: [&str; 3] = ["ROW", "LEVEL", "SECURITY"];
     if c.kw("ENABLE") && c.kws(&RLS) {
         return Some(AlterTableAction::EnableRls);
@@ -310,6 +387,63 @@ pub(super) fn alter_action(c: &mut Cur) -> Option<AlterTableAction> {
 }
 
 /// Up to `n` leading unquoted words, upper case, space separated (`ALTER COLUMN`, `OWNER TO`).
+/// `ALTER [COLUMN] c …`: type, NOT NULL, default and statistics changes.
+fn alter_column(c: &mut Cur) -> Option<AlterTableAction> {
+    if !c.kw("ALTER") {
+        return None;
+    }
+    let _ = c.kw("COLUMN");
+    let column = c.ident()?;
+    if c.kws(&["SET", "DATA", "TYPE"]) || c.kw("TYPE") {
+        let type_start = c.pos;
+        while let Some(t) = c.peek() {
+            if t.is_kw("USING") || t.is_kw("COLLATE") {
+                break;
+            }
+            if c.group().is_none() {
+                c.bump();
+            }
+        }
+        let type_toks = c.toks.get(type_start..c.pos).unwrap_or(&[]);
+        let (first, last) = (type_toks.first()?, type_toks.last()?);
+        if c.kw("COLLATE") {
+            let _ = c.qname();
+        }
+        let using = c.kw("USING");
+        if using {
+            c.pos = c.toks.len();
+        }
+        return Some(AlterTableAction::AlterColumnType {
+            column,
+            data_type: type_text(type_toks),
+            data_type_span: first.span.cover(last.span),
+            using,
+        });
+    }
+    if c.kws(&["SET", "NOT", "NULL"]) {
+        return Some(AlterTableAction::SetNotNull { column });
+    }
+    if c.kws(&["DROP", "NOT", "NULL"]) {
+        return Some(AlterTableAction::DropNotNull { column });
+    }
+    if c.kws(&["SET", "DEFAULT"]) {
+        let rest = c.rest();
+        c.pos = c.toks.len();
+        return Some(AlterTableAction::SetDefault {
+            column,
+            default: default_expr(rest)?,
+        });
+    }
+    if c.kws(&["DROP", "DEFAULT"]) {
+        return Some(AlterTableAction::DropDefault { column });
+    }
+    if c.kws(&["SET", "STATISTICS"]) {
+        c.bump();
+        return Some(AlterTableAction::SetStatistics);
+    }
+    None
+}
+
 pub(crate) fn leading_words(toks: &[Tok], n: usize) -> String {
     toks.iter()
         .take(n)

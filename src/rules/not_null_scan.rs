@@ -1,0 +1,95 @@
+//! `not-null-scan`: `SET NOT NULL` on an existing table scans every row under ACCESS EXCLUSIVE,
+//! unless a validated `CHECK (col IS NOT NULL)` proves it first (PostgreSQL 12 and later).
+
+use super::Rule;
+use super::common::deploy::is_existing_table;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::FileContext;
+use crate::syntax::{AlterTableAction, ConstraintKind, QualifiedName, Stmt};
+
+pub static RULE: Rule = Rule {
+    id: "not-null-scan",
+    default_severity: Severity::Warning,
+    summary: "SET NOT NULL on an existing table without a validated CHECK (col IS NOT NULL) first",
+    doc: include_str!("../../rules/not-null-scan.md"),
+    check: Some(check),
+};
+
+fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let proof_counts = ctx.config.postgres_version.major() >= 12;
+    for (i, stmt) in ctx.statements().iter().enumerate() {
+        let Stmt::AlterTable(at) = &stmt.kind else {
+            continue;
+        };
+        for action in &at.actions {
+            let AlterTableAction::SetNotNull { column } = &action.action else {
+                continue;
+            };
+            if !is_existing_table(ctx, i, &at.name)
+                || (proof_counts && proven(ctx, i, &at.name, &column.value))
+            {
+                continue;
+            }
+            out.push(
+                ctx.diagnostic(
+                    &RULE,
+                    action.span,
+                    format!(
+                        "SET NOT NULL scans every row of {} under ACCESS EXCLUSIVE (reads and writes wait)",
+                        at.name.display()
+                    ),
+                )
+                .with_help(format!(
+                    "first `ALTER TABLE {t} ADD CONSTRAINT {c}_not_null CHECK ({c} IS NOT NULL) NOT VALID;`, then `ALTER TABLE {t} VALIDATE CONSTRAINT {c}_not_null;` in a later transaction; SET NOT NULL then skips the scan (PostgreSQL 12+) and the check can be dropped",
+                    t = at.name.display(),
+                    c = column.value
+                ))
+                .in_statement(stmt.span),
+            );
+        }
+    }
+}
+
+/// A validated `CHECK (column IS NOT NULL)` on the table before statement `stmt` of this file:
+/// added without `NOT VALID`, or added `NOT VALID` and validated, in this file or an earlier one.
+fn proven(ctx: &FileContext, stmt: usize, table: &QualifiedName, column: &str) -> bool {
+    let mut added_valid = false;
+    let mut pending: Vec<String> = Vec::new();
+    for (file_id, file) in ctx.workspace.files.iter().enumerate().take(ctx.file_id + 1) {
+        let statements = &file.parsed.statements;
+        let end = if file_id == ctx.file_id {
+            stmt
+        } else {
+            statements.len()
+        };
+        for s in statements.iter().take(end) {
+            let Stmt::AlterTable(at) = &s.kind else {
+                continue;
+            };
+            if at.name.key() != table.key() {
+                continue;
+            }
+            for action in &at.actions {
+                match &action.action {
+                    AlterTableAction::AddConstraint(c)
+                        if c.kind == ConstraintKind::Check
+                            && c.check_not_null.as_ref().is_some_and(|n| n.value == column) =>
+                    {
+                        if c.not_valid {
+                            pending.extend(c.name.as_ref().map(|n| n.value.clone()));
+                        } else {
+                            added_valid = true;
+                        }
+                    }
+                    AlterTableAction::ValidateConstraint { name }
+                        if pending.contains(&name.value) =>
+                    {
+                        added_valid = true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    added_valid
+}

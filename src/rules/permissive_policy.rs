@@ -1,0 +1,186 @@
+//! `permissive-policy`: a policy that lets API clients write (or delete) every row: its
+//! `USING`/`WITH CHECK` is constantly true on a write command or `ALL`; or an `INSERT`/`UPDATE`/
+//! `ALL` policy on a table with an owner column whose check never looks at that column, so a
+//! signed-in user can write rows owned by someone else (R-005).
+
+use super::Rule;
+use super::common::policy::{
+    live_policies_created_here, reaches_anon, reaches_clients, roles_display,
+};
+use super::common::schema::{config_ident, q, q_key};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::FileContext;
+use crate::syntax::{PolicyCommand, PolicyExpr};
+
+pub static RULE: Rule = Rule {
+    id: "permissive-policy",
+    default_severity: Severity::Warning,
+    summary: "A policy that lets anon or signed-in users write or delete rows that are not theirs",
+    doc: include_str!("../../rules/permissive-policy.md"),
+    check: Some(check),
+};
+
+fn always_true(e: &Option<PolicyExpr>) -> Option<&PolicyExpr> {
+    e.as_ref().filter(|e| e.always_true)
+}
+
+fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    for p in live_policies_created_here(ctx) {
+        let c = p.create;
+        if !c.permissive || !reaches_clients(&c.roles) {
+            continue;
+        }
+        let severity = if reaches_anon(&c.roles) {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let who = roles_display(&c.roles);
+        let command = c.command.as_str().to_uppercase();
+        // The expression that decides which rows may be written (PostgreSQL uses USING for the
+        // new row when WITH CHECK is missing).
+        let check_expr: Option<&PolicyExpr> = c.with_check.as_ref().or(c.using.as_ref());
+        let open: Option<&PolicyExpr> = match c.command {
+            PolicyCommand::Select => None,
+            PolicyCommand::Insert => check_expr.filter(|e| e.always_true),
+            PolicyCommand::Delete => always_true(&c.using),
+            PolicyCommand::Update | PolicyCommand::All => {
+                always_true(&c.using).or(always_true(&c.with_check))
+            }
+        };
+        if let Some(expr) = open {
+            let mut d = ctx
+                .diagnostic(
+                    &RULE,
+                    expr.span,
+                    format!(
+                        "policy {} lets {who} {} every row of {}: its condition is always true",
+                        q(&p.policy.name),
+                        match c.command {
+                            PolicyCommand::Insert => "insert into",
+                            PolicyCommand::Update => "update",
+                            PolicyCommand::Delete => "delete",
+                            _ => "read, write and delete",
+                        },
+                        q_key(&p.table.key())
+                    ),
+                )
+                .with_help(
+                    "compare the owner column with the caller, e.g. `USING ((select auth.uid()) = \
+                     user_id) WITH CHECK ((select auth.uid()) = user_id)`, or grant this only \
+                     to `service_role`",
+                )
+                .in_statement(p.statement_span());
+            d.severity = severity;
+            out.push(d);
+            continue;
+        }
+        if !matches!(
+            c.command,
+            PolicyCommand::Insert | PolicyCommand::Update | PolicyCommand::All
+        ) {
+            continue;
+        }
+        let Some(expr) = check_expr else { continue };
+        // Only user-scoped checks (they call an auth helper) on a table with an owner column.
+        if expr.auth_calls.is_empty() {
+            continue;
+        }
+        let owners: Vec<String> = ctx
+            .config
+            .indexes
+            .user_columns
+            .iter()
+            .map(|c| config_ident(c))
+            .filter(|c| p.table.column(c).is_some())
+            .collect();
+        let Some(owner) = owners.first() else {
+            continue;
+        };
+        if owners.iter().any(|o| expr.mentions(o)) {
+            continue;
+        }
+        let clause = if c.with_check.is_some() {
+            "WITH CHECK"
+        } else {
+            "USING"
+        };
+        let mut d = ctx
+            .diagnostic(
+                &RULE,
+                expr.span,
+                format!(
+                    "{command} policy {} lets {who} write rows of {} owned by someone else: its \
+                     {clause} never looks at {}",
+                    q(&p.policy.name),
+                    q_key(&p.table.key()),
+                    q(owner)
+                ),
+            )
+            .with_help(format!(
+                "check the owner of the new row: `WITH CHECK ((select auth.uid()) = {owner})`"
+            ))
+            .in_statement(p.statement_span());
+        d.severity = severity;
+        out.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::schema::testing::{run, spans};
+    use crate::diagnostic::Severity;
+
+    const RULE: &str = "permissive-policy";
+
+    #[test]
+    fn always_true_writes() {
+        let a = "CREATE TABLE t (id int, user_id uuid);\n\
+                 CREATE POLICY read_all ON t FOR SELECT USING (true);\n\
+                 CREATE POLICY anyone ON t USING ((true));\n\
+                 CREATE POLICY ins ON t FOR INSERT TO authenticated WITH CHECK (1 = 1);\n\
+                 CREATE POLICY svc ON t FOR ALL TO service_role USING (true) WITH CHECK (true);\n\
+                 CREATE POLICY del ON t FOR DELETE TO anon, authenticated USING (true);\n";
+        let out = run(&[("1.sql", a)], &[], "");
+        assert_eq!(spans(&out, RULE), vec!["((true))", "(1 = 1)", "(true)"]);
+        let sev: Vec<Severity> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == RULE)
+            .map(|d| d.severity)
+            .collect();
+        assert_eq!(
+            sev,
+            vec![Severity::Error, Severity::Warning, Severity::Error]
+        );
+        let mine: Vec<_> = out.diagnostics.iter().filter(|d| d.rule == RULE).collect();
+        assert!(
+            mine[0]
+                .message
+                .contains("lets public read, write and delete every row of \"t\"")
+        );
+    }
+
+    #[test]
+    fn owner_not_checked() {
+        let a = "CREATE TABLE \"Notes\" (id int, user_id uuid);\n\
+                 CREATE POLICY ins ON \"Notes\" FOR INSERT TO authenticated WITH CHECK (auth.uid() IS NOT NULL);\n\
+                 CREATE POLICY ok ON \"Notes\" FOR INSERT TO authenticated WITH CHECK ((select auth.uid()) = user_id);\n\
+                 CREATE POLICY upd ON public.\"Notes\" FOR UPDATE TO authenticated USING (auth.role() = 'authenticated');\n\
+                 CREATE POLICY admin ON \"Notes\" FOR UPDATE USING (is_admin());\n\
+                 CREATE TABLE tags (id int);\n\
+                 CREATE POLICY t ON tags FOR INSERT TO authenticated WITH CHECK (auth.uid() IS NOT NULL);\n";
+        let out = run(&[("1.sql", a)], &[], "");
+        assert_eq!(
+            spans(&out, RULE),
+            vec![
+                "(auth.uid() IS NOT NULL)",
+                "(auth.role() = 'authenticated')"
+            ]
+        );
+        let mine: Vec<_> = out.diagnostics.iter().filter(|d| d.rule == RULE).collect();
+        assert!(mine[1].message.starts_with(
+            "UPDATE policy \"upd\" lets authenticated write rows of \"Notes\" owned by someone else: its USING never looks at \"user_id\""
+        ), "{}", mine[1].message);
+    }
+}
