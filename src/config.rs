@@ -32,6 +32,7 @@ pub struct Config {
     pub extensions: ExtensionsConfig,
     pub preflight: PreflightConfig,
     pub apply: ApplyConfig,
+    pub verify: VerifyConfig,
     /// Directory the config file was found in (not a key); relative paths resolve against it.
     #[serde(skip)]
     pub root: Option<PathBuf>,
@@ -140,6 +141,16 @@ pub struct ExtensionsConfig {
 pub struct PreflightConfig {
     /// Tables that must not be empty before applying.
     pub require_rows: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerifyConfig {
+    /// The multi-user row level security test before COMMIT (default: on for runner
+    /// `supabase`, off otherwise).
+    pub rls_isolation: Option<bool>,
+    /// Tables whose rows are shared between users on purpose (names or `schema.name`).
+    pub shared_tables: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]

@@ -79,6 +79,15 @@ always_available = []
 require_rows = []
 # require_rows = ["users"]
 
+[verify]
+# `pgward apply`, before COMMIT: for every table with row level security and an owner column
+# ([indexes] user_columns) in an exposed schema, as role authenticated with the claims of one
+# owner no other owner's row may be visible, as anon none (unless a policy grants anon), as
+# service_role all. Default: on for runner "supabase".
+# rls_isolation = true
+# Tables whose rows are shared between users on purpose.
+shared_tables = []
+
 [apply]
 # Path to pg_dump for the backup `pgward apply` takes (default: found on PATH).
 # pg_dump = "/usr/lib/postgresql/17/bin/pg_dump"

@@ -47,6 +47,7 @@ mod dry_run;
 pub mod export;
 mod gate;
 pub mod history;
+pub mod isolation;
 pub mod lock;
 mod no_transaction;
 pub mod outcome;

@@ -8,7 +8,7 @@ use super::outcome::{
 use super::plan::MigrationFile;
 use super::preflight::{self, TableName};
 use super::url::DbUrl;
-use super::{Ctx, export, history, run, verify};
+use super::{Ctx, export, history, isolation, run, verify};
 use crate::syntax::Statement;
 use postgres::Client;
 use std::time::Instant;
@@ -123,8 +123,14 @@ impl Transactions {
                 protected.push(t);
             }
         }
-        let problems =
+        let mut problems =
             verify::check(client, config, pending, idx, protected).map_err(|e| ctx.db(e))?;
+        // The multi-user test runs on the data as this file left it, before COMMIT.
+        let isolation = isolation::check(client, config).map_err(|e| ctx.db(e))?;
+        for note in &isolation.untestable {
+            out.info(format!("      rls isolation: {note}"));
+        }
+        problems.extend(isolation.problems);
         if !problems.is_empty() {
             out.info(format!(
                 "{label} … FAILED verification ({})",

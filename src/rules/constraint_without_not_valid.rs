@@ -61,8 +61,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                             );
                         }
                         AlterTableAction::ValidateConstraint { name } => {
-                            if let Some((_, added)) =
-                                not_valid.iter().find(|(n, _)| *n == name.value)
+                            if let Some((_, added)) = not_valid
+                                .iter()
+                                .find(|(n, _)| *n == name.value)
+                                .filter(|_| is_existing_table(ctx, i, &at.name))
                             {
                                 out.push(
                                     ctx.diagnostic(

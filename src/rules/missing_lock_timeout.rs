@@ -8,7 +8,7 @@ use super::common::text::execution;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::FileContext;
 use crate::runner::{Runner, Wrapping};
-use crate::syntax::locks::{LockMode, statement_locks};
+use crate::syntax::locks::{LockMode, On, statement_locks};
 use crate::syntax::{Stmt, TxControl};
 
 pub static RULE: Rule = Rule {
@@ -59,8 +59,11 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         if session || local {
             continue;
         }
+        // Locks on the statement's own target: a referenced table's SHARE ROW EXCLUSIVE
+        // (`REFERENCES auth.users`) is held only while the new or altered table is checked.
         let strong = statement_locks(&stmt.kind).into_iter().find(|l| {
             l.mode >= LockMode::Share
+                && crate::syntax::locks::rule(l.kind).on == On::Target
                 && if l.index {
                     index_on_existing_table(ctx, i, l.relation)
                 } else {

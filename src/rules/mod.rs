@@ -6,7 +6,7 @@ use crate::engine::FileContext;
 
 mod blocking_index;
 mod breaking_rename;
-mod common;
+pub(crate) mod common;
 mod concurrent_in_transaction;
 mod constraint_without_not_valid;
 mod destructive_drop;

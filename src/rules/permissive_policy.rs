@@ -54,13 +54,13 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     &RULE,
                     expr.span,
                     format!(
-                        "policy {} lets {who} {} every row of {}: its condition is always true",
+                        "policy {} lets {who} {} {}: its condition is always true",
                         q(&p.policy.name),
                         match c.command {
-                            PolicyCommand::Insert => "insert into",
-                            PolicyCommand::Update => "update",
-                            PolicyCommand::Delete => "delete",
-                            _ => "read, write and delete",
+                            PolicyCommand::Insert => "insert any row into",
+                            PolicyCommand::Update => "update every row of",
+                            PolicyCommand::Delete => "delete every row of",
+                            _ => "read, write and delete every row of",
                         },
                         q_key(&p.table.key())
                     ),

@@ -4,7 +4,7 @@
 
 use crate::catalog::Pos;
 use crate::engine::FileContext;
-use crate::syntax::QualifiedName;
+use crate::syntax::{QualifiedName, Stmt};
 
 /// The table named at statement `stmt` of the file existed before this file: created by an
 /// earlier file, or unknown to the set (made before the first migration). A table created
@@ -21,7 +21,13 @@ pub fn is_existing_table(ctx: &FileContext, stmt: usize, name: &QualifiedName) -
             .get(id)
             .and_then(|t| t.created)
             .is_none_or(|created| created.file != ctx.file_id),
-        None => true,
+        // A view, materialized view or sequence created earlier in this file is new too.
+        None => !ctx.statements().iter().take(stmt).any(|s| match &s.kind {
+            Stmt::CreateView { name: n, .. } | Stmt::CreateSequence { name: n, .. } => {
+                n.key() == name.key()
+            }
+            _ => false,
+        }),
     }
 }
 
