@@ -354,7 +354,12 @@ pub fn load_config(explicit: Option<&Path>, start: &Path, cwd: &Path) -> Result<
     };
     match path {
         Some(path) => Config::load(&path).map_err(|e| config_error_message(&e, cwd)),
-        None => Ok(Config::default()),
+        None => {
+            // No config: the repository around the current directory still shows its runner.
+            let mut config = Config::default();
+            config.read_project(cwd)?;
+            Ok(config)
+        }
     }
 }
 
@@ -470,7 +475,7 @@ fn run_check(args: &CheckArgs) -> u8 {
     }
 
     if args.show_files {
-        return show_files(&set);
+        return show_files(&set, &config);
     }
 
     let output = engine::check(set.inputs, &config);
@@ -500,14 +505,38 @@ fn run_check(args: &CheckArgs) -> u8 {
     exit_status(&set.errors, &output, args.fail_on.into())
 }
 
-fn show_files(set: &discover::LoadedSet) -> u8 {
+fn show_files(set: &discover::LoadedSet, config: &Config) -> u8 {
+    // The runner and the files it skips go to stderr: stdout stays the list of files.
+    eprintln!(
+        "pgward: runner: {} ({})",
+        config.runner(),
+        config.runner_origin()
+    );
+    for s in &set.skipped {
+        eprintln!("pgward: skipped {s}");
+    }
     let mut out = io::stdout().lock();
-    let written = set.inputs.iter().try_for_each(|input| {
-        if input.report {
-            writeln!(out, "{}", input.source.name)
-        } else {
-            writeln!(out, "{} (context)", input.source.name)
-        }
+    let written = Ok::<(), io::Error>(()).and_then(|()| {
+        set.inputs.iter().try_for_each(|input| {
+            let reversal = config.reversal_ranges(&input.source.name, &input.source.text);
+            let whole = reversal
+                .iter()
+                .any(|r| r.start == 0 && r.end >= input.source.text.len());
+            let mut marks = Vec::new();
+            if !input.report {
+                marks.push("context");
+            }
+            if whole {
+                marks.push("reversal: checked, not replayed");
+            } else if !reversal.is_empty() {
+                marks.push("down sections: checked, not replayed");
+            }
+            if marks.is_empty() {
+                writeln!(out, "{}", input.source.name)
+            } else {
+                writeln!(out, "{} ({})", input.source.name, marks.join(", "))
+            }
+        })
     });
     if let Err(e) = written
         && e.kind() != io::ErrorKind::BrokenPipe

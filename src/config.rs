@@ -296,11 +296,45 @@ impl Config {
 
     /// Path of `migrations_dir`, resolved against the config file's directory.
     pub fn migrations_dir_path(&self) -> Option<PathBuf> {
-        let dir = self.migrations_dir.as_ref()?;
-        Some(match &self.root {
-            Some(root) if Path::new(dir).is_relative() => root.join(dir),
-            _ => PathBuf::from(dir),
-        })
+        // `migrations_dir`, else the runner's directory when the repository has it.
+        let root = self.root.as_ref().or(self.project.root.as_ref());
+        let (dir, explicit) = match &self.migrations_dir {
+            Some(dir) => (PathBuf::from(dir), true),
+            None => (self.effective_migrations_dir()?, false),
+        };
+        let path = match root {
+            Some(root) if dir.is_relative() => root.join(&dir),
+            _ => dir,
+        };
+        (explicit || path.is_dir()).then_some(path)
+    }
+
+    /// Where a file sits for its runner: the path relative to the migrations directory when
+    /// inside it, else its name.
+    pub fn layout_path(&self, path: &Path) -> PathBuf {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(dir) = self.migrations_dir_path()
+            && let Ok(dir) = std::path::absolute(&dir)
+            && let Ok(rel) = absolute.strip_prefix(&dir)
+        {
+            return rel.to_path_buf();
+        }
+        PathBuf::from(path.file_name().unwrap_or(path.as_os_str()))
+    }
+
+    /// The byte ranges of a file that undo a migration (a `down.sql`, Flyway's `U…__`, dbmate's
+    /// `-- migrate:down` sections): checked, never replayed into the schema.
+    pub fn reversal_ranges(&self, name: &str, text: &str) -> Vec<std::ops::Range<usize>> {
+        let runner = self.runner();
+        let role = match runner.classify(&self.layout_path(Path::new(name))) {
+            crate::runner::layout::Classified::Migration(m) => m.role,
+            crate::runner::layout::Classified::Skipped(_) => crate::runner::layout::Role::Forward,
+        };
+        crate::runner::layout::sections(runner, role, text)
+            .into_iter()
+            .filter(|s| s.role == crate::runner::layout::Role::Reversal)
+            .map(|s| s.range)
+            .collect()
     }
 }
 

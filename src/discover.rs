@@ -480,6 +480,9 @@ pub struct LoadedSet {
     pub errors: Vec<InputError>,
     /// Not fatal: empty directories, context files that could not be read.
     pub warnings: Vec<String>,
+    /// Files found below a directory that the runner does not run (a seed file, a schema dump,
+    /// a `metadata.toml` neighbour's notes), with why: left out, listed by `--show-files`.
+    pub skipped: Vec<String>,
 }
 
 /// Build the set to check from command-line paths and standard input.
@@ -563,7 +566,38 @@ pub fn load_set(
         }
     }
 
-    entries.sort_by(|a, b| migration_order(&a.name, &b.name));
+    // The runner decides which of the files found below directories are migrations, and the
+    // order; a file named on the command line is always checked.
+    let runner = config.runner();
+    let named_args: HashSet<PathBuf> = paths.iter().map(|p| identity(Path::new(p), cwd)).collect();
+    let arg_dirs: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| identity(Path::new(p), cwd))
+        .filter(|p| p.is_dir())
+        .collect();
+    let migrations_dir = config
+        .migrations_dir_path()
+        .and_then(|d| cwd.join(d).canonicalize().ok());
+    let layout_rel = |e: &Entry| -> PathBuf {
+        let dirs = migrations_dir.iter().chain(arg_dirs.iter());
+        dirs.filter_map(|d| e.identity.strip_prefix(d).ok())
+            .min_by_key(|r| r.components().count())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(Path::new(&e.name).file_name().unwrap_or_default()))
+    };
+    entries.retain(|e| {
+        if e.source.is_some() || named_args.contains(&e.identity) {
+            return true;
+        }
+        match runner.classify(&layout_rel(e)) {
+            crate::runner::layout::Classified::Migration(_) => true,
+            crate::runner::layout::Classified::Skipped(why) => {
+                set.skipped.push(format!("{}: {why}", e.name));
+                false
+            }
+        }
+    });
+    entries.sort_by_cached_key(|e| (runner.classify_named(&layout_rel(e)).key, e.name.clone()));
     // Files are read in parallel (rayon keeps the order); most of a big set's time is I/O.
     let read: Vec<(bool, Result<SourceFile, InputError>)> = entries
         .into_par_iter()

@@ -103,9 +103,57 @@ pub fn workspace_from_files(files: Vec<WorkspaceFile>) -> Workspace {
     Workspace { files, catalog }
 }
 
+/// A workspace whose replay leaves out what the runner only runs backwards: down/undo files
+/// and dbmate's `-- migrate:down` sections are checked, but their statements do not change the
+/// forward schema.
+pub fn workspace_for_runner(files: Vec<WorkspaceFile>, config: &Config) -> Workspace {
+    let replayed: Vec<Arc<ParsedFile>> = files
+        .iter()
+        .map(|f| {
+            let ranges = config.reversal_ranges(&f.source.name, &f.source.text);
+            if ranges.is_empty() {
+                return Arc::clone(&f.parsed);
+            }
+            let mut parsed = (*f.parsed).clone();
+            for stmt in &mut parsed.statements {
+                if ranges.iter().any(|r| r.contains(&stmt.span.start)) {
+                    // Kept in place (statement indices stay valid), but a no-op for the replay.
+                    stmt.kind = syntax::Stmt::Other {
+                        keyword: "REVERSAL".to_string(),
+                    };
+                }
+            }
+            Arc::new(parsed)
+        })
+        .collect();
+    let catalog = Catalog::replay(replayed.iter().map(|p| &**p));
+    Workspace { files, catalog }
+}
+
+/// The rules that look at a reversal on its own: syntax and transaction handling. The
+/// schema-aware rules speak about the forward schema, which a reversal is not part of.
+const REVERSAL_RULES: &[&str] = &[
+    "parse-error",
+    "unsupported-syntax",
+    "transaction-wrapper",
+    "concurrent-in-transaction",
+];
+
 /// Check a migration set with a config.
 pub fn check(inputs: Vec<CheckInput>, config: &Config) -> CheckOutput {
-    let workspace = build_workspace_with(inputs, &config.parse_options());
+    let options = config.parse_options();
+    let files: Vec<WorkspaceFile> = inputs
+        .into_par_iter()
+        .map(|input| {
+            let parsed = syntax::parse_file_with(&input.source.text, &options);
+            WorkspaceFile {
+                source: Arc::new(input.source),
+                parsed: Arc::new(parsed),
+                report: input.report,
+            }
+        })
+        .collect();
+    let workspace = workspace_for_runner(files, config);
     let diagnostics = run_rules(&workspace, config);
     CheckOutput {
         workspace,
@@ -139,6 +187,14 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
             }
             drop_fixes_inside_execute(&ctx, &mut found);
             let mut kept = crate::suppress::apply(&ctx, found);
+            let file = &workspace.files[file_id];
+            let reversal = config.reversal_ranges(&file.source.name, &file.source.text);
+            if !reversal.is_empty() {
+                kept.retain(|d| {
+                    REVERSAL_RULES.contains(&d.rule)
+                        || !reversal.iter().any(|r| r.contains(&d.span.start))
+                });
+            }
             kept.retain(|d| rules::find(d.rule).is_none_or(|r| is_enabled(r, config)));
             for d in &mut kept {
                 if let Some(severity) = severity_override(d.rule, config) {

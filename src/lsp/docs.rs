@@ -279,7 +279,7 @@ impl Store {
             }
             None => files.iter().position(|f| f.report).unwrap_or(0),
         };
-        let workspace = engine::workspace_from_files(files);
+        let workspace = engine::workspace_for_runner(files, &config);
         let diagnostics = engine::run_rules(&workspace, &config);
         if let Some(doc) = self.docs.get_mut(uri) {
             doc.lint = Some(Lint {

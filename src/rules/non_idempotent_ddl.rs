@@ -21,6 +21,27 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    // A runner that records applied files never runs one twice, and a file it runs atomically
+    // leaves nothing behind when it fails: such a file never meets its own leftovers.
+    let exec = super::common::text::execution(ctx);
+    if exec.runner.records_history() {
+        let top: Vec<&Statement> = ctx
+            .statements()
+            .iter()
+            .filter(|s| {
+                s.context.in_do_block.is_none()
+                    && !matches!(s.kind, Stmt::PsqlMeta { .. } | Stmt::Invalid { .. })
+            })
+            .collect();
+        let split = top.iter().any(|s| exec.runner.takes_out(s));
+        let wrapped = exec.runner_wraps() && exec.opted_out.is_none() && !split;
+        // One statement is atomic too, unless it is a CONCURRENTLY build (a failed one leaves
+        // an invalid index behind).
+        let single = top.len() == 1 && top[0].transaction_restriction().is_none();
+        if wrapped || single {
+            return;
+        }
+    }
     let mut drops = Drops::default();
     for stmt in ctx.statements() {
         // Inside a DO block, an EXCEPTION handler or an IF [NOT] EXISTS guard makes it safe.

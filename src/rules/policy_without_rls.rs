@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    disabled_later(ctx, out);
     let catalog = ctx.catalog();
     for &policy_id in &catalog.created_in(ctx.file_id).policies {
         let Some(policy) = catalog.policies.get(policy_id) else {
@@ -31,6 +32,15 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         };
         if !table.is_live() || table.rls_enabled {
+            continue;
+        }
+        // RLS switched off after the policy was written: that DISABLE broke it; for a
+        // table in an exposed schema `rls-not-enabled` reports it there. Elsewhere it is this
+        // rule's finding, reported by the file with the DISABLE (see `disabled_later`).
+        if table
+            .rls_changed
+            .is_some_and(|c| c.pos() > policy.created.pos())
+        {
             continue;
         }
         let Some(stmt) = ctx.statements().get(policy.created.stmt) else {
@@ -66,6 +76,68 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             );
         }
         out.push(d);
+    }
+}
+
+/// Policies whose table's RLS a later statement of this file switched off, outside the exposed
+/// schemas (there `rls-not-enabled` reports the DISABLE): one finding per table, at the DISABLE.
+fn disabled_later(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
+    let catalog = ctx.catalog();
+    for (table_id, table) in catalog.live_tables() {
+        let Some(changed) = table.rls_changed.filter(|c| c.file == ctx.file_id) else {
+            continue;
+        };
+        if table.rls_enabled || super::common::schema::is_exposed(ctx.config, &table.schema) {
+            continue;
+        }
+        let policies: Vec<_> = catalog
+            .policies
+            .iter()
+            .filter(|p| {
+                p.table == table_id && p.dropped.is_none() && p.created.pos() < changed.pos()
+            })
+            .collect();
+        let Some(first) = policies.first() else {
+            continue;
+        };
+        let Some(stmt) = ctx.statements().get(changed.stmt) else {
+            continue;
+        };
+        out.push(
+            ctx.diagnostic(
+                &RULE,
+                changed.span,
+                format!(
+                    "this disables row level security on table {}, so its {} ({}) {} nothing",
+                    q_key(&table.key()),
+                    if policies.len() == 1 {
+                        "policy"
+                    } else {
+                        "policies"
+                    },
+                    policies
+                        .iter()
+                        .map(|p| q(&p.name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if policies.len() == 1 {
+                        "protects"
+                    } else {
+                        "protect"
+                    }
+                ),
+            )
+            .with_help(format!(
+                "keep row level security on: `ALTER TABLE {} ENABLE ROW LEVEL SECURITY;`",
+                qualified(&table.key())
+            ))
+            .with_related(
+                first.created.file,
+                first.created.span,
+                "policy created here",
+            )
+            .in_statement(stmt.span),
+        );
     }
 }
 
@@ -106,17 +178,27 @@ mod tests {
     }
 
     #[test]
-    fn disabled_again_is_linked() {
+    fn disabled_again_is_blamed_on_the_disable() {
         let a = "CREATE TABLE t (id int);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\n";
         let b = "CREATE POLICY p ON t USING (true);\n";
         let c = "ALTER TABLE t DISABLE ROW LEVEL SECURITY;\n";
+        // The policy's file is not to blame.
         let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &["2.sql"], "");
+        assert!(lines(&out, RULE).is_empty());
+        // In an exposed schema rls-not-enabled reports the DISABLE; elsewhere this rule does.
+        let out = run(&[("1.sql", a), ("2.sql", b), ("3.sql", c)], &["3.sql"], "");
+        assert!(lines(&out, RULE).is_empty());
+        assert_eq!(lines(&out, "rls-not-enabled").len(), 1);
+        let out = run(
+            &[("1.sql", a), ("2.sql", b), ("3.sql", c)],
+            &["3.sql"],
+            "[rls]\nexposed_schemas = []\n",
+        );
         assert_eq!(
             lines(&out, RULE),
             vec![
-                "2.sql:1:15 policy \"p\" on table \"t\" has no effect: row level security is \
-                 not enabled on \"t\" at the end of the migrations [1.sql:1:14 table \"t\" created here] \
-                 [3.sql:1:15 row level security disabled here]"
+                "3.sql:1:15 this disables row level security on table \"t\", so its policy \
+                 (\"p\") protects nothing [2.sql:1:15 policy created here]"
             ]
         );
     }
