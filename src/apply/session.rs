@@ -7,8 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// What the Ctrl-C handler needs to cancel the running query.
-pub(crate) type CancelSlot =
-    Arc<Mutex<Option<(postgres::CancelToken, postgres_openssl::MakeTlsConnector)>>>;
+pub(crate) type CancelSlot = Arc<Mutex<Option<(postgres::CancelToken, super::url::TlsConnector)>>>;
 
 pub(crate) struct Interrupt {
     pub flag: Arc<AtomicBool>,
@@ -46,7 +45,7 @@ pub(crate) fn interrupt() -> Interrupt {
 }
 
 /// Connect with notices printed as they arrive (`RAISE NOTICE` / `WARNING`).
-pub fn connect(url: &DbUrl) -> Result<(Client, postgres_openssl::MakeTlsConnector), String> {
+pub fn connect(url: &DbUrl) -> Result<(Client, super::url::TlsConnector), String> {
     let tls = url::tls_connector()?;
     let mut config = url.config.clone();
     config.notice_callback(|notice| {

@@ -251,30 +251,16 @@ impl Db {
 
 /// A throwaway self-signed certificate, so `sslmode=require` (what Supabase needs) is tested.
 fn write_tls_cert(data: &Path) {
-    use openssl::asn1::Asn1Time;
-    use openssl::hash::MessageDigest;
-    use openssl::pkey::PKey;
-    use openssl::rsa::Rsa;
-    use openssl::x509::{X509, X509NameBuilder};
-    let key = PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("key");
-    let mut name = X509NameBuilder::new().expect("name");
-    name.append_entry_by_text("CN", "localhost").expect("cn");
-    let name = name.build();
-    let mut cert = X509::builder().expect("x509");
-    cert.set_version(2).expect("version");
-    cert.set_subject_name(&name).expect("subject");
-    cert.set_issuer_name(&name).expect("issuer");
-    cert.set_pubkey(&key).expect("pubkey");
-    cert.set_not_before(&Asn1Time::days_from_now(0).expect("time"))
-        .expect("nb");
-    cert.set_not_after(&Asn1Time::days_from_now(2).expect("time"))
-        .expect("na");
-    cert.sign(&key, MessageDigest::sha256()).expect("sign");
-    let cert = cert.build();
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    let cert = params.self_signed(&key).expect("self-signed");
     let crt = data.join("server.crt");
     let pem = data.join("server.key");
-    std::fs::write(&crt, cert.to_pem().expect("pem")).expect("write cert");
-    std::fs::write(&pem, key.private_key_to_pem_pkcs8().expect("pem")).expect("write key");
+    std::fs::write(&crt, cert.pem()).expect("write cert");
+    std::fs::write(&pem, key.serialize_pem()).expect("write key");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
