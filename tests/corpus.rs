@@ -4,7 +4,7 @@
 //! fewer than 0.3% of their statements may be left unanalysed (`unsupported-syntax`: statements
 //! the model does not understand, and `EXECUTE` of text built at run time).
 
-use pgward::syntax::{Stmt, parse_file};
+use pgward::syntax::{ParseOptions, PgVersion, Stmt, parse_file_with};
 use std::path::{Path, PathBuf};
 
 fn sql_files(dir: &Path) -> Vec<PathBuf> {
@@ -37,7 +37,12 @@ fn unsupported_syntax_stays_below_three_per_mille() {
         for file in files {
             let text = std::fs::read_to_string(&file)
                 .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-            for stmt in parse_file(&text).statements {
+            // The corpus holds PostgreSQL 18 dumps too: judged against the newest target, what
+            // is measured here is the model, not `postgres_version`.
+            let options = ParseOptions {
+                pg_version: PgVersion::new(PgVersion::NEWEST.into()).expect("newest version"),
+            };
+            for stmt in parse_file_with(&text, &options).statements {
                 let at = || {
                     let line = text[..stmt.span.start].matches('\n').count() + 1;
                     format!("{}:{line}", file.display())

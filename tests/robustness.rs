@@ -436,10 +436,11 @@ fn deeply_nested_parentheses_are_a_diagnostic_not_a_stack_overflow() {
             ")".repeat(depth)
         );
         let out = within(Duration::from_secs(20), "nested parens", || check_one(text));
-        let deep = out
-            .diagnostics
-            .iter()
-            .any(|d| d.message.contains("too deep") || d.message.contains("nest"));
+        // PostgreSQL's parser itself refuses this depth (a parse-error with its message), or
+        // the model says it is too deep to analyse.
+        let deep = out.diagnostics.iter().any(|d| {
+            d.rule == "parse-error" || d.message.contains("too deep") || d.message.contains("nest")
+        });
         assert!(deep, "{prefix}: {:?}", rules_of(&out));
     }
     // Unbalanced: a parse error at the first unclosed parenthesis.

@@ -16,7 +16,9 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let message = match &stmt.kind {
             Stmt::Unsupported { keyword, message } => {
                 format!(
-                    "pgward cannot analyse this {keyword} statement ({message}); no rule checked it"
+                    "PostgreSQL accepts this, but pgward's model does not understand {}; no rule \
+                     checked this statement ({message})",
+                    construct(keyword, message)
                 )
             }
             Stmt::DynamicSql => {
@@ -28,6 +30,38 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.diagnostic(&RULE, stmt.span, message)
                 .in_statement(stmt.span),
+        );
+    }
+}
+
+/// The construct the model stopped at: the statement kind, and the word the model did not
+/// expect (`ALTER SEQUENCE … OWNED`), when its message names one.
+fn construct(keyword: &str, message: &str) -> String {
+    let found = message
+        .rsplit_once("found: ")
+        .map(|(_, f)| f.trim().trim_end_matches('.'))
+        .filter(|f| !f.is_empty() && *f != "EOF");
+    match (keyword.is_empty(), found) {
+        (false, Some(f)) => format!("{keyword} … {f}"),
+        (false, None) => keyword.to_string(),
+        (true, Some(f)) => format!("`{f}` here"),
+        (true, None) => "this statement".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::construct;
+
+    #[test]
+    fn names_the_construct() {
+        assert_eq!(
+            construct("ALTER SEQUENCE", "Expected: end of statement, found: OWNED"),
+            "ALTER SEQUENCE … OWNED"
+        );
+        assert_eq!(
+            construct("CREATE STATISTICS", "Expected: an object type, found: EOF"),
+            "CREATE STATISTICS"
         );
     }
 }

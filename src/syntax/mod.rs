@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod execute;
+pub mod grammar;
 mod lex;
 pub mod locks;
 pub mod model;
@@ -71,13 +72,14 @@ pub fn parse_file(text: &str) -> ParsedFile {
 }
 
 /// Split and parse a whole file for a target version.
-pub fn parse_file_with(text: &str, _options: &ParseOptions) -> ParsedFile {
+pub fn parse_file_with(text: &str, options: &ParseOptions) -> ParsedFile {
     let out = split::split(text);
     let mut statements = Vec::with_capacity(out.statements.len());
     let mut comments = out.comments;
     let mut errors: Vec<Option<split::LexError>> = out.errors.into_iter().map(Some).collect();
 
-    for raw in &out.statements {
+    let mut work: std::collections::VecDeque<split::RawStatement> = out.statements.into();
+    while let Some(raw) = work.pop_front() {
         let span = raw.span;
         let stmt_text = text.get(span.range()).unwrap_or("");
         // A lexical error inside this statement makes it invalid as a whole.
@@ -89,12 +91,16 @@ pub fn parse_file_with(text: &str, _options: &ParseOptions) -> ParsedFile {
             })
             .and_then(Option::take);
         if let Some(e) = error {
+            // PostgreSQL's own words for it when its scanner stops at the same place.
+            let message = match grammar::check_sql(stmt_text) {
+                Err(g) if g.at.start + span.start == e.at.start => {
+                    grammar::short_message(g.message)
+                }
+                _ => e.message,
+            };
             statements.push(Statement {
                 span,
-                kind: Stmt::Invalid {
-                    message: e.message,
-                    at: e.at,
-                },
+                kind: Stmt::Invalid { message, at: e.at },
                 context: StmtContext::default(),
             });
             continue;
@@ -109,13 +115,50 @@ pub fn parse_file_with(text: &str, _options: &ParseOptions) -> ParsedFile {
             });
             continue;
         }
+        // PostgreSQL's grammar decides validity; a rejected statement is never modelled.
+        if let Err(e) = judge(with_semicolon(text, span), options) {
+            // A `;` inside an unclosed parenthesis: the statement ends there for PostgreSQL's
+            // error, and what follows is checked as statements of its own.
+            if let Some(cut) = grammar::semicolon_in_parens(stmt_text) {
+                let head = Span::new(span.start, span.start + cut);
+                let e = judge(&text[span.start..=span.start + cut], options)
+                    .err()
+                    .unwrap_or(e);
+                statements.push(Statement {
+                    span: head,
+                    kind: Stmt::Invalid {
+                        message: e.message,
+                        at: e.at.shift(span.start),
+                    },
+                    context: StmtContext::default(),
+                });
+                let rest_start = span.start + cut + 1;
+                let rest = split::split(&text[rest_start..span.end]);
+                for r in rest.statements.into_iter().rev() {
+                    work.push_front(split::RawStatement {
+                        span: r.span.shift(rest_start),
+                        meta: r.meta,
+                    });
+                }
+                continue;
+            }
+            statements.push(Statement {
+                span,
+                kind: Stmt::Invalid {
+                    message: e.message,
+                    at: e.at.shift(span.start),
+                },
+                context: StmtContext::default(),
+            });
+            continue;
+        }
         if let Some(do_stmt) = do_statement(stmt_text, span.start) {
             push_do(text, &mut statements, &mut comments, span, do_stmt);
             continue;
         }
         statements.push(Statement {
             span,
-            kind: convert::convert(stmt_text, span.start),
+            kind: accepted(convert::convert(stmt_text, span.start), stmt_text),
             context: StmtContext::default(),
         });
     }
@@ -136,6 +179,42 @@ pub fn parse_file_with(text: &str, _options: &ParseOptions) -> ParsedFile {
     ParsedFile {
         statements,
         comments,
+    }
+}
+
+/// Whether PostgreSQL accepts one top-level statement on the target version: its grammar, the
+/// PL/pgSQL compiler for `DO` bodies and `LANGUAGE plpgsql` function bodies, then syntax newer
+/// than `postgres_version`. Spans are relative to `stmt`.
+fn judge(stmt: &str, options: &ParseOptions) -> Result<(), grammar::GrammarError> {
+    grammar::check_sql(stmt)?;
+    if let Some(body) = grammar::plpgsql_body(stmt) {
+        grammar::check_plpgsql(stmt, body)?;
+    }
+    grammar::check_version(stmt, options.pg_version)
+}
+
+/// The statement's text with the `;` that ends it, when one follows (PostgreSQL's errors then
+/// name it, as they do when the file runs).
+fn with_semicolon(text: &str, span: Span) -> &str {
+    let after = text.get(span.end..).unwrap_or("");
+    let trimmed = after.trim_start();
+    if trimmed.starts_with(';') {
+        let end = span.end + (after.len() - trimmed.len()) + 1;
+        &text[span.start..end]
+    } else {
+        text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// A statement PostgreSQL accepted: our model may still fail to understand it, which makes it
+/// unsupported, never invalid (sqlparser and the recognizers are not PostgreSQL's grammar).
+fn accepted(kind: Stmt, stmt: &str) -> Stmt {
+    match kind {
+        Stmt::Invalid { message, .. } => Stmt::Unsupported {
+            keyword: grammar::leading_words(stmt),
+            message,
+        },
+        other => other,
     }
 }
 
@@ -286,12 +365,17 @@ fn push_do(
                 None => Stmt::DynamicSql,
             }
         } else if verbatim {
-            convert::convert(&s.text, s.span.start)
+            // The whole DO passed PostgreSQL's PL/pgSQL compiler, which checks every SQL
+            // statement's syntax: what our model cannot read is unsupported, not invalid.
+            accepted(convert::convert(&s.text, s.span.start), &s.text)
         } else {
             // A `DO '…'` body: the text has its doubled quotes unescaped, so its bytes are
             // mapped back to the file one by one.
             let map = unescaped_map(text, s.span);
-            convert::convert_from(&s.text, lex::Origin::Map(&map))
+            accepted(
+                convert::convert_from(&s.text, lex::Origin::Map(&map)),
+                &s.text,
+            )
         };
         statements.push(Statement {
             span: s.span,
@@ -540,12 +624,20 @@ mod tests {
             kinds("DO LANGUAGE plv8 $$ plv8.execute('DROP TABLE t'); $$"),
             vec!["DO[ plv8.execute('DROP TABLE t'); ]"]
         );
-        let text = "DO 'BEGIN DROP TABLE ''Odd''; END';";
+        let text = "DO 'BEGIN DROP TABLE \"Odd\"; RAISE NOTICE ''x''; END';";
         let got = summary(text);
         assert_eq!(got.len(), 2);
-        assert_eq!(got[1].0, "DROP TABLE ''Odd''");
+        assert_eq!(got[1].0, "DROP TABLE \"Odd\"");
         assert_eq!(got[1].1, "DROP");
-        assert_eq!(kinds("DO;"), vec!["INVALID DO statement without a body @0"]);
+        assert_eq!(
+            kinds("DO;"),
+            vec!["INVALID syntax error at or near \";\" @2"]
+        );
+        // PostgreSQL's PL/pgSQL compiler judges the body.
+        assert_eq!(
+            kinds("DO 'BEGIN DROP TABLE ''Odd''; END';"),
+            vec!["INVALID syntax error at or near \"'Odd'\" @22"]
+        );
     }
 
     #[test]
@@ -570,7 +662,10 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].1, "CREATE");
         assert_eq!(got[1].0, "INSERT INTO a VALUES ('oops);\nDROP TABLE a;");
-        assert_eq!(got[1].1, "INVALID unterminated quoted string @46");
+        assert_eq!(
+            got[1].1,
+            "INVALID unterminated quoted string at or near \"'oops);…\" @46"
+        );
         assert_eq!(&text[46..47], "'");
 
         let text = "SELECT 1;\n/* never closed\nSELECT 2;";
@@ -581,11 +676,15 @@ mod tests {
 
         // An unterminated string inside a DO body.
         let text = "DO $$ BEGIN RAISE 'x; END $$;\nSELECT 1;";
+        // PostgreSQL's PL/pgSQL compiler rejects the whole DO, at the quote.
         let got = summary(text);
-        assert_eq!(got.len(), 3);
-        assert_eq!(got[1].1, "INVALID unterminated quoted string @18");
-        assert!(got[1].2);
-        assert_eq!(got[2].1, "SELECT");
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(
+            got[0].1.starts_with("INVALID unterminated quoted string"),
+            "{got:?}"
+        );
+        assert!(got[0].1.ends_with("@18"), "{got:?}");
+        assert_eq!(got[1].1, "SELECT");
     }
 
     #[test]
