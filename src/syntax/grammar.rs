@@ -266,7 +266,9 @@ pub fn plpgsql_body(stmt: &str) -> Option<Span> {
     let is_create = bytes
         .get(..6)
         .is_some_and(|b| b.eq_ignore_ascii_case(b"create"));
-    if !is_do && !(is_create && bytes.windows(7).any(|w| w.eq_ignore_ascii_case(b"plpgsql"))) {
+    let plpgsql_function =
+        is_create && bytes.windows(7).any(|w| w.eq_ignore_ascii_case(b"plpgsql"));
+    if !is_do && !plpgsql_function {
         return None;
     }
     let toks = tokens(stmt);
