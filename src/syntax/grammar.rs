@@ -248,6 +248,8 @@ fn string_inside(text: &str, t: &Token) -> Span {
     } else {
         (tok.find('\'').map_or(1, |p| p + 1), 1)
     };
+    // An unterminated string has no closing delimiter to leave out.
+    let close = if t.unterminated { 0 } else { close };
     let start = (t.span.start + open).min(t.span.end);
     let end = t.span.end.saturating_sub(close).max(start);
     Span::new(start, end)
@@ -256,6 +258,19 @@ fn string_inside(text: &str, t: &Token) -> Span {
 /// The body of a `DO` block or of a `CREATE [OR REPLACE] FUNCTION|PROCEDURE` statement whose
 /// language is PL/pgSQL (the default for `DO`), as a byte range of `stmt`.
 pub fn plpgsql_body(stmt: &str) -> Option<Span> {
+    // Cheap filters first: most statements are neither.
+    let bytes = stmt.as_bytes();
+    let is_do = bytes
+        .get(..2)
+        .is_some_and(|b| b.eq_ignore_ascii_case(b"do"));
+    let is_create = bytes
+        .get(..6)
+        .is_some_and(|b| b.eq_ignore_ascii_case(b"create"));
+    let plpgsql_function =
+        is_create && bytes.windows(7).any(|w| w.eq_ignore_ascii_case(b"plpgsql"));
+    if !is_do && !plpgsql_function {
+        return None;
+    }
     let toks = tokens(stmt);
     let first = toks.first()?;
     let is_string = |t: &Token| matches!(t.kind, TokenKind::String | TokenKind::DollarString);
@@ -556,5 +571,39 @@ mod tests {
         assert!(check_plpgsql(trig, Span::new(0, trig.len())).is_ok());
         let odd = "CREATE FUNCTION f(x t[]) RETURNS void LANGUAGE plpgsql AS $$ BEGIN NULL; END $$";
         assert!(check_plpgsql(odd, Span::new(0, odd.len())).is_ok());
+    }
+
+    #[test]
+    fn no_panic_and_spans_in_bounds_on_random_input() {
+        let mut inputs = crate::syntax::split::tests::random_inputs(300);
+        inputs.extend(crate::syntax::split::tests::random_chars(300));
+        inputs.push("DO $$ BEGIN IF x THEN END $$".to_string());
+        inputs.push("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS 'é".to_string());
+        let ok = |text: &str, at: Span| {
+            assert!(
+                at.start <= at.end && at.end <= text.len(),
+                "{text:?} {at:?}"
+            );
+            assert!(
+                text.is_char_boundary(at.start) && text.is_char_boundary(at.end),
+                "{text:?} {at:?}"
+            );
+        };
+        for text in inputs {
+            if let Err(e) = check_sql(&text) {
+                ok(&text, e.at);
+            }
+            if let Some(body) = plpgsql_body(&text) {
+                ok(&text, body);
+                if let Err(e) = check_plpgsql(&text, body) {
+                    ok(&text, e.at);
+                }
+            }
+            for major in PgVersion::OLDEST..=PgVersion::NEWEST {
+                if let Err(e) = check_version(&text, PgVersion::new(major.into()).unwrap()) {
+                    ok(&text, e.at);
+                }
+            }
+        }
     }
 }

@@ -78,6 +78,12 @@ pub fn parse_file_with(text: &str, options: &ParseOptions) -> ParsedFile {
     let mut comments = out.comments;
     let mut errors: Vec<Option<split::LexError>> = out.errors.into_iter().map(Some).collect();
 
+    // One call of PostgreSQL's parser for the whole file when it can read it as is (no psql
+    // meta-commands, no unterminated token): when it accepts the file, every statement is
+    // valid SQL and only the PL/pgSQL and version checks remain per statement.
+    let file_ok = errors.is_empty()
+        && !out.statements.iter().any(|s| s.meta)
+        && grammar::check_sql(text).is_ok();
     let mut work: std::collections::VecDeque<split::RawStatement> = out.statements.into();
     while let Some(raw) = work.pop_front() {
         let span = raw.span;
@@ -116,12 +122,12 @@ pub fn parse_file_with(text: &str, options: &ParseOptions) -> ParsedFile {
             continue;
         }
         // PostgreSQL's grammar decides validity; a rejected statement is never modelled.
-        if let Err(e) = judge(with_semicolon(text, span), options) {
+        if let Err(e) = judge(with_semicolon(text, span), options, file_ok) {
             // A `;` inside an unclosed parenthesis: the statement ends there for PostgreSQL's
             // error, and what follows is checked as statements of its own.
             if let Some(cut) = grammar::semicolon_in_parens(stmt_text) {
                 let head = Span::new(span.start, span.start + cut);
-                let e = judge(&text[span.start..=span.start + cut], options)
+                let e = judge(&text[span.start..=span.start + cut], options, false)
                     .err()
                     .unwrap_or(e);
                 statements.push(Statement {
@@ -185,8 +191,14 @@ pub fn parse_file_with(text: &str, options: &ParseOptions) -> ParsedFile {
 /// Whether PostgreSQL accepts one top-level statement on the target version: its grammar, the
 /// PL/pgSQL compiler for `DO` bodies and `LANGUAGE plpgsql` function bodies, then syntax newer
 /// than `postgres_version`. Spans are relative to `stmt`.
-fn judge(stmt: &str, options: &ParseOptions) -> Result<(), grammar::GrammarError> {
-    grammar::check_sql(stmt)?;
+fn judge(
+    stmt: &str,
+    options: &ParseOptions,
+    sql_checked: bool,
+) -> Result<(), grammar::GrammarError> {
+    if !sql_checked {
+        grammar::check_sql(stmt)?;
+    }
     if let Some(body) = grammar::plpgsql_body(stmt) {
         grammar::check_plpgsql(stmt, body)?;
     }
