@@ -96,7 +96,10 @@ pub fn isolate_sequences(
          $pgward$;",
         // 0 would wait forever behind a session holding the sequence: bounded here, whatever
         // --lock-timeout says (the statements' own timeout is set again for each file).
-        lock_wait.as_millis().clamp(1, 1000)
+        match lock_wait.as_millis() {
+            0 => 1000,
+            ms => ms.min(1000),
+        }
     ))?;
     let row = client.query_one(
         "SELECT current_setting('pgward.isolated')::int, current_setting('pgward.not_isolated')",
