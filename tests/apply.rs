@@ -2027,8 +2027,14 @@ fn preflight_refuses_blocking_work_on_a_table_above_max_blocking_size() {
     ] {
         assert!(all.contains(expected), "missing `{expected}`:\n{all}");
     }
-    // A rename is brief whatever the size; a table created in the same file is new and empty.
-    assert!(!all.contains("0001_change.sql:5:"), "{all}");
+    // A rename is brief whatever the size: its table's size is shown, not gated. A table
+    // created in the same file is new and empty.
+    assert!(
+        all.contains("pre-flight: migrations/0001_change.sql:5:1: RENAME COLUMN on public.orders: ~20.0k rows,")
+            && all.contains("under ACCESS EXCLUSIVE (breaking-rename)"),
+        "{all}"
+    );
+    assert!(!all.contains("  - migrations/0001_change.sql:5:"), "{all}");
     assert!(!all.contains("fresh"), "{all}");
     assert_eq!(type_of_total(), ["integer"], "nothing was changed");
     assert!(p.backups().is_empty(), "refused before the backup");
@@ -2048,8 +2054,17 @@ fn preflight_refuses_blocking_work_on_a_table_above_max_blocking_size() {
     assert_eq!(first["lock"], "ACCESS EXCLUSIVE");
     assert_eq!(first["estimated_rows"], 20000);
     assert_eq!(first["bytes"], bytes);
+    assert_eq!(first["gated"], true);
     assert_eq!(first["over_limit"], true);
-    assert_eq!(v["blocking"].as_array().map(Vec::len), Some(4));
+    let blocking = v["blocking"].as_array().unwrap();
+    assert_eq!(blocking.len(), 5, "{blocking:?}");
+    let rename = blocking
+        .iter()
+        .find(|b| b["rule"] == "breaking-rename")
+        .unwrap();
+    assert_eq!(rename["line"], 5);
+    assert_eq!(rename["gated"], false);
+    assert_eq!(rename["over_limit"], false);
 
     let r = p.apply(&db, &["--allow-blocking", "--no-backup"]);
     r.expect(0);
@@ -2104,8 +2119,10 @@ fn dry_run_traces_the_locks_each_statement_takes() {
     db.exec(
         "CREATE TABLE orders (id int PRIMARY KEY, item text);
          CREATE TABLE \"Customers\" (id int PRIMARY KEY);
+         CREATE TABLE accounts (id int PRIMARY KEY);
+         CREATE TABLE scratch (id int);
          CREATE SCHEMA billing;
-         CREATE TABLE billing.invoices (id int PRIMARY KEY, customer_id int);",
+         CREATE TABLE billing.invoices (id int PRIMARY KEY, account_id int);",
     );
     let p = Project::new();
     p.write(
@@ -2113,8 +2130,10 @@ fn dry_run_traces_the_locks_each_statement_takes() {
         "CREATE INDEX orders_item_idx ON orders (item);\n\
          ALTER TABLE \"Customers\" ADD COLUMN note text;\n\
          SELECT 1;\n\
-         ALTER TABLE billing.invoices ADD CONSTRAINT invoices_customer_fkey\n  \
-         FOREIGN KEY (customer_id) REFERENCES \"Customers\" (id) NOT VALID;\n",
+         ALTER TABLE billing.invoices ADD CONSTRAINT invoices_account_fkey\n  \
+         FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;\n\
+         ALTER TABLE \"Customers\" RENAME COLUMN note TO memo;\n\
+         DROP TABLE scratch;\n",
     );
     let r = p.apply(&db, &["--dry-run"]);
     r.expect(0);
@@ -2124,6 +2143,9 @@ fn dry_run_traces_the_locks_each_statement_takes() {
             "locks: line 1: CREATE INDEX orders_item_idx ON orders (item) → index public.orders_item_idx ACCESS EXCLUSIVE (blocks reads and writes), table public.orders {share} (blocks writes)"
         ),
         "locks: line 2: ALTER TABLE \"Customers\" ADD COLUMN note text → table public.\"Customers\" ACCESS EXCLUSIVE (blocks reads and writes)".to_string(),
+        // A lock the transaction already holds adds no pg_locks entry: the lock table names it.
+        "locks: line 6: ALTER TABLE \"Customers\" RENAME COLUMN note TO memo → table public.\"Customers\" ACCESS EXCLUSIVE (blocks reads and writes; held since an earlier statement)".to_string(),
+        "locks: line 7: DROP TABLE scratch → table public.scratch (dropped) ACCESS EXCLUSIVE (blocks reads and writes)".to_string(),
     ] {
         assert!(r.stdout.contains(&expected), "missing `{expected}`:\n{}", r.stdout);
     }
@@ -2133,7 +2155,7 @@ fn dry_run_traces_the_locks_each_statement_takes() {
     r.expect(0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json summary");
     let traced = v["applied"][0]["locks"].as_array().expect("locks").clone();
-    assert_eq!(traced.len(), 3, "{traced:?}");
+    assert_eq!(traced.len(), 5, "{traced:?}");
     assert_eq!(traced[0]["line"], 1);
     assert_eq!(traced[0]["column"], 1);
     assert_eq!(
@@ -2151,6 +2173,8 @@ fn dry_run_traces_the_locks_each_statement_takes() {
     assert_eq!(orders["mode"], share);
     assert_eq!(orders["blocks_writes"], true);
     assert_eq!(orders["blocks_reads"], false);
+    assert_eq!(orders["held_before"], serde_json::Value::Null);
+    assert_eq!(traced[3]["locks"][0]["held_before"], "ACCESS EXCLUSIVE");
     // The foreign key locks both tables, as the lock table says.
     let fk = &traced[2];
     assert_eq!(fk["line"], 4);
@@ -2167,7 +2191,7 @@ fn dry_run_traces_the_locks_each_statement_takes() {
         Some(rule(LockKind::AddForeignKey).mode.sql().into())
     );
     assert_eq!(
-        mode_of("public.\"Customers\""),
+        mode_of("public.accounts"),
         Some(rule(LockKind::AddForeignKeyReferenced).mode.sql().into()),
         "{fk}"
     );

@@ -1,6 +1,7 @@
 //! Step 4b (pre-flight): the real size of every existing table that a pending statement
 //! rewrites, builds an index on or scans while holding a lock that blocks writes, and the
-//! `[apply] max_blocking_size` gate (`--allow-blocking` lets it pass).
+//! `[apply] max_blocking_size` gate (`--allow-blocking` lets it pass). The sizes of the tables
+//! other deploy findings name (a required column, a rename, an unfiltered change) are shown too.
 //!
 //! Which statements do that is said by the deploy-safety rules (the one owner of "this rewrites",
 //! "this scans", "this builds an index without CONCURRENTLY", "existing table"): their check
@@ -28,6 +29,15 @@ const SIZE_RULES: &[(&str, &str)] = &[
     ("unique-without-index", "builds a unique index on"),
 ];
 
+/// Deploy rules whose findings name an existing table whose real size the operator wants to
+/// see next to them, though the work does not grow with it (not gated); run when enabled.
+const CONTEXT_RULES: &[(&str, &str)] = &[
+    ("required-column-without-default", "on"),
+    ("breaking-rename", "on"),
+    ("unfiltered-data-change", "on"),
+    ("long-exclusive-lock", "on"),
+];
+
 /// Lock kinds whose work does not grow with the table (dropping an index is a catalog change).
 fn size_independent(kind: LockKind) -> bool {
     matches!(kind, LockKind::DropIndex | LockKind::DropIndexConcurrently)
@@ -49,7 +59,10 @@ pub struct BlockingStatement {
     /// The planner's estimate (`reltuples`); `None` when the table was never analyzed.
     pub estimated_rows: Option<u64>,
     pub bytes: u64,
-    /// Larger than `[apply] max_blocking_size`.
+    /// The statement's work grows with the table under a lock that blocks writes: subject to
+    /// `[apply] max_blocking_size`. (Otherwise the size is shown for context only.)
+    pub gated: bool,
+    /// Gated and larger than `[apply] max_blocking_size`.
     pub over_limit: bool,
 }
 
@@ -59,6 +72,7 @@ impl BlockingStatement {
     pub fn describe(&self) -> String {
         let verb = SIZE_RULES
             .iter()
+            .chain(CONTEXT_RULES)
             .find(|(id, _)| *id == self.rule)
             .map_or("locks", |(_, v)| *v);
         let rows = match self.estimated_rows {
@@ -131,6 +145,13 @@ pub fn find(
                 check(&ctx, &mut found);
             }
         }
+        for (id, _) in CONTEXT_RULES {
+            if let Some(rule) = rules::find(id).filter(|r| rules::is_enabled(r, config))
+                && let Some(check) = rule.check
+            {
+                check(&ctx, &mut found);
+            }
+        }
         found.sort_by_key(|d| (d.span.start, d.rule));
         for d in &found {
             let Some(stmt) = statement_of(&wf.parsed, d) else {
@@ -138,9 +159,10 @@ pub fn find(
             };
             let src = &wf.source;
             let at = src.lines.line_col(&src.text, stmt.span.start);
+            let gated = SIZE_RULES.iter().any(|(id, _)| *id == d.rule);
             for lock in locks::statement_locks(&stmt.kind) {
                 let row = locks::rule(lock.kind);
-                if row.on != On::Target || size_independent(lock.kind) {
+                if row.on != On::Target || (gated && size_independent(lock.kind)) {
                     continue;
                 }
                 let (schema, name) = lock.relation.key();
@@ -148,11 +170,16 @@ pub fn find(
                     // Not in the database (yet): created by an earlier pending file, so empty.
                     continue;
                 };
-                let already = out
+                // One line per statement and table; a gated finding wins over a context one.
+                if let Some(i) = out
                     .iter()
-                    .any(|b| b.file == src.name && b.line == at.line && b.table == size.table);
-                if already {
-                    continue;
+                    .position(|b| b.file == src.name && b.line == at.line && b.table == size.table)
+                {
+                    if gated && !out[i].gated {
+                        out.remove(i);
+                    } else {
+                        continue;
+                    }
                 }
                 out.push(BlockingStatement {
                     file: src.name.clone(),
@@ -164,7 +191,8 @@ pub fn find(
                     lock: strongest_on(stmt, &lock.relation.key()).sql(),
                     estimated_rows: size.rows,
                     bytes: size.bytes,
-                    over_limit: size.bytes > limit,
+                    gated,
+                    over_limit: gated && size.bytes > limit,
                 });
             }
         }

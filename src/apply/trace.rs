@@ -1,9 +1,15 @@
 //! `--dry-run`'s lock trace: after each statement, the relation locks the dry run's own
-//! transaction holds (`pg_locks` of this backend), minus those it held before the statement:
-//! the real lock footprint of each statement, with relation names resolved. Locks on the system
-//! catalogs are left out (every DDL statement takes some; they say nothing about the service).
+//! transaction holds (`pg_locks` of this backend) on the relations the statement locked: those
+//! with a lock entry the statement added, and those the lock table (`syntax::locks`) says it
+//! locks (a lock the transaction already held adds no entry). Each is shown in the strongest
+//! mode held after the statement (what other sessions wait for from then on) and the mode held
+//! before it, if any. Locks on the system catalogs are left out (every DDL statement takes some;
+//! they say nothing about the service), and so are relations that exist only while the
+//! statement runs (the transient copy of a rewrite); a relation the statement dropped is shown
+//! when the statement names it.
 
-use crate::syntax::locks::LockMode;
+use crate::syntax::Stmt;
+use crate::syntax::locks::{self, LockMode};
 use postgres::Client;
 use serde::Serialize;
 
@@ -20,6 +26,8 @@ pub struct LockedRelation {
     pub blocks_writes: bool,
     /// The mode conflicts with `SELECT` too (ACCESS EXCLUSIVE).
     pub blocks_reads: bool,
+    /// The strongest mode the transaction already held on it before the statement.
+    pub held_before: Option<&'static str>,
 }
 
 /// The locks one statement of the dry run took.
@@ -80,35 +88,90 @@ fn kind_name(relkind: Option<i8>) -> &'static str {
         Some('m') => "materialized view",
         Some('f') => "foreign table",
         Some('c') => "composite type",
-        _ => "dropped relation",
+        _ => "relation",
     }
 }
 
-/// What is held `after` a statement and was not `before` it: one entry per relation, in the
-/// strongest new mode, strongest first.
-pub fn taken(before: &[Held], after: &[Held]) -> Vec<LockedRelation> {
-    let mut by_rel: Vec<&Held> = Vec::new();
-    for h in after.iter().filter(|h| !before.contains(h)) {
-        match by_rel.iter_mut().find(|b| b.oid == h.oid) {
-            Some(b) if h.mode > b.mode => *b = h,
-            Some(_) => {}
-            None => by_rel.push(h),
+/// Before a statement: the locks held, and the relations the lock table says it locks
+/// (resolved now, so a relation it drops keeps its name).
+pub struct Snapshot {
+    held: Vec<Held>,
+    named: Vec<Held>,
+}
+
+pub fn before(client: &mut Client, stmt: &Stmt) -> Result<Snapshot, postgres::Error> {
+    let mut named = Vec::new();
+    for lock in locks::statement_locks(stmt) {
+        let (schema, name) = lock.relation.key();
+        if let Some(r) = client.query_opt(
+            "SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND c.relname = $2",
+            &[&schema, &name],
+        )? {
+            named.push(Held {
+                oid: r.try_get(0)?,
+                mode: lock.mode,
+                name: r.try_get(1)?,
+                relkind: r.try_get(2)?,
+            });
         }
     }
-    by_rel.sort_by(|a, b| b.mode.cmp(&a.mode).then_with(|| a.name.cmp(&b.name)));
-    by_rel
-        .into_iter()
-        .map(|h| LockedRelation {
-            relation: h
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("oid {} (dropped)", h.oid)),
-            kind: kind_name(h.relkind),
-            mode: h.mode.sql(),
-            blocks_writes: h.mode.blocks_writes(),
-            blocks_reads: h.mode.blocks_reads(),
-        })
-        .collect()
+    Ok(Snapshot {
+        held: held(client)?,
+        named,
+    })
+}
+
+/// After the statement: the relations it locked, strongest mode first.
+pub fn after(client: &mut Client, snap: &Snapshot) -> Result<Vec<LockedRelation>, postgres::Error> {
+    Ok(taken(snap, &held(client)?))
+}
+
+fn strongest(locks: &[Held], oid: u32) -> Option<&Held> {
+    locks.iter().filter(|h| h.oid == oid).max_by_key(|h| h.mode)
+}
+
+fn taken(snap: &Snapshot, after: &[Held]) -> Vec<LockedRelation> {
+    let mut oids: Vec<u32> = after
+        .iter()
+        .filter(|h| !snap.held.contains(h))
+        .map(|h| h.oid)
+        .chain(snap.named.iter().map(|n| n.oid))
+        .collect();
+    oids.sort_unstable();
+    oids.dedup();
+    let mut out: Vec<(LockMode, LockedRelation)> = Vec::new();
+    for oid in oids {
+        let named = snap.named.iter().find(|n| n.oid == oid);
+        let Some(now) = strongest(after, oid) else {
+            continue;
+        };
+        let (name, relkind, dropped) = match (&now.name, named) {
+            (Some(n), _) => (n.clone(), now.relkind, false),
+            (None, Some(n)) => (n.name.clone().unwrap_or_default(), n.relkind, true),
+            // Existed only during the statement (a rewrite's transient copy).
+            (None, None) => continue,
+        };
+        let kind = kind_name(relkind);
+        out.push((
+            now.mode,
+            LockedRelation {
+                relation: if dropped {
+                    format!("{name} (dropped)")
+                } else {
+                    name
+                },
+                kind,
+                mode: now.mode.sql(),
+                blocks_writes: now.mode.blocks_writes(),
+                blocks_reads: now.mode.blocks_reads(),
+                held_before: strongest(&snap.held, oid).map(|h| h.mode.sql()),
+            },
+        ));
+    }
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.relation.cmp(&b.1.relation)));
+    out.into_iter().map(|(_, l)| l).collect()
 }
 
 /// The human line for one statement: `line 4: ALTER TABLE orders … → public.orders ACCESS
@@ -118,14 +181,25 @@ pub fn describe(s: &StatementLocks) -> String {
         .locks
         .iter()
         .map(|l| {
-            let effect = if l.blocks_reads {
-                " (blocks reads and writes)"
+            let mut notes = Vec::new();
+            if l.blocks_reads {
+                notes.push("blocks reads and writes".to_string());
             } else if l.blocks_writes {
-                " (blocks writes)"
+                notes.push("blocks writes".to_string());
+            }
+            if let Some(before) = l.held_before {
+                notes.push(if before == l.mode {
+                    "held since an earlier statement".to_string()
+                } else {
+                    format!("{before} held since an earlier statement")
+                });
+            }
+            let notes = if notes.is_empty() {
+                String::new()
             } else {
-                ""
+                format!(" ({})", notes.join("; "))
             };
-            format!("{} {} {}{effect}", l.kind, l.relation, l.mode)
+            format!("{} {} {}{notes}", l.kind, l.relation, l.mode)
         })
         .collect();
     format!("line {}: {} → {}", s.line, s.statement, locks.join(", "))

@@ -82,7 +82,7 @@ impl Transactions {
             .map_err(|e| ctx.db(e))?;
         let exports = &mut summary.exports;
         // Dry run: the locks each statement takes (`trace`).
-        let held_before = std::cell::RefCell::new(Vec::new());
+        let snapshot = std::cell::RefCell::new(None);
         let traced = std::cell::RefCell::new(Vec::new());
         let result = run::run_statements(
             client,
@@ -93,7 +93,8 @@ impl Transactions {
             run::Hooks {
                 before: |c: &mut Client, stmt: &Statement| {
                     if opts.dry_run {
-                        *held_before.borrow_mut() = trace::held(c).map_err(run::RunError::Db)?;
+                        *snapshot.borrow_mut() =
+                            Some(trace::before(c, &stmt.kind).map_err(run::RunError::Db)?);
                     } else {
                         exports.extend(export_before(ctx, c, file, stmt, true)?);
                     }
@@ -103,7 +104,10 @@ impl Transactions {
                     if !opts.dry_run {
                         return Ok(());
                     }
-                    let locks = trace::taken(&held_before.borrow(), &trace::held(c)?);
+                    let locks = match snapshot.borrow_mut().take() {
+                        Some(snap) => trace::after(c, &snap)?,
+                        None => Vec::new(),
+                    };
                     if let (Some(stmt), false) = (stmts.get(i), locks.is_empty()) {
                         let src = &file.source;
                         let at = src.lines.line_col(&src.text, stmt.span.start);
