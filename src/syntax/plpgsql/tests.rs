@@ -1,4 +1,3 @@
-
 use super::*;
 
 const DO: Span = Span { start: 0, end: 1 };
