@@ -1,7 +1,7 @@
 //! `pgward.toml`: the keys, their defaults, discovery and clear errors for bad files.
 
 use crate::runner::{Execution, Project, Runner, Wrapping};
-use crate::syntax::{ParseOptions, PgVersion};
+use crate::syntax::{ParseOptions, PgVersion, names};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -466,17 +466,14 @@ enum NamePattern {
 
 impl NamePattern {
     fn parse(part: &str) -> Option<NamePattern> {
-        if let Some(inner) = part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
-            return Some(NamePattern::Literal(inner.replace("\"\"", "\"")));
-        }
-        let folded = part.to_lowercase();
-        if folded.is_empty() {
+        let (name, quoted) = names::read_ident(part);
+        if name.is_empty() {
             return None;
         }
-        if folded.contains(['*', '?', '[']) {
-            glob::Pattern::new(&folded).ok().map(NamePattern::Glob)
+        if !quoted && name.contains(['*', '?', '[']) {
+            glob::Pattern::new(&name).ok().map(NamePattern::Glob)
         } else {
-            Some(NamePattern::Literal(folded))
+            Some(NamePattern::Literal(name))
         }
     }
     fn matches(&self, name: &str) -> bool {
@@ -527,10 +524,10 @@ impl ProtectedTables {
             .iter()
             .filter_map(|e| {
                 let raw = e.as_ref().trim();
-                let parts = split_qualified(raw);
+                let parts = names::split_qualified(raw);
                 let (schema, table) = match parts.as_slice() {
-                    [table] => (NamePattern::Literal("public".to_string()), table.as_str()),
-                    [schema, table] => (NamePattern::parse(schema)?, table.as_str()),
+                    [table] => (NamePattern::Literal("public".to_string()), *table),
+                    [schema, table] => (NamePattern::parse(schema)?, *table),
                     _ => return None,
                 };
                 Some(TablePattern {
@@ -585,29 +582,6 @@ impl ProtectedTables {
     }
 }
 
-/// Split `schema.table` on dots outside double quotes.
-fn split_qualified(text: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                if let Some(last) = parts.last_mut() {
-                    last.push(c);
-                }
-            }
-            '.' if !quoted => parts.push(String::new()),
-            _ => {
-                if let Some(last) = parts.last_mut() {
-                    last.push(c);
-                }
-            }
-        }
-    }
-    parts.into_iter().map(|p| p.trim().to_string()).collect()
-}
-
 impl Config {
     /// Learn the repository around `root` (the config's directory, or the current directory
     /// when there is no config): the runner its files show, Supabase's `supabase/config.toml`.
@@ -660,20 +634,23 @@ impl Config {
     /// `supabase/config.toml`; for plain folders (`psql`, `pgward`) `public`; for the other
     /// runners none (nothing exposes their tables by default).
     pub fn exposed_schemas(&self) -> Vec<String> {
-        if self.explicit.exposed_schemas {
-            return self.rls.exposed_schemas.clone();
-        }
-        match self.runner() {
-            Runner::Supabase => {
-                self.project
-                    .supabase
-                    .clone()
-                    .unwrap_or_default()
-                    .api_schemas
+        let listed = if self.explicit.exposed_schemas {
+            self.rls.exposed_schemas.clone()
+        } else {
+            match self.runner() {
+                Runner::Supabase => {
+                    self.project
+                        .supabase
+                        .clone()
+                        .unwrap_or_default()
+                        .api_schemas
+                }
+                Runner::Psql | Runner::Pgward => self.rls.exposed_schemas.clone(),
+                _ => Vec::new(),
             }
-            Runner::Psql | Runner::Pgward => self.rls.exposed_schemas.clone(),
-            _ => Vec::new(),
-        }
+        };
+        // Folded once here, so every caller compares with the model's names.
+        listed.iter().map(|n| names::fold_ident(n)).collect()
     }
 
     /// Whether the server always has this extension: `[extensions] always_available`, or one
@@ -682,7 +659,7 @@ impl Config {
         self.extensions
             .always_available
             .iter()
-            .any(|a| fold_ident(a) == name)
+            .any(|a| names::fold_ident(a) == name)
             || (self.supabase_preset()
                 && crate::runner::supabase::ships_extension(
                     name,
@@ -693,6 +670,13 @@ impl Config {
                             s.major_version
                         }),
                 ))
+    }
+
+    /// Whether a `CREATE EXTENSION` of `name` can fail for lack of the extension: it is not
+    /// contrib (shipped with PostgreSQL) and not declared available
+    /// ([`Config::extension_always_available`]).
+    pub fn extension_needs_check(&self, name: &str) -> bool {
+        !crate::runner::extensions::is_contrib(name) && !self.extension_always_available(name)
     }
 
     /// How a file runs: the runner's transaction, the file's opt-out marker, and
@@ -816,16 +800,6 @@ pub fn normalize_path(path: &Path) -> PathBuf {
             .map(|d| d.join(name))
             .unwrap_or_else(|_| absolute.clone()),
         _ => absolute,
-    }
-}
-
-/// A name from the config folded the way PostgreSQL folds an identifier: `"Quoted"` keeps its
-/// case, anything else is lower-cased.
-fn fold_ident(name: &str) -> String {
-    let name = name.trim();
-    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
-        Some(quoted) => quoted.replace("\"\"", "\""),
-        None => name.to_lowercase(),
     }
 }
 
