@@ -209,7 +209,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
         Ok(p) => p,
         Err(e) => return usage_error(json, "usage", e),
     };
-    let files = match super::read_files(&paths) {
+    let files = match super::read_files(&paths, &config) {
         Ok(f) => f,
         Err(e) => return usage_error(json, "usage", e),
     };
