@@ -168,6 +168,107 @@ pub struct ApplyConfig {
     pub role: Option<String>,
     /// `SET search_path` at the start of every migration file (default: the server's).
     pub search_path: Option<Vec<String>>,
+    /// A rewrite, blocking index build or validating scan of a table larger than this refuses
+    /// the run before anything is touched, unless `--allow-blocking` (default `"100MB"`; see
+    /// [`ApplyConfig::max_blocking_bytes`]).
+    pub max_blocking_size: Option<ByteSize>,
+}
+
+impl ApplyConfig {
+    /// The default of `[apply] max_blocking_size`.
+    pub const DEFAULT_MAX_BLOCKING_SIZE: u64 = 100 * 1024 * 1024;
+
+    /// `[apply] max_blocking_size` in bytes.
+    pub fn max_blocking_bytes(&self) -> u64 {
+        self.max_blocking_size
+            .map_or(Self::DEFAULT_MAX_BLOCKING_SIZE, |b| b.0)
+    }
+}
+
+/// A size in bytes, written the way PostgreSQL writes memory sizes: `"100MB"`, `"1.5GB"`,
+/// `"512kB"`, `"10 TB"`, `"123"` or `123` (bytes). Units are powers of 1024 (as in
+/// `pg_size_pretty`), case-insensitive, with an optional `iB` spelling (`MiB`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl ByteSize {
+    pub fn parse(text: &str) -> Result<ByteSize, String> {
+        let bad = || {
+            format!(
+                "`{text}` is not a size: write a number with a unit, like \"100MB\", \"1.5GB\", \"512kB\" or \"0\" (bytes; units B, kB, MB, GB, TB are powers of 1024)"
+            )
+        };
+        let t = text.trim();
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (number, unit) = t.split_at(split);
+        if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
+            return Err(bad());
+        }
+        let value: f64 = number.parse().map_err(|_| bad())?;
+        let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "k" | "kb" | "kib" => 1 << 10,
+            "m" | "mb" | "mib" => 1 << 20,
+            "g" | "gb" | "gib" => 1 << 30,
+            "t" | "tb" | "tib" => 1 << 40,
+            _ => return Err(bad()),
+        };
+        let bytes = value * factor as f64;
+        if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+            return Err(bad());
+        }
+        Ok(ByteSize(bytes.round() as u64))
+    }
+
+    /// As people read it: `100 MB`, `1.5 GB`, `812 kB`, `12 bytes` (powers of 1024).
+    pub fn human(bytes: u64) -> String {
+        const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+        if bytes < 1024 {
+            return format!("{bytes} bytes");
+        }
+        let mut v = bytes as f64;
+        let mut unit = "";
+        for u in UNITS {
+            if v < 1024.0 {
+                break;
+            }
+            v /= 1024.0;
+            unit = u;
+        }
+        if v >= 100.0 || v.fract() < 0.05 {
+            format!("{v:.0} {unit}")
+        } else {
+            format!("{v:.1} {unit}")
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ByteSize;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a size like \"100MB\" or a number of bytes")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ByteSize, E> {
+                ByteSize::parse(v).map_err(|e| E::custom(format!("[apply] max_blocking_size: {e}")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ByteSize, E> {
+                u64::try_from(v).map(ByteSize).map_err(|_| {
+                    E::custom(format!(
+                        "[apply] max_blocking_size: {v} is negative; write a size like \"100MB\""
+                    ))
+                })
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ByteSize, E> {
+                Ok(ByteSize(v))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
@@ -829,6 +930,51 @@ mod tests {
         assert_eq!(c.rls.exposed_schemas, vec!["public"]);
         assert!(c.realtime.is_none());
         assert_eq!(c.postgres_version.major(), 15);
+    }
+
+    #[test]
+    fn max_blocking_size_reads_human_sizes_and_rejects_the_rest_with_its_line() {
+        let c = Config::from_toml("", Path::new("pgward.toml")).unwrap();
+        assert_eq!(c.apply.max_blocking_bytes(), 100 * 1024 * 1024);
+        for (text, bytes) in [
+            ("\"100MB\"", 100 << 20),
+            ("\"1.5GB\"", 3 << 29),
+            ("\"512 kB\"", 512 << 10),
+            ("\"2TiB\"", 2 << 40),
+            ("\"0\"", 0),
+            ("4096", 4096),
+            ("\"8mb\"", 8 << 20),
+        ] {
+            let c = Config::from_toml(
+                &format!("[apply]\nmax_blocking_size = {text}\n"),
+                Path::new("pgward.toml"),
+            )
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(c.apply.max_blocking_bytes(), bytes, "{text}");
+        }
+        for bad in [
+            "\"100 parsecs\"",
+            "\"MB\"",
+            "\"1.\"",
+            "-5",
+            "\"\"",
+            "\"1e9\"",
+            "true",
+        ] {
+            let err = Config::from_toml(
+                &format!("[apply]\nmax_blocking_size = {bad}\n"),
+                Path::new("pgward.toml"),
+            )
+            .unwrap_err();
+            assert_eq!(err.line, Some(2), "{bad}: {err}");
+            assert!(
+                err.message.contains("max_blocking_size") || err.message.contains("a size like"),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(ByteSize::human(100 << 20), "100 MB");
+        assert_eq!(ByteSize::human(3 << 29), "1.5 GB");
+        assert_eq!(ByteSize::human(812), "812 bytes");
     }
 
     #[test]
