@@ -147,6 +147,11 @@ pub fn isolate_sequences(
         "SET LOCAL lock_timeout = {};
          DO $pgward$
          DECLARE r record; done int := 0; failed text := '';
+           -- Each isolated sequence holds a lock until the dry run ends: take at most a quarter
+           -- of the server's shared lock table, which every session shares.
+           cap int := current_setting('max_locks_per_transaction')::int
+                      * (current_setting('max_connections')::int
+                         + current_setting('max_prepared_transactions')::int) / 4;
          BEGIN
            FOR r IN SELECT c.oid, s.seqincrement FROM pg_class c
                     JOIN pg_sequence s ON s.seqrelid = c.oid
@@ -154,6 +159,11 @@ pub fn isolate_sequences(
                       AND pg_has_role(c.relowner, 'USAGE')
                     ORDER BY c.oid
            LOOP
+             IF done >= cap THEN
+               failed := failed || r.oid || chr(31) || 'more sequences than the lock table can \
+spare (at most ' || cap || ': a quarter of max_locks_per_transaction × connections)' || chr(30);
+               CONTINUE;
+             END IF;
              BEGIN
                EXECUTE format('ALTER SEQUENCE %s INCREMENT BY %s', r.oid::regclass, r.seqincrement);
                done := done + 1;
@@ -206,14 +216,17 @@ pub fn isolate_sequences(
             why: format!("owned by role {owner}, not by this session's role"),
         });
     }
-    for n in &mut out.not_isolated {
-        n.name = client
-            .query_one(
-                "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
-                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
-                &[&n.oid],
-            )?
-            .try_get(0)?;
+    let oids: Vec<u32> = out.not_isolated.iter().map(|n| n.oid).collect();
+    for r in client.query(
+        "SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($1)",
+        &[&oids],
+    )? {
+        let oid: u32 = r.try_get(0)?;
+        let name: String = r.try_get(1)?;
+        for n in out.not_isolated.iter_mut().filter(|n| n.oid == oid) {
+            n.name = name.clone();
+        }
     }
     Ok(out)
 }
@@ -229,11 +242,15 @@ pub fn isolation_notes(iso: &Isolation) -> Vec<String> {
         ));
     }
     if !iso.not_isolated.is_empty() {
-        let list: Vec<String> = iso
+        let mut list: Vec<String> = iso
             .not_isolated
             .iter()
+            .take(10)
             .map(|n| format!("{} ({})", n.name, n.why))
             .collect();
+        if iso.not_isolated.len() > 10 {
+            list.push(format!("and {} more", iso.not_isolated.len() - 10));
+        }
         notes.push(format!(
             "dry run: {} sequence(s) could not be isolated, so a change to them would survive the \
              rollback: files calling setval()/nextval() are not run, and an advance through a \
