@@ -1879,6 +1879,41 @@ fn dry_run_does_not_run_what_no_rollback_undoes() {
     assert!(!file.exists(), "no server file written by the dry run");
 }
 
+/// Isolating a sequence holds a lock until the dry run ends, in the lock table every session
+/// shares: at most a quarter of it is taken; the rest fall back to skip-and-report.
+#[test]
+fn sequence_isolation_takes_at_most_a_quarter_of_the_lock_table() {
+    let db = Db::new();
+    let cap: usize = db.query(
+        "SELECT current_setting('max_locks_per_transaction')::int
+                * (current_setting('max_connections')::int
+                   + current_setting('max_prepared_transactions')::int) / 4",
+    )[0]
+    .parse()
+    .unwrap();
+    assert!(cap < 5000, "the test cluster's lock table is small: {cap}");
+    db.exec(&format!(
+        "DO $$ BEGIN FOR i IN 1..{} LOOP EXECUTE format('CREATE SEQUENCE s_%s', i); END LOOP; END $$;",
+        cap + 12
+    ));
+    let p = Project::new();
+    p.write("0001_a.sql", "SELECT 1;\n");
+    let r = p.apply(&db, &["--dry-run"]);
+    r.expect(0);
+    for expected in [
+        format!("{cap} sequence(s) isolated"),
+        "12 sequence(s) could not be isolated".to_string(),
+        format!("more sequences than the lock table can spare (at most {cap}"),
+        "and 2 more".to_string(),
+    ] {
+        assert!(
+            r.stdout.contains(&expected),
+            "missing `{expected}`:\n{}",
+            r.stdout
+        );
+    }
+}
+
 /// While a dry run holds a sequence isolated, another session's nextval() waits for it and
 /// then gets the next value of the live sequence (no duplicate, no gap).
 #[test]
