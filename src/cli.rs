@@ -214,6 +214,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub select: Vec<String>,
 
+    /// Also run these rules (comma-separated ids; added to `[rules] extend_select`)
+    ///
+    /// How off-by-default rules (`prefer-text`, …) are turned on without listing every other
+    /// rule.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+
     /// Do not run these rules (comma-separated ids; added to `[rules] ignore`)
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub ignore: Vec<String>,
@@ -563,16 +570,21 @@ pub fn exit_status(errors: &[InputError], output: &engine::CheckOutput, fail_on:
     }
 }
 
-/// Merge `--select`, `--ignore`, `--protect` and `--pg-version` into the config.
+/// Merge `--select`, `--extend-select`, `--ignore`, `--protect` and `--pg-version` into the config.
 fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
     if let Some(version) = args.pg_version {
         config.postgres_version = version;
     }
     validate_rule_ids("--select", &args.select)?;
+    validate_rule_ids("--extend-select", &args.extend_select)?;
     validate_rule_ids("--ignore", &args.ignore)?;
     if !args.select.is_empty() {
         config.rules.select = args.select.clone();
     }
+    config
+        .rules
+        .extend_select
+        .extend(args.extend_select.iter().cloned());
     config.rules.ignore.extend(args.ignore.iter().cloned());
     for table in &args.protect {
         if let Err(e) = glob::Pattern::new(table) {
@@ -581,6 +593,15 @@ fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
         config.protected.tables.push(table.clone());
     }
     Ok(())
+}
+
+/// The default severity for the rule list, `off` for rules that run only when selected.
+fn default_state(rule: &rules::Rule) -> &'static str {
+    if rules::on_by_default(rule) {
+        rule.default_severity.as_str()
+    } else {
+        "off"
+    }
 }
 
 fn run_rule(args: &RuleArgs) -> u8 {
@@ -593,7 +614,7 @@ fn run_rule(args: &RuleArgs) -> u8 {
                     out,
                     "{:<width$}  {:<7}  {}",
                     r.id,
-                    r.default_severity.as_str(),
+                    default_state(r),
                     r.summary
                 )
             })
@@ -603,7 +624,14 @@ fn run_rule(args: &RuleArgs) -> u8 {
                 out,
                 "{}\n\nDefault severity: {}",
                 rule.doc.trim_end(),
-                rule.default_severity.as_str()
+                if rules::on_by_default(rule) {
+                    rule.default_severity.as_str().to_string()
+                } else {
+                    format!(
+                        "{} (off by default: turn it on with `[rules] extend_select` or `--extend-select`)",
+                        rule.default_severity.as_str()
+                    )
+                }
             ),
             None => {
                 let hint = match rules::closest_rule(id) {
