@@ -10,7 +10,7 @@ use crate::rules::FileContext;
 pub static RULE: Rule = Rule {
     id: "prefer-bigint-key",
     default_severity: Severity::Warning,
-    summary: "A primary key of type integer, smallint, serial or smallserial (off by default)",
+    summary: "A primary key of type integer, smallint, serial or smallserial",
     doc: include_str!("../../rules/prefer-bigint-key.md"),
     check: Some(check),
 };

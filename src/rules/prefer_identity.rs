@@ -10,7 +10,7 @@ use crate::rules::FileContext;
 pub static RULE: Rule = Rule {
     id: "prefer-identity",
     default_severity: Severity::Warning,
-    summary: "A serial, bigserial or smallserial column (off by default)",
+    summary: "A serial, bigserial or smallserial column",
     doc: include_str!("../../rules/prefer-identity.md"),
     check: Some(check),
 };

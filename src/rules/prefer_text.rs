@@ -10,7 +10,7 @@ use crate::rules::FileContext;
 pub static RULE: Rule = Rule {
     id: "prefer-text",
     default_severity: Severity::Warning,
-    summary: "A column of type varchar(n) (off by default)",
+    summary: "A column of type varchar(n)",
     doc: include_str!("../../rules/prefer-text.md"),
     check: Some(check),
 };

@@ -10,7 +10,7 @@ use crate::rules::FileContext;
 pub static RULE: Rule = Rule {
     id: "prefer-timestamptz",
     default_severity: Severity::Warning,
-    summary: "A column of type timestamp without time zone (off by default)",
+    summary: "A column of type timestamp without time zone",
     doc: include_str!("../../rules/prefer-timestamptz.md"),
     check: Some(check),
 };
