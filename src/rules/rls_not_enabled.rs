@@ -82,7 +82,9 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             ))
             .in_statement(stmt.span);
         if let Some(edit) = insert_after_statement(ctx, at.stmt, &fix_sql) {
-            d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
+            // Not for `--fix`: without a policy the table is then closed to every API role,
+            // which changes what the running application can read; a person decides.
+            d = d.with_unsafe_fix(format!("Add `{fix_sql}`"), vec![edit]);
         }
         out.push(d);
     }
