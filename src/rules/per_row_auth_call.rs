@@ -3,7 +3,7 @@
 //! row the query reads. Wrapped, the planner evaluates it once per statement (an init plan).
 
 use super::Rule;
-use super::common::policy::live_policies_created_here;
+use super::common::policy::live_policy_exprs_here;
 use super::common::schema::{q, q_key};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::rules::FileContext;
@@ -17,9 +17,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for p in live_policies_created_here(ctx) {
-        let exprs = [&p.create.using, &p.create.with_check];
-        for expr in exprs.into_iter().flatten() {
+    for p in live_policy_exprs_here(ctx) {
+        {
+            let expr = p.expr;
             for call in expr.auth_calls.iter().filter(|c| !c.wrapped) {
                 let text = ctx.text(call.span);
                 let wrapped = format!("(select {text})");
@@ -93,5 +93,15 @@ mod tests {
         let b = "DROP POLICY p ON t;\n";
         let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
         assert_eq!(spans(&out, RULE), vec!["auth.role()"]);
+    }
+
+    #[test]
+    fn alter_policy_replaces_the_expression() {
+        let a = "CREATE TABLE t (user_id uuid);\n\
+                 CREATE POLICY p ON t USING (user_id = auth.uid()) WITH CHECK (user_id = auth.uid());\n";
+        let b = "ALTER POLICY p ON t USING (user_id = (select auth.uid()));\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert_eq!(lines(&out, RULE).len(), 1, "{:?}", lines(&out, RULE));
+        assert!(lines(&out, RULE)[0].starts_with("1.sql:2:73 "), "{:?}", lines(&out, RULE));
     }
 }

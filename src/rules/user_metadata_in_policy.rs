@@ -3,7 +3,7 @@
 //! an authorization decision the user controls.
 
 use super::Rule;
-use super::common::policy::live_policies_created_here;
+use super::common::policy::live_policy_exprs_here;
 use super::common::schema::{q, q_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
@@ -17,9 +17,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for p in live_policies_created_here(ctx) {
-        let exprs = [&p.create.using, &p.create.with_check];
-        for expr in exprs.into_iter().flatten() {
+    for p in live_policy_exprs_here(ctx) {
+        {
+            let expr = p.expr;
             for &span in &expr.user_metadata {
                 out.push(
                     ctx.diagnostic(

@@ -3,6 +3,7 @@
 //! locks or rewrites (`deploy`).
 
 pub mod deploy;
+pub mod exposure;
 pub mod policy;
 pub mod schema;
 pub mod text;
