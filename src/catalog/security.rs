@@ -28,7 +28,13 @@ pub struct Acl {
 }
 
 impl Acl {
-    pub(super) fn apply(&mut self, revoke: bool, privileges: Privileges, roles: &[String], at: Loc) {
+    pub(super) fn apply(
+        &mut self,
+        revoke: bool,
+        privileges: Privileges,
+        roles: &[String],
+        at: Loc,
+    ) {
         for role in roles {
             let e = self.entries.entry(role.clone()).or_default();
             if revoke {
@@ -199,19 +205,26 @@ impl Catalog {
     /// make are assumed usable (they exist outside the set, and the config exposes them).
     pub fn schema_usable(&self, baseline: Baseline, schema: &str, role: &str) -> bool {
         match self.privileges.schemas.get(schema) {
-            Some(acl) if acl.created => {
-                acl.allows(baseline, GrantObjectKind::Schema, schema, role, Privileges::USAGE)
-            }
+            Some(acl) if acl.created => acl.allows(
+                baseline,
+                GrantObjectKind::Schema,
+                schema,
+                role,
+                Privileges::USAGE,
+            ),
             Some(acl) => [role, "public"].into_iter().any(|r| {
-                acl.own
-                    .state(r, Privileges::USAGE)
-                    .unwrap_or(schema != "public" || baseline.schema_usage(schema, r).contains(Privileges::USAGE))
+                acl.own.state(r, Privileges::USAGE).unwrap_or(
+                    schema != "public"
+                        || baseline.schema_usage(schema, r).contains(Privileges::USAGE),
+                )
             }),
-            None => schema != "public" || {
-                [role, "public"]
-                    .into_iter()
-                    .any(|r| baseline.schema_usage(schema, r).contains(Privileges::USAGE))
-            },
+            None => {
+                schema != "public" || {
+                    [role, "public"]
+                        .into_iter()
+                        .any(|r| baseline.schema_usage(schema, r).contains(Privileges::USAGE))
+                }
+            }
         }
     }
 

@@ -24,11 +24,7 @@ pub fn reads_auth_users(r: &crate::catalog::OtherRelation) -> bool {
         ObjectKind::MaterializedView => true,
         _ => false,
     };
-    owner_rights
-        && r
-            .reads
-            .iter()
-            .any(|k| k.0 == "auth" && k.1 == "users")
+    owner_rights && r.reads.iter().any(|k| k.0 == "auth" && k.1 == "users")
 }
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {

@@ -81,7 +81,11 @@ mod tests {
                  CREATE FUNCTION staff() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT 1 $$;\n\
                  REVOKE EXECUTE ON FUNCTION staff FROM PUBLIC, anon;\n";
         let b = "ALTER FUNCTION invoker() SECURITY DEFINER;\n";
-        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "runner = \"supabase\"\n");
+        let out = run(
+            &[("1.sql", a), ("2.sql", b)],
+            &[],
+            "runner = \"supabase\"\n",
+        );
         assert_eq!(
             lines(&out, RULE),
             vec![

@@ -18,36 +18,34 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     for p in live_policy_exprs_here(ctx) {
-        {
-            let expr = p.expr;
-            for call in expr.auth_calls.iter().filter(|c| !c.wrapped) {
-                let text = ctx.text(call.span);
-                let wrapped = format!("(select {text})");
-                out.push(
-                    ctx.diagnostic(
-                        &RULE,
-                        call.span,
-                        format!(
-                            "`{}()` in policy {} on {} is evaluated once for every row",
-                            call.function,
-                            q(&p.policy.name),
-                            q_key(&p.table.key())
-                        ),
-                    )
-                    .with_help(format!(
-                        "wrap the call in a subquery, `{wrapped}`: PostgreSQL then evaluates it \
+        let expr = p.expr;
+        for call in expr.auth_calls.iter().filter(|c| !c.wrapped) {
+            let text = ctx.text(call.span);
+            let wrapped = format!("(select {text})");
+            out.push(
+                ctx.diagnostic(
+                    &RULE,
+                    call.span,
+                    format!(
+                        "`{}()` in policy {} on {} is evaluated once for every row",
+                        call.function,
+                        q(&p.policy.name),
+                        q_key(&p.table.key())
+                    ),
+                )
+                .with_help(format!(
+                    "wrap the call in a subquery, `{wrapped}`: PostgreSQL then evaluates it \
                          once per statement"
-                    ))
-                    .with_fix(
-                        format!("Wrap in `{wrapped}`"),
-                        vec![Edit {
-                            span: call.span,
-                            replacement: wrapped.clone(),
-                        }],
-                    )
-                    .in_statement(p.statement_span()),
-                );
-            }
+                ))
+                .with_fix(
+                    format!("Wrap in `{wrapped}`"),
+                    vec![Edit {
+                        span: call.span,
+                        replacement: wrapped.clone(),
+                    }],
+                )
+                .in_statement(p.statement_span()),
+            );
         }
     }
 }
@@ -102,6 +100,10 @@ mod tests {
         let b = "ALTER POLICY p ON t USING (user_id = (select auth.uid()));\n";
         let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
         assert_eq!(lines(&out, RULE).len(), 1, "{:?}", lines(&out, RULE));
-        assert!(lines(&out, RULE)[0].starts_with("1.sql:2:73 "), "{:?}", lines(&out, RULE));
+        assert!(
+            lines(&out, RULE)[0].starts_with("1.sql:2:73 "),
+            "{:?}",
+            lines(&out, RULE)
+        );
     }
 }

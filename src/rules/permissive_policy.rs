@@ -196,7 +196,14 @@ mod tests {
         let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
         let mine: Vec<_> = out.diagnostics.iter().filter(|d| d.rule == RULE).collect();
         assert_eq!(spans(&out, RULE), vec!["(true)", "ins"]);
-        assert!(mine.iter().all(|d| d.file == 1), "reported where the policy changed last");
-        assert_eq!(mine[1].severity, Severity::Warning, "now for authenticated only");
+        assert!(
+            mine.iter().all(|d| d.file == 1),
+            "reported where the policy changed last"
+        );
+        assert_eq!(
+            mine[1].severity,
+            Severity::Warning,
+            "now for authenticated only"
+        );
     }
 }

@@ -144,7 +144,16 @@ mod tests {
             &[],
             &format!("{SUPABASE}postgres_version = 14\n"),
         );
-        let d = out.diagnostics.iter().find(|d| d.rule == RULE).expect("a finding");
-        assert!(d.help.as_deref().unwrap_or("").contains("no security invoker views"));
+        let d = out
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == RULE)
+            .expect("a finding");
+        assert!(
+            d.help
+                .as_deref()
+                .unwrap_or("")
+                .contains("no security invoker views")
+        );
     }
 }

@@ -42,7 +42,13 @@ pub fn reaching_roles(
 
 /// The API roles that can `SELECT` from a view, materialized view or foreign table.
 pub fn readers(ctx: &FileContext, r: &OtherRelation) -> Vec<&'static str> {
-    reaching_roles(ctx, &r.acl, GrantObjectKind::Table, &r.key.0, Privileges::SELECT)
+    reaching_roles(
+        ctx,
+        &r.acl,
+        GrantObjectKind::Table,
+        &r.key.0,
+        Privileges::SELECT,
+    )
 }
 
 /// The last of the statements that made an exposure: the object's definition, and the grants
@@ -85,7 +91,12 @@ pub fn bypassed_tables(ctx: &FileContext, r: &OtherRelation) -> Vec<String> {
 
 /// The tables with row level security among `reads`, through plain views (which run with the
 /// outer view's rights), a few levels deep.
-fn rls_tables(ctx: &FileContext, reads: &[crate::catalog::Key], depth: usize, out: &mut Vec<String>) {
+fn rls_tables(
+    ctx: &FileContext,
+    reads: &[crate::catalog::Key],
+    depth: usize,
+    out: &mut Vec<String>,
+) {
     let catalog = ctx.catalog();
     for k in reads {
         let table = catalog.table(k).and_then(|id| catalog.tables.get(id));

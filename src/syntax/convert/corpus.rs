@@ -48,11 +48,7 @@ fn label(s: &Stmt) -> String {
         Stmt::AlterFunction { name, .. } => format!("AlterFunction:{}", d(name)),
         Stmt::AlterViewInvoker { name, .. } => format!("AlterViewInvoker:{}", d(name)),
         Stmt::CreateForeignTable { name, .. } => format!("CreateForeignTable:{}", d(name)),
-        Stmt::Grant(g) => format!(
-            "{}:{:?}",
-            if g.revoke { "Revoke" } else { "Grant" },
-            g.kind
-        ),
+        Stmt::Grant(g) => format!("{}:{:?}", if g.revoke { "Revoke" } else { "Grant" }, g.kind),
         Stmt::DefaultPrivileges(d) => format!("DefaultPrivileges:{:?}", d.grant.kind),
         Stmt::CreatePublication(_) => "CreatePublication".into(),
         Stmt::AlterPublication(p) => format!("AlterPublication:{:?}:{}", p.action, p.tables.len()),

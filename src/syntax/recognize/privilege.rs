@@ -62,7 +62,14 @@ fn object_kind(c: &mut Cur) -> Option<(GrantObjectKind, bool)> {
         GrantObjectKind::Schema
     } else if c.peek().is_some_and(|t| {
         [
-            "TYPE", "DOMAIN", "DATABASE", "LANGUAGE", "LARGE", "FOREIGN", "TABLESPACE", "PARAMETER",
+            "TYPE",
+            "DOMAIN",
+            "DATABASE",
+            "LANGUAGE",
+            "LARGE",
+            "FOREIGN",
+            "TABLESPACE",
+            "PARAMETER",
         ]
         .iter()
         .any(|k| t.is_kw(k))
@@ -271,7 +278,9 @@ fn option_true(c: &mut Cur) -> bool {
     }
     match c.bump() {
         Some(t) => match t.token {
-            Token::Word(w) => matches!(w.value.to_ascii_lowercase().as_str(), "true" | "on" | "yes"),
+            Token::Word(w) => {
+                matches!(w.value.to_ascii_lowercase().as_str(), "true" | "on" | "yes")
+            }
             Token::SingleQuotedString(s) => {
                 matches!(s.to_ascii_lowercase().as_str(), "true" | "on" | "yes" | "1")
             }
@@ -415,16 +424,34 @@ pub(super) fn view_facts(c: &mut Cur) -> ViewFacts {
                 break;
             }
             // Skip an alias (`AS a`, `a`, `a (x, y)`), then continue on a comma.
-            let _ = toks.get(i).is_some_and(|t| t.is_kw("AS")) && {
+            if toks.get(i).is_some_and(|t| t.is_kw("AS")) {
                 i += 1;
-                true
-            };
+            }
             if toks.get(i).is_some_and(|t| {
                 t.is_word()
                     && ![
-                        "WHERE", "JOIN", "LEFT", "RIGHT", "INNER", "FULL", "CROSS", "ON", "GROUP",
-                        "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "HAVING", "WINDOW",
-                        "NATURAL", "USING", "OFFSET", "FETCH", "FOR", "TABLESAMPLE",
+                        "WHERE",
+                        "JOIN",
+                        "LEFT",
+                        "RIGHT",
+                        "INNER",
+                        "FULL",
+                        "CROSS",
+                        "ON",
+                        "GROUP",
+                        "ORDER",
+                        "LIMIT",
+                        "UNION",
+                        "EXCEPT",
+                        "INTERSECT",
+                        "HAVING",
+                        "WINDOW",
+                        "NATURAL",
+                        "USING",
+                        "OFFSET",
+                        "FETCH",
+                        "FOR",
+                        "TABLESAMPLE",
                     ]
                     .iter()
                     .any(|k| t.is_kw(k))
@@ -457,7 +484,7 @@ fn cte_name(toks: &[Tok], at: usize) -> Option<String> {
     if toks.get(j).is_some_and(|t| t.is_kw("MATERIALIZED")) {
         j += 1;
     }
-    if !toks.get(j).is_some_and(|t| *t.token == Token::LParen) {
+    if toks.get(j).is_none_or(|t| *t.token != Token::LParen) {
         return None;
     }
     let mut k = at - 1;
