@@ -406,10 +406,19 @@ pub(super) fn view_facts(c: &mut Cur) -> ViewFacts {
         }
         // `FROM a [alias], b [alias], …` and `JOIN a`.
         loop {
-            while toks
-                .get(i)
-                .is_some_and(|t| t.is_kw("ONLY") || t.is_kw("LATERAL"))
-            {
+            // `ONLY`, `LATERAL`, and the parentheses of a joined group (`FROM (a JOIN b ON …)`,
+            // as PostgreSQL prints views), but not of a subquery.
+            while toks.get(i).is_some_and(|t| {
+                t.is_kw("ONLY")
+                    || t.is_kw("LATERAL")
+                    || (*t.token == Token::LParen
+                        && toks.get(i + 1).is_some_and(|n| {
+                            n.is_word()
+                                && !n.is_kw("SELECT")
+                                && !n.is_kw("WITH")
+                                && !n.is_kw("VALUES")
+                        }))
+            }) {
                 i += 1;
             }
             let mut sub = c.over(toks.get(i..).unwrap_or(&[]));
