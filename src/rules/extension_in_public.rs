@@ -12,7 +12,7 @@ use crate::syntax::Stmt;
 pub static RULE: Rule = Rule {
     id: "extension-in-public",
     default_severity: Severity::Warning,
-    summary: "CREATE EXTENSION into the public schema, exposed through the API",
+    summary: "CREATE EXTENSION into public while it is exposed through the API",
     doc: include_str!("../../rules/extension-in-public.md"),
     check: Some(check),
 };
