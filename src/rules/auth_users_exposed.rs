@@ -12,7 +12,7 @@ use crate::syntax::ObjectKind;
 pub static RULE: Rule = Rule {
     id: "auth-users-exposed",
     default_severity: Severity::Error,
-    summary: "A view API users can read that exposes `auth.users`",
+    summary: "A view `anon`/`authenticated` can read that reads `auth.users`",
     doc: include_str!("../../rules/auth-users-exposed.md"),
     check: Some(check),
 };

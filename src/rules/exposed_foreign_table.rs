@@ -13,7 +13,7 @@ use crate::syntax::ObjectKind;
 pub static RULE: Rule = Rule {
     id: "exposed-foreign-table",
     default_severity: Severity::Warning,
-    summary: "A foreign table or materialized view API users can read (no row level security)",
+    summary: "A foreign table or materialized view `anon`/`authenticated` can read (no RLS possible)",
     doc: include_str!("../../rules/exposed-foreign-table.md"),
     check: Some(check),
 };

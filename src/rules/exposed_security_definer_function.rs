@@ -13,7 +13,7 @@ use crate::syntax::{GrantObjectKind, ObjectKind, Privileges};
 pub static RULE: Rule = Rule {
     id: "exposed-security-definer-function",
     default_severity: Severity::Warning,
-    summary: "A SECURITY DEFINER function API users can call",
+    summary: "A `SECURITY DEFINER` function in an exposed schema whose `EXECUTE` `anon`/`authenticated` still hold (callable through `/rpc`)",
     doc: include_str!("../../rules/exposed-security-definer-function.md"),
     check: Some(check),
 };

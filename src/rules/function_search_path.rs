@@ -13,7 +13,7 @@ use crate::syntax::ObjectKind;
 pub static RULE: Rule = Rule {
     id: "function-search-path",
     default_severity: Severity::Warning,
-    summary: "A function without `SET search_path` (an error when it is SECURITY DEFINER)",
+    summary: "A function without `SET search_path` (error when it is `SECURITY DEFINER`)",
     doc: include_str!("../../rules/function-search-path.md"),
     check: Some(check),
 };

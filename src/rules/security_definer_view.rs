@@ -14,7 +14,7 @@ use crate::syntax::ObjectKind;
 pub static RULE: Rule = Rule {
     id: "security-definer-view",
     default_severity: Severity::Error,
-    summary: "A view API users can read that bypasses row level security of the tables it reads",
+    summary: "A view (or materialized view) `anon`/`authenticated` can read that reads a table with RLS with its owner's rights (no `security_invoker = true`)",
     doc: include_str!("../../rules/security-definer-view.md"),
     check: Some(check),
 };
