@@ -50,7 +50,7 @@ fn lsp_rules(file: &Path, sql: &str) -> Vec<String> {
             dirty: true,
         },
     );
-    assert_eq!(store.lint(&uri), None, "config problem");
+    assert_eq!(store.lint(&uri), Ok(()), "config problem");
     let lint = store.docs[&uri].lint.as_ref().expect("linted");
     lint.output
         .diagnostics
