@@ -523,7 +523,7 @@ fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
         if let Err(e) = glob::Pattern::new(table) {
             return Err(format!("--protect: bad pattern `{table}`: {e}"));
         }
-        config.protected.tables.push(table.clone());
+        config.protect_flags.push(table.clone());
     }
     Ok(())
 }
