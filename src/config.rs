@@ -1,7 +1,7 @@
 //! `pgward.toml`: the keys, their defaults, discovery and clear errors for bad files.
 
 use crate::runner::{Execution, Project, Runner, Wrapping};
-use crate::syntax::{ParseOptions, PgVersion};
+use crate::syntax::{ParseOptions, PgVersion, names};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +33,11 @@ pub struct Config {
     pub preflight: PreflightConfig,
     pub apply: ApplyConfig,
     pub verify: VerifyConfig,
+    /// A baseline written by `pgward check --write-baseline FILE` (relative to this file):
+    /// the findings recorded there are not reported, entries that no longer occur are stale.
+    pub baseline: Option<String>,
+    pub check: CheckConfig,
+    pub files: FilesConfig,
     /// Directory the config file was found in (not a key); relative paths resolve against it.
     #[serde(skip)]
     pub root: Option<PathBuf>,
@@ -163,6 +168,123 @@ pub struct ApplyConfig {
     pub role: Option<String>,
     /// `SET search_path` at the start of every migration file (default: the server's).
     pub search_path: Option<Vec<String>>,
+    /// A rewrite, blocking index build or validating scan of a table larger than this refuses
+    /// the run before anything is touched, unless `--allow-blocking` (default `"100MB"`; see
+    /// [`ApplyConfig::max_blocking_bytes`]).
+    pub max_blocking_size: Option<ByteSize>,
+}
+
+impl ApplyConfig {
+    /// The default of `[apply] max_blocking_size`.
+    pub const DEFAULT_MAX_BLOCKING_SIZE: u64 = 100 * 1024 * 1024;
+
+    /// `[apply] max_blocking_size` in bytes.
+    pub fn max_blocking_bytes(&self) -> u64 {
+        self.max_blocking_size
+            .map_or(Self::DEFAULT_MAX_BLOCKING_SIZE, |b| b.0)
+    }
+}
+
+/// A size in bytes, written the way PostgreSQL writes memory sizes: `"100MB"`, `"1.5GB"`,
+/// `"512kB"`, `"10 TB"`, `"123"` or `123` (bytes). Units are powers of 1024 (as in
+/// `pg_size_pretty`), case-insensitive, with an optional `iB` spelling (`MiB`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl ByteSize {
+    pub fn parse(text: &str) -> Result<ByteSize, String> {
+        let bad = || {
+            format!(
+                "`{text}` is not a size: write a number with a unit, like \"100MB\", \"1.5GB\", \"512kB\" or \"0\" (bytes; units B, kB, MB, GB, TB are powers of 1024)"
+            )
+        };
+        let t = text.trim();
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (number, unit) = t.split_at(split);
+        if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
+            return Err(bad());
+        }
+        let value: f64 = number.parse().map_err(|_| bad())?;
+        let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "k" | "kb" | "kib" => 1 << 10,
+            "m" | "mb" | "mib" => 1 << 20,
+            "g" | "gb" | "gib" => 1 << 30,
+            "t" | "tb" | "tib" => 1 << 40,
+            _ => return Err(bad()),
+        };
+        let bytes = value * factor as f64;
+        if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+            return Err(bad());
+        }
+        Ok(ByteSize(bytes.round() as u64))
+    }
+
+    /// As people read it: `100 MB`, `1.5 GB`, `812 kB`, `12 bytes` (powers of 1024).
+    pub fn human(bytes: u64) -> String {
+        const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+        if bytes < 1024 {
+            return format!("{bytes} bytes");
+        }
+        let mut v = bytes as f64;
+        let mut unit = "";
+        for u in UNITS {
+            if v < 1024.0 {
+                break;
+            }
+            v /= 1024.0;
+            unit = u;
+        }
+        if v >= 100.0 || v.fract() < 0.05 {
+            format!("{v:.0} {unit}")
+        } else {
+            format!("{v:.1} {unit}")
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ByteSize;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a size like \"100MB\" or a number of bytes")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ByteSize, E> {
+                ByteSize::parse(v).map_err(|e| E::custom(format!("[apply] max_blocking_size: {e}")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ByteSize, E> {
+                u64::try_from(v).map(ByteSize).map_err(|_| {
+                    E::custom(format!(
+                        "[apply] max_blocking_size: {v} is negative; write a size like \"100MB\""
+                    ))
+                })
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ByteSize, E> {
+                Ok(ByteSize(v))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckConfig {
+    /// A migration version: files up to and including it are context only (they were applied
+    /// long ago), never reported and never fixed.
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilesConfig {
+    /// Globs, relative to the config's directory (a pattern without `/` matches a file or
+    /// directory name anywhere): matching files are neither checked, nor context, nor applied.
+    pub exclude: Vec<String>,
 }
 
 /// A config file that could not be used; rendered as `path:line: message`.
@@ -183,6 +305,18 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    /// `pgward.toml:3: message`, the path relative to `cwd` when below it (how every command
+    /// prints a config error).
+    pub fn shown_from(&self, cwd: &Path) -> String {
+        let path = self.path.strip_prefix(cwd).unwrap_or(&self.path);
+        match self.line {
+            Some(line) => format!("{}:{line}: {}", path.display(), self.message),
+            None => format!("{}: {}", path.display(), self.message),
+        }
+    }
+}
 
 impl Config {
     /// Parse config text; `path` is only used for messages and as the config's root.
@@ -242,6 +376,54 @@ impl Config {
         Config::from_toml_with(&text, path, known_rule)
     }
 
+    /// The one config discovery of `check`, `apply`, `status` and the language server:
+    /// `explicit` (`--config FILE`, relative to `cwd`), else the nearest `pgward.toml` above
+    /// `near` (the first checked file or directory), else above `cwd`; without one, the
+    /// defaults for the repository around `cwd` (its runner, its `supabase/config.toml`).
+    /// A file that exists and cannot be used is an error, never a fallback to the defaults.
+    /// See [`Config::resolve`] (in `rules/mod.rs`) for `known_rule`.
+    pub fn resolve_with(
+        explicit: Option<&Path>,
+        near: Option<&Path>,
+        cwd: &Path,
+        known_rule: impl Fn(&str) -> bool,
+    ) -> Result<Config, ConfigError> {
+        if let Some(path) = Config::find(explicit, near, cwd) {
+            return Config::load_with(&path, known_rule);
+        }
+        let mut config = Config::default();
+        config.read_project(cwd).map_err(|message| {
+            let file = cwd.join("supabase/config.toml");
+            let prefix = format!("{}: ", file.display());
+            ConfigError {
+                message: message
+                    .strip_prefix(&prefix)
+                    .map_or(message.clone(), str::to_string),
+                path: file,
+                line: None,
+            }
+        })?;
+        Ok(config)
+    }
+
+    /// The config file [`Config::resolve_with`] reads, if any.
+    pub fn find(explicit: Option<&Path>, near: Option<&Path>, cwd: &Path) -> Option<PathBuf> {
+        if let Some(path) = explicit {
+            return Some(cwd.join(path));
+        }
+        let near = near.map(|p| {
+            let p = cwd.join(p);
+            if p.is_dir() {
+                p
+            } else {
+                p.parent()
+                    .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf)
+            }
+        });
+        near.and_then(|dir| Config::discover(&dir))
+            .or_else(|| Config::discover(cwd))
+    }
+
     /// Walk up from `start` to find `pgward.toml`.
     pub fn discover(start: &Path) -> Option<PathBuf> {
         let start = if start.is_absolute() {
@@ -285,6 +467,25 @@ impl Config {
                 return Err(error(
                     pattern,
                     format!("[protected] tables: bad pattern `{pattern}`: {e}"),
+                ));
+            }
+        }
+        if let Some(after) = &self.check.after
+            && parse_after(after).is_none()
+        {
+            return Err(error(
+                "after",
+                format!(
+                    "[check] after: `{after}` is not a migration version (digits, optionally \
+                     separated by `.`, `_` or `-`, e.g. \"20240101120000\" or \"V3\")"
+                ),
+            ));
+        }
+        for pattern in &self.files.exclude {
+            if let Err(e) = glob::Pattern::new(pattern) {
+                return Err(error(
+                    pattern,
+                    format!("[files] exclude: bad pattern `{pattern}`: {e}"),
                 ));
             }
         }
@@ -366,17 +567,14 @@ enum NamePattern {
 
 impl NamePattern {
     fn parse(part: &str) -> Option<NamePattern> {
-        if let Some(inner) = part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
-            return Some(NamePattern::Literal(inner.replace("\"\"", "\"")));
-        }
-        let folded = part.to_lowercase();
-        if folded.is_empty() {
+        let (name, quoted) = names::read_ident(part);
+        if name.is_empty() {
             return None;
         }
-        if folded.contains(['*', '?', '[']) {
-            glob::Pattern::new(&folded).ok().map(NamePattern::Glob)
+        if !quoted && name.contains(['*', '?', '[']) {
+            glob::Pattern::new(&name).ok().map(NamePattern::Glob)
         } else {
-            Some(NamePattern::Literal(folded))
+            Some(NamePattern::Literal(name))
         }
     }
     fn matches(&self, name: &str) -> bool {
@@ -427,10 +625,10 @@ impl ProtectedTables {
             .iter()
             .filter_map(|e| {
                 let raw = e.as_ref().trim();
-                let parts = split_qualified(raw);
+                let parts = names::split_qualified(raw);
                 let (schema, table) = match parts.as_slice() {
-                    [table] => (NamePattern::Literal("public".to_string()), table.as_str()),
-                    [schema, table] => (NamePattern::parse(schema)?, table.as_str()),
+                    [table] => (NamePattern::Literal("public".to_string()), *table),
+                    [schema, table] => (NamePattern::parse(schema)?, *table),
                     _ => return None,
                 };
                 Some(TablePattern {
@@ -485,29 +683,6 @@ impl ProtectedTables {
     }
 }
 
-/// Split `schema.table` on dots outside double quotes.
-fn split_qualified(text: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                if let Some(last) = parts.last_mut() {
-                    last.push(c);
-                }
-            }
-            '.' if !quoted => parts.push(String::new()),
-            _ => {
-                if let Some(last) = parts.last_mut() {
-                    last.push(c);
-                }
-            }
-        }
-    }
-    parts.into_iter().map(|p| p.trim().to_string()).collect()
-}
-
 impl Config {
     /// Learn the repository around `root` (the config's directory, or the current directory
     /// when there is no config): the runner its files show, Supabase's `supabase/config.toml`.
@@ -560,20 +735,23 @@ impl Config {
     /// `supabase/config.toml`; for plain folders (`psql`, `pgward`) `public`; for the other
     /// runners none (nothing exposes their tables by default).
     pub fn exposed_schemas(&self) -> Vec<String> {
-        if self.explicit.exposed_schemas {
-            return self.rls.exposed_schemas.clone();
-        }
-        match self.runner() {
-            Runner::Supabase => {
-                self.project
-                    .supabase
-                    .clone()
-                    .unwrap_or_default()
-                    .api_schemas
+        let listed = if self.explicit.exposed_schemas {
+            self.rls.exposed_schemas.clone()
+        } else {
+            match self.runner() {
+                Runner::Supabase => {
+                    self.project
+                        .supabase
+                        .clone()
+                        .unwrap_or_default()
+                        .api_schemas
+                }
+                Runner::Psql | Runner::Pgward => self.rls.exposed_schemas.clone(),
+                _ => Vec::new(),
             }
-            Runner::Psql | Runner::Pgward => self.rls.exposed_schemas.clone(),
-            _ => Vec::new(),
-        }
+        };
+        // Folded once here, so every caller compares with the model's names.
+        listed.iter().map(|n| names::fold_ident(n)).collect()
     }
 
     /// Whether the server always has this extension: `[extensions] always_available`, or one
@@ -582,7 +760,7 @@ impl Config {
         self.extensions
             .always_available
             .iter()
-            .any(|a| fold_ident(a) == name)
+            .any(|a| names::fold_ident(a) == name)
             || (self.supabase_preset()
                 && crate::runner::supabase::ships_extension(
                     name,
@@ -593,6 +771,13 @@ impl Config {
                             s.major_version
                         }),
                 ))
+    }
+
+    /// Whether a `CREATE EXTENSION` of `name` can fail for lack of the extension: it is not
+    /// contrib (shipped with PostgreSQL) and not declared available
+    /// ([`Config::extension_always_available`]).
+    pub fn extension_needs_check(&self, name: &str) -> bool {
+        !crate::runner::extensions::is_contrib(name) && !self.extension_always_available(name)
     }
 
     /// How a file runs: the runner's transaction, the file's opt-out marker, and
@@ -623,19 +808,99 @@ impl Config {
         }
     }
 
+    /// `[check] after` as a version, when set (validated at load).
+    pub fn after_version(&self) -> Option<crate::runner::layout::Version> {
+        self.check.after.as_deref().and_then(parse_after)
+    }
+
+    /// Whether a migration lies at or before `[check] after`: context only, never reported
+    /// (nor fixed). `rel` is the file's path for its runner (see [`Config::layout_path`]); a
+    /// file without a version (a Flyway repeatable, an unversioned file) is never before it.
+    pub fn before_after(&self, rel: &Path) -> bool {
+        let Some(after) = self.after_version() else {
+            return false;
+        };
+        self.runner()
+            .classify_named(rel)
+            .version
+            .is_some_and(|v| v <= after)
+    }
+
+    /// The directory relative paths of the config resolve against: the config's, else the
+    /// project's (the current directory when there is no config).
+    pub fn root_dir(&self) -> Option<&Path> {
+        self.root.as_deref().or(self.project.root.as_deref())
+    }
+
+    /// Whether `[files] exclude` leaves this file out of everything (check, context, apply,
+    /// the language server). Patterns are relative to the config's directory; a pattern
+    /// without `/` matches a file or directory name anywhere below it; a pattern that names a
+    /// directory excludes what is below it.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        if self.files.exclude.is_empty() {
+            return false;
+        }
+        let file = normalize_path(path);
+        let rel = self
+            .root_dir()
+            .map(normalize_path)
+            .and_then(|root| file.strip_prefix(&root).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from(file.file_name().unwrap_or_default()));
+        let parts: Vec<String> = rel
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        let options = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        self.files.exclude.iter().any(|raw| {
+            let raw = raw.trim_start_matches("./").trim_end_matches('/');
+            let Ok(pattern) = glob::Pattern::new(raw) else {
+                return false;
+            };
+            if !raw.contains('/') {
+                return parts.iter().any(|p| pattern.matches_with(p, options));
+            }
+            // The file itself or a directory above it.
+            (1..=parts.len()).any(|n| pattern.matches_with(&parts[..n].join("/"), options))
+        })
+    }
+
     /// The protected-table matcher for this config (`[protected] tables`, plus `auth`/`storage`).
     pub fn protection(&self) -> ProtectedTables {
         ProtectedTables::new(&self.protected.tables)
     }
 }
 
-/// A name from the config folded the way PostgreSQL folds an identifier: `"Quoted"` keeps its
-/// case, anything else is lower-cased.
-fn fold_ident(name: &str) -> String {
-    let name = name.trim();
-    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
-        Some(quoted) => quoted.replace("\"\"", "\""),
-        None => name.to_lowercase(),
+/// `[check] after`: a version as the runners write it (`20240101120000`, `0004`, `1.2`,
+/// `2024-01-10-120000`), optionally with Flyway's `V`.
+fn parse_after(text: &str) -> Option<crate::runner::layout::Version> {
+    let text = text.trim();
+    let text = match text.strip_prefix(['V', 'v']) {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest,
+        _ => text,
+    };
+    crate::runner::layout::Version::parse(text)
+}
+
+/// A path made absolute with symlinks resolved where it exists (its directory, for a file not
+/// saved yet), so two spellings of one file compare equal.
+pub fn normalize_path(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => dir
+            .canonicalize()
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| absolute.clone()),
+        _ => absolute,
     }
 }
 
@@ -665,6 +930,51 @@ mod tests {
         assert_eq!(c.rls.exposed_schemas, vec!["public"]);
         assert!(c.realtime.is_none());
         assert_eq!(c.postgres_version.major(), 15);
+    }
+
+    #[test]
+    fn max_blocking_size_reads_human_sizes_and_rejects_the_rest_with_its_line() {
+        let c = Config::from_toml("", Path::new("pgward.toml")).unwrap();
+        assert_eq!(c.apply.max_blocking_bytes(), 100 * 1024 * 1024);
+        for (text, bytes) in [
+            ("\"100MB\"", 100 << 20),
+            ("\"1.5GB\"", 3 << 29),
+            ("\"512 kB\"", 512 << 10),
+            ("\"2TiB\"", 2 << 40),
+            ("\"0\"", 0),
+            ("4096", 4096),
+            ("\"8mb\"", 8 << 20),
+        ] {
+            let c = Config::from_toml(
+                &format!("[apply]\nmax_blocking_size = {text}\n"),
+                Path::new("pgward.toml"),
+            )
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(c.apply.max_blocking_bytes(), bytes, "{text}");
+        }
+        for bad in [
+            "\"100 parsecs\"",
+            "\"MB\"",
+            "\"1.\"",
+            "-5",
+            "\"\"",
+            "\"1e9\"",
+            "true",
+        ] {
+            let err = Config::from_toml(
+                &format!("[apply]\nmax_blocking_size = {bad}\n"),
+                Path::new("pgward.toml"),
+            )
+            .unwrap_err();
+            assert_eq!(err.line, Some(2), "{bad}: {err}");
+            assert!(
+                err.message.contains("max_blocking_size") || err.message.contains("a size like"),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(ByteSize::human(100 << 20), "100 MB");
+        assert_eq!(ByteSize::human(3 << 29), "1.5 GB");
+        assert_eq!(ByteSize::human(812), "812 bytes");
     }
 
     #[test]
@@ -721,6 +1031,76 @@ mod tests {
                 ("public".to_string(), "Mixed".to_string()),
                 ("my.schema".to_string(), "T".to_string()),
             ]
+        );
+    }
+
+    #[test]
+    fn check_after_is_a_version_and_files_up_to_it_are_context() {
+        let c = Config::from_toml(
+            "runner = \"supabase\"\n[check]\nafter = \"20240101000000\"\n",
+            Path::new("pgward.toml"),
+        )
+        .unwrap();
+        assert!(c.before_after(Path::new("20230101000000_old.sql")));
+        assert!(c.before_after(Path::new("20240101000000_baseline_point.sql")));
+        assert!(!c.before_after(Path::new("20240101000001_new.sql")));
+        let flyway = Config::from_toml(
+            "runner = \"flyway\"\n[check]\nafter = \"V1.2\"\n",
+            Path::new("pgward.toml"),
+        )
+        .unwrap();
+        assert!(flyway.before_after(Path::new("V1_1__a.sql")));
+        assert!(!flyway.before_after(Path::new("V1.10__b.sql")));
+        assert!(!flyway.before_after(Path::new("R__views.sql")));
+        let err = Config::from_toml("[check]\nafter = \"last-week\"\n", Path::new("pgward.toml"))
+            .unwrap_err();
+        assert_eq!(err.line, Some(2), "{err}");
+        assert!(err.message.contains("[check] after"), "{err}");
+        assert!(Config::default().after_version().is_none());
+    }
+
+    #[test]
+    fn files_exclude_globs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let c = Config::from_toml(
+            "[files]\nexclude = [\"db/archive\", \"seed.sql\", \"db/*_draft.sql\"]\n",
+            &root.join("pgward.toml"),
+        )
+        .unwrap();
+        assert!(c.is_excluded(&root.join("db/archive/1_x.sql")));
+        assert!(c.is_excluded(&root.join("db/archive/deep/2_y.sql")));
+        assert!(c.is_excluded(&root.join("db/sub/seed.sql")));
+        assert!(c.is_excluded(&root.join("db/3_draft.sql")));
+        assert!(!c.is_excluded(&root.join("db/sub/3_draft.sql")));
+        assert!(!c.is_excluded(&root.join("db/1_x.sql")));
+        let err = Config::from_toml("[files]\nexclude = [\"[\"]\n", Path::new("pgward.toml"))
+            .unwrap_err();
+        assert!(err.message.contains("[files] exclude"), "{err}");
+    }
+
+    #[test]
+    fn one_discovery_nearest_the_file_then_the_cwd() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::create_dir_all(root.join("c")).unwrap();
+        std::fs::write(root.join("pgward.toml"), "").unwrap();
+        std::fs::write(root.join("a/pgward.toml"), "").unwrap();
+        let near = Config::find(None, Some(Path::new("a/b/1.sql")), &root);
+        assert_eq!(near, Some(root.join("a/pgward.toml")));
+        let from_cwd = Config::find(None, Some(Path::new("c")), &root);
+        assert_eq!(from_cwd, Some(root.join("pgward.toml")));
+        assert_eq!(
+            Config::find(None, None, &root.join("a/b")),
+            Some(root.join("a/pgward.toml"))
+        );
+        std::fs::write(root.join("a/pgward.toml"), "bogus = 1\n").unwrap();
+        let err = Config::resolve(None, Some(Path::new("a/b/1.sql")), &root).unwrap_err();
+        assert_eq!(err.path, root.join("a/pgward.toml"));
+        assert_eq!(
+            err.shown_from(&root),
+            format!("a/pgward.toml:1: {}", err.message)
         );
     }
 }

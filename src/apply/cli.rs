@@ -47,6 +47,10 @@ pub struct ApplyArgs {
     /// Apply pending files that sort before the newest applied one.
     #[arg(long)]
     pub allow_out_of_order: bool,
+    /// Run statements that block writes to a table larger than `[apply] max_blocking_size`
+    /// (a rewrite, an index build without CONCURRENTLY, a validating scan) anyway.
+    #[arg(long)]
+    pub allow_blocking: bool,
     /// Output: human progress, or a JSON summary on stdout.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = ["human", "json"])]
     pub format: String,
@@ -68,18 +72,13 @@ pub struct StatusArgs {
     pub format: String,
 }
 
-/// Load `--config FILE`, or discover pgward.toml, or use defaults.
-pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
-    match explicit {
-        Some(p) => Config::load(p).map_err(|e| e.to_string()),
-        None => {
-            let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
-            match Config::discover(&cwd) {
-                Some(p) => Config::load(&p).map_err(|e| e.to_string()),
-                None => Ok(Config::default()),
-            }
-        }
-    }
+/// The config of `apply` and `status`: the one discovery of every command
+/// ([`Config::resolve`]): `--config FILE`, else the nearest pgward.toml above the first path,
+/// else above the current directory, else the defaults for the repository.
+pub fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Config, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
+    Config::resolve(explicit, paths.first().map(PathBuf::as_path), &cwd)
+        .map_err(|e| e.shown_from(&cwd))
 }
 
 fn resolve_paths(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, String> {
@@ -124,7 +123,7 @@ fn usage_error(json: bool, kind: &'static str, message: String) -> i32 {
 /// Entry point of `pgward apply`; returns the exit code.
 pub fn run_apply(args: &ApplyArgs) -> i32 {
     let json = args.format == "json";
-    let config = match load_config(args.config.as_deref()) {
+    let config = match load_config(args.config.as_deref(), &args.paths) {
         Ok(c) => c,
         Err(e) => return usage_error(json, "config", e),
     };
@@ -176,6 +175,7 @@ pub fn run_apply_with_config(args: &ApplyArgs, config: &Config) -> i32 {
         statement_timeout,
         lock_wait,
         allow_out_of_order: args.allow_out_of_order,
+        allow_blocking: args.allow_blocking,
         json,
     };
     let (summary, code) = super::apply(&opts, config);
@@ -206,7 +206,7 @@ pub struct StatusEntry {
 /// 2 for usage/config/connection errors.
 pub fn run_status(args: &StatusArgs) -> i32 {
     let json = args.format == "json";
-    let config = match load_config(args.config.as_deref()) {
+    let config = match load_config(args.config.as_deref(), &args.paths) {
         Ok(c) => c,
         Err(e) => return usage_error(json, "config", e),
     };
@@ -214,7 +214,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
         Ok(p) => p,
         Err(e) => return usage_error(json, "usage", e),
     };
-    let files = match super::read_files(&paths) {
+    let files = match super::read_files(&paths, &config) {
         Ok(f) => f,
         Err(e) => return usage_error(json, "usage", e),
     };

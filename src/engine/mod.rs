@@ -9,6 +9,8 @@ use crate::syntax::{self, ParseOptions, ParsedFile};
 use rayon::prelude::*;
 use std::sync::Arc;
 
+pub mod baseline;
+pub mod fix;
 pub mod suppress;
 
 // The types the engine's callers hand in and get back live in the layer that owns them.

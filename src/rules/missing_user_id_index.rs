@@ -3,18 +3,19 @@
 
 use super::Rule;
 use super::common::schema::{
-    blame, config_ident, create_index_sql, insert_after_statement, leading_columns_indexed, q,
-    q_key, table_key_after,
+    blame, create_index_sql, insert_after_statement, leading_columns_indexed, q, q_key,
+    table_key_after,
 };
 use crate::catalog::{Catalog, ColumnId, Loc, TableId};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
+use crate::syntax::names::fold_ident;
 
 pub static RULE: Rule = Rule {
     id: "missing-user-id-index",
     default_severity: Severity::Warning,
-    summary: "A user_id column (see [indexes] user_columns) has no index that starts with it",
+    summary: "A user_id column (or another [indexes] user_columns column) without an index that starts with it",
     doc: include_str!("../../rules/missing-user-id-index.md"),
     check: Some(check),
 };
@@ -25,7 +26,7 @@ pub fn is_user_column(config: &Config, name: &str) -> bool {
         .indexes
         .user_columns
         .iter()
-        .any(|c| config_ident(c) == name)
+        .any(|c| fold_ident(c) == name)
 }
 
 /// Whether this rule reports the column (wherever it was defined): a live user column the set

@@ -7,15 +7,16 @@ use super::Rule;
 use super::common::policy::{
     live_policies_created_here, reaches_anon, reaches_clients, roles_display,
 };
-use super::common::schema::{config_ident, q, q_key};
+use super::common::schema::{q, q_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
+use crate::syntax::names::fold_ident;
 use crate::syntax::{PolicyCommand, PolicyExpr};
 
 pub static RULE: Rule = Rule {
     id: "permissive-policy",
     default_severity: Severity::Warning,
-    summary: "A policy that lets anon or signed-in users write or delete rows that are not theirs",
+    summary: "A write policy for anon/authenticated that is always true, or that lets a user write rows owned by someone else (error for anon/public)",
     doc: include_str!("../../rules/permissive-policy.md"),
     check: Some(check),
 };
@@ -91,7 +92,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             .indexes
             .user_columns
             .iter()
-            .map(|c| config_ident(c))
+            .map(|c| fold_ident(c))
             .filter(|c| p.table.column(c).is_some())
             .collect();
         let Some(owner) = owners.first() else {

@@ -12,7 +12,7 @@ use crate::syntax::{AlterTableAction, ObjectKind, QualifiedName, Statement, Stmt
 pub static RULE: Rule = Rule {
     id: "protected-table-drop",
     default_severity: Severity::Error,
-    summary: "A statement drops, truncates, renames or moves a protected table",
+    summary: "DROP, TRUNCATE, rename or SET SCHEMA of a protected table (also in DO blocks, and DROP SCHEMA of its schema)",
     doc: include_str!("../../rules/protected-table-drop.md"),
     check: Some(check),
 };
