@@ -78,7 +78,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         .indexes
         .user_columns
         .iter()
-        .map(|c| config_ident(c))
+        .map(|c| fold_ident(c))
         .collect();
     for (table_id, column_id) in candidates {
         let Some(table) = catalog.tables.get(table_id) else {
