@@ -38,6 +38,10 @@ pub struct Config {
     pub baseline: Option<String>,
     pub check: CheckConfig,
     pub files: FilesConfig,
+    /// Tables protected by `--protect` (not a key): protected like `[protected] tables`, named
+    /// as flags in messages.
+    #[serde(skip)]
+    pub protect_flags: Vec<String>,
     /// Directory the config file was found in (not a key); relative paths resolve against it.
     #[serde(skip)]
     pub root: Option<PathBuf>,
@@ -67,8 +71,13 @@ pub struct ProtectedConfig {
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RulesConfig {
-    /// Empty means every rule.
+    /// Only these rules (off-by-default ones included); empty means every rule that is on by
+    /// default.
     pub select: Vec<String>,
+    /// Added to `select` (or to the default set): how an off-by-default rule is turned on
+    /// without listing every other rule. `extend-select` is accepted too, as ruff spells it.
+    #[serde(alias = "extend-select")]
+    pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     /// Per-rule override: "error" | "warning" | "info" | "off".
     pub severity: BTreeMap<String, SeverityOverride>,
@@ -449,7 +458,13 @@ impl Config {
             line: line_of_key(text, key),
             message,
         };
-        for id in self.rules.select.iter().chain(&self.rules.ignore) {
+        for id in self
+            .rules
+            .select
+            .iter()
+            .chain(&self.rules.extend_select)
+            .chain(&self.rules.ignore)
+        {
             if !known(id) {
                 return Err(error(id, format!("unknown rule id `{id}` in [rules]")));
             }
@@ -596,6 +611,8 @@ impl NamePattern {
 struct TablePattern {
     /// The entry as written in the config (for messages).
     raw: String,
+    /// Given as `--protect` on the command line, not in the config.
+    from_flag: bool,
     schema: NamePattern,
     table: NamePattern,
 }
@@ -605,6 +622,8 @@ struct TablePattern {
 pub enum Protection {
     /// It matches this `[protected] tables` entry (as written).
     Configured(String),
+    /// It matches this `--protect` value (as given).
+    Flag(String),
     /// It lives in `auth` or `storage`.
     SupabaseSchema(String),
 }
@@ -633,12 +652,24 @@ impl ProtectedTables {
                 };
                 Some(TablePattern {
                     raw: raw.to_string(),
+                    from_flag: false,
                     schema,
                     table: NamePattern::parse(table)?,
                 })
             })
             .collect();
         ProtectedTables { patterns }
+    }
+
+    /// The config's entries, then the `--protect` values (messages say which is which).
+    pub fn with_flags<S: AsRef<str>>(entries: &[S], flags: &[S]) -> ProtectedTables {
+        let mut all = ProtectedTables::new(entries);
+        let mut from_flags = ProtectedTables::new(flags);
+        for p in &mut from_flags.patterns {
+            p.from_flag = true;
+        }
+        all.patterns.extend(from_flags.patterns);
+        all
     }
 
     /// Whether `schema.table` (normalized names) is protected.
@@ -654,7 +685,13 @@ impl ProtectedTables {
         self.patterns
             .iter()
             .find(|p| p.schema.matches(schema) && p.table.matches(table))
-            .map(|p| Protection::Configured(p.raw.clone()))
+            .map(|p| {
+                if p.from_flag {
+                    Protection::Flag(p.raw.clone())
+                } else {
+                    Protection::Configured(p.raw.clone())
+                }
+            })
     }
 
     /// Whether dropping `schema` would drop a protected table: `auth`, `storage`, and every schema
@@ -873,7 +910,7 @@ impl Config {
 
     /// The protected-table matcher for this config (`[protected] tables`, plus `auth`/`storage`).
     pub fn protection(&self) -> ProtectedTables {
-        ProtectedTables::new(&self.protected.tables)
+        ProtectedTables::with_flags(&self.protected.tables, &self.protect_flags)
     }
 }
 

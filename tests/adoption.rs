@@ -402,3 +402,26 @@ fn one_config_discovery_nearest_the_checked_file() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("pgward.toml:2"), "{}", out.stderr);
 }
+
+#[test]
+fn protect_flag_is_named_as_a_flag() {
+    let dir = project(&[(
+        "0001_drop.sql",
+        "BEGIN;\nDROP TABLE IF EXISTS users;\nCOMMIT;\n",
+    )]);
+    let out = pgward(
+        dir.path(),
+        &["check", "--protect", "users", "0001_drop.sql"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("protected by `--protect users`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("pgward.toml"),
+        "no config was used: {}",
+        out.stdout
+    );
+}

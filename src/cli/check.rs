@@ -109,6 +109,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub select: Vec<String>,
 
+    /// Also run these rules (comma-separated ids; added to `[rules] extend_select`)
+    ///
+    /// How off-by-default rules (`prefer-text`, …) are turned on without listing every other
+    /// rule.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+
     /// Do not run these rules (comma-separated ids; added to `[rules] ignore`)
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub ignore: Vec<String>,
@@ -508,25 +515,32 @@ pub fn exit_status(errors: &[InputError], output: &engine::CheckOutput, fail_on:
         EXIT_OK
     }
 }
-/// Merge `--select`, `--ignore`, `--protect` and `--pg-version` into the config.
+
+/// Merge `--select`, `--extend-select`, `--ignore`, `--protect` and `--pg-version` into the config.
 fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
     if let Some(version) = args.pg_version {
         config.postgres_version = version;
     }
     validate_rule_ids("--select", &args.select)?;
+    validate_rule_ids("--extend-select", &args.extend_select)?;
     validate_rule_ids("--ignore", &args.ignore)?;
     if !args.select.is_empty() {
         config.rules.select = args.select.clone();
     }
+    config
+        .rules
+        .extend_select
+        .extend(args.extend_select.iter().cloned());
     config.rules.ignore.extend(args.ignore.iter().cloned());
     for table in &args.protect {
         if let Err(e) = glob::Pattern::new(table) {
             return Err(format!("--protect: bad pattern `{table}`: {e}"));
         }
-        config.protected.tables.push(table.clone());
+        config.protect_flags.push(table.clone());
     }
     Ok(())
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

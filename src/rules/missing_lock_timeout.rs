@@ -7,7 +7,7 @@ use super::common::deploy::{index_on_existing_table, is_existing_table};
 use super::common::text::execution;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
-use crate::runner::{Runner, Wrapping};
+use crate::runner::Wrapping;
 use crate::syntax::locks::{LockMode, On, statement_locks};
 use crate::syntax::{Stmt, TxControl};
 
@@ -20,8 +20,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    // `pgward apply` sets `SET LOCAL lock_timeout` itself (`--lock-timeout`, 5s by default).
-    if ctx.config.runner() == Runner::Pgward {
+    // The runner sets one itself: `pgward apply` (`SET LOCAL lock_timeout`, `--lock-timeout`,
+    // 5s by default); no other runner does (docs/runners.md).
+    if ctx.config.runner().sets_lock_timeout() {
         return;
     }
     let wrapped = execution(ctx).wrapping != Wrapping::None;
@@ -77,7 +78,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 lock.relation.span(),
                 format!(
                     "{} takes {} on {} with no lock_timeout set: if it has to wait, every query on the table waits behind it",
-                    crate::syntax::locks::rule(lock.kind).what,
+                    lock.what,
                     lock.mode.sql(),
                     lock.relation.display()
                 ),

@@ -182,6 +182,7 @@ fn reason(why: &Protection) -> String {
         Protection::Configured(entry) => {
             format!("protected by the [protected] tables entry `{entry}` in pgward.toml")
         }
+        Protection::Flag(entry) => format!("protected by `--protect {entry}`"),
         Protection::SupabaseSchema(schema) => {
             format!("tables in the \"{schema}\" schema belong to Supabase and are always protected")
         }
