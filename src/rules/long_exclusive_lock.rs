@@ -26,6 +26,8 @@ pub static RULE: Rule = Rule {
 /// An ACCESS EXCLUSIVE lock held since an earlier statement of the transaction.
 struct Held {
     tx: usize,
+    /// The table's catalog key.
+    key: (String, String),
     table: String,
     what: &'static str,
     span: Span,
@@ -42,6 +44,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             held = None;
         }
         if let Some(h) = &held
+            && !relocks(&stmt.kind, &h.key)
             && let Some(why) = slow(ctx, i, &stmt.kind)
         {
             out.push(
@@ -62,8 +65,9 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             );
         }
         if held.is_none() {
-            held = exclusive_lock(ctx, i, &stmt.kind).map(|(table, what)| Held {
+            held = exclusive_lock(ctx, i, &stmt.kind).map(|(key, table, what)| Held {
                 tx,
+                key,
                 table,
                 what,
                 span: stmt.span,
@@ -72,8 +76,22 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The existing table this statement takes ACCESS EXCLUSIVE on, with what takes it.
-fn exclusive_lock(ctx: &FileContext, i: usize, stmt: &Stmt) -> Option<(String, &'static str)> {
+/// Whether the statement takes ACCESS EXCLUSIVE on that table itself: then its slowness is its
+/// own (`table-rewrite`, `unique-without-index`, … report it), not the earlier statement's.
+fn relocks(stmt: &Stmt, key: &(String, String)) -> bool {
+    statement_locks(stmt)
+        .iter()
+        .any(|l| !l.index && l.mode == LockMode::AccessExclusive && l.relation.key() == *key)
+}
+
+/// The existing table this statement takes ACCESS EXCLUSIVE on (its key and name), with what
+/// takes it.
+#[allow(clippy::type_complexity)]
+fn exclusive_lock(
+    ctx: &FileContext,
+    i: usize,
+    stmt: &Stmt,
+) -> Option<((String, String), String, &'static str)> {
     statement_locks(stmt).into_iter().find_map(|l| {
         let existing = if l.index {
             index_on_existing_table(ctx, i, l.relation)
@@ -81,7 +99,7 @@ fn exclusive_lock(ctx: &FileContext, i: usize, stmt: &Stmt) -> Option<(String, &
             is_existing_table(ctx, i, l.relation)
         };
         (l.mode == LockMode::AccessExclusive && rule(l.kind).on == On::Target && existing)
-            .then(|| (l.relation.display(), l.what))
+            .then(|| (l.relation.key(), l.relation.display(), l.what))
     })
 }
 

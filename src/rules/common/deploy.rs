@@ -27,10 +27,16 @@ pub fn is_existing_table(ctx: &FileContext, stmt: usize, name: &QualifiedName) -
             .get(id)
             .and_then(|t| t.created)
             .is_none_or(|created| created.file != ctx.file_id),
-        // A view, materialized view or sequence created earlier in this file is new too.
+        // A view, materialized view, sequence or temporary table (which the catalog does not
+        // keep) created earlier in this file is new too; a temporary table is named without
+        // its `pg_temp` schema.
         None => !ctx.statements().iter().take(stmt).any(|s| match &s.kind {
             Stmt::CreateView { name: n, .. } | Stmt::CreateSequence { name: n, .. } => {
                 n.key() == name.key()
+            }
+            Stmt::CreateTable(ct) => {
+                ct.name.key() == name.key()
+                    || (ct.temporary && ct.name.name.value == name.name.value)
             }
             _ => false,
         }),
