@@ -181,8 +181,9 @@ pub struct CheckArgs {
     /// Apply the safe fixes of the findings to the files, then report what is left
     ///
     /// The fixes the language server offers as quick fixes; a fix that could make the file fail
-    /// (a schema that may not exist) is left to the editor. Context files, files at or before
-    /// `[check] after` and findings recorded in the baseline are never changed.
+    /// (a schema that may not exist) is left to the editor. An applied migration must not
+    /// change: with `[check] after` the files after it are fixed, without it only the files
+    /// named one by one. Context files and findings recorded in the baseline are never changed.
     #[arg(long, conflicts_with_all = ["diff", "write_baseline", "show_files"])]
     pub fix: bool,
 
@@ -312,7 +313,28 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
             .unwrap_or_else(|| discover::STDIN_NAME.to_string())
     });
     let output = if args.fix || args.diff {
-        let fixing = match fix::fix_set(set.inputs, &config) {
+        // Files named one by one (not found below a directory or by a glob), and stdin.
+        let named: Vec<PathBuf> = args
+            .paths
+            .iter()
+            .filter(|p| *p != "-" && cwd.join(p).is_file())
+            .map(|p| discover::identity(Path::new(p), &cwd))
+            .collect();
+        let is_named = |name: &str| {
+            stdin_name.as_deref() == Some(name)
+                || named.contains(&discover::identity(Path::new(name), &cwd))
+        };
+        let fixable = match fix::fixable(&set.inputs, &config, &is_named) {
+            Ok(fixable) => fixable,
+            Err(message) => {
+                error(format!(
+                    "--{}: {message}",
+                    if args.fix { "fix" } else { "diff" }
+                ));
+                return EXIT_ERROR;
+            }
+        };
+        let fixing = match fix::fix_set(set.inputs, &fixable, &config) {
             Ok(fixing) => fixing,
             Err(message) => {
                 error(message);

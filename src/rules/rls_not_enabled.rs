@@ -82,6 +82,11 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             ))
             .in_statement(stmt.span);
         d = with_statement_added(ctx, d, at.stmt, &fix_sql);
+        // Not for `--fix`: without a policy the table is then closed to every API role, which
+        // changes what the running application can read; a person decides (the editor offers it).
+        if let Some(fix) = &mut d.fix {
+            fix.safe = false;
+        }
         out.push(d);
     }
 }
