@@ -276,6 +276,16 @@ pub struct CheckArgs {
     #[arg(long)]
     pub show_files: bool,
 
+    /// Neither read nor write the cache
+    ///
+    /// The cache keeps the schema replayed from the unchanged context files (the rest of
+    /// `migrations_dir` before the named files), so checking a new file in a big set does not
+    /// re-read every migration. It lives in `.pgward_cache/` beside pgward.toml, or in
+    /// `$XDG_CACHE_HOME/pgward` (`~/.cache/pgward`) without a config; a damaged or foreign
+    /// cache is ignored and rebuilt.
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Number of threads for reading and parsing [default: available cores]
     #[arg(long, value_name = "N", value_parser = threads_parser)]
     pub threads: Option<usize>,
@@ -478,7 +488,12 @@ fn run_check(args: &CheckArgs) -> u8 {
         return show_files(&set, &config);
     }
 
-    let output = engine::check(set.inputs, &config);
+    let output = match engine::cache::Cache::location(&config) {
+        Some(dir) if !args.no_cache => {
+            engine::cache::check(set.inputs, &config, &engine::cache::Cache::new(dir)).0
+        }
+        _ => engine::check(set.inputs, &config),
+    };
     let options = ReportOptions {
         color: args.color.resolve(),
         quiet: args.quiet,
@@ -632,6 +647,11 @@ fn run_init(_args: &InitArgs) -> u8 {
     let (text, detected) = crate::init::template_for(&cwd);
     match crate::init::write_template(path, &text) {
         Ok(()) => {
+            match crate::init::ignore_cache_dir(&cwd) {
+                Ok(true) => println!("Added {}/ to .gitignore.", engine::cache::DIR_NAME),
+                Ok(false) => {}
+                Err(e) => warning(format!(".gitignore: cannot add the cache directory: {e}")),
+            }
             match &detected {
                 Some(d) => println!("Detected runner: {} (from {}).", d.runner, d.evidence),
                 None => println!(

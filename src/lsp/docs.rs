@@ -3,9 +3,11 @@
 
 use crate::config::{CONFIG_FILE_NAME, Config};
 use crate::discover;
-use crate::engine::{self, CheckOutput, WorkspaceFile};
+use crate::catalog::Catalog;
+use crate::engine::{self, CheckOutput, Workspace, WorkspaceFile};
 use crate::source::FileId;
 use crate::source::SourceFile;
+use crate::syntax::reparse::Reparse;
 use crate::syntax::{self, ParseOptions, ParsedFile};
 use lsp_types::Uri;
 use std::cmp::Ordering;
@@ -31,6 +33,34 @@ pub struct Document {
     /// Latest lint; `None` until linted, and stale while `dirty`.
     pub lint: Option<Lint>,
     pub dirty: bool,
+    /// The previous parse of the text: an edit re-parses only the statements it changed.
+    pub reparse: Reparse,
+    /// The catalog replayed from the context files before this one, while they do not change.
+    prefix: Option<Prefix>,
+}
+
+impl Document {
+    pub fn new(uri: Uri, path: Option<PathBuf>, text: String, version: i32) -> Document {
+        Document {
+            uri,
+            path,
+            text,
+            version,
+            lint: None,
+            dirty: true,
+            reparse: Reparse::default(),
+            prefix: None,
+        }
+    }
+}
+
+/// The state of the schema after the context files that come before a buffer.
+struct Prefix {
+    /// Those files (a file read again is another `Arc`), and the settings they were replayed
+    /// under.
+    files: Vec<Arc<SourceFile>>,
+    settings: String,
+    catalog: Catalog,
 }
 
 /// A context file read from disk, kept until its mtime or size changes.
@@ -220,7 +250,7 @@ impl Store {
             if let Some(cached) = self.disk.get(&p) {
                 files.push(WorkspaceFile {
                     source: Arc::clone(&cached.source),
-                    parsed: Arc::clone(&cached.parsed),
+                    parsed: Arc::clone(&cached.parsed).into(),
                     report: false,
                 });
                 seen.insert(p);
@@ -233,7 +263,9 @@ impl Store {
     }
 
     /// Lint one open document: with its migrations directory as context when it sits in one.
-    /// Returns a config problem to show, if any.
+    /// Only the statements an edit changed are parsed again, and only the buffer and the files
+    /// after it are replayed (onto the kept state after the files before it). Returns a config
+    /// problem to show, if any.
     pub fn lint(&mut self, uri: &Uri) -> Option<String> {
         let (path, text, version) = {
             let doc = self.docs.get(uri)?;
@@ -251,47 +283,62 @@ impl Store {
             None => text,
         };
         let source = SourceFile::new(name, text);
-        let parsed = syntax::parse_file_with(&source.text, &config.parse_options());
-        let buffer = WorkspaceFile {
-            source: Arc::new(source),
-            parsed: Arc::new(parsed),
-            report: true,
-        };
         let context = path
             .as_deref()
             .and_then(|p| self.context_files(&config, p))
             .unwrap_or_default();
-        let mut files = Vec::with_capacity(context.len() + 1);
-        let mut buffer = Some(buffer);
-        for f in context {
-            if let (Some(me), Some(_)) = (path.as_deref(), &buffer)
-                && migration_order(Path::new(&f.source.name), me) == Ordering::Greater
-                && let Some(b) = buffer.take()
-            {
-                files.push(b);
-            }
-            files.push(f);
-        }
-        let file_id = match buffer.take() {
-            Some(b) => {
-                files.push(b);
-                files.len() - 1
-            }
-            None => files.iter().position(|f| f.report).unwrap_or(0),
+        let doc = self.docs.get_mut(uri)?;
+        let (parsed, _) = doc.reparse.parse(&source.text, &config.parse_options());
+        let buffer = WorkspaceFile {
+            source: Arc::new(source),
+            parsed: parsed.into(),
+            report: true,
         };
-        let workspace = engine::workspace_for_runner(files, &config);
-        let diagnostics = engine::run_rules(&workspace, &config);
-        if let Some(doc) = self.docs.get_mut(uri) {
-            doc.lint = Some(Lint {
-                output: CheckOutput {
-                    workspace,
-                    diagnostics,
-                },
-                file_id,
-                version,
+        // The buffer goes where migration order puts it (the end, without a path).
+        let before = match path.as_deref() {
+            Some(me) => context
+                .iter()
+                .take_while(|f| migration_order(Path::new(&f.source.name), me) != Ordering::Greater)
+                .count(),
+            None => context.len(),
+        };
+        let mut files = context;
+        files.insert(before, buffer);
+        let settings = engine::cache::replay_settings(&config);
+        let kept = doc.prefix.as_ref().is_some_and(|p| {
+            p.settings == settings
+                && p.files.len() == before
+                && p.files
+                    .iter()
+                    .zip(&files)
+                    .all(|(a, b)| Arc::ptr_eq(a, &b.source))
+        });
+        if !kept {
+            let mut catalog = Catalog::default();
+            engine::replay_for_runner(&mut catalog, &files[..before], &config);
+            doc.prefix = Some(Prefix {
+                files: files[..before].iter().map(|f| Arc::clone(&f.source)).collect(),
+                settings,
+                catalog,
             });
-            doc.dirty = false;
         }
+        let mut catalog = doc
+            .prefix
+            .as_ref()
+            .map(|p| p.catalog.clone())
+            .unwrap_or_default();
+        engine::replay_for_runner(&mut catalog, &files[before..], &config);
+        let workspace = Workspace { files, catalog };
+        let diagnostics = engine::run_rules(&workspace, &config);
+        doc.lint = Some(Lint {
+            output: CheckOutput {
+                workspace,
+                diagnostics,
+            },
+            file_id: before,
+            version,
+        });
+        doc.dirty = false;
         problem
     }
 }
