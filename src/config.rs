@@ -1,7 +1,7 @@
 //! `pgward.toml`: the keys, their defaults, discovery and clear errors for bad files.
 
 use crate::runner::{Execution, Project, Runner, Wrapping};
-use crate::syntax::{ParseOptions, PgVersion};
+use crate::syntax::{ParseOptions, PgVersion, names};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -163,6 +163,107 @@ pub struct ApplyConfig {
     pub role: Option<String>,
     /// `SET search_path` at the start of every migration file (default: the server's).
     pub search_path: Option<Vec<String>>,
+    /// A rewrite, blocking index build or validating scan of a table larger than this refuses
+    /// the run before anything is touched, unless `--allow-blocking` (default `"100MB"`; see
+    /// [`ApplyConfig::max_blocking_bytes`]).
+    pub max_blocking_size: Option<ByteSize>,
+}
+
+impl ApplyConfig {
+    /// The default of `[apply] max_blocking_size`.
+    pub const DEFAULT_MAX_BLOCKING_SIZE: u64 = 100 * 1024 * 1024;
+
+    /// `[apply] max_blocking_size` in bytes.
+    pub fn max_blocking_bytes(&self) -> u64 {
+        self.max_blocking_size
+            .map_or(Self::DEFAULT_MAX_BLOCKING_SIZE, |b| b.0)
+    }
+}
+
+/// A size in bytes, written the way PostgreSQL writes memory sizes: `"100MB"`, `"1.5GB"`,
+/// `"512kB"`, `"10 TB"`, `"123"` or `123` (bytes). Units are powers of 1024 (as in
+/// `pg_size_pretty`), case-insensitive, with an optional `iB` spelling (`MiB`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl ByteSize {
+    pub fn parse(text: &str) -> Result<ByteSize, String> {
+        let bad = || {
+            format!(
+                "`{text}` is not a size: write a number with a unit, like \"100MB\", \"1.5GB\", \"512kB\" or \"0\" (bytes; units B, kB, MB, GB, TB are powers of 1024)"
+            )
+        };
+        let t = text.trim();
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (number, unit) = t.split_at(split);
+        if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
+            return Err(bad());
+        }
+        let value: f64 = number.parse().map_err(|_| bad())?;
+        let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "k" | "kb" | "kib" => 1 << 10,
+            "m" | "mb" | "mib" => 1 << 20,
+            "g" | "gb" | "gib" => 1 << 30,
+            "t" | "tb" | "tib" => 1 << 40,
+            _ => return Err(bad()),
+        };
+        let bytes = value * factor as f64;
+        if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+            return Err(bad());
+        }
+        Ok(ByteSize(bytes.round() as u64))
+    }
+
+    /// As people read it: `100 MB`, `1.5 GB`, `812 kB`, `12 bytes` (powers of 1024).
+    pub fn human(bytes: u64) -> String {
+        const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+        if bytes < 1024 {
+            return format!("{bytes} bytes");
+        }
+        let mut v = bytes as f64;
+        let mut unit = "";
+        for u in UNITS {
+            if v < 1024.0 {
+                break;
+            }
+            v /= 1024.0;
+            unit = u;
+        }
+        if v >= 100.0 || v.fract() < 0.05 {
+            format!("{v:.0} {unit}")
+        } else {
+            format!("{v:.1} {unit}")
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ByteSize;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a size like \"100MB\" or a number of bytes")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ByteSize, E> {
+                ByteSize::parse(v).map_err(|e| E::custom(format!("[apply] max_blocking_size: {e}")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ByteSize, E> {
+                u64::try_from(v).map(ByteSize).map_err(|_| {
+                    E::custom(format!(
+                        "[apply] max_blocking_size: {v} is negative; write a size like \"100MB\""
+                    ))
+                })
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ByteSize, E> {
+                Ok(ByteSize(v))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// A config file that could not be used; rendered as `path:line: message`.
@@ -366,17 +467,14 @@ enum NamePattern {
 
 impl NamePattern {
     fn parse(part: &str) -> Option<NamePattern> {
-        if let Some(inner) = part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
-            return Some(NamePattern::Literal(inner.replace("\"\"", "\"")));
-        }
-        let folded = part.to_lowercase();
-        if folded.is_empty() {
+        let (name, quoted) = names::read_ident(part);
+        if name.is_empty() {
             return None;
         }
-        if folded.contains(['*', '?', '[']) {
-            glob::Pattern::new(&folded).ok().map(NamePattern::Glob)
+        if !quoted && name.contains(['*', '?', '[']) {
+            glob::Pattern::new(&name).ok().map(NamePattern::Glob)
         } else {
-            Some(NamePattern::Literal(folded))
+            Some(NamePattern::Literal(name))
         }
     }
     fn matches(&self, name: &str) -> bool {
@@ -427,10 +525,10 @@ impl ProtectedTables {
             .iter()
             .filter_map(|e| {
                 let raw = e.as_ref().trim();
-                let parts = split_qualified(raw);
+                let parts = names::split_qualified(raw);
                 let (schema, table) = match parts.as_slice() {
-                    [table] => (NamePattern::Literal("public".to_string()), table.as_str()),
-                    [schema, table] => (NamePattern::parse(schema)?, table.as_str()),
+                    [table] => (NamePattern::Literal("public".to_string()), *table),
+                    [schema, table] => (NamePattern::parse(schema)?, *table),
                     _ => return None,
                 };
                 Some(TablePattern {
@@ -485,29 +583,6 @@ impl ProtectedTables {
     }
 }
 
-/// Split `schema.table` on dots outside double quotes.
-fn split_qualified(text: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                if let Some(last) = parts.last_mut() {
-                    last.push(c);
-                }
-            }
-            '.' if !quoted => parts.push(String::new()),
-            _ => {
-                if let Some(last) = parts.last_mut() {
-                    last.push(c);
-                }
-            }
-        }
-    }
-    parts.into_iter().map(|p| p.trim().to_string()).collect()
-}
-
 impl Config {
     /// Learn the repository around `root` (the config's directory, or the current directory
     /// when there is no config): the runner its files show, Supabase's `supabase/config.toml`.
@@ -560,20 +635,23 @@ impl Config {
     /// `supabase/config.toml`; for plain folders (`psql`, `pgward`) `public`; for the other
     /// runners none (nothing exposes their tables by default).
     pub fn exposed_schemas(&self) -> Vec<String> {
-        if self.explicit.exposed_schemas {
-            return self.rls.exposed_schemas.clone();
-        }
-        match self.runner() {
-            Runner::Supabase => {
-                self.project
-                    .supabase
-                    .clone()
-                    .unwrap_or_default()
-                    .api_schemas
+        let listed = if self.explicit.exposed_schemas {
+            self.rls.exposed_schemas.clone()
+        } else {
+            match self.runner() {
+                Runner::Supabase => {
+                    self.project
+                        .supabase
+                        .clone()
+                        .unwrap_or_default()
+                        .api_schemas
+                }
+                Runner::Psql | Runner::Pgward => self.rls.exposed_schemas.clone(),
+                _ => Vec::new(),
             }
-            Runner::Psql | Runner::Pgward => self.rls.exposed_schemas.clone(),
-            _ => Vec::new(),
-        }
+        };
+        // Folded once here, so every caller compares with the model's names.
+        listed.iter().map(|n| names::fold_ident(n)).collect()
     }
 
     /// Whether the server always has this extension: `[extensions] always_available`, or one
@@ -582,7 +660,7 @@ impl Config {
         self.extensions
             .always_available
             .iter()
-            .any(|a| fold_ident(a) == name)
+            .any(|a| names::fold_ident(a) == name)
             || (self.supabase_preset()
                 && crate::runner::supabase::ships_extension(
                     name,
@@ -593,6 +671,13 @@ impl Config {
                             s.major_version
                         }),
                 ))
+    }
+
+    /// Whether a `CREATE EXTENSION` of `name` can fail for lack of the extension: it is not
+    /// contrib (shipped with PostgreSQL) and not declared available
+    /// ([`Config::extension_always_available`]).
+    pub fn extension_needs_check(&self, name: &str) -> bool {
+        !crate::runner::extensions::is_contrib(name) && !self.extension_always_available(name)
     }
 
     /// How a file runs: the runner's transaction, the file's opt-out marker, and
@@ -629,16 +714,6 @@ impl Config {
     }
 }
 
-/// A name from the config folded the way PostgreSQL folds an identifier: `"Quoted"` keeps its
-/// case, anything else is lower-cased.
-fn fold_ident(name: &str) -> String {
-    let name = name.trim();
-    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
-        Some(quoted) => quoted.replace("\"\"", "\""),
-        None => name.to_lowercase(),
-    }
-}
-
 /// Best-effort line of the first line that mentions `needle` (for errors serde cannot place).
 fn line_of_key(text: &str, needle: &str) -> Option<usize> {
     text.lines()
@@ -665,6 +740,51 @@ mod tests {
         assert_eq!(c.rls.exposed_schemas, vec!["public"]);
         assert!(c.realtime.is_none());
         assert_eq!(c.postgres_version.major(), 15);
+    }
+
+    #[test]
+    fn max_blocking_size_reads_human_sizes_and_rejects_the_rest_with_its_line() {
+        let c = Config::from_toml("", Path::new("pgward.toml")).unwrap();
+        assert_eq!(c.apply.max_blocking_bytes(), 100 * 1024 * 1024);
+        for (text, bytes) in [
+            ("\"100MB\"", 100 << 20),
+            ("\"1.5GB\"", 3 << 29),
+            ("\"512 kB\"", 512 << 10),
+            ("\"2TiB\"", 2 << 40),
+            ("\"0\"", 0),
+            ("4096", 4096),
+            ("\"8mb\"", 8 << 20),
+        ] {
+            let c = Config::from_toml(
+                &format!("[apply]\nmax_blocking_size = {text}\n"),
+                Path::new("pgward.toml"),
+            )
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(c.apply.max_blocking_bytes(), bytes, "{text}");
+        }
+        for bad in [
+            "\"100 parsecs\"",
+            "\"MB\"",
+            "\"1.\"",
+            "-5",
+            "\"\"",
+            "\"1e9\"",
+            "true",
+        ] {
+            let err = Config::from_toml(
+                &format!("[apply]\nmax_blocking_size = {bad}\n"),
+                Path::new("pgward.toml"),
+            )
+            .unwrap_err();
+            assert_eq!(err.line, Some(2), "{bad}: {err}");
+            assert!(
+                err.message.contains("max_blocking_size") || err.message.contains("a size like"),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(ByteSize::human(100 << 20), "100 MB");
+        assert_eq!(ByteSize::human(3 << 29), "1.5 GB");
+        assert_eq!(ByteSize::human(812), "812 bytes");
     }
 
     #[test]

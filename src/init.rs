@@ -96,6 +96,9 @@ shared_tables = []
 # Every migration file starts from a clean session (RESET ALL); then, if set:
 # role = "postgres"                      # SET ROLE
 # search_path = ["public", "extensions"] # SET search_path
+# A rewrite, an index build without CONCURRENTLY or a validating scan of a table larger than
+# this refuses the run before anything changes, unless `pgward apply --allow-blocking`.
+# max_blocking_size = "100MB"
 "#;
 /// What `init` writes for a repository: the template with the runner detected below `root`
 /// (written as a comment when nothing was detected), its migrations directory, and for a

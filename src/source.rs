@@ -112,6 +112,14 @@ impl SourceFile {
     }
 }
 
+/// A file's line ending, judged by its first line: `"\r\n"` or `"\n"` (for inserted lines).
+pub fn newline(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
+        _ => "\n",
+    }
+}
+
 /// A position for humans, JSON, SARIF and gcc: 1-based line, 1-based column counted in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LineCol {

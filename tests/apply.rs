@@ -1704,6 +1704,19 @@ fn comment_only_files_are_treated_alike() {
     assert_eq!(db.history(), ["0001_line.sql", "0002_block.sql"]);
 }
 
+/// Every sequence of the database with its exact state: `name=last_value/is_called/log_cnt`.
+fn sequence_states(db: &Db) -> Vec<String> {
+    let names = db.query("SELECT oid::regclass::text FROM pg_class WHERE relkind = 'S' ORDER BY 1");
+    names
+        .iter()
+        .flat_map(|n| {
+            db.query(&format!(
+                "SELECT '{n}=' || last_value || '/' || is_called || '/' || log_cnt FROM {n}"
+            ))
+        })
+        .collect()
+}
+
 /// Break 4: a dry run never changes a sequence, and files after a skipped file are not
 /// checkable rather than failing.
 #[test]
@@ -1732,12 +1745,9 @@ fn dry_run_never_changes_sequences_and_does_not_fail_files_after_a_skipped_one()
     r.expect(0);
     assert_eq!(seq(), ["3/true"], "the live sequence is untouched");
     assert_eq!(db.query("SELECT count(*) FROM orders"), ["3"]);
-    assert!(
-        r.stdout
-            .contains("0001_reset.sql … skipped (line 2: setval()/nextval()"),
-        "{}",
-        r.stdout
-    );
+    // The setval runs (the sequence is isolated, the rollback restores it).
+    assert!(r.stdout.contains("0001_reset.sql … ok"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 sequence(s) isolated"), "{}", r.stdout);
     assert!(
         r.stdout.contains("0003_rename.sql … not checkable"),
         "{}",
@@ -1745,18 +1755,377 @@ fn dry_run_never_changes_sequences_and_does_not_fail_files_after_a_skipped_one()
     );
     assert!(r.stdout.contains("may depend on it"), "{}", r.stdout);
 
-    // A sequence advanced through a column default is reported with its values.
+    // A sequence advanced through a column default is restored too.
     for f in ["0001_reset.sql", "0002_index.sql", "0003_rename.sql"] {
         std::fs::remove_file(p.path().join("migrations").join(f)).unwrap();
     }
     p.write("0004_seed.sql", "INSERT INTO orders (item) VALUES ('d');\n");
     let r = p.apply(&db, &["--dry-run"]);
     r.expect(0);
+    assert_eq!(seq(), ["3/true"]);
+    assert!(!r.stdout.contains("advanced sequence"), "{}", r.stdout);
+    assert_eq!(db.query("SELECT count(*) FROM orders"), ["3"]);
+}
+
+/// Break 4, every way a migration reaches a sequence: a serial default, an identity column,
+/// setval/nextval at top level, in a DO block and in a function the migration calls, a trigger
+/// inserting into a serial table, TRUNCATE … RESTART IDENTITY and ALTER SEQUENCE … RESTART.
+/// After the dry run every sequence is exactly as before (last value, is_called, log_cnt).
+#[test]
+fn dry_run_restores_every_sequence_exactly() {
+    let db = Db::new();
+    db.exec(
+        "CREATE TABLE orders (id serial PRIMARY KEY, item text);
+         INSERT INTO orders (item) VALUES ('a'), ('b'), ('c');
+         CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY, what text);
+         INSERT INTO events (what) VALUES ('x');
+         CREATE SCHEMA billing;
+         CREATE SEQUENCE billing.\"Invoice No\" START 1000;
+         CREATE SEQUENCE never_called;
+         CREATE TABLE audit (id bigserial, note text);
+         CREATE FUNCTION orders_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN INSERT INTO audit (note) VALUES (NEW.item); RETURN NEW; END $$;
+         CREATE TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION orders_audit();
+         CREATE FUNCTION next_invoice() RETURNS bigint LANGUAGE sql AS
+           $$ SELECT nextval('billing.\"Invoice No\"') $$;",
+    );
+    let before = sequence_states(&db);
+    assert_eq!(before.len(), 5, "{before:?}");
+    let p = Project::new();
+    p.write(
+        "0001_reset.sql",
+        "TRUNCATE orders;\nSELECT setval('orders_id_seq', 1, false);\n",
+    );
+    p.write(
+        "0002_seed.sql",
+        "INSERT INTO orders (item) SELECT 'n' || g FROM generate_series(1, 40) g;\n\
+         INSERT INTO events (what) VALUES ('y'), ('z');\n\
+         SELECT next_invoice(), next_invoice();\n\
+         SELECT nextval('never_called');\n\
+         DO $$ BEGIN PERFORM setval('billing.\"Invoice No\"', 5000); END $$;\n",
+    );
+    p.write(
+        "0003_restart.sql",
+        "TRUNCATE events RESTART IDENTITY;\nINSERT INTO events (what) VALUES ('fresh');\n\
+         ALTER SEQUENCE never_called RESTART WITH 77;\n\
+         CREATE TABLE fresh (id serial, x int);\nALTER TABLE fresh ENABLE ROW LEVEL SECURITY;\n\
+         INSERT INTO fresh (x) VALUES (1);\n",
+    );
+    let r = p.apply(&db, &["--dry-run"]);
+    r.expect(0);
+    for f in ["0001_reset.sql", "0002_seed.sql", "0003_restart.sql"] {
+        assert!(r.stdout.contains(&format!("{f} … ok")), "{}", r.stdout);
+    }
+    assert!(r.stdout.contains("5 sequence(s) isolated"), "{}", r.stdout);
+    assert_eq!(sequence_states(&db), before);
+    assert_eq!(db.query("SELECT count(*) FROM orders"), ["3"]);
+    assert_eq!(db.query("SELECT count(*) FROM audit"), ["0"]);
+    assert!(!db.table_exists("fresh"));
+
+    // And the application's next values continue where they were: no duplicate, no gap.
+    assert_eq!(db.query("SELECT nextval('orders_id_seq')"), ["4"]);
+    assert_eq!(
+        db.query("INSERT INTO events (what) VALUES ('w') RETURNING id"),
+        ["2"]
+    );
+    assert_eq!(db.query("SELECT next_invoice()"), ["1000"]);
+}
+
+/// While a dry run holds a sequence isolated, another session's nextval() waits for it and
+/// then gets the next value of the live sequence (no duplicate, no gap).
+#[test]
+fn another_sessions_nextval_waits_for_the_dry_run_and_gets_no_duplicate() {
+    let db = Db::new();
+    db.exec(
+        "CREATE TABLE orders (id serial PRIMARY KEY, item text);
+         INSERT INTO orders (item) VALUES ('a'), ('b'), ('c');",
+    );
+    let p = Project::new();
+    p.write(
+        "0001_seed.sql",
+        "INSERT INTO orders (item) VALUES ('d'), ('e');\nSELECT pg_sleep(2);\n",
+    );
+    let child = p
+        .command(&[
+            "apply",
+            "migrations",
+            "--database-url",
+            &db.url,
+            "--dry-run",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_query(&db, "%pg_sleep(2)%");
+    let started = Instant::now();
+    let id = db.query("INSERT INTO orders (item) VALUES ('app') RETURNING id");
+    let waited = started.elapsed();
+    let r = Run::from(child.wait_with_output().unwrap());
+    r.expect(0);
+    assert_eq!(id, ["4"], "the application's row gets the next live value");
+    assert!(waited >= Duration::from_millis(500), "{waited:?}");
+    assert_eq!(
+        db.query("SELECT last_value || '/' || is_called FROM orders_id_seq"),
+        ["4/true"]
+    );
+}
+
+/// A sequence the dry run cannot isolate (owned by another role) keeps the old safeguards:
+/// a file calling setval() is not run, and an advance through a default is reported.
+#[test]
+fn sequences_of_other_roles_fall_back_to_skipping_and_reporting() {
+    let db = Db::new();
+    db.exec(&format!(
+        "CREATE ROLE migrator_{n} LOGIN PASSWORD 'migrator-pw';
+         GRANT CREATE, TEMP ON DATABASE {n} TO migrator_{n};
+         GRANT ALL ON SCHEMA public TO migrator_{n};
+         CREATE TABLE orders (id serial PRIMARY KEY, item text);
+         INSERT INTO orders (item) VALUES ('a');
+         GRANT ALL ON orders, orders_id_seq TO migrator_{n};",
+        n = db.name
+    ));
+    let url = db.url.replace(
+        &format!("postgres:{PASSWORD}@"),
+        &format!("migrator_{}:migrator-pw@", db.name),
+    );
+    let seq = || db.query("SELECT last_value || '/' || is_called FROM orders_id_seq");
+    let p = Project::new();
+    p.write("0001_seed.sql", "INSERT INTO orders (item) VALUES ('b');\n");
+    p.write(
+        "0002_reset.sql",
+        "SELECT setval('orders_id_seq', 1, false);\n",
+    );
+    let r = p.run(&["apply", "migrations", "--database-url", &url, "--dry-run"]);
+    r.expect(0);
     assert!(
-        r.stdout
-            .contains("advanced sequence orders_id_seq (last value 3 → 4)"),
+        r.stdout.contains("1 sequence(s) could not be isolated")
+            && r.stdout
+                .contains("public.orders_id_seq (owned by role postgres"),
         "{}",
         r.stdout
     );
-    assert_eq!(db.query("SELECT count(*) FROM orders"), ["3"]);
+    assert!(
+        r.stdout
+            .contains("0002_reset.sql … skipped (line 1: setval()/nextval()"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("advanced sequence public.orders_id_seq (last value 1 → 2)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(seq(), ["2/true"], "the documented gap, never a reset");
+}
+
+// ---- issue 11: the real table, the real locks ------------------------------------------------
+
+/// Pre-flight reads the real size of every existing table a pending statement rewrites,
+/// indexes or scans under a lock that blocks writes, and refuses above
+/// `[apply] max_blocking_size` before anything is touched, unless `--allow-blocking`.
+#[test]
+fn preflight_refuses_blocking_work_on_a_table_above_max_blocking_size() {
+    let db = Db::new();
+    db.exec(
+        "CREATE TABLE orders (id int PRIMARY KEY, total int, status text, customer_id int);
+         INSERT INTO orders SELECT g, g, 'new', g FROM generate_series(1, 20000) g;
+         ANALYZE orders;",
+    );
+    let bytes: u64 = db.query("SELECT pg_table_size('orders')")[0]
+        .parse()
+        .unwrap();
+    assert!(
+        bytes > 256 * 1024,
+        "the table must cross the limit: {bytes}"
+    );
+    let p = Project::new();
+    p.config("[apply]\nmax_blocking_size = \"256kB\"\n");
+    p.write(
+        "0001_change.sql",
+        "ALTER TABLE public.orders ALTER COLUMN total TYPE bigint;\n\
+         CREATE INDEX idx_orders_status ON public.orders (status);\n\
+         ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total > 0);\n\
+         ALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;\n\
+         ALTER TABLE orders RENAME COLUMN status TO state;\n\
+         CREATE TABLE fresh (id int PRIMARY KEY, x int);\n\
+         ALTER TABLE fresh ENABLE ROW LEVEL SECURITY;\n\
+         CREATE INDEX fresh_x ON fresh (x);\n",
+    );
+    let type_of_total = || {
+        db.query(
+            "SELECT data_type FROM information_schema.columns
+             WHERE table_name = 'orders' AND column_name = 'total'",
+        )
+    };
+    let r = p.apply(&db, &[]);
+    r.expect(1);
+    let all = r.all();
+    for expected in [
+        "0001_change.sql:1:1: ALTER COLUMN … TYPE rewrites public.orders: ~20.0k rows,",
+        "under ACCESS EXCLUSIVE (table-rewrite)",
+        "0001_change.sql:2:1: CREATE INDEX builds an index on public.orders: ~20.0k rows,",
+        "under SHARE (blocking-index)",
+        "0001_change.sql:3:",
+        "ADD CHECK scans public.orders",
+        "(constraint-without-not-valid)",
+        "0001_change.sql:4:",
+        "SET NOT NULL scans public.orders",
+        "(not-null-scan)",
+        "larger than [apply] max_blocking_size (256 kB)",
+        "4 statement(s) would block writes to a table larger than [apply] max_blocking_size (256 kB)",
+        "--allow-blocking",
+    ] {
+        assert!(all.contains(expected), "missing `{expected}`:\n{all}");
+    }
+    // A rename is brief whatever the size; a table created in the same file is new and empty.
+    assert!(!all.contains("0001_change.sql:5:"), "{all}");
+    assert!(!all.contains("fresh"), "{all}");
+    assert_eq!(type_of_total(), ["integer"], "nothing was changed");
+    assert!(p.backups().is_empty(), "refused before the backup");
+    assert!(db.history().is_empty());
+
+    let r = p.apply(&db, &["--format", "json", "--dry-run"]);
+    r.expect(1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json summary");
+    assert_eq!(v["status"], "refused");
+    assert_eq!(v["error"]["kind"], "preflight");
+    let first = &v["blocking"][0];
+    assert_eq!(first["file"], "migrations/0001_change.sql");
+    assert_eq!(first["line"], 1);
+    assert_eq!(first["rule"], "table-rewrite");
+    assert_eq!(first["statement"], "ALTER COLUMN … TYPE");
+    assert_eq!(first["table"], "public.orders");
+    assert_eq!(first["lock"], "ACCESS EXCLUSIVE");
+    assert_eq!(first["estimated_rows"], 20000);
+    assert_eq!(first["bytes"], bytes);
+    assert_eq!(first["over_limit"], true);
+    assert_eq!(v["blocking"].as_array().map(Vec::len), Some(4));
+
+    let r = p.apply(&db, &["--allow-blocking", "--no-backup"]);
+    r.expect(0);
+    assert!(
+        r.stdout
+            .contains("4 statement(s) block writes to a table larger than [apply] max_blocking_size (256 kB) while they run: allowed by --allow-blocking"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(type_of_total(), ["bigint"]);
+
+    // Under the default limit (100 MB) the sizes are printed and the run goes ahead.
+    std::fs::remove_file(p.path().join("pgward.toml")).unwrap();
+    p.write(
+        "0002_more.sql",
+        "ALTER TABLE orders ALTER COLUMN total TYPE integer;\n",
+    );
+    let r = p.apply(&db, &["--no-backup"]);
+    r.expect(0);
+    assert!(
+        r.stdout.contains(
+            "pre-flight: migrations/0002_more.sql:1:1: ALTER COLUMN … TYPE rewrites public.orders: ~20.0k rows"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A size that is not one is a config error naming the key and its line, exit 2.
+#[test]
+fn a_bad_max_blocking_size_is_a_config_error() {
+    let db = Db::new();
+    let p = Project::new();
+    p.config("# limits\n[apply]\nmax_blocking_size = \"lots\"\n");
+    p.write("0001_a.sql", "SELECT 1;\n");
+    let r = p.apply(&db, &[]);
+    r.expect(2);
+    assert!(r.stderr.contains("pgward.toml:3"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("max_blocking_size: `lots` is not a size"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `--dry-run` traces the locks each statement takes: `pg_locks` of its own backend after the
+/// statement, relation names resolved, in human and JSON output; they agree with the lock table.
+#[test]
+fn dry_run_traces_the_locks_each_statement_takes() {
+    use pgward::syntax::locks::{LockKind, rule};
+    let db = Db::new();
+    db.exec(
+        "CREATE TABLE orders (id int PRIMARY KEY, item text);
+         CREATE TABLE \"Customers\" (id int PRIMARY KEY);
+         CREATE SCHEMA billing;
+         CREATE TABLE billing.invoices (id int PRIMARY KEY, customer_id int);",
+    );
+    let p = Project::new();
+    p.write(
+        "0001_locks.sql",
+        "CREATE INDEX orders_item_idx ON orders (item);\n\
+         ALTER TABLE \"Customers\" ADD COLUMN note text;\n\
+         SELECT 1;\n\
+         ALTER TABLE billing.invoices ADD CONSTRAINT invoices_customer_fkey\n  \
+         FOREIGN KEY (customer_id) REFERENCES \"Customers\" (id) NOT VALID;\n",
+    );
+    let r = p.apply(&db, &["--dry-run"]);
+    r.expect(0);
+    let share = rule(LockKind::CreateIndex).mode.sql();
+    for expected in [
+        format!(
+            "locks: line 1: CREATE INDEX orders_item_idx ON orders (item) → index public.orders_item_idx ACCESS EXCLUSIVE (blocks reads and writes), table public.orders {share} (blocks writes)"
+        ),
+        "locks: line 2: ALTER TABLE \"Customers\" ADD COLUMN note text → table public.\"Customers\" ACCESS EXCLUSIVE (blocks reads and writes)".to_string(),
+    ] {
+        assert!(r.stdout.contains(&expected), "missing `{expected}`:\n{}", r.stdout);
+    }
+    assert!(!r.stdout.contains("locks: line 3"), "{}", r.stdout);
+
+    let r = p.apply(&db, &["--dry-run", "--format", "json"]);
+    r.expect(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json summary");
+    let traced = v["applied"][0]["locks"].as_array().expect("locks").clone();
+    assert_eq!(traced.len(), 3, "{traced:?}");
+    assert_eq!(traced[0]["line"], 1);
+    assert_eq!(traced[0]["column"], 1);
+    assert_eq!(
+        traced[0]["statement"],
+        "CREATE INDEX orders_item_idx ON orders (item)"
+    );
+    let orders = traced[0]["locks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["relation"] == "public.orders")
+        .expect("orders locked")
+        .clone();
+    assert_eq!(orders["kind"], "table");
+    assert_eq!(orders["mode"], share);
+    assert_eq!(orders["blocks_writes"], true);
+    assert_eq!(orders["blocks_reads"], false);
+    // The foreign key locks both tables, as the lock table says.
+    let fk = &traced[2];
+    assert_eq!(fk["line"], 4);
+    let mode_of = |rel: &str| {
+        fk["locks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["relation"] == rel)
+            .map(|l| l["mode"].clone())
+    };
+    assert_eq!(
+        mode_of("billing.invoices"),
+        Some(rule(LockKind::AddForeignKey).mode.sql().into())
+    );
+    assert_eq!(
+        mode_of("public.\"Customers\""),
+        Some(rule(LockKind::AddForeignKeyReferenced).mode.sql().into()),
+        "{fk}"
+    );
+    // Nothing changed.
+    assert_eq!(
+        db.query("SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_item_idx'"),
+        ["0"]
+    );
 }

@@ -47,6 +47,10 @@ pub struct ApplyArgs {
     /// Apply pending files that sort before the newest applied one.
     #[arg(long)]
     pub allow_out_of_order: bool,
+    /// Run statements that block writes to a table larger than `[apply] max_blocking_size`
+    /// (a rewrite, an index build without CONCURRENTLY, a validating scan) anyway.
+    #[arg(long)]
+    pub allow_blocking: bool,
     /// Output: human progress, or a JSON summary on stdout.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = ["human", "json"])]
     pub format: String,
@@ -176,6 +180,7 @@ pub fn run_apply_with_config(args: &ApplyArgs, config: &Config) -> i32 {
         statement_timeout,
         lock_wait,
         allow_out_of_order: args.allow_out_of_order,
+        allow_blocking: args.allow_blocking,
         json,
     };
     let (summary, code) = super::apply(&opts, config);

@@ -1,32 +1,47 @@
-//! What `--dry-run` cannot run without changing the database, and what it reports instead.
+//! What `--dry-run` must do so that it never changes the database, and what it reports.
 //!
-//! A dry run runs every pending file in one transaction and rolls it back. Some effects survive a
-//! rollback: `setval()` and `nextval()` change a sequence outside any transaction (PostgreSQL
-//! never rolls them back), and a `no-transaction` file cannot run inside one. Such files are not
-//! run (the reason is printed); a later file that then fails is reported as not checkable (it
-//! may depend on the skipped one), not as failing. Sequences the dry run still advanced through
-//! a column default (an `INSERT` into a table with a `serial` or identity column) are reported
-//! after the run with their values.
+//! A dry run runs every pending file in one transaction and rolls it back. Sequences are the
+//! exception to "a rollback undoes everything": `nextval()` (a `serial`/identity default, or a
+//! call in a function the migration runs) and `setval()` change a sequence outside any
+//! transaction. Unless the transaction gave the sequence a new relation file first: then every
+//! change to it lives in that file, and the rollback drops the file with them (PostgreSQL
+//! documents this for `TRUNCATE … RESTART IDENTITY`; `ALTER SEQUENCE` does the same, and blocks
+//! other sessions' `nextval()` on that sequence until the transaction ends).
+//!
+//! So the dry run *isolates* every sequence that exists before it ([`isolate_sequences`]: a
+//! no-op `ALTER SEQUENCE … INCREMENT BY <its own increment>` inside the dry run's transaction),
+//! and the rollback restores each exactly (last value, `is_called`, `log_cnt`). A sequence that
+//! cannot be isolated (owned by another role, or a lock wait ran out) is reported; then a file
+//! calling `setval()`/`nextval()` is not run ([`why_not`]), and a sequence the dry run still
+//! advanced through a column default is reported after the run with its values ([`advanced`]).
+//! `no-transaction` files cannot run inside the dry run's transaction and are skipped; a later
+//! file that then fails is reported as not checkable, not as failing.
 
 use super::plan::MigrationFile;
 use crate::syntax::{self, Stmt};
 use postgres::Client;
+use std::time::Duration;
 
-/// Functions whose effect on a sequence no rollback undoes.
+/// Functions whose effect on a sequence no rollback undoes (unless the sequence is isolated).
 const SEQUENCE_FUNCTIONS: &[&str] = &["setval", "nextval"];
 
-/// Why a dry run must not run `file`, or `None`.
-pub fn why_not(file: &MigrationFile) -> Option<String> {
+/// Why a dry run must not run `file`, or `None`. `sequences_isolated`: every sequence that
+/// exists before the dry run is isolated (its changes roll back).
+pub fn why_not(file: &MigrationFile, sequences_isolated: bool) -> Option<String> {
     if file.no_transaction {
         return Some("no-transaction files cannot run in a dry run".to_string());
+    }
+    if sequences_isolated {
+        return None;
     }
     for s in file.parsed.top_level() {
         let is_do = matches!(s.kind, Stmt::Do { .. });
         if syntax::calls_function(file.source.slice(s.span), SEQUENCE_FUNCTIONS, is_do) {
             let at = file.source.lines.line_col(&file.source.text, s.span.start);
             return Some(format!(
-                "line {}: setval()/nextval() change a sequence outside any transaction, so a dry \
-                 run would change the live sequence; this file runs only for real",
+                "line {}: setval()/nextval() change a sequence outside any transaction, and not \
+                 every sequence could be isolated for the dry run (see the note), so a dry run \
+                 could change a live sequence; this file runs only for real",
                 at.line
             ));
         }
@@ -34,14 +49,148 @@ pub fn why_not(file: &MigrationFile) -> Option<String> {
     None
 }
 
-/// Sequences that exist before the dry run, with their last value (`None`: never called).
-/// (`OFFSET 0` keeps the privilege test, which errors on other relations, after the filter.)
-pub fn sequences(client: &mut Client) -> Result<Vec<(u32, String, Option<i64>)>, postgres::Error> {
-    let rows = client.query(
-        "SELECT oid, oid::regclass::text, pg_sequence_last_value(oid)
-         FROM (SELECT c.oid FROM pg_class c WHERE c.relkind = 'S' OFFSET 0) s
-         WHERE has_sequence_privilege(oid, 'SELECT')",
+/// A sequence the dry run could not isolate.
+#[derive(Debug, Clone)]
+pub struct NotIsolated {
+    pub oid: u32,
+    pub name: String,
+    pub why: String,
+}
+
+/// What [`isolate_sequences`] did.
+#[derive(Debug, Default)]
+pub struct Isolation {
+    pub isolated: usize,
+    pub not_isolated: Vec<NotIsolated>,
+}
+
+/// Inside the dry run's transaction, before any file: give every existing sequence that the
+/// role owns a new relation file (a no-op `ALTER SEQUENCE`), so the rollback undoes whatever the
+/// run does to it. One round trip; each sequence in its own subtransaction, so one that cannot
+/// be isolated (a lock wait longer than `lock_wait`) does not stop the others.
+pub fn isolate_sequences(
+    client: &mut Client,
+    lock_wait: Duration,
+) -> Result<Isolation, postgres::Error> {
+    client.batch_execute(&format!(
+        "SET LOCAL lock_timeout = {};
+         DO $pgward$
+         DECLARE r record; done int := 0; failed text := '';
+         BEGIN
+           FOR r IN SELECT c.oid, s.seqincrement FROM pg_class c
+                    JOIN pg_sequence s ON s.seqrelid = c.oid
+                    WHERE c.relkind = 'S' AND c.relpersistence <> 't'
+                      AND pg_has_role(c.relowner, 'USAGE')
+                    ORDER BY c.oid
+           LOOP
+             BEGIN
+               EXECUTE format('ALTER SEQUENCE %s INCREMENT BY %s', r.oid::regclass, r.seqincrement);
+               done := done + 1;
+             EXCEPTION WHEN OTHERS THEN
+               failed := failed || r.oid || chr(31) || SQLERRM || chr(30);
+             END;
+           END LOOP;
+           PERFORM set_config('pgward.isolated', done::text, true);
+           PERFORM set_config('pgward.not_isolated', failed, true);
+         END
+         $pgward$;",
+        // 0 would wait forever behind a session holding the sequence: bounded here, whatever
+        // --lock-timeout says (the statements' own timeout is set again for each file).
+        match lock_wait.as_millis() {
+            0 => 1000,
+            ms => ms.min(1000),
+        }
+    ))?;
+    let row = client.query_one(
+        "SELECT current_setting('pgward.isolated')::int, current_setting('pgward.not_isolated')",
         &[],
+    )?;
+    let isolated: i32 = row.try_get(0)?;
+    let failed: String = row.try_get(1)?;
+    let mut out = Isolation {
+        isolated: usize::try_from(isolated).unwrap_or(0),
+        not_isolated: Vec::new(),
+    };
+    for entry in failed.split('\u{1e}').filter(|e| !e.is_empty()) {
+        let (oid, why) = entry.split_once('\u{1f}').unwrap_or((entry, ""));
+        if let Ok(oid) = oid.parse::<u32>() {
+            out.not_isolated.push(NotIsolated {
+                oid,
+                name: String::new(),
+                why: why.to_string(),
+            });
+        }
+    }
+    // Sequences of other roles: ALTER SEQUENCE needs ownership.
+    for r in client.query(
+        "SELECT c.oid, pg_get_userbyid(c.relowner)::text FROM pg_class c
+         WHERE c.relkind = 'S' AND c.relpersistence <> 't' AND NOT pg_has_role(c.relowner, 'USAGE')
+         ORDER BY c.oid",
+        &[],
+    )? {
+        let owner: String = r.try_get(1)?;
+        out.not_isolated.push(NotIsolated {
+            oid: r.try_get(0)?,
+            name: String::new(),
+            why: format!("owned by role {owner}, not by this session's role"),
+        });
+    }
+    for n in &mut out.not_isolated {
+        n.name = client
+            .query_one(
+                "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
+                &[&n.oid],
+            )?
+            .try_get(0)?;
+    }
+    Ok(out)
+}
+
+/// The notes a dry run prints about its isolation of sequences.
+pub fn isolation_notes(iso: &Isolation) -> Vec<String> {
+    let mut notes = Vec::new();
+    if iso.isolated > 0 {
+        notes.push(format!(
+            "dry run: {} sequence(s) isolated, so the rollback restores them exactly; another \
+             session's nextval() on them waits until the dry run ends",
+            iso.isolated
+        ));
+    }
+    if !iso.not_isolated.is_empty() {
+        let list: Vec<String> = iso
+            .not_isolated
+            .iter()
+            .map(|n| format!("{} ({})", n.name, n.why))
+            .collect();
+        notes.push(format!(
+            "dry run: {} sequence(s) could not be isolated, so a change to them would survive the \
+             rollback: files calling setval()/nextval() are not run, and an advance through a \
+             column default is reported: {}",
+            iso.not_isolated.len(),
+            list.join("; ")
+        ));
+    }
+    notes
+}
+
+/// The sequences of `not_isolated` with their last value (`None`: never called), before the run.
+pub fn sequences(
+    client: &mut Client,
+    not_isolated: &[NotIsolated],
+) -> Result<Vec<(u32, String, Option<i64>)>, postgres::Error> {
+    let oids: Vec<u32> = not_isolated.iter().map(|n| n.oid).collect();
+    if oids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // (`OFFSET 0` keeps the privilege test, which errors on other relations, after the filter.)
+    let rows = client.query(
+        "SELECT oid, name, pg_sequence_last_value(oid)
+         FROM (SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE c.relkind = 'S' AND c.oid = ANY($1) OFFSET 0) s
+         WHERE has_sequence_privilege(oid, 'SELECT')",
+        &[&oids],
     )?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
@@ -90,10 +239,10 @@ fn advanced_inner(
             .try_get(0)?;
         if let Some(now) = now {
             out.push(format!(
-                "the dry run advanced sequence {name} (last value {} → {now}): nextval() through a \
-                 column default is not undone by the rollback; those values are skipped, never \
-                 reused (a gap, no duplicate); pgward does not set it back, because another \
-                 session may have taken values meanwhile",
+                "the dry run advanced sequence {name} (last value {} → {now}), which it could not \
+                 isolate: nextval() through a column default is not undone by the rollback; those \
+                 values are skipped, never reused (a gap, no duplicate); pgward does not set it \
+                 back, because another session may have taken values meanwhile",
                 last.map_or("none".to_string(), |v| v.to_string())
             ));
         }

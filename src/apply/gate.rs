@@ -5,15 +5,17 @@ use super::plan::{MigrationFile, Plan};
 use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::engine::{self, CheckInput};
+use crate::rules::Workspace;
 
-/// The lint gate: `check` over the whole set, reporting pending files only.
+/// The lint gate: `check` over the whole set, reporting pending files only. Returns the
+/// workspace it checked (pre-flight asks the deploy rules about it).
 pub(crate) fn lint_gate(
     files: &[MigrationFile],
     plan: &Plan,
     config: &Config,
     out: &Out,
     summary: &mut Summary,
-) -> Result<(), ErrorInfo> {
+) -> Result<Workspace, ErrorInfo> {
     let mut cfg = config.clone();
     cfg.assume_in_transaction = Some(true);
     let pending = plan.pending();
@@ -49,7 +51,7 @@ pub(crate) fn lint_gate(
                 "lint: {warnings} warning(s) in pending files (run `pgward check` to see them)"
             ));
         }
-        return Ok(());
+        return Ok(output.workspace);
     }
     // Refused: show everything `check` would show (warnings help fix the file too).
     for d in &output.diagnostics {

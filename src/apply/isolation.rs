@@ -8,8 +8,8 @@
 //! and the claims never outlive the check.
 
 use crate::config::Config;
-use crate::rules::common::schema::{config_ident, config_table};
 use crate::runner::Runner;
+use crate::syntax::names::{fold_ident, table_name};
 use postgres::Client;
 
 /// What the check found: failures refuse the COMMIT; untestable tables are listed.
@@ -93,13 +93,13 @@ pub fn check(client: &mut Client, config: &Config) -> Result<Isolation, postgres
         .indexes
         .user_columns
         .iter()
-        .map(|c| config_ident(c))
+        .map(|c| fold_ident(c))
         .collect();
     let shared: Vec<(String, String)> = config
         .verify
         .shared_tables
         .iter()
-        .map(|t| config_table(t))
+        .filter_map(|t| table_name(t))
         .collect();
     let tables = client.query(
         "SELECT DISTINCT ON (n.nspname, c.relname) n.nspname, c.relname, a.attname::text,

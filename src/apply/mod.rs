@@ -26,7 +26,8 @@
 //!   not silence it with a `pgward-ignore` comment.
 //! - Every file starts from a clean session (`session::clean_session`).
 //! - `--dry-run` runs every pending file in ONE transaction (later files depend on earlier
-//!   ones), then rolls back; `no-transaction` files are skipped in a dry run.
+//!   ones), then rolls back; `no-transaction` files are skipped in a dry run. Sequences are
+//!   isolated first so the rollback restores them too (`dry_run`).
 //! - `--lock-timeout` bounds every lock wait after the advisory lock: pre-flight, the CSV export
 //!   (`SET LOCAL` of the file's transaction), pg_dump (`--lock-wait-timeout`; 60 s when the flag is 0) and each
 //!   file (`SET LOCAL`). Pre-flight also refuses a read-only session (`default_transaction_read_only`).
@@ -42,6 +43,7 @@
 //!   version used twice), else 0.
 
 pub mod backup;
+pub mod blocking;
 pub mod cli;
 mod dry_run;
 pub mod export;
@@ -55,6 +57,7 @@ pub mod plan;
 pub mod preflight;
 pub mod run;
 pub mod session;
+pub mod trace;
 mod transactional;
 pub mod url;
 pub mod verify;
@@ -86,6 +89,8 @@ pub struct ApplyOptions {
     pub statement_timeout: Duration,
     pub lock_wait: Duration,
     pub allow_out_of_order: bool,
+    /// Let statements that block writes to a table larger than `[apply] max_blocking_size` run.
+    pub allow_blocking: bool,
     pub json: bool,
 }
 
@@ -191,7 +196,7 @@ fn apply_inner(
     ));
 
     // 2. Lint gate, then what pgward itself cannot send (psql meta-commands).
-    gate::lint_gate(&files, &plan, config, out, summary)?;
+    let workspace = gate::lint_gate(&files, &plan, config, out, summary)?;
     for f in pending.iter().filter_map(|&i| files.get(i)) {
         run::statements_to_send(f).map_err(|e| fail("unsupported", e))?;
     }
@@ -230,7 +235,7 @@ fn apply_inner(
         interrupt: &interrupt,
         timestamp: backup::utc_timestamp(),
     };
-    let result = locked(&ctx, summary, &mut client, &files);
+    let result = locked(&ctx, summary, &mut client, &files, &workspace);
     if result.is_err() && !client.is_closed() {
         let _ = client.batch_execute("ROLLBACK");
     }
@@ -244,6 +249,7 @@ fn locked(
     summary: &mut Summary,
     client: &mut Client,
     files: &[MigrationFile],
+    workspace: &crate::rules::Workspace,
 ) -> Result<&'static str, ErrorInfo> {
     let Ctx {
         opts,
@@ -301,6 +307,7 @@ fn locked(
             pf.problems,
         ));
     }
+    blocking_gate(ctx, summary, client, workspace, &pending)?;
     out.info(format!(
         "pre-flight: ok ({} protected table(s) present, server writable)",
         pf.protected_present.len()
@@ -378,18 +385,25 @@ fn locked(
     // 7–9. Run, verify, record.
     let total = pending.len();
     let txns = transactional::Transactions::new(ctx);
-    let sequences_before = if opts.dry_run {
-        dry_run::sequences(client).map_err(db)?
-    } else {
-        Vec::new()
-    };
     txns.begin_run(ctx, client)?;
+    // Dry run: sequences changed by the run must roll back too (`dry_run`).
+    let mut sequences_isolated = true;
+    let mut sequences_before = Vec::new();
+    if opts.dry_run {
+        let iso = dry_run::isolate_sequences(client, opts.lock_timeout).map_err(db)?;
+        for note in dry_run::isolation_notes(&iso) {
+            out.info(format!("note: {note}"));
+            summary.notes.push(note);
+        }
+        sequences_isolated = iso.not_isolated.is_empty();
+        sequences_before = dry_run::sequences(client, &iso.not_isolated).map_err(db)?;
+    }
     // Dry run: files not run, and (after one) files that failed and may depend on it.
     let mut skipped: Vec<String> = Vec::new();
     for (idx, file) in pending.iter().enumerate() {
         let label = format!("[{}/{}] {}", idx + 1, total, file.file_name);
         if opts.dry_run {
-            if let Some(why) = dry_run::why_not(file) {
+            if let Some(why) = dry_run::why_not(file, sequences_isolated) {
                 out.info(format!("{label} … skipped ({why})"));
                 summary.notes.push(format!(
                     "{} not run in the dry run: {why}",
@@ -427,6 +441,54 @@ fn locked(
         }
     }
     txns.finish(ctx, client, &pending, summary)
+}
+
+/// Pre-flight's size gate: print the real size of every existing table a pending statement
+/// rewrites, indexes or scans under a lock that blocks writes; refuse when one is larger than
+/// `[apply] max_blocking_size`, unless `--allow-blocking`.
+fn blocking_gate(
+    ctx: &Ctx,
+    summary: &mut Summary,
+    client: &mut Client,
+    workspace: &crate::rules::Workspace,
+    pending: &[&MigrationFile],
+) -> Result<(), ErrorInfo> {
+    let found = blocking::find(client, ctx.config, workspace, pending).map_err(|e| ctx.db(e))?;
+    let limit = crate::config::ByteSize::human(ctx.config.apply.max_blocking_bytes());
+    let mut over = Vec::new();
+    for b in &found {
+        ctx.out.info(format!("pre-flight: {}", b.describe()));
+        if b.over_limit {
+            over.push(format!(
+                "{}: larger than [apply] max_blocking_size ({limit})",
+                b.describe()
+            ));
+        }
+    }
+    summary.blocking = found;
+    if over.is_empty() {
+        return Ok(());
+    }
+    if ctx.opts.allow_blocking {
+        let note = format!(
+            "{} statement(s) block writes to a table larger than [apply] max_blocking_size ({limit}) \
+             while they run: allowed by --allow-blocking",
+            over.len()
+        );
+        ctx.out.info(format!("note: {note}"));
+        summary.notes.push(note);
+        return Ok(());
+    }
+    Err(fail_list(
+        "preflight",
+        format!(
+            "pre-flight: {} statement(s) would block writes to a table larger than [apply] \
+             max_blocking_size ({limit}) for as long as they run: nothing was changed (rewrite \
+             them the non-blocking way, raise max_blocking_size, or pass --allow-blocking)",
+            over.len()
+        ),
+        over,
+    ))
 }
 
 /// A dry-run file after a skipped one: run in a savepoint; a failure may come from the skipped

@@ -18,6 +18,9 @@ pub struct AppliedFile {
     pub checksum: String,
     pub duration_ms: u64,
     pub statements: usize,
+    /// Dry run: the relation locks each statement took (`pg_locks` after it), statements that
+    /// took none left out. Empty for a real run.
+    pub locks: Vec<super::trace::StatementLocks>,
 }
 
 impl AppliedFile {
@@ -28,6 +31,7 @@ impl AppliedFile {
             checksum: file.checksum.clone(),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             statements,
+            locks: Vec::new(),
         }
     }
 }
@@ -57,6 +61,9 @@ pub struct Summary {
     pub applied: Vec<AppliedFile>,
     pub backup: Option<String>,
     pub exports: Vec<export::Exported>,
+    /// Statements that block writes to an existing table while their work grows with its size,
+    /// with the table's size (pre-flight; `[apply] max_blocking_size`).
+    pub blocking: Vec<super::blocking::BlockingStatement>,
     /// Whether a transaction was rolled back because of the error.
     pub rolled_back: bool,
     pub error: Option<ErrorInfo>,
@@ -75,6 +82,7 @@ impl Summary {
             applied: Vec::new(),
             backup: None,
             exports: Vec::new(),
+            blocking: Vec::new(),
             rolled_back: false,
             error: None,
             diagnostics: Vec::new(),

@@ -73,7 +73,7 @@ pub fn read_file(path: &Path, name: &str) -> Result<MigrationFile, String> {
     let source = crate::discover::read_source(path, name).map_err(|e| e.to_string())?;
     let checksum = checksum(&source.text);
     let parsed = syntax::parse_file(&source.text);
-    let no_transaction = has_no_transaction_marker(&source.text, &parsed);
+    let no_transaction = syntax::markers::has_no_transaction(&parsed.comments);
     let file_name = base_name(path);
     Ok(MigrationFile {
         version: version_of(&file_name),
@@ -83,25 +83,6 @@ pub fn read_file(path: &Path, name: &str) -> Result<MigrationFile, String> {
         checksum,
         no_transaction,
     })
-}
-
-/// `-- pgward: no-transaction` as a comment of its own.
-fn has_no_transaction_marker(text: &str, parsed: &ParsedFile) -> bool {
-    let is_marker = |body: &str| {
-        let b = body.trim();
-        b.strip_prefix("pgward:")
-            .is_some_and(|rest| rest.trim().eq_ignore_ascii_case("no-transaction"))
-    };
-    if parsed
-        .comments
-        .iter()
-        .any(|c| c.line_comment && is_marker(&c.body))
-    {
-        return true;
-    }
-    // Before the splitter reports comments (or if it reports none): a line of its own.
-    text.lines()
-        .any(|l| l.trim().strip_prefix("--").is_some_and(is_marker))
 }
 
 #[derive(Debug, Clone)]

@@ -49,40 +49,8 @@ pub fn parse_config_table(entry: &str) -> Option<TableName> {
     if entry.contains(['*', '?', '[']) {
         return None;
     }
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut was_quoted = false;
-    let mut chars = entry.trim().chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => {
-                quoted = !quoted;
-                was_quoted = true;
-            }
-            '.' if !quoted => {
-                parts.push(fold(std::mem::take(&mut cur), was_quoted));
-                was_quoted = false;
-            }
-            c => cur.push(c),
-        }
-    }
-    parts.push(fold(cur, was_quoted));
-    match parts.as_slice() {
-        [name] if !name.is_empty() => Some(TableName::new("public", name)),
-        [schema, name] if !schema.is_empty() && !name.is_empty() => {
-            Some(TableName::new(schema, name))
-        }
-        _ => None,
-    }
-}
-
-fn fold(s: String, quoted: bool) -> String {
-    if quoted { s } else { s.to_lowercase() }
+    let (schema, name) = crate::syntax::names::table_name(entry)?;
+    Some(TableName { schema, name })
 }
 
 pub fn table_exists(client: &mut Client, t: &TableName) -> Result<bool, postgres::Error> {
@@ -240,17 +208,14 @@ pub fn run(
             let Stmt::CreateExtension { name, .. } = &s.kind else {
                 continue;
             };
-            if s.context.exception_handler || s.context.extension_availability_guard {
+            // The same guard and "declared available" as `unguarded-extension`; the server is
+            // asked about the rest, contrib included (a server without the contrib package
+            // lacks them).
+            if crate::runner::extensions::guarded(s) {
                 continue;
             }
             let ext = name.value.clone();
-            if seen.contains(&ext)
-                || config
-                    .extensions
-                    .always_available
-                    .iter()
-                    .any(|a| a.eq_ignore_ascii_case(&ext))
-            {
+            if seen.contains(&ext) || config.extension_always_available(&ext) {
                 continue;
             }
             seen.push(ext.clone());

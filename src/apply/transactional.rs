@@ -8,7 +8,7 @@ use super::outcome::{
 use super::plan::MigrationFile;
 use super::preflight::{self, TableName};
 use super::url::DbUrl;
-use super::{Ctx, export, history, isolation, run, verify};
+use super::{Ctx, export, history, isolation, run, trace, verify};
 use crate::syntax::Statement;
 use postgres::Client;
 use std::time::Instant;
@@ -81,6 +81,9 @@ impl Transactions {
             .batch_execute(&self.settings)
             .map_err(|e| ctx.db(e))?;
         let exports = &mut summary.exports;
+        // Dry run: the locks each statement takes (`trace`).
+        let held_before = std::cell::RefCell::new(Vec::new());
+        let traced = std::cell::RefCell::new(Vec::new());
         let result = run::run_statements(
             client,
             file,
@@ -89,12 +92,32 @@ impl Transactions {
             &interrupt.flag,
             run::Hooks {
                 before: |c: &mut Client, stmt: &Statement| {
-                    if !opts.dry_run {
+                    if opts.dry_run {
+                        *held_before.borrow_mut() = trace::held(c).map_err(run::RunError::Db)?;
+                    } else {
                         exports.extend(export_before(ctx, c, file, stmt, true)?);
                     }
                     Ok(())
                 },
-                after: |_: &mut Client, _| Ok(()),
+                after: |c: &mut Client, i: usize| {
+                    if !opts.dry_run {
+                        return Ok(());
+                    }
+                    let locks = trace::taken(&held_before.borrow(), &trace::held(c)?);
+                    if let (Some(stmt), false) = (stmts.get(i), locks.is_empty()) {
+                        let src = &file.source;
+                        let at = src.lines.line_col(&src.text, stmt.span.start);
+                        let s = trace::StatementLocks {
+                            line: at.line,
+                            column: at.column,
+                            statement: trace::abbreviate(src.slice(stmt.span)),
+                            locks,
+                        };
+                        out.info(format!("      locks: {}", trace::describe(&s)));
+                        traced.borrow_mut().push(s);
+                    }
+                    Ok(())
+                },
                 on_slow: |i, n, line, el| {
                     out.info(format!(
                         "      {}: statement {i}/{n} (line {line}) ok ({})",
@@ -152,9 +175,9 @@ impl Transactions {
             commit(client, url, summary, file, false)?;
         }
         out.info(format!("{label} … ok ({})", fmt_ms(duration)));
-        summary
-            .applied
-            .push(AppliedFile::new(file, duration, stmts.len()));
+        let mut applied = AppliedFile::new(file, duration, stmts.len());
+        applied.locks = traced.into_inner();
+        summary.applied.push(applied);
         Ok(())
     }
 

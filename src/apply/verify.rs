@@ -8,16 +8,9 @@ use postgres::Client;
 
 /// Whether the file silences `rule` somewhere (`-- pgward-ignore[-file] rule`): the author
 /// decided, verification does not overrule them.
-fn suppresses(file: &MigrationFile, rule: &str) -> bool {
-    file.parsed.comments.iter().any(|c| {
-        let body = c.body.trim();
-        body.strip_prefix("pgward-ignore-file")
-            .or_else(|| body.strip_prefix("pgward-ignore"))
-            .is_some_and(|rest| {
-                let list = rest.split("--").next().unwrap_or("");
-                list.split([',', ' ']).any(|id| id.trim() == rule)
-            })
-    })
+pub fn suppresses(file: &MigrationFile, rule: &str) -> bool {
+    crate::engine::suppress::suppressions(&file.source.text, &file.parsed.comments)
+        .any(|s| s.rules.iter().any(|r| r.id == rule))
 }
 
 /// Whether verification enforces `rule`'s check after `file`: exactly when the lint gate

@@ -16,8 +16,10 @@ use crate::source::Span;
 use crate::syntax::{Comment, Statement};
 use std::collections::{HashMap, HashSet};
 
-const IGNORE: &str = "pgward-ignore";
-const IGNORE_FILE: &str = "pgward-ignore-file";
+/// The directive that silences rules for one statement.
+pub const IGNORE: &str = "pgward-ignore";
+/// The directive that silences rules for the whole file.
+pub const IGNORE_FILE: &str = "pgward-ignore-file";
 
 /// What a suppression comment covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,9 @@ pub struct Suppression {
     pub comment: Span,
     pub file_wide: bool,
     pub rules: Vec<RuleRef>,
+    /// Where the rule list ends (before a `-- reason`, trailing spaces left out): where
+    /// another rule id is appended.
+    pub list_end: usize,
     pub reason: Option<String>,
 }
 
@@ -97,7 +102,20 @@ pub fn parse_comment(text: &str, offset: usize) -> Option<Suppression> {
         comment: Span::new(offset, offset + text.len()),
         file_wide,
         rules,
+        list_end: base + list.trim_end().len(),
         reason: reason.filter(|r| !r.is_empty()),
+    })
+}
+
+/// Every suppression comment among a file's comments, parsed (where it stands is not judged:
+/// see [`attach`]).
+pub fn suppressions<'a>(
+    text: &'a str,
+    comments: &'a [Comment],
+) -> impl Iterator<Item = Suppression> + 'a {
+    comments.iter().filter_map(|c| {
+        text.get(c.span.range())
+            .and_then(|t| parse_comment(t, c.span.start))
     })
 }
 
@@ -207,19 +225,14 @@ pub fn apply(ctx: &FileContext, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic>
 
     let mut found: Vec<(Suppression, Scope)> = Vec::new();
     let mut index = None;
-    for c in comments {
-        let Some(comment_text) = text.get(c.span.range()) else {
-            continue;
+    for s in suppressions(text, comments) {
+        let scope = if s.file_wide {
+            Scope::File
+        } else {
+            let index = index.get_or_insert_with(|| StatementIndex::new(statements));
+            attach_indexed(text, comments, index, s.comment)
         };
-        if let Some(s) = parse_comment(comment_text, c.span.start) {
-            let scope = if s.file_wide {
-                Scope::File
-            } else {
-                let index = index.get_or_insert_with(|| StatementIndex::new(statements));
-                attach_indexed(text, comments, index, c.span)
-            };
-            found.push((s, scope));
-        }
+        found.push((s, scope));
     }
     if found.is_empty() {
         return diagnostics;

@@ -3,59 +3,37 @@
 
 use super::docs::Lint;
 use crate::diagnostic::{Diagnostic, Edit};
+use crate::engine::suppress::{self, IGNORE, IGNORE_FILE};
 use crate::report::lsp_json::{lsp_range, to_lsp_diagnostic};
 use crate::rules;
-use crate::source::{SourceFile, Span, Utf16Pos};
+use crate::source::{SourceFile, Span, Utf16Pos, newline};
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Hover, HoverContents, MarkupContent,
     MarkupKind, Position, Range, TextEdit, Uri, WorkspaceEdit,
 };
 use std::collections::HashMap;
 
-const IGNORE: &str = "pgward-ignore";
-const IGNORE_FILE: &str = "pgward-ignore-file";
-
-fn line_ending(text: &str) -> &'static str {
-    match text.find('\n') {
-        Some(i) if i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
-        _ => "\n",
-    }
-}
-
-/// If `line` is a `-- <marker> rules… [-- reason]` comment, the byte offset (within the line)
-/// just after its rule list and the rules it names.
-fn parse_ignore(line: &str, marker: &str) -> Option<(usize, Vec<String>)> {
-    let trimmed = line.trim_start();
-    let lead = line.len() - trimmed.len();
-    let body = trimmed.strip_prefix("--")?;
-    let body_trimmed = body.trim_start();
-    let after_marker = body_trimmed.strip_prefix(marker)?;
-    // `pgward-ignore` must not match `pgward-ignore-file`.
-    if !after_marker.is_empty() && !after_marker.starts_with(char::is_whitespace) {
+/// If `line` is a `-- pgward-ignore[-file] rules… [-- reason]` comment (file-wide or not, as
+/// asked), the byte offset (within the line) just after its rule list and the rules it names.
+/// The engine's parser reads it, so an edit never disagrees with what `check` honours.
+fn parse_ignore(line: &str, file_wide: bool) -> Option<(usize, Vec<String>)> {
+    let lead = line.len() - line.trim_start().len();
+    let comment = line[lead..].trim_end();
+    if !(comment.starts_with("--") || (comment.starts_with("/*") && comment.ends_with("*/"))) {
         return None;
     }
-    let list_start = lead + 2 + (body.len() - body_trimmed.len()) + marker.len();
-    let rest = line.get(list_start..)?;
-    let list = match rest.find("--") {
-        Some(i) => rest.get(..i)?,
-        None => rest,
-    };
-    let rules = list
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    Some((list_start + list.trim_end().len(), rules))
+    let s = suppress::parse_comment(comment, lead).filter(|s| s.file_wide == file_wide)?;
+    Some((s.list_end, s.rules.into_iter().map(|r| r.id).collect()))
 }
 
 /// The edit that adds `rule` to an ignore comment or inserts a new one.
 fn extend_or_insert(
     line_text: &str,
     line_start: usize,
-    marker: &str,
+    file_wide: bool,
     rule: &str,
 ) -> Option<Option<Edit>> {
-    let (end, rules) = parse_ignore(line_text, marker)?;
+    let (end, rules) = parse_ignore(line_text, file_wide)?;
     if rules.iter().any(|r| r == rule) {
         // Already there: nothing to offer.
         return Some(None);
@@ -82,10 +60,10 @@ pub fn ignore_statement_edit(
         above -= 1;
         let span = lines.line_span(text, above);
         let content = source.slice(span);
-        if !content.trim_start().starts_with("--") {
+        if !content.trim_start().starts_with("--") && !content.trim_start().starts_with("/*") {
             break;
         }
-        if let Some(edit) = extend_or_insert(content, span.start, IGNORE, rule) {
+        if let Some(edit) = extend_or_insert(content, span.start, false, rule) {
             return edit;
         }
     }
@@ -97,7 +75,7 @@ pub fn ignore_statement_edit(
         .collect();
     Some(Edit {
         span: Span::empty(span.start),
-        replacement: format!("{indent}-- {IGNORE} {rule}{}", line_ending(text)),
+        replacement: format!("{indent}-- {IGNORE} {rule}{}", newline(text)),
     })
 }
 
@@ -106,13 +84,13 @@ pub fn ignore_file_edit(source: &SourceFile, rule: &str) -> Option<Edit> {
     let text = &source.text;
     for line in 0..source.lines.line_count() {
         let span = source.lines.line_span(text, line);
-        if let Some(edit) = extend_or_insert(source.slice(span), span.start, IGNORE_FILE, rule) {
+        if let Some(edit) = extend_or_insert(source.slice(span), span.start, true, rule) {
             return edit;
         }
     }
     Some(Edit {
         span: Span::empty(0),
-        replacement: format!("-- {IGNORE_FILE} {rule}{}", line_ending(text)),
+        replacement: format!("-- {IGNORE_FILE} {rule}{}", newline(text)),
     })
 }
 

@@ -6,8 +6,8 @@
 // maps by it is sound.
 #![allow(clippy::mutable_key_type)]
 
-mod actions;
-mod docs;
+pub mod actions;
+pub mod docs;
 mod server;
 mod transport;
 

@@ -3,11 +3,11 @@
 
 use super::Rule;
 use super::common::schema::{
-    blame, config_ident, config_table, insert_after_statement, is_exposed, q, q_key, qualified,
-    table_key_after,
+    blame, insert_after_statement, is_exposed, q, q_key, qualified, table_key_after,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
+use crate::syntax::names::{fold_ident, table_name};
 use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {
@@ -39,10 +39,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     .tables
                     .iter()
                     .filter(|t| t.trim() != "*")
-                    .map(|t| config_table(t))
+                    .filter_map(|t| table_name(t))
                     .collect(),
             },
-            config_ident(&realtime.publication),
+            fold_ident(&realtime.publication),
         ),
         // Without a `[realtime]` section nobody asked for Realtime, unless the project is a
         // Supabase one, whose realtime publication pgward knows.

@@ -3,13 +3,14 @@
 
 use super::Rule;
 use super::common::schema::{
-    blame, config_ident, create_index_sql, insert_after_statement, leading_columns_indexed, q,
-    q_key, table_key_after,
+    blame, create_index_sql, insert_after_statement, leading_columns_indexed, q, q_key,
+    table_key_after,
 };
 use crate::catalog::{Catalog, ColumnId, Loc, TableId};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
+use crate::syntax::names::fold_ident;
 
 pub static RULE: Rule = Rule {
     id: "missing-user-id-index",
@@ -25,7 +26,7 @@ pub fn is_user_column(config: &Config, name: &str) -> bool {
         .indexes
         .user_columns
         .iter()
-        .any(|c| config_ident(c) == name)
+        .any(|c| fold_ident(c) == name)
 }
 
 /// Whether this rule reports the column (wherever it was defined): a live user column the set

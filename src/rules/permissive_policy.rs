@@ -7,9 +7,10 @@ use super::Rule;
 use super::common::policy::{
     live_policies_created_here, reaches_anon, reaches_clients, roles_display,
 };
-use super::common::schema::{config_ident, q, q_key};
+use super::common::schema::{q, q_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
+use crate::syntax::names::fold_ident;
 use crate::syntax::{PolicyCommand, PolicyExpr};
 
 pub static RULE: Rule = Rule {
@@ -91,7 +92,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             .indexes
             .user_columns
             .iter()
-            .map(|c| config_ident(c))
+            .map(|c| fold_ident(c))
             .filter(|c| p.table.column(c).is_some())
             .collect();
         let Some(owner) = owners.first() else {

@@ -2,13 +2,14 @@
 //! contrib set, outside a guard, and columns typed by such an extension the set never creates
 //! `CREATE EXTENSION vector` fails where pgvector is not available).
 //!
-//! The contrib list and the extension → types map live here, public, so `pgward apply`'s
-//! pre-flight asks the same questions.
+//! The contrib list, the extension → types map and what counts as a guard live in
+//! `runner::extensions`; "declared available" is `Config::extension_needs_check`, which
+//! `pgward apply`'s pre-flight asks too.
 
 use super::Rule;
-use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::rules::FileContext;
+use crate::runner::extensions;
 use crate::syntax::{AlterTableAction, ColumnDef, Statement, Stmt, quote_if_needed};
 
 pub static RULE: Rule = Rule {
@@ -18,123 +19,6 @@ pub static RULE: Rule = Rule {
     doc: include_str!("../../rules/unguarded-extension.md"),
     check: Some(check),
 };
-
-/// The extensions shipped with PostgreSQL itself (contrib, PostgreSQL 12–18, plus `plpgsql`):
-/// every server has them available. The other procedural languages (`plperl`, `plpython3u`,
-/// `pltcl`) and their transforms are left out on purpose: they need a server built with the
-/// language, and hosted platforms such as Supabase do not offer them.
-pub const CONTRIB_EXTENSIONS: &[&str] = &[
-    "adminpack",
-    "amcheck",
-    "auth_delay",
-    "auto_explain",
-    "basebackup_to_shell",
-    "basic_archive",
-    "bloom",
-    "btree_gin",
-    "btree_gist",
-    "citext",
-    "cube",
-    "dblink",
-    "dict_int",
-    "dict_xsyn",
-    "earthdistance",
-    "file_fdw",
-    "fuzzystrmatch",
-    "hstore",
-    "intagg",
-    "intarray",
-    "isn",
-    "lo",
-    "ltree",
-    "old_snapshot",
-    "pageinspect",
-    "passwordcheck",
-    "pg_buffercache",
-    "pg_freespacemap",
-    "pg_logicalinspect",
-    "pg_overexplain",
-    "pg_prewarm",
-    "pg_stat_statements",
-    "pg_surgery",
-    "pg_trgm",
-    "pg_visibility",
-    "pg_walinspect",
-    "pgcrypto",
-    "pgrowlocks",
-    "pgstattuple",
-    "plpgsql",
-    "postgres_fdw",
-    "seg",
-    "sepgsql",
-    "spi",
-    "autoinc",
-    "insert_username",
-    "moddatetime",
-    "refint",
-    "sslinfo",
-    "tablefunc",
-    "tcn",
-    "test_decoding",
-    "tsm_system_rows",
-    "tsm_system_time",
-    "unaccent",
-    "uuid-ossp",
-    "xml2",
-];
-
-/// Types that come from an extension: `(extension, [type names])`. One place for the linter and
-/// for `pgward apply`'s pre-flight.
-pub const EXTENSION_TYPES: &[(&str, &[&str])] = &[
-    ("vector", &["vector", "halfvec", "sparsevec"]),
-    ("postgis", &["geometry", "geography", "box2d", "box3d"]),
-    ("postgis_raster", &["raster"]),
-    ("citext", &["citext"]),
-    ("hstore", &["hstore"]),
-    ("ltree", &["ltree", "lquery", "ltxtquery"]),
-    ("cube", &["cube"]),
-    ("seg", &["seg"]),
-    (
-        "isn",
-        &[
-            "ean13", "isbn", "isbn13", "ismn", "ismn13", "issn", "issn13", "upc",
-        ],
-    ),
-    ("lo", &["lo"]),
-];
-
-/// Whether an extension ships with PostgreSQL (always available).
-pub fn extension_is_contrib(name: &str) -> bool {
-    CONTRIB_EXTENSIONS.contains(&name)
-}
-
-/// Whether creating this extension can fail for lack of it on the server: not contrib, not in
-/// `[extensions] always_available`.
-pub fn needs_availability_check(name: &str, config: &Config) -> bool {
-    !extension_is_contrib(name) && !config.extension_always_available(name)
-}
-
-/// The extension a column type comes from (`vector(1536)`, `extensions.vector`, `geometry(Point,
-/// 4326)`, `halfvec[]`), if any.
-pub fn extension_for_type(data_type: &str) -> Option<&'static str> {
-    // The name before any modifiers or array brackets; its last dotted part is the type.
-    let base = data_type.split(['(', '[']).next().unwrap_or("").trim();
-    let last = base.rsplit('.').next().unwrap_or("").trim();
-    // pg_dump quotes every type (`"extensions"."vector"(1536)`): a quoted name keeps its case,
-    // so `"vector"` is pgvector's type and `"Vector"` is not.
-    let name = match last.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        Some(quoted) => quoted.to_string(),
-        None => last.to_ascii_lowercase(),
-    };
-    EXTENSION_TYPES
-        .iter()
-        .find(|(_, types)| types.contains(&name.as_str()))
-        .map(|(ext, _)| *ext)
-}
-
-fn guarded(stmt: &Statement) -> bool {
-    stmt.context.exception_handler || stmt.context.extension_availability_guard
-}
 
 fn guarded_pattern(ext: &str) -> String {
     format!(
@@ -189,7 +73,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         match &stmt.kind {
             Stmt::CreateExtension { name, .. } => {
                 let ext = name.value.as_str();
-                if !needs_availability_check(ext, ctx.config) || guarded(stmt) {
+                if !ctx.config.extension_needs_check(ext) || extensions::guarded(stmt) {
                     continue;
                 }
                 let shown = quote_if_needed(ext);
@@ -242,11 +126,11 @@ fn typed_column(
     catalog: &crate::catalog::Catalog,
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some(ext) = extension_for_type(&column.data_type) else {
+    let Some(ext) = extensions::extension_for_type(&column.data_type) else {
         return;
     };
-    if !needs_availability_check(ext, ctx.config)
-        || guarded(stmt)
+    if !ctx.config.extension_needs_check(ext)
+        || extensions::guarded(stmt)
         || catalog.ever_creates_extension(ext)
     {
         return;
@@ -271,38 +155,6 @@ fn typed_column(
         ))
         .in_statement(stmt.span),
     );
-}
-
-#[cfg(test)]
-mod unit {
-    use super::*;
-
-    #[test]
-    fn types_map_to_extensions() {
-        assert_eq!(extension_for_type("vector(1536)"), Some("vector"));
-        assert_eq!(extension_for_type("extensions.halfvec(3)"), Some("vector"));
-        assert_eq!(extension_for_type("geometry(point,4326)"), Some("postgis"));
-        assert_eq!(extension_for_type("sparsevec[]"), Some("vector"));
-        assert_eq!(extension_for_type("citext"), Some("citext"));
-        assert_eq!(extension_for_type("text"), None);
-        assert_eq!(
-            extension_for_type("\"extensions\".\"vector\"(1536)"),
-            Some("vector")
-        );
-        assert_eq!(extension_for_type("\"Vector\""), None);
-    }
-
-    #[test]
-    fn contrib_and_config() {
-        assert!(extension_is_contrib("uuid-ossp"));
-        assert!(extension_is_contrib("pg_trgm"));
-        assert!(!extension_is_contrib("vector"));
-        let mut config = Config::default();
-        assert!(needs_availability_check("vector", &config));
-        assert!(!needs_availability_check("citext", &config));
-        config.extensions.always_available = vec!["Vector".to_string()];
-        assert!(!needs_availability_check("vector", &config));
-    }
 }
 
 #[cfg(test)]

@@ -453,7 +453,8 @@ fn dbmate_directive(line: &str) -> Option<(Role, &str)> {
 /// `<file>.sql.conf`); `text` its contents.
 pub fn execution(runner: Runner, path: Option<&Path>, text: &str) -> Execution {
     let marker = match runner {
-        Runner::Pgward => pgward_marker(text).then(|| "-- pgward: no-transaction".to_string()),
+        Runner::Pgward => crate::syntax::markers::text_has_no_transaction(text)
+            .then(|| crate::syntax::markers::NO_TRANSACTION.to_string()),
         Runner::Sqlx => text
             .starts_with("-- no-transaction")
             .then(|| "-- no-transaction".to_string()),
@@ -492,15 +493,6 @@ pub fn execution(runner: Runner, path: Option<&Path>, text: &str) -> Execution {
         Some(m) => Execution::opted_out(runner, m),
         None => Execution::new(runner),
     }
-}
-
-/// `-- pgward: no-transaction` on a line of its own.
-fn pgward_marker(text: &str) -> bool {
-    text.lines().any(|l| {
-        l.trim()
-            .strip_prefix("--")
-            .is_some_and(|c| c.trim().eq_ignore_ascii_case("pgward: no-transaction"))
-    })
 }
 
 /// graphile-migrate: the first line of the migration body is `--! no-transaction`; a committed

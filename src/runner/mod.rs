@@ -8,6 +8,7 @@
 //! the language server all ask it.
 
 pub mod detect;
+pub mod extensions;
 pub mod layout;
 pub mod supabase;
 

@@ -23,48 +23,9 @@ pub fn q_key(key: &Key) -> String {
     q(&crate::catalog::plain_key(key))
 }
 
-/// A name from `pgward.toml` the PostgreSQL way: `"Quoted"` keeps its case, anything else folds
-/// to lower case.
-pub fn config_ident(name: &str) -> String {
-    let name = name.trim();
-    match name
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-    {
-        Some(inner) => inner.replace("\"\"", "\""),
-        None => name.to_lowercase(),
-    }
-}
-
-/// A table name from `pgward.toml` (`clients`, `app.clients`, `"Clients"`): unqualified means
-/// `public`.
-pub fn config_table(name: &str) -> Key {
-    let name = name.trim();
-    // Split on the last dot outside quotes.
-    let mut in_quotes = false;
-    let mut split = None;
-    for (i, c) in name.char_indices() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            '.' if !in_quotes => split = Some(i),
-            _ => {}
-        }
-    }
-    match split {
-        Some(i) => (
-            config_ident(name.get(..i).unwrap_or("")),
-            config_ident(name.get(i + 1..).unwrap_or("")),
-        ),
-        None => ("public".to_string(), config_ident(name)),
-    }
-}
-
 /// Whether a schema is exposed through the API (see [`Config::exposed_schemas`]).
 pub fn is_exposed(config: &Config, schema: &str) -> bool {
-    config
-        .exposed_schemas()
-        .iter()
-        .any(|s| config_ident(s) == schema)
+    config.exposed_schemas().iter().any(|s| s == schema)
 }
 
 /// The position just after a statement (for "as it was right after this statement" questions).
@@ -282,20 +243,6 @@ pub fn blame(created: Option<Loc>, later: Option<Loc>) -> Option<Loc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn config_names_fold_like_postgres() {
-        assert_eq!(config_ident("User_ID"), "user_id");
-        assert_eq!(config_ident("\"UserId\""), "UserId");
-        assert_eq!(
-            config_table("Clients"),
-            ("public".to_string(), "clients".to_string())
-        );
-        assert_eq!(
-            config_table("app.\"Big.Table\""),
-            ("app".to_string(), "Big.Table".to_string())
-        );
-    }
 
     #[test]
     fn semicolon_after_skips_comments() {

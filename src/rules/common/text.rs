@@ -72,11 +72,7 @@ pub fn plain_name(name: &QualifiedName) -> String {
 /// Whether the file carries the `-- pgward: no-transaction` marker (it runs outside a
 /// transaction, statement by statement; `pgward apply` honours it).
 pub fn no_transaction_marker(ctx: &FileContext) -> bool {
-    ctx.file()
-        .parsed
-        .comments
-        .iter()
-        .any(|c| one_line(&c.body).eq_ignore_ascii_case("pgward: no-transaction"))
+    crate::syntax::markers::has_no_transaction(&ctx.file().parsed.comments)
 }
 
 /// How the runner runs this file (its transaction, the file's opt-out marker).
@@ -86,10 +82,4 @@ pub fn execution(ctx: &FileContext) -> crate::runner::Execution {
         .execution(Some(std::path::Path::new(&source.name)), &source.text)
 }
 
-/// The file's line ending, judged by its first line (for inserted lines).
-pub fn newline(text: &str) -> &'static str {
-    match text.find('\n') {
-        Some(i) if i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
-        _ => "\n",
-    }
-}
+pub use crate::source::newline;

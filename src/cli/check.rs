@@ -1,36 +1,21 @@
-//! The command line: clap definitions and what each command does. It lives in the library so
-//! `main.rs` stays a one-liner and other commands (`apply`, `lsp`) can reuse the pieces:
-//! [`load_config`], [`ColorChoice::resolve`], exit codes.
+//! `pgward check`: its arguments, the run, `--show-files`, the exit status.
 
-use crate::config::{Config, ConfigError};
+use super::{
+    ColorChoice, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error, load_config, usage_of,
+    validate_rule_ids, warning,
+};
+use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::discover::{self, InputError, StdinInput, display_name};
 use crate::engine;
 use crate::report::{self, Format, ReportOptions};
-use crate::rules;
 use crate::syntax::PgVersion;
 use clap::builder::TypedValueParser as _;
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use std::io::{self, IsTerminal, Write};
+use clap::{Args, ValueEnum};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-/// No diagnostic at or above `--fail-on`.
-pub const EXIT_OK: u8 = 0;
-/// Some diagnostic at or above `--fail-on`.
-pub const EXIT_FINDINGS: u8 = 1;
-/// Usage, config or I/O error (wins over findings).
-pub const EXIT_ERROR: u8 = 2;
-
-const ABOUT: &str = "Lint and safely apply PostgreSQL / Supabase migrations";
-
-const LONG_ABOUT: &str = "\
-pgward checks PostgreSQL and Supabase migrations before they reach a database: protected tables
-that get dropped, files that do not run in one transaction, statements that fail on a re-run,
-policies that collide with ones created three files ago, tables without row level security.
-It replays the whole migration set into a schema model, so rules know what earlier files built.";
-
-const CHECK_LONG_ABOUT: &str = "\
+pub(super) const LONG_ABOUT: &str = "\
 Check migration files and report problems.
 
 PATHS are files, directories (every *.sql file below them, recursively) or glob patterns that
@@ -45,7 +30,7 @@ When the named files lie inside the configured `migrations_dir`, the rest of tha
 loaded as context (schema-aware rules see what earlier migrations built), but only the named
 files are reported. This is what pre-commit hooks and editors need.";
 
-const CHECK_AFTER_LONG_HELP: &str = "\
+pub(super) const AFTER_LONG_HELP: &str = "\
 Examples:
   pgward check                                   check `migrations_dir` from pgward.toml
   pgward check supabase/migrations               a directory, recursively
@@ -68,97 +53,6 @@ Exit status:
   0  no diagnostic at or above --fail-on
   1  at least one diagnostic at or above --fail-on
   2  usage, configuration or I/O error (a file that cannot be read, invalid UTF-8, ...)";
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "pgward",
-    version,
-    about = ABOUT,
-    long_about = LONG_ABOUT,
-    after_long_help = "Run `pgward <COMMAND> --help` for the options of a command, and \
-                       `pgward rule` for the list of rules.",
-    propagate_version = true,
-    arg_required_else_help = true
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Check migration files and report problems
-    #[command(long_about = CHECK_LONG_ABOUT, after_long_help = CHECK_AFTER_LONG_HELP)]
-    Check(CheckArgs),
-    /// List the rules, or print the documentation of one
-    #[command(
-        long_about = "List every rule with its default severity and a one-line summary, or, \
-                      given a rule id, print its documentation: what it does, why it matters, \
-                      an example and what to write instead.",
-        after_long_help = "Examples:\n  pgward rule\n  pgward rule protected-table-drop"
-    )]
-    Rule(RuleArgs),
-    /// Write a commented starter pgward.toml in the current directory
-    #[command(
-        long_about = "Write a commented starter pgward.toml in the current directory, with every \
-                      key explained and defaults for a Supabase project. An existing pgward.toml \
-                      is never overwritten (exit status 2)."
-    )]
-    Init(InitArgs),
-    /// Apply pending migrations to a database: lint gate, lock, pre-flight, backup, export,
-    /// one transaction per file, verification, history
-    #[command(after_help = APPLY_AFTER_HELP)]
-    Apply(crate::apply::cli::ApplyArgs),
-    /// Show which migration files are applied, pending or modified in a database
-    #[command(
-        after_help = "Exit status: 0, or 1 when an applied file was modified since (apply would \
-                      refuse); 2 for usage, config or connection errors."
-    )]
-    Status(crate::apply::cli::StatusArgs),
-    /// Run the language server on stdin/stdout (for editors)
-    #[command(
-        long_about = "Run pgward as a language server (LSP) on stdin/stdout: diagnostics as you \
-                      type, code actions to ignore a rule or apply its fix, and the rule's doc on \
-                      hover. Editors start it themselves; see the README (Integrations) for Neovim, \
-                      Helix and VS Code.",
-        after_long_help = "Example (Neovim):\n  vim.lsp.start({ name = \"pgward\", cmd = { \"pgward\", \"lsp\" } })"
-    )]
-    Lsp,
-}
-
-const APPLY_AFTER_HELP: &str = "\
-Each pending file runs in its own transaction (its own BEGIN/COMMIT are not sent); files marked
-`-- pgward: no-transaction` run statement by statement and resume after a failure.
-The password is never printed; pg_dump gets it through PGPASSWORD.
-
-Exit status: 0 applied (or nothing pending, or a dry run that passed); 1 refused (lint gate,
-drift, pre-flight, backup, lock wait) or failed and rolled back; 2 usage, config or connection error.";
-
-/// When to colour the human output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    /// Colour when stdout is a terminal and NO_COLOR is not set
-    Auto,
-    /// Always colour (also when piped; overrides NO_COLOR)
-    Always,
-    /// Never colour
-    Never,
-}
-
-impl ColorChoice {
-    /// Whether to emit ANSI colour on stdout.
-    pub fn resolve(self) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-                let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-                !no_color && !dumb && io::stdout().is_terminal()
-            }
-        }
-    }
-}
 
 /// The lowest severity that makes `check` exit with status 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -302,102 +196,7 @@ impl CheckArgs {
     }
 }
 
-#[derive(Debug, Args)]
-pub struct RuleArgs {
-    /// A rule id, e.g. protected-table-drop; without it, every rule is listed
-    #[arg(value_name = "RULE")]
-    pub id: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct InitArgs {}
-
-/// Parse the process arguments, run the command, return the exit status.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    ExitCode::from(run(cli))
-}
-
-/// Run a parsed command line; returns the exit status.
-pub fn run(cli: Cli) -> u8 {
-    match cli.command {
-        Command::Check(args) => run_check(&args),
-        Command::Rule(args) => run_rule(&args),
-        Command::Init(args) => run_init(&args),
-        Command::Apply(args) => code_to_status(crate::apply::cli::run_apply(&args)),
-        Command::Status(args) => code_to_status(crate::apply::cli::run_status(&args)),
-        // 0 after shutdown + exit, 1 otherwise (the LSP spec's exit codes).
-        Command::Lsp => u8::try_from(crate::lsp::run_stdio()).unwrap_or(1),
-    }
-}
-
-/// An `i32` exit code as the process status (anything out of range is a usage error).
-fn code_to_status(code: i32) -> u8 {
-    u8::try_from(code).unwrap_or(2)
-}
-
-/// Print `pgward: error: …` on stderr.
-pub fn error(message: impl std::fmt::Display) {
-    eprintln!("pgward: error: {message}");
-}
-
-/// Print `pgward: warning: …` on stderr.
-pub fn warning(message: impl std::fmt::Display) {
-    eprintln!("pgward: warning: {message}");
-}
-
-/// A config error as `pgward.toml:3: message`, with the path relative to `cwd` when below it.
-pub fn config_error_message(e: &ConfigError, cwd: &Path) -> String {
-    let path = display_name(&e.path, cwd);
-    match e.line {
-        Some(line) => format!("{path}:{line}: {}", e.message),
-        None => format!("{path}: {}", e.message),
-    }
-}
-
-/// The config for a command: `--config FILE` (relative to `cwd`), else the first pgward.toml in
-/// `start` or its parents, else the defaults. Errors are ready to print.
-pub fn load_config(explicit: Option<&Path>, start: &Path, cwd: &Path) -> Result<Config, String> {
-    let path = match explicit {
-        Some(p) => Some(cwd.join(p)),
-        None => Config::discover(start),
-    };
-    match path {
-        Some(path) => Config::load(&path).map_err(|e| config_error_message(&e, cwd)),
-        None => {
-            // No config: the repository around the current directory still shows its runner.
-            let mut config = Config::default();
-            config.read_project(cwd)?;
-            Ok(config)
-        }
-    }
-}
-
-/// Check that every id names a rule; the error says which one and suggests a close one.
-pub fn validate_rule_ids(flag: &str, ids: &[String]) -> Result<(), String> {
-    for id in ids {
-        if rules::find(id).is_none() {
-            let hint = match rules::closest_rule(id) {
-                Some(close) => format!("; did you mean `{close}`?"),
-                None => "; `pgward rule` lists every rule".to_string(),
-            };
-            return Err(format!("{flag}: unknown rule `{id}`{hint}"));
-        }
-    }
-    Ok(())
-}
-
-fn usage_of(subcommand: &str) -> String {
-    let mut cmd = Cli::command();
-    // Building fills in the full name (`pgward check`) used by the usage line.
-    cmd.build();
-    match cmd.find_subcommand_mut(subcommand) {
-        Some(sub) => sub.render_usage().to_string(),
-        None => cmd.render_usage().to_string(),
-    }
-}
-
-fn run_check(args: &CheckArgs) -> u8 {
+pub(super) fn run(args: &CheckArgs) -> u8 {
     let cwd = match std::env::current_dir() {
         Ok(cwd) => cwd,
         Err(e) => {
@@ -577,7 +376,6 @@ pub fn exit_status(errors: &[InputError], output: &engine::CheckOutput, fail_on:
         EXIT_OK
     }
 }
-
 /// Merge `--select`, `--ignore`, `--protect` and `--pg-version` into the config.
 fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
     if let Some(version) = args.pg_version {
@@ -597,97 +395,11 @@ fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
     }
     Ok(())
 }
-
-fn run_rule(args: &RuleArgs) -> u8 {
-    let mut out = io::stdout().lock();
-    let result = match &args.id {
-        None => {
-            let width = rules::all().iter().map(|r| r.id.len()).max().unwrap_or(0);
-            rules::all().iter().try_for_each(|r| {
-                writeln!(
-                    out,
-                    "{:<width$}  {:<7}  {}",
-                    r.id,
-                    r.default_severity.as_str(),
-                    r.summary
-                )
-            })
-        }
-        Some(id) => match rules::find(id) {
-            Some(rule) => writeln!(
-                out,
-                "{}\n\nDefault severity: {}",
-                rule.doc.trim_end(),
-                rule.default_severity.as_str()
-            ),
-            None => {
-                let hint = match rules::closest_rule(id) {
-                    Some(close) => format!("; did you mean `{close}`?"),
-                    None => String::new(),
-                };
-                error(format!(
-                    "unknown rule `{id}`{hint}\n\nRun `pgward rule` to list every rule."
-                ));
-                return EXIT_ERROR;
-            }
-        },
-    };
-    match result {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            error(format!("cannot write: {e}"));
-            EXIT_ERROR
-        }
-        _ => EXIT_OK,
-    }
-}
-
-fn run_init(_args: &InitArgs) -> u8 {
-    let path = Path::new(crate::config::CONFIG_FILE_NAME);
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let (text, detected) = crate::init::template_for(&cwd);
-    match crate::init::write_template(path, &text) {
-        Ok(()) => {
-            match crate::init::ignore_cache_dir(&cwd) {
-                Ok(true) => println!("Added {}/ to .gitignore.", engine::cache::DIR_NAME),
-                Ok(false) => {}
-                Err(e) => warning(format!(".gitignore: cannot add the cache directory: {e}")),
-            }
-            match &detected {
-                Some(d) => println!("Detected runner: {} (from {}).", d.runner, d.evidence),
-                None => println!(
-                    "No migration runner detected: set `runner` in {} (psql is assumed).",
-                    path.display()
-                ),
-            }
-            println!(
-                "Wrote {}. Next: list your protected tables under [protected], check \
-                 `migrations_dir`, then run `pgward check`.",
-                path.display()
-            );
-            EXIT_OK
-        }
-        Err(crate::init::InitError::Exists) => {
-            error(format!(
-                "{} already exists; not overwriting it",
-                path.display()
-            ));
-            EXIT_ERROR
-        }
-        Err(crate::init::InitError::Io(e)) => {
-            error(format!("{}: cannot write: {e}", path.display()));
-            EXIT_ERROR
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clap_definition_is_valid() {
-        Cli::command().debug_assert();
-    }
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
 
     #[test]
     fn flags_parse() {
@@ -723,12 +435,5 @@ mod tests {
         assert_eq!(args.threads(), 3);
         assert!(Cli::try_parse_from(["pgward", "check", "--format", "xml"]).is_err());
         assert!(Cli::try_parse_from(["pgward", "check", "--threads", "0"]).is_err());
-    }
-
-    #[test]
-    fn unknown_rule_ids_are_rejected_with_a_suggestion() {
-        let err = validate_rule_ids("--ignore", &["parse-eror".to_string()]).unwrap_err();
-        assert!(err.contains("did you mean `parse-error`"), "{err}");
-        assert!(validate_rule_ids("--ignore", &["parse-error".to_string()]).is_ok());
     }
 }

@@ -1,0 +1,167 @@
+//! The set a check runs on: the named files, standard input, the rest of `migrations_dir` as
+//! context, filtered and ordered by the runner, read in parallel.
+
+use super::read::read_source;
+use super::{InputError, STDIN_NAME, discover, identity};
+use crate::config::Config;
+use crate::source::{CheckInput, SourceFile};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Standard input for a check: its name (from `--stdin-filename`, or [`STDIN_NAME`]) and what
+/// reading it gave.
+#[derive(Debug)]
+pub struct StdinInput {
+    pub name: Option<String>,
+    pub source: Result<SourceFile, InputError>,
+}
+
+/// The files of a check, read, in migration order, with what went wrong.
+#[derive(Debug, Default)]
+pub struct LoadedSet {
+    pub inputs: Vec<CheckInput>,
+    /// Files that were named (or found below a named directory) and could not be used: exit 2.
+    pub errors: Vec<InputError>,
+    /// Not fatal: empty directories, context files that could not be read.
+    pub warnings: Vec<String>,
+    /// Files found below a directory that the runner does not run (a seed file, a schema dump,
+    /// a `metadata.toml` neighbour's notes), with why: left out, listed by `--show-files`.
+    pub skipped: Vec<String>,
+}
+
+/// Build the set to check from command-line paths and standard input.
+///
+/// Context mode: when a named file (or the stdin file name) lies inside the configured
+/// `migrations_dir`, the rest of that directory is loaded too, with `report: false`, so
+/// schema-aware rules see the whole set while only the named files are reported. A stdin buffer
+/// replaces the on-disk file of the same name.
+pub fn load_set(
+    paths: &[String],
+    stdin: Option<StdinInput>,
+    config: &Config,
+    cwd: &Path,
+) -> LoadedSet {
+    let mut set = LoadedSet::default();
+    let discovery = discover(paths, cwd);
+    set.errors.extend(discovery.errors);
+    set.warnings.extend(discovery.warnings);
+
+    struct Entry {
+        name: String,
+        report: bool,
+        identity: PathBuf,
+        source: Option<Result<SourceFile, InputError>>,
+        path: PathBuf,
+    }
+    let mut entries: Vec<Entry> = discovery
+        .files
+        .into_iter()
+        .map(|f| Entry {
+            identity: identity(&f.path, cwd),
+            name: f.name,
+            report: true,
+            source: None,
+            path: f.path,
+        })
+        .collect();
+
+    if let Some(stdin) = stdin {
+        let name = stdin.name.clone().unwrap_or_else(|| STDIN_NAME.to_string());
+        let id = match &stdin.name {
+            Some(n) => identity(Path::new(n), cwd),
+            // An unnamed buffer is never the same file as anything on disk.
+            None => PathBuf::from("\0stdin"),
+        };
+        entries.retain(|e| e.identity != id);
+        entries.push(Entry {
+            name,
+            report: true,
+            identity: id,
+            source: Some(stdin.source),
+            path: PathBuf::new(),
+        });
+    }
+
+    if let Some(dir) = config.migrations_dir_path()
+        && let Ok(dir_id) = cwd.join(&dir).canonicalize()
+        && entries.iter().any(|e| e.identity.starts_with(&dir_id))
+    {
+        let context = discover(&[dir.to_string_lossy().into_owned()], cwd);
+        let named: HashSet<PathBuf> = entries.iter().map(|e| e.identity.clone()).collect();
+        for e in context.errors {
+            // A named file's own problem is reported once, as an error, when it is read.
+            if !named.contains(&identity(Path::new(&e.path), cwd)) {
+                set.warnings.push(format!(
+                    "{e} (context for the named files may be incomplete)"
+                ));
+            }
+        }
+        for f in context.files {
+            let id = identity(&f.path, cwd);
+            if !named.contains(&id) {
+                entries.push(Entry {
+                    identity: id,
+                    name: f.name,
+                    report: false,
+                    source: None,
+                    path: f.path,
+                });
+            }
+        }
+    }
+
+    // The runner decides which of the files found below directories are migrations, and the
+    // order; a file named on the command line is always checked.
+    let runner = config.runner();
+    let named_args: HashSet<PathBuf> = paths.iter().map(|p| identity(Path::new(p), cwd)).collect();
+    let arg_dirs: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| identity(Path::new(p), cwd))
+        .filter(|p| p.is_dir())
+        .collect();
+    let migrations_dir = config
+        .migrations_dir_path()
+        .and_then(|d| cwd.join(d).canonicalize().ok());
+    let layout_rel = |e: &Entry| -> PathBuf {
+        let dirs = migrations_dir.iter().chain(arg_dirs.iter());
+        dirs.filter_map(|d| e.identity.strip_prefix(d).ok())
+            .min_by_key(|r| r.components().count())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(Path::new(&e.name).file_name().unwrap_or_default()))
+    };
+    entries.retain(|e| {
+        if e.source.is_some() || named_args.contains(&e.identity) {
+            return true;
+        }
+        match runner.classify(&layout_rel(e)) {
+            crate::runner::layout::Classified::Migration(_) => true,
+            crate::runner::layout::Classified::Skipped(why) => {
+                set.skipped.push(format!("{}: {why}", e.name));
+                false
+            }
+        }
+    });
+    entries.sort_by_cached_key(|e| (runner.classify_named(&layout_rel(e)).key, e.name.clone()));
+    // Files are read in parallel (rayon keeps the order); most of a big set's time is I/O.
+    let read: Vec<(bool, Result<SourceFile, InputError>)> = entries
+        .into_par_iter()
+        .map(|entry| {
+            let source = match entry.source {
+                Some(source) => source,
+                None => read_source(&entry.path, &entry.name),
+            };
+            (entry.report, source)
+        })
+        .collect();
+    for (report, source) in read {
+        match source {
+            Ok(source) => set.inputs.push(CheckInput { source, report }),
+            Err(e) if report => set.errors.push(e),
+            Err(e) => set.warnings.push(format!(
+                "{e} (context for the named files may be incomplete)"
+            )),
+        }
+    }
+    set
+}
