@@ -69,9 +69,7 @@ fn published(rx: &Receiver<Value>, uri: &str, version: i64) -> usize {
             && msg["params"]["uri"] == uri
             && msg["params"]["version"] == version
         {
-            return msg["params"]["diagnostics"]
-                .as_array()
-                .map_or(0, Vec::len);
+            return msg["params"]["diagnostics"].as_array().map_or(0, Vec::len);
         }
     }
 }
@@ -123,7 +121,11 @@ fn main() {
             "processId": null, "capabilities": {},
             "rootUri": format!("file://{}", dir.display())}}),
     );
-    while rx.recv_timeout(Duration::from_secs(30)).expect("initialize")["id"] != 1 {}
+    while rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("initialize")["id"]
+        != 1
+    {}
     send(
         &mut stdin,
         &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
@@ -145,11 +147,7 @@ fn main() {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let line = (seed >> 33) as usize % text.lines().count().max(1);
-        let at = text
-            .lines()
-            .take(line)
-            .map(|l| l.len() + 1)
-            .sum::<usize>();
+        let at = text.lines().take(line).map(|l| l.len() + 1).sum::<usize>();
         let at = text[at..].find(' ').map_or(at, |i| at + i);
         text.insert(at, ' ');
         let version = 2 + k as i64;

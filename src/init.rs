@@ -168,7 +168,6 @@ pub fn write_template(path: &Path, text: &str) -> Result<(), InitError> {
     file.write_all(text.as_bytes()).map_err(InitError::Io)
 }
 
-
 /// Git-ignore the check cache in `dir`: append it to `dir/.gitignore` when the directory is in a
 /// git work tree or already has a `.gitignore`. `Ok(true)` when the file was changed. (The
 /// cache directory also ignores itself with a `.gitignore` of its own.)
@@ -184,9 +183,10 @@ pub fn ignore_cache_dir(dir: &Path) -> std::io::Result<bool> {
         return Ok(false);
     }
     let text = existing.unwrap_or_default();
-    let covered = text.lines().map(str::trim).any(|l| {
-        l.trim_start_matches('/').trim_end_matches('/') == crate::engine::cache::DIR_NAME
-    });
+    let covered = text
+        .lines()
+        .map(str::trim)
+        .any(|l| l.trim_start_matches('/').trim_end_matches('/') == crate::engine::cache::DIR_NAME);
     if covered {
         return Ok(false);
     }

@@ -146,7 +146,10 @@ fn editing_an_earlier_file_changes_the_later_results() {
     .unwrap();
     let (after, outcome) = run(dir.path(), &config, Some(&cache));
     assert_eq!(outcome.restored, 0, "{outcome:?}");
-    assert_eq!(after.diagnostics, run(dir.path(), &config, None).0.diagnostics);
+    assert_eq!(
+        after.diagnostics,
+        run(dir.path(), &config, None).0.diagnostics
+    );
 }
 
 #[test]
@@ -154,7 +157,10 @@ fn a_changed_setting_or_build_is_a_miss() {
     let dir = project();
     let (config, cache) = (config(dir.path()), cache_in(dir.path()));
     run(dir.path(), &config, Some(&cache));
-    assert_eq!(run(dir.path(), &config, Some(&cache)).1.restored, CONTEXT_FILES);
+    assert_eq!(
+        run(dir.path(), &config, Some(&cache)).1.restored,
+        CONTEXT_FILES
+    );
 
     // Another target version parses differently.
     let mut other = config.clone();
@@ -171,7 +177,10 @@ fn a_changed_setting_or_build_is_a_miss() {
     // Rule settings do not change the replay: still a hit.
     let mut other = config.clone();
     other.rules.ignore.push("schema-conflict".into());
-    assert_eq!(run(dir.path(), &other, Some(&cache)).1.restored, CONTEXT_FILES);
+    assert_eq!(
+        run(dir.path(), &other, Some(&cache)).1.restored,
+        CONTEXT_FILES
+    );
 
     // Another pgward build never reads this one's packs.
     let newer = Cache::with_build(dir.path().join(cache::DIR_NAME), "test build 2");
@@ -203,7 +212,10 @@ fn a_damaged_or_foreign_pack_is_ignored_and_rebuilt() {
         ("garbled payload", garbled_payload),
         ("another format", foreign_format),
         ("another key", garbled_key),
-        ("not ours", b"this is not a pgward cache file at all, just text\n".repeat(9)),
+        (
+            "not ours",
+            b"this is not a pgward cache file at all, just text\n".repeat(9),
+        ),
         ("longer", [good.as_slice(), b"trailing"].concat()),
     ];
     for (what, bytes) in damages {
@@ -214,7 +226,10 @@ fn a_damaged_or_foreign_pack_is_ignored_and_rebuilt() {
         assert_eq!(outcome.stored, Some(CONTEXT_FILES), "{what}: rebuilt");
         assert_eq!(out.diagnostics, plain.diagnostics, "{what}");
         let (_, outcome) = run(dir.path(), &config, Some(&cache));
-        assert_eq!(outcome.restored, CONTEXT_FILES, "{what}: the rebuilt pack is used");
+        assert_eq!(
+            outcome.restored, CONTEXT_FILES,
+            "{what}: the rebuilt pack is used"
+        );
     }
 
     // A payload that verifies but does not decode (a writer with a bug, or a crafted file):
@@ -231,7 +246,10 @@ fn a_damaged_or_foreign_pack_is_ignored_and_rebuilt() {
     let (out, outcome) = run(dir.path(), &config, Some(&cache));
     assert_eq!(outcome.restored, 0, "{outcome:?}");
     assert!(
-        outcome.rejected.as_deref().is_some_and(|r| r.contains("decode")),
+        outcome
+            .rejected
+            .as_deref()
+            .is_some_and(|r| r.contains("decode")),
         "{outcome:?}"
     );
     assert_eq!(out.diagnostics, plain.diagnostics);
@@ -279,7 +297,9 @@ fn concurrent_runs_do_not_corrupt_the_cache() {
         let _ = std::fs::remove_dir_all(dir.path().join(cache::DIR_NAME));
         let outs: Vec<_> = std::thread::scope(|s| {
             let runs: Vec<_> = (0..4).map(|_| s.spawn(check)).collect();
-            runs.into_iter().map(|r| r.join().expect("thread")).collect()
+            runs.into_iter()
+                .map(|r| r.join().expect("thread"))
+                .collect()
         });
         for out in outs {
             assert_eq!(out.stdout, expected, "round {round}");

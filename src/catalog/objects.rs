@@ -16,7 +16,9 @@ pub type Key = (String, String);
 
 /// A statement's place in the set: files in migration order, statements in file order (the
 /// statements of a `DO` body come right after their `DO`). Orders like the replay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Pos {
     pub file: FileId,
     pub stmt: usize,

@@ -148,10 +148,7 @@ pub fn check(inputs: Vec<CheckInput>, config: &Config, cache: &Cache) -> (CheckO
     let mut outcome = Outcome::default();
     let options = config.parse_options();
     // The context files before the first reported one: what a pack can stand for.
-    let prefix = inputs
-        .iter()
-        .position(|i| i.report)
-        .unwrap_or(inputs.len());
+    let prefix = inputs.iter().position(|i| i.report).unwrap_or(inputs.len());
     let key = cache.key(config);
     let file_hashes: Vec<Hash> = inputs[..prefix]
         .par_iter()
@@ -380,7 +377,10 @@ fn prune(dir: &Path) {
 fn mark_cache_dir(dir: &Path) {
     let gitignore = dir.join(".gitignore");
     if !gitignore.exists() {
-        let _ = std::fs::write(&gitignore, "# Created by pgward: a cache, never commit it.\n*\n");
+        let _ = std::fs::write(
+            &gitignore,
+            "# Created by pgward: a cache, never commit it.\n*\n",
+        );
     }
     let tag = dir.join("CACHEDIR.TAG");
     if !tag.exists() {

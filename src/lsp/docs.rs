@@ -1,9 +1,9 @@
 //! Open documents, the config that applies to each, the cached context files of a migrations
 //! directory, and linting one buffer against them.
 
+use crate::catalog::Catalog;
 use crate::config::{CONFIG_FILE_NAME, Config};
 use crate::discover;
-use crate::catalog::Catalog;
 use crate::engine::{self, CheckOutput, Workspace, WorkspaceFile};
 use crate::source::FileId;
 use crate::source::SourceFile;
@@ -317,7 +317,10 @@ impl Store {
             let mut catalog = Catalog::default();
             engine::replay_for_runner(&mut catalog, &files[..before], &config);
             doc.prefix = Some(Prefix {
-                files: files[..before].iter().map(|f| Arc::clone(&f.source)).collect(),
+                files: files[..before]
+                    .iter()
+                    .map(|f| Arc::clone(&f.source))
+                    .collect(),
                 settings,
                 catalog,
             });

@@ -10,9 +10,9 @@ pub mod markers;
 pub mod model;
 pub mod names;
 pub mod plpgsql;
-pub mod reparse;
 mod policy_expr;
 pub(crate) mod recognize;
+pub mod reparse;
 pub mod split;
 pub mod version;
 mod volatility;
@@ -163,7 +163,7 @@ fn parse_raw(
     let mut comments = Vec::new();
     let mut error = error;
     let mut work: std::collections::VecDeque<split::RawStatement> =
-        std::iter::once(first.clone()).collect();
+        std::iter::once(*first).collect();
     while let Some(raw) = work.pop_front() {
         let span = raw.span;
         let stmt_text = text.get(span.range()).unwrap_or("");

@@ -4,7 +4,9 @@
 use crate::source::Span;
 
 /// A name as PostgreSQL sees it: unquoted identifiers folded to lower case, quoted ones kept.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Ident {
     pub value: String,
     /// Where the identifier stands in the file (the whole token, quotes included).

@@ -38,7 +38,10 @@ impl Reparse {
         }
         let out = split::split(text);
         let keys: Vec<String> = out.statements.iter().map(|r| key(text, r)).collect();
-        let known = keys.iter().filter(|k| self.entries.contains_key(*k)).count();
+        let known = keys
+            .iter()
+            .filter(|k| self.entries.contains_key(*k))
+            .count();
         // Mostly new text (the first parse): one call of the grammar for the whole file, as
         // a full parse does, is cheaper than one per statement.
         let file_ok = known * 2 < keys.len()
@@ -125,10 +128,15 @@ mod tests {
         let mut seed = 7u64;
         for at in (0..=FILE.len()).filter(|i| FILE.is_char_boundary(*i)) {
             for edit in 0..3 {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let mut text = FILE.to_string();
                 match edit {
-                    0 => text.insert(at, [' ', ';', 'x', '(', '$', '\''][(seed >> 33) as usize % 6]),
+                    0 => text.insert(
+                        at,
+                        [' ', ';', 'x', '(', '$', '\''][(seed >> 33) as usize % 6],
+                    ),
                     1 if at < FILE.len() => {
                         text.remove(at);
                     }
