@@ -33,6 +33,15 @@ pub struct Config {
     pub preflight: PreflightConfig,
     pub apply: ApplyConfig,
     pub verify: VerifyConfig,
+    /// A baseline written by `pgward check --write-baseline FILE` (relative to this file):
+    /// the findings recorded there are not reported, entries that no longer occur are stale.
+    pub baseline: Option<String>,
+    pub check: CheckConfig,
+    pub files: FilesConfig,
+    /// Tables protected by `--protect` (not a key): protected like `[protected] tables`, named
+    /// as flags in messages.
+    #[serde(skip)]
+    pub protect_flags: Vec<String>,
     /// Directory the config file was found in (not a key); relative paths resolve against it.
     #[serde(skip)]
     pub root: Option<PathBuf>,
@@ -266,6 +275,22 @@ impl<'de> Deserialize<'de> for ByteSize {
     }
 }
 
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckConfig {
+    /// A migration version: files up to and including it are context only (they were applied
+    /// long ago), never reported and never fixed.
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilesConfig {
+    /// Globs, relative to the config's directory (a pattern without `/` matches a file or
+    /// directory name anywhere): matching files are neither checked, nor context, nor applied.
+    pub exclude: Vec<String>,
+}
+
 /// A config file that could not be used; rendered as `path:line: message`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigError {
@@ -284,6 +309,18 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    /// `pgward.toml:3: message`, the path relative to `cwd` when below it (how every command
+    /// prints a config error).
+    pub fn shown_from(&self, cwd: &Path) -> String {
+        let path = self.path.strip_prefix(cwd).unwrap_or(&self.path);
+        match self.line {
+            Some(line) => format!("{}:{line}: {}", path.display(), self.message),
+            None => format!("{}: {}", path.display(), self.message),
+        }
+    }
+}
 
 impl Config {
     /// Parse config text; `path` is only used for messages and as the config's root.
@@ -343,6 +380,54 @@ impl Config {
         Config::from_toml_with(&text, path, known_rule)
     }
 
+    /// The one config discovery of `check`, `apply`, `status` and the language server:
+    /// `explicit` (`--config FILE`, relative to `cwd`), else the nearest `pgward.toml` above
+    /// `near` (the first checked file or directory), else above `cwd`; without one, the
+    /// defaults for the repository around `cwd` (its runner, its `supabase/config.toml`).
+    /// A file that exists and cannot be used is an error, never a fallback to the defaults.
+    /// See [`Config::resolve`] (in `rules/mod.rs`) for `known_rule`.
+    pub fn resolve_with(
+        explicit: Option<&Path>,
+        near: Option<&Path>,
+        cwd: &Path,
+        known_rule: impl Fn(&str) -> bool,
+    ) -> Result<Config, ConfigError> {
+        if let Some(path) = Config::find(explicit, near, cwd) {
+            return Config::load_with(&path, known_rule);
+        }
+        let mut config = Config::default();
+        config.read_project(cwd).map_err(|message| {
+            let file = cwd.join("supabase/config.toml");
+            let prefix = format!("{}: ", file.display());
+            ConfigError {
+                message: message
+                    .strip_prefix(&prefix)
+                    .map_or(message.clone(), str::to_string),
+                path: file,
+                line: None,
+            }
+        })?;
+        Ok(config)
+    }
+
+    /// The config file [`Config::resolve_with`] reads, if any.
+    pub fn find(explicit: Option<&Path>, near: Option<&Path>, cwd: &Path) -> Option<PathBuf> {
+        if let Some(path) = explicit {
+            return Some(cwd.join(path));
+        }
+        let near = near.map(|p| {
+            let p = cwd.join(p);
+            if p.is_dir() {
+                p
+            } else {
+                p.parent()
+                    .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf)
+            }
+        });
+        near.and_then(|dir| Config::discover(&dir))
+            .or_else(|| Config::discover(cwd))
+    }
+
     /// Walk up from `start` to find `pgward.toml`.
     pub fn discover(start: &Path) -> Option<PathBuf> {
         let start = if start.is_absolute() {
@@ -386,6 +471,25 @@ impl Config {
                 return Err(error(
                     pattern,
                     format!("[protected] tables: bad pattern `{pattern}`: {e}"),
+                ));
+            }
+        }
+        if let Some(after) = &self.check.after
+            && parse_after(after).is_none()
+        {
+            return Err(error(
+                "after",
+                format!(
+                    "[check] after: `{after}` is not a migration version (digits, optionally \
+                     separated by `.`, `_` or `-`, e.g. \"20240101120000\" or \"V3\")"
+                ),
+            ));
+        }
+        for pattern in &self.files.exclude {
+            if let Err(e) = glob::Pattern::new(pattern) {
+                return Err(error(
+                    pattern,
+                    format!("[files] exclude: bad pattern `{pattern}`: {e}"),
                 ));
             }
         }
@@ -496,6 +600,8 @@ impl NamePattern {
 struct TablePattern {
     /// The entry as written in the config (for messages).
     raw: String,
+    /// Given as `--protect` on the command line, not in the config.
+    from_flag: bool,
     schema: NamePattern,
     table: NamePattern,
 }
@@ -505,6 +611,8 @@ struct TablePattern {
 pub enum Protection {
     /// It matches this `[protected] tables` entry (as written).
     Configured(String),
+    /// It matches this `--protect` value (as given).
+    Flag(String),
     /// It lives in `auth` or `storage`.
     SupabaseSchema(String),
 }
@@ -533,12 +641,24 @@ impl ProtectedTables {
                 };
                 Some(TablePattern {
                     raw: raw.to_string(),
+                    from_flag: false,
                     schema,
                     table: NamePattern::parse(table)?,
                 })
             })
             .collect();
         ProtectedTables { patterns }
+    }
+
+    /// The config's entries, then the `--protect` values (messages say which is which).
+    pub fn with_flags<S: AsRef<str>>(entries: &[S], flags: &[S]) -> ProtectedTables {
+        let mut all = ProtectedTables::new(entries);
+        let mut from_flags = ProtectedTables::new(flags);
+        for p in &mut from_flags.patterns {
+            p.from_flag = true;
+        }
+        all.patterns.extend(from_flags.patterns);
+        all
     }
 
     /// Whether `schema.table` (normalized names) is protected.
@@ -554,7 +674,13 @@ impl ProtectedTables {
         self.patterns
             .iter()
             .find(|p| p.schema.matches(schema) && p.table.matches(table))
-            .map(|p| Protection::Configured(p.raw.clone()))
+            .map(|p| {
+                if p.from_flag {
+                    Protection::Flag(p.raw.clone())
+                } else {
+                    Protection::Configured(p.raw.clone())
+                }
+            })
     }
 
     /// Whether dropping `schema` would drop a protected table: `auth`, `storage`, and every schema
@@ -708,9 +834,99 @@ impl Config {
         }
     }
 
+    /// `[check] after` as a version, when set (validated at load).
+    pub fn after_version(&self) -> Option<crate::runner::layout::Version> {
+        self.check.after.as_deref().and_then(parse_after)
+    }
+
+    /// Whether a migration lies at or before `[check] after`: context only, never reported
+    /// (nor fixed). `rel` is the file's path for its runner (see [`Config::layout_path`]); a
+    /// file without a version (a Flyway repeatable, an unversioned file) is never before it.
+    pub fn before_after(&self, rel: &Path) -> bool {
+        let Some(after) = self.after_version() else {
+            return false;
+        };
+        self.runner()
+            .classify_named(rel)
+            .version
+            .is_some_and(|v| v <= after)
+    }
+
+    /// The directory relative paths of the config resolve against: the config's, else the
+    /// project's (the current directory when there is no config).
+    pub fn root_dir(&self) -> Option<&Path> {
+        self.root.as_deref().or(self.project.root.as_deref())
+    }
+
+    /// Whether `[files] exclude` leaves this file out of everything (check, context, apply,
+    /// the language server). Patterns are relative to the config's directory; a pattern
+    /// without `/` matches a file or directory name anywhere below it; a pattern that names a
+    /// directory excludes what is below it.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        if self.files.exclude.is_empty() {
+            return false;
+        }
+        let file = normalize_path(path);
+        let rel = self
+            .root_dir()
+            .map(normalize_path)
+            .and_then(|root| file.strip_prefix(&root).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from(file.file_name().unwrap_or_default()));
+        let parts: Vec<String> = rel
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        let options = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        self.files.exclude.iter().any(|raw| {
+            let raw = raw.trim_start_matches("./").trim_end_matches('/');
+            let Ok(pattern) = glob::Pattern::new(raw) else {
+                return false;
+            };
+            if !raw.contains('/') {
+                return parts.iter().any(|p| pattern.matches_with(p, options));
+            }
+            // The file itself or a directory above it.
+            (1..=parts.len()).any(|n| pattern.matches_with(&parts[..n].join("/"), options))
+        })
+    }
+
     /// The protected-table matcher for this config (`[protected] tables`, plus `auth`/`storage`).
     pub fn protection(&self) -> ProtectedTables {
-        ProtectedTables::new(&self.protected.tables)
+        ProtectedTables::with_flags(&self.protected.tables, &self.protect_flags)
+    }
+}
+
+/// `[check] after`: a version as the runners write it (`20240101120000`, `0004`, `1.2`,
+/// `2024-01-10-120000`), optionally with Flyway's `V`.
+fn parse_after(text: &str) -> Option<crate::runner::layout::Version> {
+    let text = text.trim();
+    let text = match text.strip_prefix(['V', 'v']) {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest,
+        _ => text,
+    };
+    crate::runner::layout::Version::parse(text)
+}
+
+/// A path made absolute with symlinks resolved where it exists (its directory, for a file not
+/// saved yet), so two spellings of one file compare equal.
+pub fn normalize_path(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => dir
+            .canonicalize()
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| absolute.clone()),
+        _ => absolute,
     }
 }
 
@@ -841,6 +1057,76 @@ mod tests {
                 ("public".to_string(), "Mixed".to_string()),
                 ("my.schema".to_string(), "T".to_string()),
             ]
+        );
+    }
+
+    #[test]
+    fn check_after_is_a_version_and_files_up_to_it_are_context() {
+        let c = Config::from_toml(
+            "runner = \"supabase\"\n[check]\nafter = \"20240101000000\"\n",
+            Path::new("pgward.toml"),
+        )
+        .unwrap();
+        assert!(c.before_after(Path::new("20230101000000_old.sql")));
+        assert!(c.before_after(Path::new("20240101000000_baseline_point.sql")));
+        assert!(!c.before_after(Path::new("20240101000001_new.sql")));
+        let flyway = Config::from_toml(
+            "runner = \"flyway\"\n[check]\nafter = \"V1.2\"\n",
+            Path::new("pgward.toml"),
+        )
+        .unwrap();
+        assert!(flyway.before_after(Path::new("V1_1__a.sql")));
+        assert!(!flyway.before_after(Path::new("V1.10__b.sql")));
+        assert!(!flyway.before_after(Path::new("R__views.sql")));
+        let err = Config::from_toml("[check]\nafter = \"last-week\"\n", Path::new("pgward.toml"))
+            .unwrap_err();
+        assert_eq!(err.line, Some(2), "{err}");
+        assert!(err.message.contains("[check] after"), "{err}");
+        assert!(Config::default().after_version().is_none());
+    }
+
+    #[test]
+    fn files_exclude_globs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let c = Config::from_toml(
+            "[files]\nexclude = [\"db/archive\", \"seed.sql\", \"db/*_draft.sql\"]\n",
+            &root.join("pgward.toml"),
+        )
+        .unwrap();
+        assert!(c.is_excluded(&root.join("db/archive/1_x.sql")));
+        assert!(c.is_excluded(&root.join("db/archive/deep/2_y.sql")));
+        assert!(c.is_excluded(&root.join("db/sub/seed.sql")));
+        assert!(c.is_excluded(&root.join("db/3_draft.sql")));
+        assert!(!c.is_excluded(&root.join("db/sub/3_draft.sql")));
+        assert!(!c.is_excluded(&root.join("db/1_x.sql")));
+        let err = Config::from_toml("[files]\nexclude = [\"[\"]\n", Path::new("pgward.toml"))
+            .unwrap_err();
+        assert!(err.message.contains("[files] exclude"), "{err}");
+    }
+
+    #[test]
+    fn one_discovery_nearest_the_file_then_the_cwd() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::create_dir_all(root.join("c")).unwrap();
+        std::fs::write(root.join("pgward.toml"), "").unwrap();
+        std::fs::write(root.join("a/pgward.toml"), "").unwrap();
+        let near = Config::find(None, Some(Path::new("a/b/1.sql")), &root);
+        assert_eq!(near, Some(root.join("a/pgward.toml")));
+        let from_cwd = Config::find(None, Some(Path::new("c")), &root);
+        assert_eq!(from_cwd, Some(root.join("pgward.toml")));
+        assert_eq!(
+            Config::find(None, None, &root.join("a/b")),
+            Some(root.join("a/pgward.toml"))
+        );
+        std::fs::write(root.join("a/pgward.toml"), "bogus = 1\n").unwrap();
+        let err = Config::resolve(None, Some(Path::new("a/b/1.sql")), &root).unwrap_err();
+        assert_eq!(err.path, root.join("a/pgward.toml"));
+        assert_eq!(
+            err.shown_from(&root),
+            format!("a/pgward.toml:1: {}", err.message)
         );
     }
 }

@@ -53,11 +53,15 @@ pub struct Edit {
     pub replacement: String,
 }
 
-/// A mechanical fix (the LSP offers it as a quick fix).
+/// A mechanical fix: the language server offers it as a quick fix, `pgward check --fix`
+/// applies it when it is safe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
     pub title: String,
     pub edits: Vec<Edit>,
+    /// Whether `--fix` may apply it without a person looking: false when the fix can make the
+    /// migration fail where it did not (it names a schema that may not exist, say).
+    pub safe: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +111,16 @@ impl Diagnostic {
         self.fix = Some(Fix {
             title: title.into(),
             edits,
+            safe: true,
         });
+        self
+    }
+    /// A fix the language server offers but `--fix` does not apply (see [`Fix::safe`]).
+    pub fn with_unsafe_fix(mut self, title: impl Into<String>, edits: Vec<Edit>) -> Self {
+        self = self.with_fix(title, edits);
+        if let Some(fix) = &mut self.fix {
+            fix.safe = false;
+        }
         self
     }
     /// Mark the span's text as a secret (see [`Diagnostic::redact`]).

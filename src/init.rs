@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 /// The starter config: every key, explained, with defaults that suit a Supabase project.
 /// It must always parse with `Config::from_toml` (tested below).
 const TEMPLATE: &str = r#"# pgward.toml: configuration for pgward, the PostgreSQL / Supabase migration linter.
-# pgward finds this file by walking up from the current directory (or use --config FILE).
+# pgward (check, apply, status and the editor alike) uses the nearest pgward.toml above the
+# checked file, else above the current directory (or --config FILE).
 # Every key is optional; the values below are the defaults unless a comment says otherwise.
 
 # The tool that runs your migrations: supabase, psql, pgward, diesel, sqlx, prisma, flyway,
@@ -26,6 +27,22 @@ const TEMPLATE: &str = r#"# pgward.toml: configuration for pgward, the PostgreSQ
 # The PostgreSQL major version your migrations run on (14 to 18). Syntax newer than it is a
 # parse-error.{postgres_comment}
 postgres_version = {postgres_version}
+
+# A way in for an old project: `pgward check --write-baseline pgward-baseline.json` records
+# today's findings; with this key they are not reported again (new ones are), and recorded
+# findings that no longer occur are reported as stale. Relative to this file.
+# baseline = "pgward-baseline.json"
+
+[check]
+# Files up to and including this migration version were applied long ago: they are context for
+# the schema-aware rules, never reported and never changed by `check --fix`.
+# after = "20240101000000"
+
+[files]
+# Files that check, apply and the editor leave out entirely: globs relative to this file (a
+# pattern without `/` matches a file or directory name anywhere).
+exclude = []
+# exclude = ["supabase/migrations/archive", "seed.sql"]
 
 [protected]
 # Tables that must never be dropped, truncated, renamed or moved (names or globs such as
@@ -296,6 +313,7 @@ mod tests {
             })
             .filter(|l| !l.starts_with("tables = []") && !l.starts_with("require_rows = []"))
             .filter(|l| !l.starts_with("always_available = []"))
+            .filter(|l| !l.starts_with("exclude = []"))
             .collect::<Vec<_>>()
             .join("\n");
         let c = Config::from_toml(&uncommented, Path::new("pgward.toml"))
@@ -307,6 +325,8 @@ mod tests {
         );
         assert!(c.policies.naming.is_some());
         assert!(c.apply.pg_dump.is_some());
+        assert!(c.baseline.is_some() && c.check.after.is_some());
+        assert_eq!(c.files.exclude.len(), 2);
     }
 
     #[test]

@@ -1831,6 +1831,54 @@ fn dry_run_restores_every_sequence_exactly() {
     assert_eq!(db.query("SELECT next_invoice()"), ["1000"]);
 }
 
+/// Break 4, beyond sequences: what acts outside the transaction altogether (other sessions,
+/// server files) is not run by a dry run, which says why; the real effects are checked.
+#[test]
+fn dry_run_does_not_run_what_no_rollback_undoes() {
+    let db = Db::new();
+    let mut victim = postgres::Client::connect(
+        &format!("{}&application_name=victim_{}", db.url, db.name),
+        postgres::NoTls,
+    )
+    .unwrap();
+    victim.batch_execute("SELECT 1").unwrap();
+    let file = std::env::temp_dir().join(format!("pgward-dry-run-copy-{}.csv", db.name));
+    let _ = std::fs::remove_file(&file);
+    let p = Project::new();
+    p.write(
+        "0001_kick.sql",
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity\n  WHERE application_name = 'victim_{}';\n",
+            db.name
+        ),
+    );
+    p.write(
+        "0002_copy.sql",
+        &format!("COPY (SELECT 1) TO '{}';\n", file.display()),
+    );
+    p.write(
+        "0003_do.sql",
+        "DO $$ BEGIN PERFORM pg_reload_conf(); END $$;\n",
+    );
+    let r = p.apply(&db, &["--dry-run"]);
+    r.expect(0);
+    for expected in [
+        "0001_kick.sql … skipped (line 1: pg_terminate_backend() acts outside the transaction",
+        "0002_copy.sql … skipped (line 1: COPY to a server file or with PROGRAM acts outside the database",
+        "0003_do.sql … skipped (line 1: pg_reload_conf() acts outside the transaction",
+    ] {
+        assert!(
+            r.stdout.contains(expected),
+            "missing `{expected}`:\n{}",
+            r.stdout
+        );
+    }
+    victim
+        .batch_execute("SELECT 1")
+        .expect("the other session was not terminated by the dry run");
+    assert!(!file.exists(), "no server file written by the dry run");
+}
+
 /// While a dry run holds a sequence isolated, another session's nextval() waits for it and
 /// then gets the next value of the live sequence (no duplicate, no gap).
 #[test]

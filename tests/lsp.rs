@@ -693,3 +693,115 @@ fn an_edited_config_applies_without_a_watched_files_notification() {
     client.notify("exit", Value::Null);
     assert_eq!(client.exit_code(), Some(0));
 }
+
+/// A broken `pgward.toml` is loud in the editor: an error message, a diagnostic on the config
+/// file at the bad line, one on the buffer (which is not checked with defaults that would drop
+/// its protections); fixing the file withdraws them and the buffer is checked again.
+#[test]
+fn a_broken_config_is_loud_and_never_replaced_by_defaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    let config = root.join("pgward.toml");
+    std::fs::write(&config, "[protected]\ntables = [\"users\"]\nbogus = 1\n").expect("config");
+    let uri = file_uri(&root.join("0001_drop.sql"));
+    let config_uri = file_uri(&config);
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let text = "BEGIN;\nDROP TABLE IF EXISTS users;\nCOMMIT;\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+    );
+    let shown = client.wait_for(|m| m["method"] == "window/showMessage");
+    assert_eq!(shown["params"]["type"], 1, "an error: {shown}");
+    let message = shown["params"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("pgward.toml:3") && message.contains("bogus"),
+        "{message}"
+    );
+    assert!(!message.contains("default"), "{message}");
+    let on_config = client.publish_for(&config_uri);
+    assert_eq!(on_config["diagnostics"][0]["range"]["start"]["line"], 2);
+    assert_eq!(on_config["diagnostics"][0]["severity"], 1);
+    let on_buffer = client.publish_for(&uri);
+    let diags = on_buffer["diagnostics"].as_array().expect("array");
+    assert_eq!(diags.len(), 1, "{on_buffer}");
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("not checked")
+    );
+
+    std::fs::write(&config, "[protected]\ntables = [\"users\"]\n").expect("config");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": config_uri, "type": 2}]}),
+    );
+    let withdrawn = client.publish_for(&config_uri);
+    assert_eq!(withdrawn["diagnostics"], json!([]));
+    let checked = client.publish_for(&uri);
+    assert!(
+        checked["diagnostics"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == "protected-table-drop")),
+        "{checked}"
+    );
+    let _ = client.request(2, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}
+
+/// `[check] after` and `[files] exclude` hold in the editor as in `pgward check`: an old or
+/// excluded buffer gets no diagnostics, and an excluded file is not context.
+#[test]
+fn after_and_exclude_hold_in_the_editor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    std::fs::write(
+        root.join("pgward.toml"),
+        "migrations_dir = \"db\"\n[check]\nafter = \"0002\"\n[files]\nexclude = [\"db/archive\"]\n",
+    )
+    .expect("config");
+    std::fs::create_dir_all(root.join("db/archive")).expect("mkdir");
+    // Context that would make 0003 collide, were the excluded file loaded.
+    std::fs::write(
+        root.join("db/archive/0000_x.sql"),
+        "BEGIN;\nCREATE TABLE t (id int);\nCREATE POLICY p ON t USING (true);\nCOMMIT;\n",
+    )
+    .expect("archive");
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let bad = "DROP TABLE t;\n";
+    let publish = |name: &str, text: &str, client: &mut Client| {
+        let uri = file_uri(&root.join(name));
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+        );
+        client.publish_for(&uri)
+    };
+    let old = publish("db/0001_old.sql", bad, &mut client);
+    assert_eq!(old["diagnostics"], json!([]), "{old}");
+    let excluded = publish("db/archive/0009_x.sql", bad, &mut client);
+    assert_eq!(excluded["diagnostics"], json!([]), "{excluded}");
+    let new = publish(
+        "db/0003_new.sql",
+        "BEGIN;\nCREATE TABLE t (id int);\nCREATE POLICY p ON t USING (true);\nCOMMIT;\n",
+        &mut client,
+    );
+    let codes: Vec<&str> = new["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert!(!codes.is_empty(), "the new file is checked: {new}");
+    assert!(
+        !codes.contains(&"schema-conflict") && !codes.contains(&"policy-name-collision"),
+        "the excluded file is not context: {codes:?}"
+    );
+    let _ = client.request(2, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}

@@ -43,7 +43,7 @@ fn lsp_rules(file: &Path, sql: &str) -> Vec<String> {
         uri.clone(),
         Document::new(uri.clone(), Some(file.to_path_buf()), sql.to_string(), 1),
     );
-    assert_eq!(store.lint(&uri), None, "config problem");
+    assert_eq!(store.lint(&uri), Ok(()), "config problem");
     let lint = store.docs[&uri].lint.as_ref().expect("linted");
     lint.output
         .diagnostics

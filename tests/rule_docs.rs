@@ -1,6 +1,8 @@
 //! Every rule's doc (`rules/<id>.md`) is complete and its examples are true: each ```sql block
 //! under `## Example` makes the rule fire, each under `## Use instead` does not. A ```toml block
 //! under `## Configuration` is the config the examples run with. Adding an example needs no code.
+//! And every registered rule has a row in README's rule table (id, default severity, summary as
+//! `pgward rule` prints it) and at least one `bad_*` and one `good_*` fixture.
 
 use pgward::engine::{CheckInput, check};
 use pgward::{Config, SourceFile};
@@ -163,4 +165,103 @@ fn doc_examples_fire_and_alternatives_do_not() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The rows of README's rule table (`| `id` | severity | summary |` under `## Rules`).
+fn readme_rule_rows() -> Vec<(String, String, String)> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("\n## Rules\n")
+        .nth(1)
+        .expect("README has a `## Rules` section");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    section
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line
+                .trim()
+                .strip_prefix('|')?
+                .strip_suffix('|')?
+                .split('|')
+                .collect();
+            let [id, severity, summary] = cells.as_slice() else {
+                return None;
+            };
+            let id = id.trim().strip_prefix('`')?.strip_suffix('`')?;
+            Some((
+                id.to_string(),
+                severity.trim().to_string(),
+                summary.trim().to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Text as a terminal shows it: Markdown's backticks left out.
+fn plain(text: &str) -> String {
+    text.replace('`', "")
+}
+
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    let rows = readme_rule_rows();
+    let mut problems = Vec::new();
+    for rule in pgward::rules::all() {
+        let Some((_, severity, summary)) = rows.iter().find(|(id, _, _)| id == rule.id) else {
+            problems.push(format!("{}: no row in README's rule table", rule.id));
+            continue;
+        };
+        // `error / warning`: the rule reports both; the default comes first.
+        let default = severity.split('/').next().unwrap_or("").trim();
+        if default != rule.default_severity.as_str() {
+            problems.push(format!(
+                "{}: README says `{severity}`, the default severity is `{}`",
+                rule.id,
+                rule.default_severity.as_str()
+            ));
+        }
+        if plain(summary) != plain(rule.summary) {
+            problems.push(format!(
+                "{}: README's summary differs from `pgward rule`'s:\n  README:   {}\n  registry: {}",
+                rule.id,
+                plain(summary),
+                plain(rule.summary)
+            ));
+        }
+    }
+    let ids: Vec<&str> = rows.iter().map(|(id, _, _)| id.as_str()).collect();
+    let registry: Vec<&str> = pgward::rules::all().iter().map(|r| r.id).collect();
+    for id in &ids {
+        if !registry.contains(id) {
+            problems.push(format!("README lists `{id}`, which is no registered rule"));
+        }
+    }
+    if problems.is_empty() && ids != registry {
+        problems.push(format!(
+            "README lists the rules in another order than `pgward rule`:\n  README:   {ids:?}\n  registry: {registry:?}"
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_rule_has_bad_and_good_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let mut problems = Vec::new();
+    for rule in pgward::rules::all() {
+        let names: Vec<String> = std::fs::read_dir(root.join(rule.id))
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for kind in ["bad_", "good_"] {
+            if !names.iter().any(|n| n.starts_with(kind)) {
+                problems.push(format!("fixtures/rules/{}/: no {kind}* case", rule.id));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

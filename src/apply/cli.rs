@@ -72,18 +72,13 @@ pub struct StatusArgs {
     pub format: String,
 }
 
-/// Load `--config FILE`, or discover pgward.toml, or use defaults.
-pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
-    match explicit {
-        Some(p) => Config::load(p).map_err(|e| e.to_string()),
-        None => {
-            let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
-            match Config::discover(&cwd) {
-                Some(p) => Config::load(&p).map_err(|e| e.to_string()),
-                None => Ok(Config::default()),
-            }
-        }
-    }
+/// The config of `apply` and `status`: the one discovery of every command
+/// ([`Config::resolve`]): `--config FILE`, else the nearest pgward.toml above the first path,
+/// else above the current directory, else the defaults for the repository.
+pub fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Config, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
+    Config::resolve(explicit, paths.first().map(PathBuf::as_path), &cwd)
+        .map_err(|e| e.shown_from(&cwd))
 }
 
 fn resolve_paths(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, String> {
@@ -128,7 +123,7 @@ fn usage_error(json: bool, kind: &'static str, message: String) -> i32 {
 /// Entry point of `pgward apply`; returns the exit code.
 pub fn run_apply(args: &ApplyArgs) -> i32 {
     let json = args.format == "json";
-    let config = match load_config(args.config.as_deref()) {
+    let config = match load_config(args.config.as_deref(), &args.paths) {
         Ok(c) => c,
         Err(e) => return usage_error(json, "config", e),
     };
@@ -211,7 +206,7 @@ pub struct StatusEntry {
 /// 2 for usage/config/connection errors.
 pub fn run_status(args: &StatusArgs) -> i32 {
     let json = args.format == "json";
-    let config = match load_config(args.config.as_deref()) {
+    let config = match load_config(args.config.as_deref(), &args.paths) {
         Ok(c) => c,
         Err(e) => return usage_error(json, "config", e),
     };
@@ -219,7 +214,7 @@ pub fn run_status(args: &StatusArgs) -> i32 {
         Ok(p) => p,
         Err(e) => return usage_error(json, "usage", e),
     };
-    let files = match super::read_files(&paths) {
+    let files = match super::read_files(&paths, &config) {
         Ok(f) => f,
         Err(e) => return usage_error(json, "usage", e),
     };

@@ -14,8 +14,12 @@
 //! cannot be isolated (owned by another role, or a lock wait ran out) is reported; then a file
 //! calling `setval()`/`nextval()` is not run ([`why_not`]), and a sequence the dry run still
 //! advanced through a column default is reported after the run with its values ([`advanced`]).
-//! `no-transaction` files cannot run inside the dry run's transaction and are skipped; a later
-//! file that then fails is reported as not checkable, not as failing.
+//! `no-transaction` files cannot run inside the dry run's transaction and are skipped; so are
+//! files calling a function whose effect is outside the transaction altogether
+//! (`pg_terminate_backend()`, replication slots, `dblink_exec()`, … [`NON_TRANSACTIONAL_FUNCTIONS`])
+//! or a `COPY` to a server file or program. A later file that then fails is reported as not
+//! checkable, not as failing. (A function body the migration calls is not searched: only the
+//! sequences it touches are covered, by the isolation.)
 
 use super::plan::MigrationFile;
 use crate::syntax::{self, Stmt};
@@ -25,19 +29,86 @@ use std::time::Duration;
 /// Functions whose effect on a sequence no rollback undoes (unless the sequence is isolated).
 const SEQUENCE_FUNCTIONS: &[&str] = &["setval", "nextval"];
 
+/// Functions whose effect no rollback undoes and a dry run cannot isolate: they act on other
+/// sessions, the server, replication, statistics, files or other databases.
+const NON_TRANSACTIONAL_FUNCTIONS: &[&str] = &[
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "pg_reload_conf",
+    "pg_rotate_logfile",
+    "pg_switch_wal",
+    "pg_create_restore_point",
+    "pg_promote",
+    "pg_wal_replay_pause",
+    "pg_wal_replay_resume",
+    "pg_create_logical_replication_slot",
+    "pg_create_physical_replication_slot",
+    "pg_copy_logical_replication_slot",
+    "pg_copy_physical_replication_slot",
+    "pg_drop_replication_slot",
+    "pg_replication_slot_advance",
+    "pg_logical_emit_message",
+    "pg_stat_reset",
+    "pg_stat_reset_shared",
+    "pg_stat_reset_single_table_counters",
+    "pg_stat_reset_single_function_counters",
+    "pg_stat_reset_slru",
+    "pg_stat_reset_replication_slot",
+    "pg_stat_statements_reset",
+    "pg_file_write",
+    "pg_file_rename",
+    "pg_file_unlink",
+    "lo_export",
+    "dblink_exec",
+    "dblink",
+    "dblink_send_query",
+];
+
+/// `COPY … TO 'file'` writes a file on the server, `COPY … PROGRAM` runs a command there:
+/// neither is undone by a rollback.
+fn copy_outside_the_database(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(';').to_ascii_lowercase())
+        .collect();
+    words.first().is_some_and(|w| w == "copy")
+        && (words.iter().any(|w| w == "program")
+            || words
+                .windows(2)
+                .any(|w| w[0] == "to" && (w[1].starts_with('\'') || w[1].starts_with("e'"))))
+}
+
 /// Why a dry run must not run `file`, or `None`. `sequences_isolated`: every sequence that
 /// exists before the dry run is isolated (its changes roll back).
 pub fn why_not(file: &MigrationFile, sequences_isolated: bool) -> Option<String> {
     if file.no_transaction {
         return Some("no-transaction files cannot run in a dry run".to_string());
     }
-    if sequences_isolated {
-        return None;
-    }
     for s in file.parsed.top_level() {
         let is_do = matches!(s.kind, Stmt::Do { .. });
-        if syntax::calls_function(file.source.slice(s.span), SEQUENCE_FUNCTIONS, is_do) {
-            let at = file.source.lines.line_col(&file.source.text, s.span.start);
+        let text = file.source.slice(s.span);
+        let at = file.source.lines.line_col(&file.source.text, s.span.start);
+        if syntax::calls_function(text, NON_TRANSACTIONAL_FUNCTIONS, is_do) {
+            let name = NON_TRANSACTIONAL_FUNCTIONS
+                .iter()
+                .find(|f| syntax::calls_function(text, &[**f], is_do))
+                .copied()
+                .unwrap_or("a function");
+            return Some(format!(
+                "line {}: {name}() acts outside the transaction (on other sessions, the server, \
+                 replication, statistics, files or another database), so no rollback undoes it; \
+                 this file runs only for real",
+                at.line
+            ));
+        }
+        if copy_outside_the_database(text) {
+            return Some(format!(
+                "line {}: COPY to a server file or with PROGRAM acts outside the database, so no \
+                 rollback undoes it; this file runs only for real",
+                at.line
+            ));
+        }
+        if !sequences_isolated && syntax::calls_function(text, SEQUENCE_FUNCTIONS, is_do) {
             return Some(format!(
                 "line {}: setval()/nextval() change a sequence outside any transaction, and not \
                  every sequence could be isolated for the dry run (see the note), so a dry run \

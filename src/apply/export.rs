@@ -12,7 +12,8 @@
 
 use super::backup::{create_private, ensure_dir, file_safe, fresh_path};
 use super::plan::MigrationFile;
-use super::preflight::{TableName, quote_ident};
+use super::preflight::TableName;
+use crate::syntax::names::{quote_ident, sql_name};
 use crate::syntax::{AlterTableAction, ObjectKind, Statement, Stmt};
 use postgres::Client;
 use serde::Serialize;
@@ -89,13 +90,13 @@ pub fn victims(
                         ObjectKind::Table => oid(
                             client,
                             "SELECT to_regclass($1)::oid",
-                            &qualified(&schema, &name),
+                            &sql_name(&schema, &name),
                         )?
                         .map(|o| ("pg_class".to_string(), o, 0)),
                         ObjectKind::Type | ObjectKind::Domain => oid(
                             client,
                             "SELECT to_regtype($1)::oid",
-                            &qualified(&schema, &name),
+                            &sql_name(&schema, &name),
                         )?
                         .map(|o| ("pg_type".to_string(), o, 0)),
                         ObjectKind::Schema => oid(
@@ -130,7 +131,7 @@ pub fn victims(
                             "SELECT a.attrelid, a.attnum::int FROM pg_attribute a
                              WHERE a.attrelid = to_regclass($1) AND a.attname = $2
                                AND a.attnum > 0 AND NOT a.attisdropped",
-                            &[&qualified(&schema, &table), &name.value],
+                            &[&sql_name(&schema, &table), &name.value],
                         )?;
                         if let Some(r) = row {
                             objs.push(("pg_class".to_string(), r.try_get(0)?, r.try_get(1)?));
@@ -146,7 +147,7 @@ pub fn victims(
                     oids.extend(oid(
                         client,
                         "SELECT to_regclass($1)::oid",
-                        &qualified(&schema, &name),
+                        &sql_name(&schema, &name),
                     )?);
                 }
                 truncated(client, &oids, *cascade)?
@@ -165,10 +166,6 @@ pub fn victims(
         }
     }
     Ok(out)
-}
-
-fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
 fn oid(client: &mut Client, sql: &str, arg: &str) -> Result<Option<u32>, postgres::Error> {

@@ -9,7 +9,7 @@
 
 use crate::config::Config;
 use crate::runner::Runner;
-use crate::syntax::names::{fold_ident, table_name};
+use crate::syntax::names::{fold_ident, quote_ident, sql_name, table_name};
 use postgres::Client;
 
 /// What the check found: failures refuse the COMMIT; untestable tables are listed.
@@ -26,10 +26,6 @@ pub fn enabled(config: &Config) -> bool {
         .verify
         .rls_isolation
         .unwrap_or(config.runner() == Runner::Supabase)
-}
-
-fn quote(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
 const SAVEPOINT: &str = "pgward_rls_isolation";
@@ -54,7 +50,7 @@ fn count_as(
                     set_config('request.jwt.claim.sub', $2, true)",
             &[&claims, &sub],
         )?;
-        client.batch_execute(&format!("SET LOCAL ROLE {}", quote(role)))?;
+        client.batch_execute(&format!("SET LOCAL ROLE {}", quote_ident(role)))?;
         client.query_one(sql, params)?.try_get::<_, i64>(0)
     })();
     client.batch_execute(&format!(
@@ -122,9 +118,9 @@ pub fn check(client: &mut Client, config: &Config) -> Result<Isolation, postgres
             let name: String = row.try_get(1)?;
             let column: String = row.try_get(2)?;
             let anon_policy: bool = row.try_get(3)?;
-            let table = format!("{}.{}", quote(&schema), quote(&name));
+            let table = sql_name(&schema, &name);
             let shown = format!("{schema}.{name}");
-            let col = quote(&column);
+            let col = quote_ident(&column);
             let total: i64 = client
                 .query_one(&format!("SELECT count(*) FROM {table}"), &[])?
                 .try_get(0)?;

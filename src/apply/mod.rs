@@ -133,7 +133,7 @@ fn apply_inner(
     summary: &mut Summary,
 ) -> Result<&'static str, ErrorInfo> {
     let interrupt = session::interrupt();
-    let files = read_files(&opts.paths).map_err(|e| fail("usage", e))?;
+    let files = read_files(&opts.paths, config).map_err(|e| fail("usage", e))?;
     if files.is_empty() {
         return Err(fail("usage", "no migration files found (*.sql)"));
     }

@@ -2,6 +2,7 @@
 
 use super::history::HistoryRow;
 use super::outcome::{ErrorInfo, fail_list};
+use crate::config::Config;
 use crate::source::SourceFile;
 use crate::syntax::{self, ParsedFile};
 use sha2::{Digest, Sha256};
@@ -50,8 +51,8 @@ pub fn order(a: &str, b: &str) -> Ordering {
 }
 
 /// Expand paths (files, directories searched recursively for `*.sql`, glob patterns) into
-/// files in migration order, exactly as `check` does.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, String> {
+/// files in migration order, exactly as `check` does; `[files] exclude` leaves files out.
+pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<(PathBuf, String)>, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
     let args: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let found = crate::discover::discover(&args, &cwd);
@@ -59,7 +60,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, String> {
         let msgs: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
         return Err(msgs.join("\n"));
     }
-    Ok(found.files.into_iter().map(|f| (f.path, f.name)).collect())
+    Ok(found
+        .files
+        .into_iter()
+        .filter(|f| !config.is_excluded(&f.path))
+        .map(|f| (f.path, f.name))
+        .collect())
 }
 
 pub fn base_name(path: &Path) -> String {
@@ -264,8 +270,8 @@ fn short(checksum: &str) -> &str {
 }
 
 /// Read the files of `paths` in migration order.
-pub fn read_files(paths: &[PathBuf]) -> Result<Vec<MigrationFile>, String> {
-    let found = discover(paths)?;
+pub fn read_files(paths: &[PathBuf], config: &Config) -> Result<Vec<MigrationFile>, String> {
+    let found = discover(paths, config)?;
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for (path, name) in &found {

@@ -2,7 +2,7 @@
 
 use super::plan::MigrationFile;
 use crate::config::{Config, ProtectedTables, Protection};
-use crate::syntax::{Stmt, quote_if_needed};
+use crate::syntax::{Stmt, names};
 use postgres::Client;
 
 /// A table name from the config, resolved the PostgreSQL way (unquoted parts fold to lower case;
@@ -20,27 +20,16 @@ impl TableName {
             name: name.to_string(),
         }
     }
-    /// `schema.name`, quoted where needed: safe to splice into SQL.
+    /// `"schema"."name"`: safe to splice into SQL.
     pub fn sql(&self) -> String {
-        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+        names::sql_name(&self.schema, &self.name)
     }
     pub fn display(&self) -> String {
-        if self.schema == "public" {
-            quote_if_needed(&self.name)
-        } else {
-            format!(
-                "{}.{}",
-                quote_if_needed(&self.schema),
-                quote_if_needed(&self.name)
-            )
-        }
+        names::display(&self.schema, &self.name)
     }
 }
 
-/// Always quote: correct for every name, whatever its case or characters.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use crate::syntax::names::quote_ident;
 
 /// A config entry like `users`, `public.users`, `"Users"`, `auth."Users"`. `None` for globs.
 /// For `[preflight] require_rows` and `[realtime] tables`; `[protected] tables` go through the

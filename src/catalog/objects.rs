@@ -2,7 +2,7 @@
 //! and named object, with the places it was created, renamed and dropped.
 
 use crate::source::{FileId, Span};
-use crate::syntax::{ObjectKind, PolicyCommand, quote_if_needed};
+use crate::syntax::{ObjectKind, PolicyCommand};
 use std::collections::HashMap;
 
 pub type TableId = usize;
@@ -45,23 +45,15 @@ impl Loc {
     }
 }
 
-/// `schema.name` for messages, quoted where PostgreSQL would need it.
+/// `schema.name` for messages, quoted where PostgreSQL would need it (`public` left out).
 pub fn display_key(key: &Key) -> String {
-    if key.0 == "public" {
-        quote_if_needed(&key.1)
-    } else {
-        format!("{}.{}", quote_if_needed(&key.0), quote_if_needed(&key.1))
-    }
+    crate::syntax::names::display(&key.0, &key.1)
 }
 
 /// `schema.name` for messages, as PostgreSQL's own messages show names (to be put in double
 /// quotes): no quoting inside, `public` left out.
 pub fn plain_key(key: &Key) -> String {
-    if key.0 == "public" || key.0.is_empty() {
-        key.1.clone()
-    } else {
-        format!("{}.{}", key.0, key.1)
-    }
+    crate::syntax::names::plain(&key.0, &key.1)
 }
 
 /// A name change of a table (`RENAME TO`, `SET SCHEMA`) or a column or policy.

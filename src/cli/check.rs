@@ -1,5 +1,6 @@
 //! `pgward check`: its arguments, the run, `--show-files`, the exit status.
 
+use super::fix;
 use super::{
     ColorChoice, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error, load_config, usage_of,
     validate_rule_ids, warning,
@@ -180,6 +181,27 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_cache: bool,
 
+    /// Apply the safe fixes of the findings to the files, then report what is left
+    ///
+    /// The fixes the language server offers as quick fixes; a fix that could make the file fail
+    /// (a schema that may not exist) is left to the editor. Context files, files at or before
+    /// `[check] after` and findings recorded in the baseline are never changed.
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline", "show_files"])]
+    pub fix: bool,
+
+    /// Print what --fix would change as a unified diff, change nothing; exit 1 when it would
+    /// change something, else 0
+    #[arg(long, conflicts_with_all = ["write_baseline", "show_files"])]
+    pub diff: bool,
+
+    /// Record every finding of this check in FILE (a baseline) and exit 0
+    ///
+    /// With `baseline = "FILE"` in pgward.toml those findings are not reported again, and
+    /// recorded findings that no longer occur are reported as stale. Findings are identified by
+    /// rule, file and statement text, not by line numbers.
+    #[arg(long, value_name = "FILE", conflicts_with = "show_files")]
+    pub write_baseline: Option<PathBuf>,
+
     /// Number of threads for reading and parsing [default: available cores]
     #[arg(long, value_name = "N", value_parser = threads_parser)]
     pub threads: Option<usize>,
@@ -209,14 +231,11 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
     let wants_stdin = args.paths.iter().any(|p| p == "-")
         || (args.paths.is_empty() && args.stdin_filename.is_some());
 
-    // The config of a stdin buffer is the one that applies to its file name.
-    let start = match (&args.stdin_filename, paths.is_empty() && wants_stdin) {
-        (Some(name), true) => {
-            let file = cwd.join(name);
-            file.parent().map_or_else(|| cwd.clone(), Path::to_path_buf)
-        }
-        _ => cwd.clone(),
-    };
+    // The config nearest the checked files (for a stdin buffer: its file name).
+    let near = paths
+        .first()
+        .or(args.stdin_filename.as_ref())
+        .map(PathBuf::from);
     if let Some(n) = args.threads {
         // Only when asked: rayon's default is already one thread per core. An error means the
         // pool exists already (e.g. tests calling `run` twice); the earlier size stands.
@@ -224,7 +243,7 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
             .num_threads(n)
             .build_global();
     }
-    let mut config = match load_config(args.config.as_deref(), &start, &cwd) {
+    let mut config = match load_config(args.config.as_deref(), near.as_deref(), &cwd) {
         Ok(config) => config,
         Err(message) => {
             error(message);
@@ -287,11 +306,61 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
         return show_files(&set, &config);
     }
 
-    let output = match engine::cache::Cache::location(&config) {
-        Some(dir) if !args.no_cache => {
-            engine::cache::check(set.inputs, &config, &engine::cache::Cache::new(dir)).0
+    if let Some(file) = &args.write_baseline {
+        return write_baseline(set, &config, &cwd.join(file), file, args.quiet);
+    }
+    let stdin_name = wants_stdin.then(|| {
+        args.stdin_filename
+            .clone()
+            .unwrap_or_else(|| discover::STDIN_NAME.to_string())
+    });
+    let output = if args.fix || args.diff {
+        let fixing = match fix::fix_set(set.inputs, &config) {
+            Ok(fixing) => fixing,
+            Err(message) => {
+                error(message);
+                return EXIT_ERROR;
+            }
+        };
+        if args.diff {
+            let status = fix::print_diff(&fixing);
+            return if set.errors.is_empty() {
+                status
+            } else {
+                EXIT_ERROR
+            };
         }
-        _ => engine::check(set.inputs, &config),
+        let files = fixing.changed.iter().filter(|c| c.is_some()).count();
+        match fix::write_fixed(&fixing, &cwd, stdin_name.as_deref()) {
+            Ok(_) if !args.quiet && fixing.applied > 0 => eprintln!(
+                "pgward: applied {} {} in {files} {}",
+                fixing.applied,
+                if fixing.applied == 1 { "fix" } else { "fixes" },
+                if files == 1 { "file" } else { "files" }
+            ),
+            Ok(_) => {}
+            Err(()) => return EXIT_ERROR,
+        }
+        if !args.quiet {
+            baseline_summary(&fixing.baseline, &config, &cwd);
+        }
+        fixing.output
+    } else {
+        let mut output = match engine::cache::Cache::location(&config) {
+            Some(dir) if !args.no_cache => {
+                engine::cache::check(set.inputs, &config, &engine::cache::Cache::new(dir)).0
+            }
+            _ => engine::check(set.inputs, &config),
+        };
+        match engine::baseline::apply_configured(&mut output, &config) {
+            Ok(filtered) if !args.quiet => baseline_summary(&filtered, &config, &cwd),
+            Ok(_) => {}
+            Err(message) => {
+                error(message);
+                return EXIT_ERROR;
+            }
+        }
+        output
     };
     let options = ReportOptions {
         color: args.color.resolve(),
@@ -317,6 +386,84 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
     }
 
     exit_status(&set.errors, &output, args.fail_on.into())
+}
+
+/// `--write-baseline FILE`: record every finding of the check (before any baseline).
+fn write_baseline(
+    set: discover::LoadedSet,
+    config: &Config,
+    path: &Path,
+    shown: &Path,
+    quiet: bool,
+) -> u8 {
+    for e in &set.errors {
+        error(format!("{e} (not in the baseline)"));
+    }
+    let output = engine::check(set.inputs, config);
+    match engine::baseline::write(&output, path) {
+        Ok(n) => {
+            if !quiet {
+                eprintln!(
+                    "pgward: wrote {n} {} to {}; set `baseline = \"{}\"` in pgward.toml to report only new ones",
+                    if n == 1 { "finding" } else { "findings" },
+                    shown.display(),
+                    shown.display()
+                );
+            }
+            if set.errors.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_ERROR
+            }
+        }
+        Err(message) => {
+            error(message);
+            EXIT_ERROR
+        }
+    }
+}
+
+/// What the configured baseline hid, and its stale entries (they no longer occur: the baseline
+/// can shrink).
+fn baseline_summary(filtered: &engine::baseline::Filtered, config: &Config, cwd: &Path) {
+    let Some(path) = engine::baseline::configured_path(config) else {
+        return;
+    };
+    let shown = display_name(&path, cwd);
+    if filtered.hidden > 0 {
+        eprintln!(
+            "pgward: {} {} recorded in the baseline {shown} not reported",
+            filtered.hidden,
+            if filtered.hidden == 1 {
+                "finding"
+            } else {
+                "findings"
+            }
+        );
+    }
+    for e in &filtered.stale {
+        warning(format!(
+            "baseline {shown}: stale entry, no longer found: {} in {}{}",
+            e.rule,
+            e.file,
+            if e.message.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", e.message)
+            }
+        ));
+    }
+    if !filtered.stale.is_empty() {
+        warning(format!(
+            "{} stale {} in {shown}: rewrite it with `pgward check --write-baseline {shown}`",
+            filtered.stale.len(),
+            if filtered.stale.len() == 1 {
+                "entry"
+            } else {
+                "entries"
+            }
+        ));
+    }
 }
 
 fn show_files(set: &discover::LoadedSet, config: &Config) -> u8 {
@@ -391,7 +538,7 @@ fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
         if let Err(e) = glob::Pattern::new(table) {
             return Err(format!("--protect: bad pattern `{table}`: {e}"));
         }
-        config.protected.tables.push(table.clone());
+        config.protect_flags.push(table.clone());
     }
     Ok(())
 }

@@ -1,35 +1,24 @@
 //! The config a command runs under, and rule ids given on the command line.
 
 use crate::config::{Config, ConfigError};
-use crate::discover::display_name;
 use crate::rules;
 use std::path::Path;
 
 /// A config error as `pgward.toml:3: message`, with the path relative to `cwd` when below it.
 pub fn config_error_message(e: &ConfigError, cwd: &Path) -> String {
-    let path = display_name(&e.path, cwd);
-    match e.line {
-        Some(line) => format!("{path}:{line}: {}", e.message),
-        None => format!("{path}: {}", e.message),
-    }
+    e.shown_from(cwd)
 }
 
-/// The config for a command: `--config FILE` (relative to `cwd`), else the first pgward.toml in
-/// `start` or its parents, else the defaults. Errors are ready to print.
-pub fn load_config(explicit: Option<&Path>, start: &Path, cwd: &Path) -> Result<Config, String> {
-    let path = match explicit {
-        Some(p) => Some(cwd.join(p)),
-        None => Config::discover(start),
-    };
-    match path {
-        Some(path) => Config::load(&path).map_err(|e| config_error_message(&e, cwd)),
-        None => {
-            // No config: the repository around the current directory still shows its runner.
-            let mut config = Config::default();
-            config.read_project(cwd)?;
-            Ok(config)
-        }
-    }
+/// The config for a command: the one discovery of every command ([`Config::resolve`]):
+/// `--config FILE` (relative to `cwd`), else the nearest pgward.toml above `near` (the first
+/// checked path), else above `cwd`, else the defaults for the repository. Errors are ready to
+/// print.
+pub fn load_config(
+    explicit: Option<&Path>,
+    near: Option<&Path>,
+    cwd: &Path,
+) -> Result<Config, String> {
+    Config::resolve(explicit, near, cwd).map_err(|e| config_error_message(&e, cwd))
 }
 
 /// Check that every id names a rule; the error says which one and suggests a close one.

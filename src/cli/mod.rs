@@ -5,6 +5,7 @@
 
 mod check;
 mod config;
+mod fix;
 mod init;
 mod rule;
 

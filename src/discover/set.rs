@@ -35,7 +35,8 @@ pub struct LoadedSet {
 /// Context mode: when a named file (or the stdin file name) lies inside the configured
 /// `migrations_dir`, the rest of that directory is loaded too, with `report: false`, so
 /// schema-aware rules see the whole set while only the named files are reported. A stdin buffer
-/// replaces the on-disk file of the same name.
+/// replaces the on-disk file of the same name. Files at or before `[check] after` are context
+/// too; files `[files] exclude` matches are left out entirely.
 pub fn load_set(
     paths: &[String],
     stdin: Option<StdinInput>,
@@ -142,6 +143,28 @@ pub fn load_set(
             }
         }
     });
+    // `[files] exclude` leaves a file out of everything, even when it is named (pre-commit
+    // names every changed file).
+    entries.retain(|e| {
+        if !e.identity.is_absolute() || !config.is_excluded(&e.identity) {
+            return true;
+        }
+        if e.report {
+            set.warnings.push(format!(
+                "{}: excluded by [files] exclude; not checked",
+                e.name
+            ));
+        }
+        set.skipped
+            .push(format!("{}: excluded by [files] exclude", e.name));
+        false
+    });
+    // `[check] after`: older files are context, never reported.
+    for e in &mut entries {
+        if e.report && config.before_after(&layout_rel(e)) {
+            e.report = false;
+        }
+    }
     entries.sort_by_cached_key(|e| (runner.classify_named(&layout_rel(e)).key, e.name.clone()));
     // Files are read in parallel (rayon keeps the order); most of a big set's time is I/O.
     let read: Vec<(bool, Result<SourceFile, InputError>)> = entries

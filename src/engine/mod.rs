@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+pub mod baseline;
 pub mod cache;
+pub mod fix;
 pub mod suppress;
 
 // The types the engine's callers hand in and get back live in the layer that owns them.

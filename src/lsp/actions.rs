@@ -176,7 +176,8 @@ pub fn code_actions(uri: &Uri, lint: &Lint, range: Range) -> Vec<CodeActionOrCom
                 source,
                 &fix.edits,
                 lsp_diag.clone(),
-                true,
+                // The preferred (auto-applicable) action only when `--fix` would apply it too.
+                fix.safe,
             ));
         }
         let statement_start = d.statement.map_or(d.span.start, |s| s.start);

@@ -2,15 +2,13 @@
 //! directory, and linting one buffer against them.
 
 use crate::catalog::Catalog;
-use crate::config::{CONFIG_FILE_NAME, Config};
-use crate::discover;
+use crate::config::{CONFIG_FILE_NAME, Config, ConfigError};
 use crate::engine::{self, CheckOutput, Workspace, WorkspaceFile};
 use crate::source::FileId;
 use crate::source::SourceFile;
 use crate::syntax::reparse::Reparse;
 use crate::syntax::{self, ParseOptions, ParsedFile};
 use lsp_types::Uri;
-use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -78,7 +76,7 @@ pub struct Store {
     /// Loaded configs by config file path, with the file's stamp when read; errors are kept
     /// too, so they are reported once. A changed stamp reloads the config, so clients that do
     /// not watch files (or never send `pgward.toml` to us) still see edits to it.
-    configs: HashMap<PathBuf, (Option<Stamp>, Result<Config, String>)>,
+    configs: HashMap<PathBuf, (Option<Stamp>, Result<Config, ConfigError>)>,
     disk: HashMap<PathBuf, CachedFile>,
     /// Workspace root from `initialize`, for documents without a path.
     pub root: Option<PathBuf>,
@@ -127,11 +125,6 @@ fn percent_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Migration order, exactly as `pgward check` sorts (see [`discover::migration_order`]).
-fn migration_order(a: &Path, b: &Path) -> Ordering {
-    discover::migration_order(&a.to_string_lossy(), &b.to_string_lossy())
-}
-
 /// Lexically normalized absolute path (symlinks resolved where the path exists).
 fn normalize(path: &Path) -> PathBuf {
     if let Ok(p) = path.canonicalize() {
@@ -156,30 +149,28 @@ fn stamp(path: &Path) -> Option<Stamp> {
 }
 
 impl Store {
-    /// The config that applies to a document, and an error to show if its file is broken.
-    pub fn config_for(&mut self, path: Option<&Path>) -> (Config, Option<String>) {
-        let start = path
-            .and_then(Path::parent)
-            .map(Path::to_path_buf)
-            .or_else(|| self.root.clone());
-        let Some(config_path) = start.as_deref().and_then(Config::discover) else {
-            return (Config::default(), None);
-        };
-        let now = stamp(&config_path);
-        let fresh = self
-            .configs
-            .get(&config_path)
-            .is_some_and(|(seen, _)| *seen == now);
+    /// The config that applies to a document: the one config discovery of the CLI
+    /// ([`Config::resolve`]: the nearest `pgward.toml` above the file, else above the
+    /// workspace root), or the error that makes its file unusable. A broken config is never
+    /// replaced by the defaults: the caller shows the error and lints nothing.
+    pub fn config_for(&mut self, path: Option<&Path>) -> Result<Config, ConfigError> {
+        let cwd = self
+            .root
+            .clone()
+            .or_else(|| path.and_then(Path::parent).map(Path::to_path_buf))
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        // Keyed by the config file (by the root when there is none), re-read when it changes.
+        let key = Config::find(None, path, &cwd).unwrap_or_else(|| cwd.clone());
+        let now = stamp(&key);
+        let fresh = self.configs.get(&key).is_some_and(|(seen, _)| *seen == now);
         if !fresh {
-            let loaded = Config::load(&config_path).map_err(|e| e.to_string());
-            self.configs.insert(config_path.clone(), (now, loaded));
+            let loaded = Config::resolve(None, path, &cwd);
+            self.configs.insert(key.clone(), (now, loaded));
         }
-        let Some((_, entry)) = self.configs.get(&config_path) else {
-            return (Config::default(), None);
-        };
-        match entry {
-            Ok(config) => (config.clone(), None),
-            Err(message) => (Config::default(), Some(message.clone())),
+        match self.configs.get(&key) {
+            Some((_, loaded)) => loaded.clone(),
+            None => Config::resolve(None, path, &cwd),
         }
     }
 
@@ -215,8 +206,16 @@ impl Store {
             .map(|e| e.into_path())
             .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql")))
             .filter(|p| normalize(p) != me)
+            // The runner's migrations only, as `pgward check` loads them.
+            .filter(|p| !config.is_excluded(p))
+            .filter(|p| {
+                matches!(
+                    config.runner().classify(&config.layout_path(p)),
+                    crate::runner::layout::Classified::Migration(_)
+                )
+            })
             .collect();
-        paths.sort_by(|a, b| migration_order(a, b));
+        paths.sort_by_cached_key(|p| order_key(config, p));
         let mut files = Vec::with_capacity(paths.len());
         let mut seen = HashSet::with_capacity(paths.len());
         for p in paths {
@@ -264,14 +263,24 @@ impl Store {
 
     /// Lint one open document: with its migrations directory as context when it sits in one.
     /// Only the statements an edit changed are parsed again, and only the buffer and the files
-    /// after it are replayed (onto the kept state after the files before it). Returns a config
-    /// problem to show, if any.
-    pub fn lint(&mut self, uri: &Uri) -> Option<String> {
-        let (path, text, version) = {
-            let doc = self.docs.get(uri)?;
-            (doc.path.clone(), doc.text.clone(), doc.version)
+    /// after it are replayed (onto the kept state after the files before it).
+    /// A document `[files] exclude` leaves out, or one at or before `[check] after`, gets no
+    /// diagnostics. `Err`: the config (or its baseline) cannot be used; nothing was linted.
+    pub fn lint(&mut self, uri: &Uri) -> Result<(), ConfigError> {
+        let Some(doc) = self.docs.get(uri) else {
+            return Ok(());
         };
-        let (config, problem) = self.config_for(path.as_deref());
+        let (path, text, version) = (doc.path.clone(), doc.text.clone(), doc.version);
+        let config = match self.config_for(path.as_deref()) {
+            Ok(config) => config,
+            Err(e) => {
+                if let Some(doc) = self.docs.get_mut(uri) {
+                    doc.lint = None;
+                    doc.dirty = false;
+                }
+                return Err(e);
+            }
+        };
         let name = path
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned())
@@ -282,32 +291,42 @@ impl Store {
             Some(rest) => format!(" {rest}"),
             None => text,
         };
+        let excluded = path.as_deref().is_some_and(|p| config.is_excluded(p));
+        let reported = !excluded
+            && !path
+                .as_deref()
+                .is_some_and(|p| config.before_after(&config.layout_path(p)));
         let source = SourceFile::new(name, text);
-        let context = path
-            .as_deref()
-            .and_then(|p| self.context_files(&config, p))
-            .unwrap_or_default();
-        let doc = self.docs.get_mut(uri)?;
+        let context = match path.as_deref() {
+            Some(p) if !excluded => self.context_files(&config, p).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let Some(doc) = self.docs.get_mut(uri) else {
+            return Ok(());
+        };
+        // Only the statements an edit changed are parsed again.
         let (parsed, _) = doc.reparse.parse(&source.text, &config.parse_options());
         let buffer = WorkspaceFile {
             source: Arc::new(source),
             parsed: parsed.into(),
-            report: true,
+            report: reported,
         };
         // The buffer goes where migration order puts it (the end, without a path).
-        let before = match path.as_deref() {
+        let file_id = match path.as_deref().map(|p| order_key(&config, p)) {
             Some(me) => context
                 .iter()
-                .take_while(|f| migration_order(Path::new(&f.source.name), me) != Ordering::Greater)
+                .take_while(|f| order_key(&config, Path::new(&f.source.name)) <= me)
                 .count(),
             None => context.len(),
         };
         let mut files = context;
-        files.insert(before, buffer);
+        files.insert(file_id, buffer);
+        // The files before the buffer replay to the same state while none of them changes on
+        // disk: only the buffer and the files after it are replayed, onto a copy of it.
         let settings = engine::cache::replay_settings(&config);
         let kept = doc.prefix.as_ref().is_some_and(|p| {
             p.settings == settings
-                && p.files.len() == before
+                && p.files.len() == file_id
                 && p.files
                     .iter()
                     .zip(&files)
@@ -315,9 +334,9 @@ impl Store {
         });
         if !kept {
             let mut catalog = Catalog::default();
-            engine::replay_for_runner(&mut catalog, &files[..before], &config);
+            engine::replay_for_runner(&mut catalog, &files[..file_id], &config);
             doc.prefix = Some(Prefix {
-                files: files[..before]
+                files: files[..file_id]
                     .iter()
                     .map(|f| Arc::clone(&f.source))
                     .collect(),
@@ -330,20 +349,38 @@ impl Store {
             .as_ref()
             .map(|p| p.catalog.clone())
             .unwrap_or_default();
-        engine::replay_for_runner(&mut catalog, &files[before..], &config);
+        engine::replay_for_runner(&mut catalog, &files[file_id..], &config);
         let workspace = Workspace { files, catalog };
         let diagnostics = engine::run_rules(&workspace, &config);
-        doc.lint = Some(Lint {
-            output: CheckOutput {
-                workspace,
-                diagnostics,
-            },
-            file_id: before,
-            version,
-        });
-        doc.dirty = false;
-        problem
+        let mut output = CheckOutput {
+            workspace,
+            diagnostics,
+        };
+        engine::baseline::apply_configured(&mut output, &config).map_err(|message| {
+            ConfigError {
+                path: engine::baseline::configured_path(&config).unwrap_or_default(),
+                line: None,
+                message,
+            }
+        })?;
+        if let Some(doc) = self.docs.get_mut(uri) {
+            doc.lint = Some(Lint {
+                output,
+                file_id,
+                version,
+            });
+            doc.dirty = false;
+        }
+        Ok(())
     }
+}
+
+/// Where a file sorts in its runner's migration order, as `pgward check` sorts it.
+fn order_key(config: &Config, path: &Path) -> crate::runner::layout::OrderKey {
+    config
+        .runner()
+        .classify_named(&config.layout_path(path))
+        .key
 }
 
 #[cfg(test)]
@@ -364,6 +401,7 @@ mod tests {
 
     #[test]
     fn migration_order_follows_check() {
+        let config = Config::default();
         let mut names = vec![
             "10_x.sql",
             "b.sql",
@@ -372,7 +410,7 @@ mod tests {
             "a.sql",
             "0001_z.sql",
         ];
-        names.sort_by(|a, b| migration_order(Path::new(a), Path::new(b)));
+        names.sort_by_cached_key(|n| order_key(&config, Path::new(n)));
         assert_eq!(
             names,
             vec![

@@ -4,23 +4,25 @@
 use super::actions;
 use super::docs::{Document, Store, uri_to_path};
 use super::transport::{Incoming, write_error, write_message};
+use crate::config::ConfigError;
 use crate::report::lsp_json::{to_lsp_diagnostic, uri_for_name};
 use crate::source::FileId;
 use crate::source::{LineIndex, Utf16Pos};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability,
-    DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
+    DiagnosticSeverity, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
     DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileSystemWatcher, GlobPattern,
     HoverParams, HoverProviderCapability, InitializeParams, InitializeResult, MessageType,
-    PublishDiagnosticsParams, Registration, RegistrationParams, ServerCapabilities, ServerInfo,
-    ShowMessageParams, TextDocumentContentChangeEvent, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+    Position, PublishDiagnosticsParams, Range, Registration, RegistrationParams,
+    ServerCapabilities, ServerInfo, ShowMessageParams, TextDocumentContentChangeEvent,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, Uri,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
@@ -39,8 +41,10 @@ struct Server<'w> {
     out: &'w mut dyn Write,
     store: Store,
     phase: Phase,
-    /// Config problems already shown, so each is shown once.
-    shown: HashSet<String>,
+    /// Broken config files (or baselines) with their message, shown once each, and the open
+    /// documents each one keeps from being checked. Cleared (and its diagnostic withdrawn)
+    /// when no document fails on it any more.
+    broken: HashMap<Uri, (String, HashSet<Uri>)>,
     next_request: i32,
 }
 
@@ -88,15 +92,88 @@ impl Server<'_> {
         )));
     }
 
-    fn show_problem(&mut self, problem: Option<String>) {
-        if let Some(problem) = problem
-            && self.shown.insert(problem.clone())
-        {
+    /// A config that cannot be used is loud: an error message (once), a diagnostic on the
+    /// config file, and one on the document, which is not checked (never with defaults that
+    /// would drop its protections).
+    fn config_broken(&mut self, doc: &Uri, error: &ConfigError) {
+        let message = error.message.clone();
+        let Some(config_uri) = uri_for_name(&error.path.to_string_lossy()) else {
+            return;
+        };
+        let line = error.line.map_or(0, |l| l.saturating_sub(1)) as u32;
+        let range = Range {
+            start: Position { line, character: 0 },
+            end: Position {
+                line,
+                character: u32::MAX,
+            },
+        };
+        let shown = format!("pgward: {error}: no file is checked until it is fixed");
+        let entry = self
+            .broken
+            .entry(config_uri.clone())
+            .or_insert_with(|| (String::new(), HashSet::new()));
+        let new_message = entry.0 != shown;
+        entry.0 = shown.clone();
+        entry.1.insert(doc.clone());
+        if new_message {
             self.notify(
                 "window/showMessage",
                 ShowMessageParams {
                     typ: MessageType::ERROR,
-                    message: format!("pgward: {problem} (using the default configuration)"),
+                    message: shown,
+                },
+            );
+            self.notify(
+                "textDocument/publishDiagnostics",
+                PublishDiagnosticsParams {
+                    uri: config_uri,
+                    diagnostics: vec![lsp_types::Diagnostic {
+                        range,
+                        severity: Some(DiagnosticSeverity::ERROR),
+                        source: Some("pgward".into()),
+                        message: message.clone(),
+                        ..lsp_types::Diagnostic::default()
+                    }],
+                    version: None,
+                },
+            );
+        }
+        let version = self.store.docs.get(doc).map(|d| d.version);
+        self.notify(
+            "textDocument/publishDiagnostics",
+            PublishDiagnosticsParams {
+                uri: doc.clone(),
+                diagnostics: vec![lsp_types::Diagnostic {
+                    range: Range::default(),
+                    severity: Some(DiagnosticSeverity::ERROR),
+                    source: Some("pgward".into()),
+                    message: format!("not checked: {error}"),
+                    ..lsp_types::Diagnostic::default()
+                }],
+                version,
+            },
+        );
+    }
+
+    /// `doc` no longer fails on a broken config: withdraw the config file's diagnostic once no
+    /// document fails on it.
+    fn config_fine(&mut self, doc: &Uri) {
+        let mut fixed = Vec::new();
+        for (config_uri, (_, docs)) in &mut self.broken {
+            docs.remove(doc);
+            if docs.is_empty() {
+                fixed.push(config_uri.clone());
+            }
+        }
+        for uri in fixed {
+            self.broken.remove(&uri);
+            self.notify(
+                "textDocument/publishDiagnostics",
+                PublishDiagnosticsParams {
+                    uri,
+                    diagnostics: Vec::new(),
+                    version: None,
                 },
             );
         }
@@ -107,8 +184,11 @@ impl Server<'_> {
         if !self.store.docs.get(uri).is_some_and(|d| d.dirty) {
             return;
         }
-        let problem = self.store.lint(uri);
-        self.show_problem(problem);
+        if let Err(error) = self.store.lint(uri) {
+            self.config_broken(uri, &error);
+            return;
+        }
+        self.config_fine(uri);
         let Some(doc) = self.store.docs.get(uri) else {
             return;
         };
@@ -355,6 +435,7 @@ impl Server<'_> {
                 if let Ok(p) = params::<DidCloseTextDocumentParams>(n.params) {
                     let uri = p.text_document.uri;
                     self.store.docs.remove(&uri);
+                    self.config_fine(&uri);
                     self.notify(
                         "textDocument/publishDiagnostics",
                         PublishDiagnosticsParams {
@@ -421,7 +502,7 @@ pub fn serve(incoming: Receiver<Incoming>, out: &mut dyn Write) -> i32 {
         out,
         store: Store::default(),
         phase: Phase::Uninitialized,
-        shown: HashSet::new(),
+        broken: HashMap::new(),
         next_request: 0,
     };
     loop {

@@ -28,11 +28,9 @@ fn cascades(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             _ => continue,
         };
         for name in &d.names {
-            let shown = match &name.schema {
-                Some(s) if d.kind != ObjectKind::Schema && d.kind != ObjectKind::Extension => {
-                    format!("{}.{}", s.value, name.name.value)
-                }
-                _ => name.name.value.clone(),
+            let shown = match d.kind {
+                ObjectKind::Schema | ObjectKind::Extension => name.name.value.clone(),
+                _ => super::common::text::plain_name(name),
             };
             out.push(
                 ctx.diagnostic(

@@ -12,7 +12,7 @@ use crate::syntax::{CreateIndex, Stmt};
 pub static RULE: Rule = Rule {
     id: "duplicate-index",
     default_severity: Severity::Warning,
-    summary: "Two indexes with the same definition on a table",
+    summary: "Two indexes with the same definition (or a unique index that repeats a primary key / unique constraint)",
     doc: include_str!("../../rules/duplicate-index.md"),
     check: Some(check),
 };

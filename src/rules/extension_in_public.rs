@@ -12,7 +12,7 @@ use crate::syntax::Stmt;
 pub static RULE: Rule = Rule {
     id: "extension-in-public",
     default_severity: Severity::Warning,
-    summary: "CREATE EXTENSION into the public schema, exposed through the API",
+    summary: "CREATE EXTENSION into public while it is exposed through the API",
     doc: include_str!("../../rules/extension-in-public.md"),
     check: Some(check),
 };
@@ -72,13 +72,18 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             )
             .in_statement(stmt_span);
         if schema.is_none() {
-            d = d.with_fix(
-                "Create it WITH SCHEMA extensions",
-                vec![Edit {
-                    span: Span::empty(name.span.end),
-                    replacement: " WITH SCHEMA extensions".to_string(),
-                }],
-            );
+            let edits = vec![Edit {
+                span: Span::empty(name.span.end),
+                replacement: " WITH SCHEMA extensions".to_string(),
+            }];
+            let title = "Create it WITH SCHEMA extensions";
+            // Supabase projects have the `extensions` schema; elsewhere it may not exist, and
+            // the fixed statement would fail: `--fix` leaves that to a person.
+            d = if ctx.config.supabase_preset() {
+                d.with_fix(title, edits)
+            } else {
+                d.with_unsafe_fix(title, edits)
+            };
         }
         out.push(d);
     }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 pub static RULE: Rule = Rule {
     id: "foreign-key-cycle",
     default_severity: Severity::Warning,
-    summary: "Foreign keys form a cycle between tables",
+    summary: "Foreign keys that form a cycle between tables",
     doc: include_str!("../../rules/foreign-key-cycle.md"),
     check: Some(check),
 };

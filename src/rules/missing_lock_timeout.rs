@@ -7,7 +7,7 @@ use super::common::deploy::{index_on_existing_table, is_existing_table};
 use super::common::text::execution;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
-use crate::runner::{Runner, Wrapping};
+use crate::runner::Wrapping;
 use crate::syntax::locks::{LockMode, On, statement_locks};
 use crate::syntax::{Stmt, TxControl};
 
@@ -20,8 +20,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    // `pgward apply` sets `SET LOCAL lock_timeout` itself (`--lock-timeout`, 5s by default).
-    if ctx.config.runner() == Runner::Pgward {
+    // The runner sets one itself: `pgward apply` (`SET LOCAL lock_timeout`, `--lock-timeout`,
+    // 5s by default); no other runner does (docs/runners.md).
+    if ctx.config.runner().sets_lock_timeout() {
         return;
     }
     let wrapped = execution(ctx).wrapping != Wrapping::None;

@@ -13,7 +13,7 @@ use crate::syntax::quote_if_needed;
 pub static RULE: Rule = Rule {
     id: "missing-realtime-publication",
     default_severity: Severity::Warning,
-    summary: "A table listed in [realtime] tables is not in the realtime publication",
+    summary: "A [realtime] tables table that is not in the realtime publication",
     doc: include_str!("../../rules/missing-realtime-publication.md"),
     check: Some(check),
 };

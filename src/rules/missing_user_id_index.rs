@@ -15,7 +15,7 @@ use crate::syntax::names::fold_ident;
 pub static RULE: Rule = Rule {
     id: "missing-user-id-index",
     default_severity: Severity::Warning,
-    summary: "A user_id column (see [indexes] user_columns) has no index that starts with it",
+    summary: "A user_id column (or another [indexes] user_columns column) without an index that starts with it",
     doc: include_str!("../../rules/missing-user-id-index.md"),
     check: Some(check),
 };

@@ -124,6 +124,18 @@ impl Config {
     pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
         Config::load_with(path, is_known)
     }
+
+    /// The config for a run: `--config FILE`, else the nearest `pgward.toml` above the first
+    /// checked path, else above the current directory, else the defaults for the repository
+    /// (see [`Config::resolve_with`]). `check`, `apply`, `status` and the language server all
+    /// call this.
+    pub fn resolve(
+        explicit: Option<&std::path::Path>,
+        near: Option<&std::path::Path>,
+        cwd: &std::path::Path,
+    ) -> Result<Config, ConfigError> {
+        Config::resolve_with(explicit, near, cwd, is_known)
+    }
 }
 
 /// Whether a rule runs under this config (select, ignore, severity `off`).

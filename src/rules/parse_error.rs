@@ -6,7 +6,7 @@ use crate::syntax::Stmt;
 pub static RULE: Rule = Rule {
     id: "parse-error",
     default_severity: Severity::Error,
-    summary: "A statement is not valid SQL",
+    summary: "A statement that is not valid SQL",
     doc: include_str!("../../rules/parse-error.md"),
     check: Some(check),
 };

@@ -11,7 +11,7 @@ use crate::rules::FileContext;
 pub static RULE: Rule = Rule {
     id: "per-row-auth-call",
     default_severity: Severity::Warning,
-    summary: "An auth function in a policy not wrapped in `(select …)`: it runs once per row",
+    summary: "auth.uid(), auth.jwt(), current_setting() … in a policy not wrapped in (select …): evaluated per row (fix: wrap it)",
     doc: include_str!("../../rules/per-row-auth-call.md"),
     check: Some(check),
 };

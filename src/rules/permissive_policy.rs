@@ -16,7 +16,7 @@ use crate::syntax::{PolicyCommand, PolicyExpr};
 pub static RULE: Rule = Rule {
     id: "permissive-policy",
     default_severity: Severity::Warning,
-    summary: "A policy that lets anon or signed-in users write or delete rows that are not theirs",
+    summary: "A write policy for anon/authenticated that is always true, or that lets a user write rows owned by someone else (error for anon/public)",
     doc: include_str!("../../rules/permissive-policy.md"),
     check: Some(check),
 };

@@ -10,7 +10,7 @@ use crate::syntax::{Stmt, quote_if_needed};
 pub static RULE: Rule = Rule {
     id: "policy-name-collision",
     default_severity: Severity::Error,
-    summary: "A policy name is already used on the same table (fails) or on another table",
+    summary: "A policy name created twice on a table (error), or reused on another table (warning)",
     doc: include_str!("../../rules/policy-name-collision.md"),
     check: Some(check),
 };

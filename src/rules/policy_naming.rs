@@ -10,7 +10,7 @@ use crate::syntax::{PolicyCommand, Stmt};
 pub static RULE: Rule = Rule {
     id: "policy-naming",
     default_severity: Severity::Warning,
-    summary: "A policy name does not follow the [policies] naming template",
+    summary: "A policy name that does not follow the [policies] naming template",
     doc: include_str!("../../rules/policy-naming.md"),
     check: Some(check),
 };

@@ -9,7 +9,7 @@ use crate::rules::FileContext;
 pub static RULE: Rule = Rule {
     id: "policy-without-rls",
     default_severity: Severity::Error,
-    summary: "A policy on a table whose row level security is not enabled protects nothing",
+    summary: "A policy on a table whose row level security is off: it protects nothing",
     doc: include_str!("../../rules/policy-without-rls.md"),
     check: Some(check),
 };

@@ -12,7 +12,7 @@ use crate::syntax::{AlterTableAction, ObjectKind, QualifiedName, Statement, Stmt
 pub static RULE: Rule = Rule {
     id: "protected-table-drop",
     default_severity: Severity::Error,
-    summary: "A statement drops, truncates, renames or moves a protected table",
+    summary: "DROP, TRUNCATE, rename or SET SCHEMA of a protected table (also in DO blocks, and DROP SCHEMA of its schema)",
     doc: include_str!("../../rules/protected-table-drop.md"),
     check: Some(check),
 };
@@ -182,6 +182,7 @@ fn reason(why: &Protection) -> String {
         Protection::Configured(entry) => {
             format!("protected by the [protected] tables entry `{entry}` in pgward.toml")
         }
+        Protection::Flag(entry) => format!("protected by `--protect {entry}`"),
         Protection::SupabaseSchema(schema) => {
             format!("tables in the \"{schema}\" schema belong to Supabase and are always protected")
         }

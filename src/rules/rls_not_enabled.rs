@@ -11,7 +11,7 @@ use crate::rules::FileContext;
 pub static RULE: Rule = Rule {
     id: "rls-not-enabled",
     default_severity: Severity::Error,
-    summary: "A table in an exposed schema does not have row level security enabled",
+    summary: "A table in an exposed schema without row level security",
     doc: include_str!("../../rules/rls-not-enabled.md"),
     check: Some(check),
 };

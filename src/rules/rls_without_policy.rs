@@ -10,7 +10,7 @@ use crate::syntax::quote_if_needed;
 pub static RULE: Rule = Rule {
     id: "rls-without-policy",
     default_severity: Severity::Info,
-    summary: "Row level security is enabled on a table that has no policy",
+    summary: "Row level security on, no policy: only the service role can reach the table",
     doc: include_str!("../../rules/rls-without-policy.md"),
     check: Some(check),
 };

@@ -11,7 +11,7 @@ use crate::syntax::{ObjectKind, Statement, Stmt, quote_if_needed};
 pub static RULE: Rule = Rule {
     id: "schema-conflict",
     default_severity: Severity::Error,
-    summary: "A statement fails against the schema built by the earlier migrations",
+    summary: "A statement that fails against the schema built by the earlier migrations",
     doc: include_str!("../../rules/schema-conflict.md"),
     check: Some(check),
 };

@@ -16,7 +16,7 @@ use crate::syntax::Stmt;
 pub static RULE: Rule = Rule {
     id: "secret-in-migration",
     default_severity: Severity::Error,
-    summary: "An API secret, private key or password literal committed in a migration",
+    summary: "An API secret (Stripe, AWS, service_role JWT, private key) or a role password literal in a migration; never printed in full",
     doc: include_str!("../../rules/secret-in-migration.md"),
     check: Some(check),
 };

@@ -12,7 +12,7 @@ use crate::syntax::{Statement, Stmt, TxControl};
 pub static RULE: Rule = Rule {
     id: "transaction-wrapper",
     default_severity: Severity::Error,
-    summary: "The file does not run as exactly one transaction (BEGIN … COMMIT)",
+    summary: "A file that does not run as exactly one transaction (BEGIN … COMMIT)",
     doc: include_str!("../../rules/transaction-wrapper.md"),
     check: Some(check),
 };

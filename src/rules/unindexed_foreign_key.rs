@@ -12,7 +12,7 @@ use crate::rules::{FileContext, is_enabled};
 pub static RULE: Rule = Rule {
     id: "unindexed-foreign-key",
     default_severity: Severity::Warning,
-    summary: "A foreign key's columns are not the leading columns of any index",
+    summary: "A foreign key whose columns are not the leading columns of any index",
     doc: include_str!("../../rules/unindexed-foreign-key.md"),
     check: Some(check),
 };

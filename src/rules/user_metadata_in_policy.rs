@@ -11,7 +11,7 @@ use crate::rules::FileContext;
 pub static RULE: Rule = Rule {
     id: "user-metadata-in-policy",
     default_severity: Severity::Error,
-    summary: "A policy that trusts user metadata, which every user can edit",
+    summary: "A policy that reads user-editable metadata (raw_user_meta_data, JWT user_metadata)",
     doc: include_str!("../../rules/user-metadata-in-policy.md"),
     check: Some(check),
 };

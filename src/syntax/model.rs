@@ -39,11 +39,7 @@ impl QualifiedName {
     /// For messages: `users`, `auth.users`, `"Users"`.
     pub fn display(&self) -> String {
         match &self.schema {
-            Some(s) => format!(
-                "{}.{}",
-                quote_if_needed(&s.value),
-                quote_if_needed(&self.name.value)
-            ),
+            Some(s) => super::names::qualified(&s.value, &self.name.value),
             None => quote_if_needed(&self.name.value),
         }
     }

@@ -2,6 +2,12 @@
 //! PostgreSQL reads an identifier: `"Quoted"` keeps its case (`""` is a quote inside), anything
 //! else folds ASCII letters to lower case, as the recognizers fold unquoted SQL identifiers.
 //! The one owner of "what table does this config entry name"; config, rules and apply call it.
+//!
+//! And the one owner of printing a name: [`quote_ident`] / [`sql_name`] for SQL sent to a server
+//! (always quoted), [`qualified`] for SQL in help texts and fixes (quoted where needed),
+//! [`display`] and [`plain`] for messages (`public` left out).
+
+use super::model::quote_if_needed;
 
 /// One identifier as written (`Users`, `"Users"`, trimmed): its folded value, and whether it
 /// was quoted.
@@ -52,6 +58,41 @@ pub fn table_name(text: &str) -> Option<(String, String)> {
     (!key.0.is_empty() && !key.1.is_empty()).then_some(key)
 }
 
+/// An identifier always in double quotes (`"a""b"`): correct SQL for every name, whatever its
+/// case or characters.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `"schema"."name"`, always quoted: for SQL pgward runs itself.
+pub fn sql_name(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
+/// `schema.name`, always qualified, quoted where PostgreSQL needs it: SQL in help texts and fixes.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_if_needed(schema), quote_if_needed(name))
+}
+
+/// For messages: quoted where needed, `public` left out (`users`, `app.jobs`, `"Users"`).
+pub fn display(schema: &str, name: &str) -> String {
+    if schema == "public" || schema.is_empty() {
+        quote_if_needed(name)
+    } else {
+        qualified(schema, name)
+    }
+}
+
+/// For messages that put the name in double quotes, as PostgreSQL's own do: no quoting inside,
+/// `public` (or no schema) left out (`users`, `app.jobs`).
+pub fn plain(schema: &str, name: &str) -> String {
+    if schema == "public" || schema.is_empty() {
+        name.to_string()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +122,16 @@ mod tests {
         assert_eq!(table_name("app."), None);
         assert_eq!(table_name(""), None);
         assert_eq!(split_qualified("\"a\"\".b\".c"), ["\"a\"\".b\"", "c"]);
+    }
+
+    #[test]
+    fn printing() {
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(sql_name("public", "users"), "\"public\".\"users\"");
+        assert_eq!(qualified("public", "Users"), "public.\"Users\"");
+        assert_eq!(display("public", "Users"), "\"Users\"");
+        assert_eq!(display("app", "jobs"), "app.jobs");
+        assert_eq!(plain("public", "Users"), "Users");
+        assert_eq!(plain("My App", "jobs"), "My App.jobs");
     }
 }

@@ -10,7 +10,7 @@ use crate::syntax::{ConstraintKind, ForeignKey, Stmt, TableConstraint, quote_if_
 
 /// `schema.name`, always qualified and quoted where needed: for SQL in help texts and fixes.
 pub fn qualified(key: &Key) -> String {
-    format!("{}.{}", quote_if_needed(&key.0), quote_if_needed(&key.1))
+    crate::syntax::names::qualified(&key.0, &key.1)
 }
 
 /// A name for messages: in double quotes, as PostgreSQL's own messages write it (`"clients"`).
