@@ -71,8 +71,13 @@ pub struct ProtectedConfig {
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RulesConfig {
-    /// Empty means every rule.
+    /// Only these rules (off-by-default ones included); empty means every rule that is on by
+    /// default.
     pub select: Vec<String>,
+    /// Added to `select` (or to the default set): how an off-by-default rule is turned on
+    /// without listing every other rule. `extend-select` is accepted too, as ruff spells it.
+    #[serde(alias = "extend-select")]
+    pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     /// Per-rule override: "error" | "warning" | "info" | "off".
     pub severity: BTreeMap<String, SeverityOverride>,
@@ -453,7 +458,13 @@ impl Config {
             line: line_of_key(text, key),
             message,
         };
-        for id in self.rules.select.iter().chain(&self.rules.ignore) {
+        for id in self
+            .rules
+            .select
+            .iter()
+            .chain(&self.rules.extend_select)
+            .chain(&self.rules.ignore)
+        {
             if !known(id) {
                 return Err(error(id, format!("unknown rule id `{id}` in [rules]")));
             }

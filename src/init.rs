@@ -52,8 +52,11 @@ tables = []
 # tables = ["users", "ai_usage_tracking", "usage_alerts"]
 
 [rules]
-# Rules to run; empty means every rule. `pgward rule` lists them.
+# Rules to run; empty means every rule that is on by default. `pgward rule` lists them.
 select = []
+# Rules to run besides those: how the off-by-default rules (prefer-bigint-key,
+# prefer-timestamptz, prefer-text, prefer-identity) are turned on.
+extend_select = []
 # Rules to skip.
 ignore = []
 

@@ -425,3 +425,36 @@ fn protect_flag_is_named_as_a_flag() {
         out.stdout
     );
 }
+
+/// Without `[check] after`, pgward cannot tell applied files from new ones: `--fix` changes only
+/// the files named one by one, and refuses a whole directory.
+#[test]
+fn fix_without_after_touches_only_named_files() {
+    let old = "BEGIN;\nCREATE TABLE legacy (id int);\nCOMMIT;\n";
+    let dir = project(&[
+        ("pgward.toml", "migrations_dir = \"db\"\n"),
+        ("db/0001_old.sql", old),
+        (
+            "db/0002_new.sql",
+            "BEGIN;\nCREATE TABLE notes (id int);\nCOMMIT;\n",
+        ),
+    ]);
+    let root = dir.path();
+    for args in [&["check", "--fix"][..], &["check", "--diff", "db"][..]] {
+        let refused = pgward(root, args);
+        assert_eq!(refused.code, 2, "{args:?}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains("[check] after"),
+            "{}",
+            refused.stderr
+        );
+    }
+    let fixed = pgward(root, &["check", "--fix", "db/0002_new.sql"]);
+    assert!(fixed.stderr.contains("applied"), "{}", fixed.stderr);
+    assert!(read(root, "db/0002_new.sql").contains("CREATE TABLE IF NOT EXISTS notes"));
+    assert_eq!(
+        read(root, "db/0001_old.sql"),
+        old,
+        "the context file is never changed"
+    );
+}

@@ -805,3 +805,49 @@ fn after_and_exclude_hold_in_the_editor() {
     client.notify("exit", Value::Null);
     assert_eq!(client.exit_code(), Some(0));
 }
+
+/// The baseline holds in the editor as in `pgward check`: a recorded finding is not shown, a
+/// new one is; a missing baseline file is loud like a broken config.
+#[test]
+fn the_baseline_holds_in_the_editor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    std::fs::create_dir_all(root.join("db")).expect("mkdir");
+    let old = "BEGIN;\nCREATE TABLE notes (id int);\nCOMMIT;\n";
+    std::fs::write(root.join("db/0001_a.sql"), old).expect("file");
+    std::fs::write(root.join("pgward.toml"), "migrations_dir = \"db\"\n").expect("config");
+    let written = std::process::Command::new(env!("CARGO_BIN_EXE_pgward"))
+        .args(["check", "--write-baseline", "baseline.json"])
+        .current_dir(&root)
+        .output()
+        .expect("write baseline");
+    assert!(written.status.success());
+    std::fs::write(
+        root.join("pgward.toml"),
+        "migrations_dir = \"db\"\nbaseline = \"baseline.json\"\n",
+    )
+    .expect("config");
+    let uri = file_uri(&root.join("db/0001_a.sql"));
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let new = "BEGIN;\nCREATE TABLE notes (id int);\nCREATE TABLE tags (id int);\nCOMMIT;\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": new}}),
+    );
+    let published = client.publish_for(&uri);
+    let lines: Vec<u64> = published["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|d| d["range"]["start"]["line"].as_u64())
+        .collect();
+    assert!(!lines.is_empty(), "the new table is reported: {published}");
+    assert!(
+        lines.iter().all(|l| *l == 2),
+        "only the new statement: {published}"
+    );
+    let _ = client.request(2, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}

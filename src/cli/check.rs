@@ -109,6 +109,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub select: Vec<String>,
 
+    /// Also run these rules (comma-separated ids; added to `[rules] extend_select`)
+    ///
+    /// How off-by-default rules (`prefer-text`, …) are turned on without listing every other
+    /// rule.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+
     /// Do not run these rules (comma-separated ids; added to `[rules] ignore`)
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub ignore: Vec<String>,
@@ -184,8 +191,9 @@ pub struct CheckArgs {
     /// Apply the safe fixes of the findings to the files, then report what is left
     ///
     /// The fixes the language server offers as quick fixes; a fix that could make the file fail
-    /// (a schema that may not exist) is left to the editor. Context files, files at or before
-    /// `[check] after` and findings recorded in the baseline are never changed.
+    /// (a schema that may not exist) is left to the editor. An applied migration must not
+    /// change: with `[check] after` the files after it are fixed, without it only the files
+    /// named one by one. Context files and findings recorded in the baseline are never changed.
     #[arg(long, conflicts_with_all = ["diff", "write_baseline", "show_files"])]
     pub fix: bool,
 
@@ -315,7 +323,28 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
             .unwrap_or_else(|| discover::STDIN_NAME.to_string())
     });
     let output = if args.fix || args.diff {
-        let fixing = match fix::fix_set(set.inputs, &config) {
+        // Files named one by one (not found below a directory or by a glob), and stdin.
+        let named: Vec<PathBuf> = args
+            .paths
+            .iter()
+            .filter(|p| *p != "-" && cwd.join(p).is_file())
+            .map(|p| discover::identity(Path::new(p), &cwd))
+            .collect();
+        let is_named = |name: &str| {
+            stdin_name.as_deref() == Some(name)
+                || named.contains(&discover::identity(Path::new(name), &cwd))
+        };
+        let fixable = match fix::fixable(&set.inputs, &config, &is_named) {
+            Ok(fixable) => fixable,
+            Err(message) => {
+                error(format!(
+                    "--{}: {message}",
+                    if args.fix { "fix" } else { "diff" }
+                ));
+                return EXIT_ERROR;
+            }
+        };
+        let fixing = match fix::fix_set(set.inputs, &fixable, &config) {
             Ok(fixing) => fixing,
             Err(message) => {
                 error(message);
@@ -523,16 +552,22 @@ pub fn exit_status(errors: &[InputError], output: &engine::CheckOutput, fail_on:
         EXIT_OK
     }
 }
-/// Merge `--select`, `--ignore`, `--protect` and `--pg-version` into the config.
+
+/// Merge `--select`, `--extend-select`, `--ignore`, `--protect` and `--pg-version` into the config.
 fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
     if let Some(version) = args.pg_version {
         config.postgres_version = version;
     }
     validate_rule_ids("--select", &args.select)?;
+    validate_rule_ids("--extend-select", &args.extend_select)?;
     validate_rule_ids("--ignore", &args.ignore)?;
     if !args.select.is_empty() {
         config.rules.select = args.select.clone();
     }
+    config
+        .rules
+        .extend_select
+        .extend(args.extend_select.iter().cloned());
     config.rules.ignore.extend(args.ignore.iter().cloned());
     for table in &args.protect {
         if let Err(e) = glob::Pattern::new(table) {
@@ -542,6 +577,7 @@ fn apply_flags(args: &CheckArgs, config: &mut Config) -> Result<(), String> {
     }
     Ok(())
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

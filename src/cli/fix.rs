@@ -24,8 +24,41 @@ pub(super) struct Fixing {
     pub baseline: baseline::Filtered,
 }
 
-/// Apply the safe fixes of the reported files, pass after pass, in memory.
-pub(super) fn fix_set(inputs: Vec<CheckInput>, config: &Config) -> Result<Fixing, String> {
+/// Which files `--fix` may change. pgward cannot see which migrations a database has applied,
+/// and editing an applied one breaks its runner (the checksum it recorded no longer matches):
+/// with `[check] after` every reported file is after it, so not applied; without it only the
+/// files named one by one (what pre-commit and the editor pass) are taken as new. `Err` when
+/// that leaves nothing to decide from.
+pub(super) fn fixable(
+    inputs: &[CheckInput],
+    config: &Config,
+    named: &dyn Fn(&str) -> bool,
+) -> Result<Vec<bool>, String> {
+    if config.after_version().is_some() {
+        return Ok(inputs.iter().map(|i| i.report).collect());
+    }
+    let fixable: Vec<bool> = inputs
+        .iter()
+        .map(|i| i.report && named(&i.source.name))
+        .collect();
+    if fixable.iter().any(|f| *f) {
+        return Ok(fixable);
+    }
+    Err(
+        "pgward cannot tell which migrations were already applied, and an applied file must \
+         not change (its runner recorded its checksum): name the new files \
+         (`pgward check --fix <dir>/<new>.sql`), or set `[check] after` in pgward.toml to the \
+         last applied version"
+            .to_string(),
+    )
+}
+
+/// Apply the safe fixes of the `fixable` files, pass after pass, in memory.
+pub(super) fn fix_set(
+    inputs: Vec<CheckInput>,
+    fixable: &[bool],
+    config: &Config,
+) -> Result<Fixing, String> {
     let originals: Vec<String> = inputs.iter().map(|i| i.source.text.clone()).collect();
     let mut inputs = inputs;
     let mut applied = 0;
@@ -33,7 +66,7 @@ pub(super) fn fix_set(inputs: Vec<CheckInput>, config: &Config) -> Result<Fixing
     for _ in 0..MAX_PASSES {
         let mut changed = false;
         for (i, file) in output.workspace.files.iter().enumerate() {
-            if !file.report {
+            if !file.report || !fixable.get(i).copied().unwrap_or(false) {
                 continue;
             }
             let fixes = fix::safe_fixes(&output.diagnostics, i);

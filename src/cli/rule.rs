@@ -11,6 +11,16 @@ pub struct RuleArgs {
     #[arg(value_name = "RULE")]
     pub id: Option<String>,
 }
+
+/// The default severity for the rule list, `off` for rules that run only when selected.
+fn default_state(rule: &rules::Rule) -> &'static str {
+    if rules::on_by_default(rule) {
+        rule.default_severity.as_str()
+    } else {
+        "off"
+    }
+}
+
 pub(super) fn run(args: &RuleArgs) -> u8 {
     let mut out = io::stdout().lock();
     let result = match &args.id {
@@ -21,7 +31,7 @@ pub(super) fn run(args: &RuleArgs) -> u8 {
                     out,
                     "{:<width$}  {:<7}  {}",
                     r.id,
-                    r.default_severity.as_str(),
+                    default_state(r),
                     r.summary
                 )
             })
@@ -31,7 +41,14 @@ pub(super) fn run(args: &RuleArgs) -> u8 {
                 out,
                 "{}\n\nDefault severity: {}",
                 rule.doc.trim_end(),
-                rule.default_severity.as_str()
+                if rules::on_by_default(rule) {
+                    rule.default_severity.as_str().to_string()
+                } else {
+                    format!(
+                        "{} (off by default: turn it on with `[rules] extend_select` or `--extend-select`)",
+                        rule.default_severity.as_str()
+                    )
+                }
             ),
             None => {
                 let hint = match rules::closest_rule(id) {

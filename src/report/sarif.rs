@@ -71,6 +71,13 @@ struct MultiformatText<'a> {
 #[derive(Serialize)]
 struct Configuration {
     level: &'static str,
+    /// `false` for rules that run only when selected (SARIF's default, `true`, is left out).
+    #[serde(skip_serializing_if = "is_true")]
+    enabled: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Serialize)]
@@ -223,6 +230,7 @@ fn descriptor(rule: &'static Rule) -> ReportingDescriptor<'static> {
         },
         default_configuration: Configuration {
             level: level(rule.default_severity),
+            enabled: crate::rules::on_by_default(rule),
         },
     }
 }

@@ -18,14 +18,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let exec = execution(ctx);
-    let top_level: Vec<&Statement> = ctx
-        .statements()
-        .iter()
-        .filter(|s| {
-            s.context.in_do_block.is_none()
-                && !matches!(s.kind, Stmt::PsqlMeta { .. } | Stmt::Invalid { .. })
-        })
-        .collect();
+    let top_level: Vec<&Statement> = ctx.top_level_commands();
     // Flyway runs a file without a transaction when it holds a statement of its own list, and
     // refuses a file that mixes those with other statements.
     let flyway_mixed = exec.runner == Runner::Flyway

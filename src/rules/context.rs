@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
 use crate::source::{FileId, SourceFile, Span};
-use crate::syntax::{self, ParseOptions, ParsedFile, Statement};
+use crate::syntax::{self, ParseOptions, ParsedFile, Statement, Stmt};
 use std::sync::{Arc, OnceLock};
 
 /// One file of the set, parsed. Text and statements are shared (`Arc`) so that a language
@@ -110,6 +110,18 @@ impl<'a> FileContext<'a> {
     }
     pub fn statements(&self) -> &'a [Statement] {
         &self.file().parsed.statements
+    }
+    /// The commands the file sends at its top level, in order: not the statements of a `DO`
+    /// body (a body's `BEGIN`/`END` are PL/pgSQL blocks), not psql meta-commands, not text that
+    /// could not be read at all. What transactions and runners are about.
+    pub fn top_level_commands(&self) -> Vec<&'a Statement> {
+        self.statements()
+            .iter()
+            .filter(|s| {
+                s.context.in_do_block.is_none()
+                    && !matches!(s.kind, Stmt::PsqlMeta { .. } | Stmt::Invalid { .. })
+            })
+            .collect()
     }
     pub fn catalog(&self) -> &'a Catalog {
         &self.workspace.catalog

@@ -78,7 +78,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 lock.relation.span(),
                 format!(
                     "{} takes {} on {} with no lock_timeout set: if it has to wait, every query on the table waits behind it",
-                    crate::syntax::locks::rule(lock.kind).what,
+                    lock.what,
                     lock.mode.sql(),
                     lock.relation.display()
                 ),

@@ -3,7 +3,7 @@
 
 use super::Rule;
 use super::common::schema::{
-    blame, insert_after_statement, is_exposed, q, q_key, qualified, table_key_after,
+    blame, is_exposed, q, q_key, qualified, table_key_after, with_statement_added,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
@@ -156,9 +156,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             )
             .with_help(format!("add it to the publication: `{help_sql}`"))
             .in_statement(stmt.span);
-        if let Some(edit) = insert_after_statement(ctx, at.stmt, &fix_sql) {
-            d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
-        }
+        d = with_statement_added(ctx, d, at.stmt, &fix_sql);
         out.push(d);
     }
 }

@@ -3,8 +3,8 @@
 
 use super::Rule;
 use super::common::schema::{
-    blame, create_index_sql, insert_after_statement, leading_columns_indexed, q, q_key,
-    table_key_after,
+    blame, create_index_sql, leading_columns_indexed, q, q_key, table_key_after,
+    with_statement_added,
 };
 use crate::catalog::{Catalog, ColumnId, Loc, TableId};
 use crate::config::Config;
@@ -126,9 +126,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 )
                 .with_help(format!("add the index: `{help_sql}`"))
                 .in_statement(stmt.span);
-            if let Some(edit) = insert_after_statement(ctx, created.stmt, &fix_sql) {
-                d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
-            }
+            d = with_statement_added(ctx, d, created.stmt, &fix_sql);
             out.push(d);
         }
     }

@@ -15,8 +15,11 @@ mod constraint_without_not_valid;
 mod context;
 mod destructive_drop;
 mod duplicate_index;
+mod enum_value_in_transaction;
 mod extension_in_public;
 mod foreign_key_cycle;
+mod identifier_too_long;
+mod long_exclusive_lock;
 mod missing_lock_timeout;
 mod missing_realtime_publication;
 mod missing_user_id_index;
@@ -29,6 +32,10 @@ mod permissive_policy;
 mod policy_name_collision;
 mod policy_naming;
 mod policy_without_rls;
+mod prefer_bigint_key;
+mod prefer_identity;
+mod prefer_text;
+mod prefer_timestamptz;
 mod protected_table_drop;
 mod required_column_without_default;
 pub mod rls_not_enabled;
@@ -40,6 +47,7 @@ mod transaction_wrapper;
 mod unfiltered_data_change;
 pub mod unguarded_extension;
 mod unindexed_foreign_key;
+mod unique_without_index;
 mod unsupported_syntax;
 mod unused_suppression;
 mod user_metadata_in_policy;
@@ -95,6 +103,14 @@ static RULES: &[&Rule] = &[
     &breaking_rename::RULE,
     &missing_lock_timeout::RULE,
     &unfiltered_data_change::RULE,
+    &enum_value_in_transaction::RULE,
+    &unique_without_index::RULE,
+    &long_exclusive_lock::RULE,
+    &identifier_too_long::RULE,
+    &prefer_bigint_key::RULE,
+    &prefer_timestamptz::RULE,
+    &prefer_text::RULE,
+    &prefer_identity::RULE,
 ];
 
 /// Every rule, in registry order.
@@ -138,10 +154,30 @@ impl Config {
     }
 }
 
-/// Whether a rule runs under this config (select, ignore, severity `off`).
+/// Rules that run only when the config names them (`[rules] select` or `extend_select`, or
+/// `--select`/`--extend-select`): style preferences, not risks. The way ruff treats its
+/// non-default rules: `select = []` means the default set, which leaves these out.
+static OFF_BY_DEFAULT: &[&Rule] = &[
+    &prefer_bigint_key::RULE,
+    &prefer_timestamptz::RULE,
+    &prefer_text::RULE,
+    &prefer_identity::RULE,
+];
+
+/// Whether a rule runs when the config does not name it.
+pub fn on_by_default(rule: &Rule) -> bool {
+    !OFF_BY_DEFAULT.iter().any(|r| r.id == rule.id)
+}
+
+/// Whether a rule runs under this config: `select` (empty: every rule on by default) plus
+/// `extend_select`, minus `ignore` and severity `off`.
 pub fn is_enabled(rule: &Rule, config: &Config) -> bool {
-    let selected =
-        config.rules.select.is_empty() || config.rules.select.iter().any(|s| s == rule.id);
+    let named = |list: &[String]| list.iter().any(|s| s == rule.id);
+    let selected = if config.rules.select.is_empty() {
+        on_by_default(rule)
+    } else {
+        named(&config.rules.select)
+    } || named(&config.rules.extend_select);
     let ignored = config.rules.ignore.iter().any(|s| s == rule.id);
     let off = config.rules.severity.get(rule.id) == Some(&SeverityOverride::Off);
     selected && !ignored && !off
@@ -208,6 +244,34 @@ mod tests {
             assert_eq!(err.line, Some(2), "{text}: {err}");
         }
         assert!(Config::from_toml("[rules]\nignore = [\"rls-not-enabled\"]\n", path).is_ok());
+    }
+
+    #[test]
+    fn off_by_default_rules_run_only_when_named() {
+        let path = std::path::Path::new("pgward.toml");
+        let style = find("prefer-text").expect("prefer-text");
+        let risk = find("table-rewrite").expect("table-rewrite");
+        let c = Config::from_toml("", path).unwrap();
+        assert!(!is_enabled(style, &c) && is_enabled(risk, &c));
+        for text in [
+            "[rules]\nextend_select = [\"prefer-text\"]\n",
+            "[rules]\nextend-select = [\"prefer-text\"]\n",
+        ] {
+            let c = Config::from_toml(text, path).unwrap();
+            assert!(is_enabled(style, &c) && is_enabled(risk, &c), "{text}");
+        }
+        let c = Config::from_toml("[rules]\nselect = [\"prefer-text\"]\n", path).unwrap();
+        assert!(is_enabled(style, &c) && !is_enabled(risk, &c));
+        let c = Config::from_toml(
+            "[rules]\nextend_select = [\"prefer-text\"]\nignore = [\"prefer-text\"]\n",
+            path,
+        )
+        .unwrap();
+        assert!(!is_enabled(style, &c));
+        let err =
+            Config::from_toml("[rules]\nextend_select = [\"prefer-txt\"]\n", path).unwrap_err();
+        assert!(err.message.contains("unknown rule id"), "{err}");
+        assert!(!on_by_default(style) && on_by_default(risk));
     }
 
     #[test]

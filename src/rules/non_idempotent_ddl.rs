@@ -25,14 +25,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     // leaves nothing behind when it fails: such a file never meets its own leftovers.
     let exec = super::common::text::execution(ctx);
     if exec.runner.records_history() {
-        let top: Vec<&Statement> = ctx
-            .statements()
-            .iter()
-            .filter(|s| {
-                s.context.in_do_block.is_none()
-                    && !matches!(s.kind, Stmt::PsqlMeta { .. } | Stmt::Invalid { .. })
-            })
-            .collect();
+        let top: Vec<&Statement> = ctx.top_level_commands();
         let split = top.iter().any(|s| exec.runner.takes_out(s));
         let wrapped = exec.runner_wraps() && exec.opted_out.is_none() && !split;
         // One statement is atomic too, unless it is a CONCURRENTLY build (a failed one leaves

@@ -2,10 +2,10 @@
 //! unless a validated `CHECK (col IS NOT NULL)` proves it first (PostgreSQL 12 and later).
 
 use super::Rule;
-use super::common::deploy::is_existing_table;
+use super::common::deploy::{is_existing_table, not_null_proven};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
-use crate::syntax::{AlterTableAction, ConstraintKind, QualifiedName, Stmt};
+use crate::syntax::{AlterTableAction, Stmt};
 
 pub static RULE: Rule = Rule {
     id: "not-null-scan",
@@ -26,7 +26,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             if !is_existing_table(ctx, i, &at.name)
-                || (proof_counts && proven(ctx, i, &at.name, &column.value))
+                || (proof_counts && not_null_proven(ctx, i, &at.name, &column.value))
             {
                 continue;
             }
@@ -48,48 +48,4 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-}
-
-/// A validated `CHECK (column IS NOT NULL)` on the table before statement `stmt` of this file:
-/// added without `NOT VALID`, or added `NOT VALID` and validated, in this file or an earlier one.
-fn proven(ctx: &FileContext, stmt: usize, table: &QualifiedName, column: &str) -> bool {
-    let mut added_valid = false;
-    let mut pending: Vec<String> = Vec::new();
-    for (file_id, file) in ctx.workspace.files.iter().enumerate().take(ctx.file_id + 1) {
-        let statements = &file.parsed.statements;
-        let end = if file_id == ctx.file_id {
-            stmt
-        } else {
-            statements.len()
-        };
-        for s in statements.iter().take(end) {
-            let Stmt::AlterTable(at) = &s.kind else {
-                continue;
-            };
-            if at.name.key() != table.key() {
-                continue;
-            }
-            for action in &at.actions {
-                match &action.action {
-                    AlterTableAction::AddConstraint(c)
-                        if c.kind == ConstraintKind::Check
-                            && c.check_not_null.as_ref().is_some_and(|n| n.value == column) =>
-                    {
-                        if c.not_valid {
-                            pending.extend(c.name.as_ref().map(|n| n.value.clone()));
-                        } else {
-                            added_valid = true;
-                        }
-                    }
-                    AlterTableAction::ValidateConstraint { name }
-                        if pending.contains(&name.value) =>
-                    {
-                        added_valid = true;
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    added_valid
 }

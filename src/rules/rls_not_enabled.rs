@@ -3,7 +3,7 @@
 
 use super::Rule;
 use super::common::schema::{
-    blame, insert_after_statement, is_exposed, q, q_key, qualified, table_key_after,
+    blame, is_exposed, q, q_key, qualified, table_key_after, with_statement_added,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
@@ -81,8 +81,11 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 "enable it, then add policies for what each role may see: `{help_sql}`"
             ))
             .in_statement(stmt.span);
-        if let Some(edit) = insert_after_statement(ctx, at.stmt, &fix_sql) {
-            d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
+        d = with_statement_added(ctx, d, at.stmt, &fix_sql);
+        // Not for `--fix`: without a policy the table is then closed to every API role, which
+        // changes what the running application can read; a person decides (the editor offers it).
+        if let Some(fix) = &mut d.fix {
+            fix.safe = false;
         }
         out.push(d);
     }

@@ -31,13 +31,6 @@ fn is_session_setting(_ctx: &FileContext, stmt: &Statement) -> bool {
     }
 }
 
-/// The statements that matter here: top level (a `DO` body's `BEGIN`/`END` are PL/pgSQL
-/// blocks), not psql meta-commands, and not text we could not read at all.
-fn relevant(stmt: &Statement) -> bool {
-    stmt.context.in_do_block.is_none()
-        && !matches!(stmt.kind, Stmt::PsqlMeta { .. } | Stmt::Invalid { .. })
-}
-
 fn tx(stmt: &Statement) -> Option<TxControl> {
     match stmt.kind {
         Stmt::Transaction(t) => Some(t),
@@ -56,7 +49,7 @@ enum State {
 }
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    let stmts: Vec<&Statement> = ctx.statements().iter().filter(|s| relevant(s)).collect();
+    let stmts: Vec<&Statement> = ctx.top_level_commands();
     let exec = execution(ctx);
     let assume = exec.runner_wraps();
     let has_tx = stmts.iter().any(|s| tx(s).is_some());

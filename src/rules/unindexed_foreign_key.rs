@@ -3,8 +3,8 @@
 
 use super::Rule;
 use super::common::schema::{
-    create_index_sql, foreign_key_span, insert_after_statement, leading_columns_indexed, q_key,
-    table_key_after,
+    create_index_sql, foreign_key_span, leading_columns_indexed, q_key, table_key_after,
+    with_statement_added,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{FileContext, is_enabled};
@@ -92,9 +92,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             )
             .with_help(format!("add the index: `{help_sql}`"))
             .in_statement(stmt.span);
-        if let Some(edit) = insert_after_statement(ctx, fk.created.stmt, &fix_sql) {
-            d = d.with_fix(format!("Add `{fix_sql}`"), vec![edit]);
-        }
+        d = with_statement_added(ctx, d, fk.created.stmt, &fix_sql);
         out.push(d);
     }
 }

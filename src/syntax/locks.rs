@@ -374,7 +374,7 @@ pub static LOCKS: &[LockRule] = &[
     ),
     r(
         K::RowLevelSecurity,
-        "ENABLE ROW LEVEL SECURITY",
+        "ENABLE / DISABLE ROW LEVEL SECURITY",
         M::AccessExclusive,
         On::Target,
         "ALTER TABLE t ENABLE ROW LEVEL SECURITY",
@@ -532,6 +532,9 @@ pub struct Lock<'a> {
     pub relation: &'a QualifiedName,
     pub mode: LockMode,
     pub kind: LockKind,
+    /// What the statement does, for messages: the lock table's words for the kind, or the
+    /// action's own (`DISABLE ROW LEVEL SECURITY` where the kind is shared with `ENABLE`).
+    pub what: &'static str,
     /// The relation is an index (`DROP INDEX`, `REINDEX INDEX`, `ALTER INDEX`): its table is
     /// found through the catalog.
     pub index: bool,
@@ -546,6 +549,7 @@ pub fn statement_locks(stmt: &Stmt) -> Vec<Lock<'_>> {
             relation,
             mode: rule(kind).mode,
             kind,
+            what: rule(kind).what,
             index,
         });
     }
@@ -648,6 +652,7 @@ pub fn statement_locks(stmt: &Stmt) -> Vec<Lock<'_>> {
                     relation: t,
                     mode,
                     kind: K::OtherAlterTable,
+                    what: "LOCK TABLE",
                     index: false,
                 });
             }
@@ -659,6 +664,9 @@ pub fn statement_locks(stmt: &Stmt) -> Vec<Lock<'_>> {
             for a in &at.actions {
                 for (kind, referenced) in alter_kinds(&a.action) {
                     add(&mut out, referenced.unwrap_or(&at.name), kind, false);
+                    if let (Some(last), Some(what)) = (out.last_mut(), action_what(&a.action)) {
+                        last.what = what;
+                    }
                 }
             }
         }
@@ -677,6 +685,19 @@ pub fn statement_locks(stmt: &Stmt) -> Vec<Lock<'_>> {
         }
     }
     merged
+}
+
+/// The words of an `ALTER TABLE` action whose lock kind covers several actions.
+fn action_what(action: &AlterTableAction) -> Option<&'static str> {
+    match action {
+        AlterTableAction::EnableRls => Some("ENABLE ROW LEVEL SECURITY"),
+        AlterTableAction::DisableRls => Some("DISABLE ROW LEVEL SECURITY"),
+        AlterTableAction::ForceRls => Some("FORCE ROW LEVEL SECURITY"),
+        AlterTableAction::NoForceRls => Some("NO FORCE ROW LEVEL SECURITY"),
+        AlterTableAction::SetLogged { logged: true } => Some("SET LOGGED"),
+        AlterTableAction::SetLogged { logged: false } => Some("SET UNLOGGED"),
+        _ => None,
+    }
 }
 
 /// The lock kinds of one `ALTER TABLE` action, with the referenced table for foreign keys.

@@ -778,6 +778,58 @@ mod tests {
     }
 }
 
+/// A string constant of a statement (`'x'`, `E'x'`, `U&'x'`), as PostgreSQL reads its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StringLiteral {
+    pub value: String,
+    /// The literal in the file, quotes included.
+    pub span: Span,
+    /// The type of a cast right after it (`'x'::status`: `status`, without schema), lower case.
+    pub cast: Option<String>,
+}
+
+/// The string constants of `text` (one statement starting at file offset `base`), found by the
+/// tokenizer: comments, identifiers and dollar-quoted bodies do not count.
+pub fn string_literals(text: &str, base: usize) -> Vec<StringLiteral> {
+    use sqlparser::tokenizer::Token;
+    let Ok(raw) = lex::lex(text, lex::Origin::At(base)) else {
+        return Vec::new();
+    };
+    let toks = lex::significant(&raw, text, lex::Origin::At(base));
+    let mut out = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        let value = match t.token {
+            Token::SingleQuotedString(v)
+            | Token::EscapedStringLiteral(v)
+            | Token::UnicodeStringLiteral(v)
+            | Token::NationalStringLiteral(v) => v,
+            _ => continue,
+        };
+        // `'x'::schema.type`: the last name of the type.
+        let mut cast = None;
+        if matches!(toks.get(i + 1).map(|t| t.token), Some(Token::DoubleColon)) {
+            let mut j = i + 2;
+            while let Some(Token::Word(w)) = toks.get(j).map(|t| t.token) {
+                cast = Some(if w.quote_style.is_some() {
+                    w.value.clone()
+                } else {
+                    w.value.to_lowercase()
+                });
+                if !matches!(toks.get(j + 1).map(|t| t.token), Some(Token::Period)) {
+                    break;
+                }
+                j += 2;
+            }
+        }
+        out.push(StringLiteral {
+            value: value.clone(),
+            span: t.span,
+            cast,
+        });
+    }
+    out
+}
+
 /// Whether `text` (one statement) calls one of the functions `names` (lower case, optionally
 /// `pg_catalog.`-qualified): a name followed by `(`, found by the tokenizer, so strings and
 /// comments do not count. With `search_bodies`, dollar-quoted strings are searched too (a

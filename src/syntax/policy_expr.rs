@@ -6,7 +6,8 @@
 use sqlparser::tokenizer::Token;
 
 use super::lex::Tok;
-use super::model::{AuthCall, Ident, PolicyExpr, QualifiedName};
+use super::model::{AuthCall, PolicyExpr, QualifiedName};
+use super::recognize::{ident_of, matching_paren};
 
 /// The auth helpers Supabase defines in schema `auth`.
 const AUTH_HELPERS: &[&str] = &["uid", "jwt", "role", "email"];
@@ -15,38 +16,7 @@ const AUTH_HELPERS: &[&str] = &["uid", "jwt", "role", "email"];
 const USER_METADATA: &[&str] = &["raw_user_meta_data", "user_metadata"];
 
 fn name_of(t: &Tok) -> Option<String> {
-    match t.token {
-        Token::Word(w) => Some(if w.quote_style.is_some() {
-            w.value.clone()
-        } else {
-            w.value.to_ascii_lowercase()
-        }),
-        _ => None,
-    }
-}
-
-fn ident_at(t: &Tok) -> Option<Ident> {
-    Some(Ident {
-        value: name_of(t)?,
-        span: t.span,
-    })
-}
-
-fn matching(toks: &[Tok], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, t) in toks.iter().enumerate().skip(open) {
-        match t.token {
-            Token::LParen => depth += 1,
-            Token::RParen => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    ident_of(t).map(|i| i.value)
 }
 
 /// `toks` is the whole expression with its parentheses: `( … )`.
@@ -59,7 +29,7 @@ pub(crate) fn policy_expr(toks: &[Tok]) -> Option<PolicyExpr> {
     let mut inner = toks;
     while inner.len() >= 2
         && *inner[0].token == Token::LParen
-        && matching(inner, 0) == Some(inner.len() - 1)
+        && matching_paren(inner, 0) == Some(inner.len() - 1)
     {
         inner = &inner[1..inner.len() - 1];
     }
@@ -111,7 +81,7 @@ pub(crate) fn policy_expr(toks: &[Tok]) -> Option<PolicyExpr> {
                 if called && !t.is_kw("EXISTS") && !t.is_kw("IN") && !t.is_kw("ANY") {
                     // `schema.f(`: the schema is the word two tokens back.
                     let schema = if qualified_part && i >= 2 {
-                        ident_at(&toks[i - 2])
+                        ident_of(&toks[i - 2])
                     } else {
                         None
                     };
@@ -125,7 +95,9 @@ pub(crate) fn policy_expr(toks: &[Tok]) -> Option<PolicyExpr> {
                             && schema.as_ref().is_none_or(|s| s.value == "pg_catalog"));
                     if is_auth {
                         let start = if schema.is_some() { &toks[i - 2] } else { t };
-                        let end = matching(toks, i + 1).and_then(|e| toks.get(e)).unwrap_or(t);
+                        let end = matching_paren(toks, i + 1)
+                            .and_then(|e| toks.get(e))
+                            .unwrap_or(t);
                         out.auth_calls.push(AuthCall {
                             function: if name == "current_setting" {
                                 name.clone()
@@ -136,7 +108,7 @@ pub(crate) fn policy_expr(toks: &[Tok]) -> Option<PolicyExpr> {
                             wrapped: groups.iter().any(|g| *g),
                         });
                     }
-                    if let Some(id) = ident_at(t) {
+                    if let Some(id) = ident_of(t) {
                         out.functions.push(QualifiedName { schema, name: id });
                     }
                 } else if !followed_by_dot || qualified_part {

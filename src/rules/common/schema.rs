@@ -3,7 +3,7 @@
 
 use crate::catalog::{Catalog, Column, ColumnId, Key, Loc, Pos, Table, TableId};
 use crate::config::Config;
-use crate::diagnostic::Edit;
+use crate::diagnostic::{Diagnostic, Edit};
 use crate::rules::FileContext;
 use crate::source::Span;
 use crate::syntax::{ConstraintKind, ForeignKey, Stmt, TableConstraint, quote_if_needed};
@@ -54,6 +54,20 @@ pub fn column_name_after(column: &Column, loc: &Loc) -> String {
         }
     }
     name
+}
+
+/// `d` with the fix "Add `sql`": `sql` on a new line after the statement at `stmt_index` (see
+/// [`insert_after_statement`]); `d` unchanged when there is no place to put it.
+pub fn with_statement_added(
+    ctx: &FileContext,
+    d: Diagnostic,
+    stmt_index: usize,
+    sql: &str,
+) -> Diagnostic {
+    match insert_after_statement(ctx, stmt_index, sql) {
+        Some(edit) => d.with_fix(format!("Add `{sql}`"), vec![edit]),
+        None => d,
+    }
 }
 
 /// An edit that puts `sql` on a new line right after the `;` that ends the statement at

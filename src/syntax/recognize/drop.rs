@@ -91,15 +91,7 @@ pub(super) fn drop_stmt(c: &mut Cur) -> Option<Stmt> {
 
 pub(super) fn truncate(c: &mut Cur) -> Option<Stmt> {
     let _ = c.kw("TABLE");
-    let mut tables = Vec::new();
-    loop {
-        let _ = c.kw("ONLY");
-        tables.push(c.qname()?);
-        let _ = c.eat(&Token::Mul);
-        if !c.eat(&Token::Comma) {
-            break;
-        }
-    }
+    let tables = c.relation_list()?;
     let _ = c.kws(&["RESTART", "IDENTITY"]) || c.kws(&["CONTINUE", "IDENTITY"]);
     let cascade = c.kw("CASCADE");
     let _ = cascade || c.kw("RESTRICT");

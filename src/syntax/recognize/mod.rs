@@ -120,6 +120,18 @@ impl<'t> Cur<'t> {
         self.pos += 1;
         Some(id)
     }
+    /// `[ONLY] name [*], …`: the tables of `TRUNCATE` and `LOCK`.
+    fn relation_list(&mut self) -> Option<Vec<QualifiedName>> {
+        let mut tables = Vec::new();
+        loop {
+            let _ = self.kw("ONLY");
+            tables.push(self.qname()?);
+            let _ = self.eat(&Token::Mul);
+            if !self.eat(&Token::Comma) {
+                return Some(tables);
+            }
+        }
+    }
     /// `name`, `schema.name` or `db.schema.name` (the database part is dropped).
     fn qname(&mut self) -> Option<QualifiedName> {
         let first = self.ident()?;
@@ -188,7 +200,7 @@ pub(crate) fn ident_of(t: &Tok) -> Option<Ident> {
 }
 
 /// Index of the `)` matching the `(` at `open`.
-fn matching_paren(toks: &[Tok], open: usize) -> Option<usize> {
+pub(crate) fn matching_paren(toks: &[Tok], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, t) in toks.iter().enumerate().skip(open) {
         match t.token {

@@ -246,15 +246,7 @@ pub(super) fn cluster(c: &mut Cur) -> Option<Stmt> {
 /// `LOCK [TABLE] [ONLY] t [*], … [IN mode MODE] [NOWAIT]` (after `LOCK`).
 pub(super) fn lock(c: &mut Cur) -> Option<Stmt> {
     let _ = c.kw("TABLE");
-    let mut tables = Vec::new();
-    loop {
-        let _ = c.kw("ONLY");
-        tables.push(c.qname()?);
-        let _ = c.eat(&Token::Mul);
-        if !c.eat(&Token::Comma) {
-            break;
-        }
-    }
+    let tables = c.relation_list()?;
     let mut mode = "ACCESS EXCLUSIVE".to_string();
     if c.kw("IN") {
         let mut words = Vec::new();
