@@ -1,6 +1,7 @@
-//! criterion benchmarks of the engine: splitter, statement parsing, catalog replay, the whole
-//! library check of a 2,000-file generated set, and the language server's re-check of one
-//! 5,000-line buffer. Numbers and commands: `benches/README.md`.
+//! criterion benchmarks of the engine, one per stage: splitter, PostgreSQL's grammar, statement
+//! parsing, catalog replay, the rules alone, the whole library check of a 2,000-file generated set,
+//! and the language server's re-check of one 5,000-line buffer. Numbers and commands:
+//! `benches/README.md`.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use pgward::catalog::Catalog;
@@ -40,6 +41,14 @@ fn syntax_benches(c: &mut Criterion) {
             }
         })
     });
+    // PostgreSQL's grammar (libpg_query) alone: one validation per file, as parse_file does.
+    g.bench_function("grammar_2000_files", |b| {
+        b.iter(|| {
+            for (_, text) in &set {
+                let _ = black_box(syntax::grammar::check_sql(black_box(text)));
+            }
+        })
+    });
     g.bench_function("parse_file_2000_files_1_thread", |b| {
         b.iter(|| {
             for (_, text) in &set {
@@ -58,6 +67,25 @@ fn catalog_benches(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("replay_2000_files", |b| {
         b.iter(|| black_box(Catalog::replay(black_box(&parsed))))
+    });
+    g.finish();
+}
+
+/// The rules alone, on a workspace parsed and replayed once, one thread: every rule over every
+/// file of the set (quadratic rules show here first).
+fn rules_benches(c: &mut Criterion) {
+    let set = corpus::generate(FILES, SEED);
+    let config = Config::default();
+    let workspace = engine::build_workspace(inputs(&set));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap_or_else(|e| panic!("thread pool: {e}"));
+    let mut g = c.benchmark_group("rules");
+    g.throughput(Throughput::Bytes(total_bytes(&set)));
+    g.sample_size(10);
+    g.bench_function("run_rules_2000_files_1_thread", |b| {
+        b.iter(|| pool.install(|| black_box(engine::run_rules(&workspace, &config))))
     });
     g.finish();
 }
@@ -163,6 +191,7 @@ criterion_group!(
     benches,
     syntax_benches,
     catalog_benches,
+    rules_benches,
     check_benches,
     lsp_benches
 );

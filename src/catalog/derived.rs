@@ -2,11 +2,13 @@
 //! run once per file, and scanning the whole schema for each file made checking a set
 //! quadratic in its size.
 //!
-//! - objects by the file that created them ([`Catalog::created_in`]);
+//! - objects by the file that created them, and what each file dropped or changed
+//!   ([`Catalog::created_in`]): a rule that reports where something went missing starts from
+//!   the file's own objects, never from the whole schema;
 //! - the strongly connected components of the foreign key graph at the end of the set
 //!   ([`Catalog::foreign_key_component`]).
 
-use super::{Catalog, ColumnId, PolicyId, TableId};
+use super::{Catalog, ColumnId, IndexId, PolicyId, PublicationId, TableId};
 use crate::source::FileId;
 use std::collections::BTreeSet;
 
@@ -20,6 +22,16 @@ pub struct FileObjects {
     /// Foreign keys: the table and the index into its `foreign_keys`.
     pub foreign_keys: Vec<(TableId, usize)>,
     pub policies: Vec<PolicyId>,
+    /// Indexes created in the file.
+    pub indexes: Vec<IndexId>,
+    /// Indexes dropped in the file (by `DROP INDEX` or with their table or column).
+    pub dropped_indexes: Vec<IndexId>,
+    /// Tables whose last row level security change (`rls_changed`) is in the file.
+    pub rls_changed: Vec<TableId>,
+    /// Tables the file removed from a publication (`ALTER PUBLICATION … DROP TABLE`, …).
+    pub unpublished: Vec<TableId>,
+    /// Publications dropped in the file.
+    pub dropped_publications: Vec<PublicationId>,
 }
 
 impl Catalog {
@@ -30,6 +42,11 @@ impl Catalog {
             columns: Vec::new(),
             foreign_keys: Vec::new(),
             policies: Vec::new(),
+            indexes: Vec::new(),
+            dropped_indexes: Vec::new(),
+            rls_changed: Vec::new(),
+            unpublished: Vec::new(),
+            dropped_publications: Vec::new(),
         };
         self.by_file
             .get_or_init(|| self.index_by_file())
@@ -44,6 +61,11 @@ impl Catalog {
                 && let Some(f) = slot(&mut files, created.file)
             {
                 f.tables.push(id);
+            }
+            if let Some(changed) = table.rls_changed
+                && let Some(f) = slot(&mut files, changed.file)
+            {
+                f.rls_changed.push(id);
             }
             for (cid, column) in table.columns.iter().enumerate() {
                 if let Some(created) = column.created
@@ -61,6 +83,30 @@ impl Catalog {
         for (id, policy) in self.policies.iter().enumerate() {
             if let Some(f) = slot(&mut files, policy.created.file) {
                 f.policies.push(id);
+            }
+        }
+        for (id, publication) in self.publications.iter().enumerate() {
+            if let Some(dropped) = publication.dropped
+                && let Some(f) = slot(&mut files, dropped.file)
+            {
+                f.dropped_publications.push(id);
+            }
+            for member in &publication.members {
+                if let Some(removed) = member.removed
+                    && let Some(f) = slot(&mut files, removed.file)
+                {
+                    f.unpublished.push(member.table);
+                }
+            }
+        }
+        for (id, index) in self.indexes.iter().enumerate() {
+            if let Some(f) = slot(&mut files, index.created.file) {
+                f.indexes.push(id);
+            }
+            if let Some(dropped) = index.dropped
+                && let Some(f) = slot(&mut files, dropped.file)
+            {
+                f.dropped_indexes.push(id);
             }
         }
         files

@@ -60,10 +60,10 @@ fn definition(ctx: &FileContext, index: &Index) -> Option<Definition> {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for (id, index) in catalog.indexes.iter().enumerate() {
-        if index.created.file != ctx.file_id {
+    for &id in &catalog.created_in(ctx.file_id).indexes {
+        let Some(index) = catalog.indexes.get(id) else {
             continue;
-        }
+        };
         let Some(def) = definition(ctx, index) else {
             continue;
         };

@@ -62,8 +62,32 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             .flat_map(|p| p.members.iter())
             .filter(move |m| m.table == table_id)
     };
-    for (table_id, table) in catalog.live_tables() {
-        if table.temporary {
+    // Blamed on the CREATE TABLE, a removal from the publication or the publication's drop:
+    // only tables this file created or removed can be reported here, unless it dropped the
+    // publication.
+    let here = catalog.created_in(ctx.file_id);
+    let drops_publication = here.dropped_publications.iter().any(|&p| {
+        catalog
+            .publications
+            .get(p)
+            .is_some_and(|p| p.name == publication_name)
+    });
+    let mut candidates: Vec<_> = if drops_publication {
+        catalog.live_tables().map(|(id, _)| id).collect()
+    } else {
+        here.tables
+            .iter()
+            .chain(&here.unpublished)
+            .copied()
+            .collect()
+    };
+    candidates.sort_unstable();
+    candidates.dedup();
+    for table_id in candidates {
+        let Some(table) = catalog.tables.get(table_id) else {
+            continue;
+        };
+        if !table.is_live() || table.temporary {
             continue;
         }
         let is_wanted = match &wanted {

@@ -62,73 +62,95 @@ fn dropped_index(catalog: &Catalog, table: TableId, column: ColumnId) -> Option<
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for (table_id, table) in catalog.live_tables() {
-        for (column_id, column) in table.columns.iter().enumerate() {
-            let Some(created) = column.created else {
-                continue;
-            };
-            if !is_user_column(ctx.config, &column.name)
-                || !reports(ctx.config, catalog, table_id, column_id)
-            {
-                continue;
-            }
-            // Reported where the index went missing: the column's definition, or the DROP
-            // INDEX that removed the index it had.
-            let dropped = dropped_index(catalog, table_id, column_id);
-            let Some(at) = blame(Some(created), dropped) else {
-                continue;
-            };
-            if at.file != ctx.file_id {
-                continue;
-            }
-            let Some(stmt) = ctx.statements().get(at.stmt) else {
-                continue;
-            };
-            let now = table.key();
-            let help_sql = create_index_sql(&now, std::slice::from_ref(&column.name));
-            if Some(at) == dropped {
-                out.push(
-                    ctx.diagnostic(
-                        &RULE,
-                        at.span,
-                        format!(
-                            "this drops the index that column {} of table {} needs, and no \
+    // A finding is blamed on the column's definition or on the DROP INDEX that removed its
+    // index, so only columns defined here and the leading columns of indexes dropped here can
+    // be reported in this file: start from those, never from the whole schema.
+    let here = catalog.created_in(ctx.file_id);
+    let mut candidates: Vec<(TableId, ColumnId)> = here.columns.clone();
+    candidates.extend(here.dropped_indexes.iter().filter_map(|&id| {
+        let index = catalog.indexes.get(id)?;
+        Some((index.table, (*index.columns.first()?)?))
+    }));
+    candidates.sort_unstable();
+    candidates.dedup();
+    let user_columns: Vec<String> = ctx
+        .config
+        .indexes
+        .user_columns
+        .iter()
+        .map(|c| fold_ident(c))
+        .collect();
+    for (table_id, column_id) in candidates {
+        let Some(table) = catalog.tables.get(table_id) else {
+            continue;
+        };
+        let Some(column) = table.columns.get(column_id) else {
+            continue;
+        };
+        let Some(created) = column.created else {
+            continue;
+        };
+        if !user_columns.contains(&column.name)
+            || !reports(ctx.config, catalog, table_id, column_id)
+        {
+            continue;
+        }
+        // Reported where the index went missing: the column's definition, or the DROP
+        // INDEX that removed the index it had.
+        let dropped = dropped_index(catalog, table_id, column_id);
+        let Some(at) = blame(Some(created), dropped) else {
+            continue;
+        };
+        if at.file != ctx.file_id {
+            continue;
+        }
+        let Some(stmt) = ctx.statements().get(at.stmt) else {
+            continue;
+        };
+        let now = table.key();
+        let help_sql = create_index_sql(&now, std::slice::from_ref(&column.name));
+        if Some(at) == dropped {
+            out.push(
+                ctx.diagnostic(
+                    &RULE,
+                    at.span,
+                    format!(
+                        "this drops the index that column {} of table {} needs, and no \
                              other index starts with it: every query filtering by {} (as RLS \
                              policies do) reads the whole table",
-                            q(&column.name),
-                            q_key(&now),
-                            column.name
-                        ),
-                    )
-                    .with_help(format!(
-                        "keep the index, or create a replacement: `{help_sql}`"
-                    ))
-                    .with_related(created.file, created.span, "column defined here")
-                    .in_statement(stmt.span),
-                );
-                continue;
-            }
-            // The fix goes right after the defining statement, with the names as they were there.
-            let then_table = table_key_after(table, &created);
-            let then_column = super::common::schema::column_name_after(column, &created);
-            let fix_sql = create_index_sql(&then_table, std::slice::from_ref(&then_column));
-            let mut d = ctx
-                .diagnostic(
-                    &RULE,
-                    created.span,
-                    format!(
-                        "column {} of table {} has no index that starts with it: every query \
-                         filtering by {} (as RLS policies do) reads the whole table",
                         q(&column.name),
                         q_key(&now),
                         column.name
                     ),
                 )
-                .with_help(format!("add the index: `{help_sql}`"))
-                .in_statement(stmt.span);
-            d = with_statement_added(ctx, d, created.stmt, &fix_sql);
-            out.push(d);
+                .with_help(format!(
+                    "keep the index, or create a replacement: `{help_sql}`"
+                ))
+                .with_related(created.file, created.span, "column defined here")
+                .in_statement(stmt.span),
+            );
+            continue;
         }
+        // The fix goes right after the defining statement, with the names as they were there.
+        let then_table = table_key_after(table, &created);
+        let then_column = super::common::schema::column_name_after(column, &created);
+        let fix_sql = create_index_sql(&then_table, std::slice::from_ref(&then_column));
+        let mut d = ctx
+            .diagnostic(
+                &RULE,
+                created.span,
+                format!(
+                    "column {} of table {} has no index that starts with it: every query \
+                         filtering by {} (as RLS policies do) reads the whole table",
+                    q(&column.name),
+                    q_key(&now),
+                    column.name
+                ),
+            )
+            .with_help(format!("add the index: `{help_sql}`"))
+            .in_statement(stmt.span);
+        d = with_statement_added(ctx, d, created.stmt, &fix_sql);
+        out.push(d);
     }
 }
 

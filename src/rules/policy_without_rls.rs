@@ -83,7 +83,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 /// schemas (there `rls-not-enabled` reports the DISABLE): one finding per table, at the DISABLE.
 fn disabled_later(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for (table_id, table) in catalog.live_tables() {
+    for &table_id in &catalog.created_in(ctx.file_id).rls_changed {
+        let Some(table) = catalog.tables.get(table_id).filter(|t| t.is_live()) else {
+            continue;
+        };
         let Some(changed) = table.rls_changed.filter(|c| c.file == ctx.file_id) else {
             continue;
         };
@@ -91,11 +94,9 @@ fn disabled_later(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let policies: Vec<_> = catalog
-            .policies
-            .iter()
-            .filter(|p| {
-                p.table == table_id && p.dropped.is_none() && p.created.pos() < changed.pos()
-            })
+            .policies_on(table_id)
+            .map(|(_, p)| p)
+            .filter(|p| p.created.pos() < changed.pos())
             .collect();
         let Some(first) = policies.first() else {
             continue;

@@ -18,8 +18,26 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for (_, table) in catalog.live_tables() {
-        if table.temporary || table.rls_enabled || !is_exposed(ctx.config, &table.schema) {
+    // Blamed on the CREATE TABLE or the last RLS change: only tables this file created or
+    // changed can be reported here.
+    let here = catalog.created_in(ctx.file_id);
+    let mut candidates: Vec<_> = here
+        .tables
+        .iter()
+        .chain(&here.rls_changed)
+        .copied()
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    for table in candidates
+        .into_iter()
+        .filter_map(|id| catalog.tables.get(id))
+    {
+        if !table.is_live()
+            || table.temporary
+            || table.rls_enabled
+            || !is_exposed(ctx.config, &table.schema)
+        {
             continue;
         }
         // Reported where RLS went missing: the CREATE TABLE, or a later DISABLE (which also

@@ -1,4 +1,5 @@
 //! `pgward.toml`: the keys, their defaults, discovery and clear errors for bad files.
+//! `protected.rs` is the `[protected] tables` matcher.
 
 use crate::runner::{Execution, Project, Runner, Wrapping};
 use crate::syntax::{ParseOptions, PgVersion, names};
@@ -6,6 +7,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod protected;
+#[cfg(test)]
+mod tests;
+
+pub use protected::{ALWAYS_PROTECTED_SCHEMAS, ProtectedTables, Protection};
 pub const CONFIG_FILE_NAME: &str = "pgward.toml";
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
@@ -29,6 +35,7 @@ pub struct Config {
     pub indexes: IndexesConfig,
     pub realtime: Option<RealtimeConfig>,
     pub rls: RlsConfig,
+    pub privileges: PrivilegesConfig,
     pub extensions: ExtensionsConfig,
     pub preflight: PreflightConfig,
     pub apply: ApplyConfig,
@@ -142,6 +149,16 @@ impl Default for RlsConfig {
             exposed_schemas: vec!["public".to_string()],
         }
     }
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivilegesConfig {
+    /// Whether the database grants what Supabase's default privileges grant (tables, views,
+    /// sequences and functions made in `public` to `anon`, `authenticated` and
+    /// `service_role`). Default: on for runner `supabase`, off otherwise; `false` for a
+    /// project that revoked those defaults outside its migrations.
+    pub supabase_defaults: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
@@ -569,157 +586,6 @@ impl Config {
     }
 }
 
-/// Schemas whose tables are always protected: Supabase owns them.
-pub const ALWAYS_PROTECTED_SCHEMAS: &[&str] = &["auth", "storage"];
-
-/// One part (schema or table) of a `[protected] tables` entry.
-#[derive(Debug, Clone)]
-enum NamePattern {
-    /// A quoted name, or an unquoted one without glob characters (folded to lower case).
-    Literal(String),
-    Glob(glob::Pattern),
-}
-
-impl NamePattern {
-    fn parse(part: &str) -> Option<NamePattern> {
-        let (name, quoted) = names::read_ident(part);
-        if name.is_empty() {
-            return None;
-        }
-        if !quoted && name.contains(['*', '?', '[']) {
-            glob::Pattern::new(&name).ok().map(NamePattern::Glob)
-        } else {
-            Some(NamePattern::Literal(name))
-        }
-    }
-    fn matches(&self, name: &str) -> bool {
-        match self {
-            NamePattern::Literal(l) => l == name,
-            NamePattern::Glob(g) => g.matches(name),
-        }
-    }
-    fn literal(&self) -> Option<&str> {
-        match self {
-            NamePattern::Literal(l) => Some(l),
-            NamePattern::Glob(_) => None,
-        }
-    }
-}
-
-/// One `[protected] tables` entry, parsed.
-#[derive(Debug, Clone)]
-struct TablePattern {
-    /// The entry as written in the config (for messages).
-    raw: String,
-    /// Given as `--protect` on the command line, not in the config.
-    from_flag: bool,
-    schema: NamePattern,
-    table: NamePattern,
-}
-
-/// Why a table is protected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Protection {
-    /// It matches this `[protected] tables` entry (as written).
-    Configured(String),
-    /// It matches this `--protect` value (as given).
-    Flag(String),
-    /// It lives in `auth` or `storage`.
-    SupabaseSchema(String),
-}
-
-/// Which tables a migration must never drop, empty or move: the `[protected] tables` entries
-/// (names or globs, optionally schema-qualified, unqualified meaning `public`) plus everything in
-/// the `auth` and `storage` schemas. Compares normalized names (as the parser produces them).
-#[derive(Debug, Clone, Default)]
-pub struct ProtectedTables {
-    patterns: Vec<TablePattern>,
-}
-
-impl ProtectedTables {
-    /// Build from config entries. Unquoted parts fold to lower case, `"Quoted"` parts keep case;
-    /// entries that cannot be parsed are skipped (config validation reports them).
-    pub fn new<S: AsRef<str>>(entries: &[S]) -> ProtectedTables {
-        let patterns = entries
-            .iter()
-            .filter_map(|e| {
-                let raw = e.as_ref().trim();
-                let parts = names::split_qualified(raw);
-                let (schema, table) = match parts.as_slice() {
-                    [table] => (NamePattern::Literal("public".to_string()), *table),
-                    [schema, table] => (NamePattern::parse(schema)?, *table),
-                    _ => return None,
-                };
-                Some(TablePattern {
-                    raw: raw.to_string(),
-                    from_flag: false,
-                    schema,
-                    table: NamePattern::parse(table)?,
-                })
-            })
-            .collect();
-        ProtectedTables { patterns }
-    }
-
-    /// The config's entries, then the `--protect` values (messages say which is which).
-    pub fn with_flags<S: AsRef<str>>(entries: &[S], flags: &[S]) -> ProtectedTables {
-        let mut all = ProtectedTables::new(entries);
-        let mut from_flags = ProtectedTables::new(flags);
-        for p in &mut from_flags.patterns {
-            p.from_flag = true;
-        }
-        all.patterns.extend(from_flags.patterns);
-        all
-    }
-
-    /// Whether `schema.table` (normalized names) is protected.
-    pub fn is_protected(&self, schema: &str, table: &str) -> bool {
-        self.protection(schema, table).is_some()
-    }
-
-    /// Why `schema.table` is protected, if it is.
-    pub fn protection(&self, schema: &str, table: &str) -> Option<Protection> {
-        if ALWAYS_PROTECTED_SCHEMAS.contains(&schema) {
-            return Some(Protection::SupabaseSchema(schema.to_string()));
-        }
-        self.patterns
-            .iter()
-            .find(|p| p.schema.matches(schema) && p.table.matches(table))
-            .map(|p| {
-                if p.from_flag {
-                    Protection::Flag(p.raw.clone())
-                } else {
-                    Protection::Configured(p.raw.clone())
-                }
-            })
-    }
-
-    /// Whether dropping `schema` would drop a protected table: `auth`, `storage`, and every schema
-    /// named literally by an entry (a glob schema part names no particular schema).
-    pub fn is_schema_protected(&self, schema: &str) -> bool {
-        ALWAYS_PROTECTED_SCHEMAS.contains(&schema)
-            || self
-                .patterns
-                .iter()
-                .any(|p| p.schema.literal() == Some(schema))
-    }
-
-    /// The configured tables named without globs, as `(schema, table)` normalized names, in
-    /// config order (for pre-flight and verification, which must look each one up).
-    pub fn literal_tables(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
-        for p in &self.patterns {
-            if let (Some(s), Some(t)) = (p.schema.literal(), p.table.literal()) {
-                let pair = (s.to_string(), t.to_string());
-                if !out.contains(&pair) {
-                    out.push(pair);
-                }
-            }
-        }
-        out
-    }
-}
-
 impl Config {
     /// Learn the repository around `root` (the config's directory, or the current directory
     /// when there is no config): the runner its files show, Supabase's `supabase/config.toml`.
@@ -765,6 +631,14 @@ impl Config {
     /// the schemas its API exposes, its realtime publication.
     pub fn supabase_preset(&self) -> bool {
         self.runner() == Runner::Supabase
+    }
+
+    /// Whether Supabase's default privileges are assumed (see
+    /// [`PrivilegesConfig::supabase_defaults`]).
+    pub fn supabase_default_privileges(&self) -> bool {
+        self.privileges
+            .supabase_defaults
+            .unwrap_or_else(|| self.supabase_preset())
     }
 
     /// The schemas reachable through an API, whose tables need row level security:
@@ -946,198 +820,4 @@ fn line_of_key(text: &str, needle: &str) -> Option<usize> {
     text.lines()
         .position(|line| line.contains(needle))
         .map(|i| i + 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_key_is_an_error_with_its_line() {
-        let err =
-            Config::from_toml("[rules]\nignroe = []\n", Path::new("pgward.toml")).unwrap_err();
-        assert!(err.message.contains("ignroe"), "{err}");
-        assert_eq!(err.line, Some(2));
-    }
-
-    #[test]
-    fn defaults() {
-        let c = Config::from_toml("", Path::new("x/pgward.toml")).unwrap();
-        assert_eq!(c.indexes.user_columns, vec!["user_id"]);
-        assert_eq!(c.rls.exposed_schemas, vec!["public"]);
-        assert!(c.realtime.is_none());
-        assert_eq!(c.postgres_version.major(), 15);
-    }
-
-    #[test]
-    fn max_blocking_size_reads_human_sizes_and_rejects_the_rest_with_its_line() {
-        let c = Config::from_toml("", Path::new("pgward.toml")).unwrap();
-        assert_eq!(c.apply.max_blocking_bytes(), 100 * 1024 * 1024);
-        for (text, bytes) in [
-            ("\"100MB\"", 100 << 20),
-            ("\"1.5GB\"", 3 << 29),
-            ("\"512 kB\"", 512 << 10),
-            ("\"2TiB\"", 2 << 40),
-            ("\"0\"", 0),
-            ("4096", 4096),
-            ("\"8mb\"", 8 << 20),
-        ] {
-            let c = Config::from_toml(
-                &format!("[apply]\nmax_blocking_size = {text}\n"),
-                Path::new("pgward.toml"),
-            )
-            .unwrap_or_else(|e| panic!("{text}: {e}"));
-            assert_eq!(c.apply.max_blocking_bytes(), bytes, "{text}");
-        }
-        for bad in [
-            "\"100 parsecs\"",
-            "\"MB\"",
-            "\"1.\"",
-            "-5",
-            "\"\"",
-            "\"1e9\"",
-            "true",
-        ] {
-            let err = Config::from_toml(
-                &format!("[apply]\nmax_blocking_size = {bad}\n"),
-                Path::new("pgward.toml"),
-            )
-            .unwrap_err();
-            assert_eq!(err.line, Some(2), "{bad}: {err}");
-            assert!(
-                err.message.contains("max_blocking_size") || err.message.contains("a size like"),
-                "{bad}: {err}"
-            );
-        }
-        assert_eq!(ByteSize::human(100 << 20), "100 MB");
-        assert_eq!(ByteSize::human(3 << 29), "1.5 GB");
-        assert_eq!(ByteSize::human(812), "812 bytes");
-    }
-
-    #[test]
-    fn postgres_version() {
-        let c = Config::from_toml("postgres_version = 17\n", Path::new("pgward.toml")).unwrap();
-        assert_eq!(c.postgres_version.major(), 17);
-        assert_eq!(c.parse_options().pg_version.major(), 17);
-        for bad in [
-            "postgres_version = 12",
-            "postgres_version = 19",
-            "postgres_version = \"15\"",
-        ] {
-            let err = Config::from_toml(
-                &format!("migrations_dir = \"m\"\n{bad}\n"),
-                Path::new("pgward.toml"),
-            )
-            .unwrap_err();
-            assert_eq!(err.line, Some(2), "{bad}: {err}");
-            assert!(
-                err.message.contains("postgres_version") || err.message.contains("integer"),
-                "{bad}: {err}"
-            );
-        }
-    }
-
-    #[test]
-    fn protected_tables_match_names_globs_schemas_and_quotes() {
-        let p = ProtectedTables::new(&[
-            "users",
-            "USAGE_*",
-            "app.Accounts",
-            "\"Mixed\"",
-            "\"my.schema\".\"T\"",
-        ]);
-        assert!(p.is_protected("public", "users"));
-        assert!(!p.is_protected("other", "users"));
-        assert!(!p.is_protected("public", "Users"));
-        assert!(p.is_protected("public", "usage_alerts"));
-        assert!(p.is_protected("app", "accounts"));
-        assert!(p.is_protected("public", "Mixed"));
-        assert!(!p.is_protected("public", "mixed"));
-        assert!(p.is_protected("my.schema", "T"));
-        assert!(p.is_protected("auth", "anything"));
-        assert!(p.is_protected("storage", "objects"));
-        assert!(p.is_schema_protected("app"));
-        assert!(p.is_schema_protected("public"));
-        assert!(p.is_schema_protected("auth"));
-        assert!(!p.is_schema_protected("archive"));
-        assert_eq!(
-            p.literal_tables(),
-            vec![
-                ("public".to_string(), "users".to_string()),
-                ("app".to_string(), "accounts".to_string()),
-                ("public".to_string(), "Mixed".to_string()),
-                ("my.schema".to_string(), "T".to_string()),
-            ]
-        );
-    }
-
-    #[test]
-    fn check_after_is_a_version_and_files_up_to_it_are_context() {
-        let c = Config::from_toml(
-            "runner = \"supabase\"\n[check]\nafter = \"20240101000000\"\n",
-            Path::new("pgward.toml"),
-        )
-        .unwrap();
-        assert!(c.before_after(Path::new("20230101000000_old.sql")));
-        assert!(c.before_after(Path::new("20240101000000_baseline_point.sql")));
-        assert!(!c.before_after(Path::new("20240101000001_new.sql")));
-        let flyway = Config::from_toml(
-            "runner = \"flyway\"\n[check]\nafter = \"V1.2\"\n",
-            Path::new("pgward.toml"),
-        )
-        .unwrap();
-        assert!(flyway.before_after(Path::new("V1_1__a.sql")));
-        assert!(!flyway.before_after(Path::new("V1.10__b.sql")));
-        assert!(!flyway.before_after(Path::new("R__views.sql")));
-        let err = Config::from_toml("[check]\nafter = \"last-week\"\n", Path::new("pgward.toml"))
-            .unwrap_err();
-        assert_eq!(err.line, Some(2), "{err}");
-        assert!(err.message.contains("[check] after"), "{err}");
-        assert!(Config::default().after_version().is_none());
-    }
-
-    #[test]
-    fn files_exclude_globs() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let c = Config::from_toml(
-            "[files]\nexclude = [\"db/archive\", \"seed.sql\", \"db/*_draft.sql\"]\n",
-            &root.join("pgward.toml"),
-        )
-        .unwrap();
-        assert!(c.is_excluded(&root.join("db/archive/1_x.sql")));
-        assert!(c.is_excluded(&root.join("db/archive/deep/2_y.sql")));
-        assert!(c.is_excluded(&root.join("db/sub/seed.sql")));
-        assert!(c.is_excluded(&root.join("db/3_draft.sql")));
-        assert!(!c.is_excluded(&root.join("db/sub/3_draft.sql")));
-        assert!(!c.is_excluded(&root.join("db/1_x.sql")));
-        let err = Config::from_toml("[files]\nexclude = [\"[\"]\n", Path::new("pgward.toml"))
-            .unwrap_err();
-        assert!(err.message.contains("[files] exclude"), "{err}");
-    }
-
-    #[test]
-    fn one_discovery_nearest_the_file_then_the_cwd() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        std::fs::create_dir_all(root.join("a/b")).unwrap();
-        std::fs::create_dir_all(root.join("c")).unwrap();
-        std::fs::write(root.join("pgward.toml"), "").unwrap();
-        std::fs::write(root.join("a/pgward.toml"), "").unwrap();
-        let near = Config::find(None, Some(Path::new("a/b/1.sql")), &root);
-        assert_eq!(near, Some(root.join("a/pgward.toml")));
-        let from_cwd = Config::find(None, Some(Path::new("c")), &root);
-        assert_eq!(from_cwd, Some(root.join("pgward.toml")));
-        assert_eq!(
-            Config::find(None, None, &root.join("a/b")),
-            Some(root.join("a/pgward.toml"))
-        );
-        std::fs::write(root.join("a/pgward.toml"), "bogus = 1\n").unwrap();
-        let err = Config::resolve(None, Some(Path::new("a/b/1.sql")), &root).unwrap_err();
-        assert_eq!(err.path, root.join("a/pgward.toml"));
-        assert_eq!(
-            err.shown_from(&root),
-            format!("a/pgward.toml:1: {}", err.message)
-        );
-    }
 }
