@@ -498,7 +498,7 @@ pub struct AlterPolicy {
 }
 
 /// What the security rules need to know about a function.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionAttrs {
     /// `SECURITY DEFINER`: runs with its owner's rights.
     pub security_definer: bool,
@@ -512,7 +512,7 @@ pub struct FunctionAttrs {
 }
 
 /// What the security rules need to know about a view.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ViewFacts {
     /// `WITH (security_invoker = true)` (or `on`, `1`, `yes`, or the bare option).
     pub security_invoker: bool,
@@ -522,7 +522,9 @@ pub struct ViewFacts {
 }
 
 /// A set of privileges (`GRANT SELECT, INSERT …`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Privileges(pub u16);
 
 impl Privileges {
@@ -576,7 +578,7 @@ impl Privileges {
 }
 
 /// What a `GRANT`/`REVOKE` is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum GrantObjectKind {
     /// `[TABLE]`: tables, views, materialized views, foreign tables.
     Table,
@@ -587,7 +589,7 @@ pub enum GrantObjectKind {
 }
 
 /// `GRANT privileges ON objects TO roles` / `REVOKE privileges ON objects FROM roles`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     pub revoke: bool,
     /// The privileges (`ALL` is [`Privileges::ALL`]); column privileges (`SELECT (a, b)`) are
@@ -604,7 +606,7 @@ pub struct Grant {
 }
 
 /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r, …] [IN SCHEMA s, …] GRANT|REVOKE … ON TABLES|…`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DefaultPrivileges {
     /// `FOR ROLE`: whose future objects (empty: the role running the migration).
     pub for_roles: Vec<String>,
