@@ -6,6 +6,7 @@ use super::Rule;
 use super::common::columns::{TypeName, declared_types};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::rules::FileContext;
+use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {
     id: "prefer-bigint-key",
@@ -36,7 +37,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     t.span,
                     format!(
                         "primary key {} is {}: it runs out at {} values, and widening it later rewrites the table and every table referencing it",
-                        t.column.value,
+                        quote_if_needed(&t.column.value),
                         t.data_type,
                         if ty.base.contains("small") || ty.base.ends_with('2') {
                             "32,767"

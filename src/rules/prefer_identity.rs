@@ -6,6 +6,7 @@ use super::Rule;
 use super::common::columns::{TypeName, declared_types};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::rules::FileContext;
+use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {
     id: "prefer-identity",
@@ -34,7 +35,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     t.span,
                     format!(
                         "column {} is {}: a sequence of its own, with separate ownership and grants",
-                        t.column.value, t.data_type
+                        quote_if_needed(&t.column.value), t.data_type
                     ),
                 )
                 .with_help(format!("use `{replacement}` (or GENERATED ALWAYS to refuse explicit values)"))

@@ -6,6 +6,7 @@ use super::Rule;
 use super::common::columns::{TypeName, declared_types};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
+use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {
     id: "prefer-text",
@@ -31,12 +32,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     t.span,
                     format!(
                         "column {} is varchar({n}): PostgreSQL stores it like text, and changing the limit later means ALTER COLUMN … TYPE",
-                        t.column.value
+                        quote_if_needed(&t.column.value)
                     ),
                 )
                 .with_help(format!(
                     "use text{}, with `CHECK (char_length({}) <= {n})` if the limit matters",
-                    ty.array, t.column.value
+                    ty.array, quote_if_needed(&t.column.value)
                 ))
                 .in_statement(stmt.span),
             );

@@ -6,6 +6,7 @@ use super::Rule;
 use super::common::columns::{TypeName, declared_types};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::rules::FileContext;
+use crate::syntax::quote_if_needed;
 
 pub static RULE: Rule = Rule {
     id: "prefer-timestamptz",
@@ -38,7 +39,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     t.span,
                     format!(
                         "column {} is timestamp without time zone: the stored value has no zone, so it reads differently under each session TimeZone",
-                        t.column.value
+                        quote_if_needed(&t.column.value)
                     ),
                 )
                 .with_help(format!("use {replacement} (timestamp with time zone): it stores an instant"))
