@@ -29,9 +29,11 @@ mod derived;
 mod objects;
 mod query;
 mod replay;
+mod security;
 
 pub use derived::FileObjects;
 pub use objects::*;
+pub use security::{Acl, AclEntry, Baseline, Function, ObjectAcl, OtherRelation};
 
 /// A relation name's holder (tables, indexes, views and sequences share PostgreSQL's namespace).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,13 @@ pub struct Catalog {
     pub schemas: Vec<Named>,
     pub extensions: Vec<Named>,
     pub types: Vec<Named>,
+    /// Functions and procedures (see [`Catalog::live_functions`]).
+    pub functions: Vec<Function>,
+    function_names: HashMap<Key, usize>,
+    /// Live views, materialized views, foreign tables and sequences by name.
+    other_relations: HashMap<Key, OtherRelation>,
+    /// Default privileges and privileges on schemas.
+    privileges: security::Privilege,
     /// Per file, `(statement index, fact)` in statement order.
     facts: Vec<Vec<(usize, Fact)>>,
 

@@ -141,6 +141,8 @@ pub struct Table {
     /// [`Catalog::policies_on`] for the live ones).
     pub index_ids: Vec<IndexId>,
     pub policy_ids: Vec<PolicyId>,
+    /// Privileges on the table (see [`crate::catalog::ObjectAcl::allows`]).
+    pub acl: crate::catalog::ObjectAcl,
 }
 
 impl Table {
@@ -220,8 +222,17 @@ pub struct Policy {
     pub name: String,
     pub table: TableId,
     pub command: PolicyCommand,
+    /// The roles, as the last `CREATE`/`ALTER POLICY … TO` left them (empty: `public`).
     pub roles: Vec<String>,
     pub permissive: bool,
+    /// `USING (…)` as the set left it, and the statement that wrote it (its spans point into
+    /// that statement's file).
+    pub using: Option<(crate::syntax::PolicyExpr, Loc)>,
+    /// `WITH CHECK (…)` as the set left it, and the statement that wrote it.
+    pub with_check: Option<(crate::syntax::PolicyExpr, Loc)>,
+    /// The statement that last set the roles or an expression: the `CREATE POLICY`, or an
+    /// `ALTER POLICY` (its span is the policy's name there).
+    pub defined: Loc,
     pub created: Loc,
     pub dropped: Option<Loc>,
     /// `ALTER POLICY … RENAME TO` (keys are `(table schema, policy name)`).

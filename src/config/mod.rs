@@ -35,6 +35,7 @@ pub struct Config {
     pub indexes: IndexesConfig,
     pub realtime: Option<RealtimeConfig>,
     pub rls: RlsConfig,
+    pub privileges: PrivilegesConfig,
     pub extensions: ExtensionsConfig,
     pub preflight: PreflightConfig,
     pub apply: ApplyConfig,
@@ -148,6 +149,16 @@ impl Default for RlsConfig {
             exposed_schemas: vec!["public".to_string()],
         }
     }
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivilegesConfig {
+    /// Whether the database grants what Supabase's default privileges grant (tables, views,
+    /// sequences and functions made in `public` to `anon`, `authenticated` and
+    /// `service_role`). Default: on for runner `supabase`, off otherwise; `false` for a
+    /// project that revoked those defaults outside its migrations.
+    pub supabase_defaults: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
@@ -620,6 +631,14 @@ impl Config {
     /// the schemas its API exposes, its realtime publication.
     pub fn supabase_preset(&self) -> bool {
         self.runner() == Runner::Supabase
+    }
+
+    /// Whether Supabase's default privileges are assumed (see
+    /// [`PrivilegesConfig::supabase_defaults`]).
+    pub fn supabase_default_privileges(&self) -> bool {
+        self.privileges
+            .supabase_defaults
+            .unwrap_or_else(|| self.supabase_preset())
     }
 
     /// The schemas reachable through an API, whose tables need row level security:

@@ -7,6 +7,7 @@
 use crate::config::{Config, ConfigError, SeverityOverride};
 use crate::diagnostic::{Diagnostic, Severity};
 
+mod auth_users_exposed;
 mod blocking_index;
 mod breaking_rename;
 pub(crate) mod common;
@@ -16,8 +17,11 @@ mod context;
 mod destructive_drop;
 mod duplicate_index;
 mod enum_value_in_transaction;
+mod exposed_foreign_table;
+mod exposed_security_definer_function;
 mod extension_in_public;
 mod foreign_key_cycle;
+mod function_search_path;
 mod identifier_too_long;
 mod long_exclusive_lock;
 mod missing_lock_timeout;
@@ -42,6 +46,7 @@ pub mod rls_not_enabled;
 mod rls_without_policy;
 mod schema_conflict;
 mod secret_in_migration;
+mod security_definer_view;
 mod table_rewrite;
 mod transaction_wrapper;
 mod unfiltered_data_change;
@@ -95,6 +100,11 @@ static RULES: &[&Rule] = &[
     &multiple_permissive_policies::RULE,
     &duplicate_index::RULE,
     &extension_in_public::RULE,
+    &security_definer_view::RULE,
+    &auth_users_exposed::RULE,
+    &exposed_security_definer_function::RULE,
+    &function_search_path::RULE,
+    &exposed_foreign_table::RULE,
     &required_column_without_default::RULE,
     &blocking_index::RULE,
     &constraint_without_not_valid::RULE,

@@ -3,7 +3,7 @@
 //! and the wider one silently wins.
 
 use super::Rule;
-use super::common::policy::{BYPASS_ROLES, applies_to, commands, live_policies_created_here};
+use super::common::policy::{BYPASS_ROLES, applies_to, commands, live_policies_defined_here};
 use super::common::schema::{q, q_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
@@ -40,7 +40,7 @@ fn shared_role(a: &[String], b: &[String]) -> Option<String> {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for p in live_policies_created_here(ctx) {
+    for p in live_policies_defined_here(ctx) {
         if !p.policy.permissive {
             continue;
         }
@@ -48,7 +48,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             if id == p.id
                 || !other.permissive
                 || other.dropped.is_some()
-                || other.created.pos() >= p.policy.created.pos()
+                || other.defined.pos() >= p.policy.defined.pos()
             {
                 return None;
             }
@@ -64,7 +64,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.diagnostic(
                 &RULE,
-                p.create.name.span,
+                p.name_span(),
                 format!(
                     "policies {} and {} on {} are both permissive for role {role} and {}: \
                      PostgreSQL evaluates both for every row",

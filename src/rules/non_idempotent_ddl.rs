@@ -142,6 +142,7 @@ fn check_statement(ctx: &FileContext, stmt: &Statement, drops: &Drops, out: &mut
             or_replace: false,
             kind,
             keywords,
+            ..
         } => {
             let what = kind.sql().to_ascii_lowercase();
             or_replace(ctx, stmt, &what, name, keywords, None, out);

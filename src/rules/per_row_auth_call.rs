@@ -3,7 +3,7 @@
 //! row the query reads. Wrapped, the planner evaluates it once per statement (an init plan).
 
 use super::Rule;
-use super::common::policy::live_policies_created_here;
+use super::common::policy::live_policy_exprs_here;
 use super::common::schema::{q, q_key};
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::rules::FileContext;
@@ -17,37 +17,35 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for p in live_policies_created_here(ctx) {
-        let exprs = [&p.create.using, &p.create.with_check];
-        for expr in exprs.into_iter().flatten() {
-            for call in expr.auth_calls.iter().filter(|c| !c.wrapped) {
-                let text = ctx.text(call.span);
-                let wrapped = format!("(select {text})");
-                out.push(
-                    ctx.diagnostic(
-                        &RULE,
-                        call.span,
-                        format!(
-                            "`{}()` in policy {} on {} is evaluated once for every row",
-                            call.function,
-                            q(&p.policy.name),
-                            q_key(&p.table.key())
-                        ),
-                    )
-                    .with_help(format!(
-                        "wrap the call in a subquery, `{wrapped}`: PostgreSQL then evaluates it \
+    for p in live_policy_exprs_here(ctx) {
+        let expr = p.expr;
+        for call in expr.auth_calls.iter().filter(|c| !c.wrapped) {
+            let text = ctx.text(call.span);
+            let wrapped = format!("(select {text})");
+            out.push(
+                ctx.diagnostic(
+                    &RULE,
+                    call.span,
+                    format!(
+                        "`{}()` in policy {} on {} is evaluated once for every row",
+                        call.function,
+                        q(&p.policy.name),
+                        q_key(&p.table.key())
+                    ),
+                )
+                .with_help(format!(
+                    "wrap the call in a subquery, `{wrapped}`: PostgreSQL then evaluates it \
                          once per statement"
-                    ))
-                    .with_fix(
-                        format!("Wrap in `{wrapped}`"),
-                        vec![Edit {
-                            span: call.span,
-                            replacement: wrapped.clone(),
-                        }],
-                    )
-                    .in_statement(p.statement_span()),
-                );
-            }
+                ))
+                .with_fix(
+                    format!("Wrap in `{wrapped}`"),
+                    vec![Edit {
+                        span: call.span,
+                        replacement: wrapped.clone(),
+                    }],
+                )
+                .in_statement(p.statement_span()),
+            );
         }
     }
 }
@@ -93,5 +91,19 @@ mod tests {
         let b = "DROP POLICY p ON t;\n";
         let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
         assert_eq!(spans(&out, RULE), vec!["auth.role()"]);
+    }
+
+    #[test]
+    fn alter_policy_replaces_the_expression() {
+        let a = "CREATE TABLE t (user_id uuid);\n\
+                 CREATE POLICY p ON t USING (user_id = auth.uid()) WITH CHECK (user_id = auth.uid());\n";
+        let b = "ALTER POLICY p ON t USING (user_id = (select auth.uid()));\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        assert_eq!(lines(&out, RULE).len(), 1, "{:?}", lines(&out, RULE));
+        assert!(
+            lines(&out, RULE)[0].starts_with("1.sql:2:73 "),
+            "{:?}",
+            lines(&out, RULE)
+        );
     }
 }

@@ -5,7 +5,7 @@
 
 use super::Rule;
 use super::common::policy::{
-    live_policies_created_here, reaches_anon, reaches_clients, roles_display,
+    live_policies_defined_here, reaches_anon, reaches_clients, roles_display,
 };
 use super::common::schema::{q, q_key};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -21,13 +21,13 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn always_true(e: &Option<PolicyExpr>) -> Option<&PolicyExpr> {
-    e.as_ref().filter(|e| e.always_true)
+fn always_true(e: Option<&PolicyExpr>) -> Option<&PolicyExpr> {
+    e.filter(|e| e.always_true)
 }
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for p in live_policies_created_here(ctx) {
-        let c = p.create;
+    for p in live_policies_defined_here(ctx) {
+        let c = p.policy;
         if !c.permissive || !reaches_clients(&c.roles) {
             continue;
         }
@@ -40,20 +40,20 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let command = c.command.as_str().to_uppercase();
         // The expression that decides which rows may be written (PostgreSQL uses USING for the
         // new row when WITH CHECK is missing).
-        let check_expr: Option<&PolicyExpr> = c.with_check.as_ref().or(c.using.as_ref());
+        let check_expr: Option<&PolicyExpr> = p.with_check().or(p.using());
         let open: Option<&PolicyExpr> = match c.command {
             PolicyCommand::Select => None,
             PolicyCommand::Insert => check_expr.filter(|e| e.always_true),
-            PolicyCommand::Delete => always_true(&c.using),
+            PolicyCommand::Delete => always_true(p.using()),
             PolicyCommand::Update | PolicyCommand::All => {
-                always_true(&c.using).or(always_true(&c.with_check))
+                always_true(p.using()).or(always_true(p.with_check()))
             }
         };
         if let Some(expr) = open {
             let mut d = ctx
                 .diagnostic(
                     &RULE,
-                    expr.span,
+                    p.span_of(expr),
                     format!(
                         "policy {} lets {who} {} {}: its condition is always true",
                         q(&p.policy.name),
@@ -109,7 +109,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let mut d = ctx
             .diagnostic(
                 &RULE,
-                expr.span,
+                p.span_of(expr),
                 format!(
                     "{command} policy {} lets {who} write rows of {} owned by someone else: its \
                      {clause} never looks at {}",
@@ -183,5 +183,28 @@ mod tests {
         assert!(mine[1].message.starts_with(
             "UPDATE policy \"upd\" lets authenticated write rows of \"Notes\" owned by someone else: its USING never looks at \"user_id\""
         ), "{}", mine[1].message);
+    }
+
+    #[test]
+    fn alter_policy_is_followed() {
+        let a = "CREATE TABLE t (id int, user_id uuid);\n\
+                 CREATE POLICY upd ON t FOR UPDATE TO authenticated USING ((select auth.uid()) = user_id);\n\
+                 CREATE POLICY del ON t FOR DELETE TO anon USING (true);\n\
+                 CREATE POLICY ins ON t FOR INSERT TO anon WITH CHECK (true);\n";
+        let b = "ALTER POLICY upd ON t USING (true);\n\
+                 ALTER POLICY del ON t TO service_role;\n\
+                 ALTER POLICY ins ON public.t TO authenticated;\n";
+        let out = run(&[("1.sql", a), ("2.sql", b)], &[], "");
+        let mine: Vec<_> = out.diagnostics.iter().filter(|d| d.rule == RULE).collect();
+        assert_eq!(spans(&out, RULE), vec!["(true)", "ins"]);
+        assert!(
+            mine.iter().all(|d| d.file == 1),
+            "reported where the policy changed last"
+        );
+        assert_eq!(
+            mine[1].severity,
+            Severity::Warning,
+            "now for authenticated only"
+        );
     }
 }

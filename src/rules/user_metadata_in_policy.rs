@@ -3,7 +3,7 @@
 //! an authorization decision the user controls.
 
 use super::Rule;
-use super::common::policy::live_policies_created_here;
+use super::common::policy::live_policy_exprs_here;
 use super::common::schema::{q, q_key};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
@@ -17,28 +17,26 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for p in live_policies_created_here(ctx) {
-        let exprs = [&p.create.using, &p.create.with_check];
-        for expr in exprs.into_iter().flatten() {
-            for &span in &expr.user_metadata {
-                out.push(
-                    ctx.diagnostic(
-                        &RULE,
-                        span,
-                        format!(
-                            "policy {} on {} trusts user metadata: every user can set it for \
+    for p in live_policy_exprs_here(ctx) {
+        let expr = p.expr;
+        for &span in &expr.user_metadata {
+            out.push(
+                ctx.diagnostic(
+                    &RULE,
+                    span,
+                    format!(
+                        "policy {} on {} trusts user metadata: every user can set it for \
                              themselves",
-                            q(&p.policy.name),
-                            q_key(&p.table.key())
-                        ),
-                    )
-                    .with_help(
-                        "decide from data only the server writes: `app_metadata` in the JWT \
+                        q(&p.policy.name),
+                        q_key(&p.table.key())
+                    ),
+                )
+                .with_help(
+                    "decide from data only the server writes: `app_metadata` in the JWT \
                          (`(select auth.jwt()) -> 'app_metadata'`), or a table of roles",
-                    )
-                    .in_statement(p.statement_span()),
-                );
-            }
+                )
+                .in_statement(p.statement_span()),
+            );
         }
     }
 }

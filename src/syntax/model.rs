@@ -360,6 +360,7 @@ pub enum ObjectKind {
     Policy,
     Extension,
     Publication,
+    ForeignTable,
     Database,
     Tablespace,
     Role,
@@ -383,6 +384,7 @@ impl ObjectKind {
             ObjectKind::Policy => "POLICY",
             ObjectKind::Extension => "EXTENSION",
             ObjectKind::Publication => "PUBLICATION",
+            ObjectKind::ForeignTable => "FOREIGN TABLE",
             ObjectKind::Database => "DATABASE",
             ObjectKind::Tablespace => "TABLESPACE",
             ObjectKind::Role => "ROLE",
@@ -485,6 +487,129 @@ pub struct AlterPolicy {
     pub name: Ident,
     pub table: QualifiedName,
     pub rename_to: Option<Ident>,
+    /// `TO roles` (replaces the policy's roles).
+    pub roles: Option<Vec<String>>,
+    /// `USING (…)` (replaces the policy's).
+    pub using: Option<PolicyExpr>,
+    /// `WITH CHECK (…)` (replaces the policy's).
+    pub with_check: Option<PolicyExpr>,
+}
+
+/// What the security rules need to know about a function.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionAttrs {
+    /// `SECURITY DEFINER`: runs with its owner's rights.
+    pub security_definer: bool,
+    /// Has `SET search_path …` (any value, `FROM CURRENT` included).
+    pub search_path: bool,
+    /// `RETURNS trigger` / `RETURNS event_trigger`: not callable directly.
+    pub returns_trigger: bool,
+    /// A SQL-standard body (`BEGIN ATOMIC … END`, `RETURN expr`): its names are bound when the
+    /// function is created, so the search path at call time does not matter.
+    pub sql_body: bool,
+}
+
+/// What the security rules need to know about a view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewFacts {
+    /// `WITH (security_invoker = true)` (or `on`, `1`, `yes`, or the bare option).
+    pub security_invoker: bool,
+    /// The relations the query reads (after `FROM` / `JOIN`, at any depth), without the query's
+    /// own `WITH` names and without function calls.
+    pub reads: Vec<QualifiedName>,
+}
+
+/// A set of privileges (`GRANT SELECT, INSERT …`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Privileges(pub u16);
+
+impl Privileges {
+    pub const NONE: Privileges = Privileges(0);
+    pub const SELECT: Privileges = Privileges(1);
+    pub const INSERT: Privileges = Privileges(1 << 1);
+    pub const UPDATE: Privileges = Privileges(1 << 2);
+    pub const DELETE: Privileges = Privileges(1 << 3);
+    pub const TRUNCATE: Privileges = Privileges(1 << 4);
+    pub const REFERENCES: Privileges = Privileges(1 << 5);
+    pub const TRIGGER: Privileges = Privileges(1 << 6);
+    pub const EXECUTE: Privileges = Privileges(1 << 7);
+    pub const USAGE: Privileges = Privileges(1 << 8);
+    pub const CREATE: Privileges = Privileges(1 << 9);
+    pub const MAINTAIN: Privileges = Privileges(1 << 10);
+    pub const ALL: Privileges = Privileges((1 << 11) - 1);
+
+    /// A privilege keyword (`select`, `EXECUTE`, …).
+    pub fn from_word(word: &str) -> Option<Privileges> {
+        Some(match word.to_ascii_lowercase().as_str() {
+            "select" => Self::SELECT,
+            "insert" => Self::INSERT,
+            "update" => Self::UPDATE,
+            "delete" => Self::DELETE,
+            "truncate" => Self::TRUNCATE,
+            "references" => Self::REFERENCES,
+            "trigger" => Self::TRIGGER,
+            "execute" => Self::EXECUTE,
+            "usage" => Self::USAGE,
+            "create" => Self::CREATE,
+            "maintain" => Self::MAINTAIN,
+            "temporary" | "temp" | "connect" | "set" | "alter" => Self::NONE,
+            _ => return None,
+        })
+    }
+    pub fn contains(self, other: Privileges) -> bool {
+        self.0 & other.0 == other.0
+    }
+    pub fn intersects(self, other: Privileges) -> bool {
+        self.0 & other.0 != 0
+    }
+    pub fn union(self, other: Privileges) -> Privileges {
+        Privileges(self.0 | other.0)
+    }
+    pub fn minus(self, other: Privileges) -> Privileges {
+        Privileges(self.0 & !other.0)
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// What a `GRANT`/`REVOKE` is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GrantObjectKind {
+    /// `[TABLE]`: tables, views, materialized views, foreign tables.
+    Table,
+    Sequence,
+    /// `FUNCTION`, `PROCEDURE`, `ROUTINE`.
+    Function,
+    Schema,
+}
+
+/// `GRANT privileges ON objects TO roles` / `REVOKE privileges ON objects FROM roles`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub revoke: bool,
+    /// The privileges (`ALL` is [`Privileges::ALL`]); column privileges (`SELECT (a, b)`) are
+    /// in `column_privileges` instead.
+    pub privileges: Privileges,
+    pub column_privileges: Privileges,
+    pub kind: GrantObjectKind,
+    /// `ON ALL TABLES|SEQUENCES|FUNCTIONS IN SCHEMA s, …`: `objects` are the schemas.
+    pub all_in_schema: bool,
+    /// The objects (for `SCHEMA` and `all_in_schema`, names without a schema part).
+    pub objects: Vec<QualifiedName>,
+    /// The roles, folded; `public` for `PUBLIC`.
+    pub grantees: Vec<String>,
+}
+
+/// `ALTER DEFAULT PRIVILEGES [FOR ROLE r, …] [IN SCHEMA s, …] GRANT|REVOKE … ON TABLES|…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultPrivileges {
+    /// `FOR ROLE`: whose future objects (empty: the role running the migration).
+    pub for_roles: Vec<String>,
+    /// `IN SCHEMA` (empty: every schema).
+    pub schemas: Vec<String>,
+    /// The grant, with no objects.
+    pub grant: Grant,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -587,6 +712,17 @@ pub enum Stmt {
         /// [`ObjectKind::Function`] or [`ObjectKind::Procedure`].
         kind: ObjectKind,
         keywords: CreateKeywords,
+        /// What the security rules need: `SECURITY DEFINER`, `SET search_path`, …
+        attrs: FunctionAttrs,
+    },
+    /// `ALTER FUNCTION|PROCEDURE|ROUTINE name [(args)] action …` that changes `SECURITY` or
+    /// `search_path` (renames, owners and other actions are not this).
+    AlterFunction {
+        name: QualifiedName,
+        /// `SECURITY DEFINER` (`Some(true)`) / `SECURITY INVOKER` (`Some(false)`).
+        security_definer: Option<bool>,
+        /// `SET search_path …` (`Some(true)`) / `RESET search_path`, `RESET ALL` (`Some(false)`).
+        search_path: Option<bool>,
     },
     CreateView {
         name: QualifiedName,
@@ -594,7 +730,23 @@ pub enum Stmt {
         materialized: bool,
         if_not_exists: bool,
         keywords: CreateKeywords,
+        /// `WITH (security_invoker = …)` and the relations the query reads.
+        view: ViewFacts,
     },
+    /// `ALTER VIEW name SET (security_invoker [= value])` / `RESET (security_invoker)`.
+    AlterViewInvoker {
+        name: QualifiedName,
+        security_invoker: bool,
+    },
+    /// `CREATE FOREIGN TABLE [IF NOT EXISTS] name …`.
+    CreateForeignTable {
+        name: QualifiedName,
+        if_not_exists: bool,
+    },
+    /// `GRANT`/`REVOKE` of privileges on tables, sequences, functions and schemas.
+    Grant(Grant),
+    /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r] [IN SCHEMA s] GRANT|REVOKE …`.
+    DefaultPrivileges(DefaultPrivileges),
     /// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER name … ON table`.
     CreateTrigger {
         name: Ident,

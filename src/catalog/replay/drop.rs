@@ -21,11 +21,15 @@ impl Catalog {
                         _ => false,
                     }
                 }
-                ObjectKind::View | ObjectKind::MaterializedView | ObjectKind::Sequence => {
+                ObjectKind::View
+                | ObjectKind::MaterializedView
+                | ObjectKind::Sequence
+                | ObjectKind::ForeignTable => {
                     let key = self.rel_key(name);
                     match self.relations.get(&key).copied() {
                         Some(Rel::Other { kind, .. }) if kind == drop.kind => {
                             self.relations.remove(&key);
+                            self.other_relations.remove(&key);
                             self.mark_dropped(drop.kind, key, at.loc(span));
                             true
                         }
@@ -51,6 +55,7 @@ impl Catalog {
                     found.is_some()
                 }
                 ObjectKind::Policy => self.drop_policy(at, drop, name),
+                ObjectKind::Function | ObjectKind::Procedure => self.drop_function(at, name),
                 ObjectKind::Publication => {
                     let found = self.publication_names.remove(&name.name.value);
                     if let Some(p) = found.and_then(|i| self.publications.get_mut(i)) {

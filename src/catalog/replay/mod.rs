@@ -12,6 +12,7 @@ mod policy;
 mod publication;
 mod relation;
 mod rename;
+mod security;
 mod table;
 
 /// Replay state for one statement.
@@ -131,13 +132,16 @@ impl Catalog {
             Stmt::CreateSchema {
                 name,
                 if_not_exists,
-            } => self.create_named(
-                at,
-                ObjectKind::Schema,
-                ident_key(name),
-                name.span,
-                *if_not_exists,
-            ),
+            } => {
+                self.create_named(
+                    at,
+                    ObjectKind::Schema,
+                    ident_key(name),
+                    name.span,
+                    *if_not_exists,
+                );
+                self.create_schema_acl(&name.value);
+            }
             Stmt::CreateExtension {
                 name,
                 if_not_exists,
@@ -155,12 +159,20 @@ impl Catalog {
             Stmt::CreateSequence {
                 name,
                 if_not_exists,
-            } => self.create_other_relation(at, ObjectKind::Sequence, name, *if_not_exists, false),
+            } => self.create_other_relation(
+                at,
+                ObjectKind::Sequence,
+                name,
+                *if_not_exists,
+                false,
+                None,
+            ),
             Stmt::CreateView {
                 name,
                 or_replace,
                 materialized,
                 if_not_exists,
+                view,
                 ..
             } => {
                 let kind = if *materialized {
@@ -168,9 +180,34 @@ impl Catalog {
                 } else {
                     ObjectKind::View
                 };
-                self.create_other_relation(at, kind, name, *if_not_exists, *or_replace)
+                self.create_other_relation(at, kind, name, *if_not_exists, *or_replace, Some(view))
             }
             Stmt::CreatePolicy(cp) => self.create_policy(at, cp),
+            Stmt::CreateFunction {
+                name, kind, attrs, ..
+            } => self.create_function(at, name, *kind, attrs),
+            Stmt::AlterFunction {
+                name,
+                security_definer,
+                search_path,
+            } => self.alter_function(at, name, *security_definer, *search_path),
+            Stmt::AlterViewInvoker {
+                name,
+                security_invoker,
+            } => self.alter_view_invoker(at, name, *security_invoker),
+            Stmt::CreateForeignTable {
+                name,
+                if_not_exists,
+            } => self.create_other_relation(
+                at,
+                ObjectKind::ForeignTable,
+                name,
+                *if_not_exists,
+                false,
+                None,
+            ),
+            Stmt::Grant(g) => self.grant(at, g),
+            Stmt::DefaultPrivileges(d) => self.default_privileges(at, d),
             Stmt::AlterPolicy(ap) => self.alter_policy(at, ap),
             Stmt::CreatePublication(cp) => self.create_publication(at, cp),
             Stmt::AlterPublication(ap) => self.alter_publication(at, ap),
@@ -216,7 +253,13 @@ impl Catalog {
         columns_incomplete: bool,
     ) -> TableId {
         let id = self.tables.len();
+        let acl = if created.is_some() {
+            self.new_acl(crate::syntax::GrantObjectKind::Table, &key.0)
+        } else {
+            ObjectAcl::default()
+        };
         self.tables.push(Table {
+            acl,
             schema: key.0.clone(),
             name: key.1.clone(),
             created,

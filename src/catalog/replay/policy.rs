@@ -48,6 +48,9 @@ impl Catalog {
             command: cp.command,
             roles: cp.roles.clone(),
             permissive: cp.permissive,
+            using: cp.using.clone().map(|e| (e, at.loc(cp.name.span))),
+            with_check: cp.with_check.clone().map(|e| (e, at.loc(cp.name.span))),
+            defined: at.loc(cp.name.span),
             created: at.loc(cp.name.span),
             dropped: None,
             renames: Vec::new(),
@@ -74,13 +77,26 @@ impl Catalog {
     }
 
     pub(super) fn alter_policy(&mut self, at: &At, ap: &AlterPolicy) {
-        let Some(to) = &ap.rename_to else {
-            return;
-        };
         let Some(table) = self.touch_table(&ap.table) else {
             return;
         };
         let Some(&id) = self.policy_names.get(&(table, ap.name.value.clone())) else {
+            return;
+        };
+        let Some(to) = &ap.rename_to else {
+            // `TO`, `USING`, `WITH CHECK`: each replaces the policy's own.
+            if let Some(p) = self.policies.get_mut(id) {
+                if let Some(roles) = &ap.roles {
+                    p.roles = roles.clone();
+                }
+                if let Some(e) = &ap.using {
+                    p.using = Some((e.clone(), at.loc(ap.name.span)));
+                }
+                if let Some(e) = &ap.with_check {
+                    p.with_check = Some((e.clone(), at.loc(ap.name.span)));
+                }
+                p.defined = at.loc(ap.name.span);
+            }
             return;
         };
         if let Some(&existing) = self.policy_names.get(&(table, to.value.clone())) {

@@ -78,17 +78,20 @@ impl Catalog {
         name: &QualifiedName,
         if_not_exists: bool,
         or_replace: bool,
+        view: Option<&crate::syntax::ViewFacts>,
     ) {
         let key = self.rel_key(name);
         if let Some(Rel::Other { kind: k, .. }) = self.relations.get(&key)
             && *k == kind
             && or_replace
         {
+            self.define_other_relation(at, kind, key, name.span(), view);
             return;
         }
         if self.relation_taken(at, kind, &key, name.span(), if_not_exists) {
             return;
         }
+        self.define_other_relation(at, kind, key.clone(), name.span(), view);
         self.dropped.remove(&(kind, key.clone()));
         self.relations.insert(
             key,

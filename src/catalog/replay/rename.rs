@@ -97,16 +97,13 @@ impl Catalog {
                         let span = match &r.to {
                             RenameTarget::Name(i) | RenameTarget::Schema(i) => i.span,
                         };
-                        self.relations.remove(&old);
                         self.dropped.remove(&(kind, new.clone()));
-                        self.relations.insert(
-                            new,
-                            Rel::Other {
-                                kind,
-                                created,
-                                renamed: Some(at.loc(span)),
-                            },
-                        );
+                        let rel = Rel::Other {
+                            kind,
+                            created,
+                            renamed: Some(at.loc(span)),
+                        };
+                        self.move_other_relation(&old, new, rel);
                     }
                 }
             }
@@ -147,8 +144,8 @@ impl Catalog {
             .map(|(k, r)| (k.clone(), *r))
             .collect();
         for (key, rel) in others {
-            self.relations.remove(&key);
-            self.relations.insert((to.value.clone(), key.1), rel);
+            let new = (to.value.clone(), key.1.clone());
+            self.move_other_relation(&key, new, rel);
         }
         let types: Vec<Key> = self
             .type_names

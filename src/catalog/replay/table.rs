@@ -213,16 +213,13 @@ impl Catalog {
                     }
                     _ => continue,
                 };
-                self.relations.remove(&key);
                 self.dropped.remove(&(kind, new_key.clone()));
-                self.relations.insert(
-                    new_key,
-                    Rel::Other {
-                        kind,
-                        created,
-                        renamed: Some(at.loc(span)),
-                    },
-                );
+                let rel = Rel::Other {
+                    kind,
+                    created,
+                    renamed: Some(at.loc(span)),
+                };
+                self.move_other_relation(&key, new_key, rel);
                 return;
             }
             return;

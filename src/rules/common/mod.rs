@@ -4,6 +4,7 @@
 
 pub mod columns;
 pub mod deploy;
+pub mod exposure;
 pub mod policy;
 pub mod schema;
 pub mod text;

@@ -1,55 +1,117 @@
 //! Policies for the security rules: the live policies a file created, with their statement, and
 //! which roles a policy applies to.
 
-use crate::catalog::{Policy, PolicyId, Table};
+use crate::catalog::{Loc, Policy, PolicyId, Table};
 use crate::rules::FileContext;
-use crate::syntax::{CreatePolicy, PolicyCommand, Statement, Stmt};
+use crate::source::Span;
+use crate::syntax::{PolicyCommand, PolicyExpr, Statement};
 
-/// A live policy this file created (not dropped by the end of the set), on a live table.
+/// A live policy on a live table, as the set left it (`ALTER POLICY` followed).
 pub struct PolicyHere<'a> {
     pub id: PolicyId,
     pub policy: &'a Policy,
     pub table: &'a Table,
-    pub create: &'a CreatePolicy,
+    /// The statement that last set its roles or an expression (in this file).
     pub stmt: &'a Statement,
 }
 
-impl PolicyHere<'_> {
+impl<'a> PolicyHere<'a> {
     /// The statement span for suppressions (the `DO` block for a statement inside one).
-    pub fn statement_span(&self) -> crate::source::Span {
+    pub fn statement_span(&self) -> Span {
+        self.stmt.context.in_do_block.unwrap_or(self.stmt.span)
+    }
+    /// The policy's name in its defining statement.
+    pub fn name_span(&self) -> Span {
+        self.policy.defined.span
+    }
+    pub fn using(&self) -> Option<&'a PolicyExpr> {
+        self.policy.using.as_ref().map(|(e, _)| e)
+    }
+    pub fn with_check(&self) -> Option<&'a PolicyExpr> {
+        self.policy.with_check.as_ref().map(|(e, _)| e)
+    }
+    /// Where to point at an expression: the expression itself when this file holds its text,
+    /// else the policy's name in the statement that changed it last.
+    pub fn span_of(&self, expr: &PolicyExpr) -> Span {
+        let written = [&self.policy.using, &self.policy.with_check]
+            .into_iter()
+            .flatten()
+            .find(|(e, _)| std::ptr::eq(e, expr))
+            .map(|(_, loc)| loc.file);
+        if written == Some(self.policy.defined.file) {
+            expr.span
+        } else {
+            self.name_span()
+        }
+    }
+}
+
+fn live_policy<'a>(ctx: &FileContext<'a>, id: PolicyId) -> Option<(&'a Policy, &'a Table)> {
+    let catalog = ctx.catalog();
+    let policy = catalog.policies.get(id)?;
+    if policy.dropped.is_some() {
+        return None;
+    }
+    let table = catalog.tables.get(policy.table)?;
+    table.is_live().then_some((policy, table))
+}
+
+/// Live policies whose definition (roles, expressions) this file changed last: the file where
+/// a policy is judged as a whole.
+pub fn live_policies_defined_here<'a>(
+    ctx: &'a FileContext,
+) -> impl Iterator<Item = PolicyHere<'a>> + 'a {
+    (0..ctx.catalog().policies.len()).filter_map(move |id| {
+        let (policy, table) = live_policy(ctx, id)?;
+        if policy.defined.file != ctx.file_id {
+            return None;
+        }
+        let stmt = ctx.statements().get(policy.defined.stmt)?;
+        Some(PolicyHere {
+            id,
+            policy,
+            table,
+            stmt,
+        })
+    })
+}
+
+/// A live policy's `USING`/`WITH CHECK` expression whose text is in this file.
+pub struct ExprHere<'a> {
+    pub policy: &'a Policy,
+    pub table: &'a Table,
+    pub expr: &'a PolicyExpr,
+    /// The statement that wrote it.
+    pub stmt: &'a Statement,
+}
+
+impl ExprHere<'_> {
+    pub fn statement_span(&self) -> Span {
         self.stmt.context.in_do_block.unwrap_or(self.stmt.span)
     }
 }
 
-pub fn live_policies_created_here<'a>(
-    ctx: &'a FileContext,
-) -> impl Iterator<Item = PolicyHere<'a>> + 'a {
-    let catalog = ctx.catalog();
-    catalog
-        .created_in(ctx.file_id)
-        .policies
-        .iter()
-        .filter_map(move |&id| {
-            let policy = catalog.policies.get(id)?;
-            if policy.dropped.is_some() {
-                return None;
-            }
-            let table = catalog.tables.get(policy.table)?;
-            if !table.is_live() {
-                return None;
-            }
-            let stmt = ctx.statements().get(policy.created.stmt)?;
-            let Stmt::CreatePolicy(create) = &stmt.kind else {
-                return None;
-            };
-            Some(PolicyHere {
-                id,
-                policy,
-                table,
-                create,
-                stmt,
-            })
-        })
+/// The expressions of live policies that this file wrote (and no later statement replaced).
+pub fn live_policy_exprs_here<'a>(ctx: &'a FileContext) -> impl Iterator<Item = ExprHere<'a>> + 'a {
+    (0..ctx.catalog().policies.len()).flat_map(move |id| {
+        let found: Vec<ExprHere<'a>> = match live_policy(ctx, id) {
+            Some((policy, table)) => [&policy.using, &policy.with_check]
+                .into_iter()
+                .flatten()
+                .filter(|(_, loc): &&(PolicyExpr, Loc)| loc.file == ctx.file_id)
+                .filter_map(|(expr, loc)| {
+                    Some(ExprHere {
+                        policy,
+                        table,
+                        expr,
+                        stmt: ctx.statements().get(loc.stmt)?,
+                    })
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        found
+    })
 }
 
 /// Roles that bypass row level security: policies for them change nothing.

@@ -45,6 +45,11 @@ fn label(s: &Stmt) -> String {
         Stmt::CreateType { name, .. } => format!("CreateType:{}", d(name)),
         Stmt::CreatePolicy(p) => format!("CreatePolicy:{}:{}", d(&p.table), p.command.as_str()),
         Stmt::AlterPolicy(_) => "AlterPolicy".into(),
+        Stmt::AlterFunction { name, .. } => format!("AlterFunction:{}", d(name)),
+        Stmt::AlterViewInvoker { name, .. } => format!("AlterViewInvoker:{}", d(name)),
+        Stmt::CreateForeignTable { name, .. } => format!("CreateForeignTable:{}", d(name)),
+        Stmt::Grant(g) => format!("{}:{:?}", if g.revoke { "Revoke" } else { "Grant" }, g.kind),
+        Stmt::DefaultPrivileges(d) => format!("DefaultPrivileges:{:?}", d.grant.kind),
         Stmt::CreatePublication(_) => "CreatePublication".into(),
         Stmt::AlterPublication(p) => format!("AlterPublication:{:?}:{}", p.action, p.tables.len()),
         Stmt::RenameObject(r) => format!("RenameObject:{}", r.kind.sql()),
@@ -189,15 +194,15 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     (
         "grant select, insert, update on table public.todos to anon, authenticated",
-        "Other:GRANT",
+        "Grant:Table",
     ),
     (
         "grant usage on schema public to anon, authenticated, service_role",
-        "Other:GRANT",
+        "Grant:Schema",
     ),
     (
         "revoke all on function public.secret() from public",
-        "Other:REVOKE",
+        "Revoke:Function",
     ),
     (
         "alter publication supabase_realtime add table public.messages",
@@ -422,7 +427,7 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     (
         "GRANT ALL ON TABLE \"public\".\"profiles\" TO \"anon\"",
-        "Other:GRANT",
+        "Grant:Table",
     ),
     (
         "ALTER PUBLICATION \"supabase_realtime\" OWNER TO \"postgres\"",

@@ -568,7 +568,7 @@ fn publications() {
 #[test]
 fn others_keep_their_keyword() {
     let cases: &[(&str, &str)] = &[
-        ("grant select on table t to anon, authenticated", "GRANT"),
+        ("grant anon to authenticator", "GRANT"),
         ("comment on table t is 'x'", "COMMENT"),
         ("select 1", "SELECT"),
         ("(select 1)", "SELECT"),
@@ -623,10 +623,6 @@ fn parse_errors_vs_unsupported() {
             "SECURITY LABEL",
         ),
         ("ALTER SEQUENCE s RESTART WITH 10 OWNED BY t.id", ""),
-        (
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon",
-            "",
-        ),
     ];
     for (sql, kw) in unsupported {
         let got = conv(sql);
@@ -1421,4 +1417,142 @@ fn deploy_safety_facts() {
             ..
         }
     ));
+}
+
+#[test]
+fn privileges_functions_views_and_foreign_tables() {
+    let Stmt::Grant(g) = conv(
+        "GRANT SELECT (id, name), INSERT ON TABLE public.\"Items\", b TO anon, GROUP \"Staff\", PUBLIC WITH GRANT OPTION",
+    ) else {
+        panic!("not a grant");
+    };
+    assert_eq!(g.privileges, Privileges::INSERT);
+    assert_eq!(g.column_privileges, Privileges::SELECT);
+    assert_eq!(g.kind, GrantObjectKind::Table);
+    assert_eq!(g.objects[0].key(), ("public".into(), "Items".into()));
+    assert_eq!(g.grantees, ["anon", "Staff", "public"]);
+    let Stmt::Grant(g) =
+        conv("revoke execute on function api.f(uuid, text), g() from anon, authenticated cascade")
+    else {
+        panic!("not a revoke");
+    };
+    assert!(g.revoke);
+    assert_eq!(g.kind, GrantObjectKind::Function);
+    assert_eq!(g.objects.len(), 2);
+    let Stmt::Grant(g) =
+        conv("GRANT ALL PRIVILEGES ON ALL TABLES IN SCHEMA api, app TO authenticated")
+    else {
+        panic!("not a grant");
+    };
+    assert!(g.all_in_schema);
+    assert_eq!(g.privileges, Privileges::ALL);
+    assert!(matches!(
+        conv("REVOKE GRANT OPTION FOR SELECT ON t FROM anon"),
+        Stmt::Other { .. }
+    ));
+    let Stmt::DefaultPrivileges(d) = conv(
+        "ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC",
+    ) else {
+        panic!("not default privileges");
+    };
+    assert_eq!(d.for_roles, ["postgres"]);
+    assert_eq!(d.schemas, ["public"]);
+    assert!(d.grant.revoke && d.grant.kind == GrantObjectKind::Function);
+
+    let Stmt::CreateFunction { attrs, .. } = conv(
+        "CREATE OR REPLACE FUNCTION public.f(a int DEFAULT 1) RETURNS TABLE (x int) LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$ BEGIN RETURN; END $$",
+    ) else {
+        panic!("not a function");
+    };
+    assert!(
+        attrs.security_definer && attrs.search_path && !attrs.returns_trigger && !attrs.sql_body
+    );
+    let Stmt::CreateFunction { attrs, .. } =
+        conv("create function t() returns trigger language plpgsql as $$ begin return new; end $$")
+    else {
+        panic!("not a function");
+    };
+    assert!(attrs.returns_trigger && !attrs.security_definer && !attrs.search_path);
+    let Stmt::CreateFunction { attrs, .. } =
+        conv("CREATE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql RETURN a + b")
+    else {
+        panic!("not a function");
+    };
+    assert!(attrs.sql_body);
+    assert!(matches!(
+        conv("ALTER FUNCTION public.f(int) SET search_path = public, pg_temp"),
+        Stmt::AlterFunction {
+            security_definer: None,
+            search_path: Some(true),
+            ..
+        }
+    ));
+    assert!(matches!(
+        conv("ALTER FUNCTION f SECURITY INVOKER RESET ALL"),
+        Stmt::AlterFunction {
+            security_definer: Some(false),
+            search_path: Some(false),
+            ..
+        }
+    ));
+    assert!(matches!(
+        conv("ALTER FUNCTION f() OWNER TO postgres"),
+        Stmt::Other { .. }
+    ));
+
+    let Stmt::CreateView { view, .. } = conv(
+        "CREATE VIEW public.v WITH (security_invoker = on) AS WITH recent AS (SELECT * FROM notes) SELECT n.*, p.name FROM recent r, profiles AS p JOIN public.notes n ON true LEFT JOIN auth.users u ON u.id = p.id WHERE n.id IN (SELECT id FROM \"Tags\") AND extract(epoch FROM now()) > 0",
+    ) else {
+        panic!("not a view");
+    };
+    assert!(view.security_invoker);
+    let reads: Vec<String> = view.reads.iter().map(QualifiedName::display).collect();
+    assert_eq!(
+        reads,
+        [
+            "notes",
+            "profiles",
+            "public.notes",
+            "auth.users",
+            "\"Tags\""
+        ]
+    );
+    let Stmt::CreateView { view, .. } = conv("create materialized view mv as select * from t")
+    else {
+        panic!("not a view");
+    };
+    assert!(!view.security_invoker);
+    assert!(matches!(
+        conv("ALTER VIEW public.v SET (security_invoker = true)"),
+        Stmt::AlterViewInvoker {
+            security_invoker: true,
+            ..
+        }
+    ));
+    assert!(matches!(
+        conv("ALTER VIEW v RESET (security_invoker)"),
+        Stmt::AlterViewInvoker {
+            security_invoker: false,
+            ..
+        }
+    ));
+    assert!(matches!(
+        conv(
+            "CREATE FOREIGN TABLE stripe.customers (id text) SERVER stripe_server OPTIONS (object 'customers')"
+        ),
+        Stmt::CreateForeignTable {
+            if_not_exists: false,
+            ..
+        }
+    ));
+    assert!(
+        matches!(conv("DROP FOREIGN TABLE IF EXISTS f"), Stmt::Drop(d) if d.kind == ObjectKind::ForeignTable)
+    );
+    let Stmt::AlterPolicy(p) = conv(
+        "ALTER POLICY p ON t TO authenticated USING (user_id = (select auth.uid())) WITH CHECK (true)",
+    ) else {
+        panic!("not alter policy");
+    };
+    assert_eq!(p.roles, Some(vec!["authenticated".to_string()]));
+    assert!(p.using.is_some() && p.with_check.as_ref().is_some_and(|e| e.always_true));
 }

@@ -24,7 +24,7 @@ pub(super) const DROP_KINDS: &[(&[&str], ObjectKind)] = &[
     (&["USER", "MAPPING"], ObjectKind::Other),
     (&["USER"], ObjectKind::Role),
     (&["GROUP"], ObjectKind::Role),
-    (&["FOREIGN", "TABLE"], ObjectKind::Other),
+    (&["FOREIGN", "TABLE"], ObjectKind::ForeignTable),
     (&["EVENT", "TRIGGER"], ObjectKind::Other),
     (&["AGGREGATE"], ObjectKind::Other),
     (&["ROUTINE"], ObjectKind::Other),

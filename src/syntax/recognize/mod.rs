@@ -22,6 +22,7 @@ mod object;
 mod ops;
 mod owner;
 mod policy;
+mod privilege;
 mod publication;
 mod table;
 mod types;
@@ -34,6 +35,7 @@ use index::*;
 use object::*;
 use owner::*;
 use policy::*;
+use privilege::*;
 use publication::*;
 use table::*;
 use types::*;
@@ -286,8 +288,8 @@ fn recognize_in(mut c: Cur) -> Option<Stmt> {
         "CREATE" => create(&mut c),
         "ALTER" => alter(&mut c),
         "COMMENT" => comment(&mut c),
-        "GRANT" => grant_on_type(&mut c, false),
-        "REVOKE" => grant_on_type(&mut c, true),
+        "GRANT" => grant(&mut c, false).or_else(|| grant_on_type(&mut c, false)),
+        "REVOKE" => grant(&mut c, true).or_else(|| grant_on_type(&mut c, true)),
         "DROP" => drop_stmt(&mut c),
         "TRUNCATE" => truncate(&mut c),
         "VACUUM" => Some(ops::vacuum(&mut c)),
@@ -320,6 +322,9 @@ fn create(c: &mut Cur) -> Option<Stmt> {
     let _ = c.kw("GLOBAL") || c.kw("LOCAL");
     let temporary = c.kw("TEMP") || c.kw("TEMPORARY");
     let _ = c.kw("UNLOGGED");
+    if c.kws(&["FOREIGN", "TABLE"]) {
+        return create_foreign_table(c);
+    }
     if c.kw("TABLE") {
         return create_table(c, temporary).map(Stmt::CreateTable);
     }
@@ -411,6 +416,19 @@ fn alter(c: &mut Cur) -> Option<Stmt> {
     let mut owner = *c;
     if let Some(stmt) = alter_owner(&mut owner) {
         return Some(stmt);
+    }
+    if c.kws(&["DEFAULT", "PRIVILEGES"]) {
+        return default_privileges(c);
+    }
+    if c.peek_kw("FUNCTION") || c.peek_kw("PROCEDURE") || c.peek_kw("ROUTINE") {
+        let mut f = *c;
+        f.bump();
+        return alter_function(&mut f);
+    }
+    if c.peek_kw("VIEW") {
+        let mut v = *c;
+        v.bump();
+        return alter_view(&mut v);
     }
     if c.kw("SEQUENCE") {
         return alter_sequence(c);

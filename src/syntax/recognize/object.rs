@@ -142,11 +142,13 @@ pub(super) fn create_function(
 ) -> Option<Stmt> {
     let keywords = c.create_keywords(kind_at);
     let name = c.qname()?;
+    let attrs = super::privilege::function_attrs(c);
     Some(Stmt::CreateFunction {
         name,
         or_replace,
         kind,
         keywords,
+        attrs,
     })
 }
 
@@ -159,12 +161,14 @@ pub(super) fn create_view(
     let keywords = c.create_keywords(kind_at);
     let if_not_exists = c.kws(&["IF", "NOT", "EXISTS"]);
     let name = c.qname()?;
+    let view = super::privilege::view_facts(c);
     Some(Stmt::CreateView {
         name,
         or_replace,
         materialized,
         if_not_exists,
         keywords,
+        view,
     })
 }
 

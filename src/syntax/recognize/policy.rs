@@ -29,17 +29,7 @@ pub(super) fn create_policy(c: &mut Cur) -> Option<Stmt> {
             }
         };
     }
-    let mut roles = Vec::new();
-    if c.kw("TO") {
-        loop {
-            if let Some(r) = c.ident() {
-                roles.push(r.value);
-            }
-            if !c.eat(&Token::Comma) {
-                break;
-            }
-        }
-    }
+    let roles = if c.kw("TO") { role_list(c) } else { Vec::new() };
     let using = if c.kw("USING") { expr(c) } else { None };
     let with_check = if c.kws(&["WITH", "CHECK"]) {
         expr(c)
@@ -60,6 +50,20 @@ pub(super) fn create_policy(c: &mut Cur) -> Option<Stmt> {
         using,
         with_check,
     }))
+}
+
+/// `role, role, …` after `TO`.
+fn role_list(c: &mut Cur) -> Vec<String> {
+    let mut roles = Vec::new();
+    loop {
+        if let Some(r) = c.ident() {
+            roles.push(r.value);
+        }
+        if !c.eat(&Token::Comma) {
+            break;
+        }
+    }
+    roles
 }
 
 /// A parenthesised policy expression at the cursor, read by [`policy_expr`].
@@ -87,9 +91,19 @@ pub(super) fn alter_policy(c: &mut Cur) -> Option<Stmt> {
     } else {
         None
     };
+    let roles = c.kw("TO").then(|| role_list(c));
+    let using = if c.kw("USING") { expr(c) } else { None };
+    let with_check = if c.kws(&["WITH", "CHECK"]) {
+        expr(c)
+    } else {
+        None
+    };
     Some(Stmt::AlterPolicy(AlterPolicy {
         name,
         table,
         rename_to,
+        roles,
+        using,
+        with_check,
     }))
 }
