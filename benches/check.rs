@@ -149,13 +149,13 @@ fn lsp_benches(c: &mut Criterion) {
                 .iter()
                 .map(|(s, p)| WorkspaceFile {
                     source: Arc::clone(s),
-                    parsed: Arc::clone(p),
+                    parsed: Arc::clone(p).into(),
                     report: false,
                 })
                 .collect();
             files.push(WorkspaceFile {
                 source: Arc::new(source),
-                parsed: Arc::new(parsed),
+                parsed: parsed.into(),
                 report: true,
             });
             let workspace = engine::workspace_from_files(files);

@@ -188,6 +188,42 @@ pub fn write_template(path: &Path, text: &str) -> Result<(), InitError> {
     file.write_all(text.as_bytes()).map_err(InitError::Io)
 }
 
+/// Git-ignore the check cache in `dir`: append it to `dir/.gitignore` when the directory is in a
+/// git work tree or already has a `.gitignore`. `Ok(true)` when the file was changed. (The
+/// cache directory also ignores itself with a `.gitignore` of its own.)
+pub fn ignore_cache_dir(dir: &Path) -> std::io::Result<bool> {
+    let path = dir.join(".gitignore");
+    let in_git = dir.ancestors().any(|d| d.join(".git").exists());
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if existing.is_none() && !in_git {
+        return Ok(false);
+    }
+    let text = existing.unwrap_or_default();
+    let covered = text
+        .lines()
+        .map(str::trim)
+        .any(|l| l.trim_start_matches('/').trim_end_matches('/') == crate::engine::cache::DIR_NAME);
+    if covered {
+        return Ok(false);
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)?;
+    let sep = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    let name = crate::engine::cache::DIR_NAME;
+    writeln!(file, "{sep}# pgward's check cache\n/{name}/")?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +237,24 @@ mod tests {
             std::fs::write(p, text).unwrap();
         }
         dir
+    }
+
+    #[test]
+    fn the_cache_dir_is_git_ignored_once() {
+        let dir = repo(&[(".git/HEAD", "ref: refs/heads/main\n")]);
+        assert!(ignore_cache_dir(dir.path()).unwrap());
+        assert!(!ignore_cache_dir(dir.path()).unwrap(), "already there");
+        let text = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+        assert_eq!(text.matches("/.pgward_cache/").count(), 1, "{text}");
+        // An existing file without a final newline keeps its last line.
+        let dir = repo(&[(".gitignore", "/target")]);
+        assert!(ignore_cache_dir(dir.path()).unwrap());
+        let text = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+        assert!(text.starts_with("/target\n"), "{text}");
+        // Neither git nor a .gitignore: nothing written.
+        let dir = repo(&[]);
+        assert!(!ignore_cache_dir(dir.path()).unwrap());
+        assert!(!dir.path().join(".gitignore").exists());
     }
 
     #[test]

@@ -3,10 +3,48 @@
 use std::ops::Range;
 
 /// A half-open byte range `[start, end)` into a source text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
+}
+
+thread_local! {
+    /// Bytes added to every span deserialized on this thread (see [`with_span_shift`]).
+    static SPAN_SHIFT: std::cell::Cell<isize> = const { std::cell::Cell::new(0) };
+}
+
+/// Run `f` with every [`Span`] deserialized on this thread moved by `by` bytes: a statement
+/// model stored for one place in a file is read back for where its text stands now (the
+/// language server re-uses the statements an edit did not touch). A span that would leave
+/// `0..=usize::MAX` fails to deserialize.
+pub fn with_span_shift<T>(by: isize, f: impl FnOnce() -> T) -> T {
+    let before = SPAN_SHIFT.with(|s| s.replace(by));
+    let out = f();
+    SPAN_SHIFT.with(|s| s.set(before));
+    out
+}
+
+impl<'de> serde::Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            start: usize,
+            end: usize,
+        }
+        let raw = Raw::deserialize(d)?;
+        let by = SPAN_SHIFT.with(std::cell::Cell::get);
+        let (Some(start), Some(end)) = (
+            raw.start.checked_add_signed(by),
+            raw.end.checked_add_signed(by),
+        ) else {
+            return Err(serde::de::Error::custom("span out of range"));
+        };
+        if start > end {
+            return Err(serde::de::Error::custom("span ends before it starts"));
+        }
+        Ok(Span { start, end })
+    }
 }
 
 impl Span {

@@ -41,14 +41,7 @@ fn lsp_rules(file: &Path, sql: &str) -> Vec<String> {
     let mut store = Store::default();
     store.docs.insert(
         uri.clone(),
-        Document {
-            uri: uri.clone(),
-            path: Some(file.to_path_buf()),
-            text: sql.to_string(),
-            version: 1,
-            lint: None,
-            dirty: true,
-        },
+        Document::new(uri.clone(), Some(file.to_path_buf()), sql.to_string(), 1),
     );
     assert_eq!(store.lint(&uri), Ok(()), "config problem");
     let lint = store.docs[&uri].lint.as_ref().expect("linted");

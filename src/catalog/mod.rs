@@ -36,7 +36,7 @@ pub use objects::*;
 pub use security::{Acl, AclEntry, Baseline, Function, ObjectAcl, OtherRelation};
 
 /// A relation name's holder (tables, indexes, views and sequences share PostgreSQL's namespace).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Rel {
     Table(TableId),
     Index(IndexId),
@@ -48,7 +48,7 @@ enum Rel {
 }
 
 /// Schema objects after replaying the set, with their history.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Catalog {
     pub tables: Vec<Table>,
     pub indexes: Vec<Index>,
@@ -87,8 +87,10 @@ pub struct Catalog {
     /// foreign_keys)`, so a drop finds them without scanning every table.
     referenced_by: HashMap<TableId, Vec<(TableId, usize)>>,
     /// What each file created, built on first use (see [`Catalog::created_in`]).
+    #[serde(skip)]
     by_file: std::sync::OnceLock<Vec<FileObjects>>,
     /// Foreign key cycle components per table, built on first use.
+    #[serde(skip)]
     fk_components: std::sync::OnceLock<Vec<Option<usize>>>,
 }
 

@@ -16,14 +16,16 @@ pub type Key = (String, String);
 
 /// A statement's place in the set: files in migration order, statements in file order (the
 /// statements of a `DO` body come right after their `DO`). Orders like the replay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Pos {
     pub file: FileId,
     pub stmt: usize,
 }
 
 /// Where something happened: the statement, and the span of the object's name in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Loc {
     pub file: FileId,
     /// Index into the file's `ParsedFile::statements`.
@@ -55,14 +57,14 @@ pub fn plain_key(key: &Key) -> String {
 }
 
 /// A name change of a table (`RENAME TO`, `SET SCHEMA`) or a column or policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rename {
     pub at: Loc,
     pub from: Key,
     pub to: Key,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     pub name: String,
     /// As written, lower case (`uuid`, `vector(1536)`); empty for implicit columns.
@@ -92,7 +94,7 @@ fn alive_at(created: Option<Loc>, dropped: Option<Loc>, pos: Pos) -> bool {
 }
 
 /// A primary key or unique constraint (also the column-level `PRIMARY KEY` / `UNIQUE`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct KeyConstraint {
     pub name: Option<String>,
     pub columns: Vec<ColumnId>,
@@ -100,7 +102,7 @@ pub struct KeyConstraint {
     pub dropped: Option<Loc>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ForeignKeyDef {
     pub name: Option<String>,
     pub columns: Vec<ColumnId>,
@@ -115,7 +117,7 @@ pub struct ForeignKeyDef {
     pub dropped: Option<Loc>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     /// Current name (or the name it had when dropped).
     pub schema: String,
@@ -195,7 +197,7 @@ impl Table {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     /// `None` for `CREATE INDEX ON t (…)` (PostgreSQL picks a name).
     pub name: Option<String>,
@@ -217,7 +219,7 @@ impl Index {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     pub name: String,
     pub table: TableId,
@@ -246,14 +248,14 @@ impl Policy {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Member {
     pub table: TableId,
     pub added: Loc,
     pub removed: Option<Loc>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Publication {
     pub name: String,
     /// `None`: made outside the set (e.g. Supabase's `supabase_realtime`).
@@ -287,7 +289,7 @@ impl Publication {
 }
 
 /// Extensions, schemas and types: objects with a name and a life.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Named {
     pub key: Key,
     pub created: Option<Loc>,
@@ -299,7 +301,7 @@ pub struct Named {
 
 /// What a statement found when it ran against the schema built so far. Recorded during replay,
 /// per statement, for the rules that judge a statement by what existed just before it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Fact {
     /// `CREATE <kind> name` (or `ALTER POLICY … RENAME TO name`) where an object of that name
     /// already existed, created by the set at `existing`. `kind` is what the statement creates;

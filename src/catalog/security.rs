@@ -13,7 +13,7 @@ use crate::syntax::{FunctionAttrs, GrantObjectKind, Privileges};
 use std::collections::BTreeMap;
 
 /// One role's privileges on an object, as the set left them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct AclEntry {
     pub granted: Privileges,
     pub revoked: Privileges,
@@ -22,7 +22,7 @@ pub struct AclEntry {
 }
 
 /// Role → what the set granted and revoked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Acl {
     pub entries: BTreeMap<String, AclEntry>,
 }
@@ -62,7 +62,7 @@ impl Acl {
 
 /// An object's privileges: the default privileges in force when it was created (for every
 /// schema, and for its schema) and what the set granted and revoked on the object itself.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ObjectAcl {
     pub global_defaults: Acl,
     pub schema_defaults: Acl,
@@ -72,7 +72,7 @@ pub struct ObjectAcl {
 }
 
 /// The defaults the database had before the set ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Baseline {
     /// Supabase's: tables, sequences and functions made in `public` are granted to `anon`,
     /// `authenticated` and `service_role`; `anon` and `authenticated` may use schema `public`.
@@ -145,7 +145,7 @@ impl ObjectAcl {
 
 /// A view, materialized view, foreign table or sequence (the relations other than tables and
 /// indexes), with what the security rules need.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct OtherRelation {
     pub key: Key,
     pub kind: ObjectKind,
@@ -160,7 +160,7 @@ pub struct OtherRelation {
 }
 
 /// A function or procedure (overloads share one entry: the last definition).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     pub key: Key,
     pub kind: ObjectKind,
@@ -174,7 +174,7 @@ pub struct Function {
 }
 
 /// The privilege state of the set (see the module doc).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Privilege {
     /// `ALTER DEFAULT PRIVILEGES`: `(IN SCHEMA s or every schema, kind)` → grants and revokes.
     pub(super) defaults: HashMap<(Option<String>, GrantObjectKind), Acl>,

@@ -178,6 +178,16 @@ pub struct CheckArgs {
     #[arg(long)]
     pub show_files: bool,
 
+    /// Neither read nor write the cache
+    ///
+    /// The cache keeps the schema replayed from the unchanged context files (the rest of
+    /// `migrations_dir` before the named files), so checking a new file in a big set does not
+    /// re-read every migration. It lives in `.pgward_cache/` beside pgward.toml, or in
+    /// `$XDG_CACHE_HOME/pgward` (`~/.cache/pgward`) without a config; a damaged or foreign
+    /// cache is ignored and rebuilt.
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Apply the safe fixes of the findings to the files, then report what is left
     ///
     /// The fixes the language server offers as quick fixes; a fix that could make the file fail
@@ -365,7 +375,12 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
         }
         fixing.output
     } else {
-        let mut output = engine::check(set.inputs, &config);
+        let mut output = match engine::cache::Cache::location(&config) {
+            Some(dir) if !args.no_cache => {
+                engine::cache::check(set.inputs, &config, &engine::cache::Cache::new(dir)).0
+            }
+            _ => engine::check(set.inputs, &config),
+        };
         match engine::baseline::apply_configured(&mut output, &config) {
             Ok(filtered) if !args.quiet => baseline_summary(&filtered, &config, &cwd),
             Ok(_) => {}

@@ -1,6 +1,6 @@
 //! `pgward init`: write a starter pgward.toml.
 
-use super::{EXIT_ERROR, EXIT_OK, error};
+use super::{EXIT_ERROR, EXIT_OK, error, warning};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -12,6 +12,14 @@ pub(super) fn run(_args: &InitArgs) -> u8 {
     let (text, detected) = crate::init::template_for(&cwd);
     match crate::init::write_template(path, &text) {
         Ok(()) => {
+            match crate::init::ignore_cache_dir(&cwd) {
+                Ok(true) => println!(
+                    "Added /{}/ (pgward's check cache) to .gitignore.",
+                    crate::engine::cache::DIR_NAME
+                ),
+                Ok(false) => {}
+                Err(e) => warning(format!(".gitignore: cannot add the cache directory: {e}")),
+            }
             match &detected {
                 Some(d) => println!("Detected runner: {} (from {}).", d.runner, d.evidence),
                 None => println!(

@@ -7,14 +7,16 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{self, Rule};
 use crate::syntax::{self, ParseOptions, ParsedFile};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 pub mod baseline;
+pub mod cache;
 pub mod fix;
 pub mod suppress;
 
 // The types the engine's callers hand in and get back live in the layer that owns them.
-pub use crate::rules::{FileContext, Workspace, WorkspaceFile};
+pub use crate::rules::{FileContext, Parsed, Workspace, WorkspaceFile};
 pub use crate::source::CheckInput;
 
 /// The result of a check: the parsed set (reporters need the sources) and the diagnostics, in
@@ -33,19 +35,22 @@ pub fn build_workspace(inputs: Vec<CheckInput>) -> Workspace {
 
 /// Parse a set of files (in migration order) and replay them into a catalog.
 pub fn build_workspace_with(inputs: Vec<CheckInput>, options: &ParseOptions) -> Workspace {
-    // Files parse independently; rayon keeps the output in input (migration) order.
-    let files: Vec<WorkspaceFile> = inputs
+    workspace_from_files(parse_inputs(inputs, options))
+}
+
+/// Parse files in parallel; rayon keeps the output in input (migration) order.
+fn parse_inputs(inputs: Vec<CheckInput>, options: &ParseOptions) -> Vec<WorkspaceFile> {
+    inputs
         .into_par_iter()
         .map(|input| {
             let parsed = syntax::parse_file_with(&input.source.text, options);
             WorkspaceFile {
                 source: Arc::new(input.source),
-                parsed: Arc::new(parsed),
+                parsed: parsed.into(),
                 report: input.report,
             }
         })
-        .collect();
-    workspace_from_files(files)
+        .collect()
 }
 
 /// A workspace from files parsed earlier (in migration order): the language server keeps the
@@ -59,27 +64,33 @@ pub fn workspace_from_files(files: Vec<WorkspaceFile>) -> Workspace {
 /// and dbmate's `-- migrate:down` sections are checked, but their statements do not change the
 /// forward schema.
 pub fn workspace_for_runner(files: Vec<WorkspaceFile>, config: &Config) -> Workspace {
-    let replayed: Vec<Arc<ParsedFile>> = files
-        .iter()
-        .map(|f| {
-            let ranges = config.reversal_ranges(&f.source.name, &f.source.text);
-            if ranges.is_empty() {
-                return Arc::clone(&f.parsed);
-            }
-            let mut parsed = (*f.parsed).clone();
-            for stmt in &mut parsed.statements {
-                if ranges.iter().any(|r| r.contains(&stmt.span.start)) {
-                    // Kept in place (statement indices stay valid), but a no-op for the replay.
-                    stmt.kind = syntax::Stmt::Other {
-                        keyword: "REVERSAL".to_string(),
-                    };
-                }
-            }
-            Arc::new(parsed)
-        })
-        .collect();
-    let catalog = Catalog::replay(replayed.iter().map(|p| &**p));
+    let mut catalog = Catalog::default();
+    replay_for_runner(&mut catalog, &files, config);
     Workspace { files, catalog }
+}
+
+/// Replay `files` after what `catalog` holds, leaving out what the runner only runs backwards.
+pub fn replay_for_runner(catalog: &mut Catalog, files: &[WorkspaceFile], config: &Config) {
+    let replayed: Vec<Cow<ParsedFile>> = files.iter().map(|f| forward_part(f, config)).collect();
+    catalog.replay_more(replayed.iter().map(|p| &**p));
+}
+
+/// A file as the forward replay sees it: down sections kept in place (statement indices stay
+/// valid) but turned into no-ops.
+fn forward_part<'f>(file: &'f WorkspaceFile, config: &Config) -> Cow<'f, ParsedFile> {
+    let ranges = config.reversal_ranges(&file.source.name, &file.source.text);
+    if ranges.is_empty() {
+        return Cow::Borrowed(&*file.parsed);
+    }
+    let mut parsed = (*file.parsed).clone();
+    for stmt in &mut parsed.statements {
+        if ranges.iter().any(|r| r.contains(&stmt.span.start)) {
+            stmt.kind = syntax::Stmt::Other {
+                keyword: "REVERSAL".to_string(),
+            };
+        }
+    }
+    Cow::Owned(parsed)
 }
 
 /// The rules that look at a reversal on its own: syntax and transaction handling. The
@@ -93,18 +104,7 @@ const REVERSAL_RULES: &[&str] = &[
 
 /// Check a migration set with a config.
 pub fn check(inputs: Vec<CheckInput>, config: &Config) -> CheckOutput {
-    let options = config.parse_options();
-    let files: Vec<WorkspaceFile> = inputs
-        .into_par_iter()
-        .map(|input| {
-            let parsed = syntax::parse_file_with(&input.source.text, &options);
-            WorkspaceFile {
-                source: Arc::new(input.source),
-                parsed: Arc::new(parsed),
-                report: input.report,
-            }
-        })
-        .collect();
+    let files = parse_inputs(inputs, &config.parse_options());
     let workspace = workspace_for_runner(files, config);
     let diagnostics = run_rules(&workspace, config);
     CheckOutput {

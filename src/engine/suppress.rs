@@ -508,10 +508,11 @@ mod tests {
             });
             from = end;
         }
-        ws.files[0].parsed = std::sync::Arc::new(crate::syntax::ParsedFile {
+        ws.files[0].parsed = crate::syntax::ParsedFile {
             statements,
             comments,
-        });
+        }
+        .into();
         let ctx = FileContext {
             file_id: 0,
             workspace: &ws,

@@ -1,10 +1,12 @@
 //! Open documents, the config that applies to each, the cached context files of a migrations
 //! directory, and linting one buffer against them.
 
+use crate::catalog::Catalog;
 use crate::config::{CONFIG_FILE_NAME, Config, ConfigError};
-use crate::engine::{self, CheckOutput, WorkspaceFile};
+use crate::engine::{self, CheckOutput, Workspace, WorkspaceFile};
 use crate::source::FileId;
 use crate::source::SourceFile;
+use crate::syntax::reparse::Reparse;
 use crate::syntax::{self, ParseOptions, ParsedFile};
 use lsp_types::Uri;
 use std::collections::{HashMap, HashSet};
@@ -29,6 +31,34 @@ pub struct Document {
     /// Latest lint; `None` until linted, and stale while `dirty`.
     pub lint: Option<Lint>,
     pub dirty: bool,
+    /// The previous parse of the text: an edit re-parses only the statements it changed.
+    pub reparse: Reparse,
+    /// The catalog replayed from the context files before this one, while they do not change.
+    prefix: Option<Prefix>,
+}
+
+impl Document {
+    pub fn new(uri: Uri, path: Option<PathBuf>, text: String, version: i32) -> Document {
+        Document {
+            uri,
+            path,
+            text,
+            version,
+            lint: None,
+            dirty: true,
+            reparse: Reparse::default(),
+            prefix: None,
+        }
+    }
+}
+
+/// The state of the schema after the context files that come before a buffer.
+struct Prefix {
+    /// Those files (a file read again is another `Arc`), and the settings they were replayed
+    /// under.
+    files: Vec<Arc<SourceFile>>,
+    settings: String,
+    catalog: Catalog,
 }
 
 /// A context file read from disk, kept until its mtime or size changes.
@@ -219,7 +249,7 @@ impl Store {
             if let Some(cached) = self.disk.get(&p) {
                 files.push(WorkspaceFile {
                     source: Arc::clone(&cached.source),
-                    parsed: Arc::clone(&cached.parsed),
+                    parsed: Arc::clone(&cached.parsed).into(),
                     report: false,
                 });
                 seen.insert(p);
@@ -232,6 +262,8 @@ impl Store {
     }
 
     /// Lint one open document: with its migrations directory as context when it sits in one.
+    /// Only the statements an edit changed are parsed again, and only the buffer and the files
+    /// after it are replayed (onto the kept state after the files before it).
     /// A document `[files] exclude` leaves out, or one at or before `[check] after`, gets no
     /// diagnostics. `Err`: the config (or its baseline) cannot be used; nothing was linted.
     pub fn lint(&mut self, uri: &Uri) -> Result<(), ConfigError> {
@@ -265,36 +297,60 @@ impl Store {
                 .as_deref()
                 .is_some_and(|p| config.before_after(&config.layout_path(p)));
         let source = SourceFile::new(name, text);
-        let parsed = syntax::parse_file_with(&source.text, &config.parse_options());
-        let buffer = WorkspaceFile {
-            source: Arc::new(source),
-            parsed: Arc::new(parsed),
-            report: reported,
-        };
         let context = match path.as_deref() {
             Some(p) if !excluded => self.context_files(&config, p).unwrap_or_default(),
             _ => Vec::new(),
         };
-        let mut files = Vec::with_capacity(context.len() + 1);
-        let mut buffer = Some(buffer);
-        let mut file_id = None;
-        let my_key = path.as_deref().map(|p| order_key(&config, p));
-        for f in context {
-            if let (Some(me), Some(_)) = (&my_key, &buffer)
-                && order_key(&config, Path::new(&f.source.name)) > *me
-                && let Some(b) = buffer.take()
-            {
-                file_id = Some(files.len());
-                files.push(b);
-            }
-            files.push(f);
+        let Some(doc) = self.docs.get_mut(uri) else {
+            return Ok(());
+        };
+        // Only the statements an edit changed are parsed again.
+        let (parsed, _) = doc.reparse.parse(&source.text, &config.parse_options());
+        let buffer = WorkspaceFile {
+            source: Arc::new(source),
+            parsed: parsed.into(),
+            report: reported,
+        };
+        // The buffer goes where migration order puts it (the end, without a path).
+        let file_id = match path.as_deref().map(|p| order_key(&config, p)) {
+            Some(me) => context
+                .iter()
+                .take_while(|f| order_key(&config, Path::new(&f.source.name)) <= me)
+                .count(),
+            None => context.len(),
+        };
+        let mut files = context;
+        files.insert(file_id, buffer);
+        // The files before the buffer replay to the same state while none of them changes on
+        // disk: only the buffer and the files after it are replayed, onto a copy of it.
+        let settings = engine::cache::replay_settings(&config);
+        let kept = doc.prefix.as_ref().is_some_and(|p| {
+            p.settings == settings
+                && p.files.len() == file_id
+                && p.files
+                    .iter()
+                    .zip(&files)
+                    .all(|(a, b)| Arc::ptr_eq(a, &b.source))
+        });
+        if !kept {
+            let mut catalog = Catalog::default();
+            engine::replay_for_runner(&mut catalog, &files[..file_id], &config);
+            doc.prefix = Some(Prefix {
+                files: files[..file_id]
+                    .iter()
+                    .map(|f| Arc::clone(&f.source))
+                    .collect(),
+                settings,
+                catalog,
+            });
         }
-        if let Some(b) = buffer.take() {
-            file_id = Some(files.len());
-            files.push(b);
-        }
-        let file_id = file_id.unwrap_or(0);
-        let workspace = engine::workspace_for_runner(files, &config);
+        let mut catalog = doc
+            .prefix
+            .as_ref()
+            .map(|p| p.catalog.clone())
+            .unwrap_or_default();
+        engine::replay_for_runner(&mut catalog, &files[file_id..], &config);
+        let workspace = Workspace { files, catalog };
         let diagnostics = engine::run_rules(&workspace, &config);
         let mut output = CheckOutput {
             workspace,

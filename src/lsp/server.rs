@@ -402,14 +402,7 @@ impl Server<'_> {
                     }
                     self.store.docs.insert(
                         doc.uri.clone(),
-                        Document {
-                            uri: doc.uri,
-                            path,
-                            text: doc.text,
-                            version: doc.version,
-                            lint: None,
-                            dirty: true,
-                        },
+                        Document::new(doc.uri, path, doc.text, doc.version),
                     );
                 }
             }

@@ -6,16 +6,84 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
 use crate::source::{FileId, SourceFile, Span};
-use crate::syntax::{ParsedFile, Statement, Stmt};
-use std::sync::Arc;
+use crate::syntax::{self, ParseOptions, ParsedFile, Statement, Stmt};
+use std::sync::{Arc, OnceLock};
 
 /// One file of the set, parsed. Text and statements are shared (`Arc`) so that a language
 /// server can re-check one buffer against thousands of cached context files without copying them.
 #[derive(Debug, Clone)]
 pub struct WorkspaceFile {
     pub source: Arc<SourceFile>,
-    pub parsed: Arc<ParsedFile>,
+    pub parsed: Parsed,
     pub report: bool,
+}
+
+/// A file's statement model, shared. Either parsed already, or parsed on first use: a context
+/// file whose replay came from the cache (`engine::cache`) is parsed only if a rule or a
+/// reporter looks into it. Dereferences to the [`ParsedFile`] either way.
+#[derive(Clone)]
+pub enum Parsed {
+    Ready(Arc<ParsedFile>),
+    Lazy(Arc<LazyParsed>),
+}
+
+/// The text and target version to parse a file from when it is first needed.
+pub struct LazyParsed {
+    source: Arc<SourceFile>,
+    options: ParseOptions,
+    model: OnceLock<ParsedFile>,
+}
+
+impl Parsed {
+    /// A model parsed on first use from `source` for `options`.
+    pub fn lazy(source: Arc<SourceFile>, options: ParseOptions) -> Parsed {
+        Parsed::Lazy(Arc::new(LazyParsed {
+            source,
+            options,
+            model: OnceLock::new(),
+        }))
+    }
+
+    /// Whether the model exists (a lazy one that nothing looked into has not been parsed).
+    pub fn is_parsed(&self) -> bool {
+        match self {
+            Parsed::Ready(_) => true,
+            Parsed::Lazy(lazy) => lazy.model.get().is_some(),
+        }
+    }
+}
+
+impl From<ParsedFile> for Parsed {
+    fn from(parsed: ParsedFile) -> Parsed {
+        Parsed::Ready(Arc::new(parsed))
+    }
+}
+
+impl From<Arc<ParsedFile>> for Parsed {
+    fn from(parsed: Arc<ParsedFile>) -> Parsed {
+        Parsed::Ready(parsed)
+    }
+}
+
+impl std::ops::Deref for Parsed {
+    type Target = ParsedFile;
+    fn deref(&self) -> &ParsedFile {
+        match self {
+            Parsed::Ready(parsed) => parsed,
+            Parsed::Lazy(lazy) => lazy
+                .model
+                .get_or_init(|| syntax::parse_file_with(&lazy.source.text, &lazy.options)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Parsed::Lazy(lazy) if lazy.model.get().is_none() => f.write_str("Parsed::Lazy"),
+            _ => std::fmt::Debug::fmt(&**self, f),
+        }
+    }
 }
 
 /// The whole migration set after parsing and replay: what every rule can see.

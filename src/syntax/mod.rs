@@ -12,6 +12,7 @@ pub mod names;
 pub mod plpgsql;
 mod policy_expr;
 pub(crate) mod recognize;
+pub mod reparse;
 pub mod split;
 pub mod version;
 mod volatility;
@@ -24,7 +25,7 @@ pub use version::{ParseOptions, PgVersion};
 use crate::source::Span;
 
 /// A comment, kept for suppressions (`-- pgward-ignore …`) and markers (`-- pgward: no-transaction`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Comment {
     /// The whole comment, `--` or `/* */` included.
     pub span: Span,
@@ -36,7 +37,7 @@ pub struct Comment {
 
 /// A file split and parsed: statements in text order (statements from a `DO` body come right
 /// after their `DO` statement), and every comment. Lexical errors are `Stmt::Invalid` statements.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ParsedFile {
     pub statements: Vec<Statement>,
     pub comments: Vec<Comment>,
@@ -76,20 +77,47 @@ pub fn parse_file(text: &str) -> ParsedFile {
 /// Split and parse a whole file for a target version.
 pub fn parse_file_with(text: &str, options: &ParseOptions) -> ParsedFile {
     let out = split::split(text);
-    let mut statements = Vec::with_capacity(out.statements.len());
-    let mut comments = out.comments;
-    let mut errors: Vec<Option<split::LexError>> = out.errors.into_iter().map(Some).collect();
-
     // One call of PostgreSQL's parser for the whole file when it can read it as is (no psql
     // meta-commands, no unterminated token): when it accepts the file, every statement is
     // valid SQL and only the PL/pgSQL and version checks remain per statement.
-    let file_ok = errors.is_empty()
+    let file_ok = out.errors.is_empty()
         && !out.statements.iter().any(|s| s.meta)
         && grammar::check_sql(text).is_ok();
-    let mut work: std::collections::VecDeque<split::RawStatement> = out.statements.into();
-    while let Some(raw) = work.pop_front() {
+    parse_split(text, out, options, file_ok, |raw, error, parse| {
+        parse(raw, error)
+    })
+}
+
+/// What one statement of the splitter became: the statements (a `DO` statement's body
+/// commands after it; the pieces of a statement cut at a `;` inside an unclosed parenthesis)
+/// and the comments found inside `DO` bodies.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct RawParsed {
+    pub statements: Vec<Statement>,
+    pub comments: Vec<Comment>,
+}
+
+/// The statements of a split file, each raw statement through `each(raw, lexical error,
+/// parse)`, where `parse` is the real work: a caller may answer from a cache instead.
+fn parse_split(
+    text: &str,
+    out: split::SplitOutput,
+    options: &ParseOptions,
+    file_ok: bool,
+    mut each: impl FnMut(
+        &split::RawStatement,
+        Option<split::LexError>,
+        &dyn Fn(&split::RawStatement, Option<split::LexError>) -> RawParsed,
+    ) -> RawParsed,
+) -> ParsedFile {
+    let mut statements = Vec::with_capacity(out.statements.len());
+    let mut comments = out.comments;
+    let mut errors: Vec<Option<split::LexError>> = out.errors.into_iter().map(Some).collect();
+    let parse = |raw: &split::RawStatement, error: Option<split::LexError>| {
+        parse_raw(text, raw, error, options, file_ok)
+    };
+    for raw in &out.statements {
         let span = raw.span;
-        let stmt_text = text.get(span.range()).unwrap_or("");
         // A lexical error inside this statement makes it invalid as a whole.
         let error = errors
             .iter_mut()
@@ -98,7 +126,48 @@ pub fn parse_file_with(text: &str, options: &ParseOptions) -> ParsedFile {
                     .is_some_and(|e| e.at.start >= span.start && e.at.start < span.end)
             })
             .and_then(Option::take);
-        if let Some(e) = error {
+        let parsed = each(raw, error, &parse);
+        statements.extend(parsed.statements);
+        comments.extend(parsed.comments);
+    }
+    // Errors outside every statement (an unterminated comment after the last one): the rest of
+    // the file is unreadable, so it becomes one invalid statement.
+    for e in errors.into_iter().flatten() {
+        statements.push(Statement {
+            span: Span::new(e.at.start, text.len().max(e.at.end)),
+            kind: Stmt::Invalid {
+                message: e.message,
+                at: e.at,
+            },
+            context: StmtContext::default(),
+        });
+    }
+    statements.sort_by_key(|s| s.span.start);
+    comments.sort_by_key(|c| c.span.start);
+    ParsedFile {
+        statements,
+        comments,
+    }
+}
+
+/// One statement of the splitter, parsed: `file_ok` when PostgreSQL's grammar accepted the
+/// whole file already.
+fn parse_raw(
+    text: &str,
+    first: &split::RawStatement,
+    error: Option<split::LexError>,
+    options: &ParseOptions,
+    file_ok: bool,
+) -> RawParsed {
+    let mut statements = Vec::new();
+    let mut comments = Vec::new();
+    let mut error = error;
+    let mut work: std::collections::VecDeque<split::RawStatement> =
+        std::iter::once(*first).collect();
+    while let Some(raw) = work.pop_front() {
+        let span = raw.span;
+        let stmt_text = text.get(span.range()).unwrap_or("");
+        if let Some(e) = error.take() {
             // PostgreSQL's own words for it when its scanner stops at the same place.
             let message = match grammar::check_sql(stmt_text) {
                 Err(g) if g.at.start + span.start == e.at.start => {
@@ -170,21 +239,7 @@ pub fn parse_file_with(text: &str, options: &ParseOptions) -> ParsedFile {
             context: StmtContext::default(),
         });
     }
-    // Errors outside every statement (an unterminated comment after the last one): the rest of
-    // the file is unreadable, so it becomes one invalid statement.
-    for e in errors.into_iter().flatten() {
-        statements.push(Statement {
-            span: Span::new(e.at.start, text.len().max(e.at.end)),
-            kind: Stmt::Invalid {
-                message: e.message,
-                at: e.at,
-            },
-            context: StmtContext::default(),
-        });
-    }
-    statements.sort_by_key(|s| s.span.start);
-    comments.sort_by_key(|c| c.span.start);
-    ParsedFile {
+    RawParsed {
         statements,
         comments,
     }

@@ -4,7 +4,9 @@
 use crate::source::Span;
 
 /// A name as PostgreSQL sees it: unquoted identifiers folded to lower case, quoted ones kept.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Ident {
     pub value: String,
     /// Where the identifier stands in the file (the whole token, quotes included).
@@ -13,7 +15,7 @@ pub struct Ident {
 
 /// A possibly schema-qualified object name. `schema` is `None` when the text had no schema;
 /// [`QualifiedName::schema_or_public`] resolves it the PostgreSQL way.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct QualifiedName {
     pub schema: Option<Ident>,
     pub name: Ident,
@@ -61,7 +63,7 @@ pub fn quote_if_needed(name: &str) -> String {
 }
 
 /// One statement of a file, top level or from inside a `DO` body.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Statement {
     /// The statement's text, from its first token to its last (the `;` excluded).
     pub span: Span,
@@ -70,7 +72,7 @@ pub struct Statement {
 }
 
 /// Where a statement sits; only statements from `DO` bodies have anything set.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StmtContext {
     /// Span of the enclosing `DO` statement, for statements found inside its body.
     pub in_do_block: Option<Span>,
@@ -88,7 +90,7 @@ pub struct StmtContext {
     pub assembled: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TxControl {
     /// `BEGIN`, `BEGIN WORK`, `START TRANSACTION …`
     Begin,
@@ -98,7 +100,7 @@ pub enum TxControl {
     Rollback,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ForeignKey {
     pub columns: Vec<Ident>,
     pub ref_table: QualifiedName,
@@ -108,7 +110,7 @@ pub struct ForeignKey {
 }
 
 /// A foreign key's referential action (`ON DELETE …`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FkAction {
     #[default]
     NoAction,
@@ -118,7 +120,7 @@ pub enum FkAction {
     SetDefault,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ConstraintKind {
     PrimaryKey(Vec<Ident>),
     Unique(Vec<Ident>),
@@ -130,7 +132,7 @@ pub enum ConstraintKind {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TableConstraint {
     pub name: Option<Ident>,
     pub kind: ConstraintKind,
@@ -143,7 +145,7 @@ pub struct TableConstraint {
     pub check_not_null: Option<Ident>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ColumnDef {
     pub name: Ident,
     /// The type as written, normalised to lower case (`uuid`, `vector(1536)`, `text[]`).
@@ -173,7 +175,7 @@ impl ColumnDef {
 
 /// How often a default expression's value may change, as PostgreSQL's function volatility
 /// classes say (what decides whether `ADD COLUMN … DEFAULT` rewrites the table).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Volatility {
     /// Constants, casts of constants, and calls of functions PostgreSQL ships as IMMUTABLE or
     /// STABLE (`now()`, `current_timestamp`, `timezone(…)`, `auth.uid()`): evaluated once.
@@ -186,7 +188,7 @@ pub enum Volatility {
     Unknown,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DefaultExpr {
     /// The expression after `DEFAULT`.
     pub span: Span,
@@ -197,7 +199,7 @@ pub struct DefaultExpr {
     pub null: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Generated {
     /// `GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY`.
     Identity,
@@ -205,7 +207,7 @@ pub enum Generated {
     Stored,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTable {
     pub name: QualifiedName,
     pub if_not_exists: bool,
@@ -216,7 +218,7 @@ pub struct CreateTable {
     pub columns_incomplete: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AlterTableAction {
     AddColumn {
         if_not_exists: bool,
@@ -301,13 +303,13 @@ pub enum AlterTableAction {
     Other(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AlterAction {
     pub action: AlterTableAction,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AlterTable {
     pub name: QualifiedName,
     pub if_exists: bool,
@@ -315,14 +317,14 @@ pub struct AlterTable {
     pub actions: Vec<AlterAction>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IndexColumn {
     /// The column, when the index element is a plain column (not an expression).
     pub column: Option<Ident>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CreateIndex {
     pub name: Option<Ident>,
     pub keywords: CreateKeywords,
@@ -344,7 +346,7 @@ pub struct CreateIndex {
 }
 
 /// The kinds of object a `DROP` (or `CREATE`) statement names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ObjectKind {
     Table,
     View,
@@ -393,7 +395,7 @@ impl ObjectKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Drop {
     pub kind: ObjectKind,
     /// Every name in the list. For `SCHEMA`, `EXTENSION`, `PUBLICATION` the name has no schema.
@@ -407,7 +409,7 @@ pub struct Drop {
     pub concurrently_kw: Option<Span>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PolicyCommand {
     All,
     Select,
@@ -428,7 +430,7 @@ impl PolicyCommand {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePolicy {
     pub name: Ident,
     pub table: QualifiedName,
@@ -443,7 +445,7 @@ pub struct CreatePolicy {
 
 /// What the security rules need to know about a policy's `USING` or `WITH CHECK` expression,
 /// read from its tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PolicyExpr {
     /// The expression, its parentheses included.
     pub span: Span,
@@ -472,7 +474,7 @@ impl PolicyExpr {
 }
 
 /// A call of an auth helper in a policy expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuthCall {
     /// `auth.uid`, `auth.jwt`, `auth.role`, `auth.email` or `current_setting`.
     pub function: String,
@@ -482,7 +484,7 @@ pub struct AuthCall {
     pub wrapped: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AlterPolicy {
     pub name: Ident,
     pub table: QualifiedName,
@@ -496,7 +498,7 @@ pub struct AlterPolicy {
 }
 
 /// What the security rules need to know about a function.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionAttrs {
     /// `SECURITY DEFINER`: runs with its owner's rights.
     pub security_definer: bool,
@@ -510,7 +512,7 @@ pub struct FunctionAttrs {
 }
 
 /// What the security rules need to know about a view.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ViewFacts {
     /// `WITH (security_invoker = true)` (or `on`, `1`, `yes`, or the bare option).
     pub security_invoker: bool,
@@ -520,7 +522,9 @@ pub struct ViewFacts {
 }
 
 /// A set of privileges (`GRANT SELECT, INSERT …`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Privileges(pub u16);
 
 impl Privileges {
@@ -574,7 +578,7 @@ impl Privileges {
 }
 
 /// What a `GRANT`/`REVOKE` is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum GrantObjectKind {
     /// `[TABLE]`: tables, views, materialized views, foreign tables.
     Table,
@@ -585,7 +589,7 @@ pub enum GrantObjectKind {
 }
 
 /// `GRANT privileges ON objects TO roles` / `REVOKE privileges ON objects FROM roles`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     pub revoke: bool,
     /// The privileges (`ALL` is [`Privileges::ALL`]); column privileges (`SELECT (a, b)`) are
@@ -602,7 +606,7 @@ pub struct Grant {
 }
 
 /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r, …] [IN SCHEMA s, …] GRANT|REVOKE … ON TABLES|…`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DefaultPrivileges {
     /// `FOR ROLE`: whose future objects (empty: the role running the migration).
     pub for_roles: Vec<String>,
@@ -612,7 +616,7 @@ pub struct DefaultPrivileges {
     pub grant: Grant,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PublicationTarget {
     /// No `FOR` clause.
     None,
@@ -624,13 +628,13 @@ pub enum PublicationTarget {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePublication {
     pub name: Ident,
     pub target: PublicationTarget,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PublicationAction {
     Add,
     Set,
@@ -639,7 +643,7 @@ pub enum PublicationAction {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AlterPublication {
     pub name: Ident,
     pub action: PublicationAction,
@@ -648,7 +652,7 @@ pub struct AlterPublication {
 }
 
 /// What `ALTER <kind> name` changes about the name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RenameTarget {
     /// `RENAME TO new` (same schema).
     Name(Ident),
@@ -659,7 +663,7 @@ pub enum RenameTarget {
 /// `ALTER INDEX | VIEW | MATERIALIZED VIEW | SEQUENCE | TYPE | DOMAIN | SCHEMA name RENAME TO new`
 /// (or `SET SCHEMA s`): name changes of objects other than tables and policies, which the
 /// catalog follows so a later `CREATE` of the old name is not taken for a conflict.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RenameObject {
     pub kind: ObjectKind,
     /// For `SCHEMA`, the name has no schema part.
@@ -672,14 +676,14 @@ pub struct RenameObject {
 /// object kind (`FUNCTION`, `PROCEDURE`, `CONSTRAINT TRIGGER`, `MATERIALIZED VIEW`, `DOMAIN`).
 /// Rules point at them and insert next to them (`OR REPLACE` goes right after `CREATE`) without
 /// reading the statement's text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateKeywords {
     pub create: Span,
     pub kind: Span,
 }
 
 /// What a statement is, as far as the rules care.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Stmt {
     Transaction(TxControl),
     CreateTable(CreateTable),
@@ -780,7 +784,8 @@ pub enum Stmt {
         concurrently_kw: Option<Span>,
         /// `SCHEMA`, `DATABASE` or `SYSTEM`: these reindex many tables and are refused inside a
         /// transaction block even without `CONCURRENTLY`.
-        many_tables: Option<&'static str>,
+        #[serde(with = "reindex_scope")]
+        many_tables: Option<Keyword>,
         /// `REINDEX TABLE t` / `REINDEX INDEX i`: the kind (`Table` or `Index`) and the name.
         target: Option<(ObjectKind, QualifiedName)>,
     },
@@ -851,14 +856,14 @@ pub enum Stmt {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DataChangeKind {
     Insert,
     Update,
     Delete,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DataChange {
     pub kind: DataChangeKind,
     pub table: QualifiedName,
@@ -868,7 +873,7 @@ pub struct DataChange {
 
 /// A session setting statement. `name` is the parameter, lower case (`lock_timeout`,
 /// `search_path`, `role`, `session_authorization`, `timezone`, `all` for `RESET ALL`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionSetting {
     pub name: String,
     /// The value as written: strings unquoted, list elements joined with `, `. `None` for
@@ -927,6 +932,32 @@ impl Statement {
             Stmt::CreateDatabase => Some("CREATE DATABASE"),
             Stmt::AlterSystem => Some("ALTER SYSTEM"),
             _ => None,
+        }
+    }
+}
+
+/// A keyword from a fixed set. Named so that serde does not take `&'static str` for text
+/// borrowed from its input (it is read back from owned text by [`reindex_scope`]).
+type Keyword = &'static str;
+
+/// `Stmt::Reindex::many_tables` through serde: one of a fixed set of keywords.
+mod reindex_scope {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    const SCOPES: [&str; 3] = ["SCHEMA", "DATABASE", "SYSTEM"];
+
+    pub fn serialize<S: Serializer>(value: &Option<&'static str>, s: S) -> Result<S::Ok, S::Error> {
+        value.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'static str>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(word) => SCOPES
+                .iter()
+                .find(|s| **s == word)
+                .map(|s| Some(*s))
+                .ok_or_else(|| serde::de::Error::custom("unknown REINDEX scope")),
         }
     }
 }

@@ -91,17 +91,33 @@ impl Catalog {
     /// Replay every file's statements in migration order; a file's [`FileId`] is its position.
     pub fn replay<'a>(files: impl IntoIterator<Item = &'a ParsedFile>) -> Catalog {
         let mut catalog = Catalog::default();
-        for (file, parsed) in files.into_iter().enumerate() {
-            catalog.facts.push(Vec::new());
+        catalog.replay_more(files);
+        catalog
+    }
+
+    /// Go on replaying after the files replayed so far: the first file given gets the next
+    /// [`FileId`]. A catalog restored from the cache (the state after an unchanged prefix of
+    /// the set) resumes here with the files after that prefix.
+    pub fn replay_more<'a>(&mut self, files: impl IntoIterator<Item = &'a ParsedFile>) {
+        // Answers computed from the objects are stale once more statements change them.
+        self.by_file = Default::default();
+        self.fk_components = Default::default();
+        for parsed in files {
+            let file = self.facts.len();
+            self.facts.push(Vec::new());
             for (stmt, statement) in parsed.statements.iter().enumerate() {
-                catalog.apply(&At {
+                self.apply(&At {
                     file,
                     stmt,
                     statement,
                 });
             }
         }
-        catalog
+    }
+
+    /// How many files were replayed (the next file's [`FileId`]).
+    pub fn files_replayed(&self) -> usize {
+        self.facts.len()
     }
 
     fn fact(&mut self, at: &At, fact: Fact) {

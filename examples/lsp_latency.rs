@@ -1,0 +1,208 @@
+//! Edit-to-diagnostics latency of `pgward lsp` as an editor sees it: a real client over stdio
+//! (Content-Length frames), timing each `didChange` until the `publishDiagnostics` of that
+//! version arrives, debounce included.
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example lsp_latency -- [CONTEXT] [LINES] [EDITS] [PGWARD]
+//! ```
+//! A temporary project with `migrations_dir`, CONTEXT generated migrations (default 200) and a
+//! buffer of about LINES lines (default 5,000) in the middle of them; EDITS keystrokes (default
+//! 30) at places spread over the buffer. PGWARD defaults to `target/release/pgward`.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+#[path = "../benches/support/corpus.rs"]
+mod corpus;
+
+fn frames(stdout: impl Read + Send + 'static) -> Receiver<Value> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        loop {
+            let mut length = None;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Content-Length: ") {
+                    length = v.parse::<usize>().ok();
+                }
+            }
+            let Some(n) = length else { return };
+            let mut body = vec![0; n];
+            if r.read_exact(&mut body).is_err() {
+                return;
+            }
+            let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+                return;
+            };
+            if tx.send(v).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+fn send(stdin: &mut impl Write, msg: &Value) {
+    let body = msg.to_string();
+    write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+    stdin.flush().expect("flush");
+}
+
+/// Wait for the diagnostics of `version` of `uri`; how many there were.
+fn published(rx: &Receiver<Value>, uri: &str, version: i64) -> usize {
+    loop {
+        let msg = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("publishDiagnostics within 60 s");
+        if msg["method"] == "textDocument/publishDiagnostics"
+            && msg["params"]["uri"] == uri
+            && msg["params"]["version"] == version
+        {
+            return msg["params"]["diagnostics"].as_array().map_or(0, Vec::len);
+        }
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let context: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let lines: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5000);
+    let edits: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(30);
+    let pgward = args
+        .next()
+        .unwrap_or_else(|| "target/release/pgward".to_string());
+    // The server runs in the project directory: a relative path means from here.
+    let pgward = std::path::absolute(&pgward).map_or(pgward, |p| p.display().to_string());
+
+    let dir = std::env::temp_dir().join(format!("pgward-lsp-latency-{}", std::process::id()));
+    let migrations = dir.join("migrations");
+    std::fs::create_dir_all(&migrations).expect("mkdir");
+    std::fs::write(dir.join("pgward.toml"), "migrations_dir = \"migrations\"\n").expect("config");
+    let set = corpus::generate(context, 42);
+    for (name, text) in &set {
+        std::fs::write(migrations.join(name), text).expect("write");
+    }
+    // The buffer sits in the middle of the set: files before it and after it.
+    let middle = &set[context / 2].0;
+    let name = format!("{}_buffer.sql", &middle[..14]);
+    let mut rng = corpus::Rng(7);
+    let mut text = String::new();
+    let mut i = 100_000;
+    while text.lines().count() < lines {
+        text.push_str(&corpus::migration(&mut rng, i));
+        i += 1;
+    }
+    let path = migrations.join(&name);
+    std::fs::write(&path, &text).expect("write buffer");
+    let uri = format!("file://{}", path.display());
+
+    let mut child = Command::new(&pgward)
+        .arg("lsp")
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {pgward}: {e}"));
+    let mut stdin = child.stdin.take().expect("stdin");
+    let rx = frames(child.stdout.take().expect("stdout"));
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "processId": null, "capabilities": {},
+            "rootUri": format!("file://{}", dir.display())}}),
+    );
+    while rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("initialize")["id"]
+        != 1
+    {}
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    );
+    let t = Instant::now();
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "sql", "version": 1, "text": text}}}),
+    );
+    let found = published(&rx, &uri, 1);
+    let open = t.elapsed();
+
+    let cpu_before = cpu_ms(child.id());
+    let mut times = Vec::with_capacity(edits);
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for k in 0..edits {
+        // A keystroke at a place spread over the buffer: a space after a line's first word.
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let line = (seed >> 33) as usize % text.lines().count().max(1);
+        let at = text.lines().take(line).map(|l| l.len() + 1).sum::<usize>();
+        let at = text[at..].find(' ').map_or(at, |i| at + i);
+        text.insert(at, ' ');
+        let version = 2 + k as i64;
+        let t = Instant::now();
+        send(
+            &mut stdin,
+            &json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"text": text}]}}),
+        );
+        published(&rx, &uri, version);
+        times.push(t.elapsed());
+    }
+    let cpu = cpu_ms(child.id()).zip(cpu_before).map(|(a, b)| a - b);
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}),
+    );
+    send(&mut stdin, &json!({"jsonrpc": "2.0", "method": "exit"}));
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "{context} context files, buffer of {} lines ({} diagnostics): didOpen → diagnostics {:.0} ms",
+        text.lines().count(),
+        found,
+        ms(open)
+    );
+    println!(
+        "didChange → publishDiagnostics over {edits} edits: min {:.0} ms, median {:.0} ms, p90 {:.0} ms, max {:.0} ms (debounce included)",
+        ms(times[0]),
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 9 / 10]),
+        ms(times[times.len() - 1])
+    );
+    if let Some(cpu) = cpu {
+        // Wall time on a busy machine waits for a core; CPU time is the server's own work.
+        println!(
+            "server CPU time per edit: {:.1} ms (user + system, from /proc)",
+            cpu / edits as f64
+        );
+    }
+}
+
+/// A process's user + system CPU time so far, in milliseconds (Linux `/proc/PID/stat`).
+fn cpu_ms(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0)
+}

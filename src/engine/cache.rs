@@ -1,0 +1,393 @@
+//! The check cache: the replayed catalog after a prefix of unchanged context files, so that
+//! checking one new file in a set of thousands neither re-parses nor re-replays the rest.
+//!
+//! A check whose first reported file comes after `k` context files (pre-commit and editors name
+//! the new files; the rest of `migrations_dir` is context) needs, from those `k` files, only the
+//! catalog they replay to, and a statement model now and then (a rule that looks at the
+//! statement that created an index, a reporter that quotes a related line). So the cache keeps
+//! the catalog after such a prefix, and the prefix's files become [`Parsed::lazy`]: parsed only
+//! if something looks into them.
+//!
+//! One pack per prefix, `replay/<chain>.bin` below the cache directory, where `chain` hashes the
+//! [cache key](Cache::key) (pgward's build, the settings that change parsing or replay) and every
+//! prefix file's name and text, in order: a pack can only be found by a run whose prefix is
+//! byte for byte the one it was built from. A pack is a header (magic, format, key and chain
+//! hashes, file count, payload length and SHA-256) and the catalog in postcard. Anything that
+//! does not verify (truncated, garbled, another version's, another format's) is a miss, deleted
+//! and rebuilt; never trusted. Packs are written to a temporary file and renamed, so readers
+//! and concurrent writers only ever see whole packs.
+
+use super::{CheckOutput, Parsed, WorkspaceFile, replay_for_runner, run_rules};
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::rules::Workspace;
+use crate::source::CheckInput;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The directory name beside `pgward.toml`.
+pub const DIR_NAME: &str = ".pgward_cache";
+
+/// Bumped whenever the pack layout changes (the build stamp covers the model's types).
+const FORMAT: u32 = 1;
+const MAGIC: &[u8; 8] = b"PGWARDC\0";
+/// magic, format, key hash, chain hash, files, payload length, payload hash.
+const HEADER_LEN: usize = 8 + 4 + 32 + 32 + 8 + 8 + 32;
+/// Packs kept; the oldest beyond this are removed after a store.
+const KEEP_PACKS: usize = 8;
+/// A longer prefix than the one restored is stored only when it saves parsing this many files
+/// next time (storing costs a serialization; a few files parse faster than that).
+const STORE_GAP: usize = 16;
+
+type Hash = [u8; 32];
+
+/// A cache directory and the build it belongs to.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+    build: String,
+}
+
+/// What a check did with the cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Context files whose replay came from a pack (0: none did).
+    pub restored: usize,
+    /// The prefix length of a pack written by this check.
+    pub stored: Option<usize>,
+    /// A pack that was found and refused, with why.
+    pub rejected: Option<String>,
+}
+
+impl Cache {
+    /// The cache of this pgward build in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Cache {
+        Cache::with_build(dir, build_stamp())
+    }
+
+    /// A cache for another build stamp (tests: a version change is a miss).
+    pub fn with_build(dir: impl Into<PathBuf>, build: impl Into<String>) -> Cache {
+        Cache {
+            dir: dir.into(),
+            build: build.into(),
+        }
+    }
+
+    /// Where the cache lives: `.pgward_cache/` beside the config file when there is one, else
+    /// `$XDG_CACHE_HOME/pgward` (`~/.cache/pgward`). `None` when neither can be named.
+    pub fn location(config: &Config) -> Option<PathBuf> {
+        if let Some(root) = &config.root {
+            return Some(root.join(DIR_NAME));
+        }
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .map(PathBuf::from)
+                    .filter(|p| p.is_absolute())
+                    .map(|h| h.join(".cache"))
+            })?;
+        Some(base.join("pgward"))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What a pack depends on besides its files: this build, and the settings that change how
+    /// files parse (target version) or replay (the runner decides which sections run backwards,
+    /// by the file's place below `migrations_dir`).
+    fn key(&self, config: &Config) -> Hash {
+        let text = format!(
+            "{FORMAT}\0{}\0{}\0{:?}",
+            self.build,
+            replay_settings(config),
+            std::env::current_dir().ok(),
+        );
+        Sha256::digest(text.as_bytes()).into()
+    }
+
+    fn packs(&self) -> PathBuf {
+        self.dir.join("replay")
+    }
+}
+
+/// The settings that change how files parse (the target version) or replay (the runner
+/// decides which sections run backwards, by the file's place below `migrations_dir`): a
+/// replayed catalog is only re-used under the same ones. Rule settings are not among them.
+pub fn replay_settings(config: &Config) -> String {
+    let dir = config
+        .migrations_dir_path()
+        .map(|d| std::path::absolute(&d).unwrap_or(d));
+    format!(
+        "{:?}\0{:?}\0{:?}",
+        config.parse_options(),
+        config.runner(),
+        dir
+    )
+}
+
+/// pgward's version and the running executable's size and modification time: a rebuilt or
+/// reinstalled binary (whose statement model may differ) never reads another build's packs.
+fn build_stamp() -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| (m.len(), m.modified().ok()));
+    format!("{} {exe:?}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Check a set like [`super::check`], restoring the replay of the unchanged context prefix from
+/// `cache` and storing it for the next run.
+pub fn check(inputs: Vec<CheckInput>, config: &Config, cache: &Cache) -> (CheckOutput, Outcome) {
+    let mut outcome = Outcome::default();
+    let options = config.parse_options();
+    // The context files before the first reported one: what a pack can stand for.
+    let prefix = inputs.iter().position(|i| i.report).unwrap_or(inputs.len());
+    let key = cache.key(config);
+    let file_hashes: Vec<Hash> = inputs[..prefix]
+        .par_iter()
+        .map(|i| file_hash(&i.source.name, &i.source.text))
+        .collect();
+    // chains[j]: the identity of the first j files under this key.
+    let mut chains = Vec::with_capacity(prefix + 1);
+    chains.push(key);
+    for h in &file_hashes {
+        let mut d = Sha256::new();
+        d.update(chains[chains.len() - 1]);
+        d.update(h);
+        chains.push(d.finalize().into());
+    }
+
+    let restored = if prefix > 0 {
+        find_pack(cache, &chains, &mut outcome)
+    } else {
+        None
+    };
+    let (start, mut catalog) = restored.unwrap_or((0, Catalog::default()));
+    outcome.restored = start;
+
+    let mut files: Vec<WorkspaceFile> = Vec::with_capacity(inputs.len());
+    let mut rest: Vec<CheckInput> = inputs;
+    let fresh = rest.split_off(start);
+    for input in rest {
+        let source = Arc::new(input.source);
+        files.push(WorkspaceFile {
+            parsed: Parsed::lazy(Arc::clone(&source), options),
+            source,
+            report: input.report,
+        });
+    }
+    files.extend(super::parse_inputs(fresh, &options));
+
+    let store = prefix > 0 && (start == 0 || prefix - start >= STORE_GAP);
+    replay_for_runner(&mut catalog, &files[start..prefix], config);
+    let writer = store.then(|| {
+        let payload = postcard::to_stdvec(&catalog).ok();
+        let (cache, chain, key) = (cache.clone(), chains[prefix], key);
+        std::thread::spawn(move || {
+            payload.is_some_and(|p| write_pack(&cache, &key, &chain, prefix, &p).is_ok())
+        })
+    });
+    replay_for_runner(&mut catalog, &files[prefix..], config);
+    let workspace = Workspace { files, catalog };
+    let diagnostics = run_rules(&workspace, config);
+    if let Some(writer) = writer
+        && writer.join().unwrap_or(false)
+    {
+        outcome.stored = Some(prefix);
+    }
+    (
+        CheckOutput {
+            workspace,
+            diagnostics,
+        },
+        outcome,
+    )
+}
+
+fn file_hash(name: &str, text: &str) -> Hash {
+    let mut d = Sha256::new();
+    d.update((name.len() as u64).to_le_bytes());
+    d.update(name.as_bytes());
+    d.update((text.len() as u64).to_le_bytes());
+    d.update(text.as_bytes());
+    d.finalize().into()
+}
+
+fn hex(hash: &Hash) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The longest stored prefix of this set, restored; bad packs found on the way are deleted.
+fn find_pack(cache: &Cache, chains: &[Hash], outcome: &mut Outcome) -> Option<(usize, Catalog)> {
+    let dir = cache.packs();
+    let wanted = chains.len() - 1;
+    // Most runs find the whole prefix stored; otherwise look at what the directory holds.
+    let mut candidates: Vec<usize> = vec![wanted];
+    if !dir.join(pack_name(&chains[wanted])).is_file() {
+        let by_name: HashMap<String, usize> = chains
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(j, c)| (pack_name(c), j))
+            .collect();
+        candidates = std::fs::read_dir(&dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|e| by_name.get(e.file_name().to_str()?).copied())
+            .collect();
+        candidates.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    for j in candidates {
+        let path = dir.join(pack_name(&chains[j]));
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        match read_pack(&bytes, &chains[0], &chains[j], j) {
+            Ok(catalog) => return Some((j, catalog)),
+            Err(why) => {
+                outcome.rejected = Some(format!("{}: {why}", path.display()));
+                // Complete packs only ever appear under this name (temporary file + rename),
+                // so this one is damaged or foreign for good.
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+    None
+}
+
+fn pack_name(chain: &Hash) -> String {
+    format!("{}.bin", hex(chain))
+}
+
+/// Verify a pack and decode its catalog.
+fn read_pack(bytes: &[u8], key: &Hash, chain: &Hash, files: usize) -> Result<Catalog, String> {
+    let header = bytes.get(..HEADER_LEN).ok_or("shorter than its header")?;
+    let (magic, rest) = header.split_at(8);
+    if magic != MAGIC {
+        return Err("not a pgward cache file".into());
+    }
+    let (format, rest) = rest.split_at(4);
+    if format != FORMAT.to_le_bytes() {
+        return Err("another cache format".into());
+    }
+    let (key_hash, rest) = rest.split_at(32);
+    if key_hash != key {
+        return Err("another pgward build or configuration".into());
+    }
+    let (chain_hash, rest) = rest.split_at(32);
+    if chain_hash != chain {
+        return Err("another set of files".into());
+    }
+    let (count, rest) = rest.split_at(8);
+    if count != (files as u64).to_le_bytes() {
+        return Err("another number of files".into());
+    }
+    let (len, payload_hash) = rest.split_at(8);
+    let payload = &bytes[HEADER_LEN..];
+    if len != (payload.len() as u64).to_le_bytes() {
+        return Err("truncated".into());
+    }
+    if payload_hash != Sha256::digest(payload).as_slice() {
+        return Err("checksum mismatch".into());
+    }
+    let catalog: Catalog =
+        postcard::from_bytes(payload).map_err(|e| format!("cannot decode: {e}"))?;
+    if catalog.files_replayed() != files {
+        return Err("catalog of another number of files".into());
+    }
+    Ok(catalog)
+}
+
+/// Write a pack through a temporary file and a rename, then drop the oldest packs.
+fn write_pack(
+    cache: &Cache,
+    key: &Hash,
+    chain: &Hash,
+    files: usize,
+    payload: &[u8],
+) -> std::io::Result<()> {
+    let dir = cache.packs();
+    std::fs::create_dir_all(&dir)?;
+    mark_cache_dir(&cache.dir);
+    let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&FORMAT.to_le_bytes());
+    bytes.extend_from_slice(key);
+    bytes.extend_from_slice(chain);
+    bytes.extend_from_slice(&(files as u64).to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&Sha256::digest(payload));
+    bytes.extend_from_slice(payload);
+    let name = pack_name(chain);
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&bytes));
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, dir.join(&name))) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    prune(&dir);
+    Ok(())
+}
+
+/// Keep the newest [`KEEP_PACKS`] packs; remove temporary files a killed run left (older
+/// than an hour).
+fn prune(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    let mut packs = Vec::new();
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let modified = e.metadata().and_then(|m| m.modified()).ok();
+        if name.ends_with(".tmp") {
+            let old = modified
+                .and_then(|m| now.duration_since(m).ok())
+                .is_some_and(|age| age.as_secs() > 3600);
+            if old {
+                let _ = std::fs::remove_file(e.path());
+            }
+        } else if name.ends_with(".bin") {
+            packs.push((modified, e.path()));
+        }
+    }
+    if packs.len() > KEEP_PACKS {
+        packs.sort();
+        for (_, path) in &packs[..packs.len() - KEEP_PACKS] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Make the cache directory ignorable without any setup: a `.gitignore` that ignores it
+/// whole, and a `CACHEDIR.TAG` for backup tools.
+fn mark_cache_dir(dir: &Path) {
+    let gitignore = dir.join(".gitignore");
+    if !gitignore.exists() {
+        let _ = std::fs::write(
+            &gitignore,
+            "# Created by pgward: a cache, never commit it.\n*\n",
+        );
+    }
+    let tag = dir.join("CACHEDIR.TAG");
+    if !tag.exists() {
+        let _ = std::fs::write(
+            &tag,
+            "Signature: 8a477f597d28d172789f06886806bc55\n\
+             # This file is a cache directory tag created by pgward.\n",
+        );
+    }
+}
