@@ -851,3 +851,48 @@ fn the_baseline_holds_in_the_editor() {
     client.notify("exit", Value::Null);
     assert_eq!(client.exit_code(), Some(0));
 }
+
+/// The editor's context is the set `pgward check` loads (one discovery): a migration in a hidden
+/// directory below `migrations_dir` is context for neither.
+#[test]
+fn hidden_directories_are_context_for_neither_check_nor_the_editor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    std::fs::write(root.join("pgward.toml"), "migrations_dir = \"db\"\n").expect("config");
+    std::fs::create_dir_all(root.join("db/.trash")).expect("mkdir");
+    let create = "BEGIN;\nCREATE TABLE t (id int);\nCREATE POLICY p ON t USING (true);\nCOMMIT;\n";
+    std::fs::write(root.join("db/.trash/0000_x.sql"), create).expect("hidden");
+    std::fs::write(root.join("db/0003_new.sql"), create).expect("new");
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_pgward"))
+        .args(["check", "--no-cache", "--format", "json", "db/0003_new.sql"])
+        .current_dir(&root)
+        .output()
+        .expect("run check");
+    let check_out = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        !check_out.contains("schema-conflict") && check_out.contains("\"rule\""),
+        "check: the hidden file is not context, the new file is checked: {check_out}"
+    );
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let uri = file_uri(&root.join("db/0003_new.sql"));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": create}}),
+    );
+    let published = client.publish_for(&uri);
+    let codes: Vec<&str> = published["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert!(!codes.is_empty(), "the new file is checked: {published}");
+    assert!(
+        !codes.contains(&"schema-conflict") && !codes.contains(&"policy-name-collision"),
+        "the editor: the hidden file is not context: {codes:?}"
+    );
+    let _ = client.request(2, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}

@@ -198,13 +198,13 @@ impl Store {
         if !me.starts_with(&dir) {
             return None;
         }
-        let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
-            .follow_links(true)
+        // Discovery's own walk (hidden entries skipped, regular files only), as `check` finds
+        // the set; its errors are the CLI's to report.
+        let found = crate::discover::discover(&[dir.to_string_lossy().into_owned()], &dir);
+        let mut paths: Vec<PathBuf> = found
+            .files
             .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| e.into_path())
-            .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql")))
+            .map(|f| f.path)
             .filter(|p| normalize(p) != me)
             // The runner's migrations only, as `pgward check` loads them.
             .filter(|p| !config.is_excluded(p))
