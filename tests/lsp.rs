@@ -159,6 +159,26 @@ fn file_uri(path: &Path) -> String {
     pgward::report::common::file_uri_of_absolute(path)
 }
 
+/// Open `path` with `text` in the editor and wait for its diagnostics.
+fn open_and_publish(client: &mut Client, path: &Path, text: &str) -> Value {
+    let uri = file_uri(path);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+    );
+    client.publish_for(&uri)
+}
+
+/// The rule ids of a publishDiagnostics notification.
+fn diagnostic_codes(published: &Value) -> Vec<&str> {
+    published["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect()
+}
+
 fn initialize(client: &mut Client, root: &Path) -> Value {
     let response = client.request(
         1,
@@ -774,12 +794,7 @@ fn after_and_exclude_hold_in_the_editor() {
     initialize(&mut client, &root);
     let bad = "DROP TABLE t;\n";
     let publish = |name: &str, text: &str, client: &mut Client| {
-        let uri = file_uri(&root.join(name));
-        client.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
-        );
-        client.publish_for(&uri)
+        open_and_publish(client, &root.join(name), text)
     };
     let old = publish("db/0001_old.sql", bad, &mut client);
     assert_eq!(old["diagnostics"], json!([]), "{old}");
@@ -790,12 +805,7 @@ fn after_and_exclude_hold_in_the_editor() {
         "BEGIN;\nCREATE TABLE t (id int);\nCREATE POLICY p ON t USING (true);\nCOMMIT;\n",
         &mut client,
     );
-    let codes: Vec<&str> = new["diagnostics"]
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter_map(|d| d["code"].as_str())
-        .collect();
+    let codes = diagnostic_codes(&new);
     assert!(!codes.is_empty(), "the new file is checked: {new}");
     assert!(
         !codes.contains(&"schema-conflict") && !codes.contains(&"policy-name-collision"),
@@ -875,18 +885,8 @@ fn hidden_directories_are_context_for_neither_check_nor_the_editor() {
     );
     let mut client = Client::start(&root);
     initialize(&mut client, &root);
-    let uri = file_uri(&root.join("db/0003_new.sql"));
-    client.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": create}}),
-    );
-    let published = client.publish_for(&uri);
-    let codes: Vec<&str> = published["diagnostics"]
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter_map(|d| d["code"].as_str())
-        .collect();
+    let published = open_and_publish(&mut client, &root.join("db/0003_new.sql"), create);
+    let codes = diagnostic_codes(&published);
     assert!(!codes.is_empty(), "the new file is checked: {published}");
     assert!(
         !codes.contains(&"schema-conflict") && !codes.contains(&"policy-name-collision"),
