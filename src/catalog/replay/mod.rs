@@ -102,7 +102,6 @@ impl Catalog {
         // Answers computed from the objects are stale once more statements change them.
         self.by_file = Default::default();
         self.fk_components = Default::default();
-        self.touching = Default::default();
         for parsed in files {
             let file = self.facts.len();
             self.facts.push(Vec::new());
