@@ -113,12 +113,23 @@ const PACK_ABOVE: usize = 16 << 20;
 /// Check a migration set with a config.
 pub fn check(inputs: Vec<CheckInput>, config: &Config) -> CheckOutput {
     let size: usize = inputs.iter().map(|i| i.source.text.len()).sum();
-    let pack = size > PACK_ABOVE;
+    check_in(inputs, config, size > PACK_ABOVE, CHUNK)
+}
+
+/// [`check`] with models packed or not, `chunk` files per pipeline step.
+fn check_in(mut inputs: Vec<CheckInput>, config: &Config, pack: bool, chunk: usize) -> CheckOutput {
+    if pack {
+        for input in &mut inputs {
+            input.source.text.shrink_to_fit();
+        }
+    }
     let mut catalog = Catalog::default();
-    let files = parse_and_replay(inputs, &config.parse_options(), config, &mut catalog, pack);
+    let options = config.parse_options();
+    let files = parse_and_replay(inputs, &options, config, &mut catalog, pack, chunk);
     let mut workspace = Workspace { files, catalog };
     let diagnostics = if pack {
-        run_rules_in_chunks(&mut workspace, config)
+        workspace.catalog.shrink_to_fit();
+        run_rules_in_chunks(&mut workspace, config, chunk * 4)
     } else {
         run_rules(&workspace, config)
     };
@@ -136,18 +147,19 @@ pub(crate) fn parse_and_replay(
     config: &Config,
     catalog: &mut Catalog,
     pack: bool,
+    chunk: usize,
 ) -> Vec<WorkspaceFile> {
     let mut files: Vec<WorkspaceFile> = Vec::with_capacity(inputs.len());
     let mut pending: Vec<WorkspaceFile> = Vec::new();
     let mut inputs = inputs.into_iter();
     loop {
-        let chunk: Vec<CheckInput> = inputs.by_ref().take(CHUNK).collect();
-        if chunk.is_empty() && pending.is_empty() {
+        let next: Vec<CheckInput> = inputs.by_ref().take(chunk).collect();
+        if next.is_empty() && pending.is_empty() {
             return files;
         }
         let replaying = std::mem::take(&mut pending);
         let (parsed, replayed) = rayon::join(
-            || parse_inputs(chunk, options),
+            || parse_inputs(next, options),
             || {
                 replay_for_runner(catalog, &replaying, config);
                 if pack {
@@ -189,12 +201,16 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
 
 /// [`run_rules`] a chunk of files at a time, dropping the unpacked copies of packed models
 /// after each chunk: what a big set holds at once is the models of one chunk.
-fn run_rules_in_chunks(workspace: &mut Workspace, config: &Config) -> Vec<Diagnostic> {
+fn run_rules_in_chunks(
+    workspace: &mut Workspace,
+    config: &Config,
+    chunk: usize,
+) -> Vec<Diagnostic> {
     let enabled = enabled_rules(config);
     let mut all = Vec::new();
     let mut start = 0;
     while start < workspace.files.len() {
-        let end = (start + CHUNK * 4).min(workspace.files.len());
+        let end = (start + chunk).min(workspace.files.len());
         let ws = &*workspace;
         let per_file: Vec<Vec<Diagnostic>> = (start..end)
             .into_par_iter()
@@ -311,4 +327,35 @@ pub fn rule_fatal_at_apply(rule_id: &str, config: &Config) -> bool {
     rules::find(rule_id)
         .and_then(|rule| rules::effective_severity(rule, config))
         .is_some_and(|severity| fatal_at_apply(rule_id, severity))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pipeline's chunking and packed models change nothing: the same diagnostics, the
+    /// same models read back.
+    #[test]
+    fn packed_and_chunked_checks_match_the_plain_one() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = Config::default();
+        let load = || {
+            let paths = ["fixtures/corpus".to_string()];
+            crate::discover::load_set(&paths, None, &config, root).inputs
+        };
+        let plain = check_in(load(), &config, false, usize::MAX);
+        assert!(plain.workspace.files.len() > 10 && !plain.diagnostics.is_empty());
+        for (pack, chunk) in [(false, 3), (true, 3), (true, 1000)] {
+            let other = check_in(load(), &config, pack, chunk);
+            assert_eq!(
+                format!("{:?}", plain.diagnostics),
+                format!("{:?}", other.diagnostics),
+                "pack {pack}, chunk {chunk}"
+            );
+            for (a, b) in plain.workspace.files.iter().zip(&other.workspace.files) {
+                assert_eq!(pack, matches!(b.parsed, Parsed::Packed(_)));
+                assert_eq!(format!("{:?}", *a.parsed), format!("{:?}", *b.parsed));
+            }
+        }
+    }
 }
