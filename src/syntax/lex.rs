@@ -158,6 +158,10 @@ pub(crate) fn lex(text: &str, origin: Origin) -> Result<Vec<TokenWithSpan>, (Str
 /// only parses by luck (as a bitwise AND) and breaks `DROP TABLE U&"…"`: merge them into the one
 /// quoted identifier PostgreSQL sees, escapes decoded (with an optional `UESCAPE 'c'`).
 fn merge_unicode_idents(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    // No `&` at all (nearly every statement): nothing to merge, no copy.
+    if !tokens.iter().any(|t| t.token == Token::Ampersand) {
+        return tokens;
+    }
     let is_u = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("u"));
     let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
     let mut i = 0;
