@@ -148,13 +148,13 @@ fn lsp_benches(c: &mut Criterion) {
             let mut files: Vec<WorkspaceFile> = context
                 .iter()
                 .map(|(s, p)| WorkspaceFile {
-                    source: Arc::clone(s),
+                    source: Arc::clone(s).into(),
                     parsed: Arc::clone(p).into(),
                     report: false,
                 })
                 .collect();
             files.push(WorkspaceFile {
-                source: Arc::new(source),
+                source: source.into(),
                 parsed: parsed.into(),
                 report: true,
             });

@@ -3,7 +3,7 @@
 //! setting, another build, a damaged or foreign pack, two runs at once) makes it a miss.
 
 use pgward::Config;
-use pgward::discover::load_set;
+use pgward::discover::{Stamp, load_set, load_set_deferring};
 use pgward::engine::cache::{self, Cache, Outcome};
 use pgward::engine::{self, CheckOutput};
 use std::path::{Path, PathBuf};
@@ -63,6 +63,36 @@ fn run(dir: &Path, config: &Config, cache: Option<&Cache>) -> (CheckOutput, Outc
         Some(cache) => cache::check(set.inputs, config, cache),
         None => (engine::check(set.inputs, config), Outcome::default()),
     }
+}
+
+/// A check as `pgward check` runs it with the cache: discovery leaves the context files the
+/// cache knows by their stamps unread. Also returns how many it left unread.
+fn run_stamped(dir: &Path, config: &Config, cache: &Cache) -> (CheckOutput, Outcome, usize) {
+    let defer = |files: &[(&str, Stamp)]| cache.deferrable(config, files);
+    let set = load_set_deferring(&[new_file(dir)], None, config, dir, &defer);
+    assert!(set.errors.is_empty(), "{:?}", set.errors);
+    assert_eq!(set.unread.len() + set.inputs.len(), CONTEXT_FILES + 1);
+    let unread = set.unread.len();
+    let (out, outcome) = cache::check_loaded(set.unread, &set.stamps, set.inputs, config, cache);
+    (out, outcome, unread)
+}
+
+/// The JSON report: positions in context files (related locations) included.
+fn json(out: &CheckOutput) -> String {
+    let mut bytes = Vec::new();
+    pgward::report::render(
+        pgward::report::Format::Json,
+        out,
+        &pgward::report::ReportOptions::default(),
+        &mut bytes,
+    )
+    .unwrap();
+    String::from_utf8(bytes).unwrap()
+}
+
+/// Stamps are recorded only for files that changed more than a second ago.
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(1100));
 }
 
 fn rules(out: &CheckOutput) -> Vec<&'static str> {
@@ -317,4 +347,90 @@ fn concurrent_runs_do_not_corrupt_the_cache() {
         let out = check();
         assert_eq!(out.stdout, expected, "round {round}: warm");
     }
+}
+
+#[test]
+fn unchanged_context_files_are_known_by_their_stamps_and_not_read() {
+    let dir = project();
+    settle();
+    let (config, cache) = (config(dir.path()), cache_in(dir.path()));
+    let (plain, _) = run(dir.path(), &config, None);
+    assert!(
+        plain.diagnostics.iter().any(|d| !d.related.is_empty()),
+        "the sample needs a finding that points into a context file"
+    );
+
+    let (cold, outcome, unread) = run_stamped(dir.path(), &config, &cache);
+    assert_eq!((unread, outcome.stored), (0, Some(CONTEXT_FILES)));
+    assert_eq!(json(&cold), json(&plain));
+
+    let (warm, outcome, unread) = run_stamped(dir.path(), &config, &cache);
+    assert_eq!(unread, CONTEXT_FILES, "{outcome:?}");
+    assert_eq!(outcome.restored, CONTEXT_FILES);
+    assert_eq!(warm.diagnostics, plain.diagnostics);
+    // Related locations in unread files are read when the report needs them.
+    assert_eq!(json(&warm), json(&plain));
+    let read = warm.workspace.files[..CONTEXT_FILES]
+        .iter()
+        .filter(|f| f.source.is_read());
+    assert!(read.count() < CONTEXT_FILES / 2);
+
+    // The same length, other text: the stamp (times) changes, so the file is read and the
+    // prefix is found by content, which changed too.
+    let file = dir.path().join("migrations/0001_users.sql");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("users", "usres")).unwrap();
+    let (after, outcome, unread) = run_stamped(dir.path(), &config, &cache);
+    assert_eq!((unread, outcome.restored), (0, 0), "{outcome:?}");
+    let (plain, _) = run(dir.path(), &config, None);
+    assert_eq!(json(&after), json(&plain));
+    assert!(!rules(&after).contains(&"schema-conflict"));
+}
+
+#[test]
+fn stamps_of_files_changed_within_a_second_are_not_recorded() {
+    let dir = project();
+    let (config, cache) = (config(dir.path()), cache_in(dir.path()));
+    run_stamped(dir.path(), &config, &cache);
+    let (_, outcome, unread) = run_stamped(dir.path(), &config, &cache);
+    assert_eq!(unread, 0, "the files were written just now");
+    assert_eq!(outcome.restored, CONTEXT_FILES, "found by content instead");
+
+    settle();
+    let (_, _, unread) = run_stamped(dir.path(), &config, &cache);
+    assert_eq!(unread, 0, "this run records the settled stamps");
+    let (_, _, unread) = run_stamped(dir.path(), &config, &cache);
+    assert_eq!(unread, CONTEXT_FILES);
+}
+
+#[test]
+fn a_stamp_entry_whose_pack_is_gone_or_damaged_is_not_trusted() {
+    let dir = project();
+    settle();
+    let (config, cache) = (config(dir.path()), cache_in(dir.path()));
+    let (plain, _) = run(dir.path(), &config, None);
+    run_stamped(dir.path(), &config, &cache);
+    let [pack] = packs(dir.path()).try_into().expect("one pack");
+    let good = std::fs::read(&pack).unwrap();
+
+    // Gone: discovery reads every file.
+    std::fs::remove_file(&pack).unwrap();
+    let (out, outcome, unread) = run_stamped(dir.path(), &config, &cache);
+    assert_eq!((unread, outcome.restored), (0, 0), "{outcome:?}");
+    assert_eq!(json(&out), json(&plain));
+
+    // Damaged after discovery trusted the entry: the files are read after all.
+    let mut garbled = good.clone();
+    let last = garbled.len() - 1;
+    garbled[last] ^= 0x55;
+    std::fs::write(&pack, &garbled).unwrap();
+    let defer = |files: &[(&str, Stamp)]| cache.deferrable(&config, files);
+    let set = load_set_deferring(&[new_file(dir.path())], None, &config, dir.path(), &defer);
+    assert_eq!(set.unread.len(), CONTEXT_FILES);
+    let (out, outcome) = cache::check_loaded(set.unread, &set.stamps, set.inputs, &config, &cache);
+    assert_eq!(outcome.restored, 0, "{outcome:?}");
+    assert!(outcome.rejected.is_some(), "{outcome:?}");
+    assert_eq!(json(&out), json(&plain));
+    let (_, _, unread) = run_stamped(dir.path(), &config, &cache);
+    assert_eq!(unread, CONTEXT_FILES, "rebuilt and used again");
 }

@@ -351,7 +351,9 @@ fn absolute_sample() -> CheckOutput {
         "/project/migrations/0003_clean.sql",
     ];
     for (file, name) in output.workspace.files.iter_mut().zip(names) {
-        std::sync::Arc::make_mut(&mut file.source).name = name.to_string();
+        let mut renamed = (*file.source).clone();
+        renamed.name = name.to_string();
+        file.source = renamed.into();
     }
     output
 }

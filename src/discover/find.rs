@@ -3,7 +3,7 @@
 use super::InputError;
 use super::order::sort_migrations;
 use super::read::{file_kind, io_message};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 /// A file found by discovery, not read yet.
@@ -13,6 +13,8 @@ pub struct FoundFile {
     pub path: PathBuf,
     /// How messages name it: as given or discovered, relative to the cwd when below it.
     pub name: String,
+    /// What [`identity`] gives for `path`, computed once during discovery.
+    pub identity: PathBuf,
 }
 
 /// The result of expanding command-line paths.
@@ -30,10 +32,11 @@ pub struct Discovery {
 /// files in migration order.
 pub fn discover(paths: &[String], cwd: &Path) -> Discovery {
     let mut out = Discovery::default();
+    let mut ids = Identities::default();
     for arg in paths {
-        expand_one(arg, cwd, &mut out);
+        expand_one(arg, cwd, &mut out, &mut ids);
     }
-    dedup(&mut out.files, cwd);
+    dedup(&mut out.files);
     // A directory reached twice (through a symlink) reports its problems once.
     let mut seen = HashSet::new();
     out.errors
@@ -42,13 +45,13 @@ pub fn discover(paths: &[String], cwd: &Path) -> Discovery {
     out
 }
 
-fn expand_one(arg: &str, cwd: &Path, out: &mut Discovery) {
+fn expand_one(arg: &str, cwd: &Path, out: &mut Discovery, ids: &mut Identities) {
     let given = Path::new(arg);
     let path = cwd.join(given);
     match std::fs::metadata(&path) {
         Ok(meta) if meta.is_dir() => {
             let before = out.files.len();
-            walk_dir(&path, cwd, out);
+            walk_dir(&path, cwd, out, ids);
             if out.files.len() == before {
                 out.warnings
                     .push(format!("{}: no .sql files found", display_name(&path, cwd)));
@@ -56,10 +59,11 @@ fn expand_one(arg: &str, cwd: &Path, out: &mut Discovery) {
         }
         Ok(_) => out.files.push(FoundFile {
             name: display_name(&path, cwd),
+            identity: identity(&path, cwd),
             path,
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && is_glob(arg) => {
-            expand_glob(arg, cwd, out)
+            expand_glob(arg, cwd, out, ids)
         }
         Err(e) => out
             .errors
@@ -71,7 +75,7 @@ fn is_glob(arg: &str) -> bool {
     arg.contains(['*', '?', '['])
 }
 
-fn expand_glob(pattern: &str, cwd: &Path, out: &mut Discovery) {
+fn expand_glob(pattern: &str, cwd: &Path, out: &mut Discovery, ids: &mut Identities) {
     let absolute = cwd.join(pattern);
     let Some(text) = absolute.to_str() else {
         out.errors
@@ -90,9 +94,10 @@ fn expand_glob(pattern: &str, cwd: &Path, out: &mut Discovery) {
     for entry in paths {
         matched = true;
         match entry {
-            Ok(path) if path.is_dir() => walk_dir(&path, cwd, out),
+            Ok(path) if path.is_dir() => walk_dir(&path, cwd, out, ids),
             Ok(path) => out.files.push(FoundFile {
                 name: display_name(&path, cwd),
+                identity: identity(&path, cwd),
                 path,
             }),
             Err(e) => out.errors.push(InputError::new(
@@ -110,7 +115,7 @@ fn expand_glob(pattern: &str, cwd: &Path, out: &mut Discovery) {
 }
 
 /// Every `*.sql` file below `dir` (recursively, following symlinks, skipping hidden entries).
-fn walk_dir(dir: &Path, cwd: &Path, out: &mut Discovery) {
+fn walk_dir(dir: &Path, cwd: &Path, out: &mut Discovery, ids: &mut Identities) {
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -126,6 +131,7 @@ fn walk_dir(dir: &Path, cwd: &Path, out: &mut Discovery) {
                 if ft.is_file() {
                     out.files.push(FoundFile {
                         name: display_name(entry.path(), cwd),
+                        identity: ids.of(entry.path(), entry.path_is_symlink()),
                         path: entry.path().to_path_buf(),
                     });
                 } else if !ft.is_dir() {
@@ -203,9 +209,35 @@ pub fn identity(path: &Path, cwd: &Path) -> PathBuf {
     absolute
 }
 
-fn dedup(files: &mut Vec<FoundFile>, cwd: &Path) {
+/// [`identity`] for many files found below the same directories: each directory is
+/// canonicalized once, and a file is its canonical directory joined with its name unless it is
+/// a symlink itself (resolving every file's path costs a `readlink` per path component).
+#[derive(Default)]
+struct Identities {
+    dirs: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Identities {
+    /// `path` is absolute (discovery joins every path with the cwd).
+    fn of(&mut self, path: &Path, is_symlink: bool) -> PathBuf {
+        let (Some(parent), Some(name), false) = (path.parent(), path.file_name(), is_symlink)
+        else {
+            return identity(path, Path::new("/"));
+        };
+        let dir = self
+            .dirs
+            .entry(parent.to_path_buf())
+            .or_insert_with(|| parent.canonicalize().ok());
+        match dir {
+            Some(dir) => dir.join(name),
+            None => identity(path, Path::new("/")),
+        }
+    }
+}
+
+fn dedup(files: &mut Vec<FoundFile>) {
     let mut seen = HashSet::new();
-    files.retain(|f| seen.insert(identity(&f.path, cwd)));
+    files.retain(|f| seen.insert(f.identity.clone()));
 }
 #[cfg(test)]
 mod tests {

@@ -96,6 +96,7 @@ mod tests {
             .map(|n| FoundFile {
                 path: PathBuf::from(n),
                 name: n.to_string(),
+                identity: PathBuf::from(n),
             })
             .collect();
         sort_migrations(&mut files);

@@ -28,14 +28,16 @@ pub fn read_source(path: &Path, name: &str) -> Result<SourceFile, InputError> {
         return Err(too_big(name));
     }
     let file = std::fs::File::open(path).map_err(|e| InputError::new(name, io_message(&e)))?;
-    let bytes = read_capped(file).map_err(|e| InputError::new(name, io_message(&e)))?;
+    // The size read up front saves the probing reads of a growing buffer (a big set is
+    // thousands of small files).
+    let bytes = read_capped(file, meta.len()).map_err(|e| InputError::new(name, io_message(&e)))?;
     decode(name, bytes)
 }
 
 /// Read standard input (capped like files).
 pub fn read_stdin(name: &str) -> Result<SourceFile, InputError> {
-    let bytes =
-        read_capped(std::io::stdin().lock()).map_err(|e| InputError::new(name, io_message(&e)))?;
+    let bytes = read_capped(std::io::stdin().lock(), 0)
+        .map_err(|e| InputError::new(name, io_message(&e)))?;
     decode(name, bytes)
 }
 
@@ -51,8 +53,10 @@ fn too_big(name: &str) -> InputError {
 
 /// Read at most one byte more than the cap, so a file that grows while we read (or a stream)
 /// cannot exhaust memory.
-fn read_capped(reader: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
+fn read_capped(reader: impl Read, expected: u64) -> std::io::Result<Vec<u8>> {
+    // One byte more than expected: reading to the end then needs no second buffer.
+    let mut bytes =
+        Vec::with_capacity(usize::try_from(expected.min(MAX_FILE_SIZE)).unwrap_or(0) + 1);
     reader.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(std::io::Error::other(format!(

@@ -20,6 +20,12 @@ pub struct StdinInput {
 /// The files of a check, read, in migration order, with what went wrong.
 #[derive(Debug, Default)]
 pub struct LoadedSet {
+    /// Leading context files left unread because the caller could do without their text
+    /// ([`load_set_deferring`]); they come before `inputs` in migration order.
+    pub unread: Vec<UnreadFile>,
+    /// With [`load_set_deferring`]: the stamps of the leading context files (the unread ones,
+    /// then the first `inputs`), up to the first that has none.
+    pub stamps: Vec<Stamp>,
     pub inputs: Vec<CheckInput>,
     /// Files that were named (or found below a named directory) and could not be used: exit 2.
     pub errors: Vec<InputError>,
@@ -29,6 +35,64 @@ pub struct LoadedSet {
     /// a `metadata.toml` neighbour's notes), with why: left out, listed by `--show-files`.
     pub skipped: Vec<String>,
 }
+
+/// A context file found and stamped, not read.
+#[derive(Debug, Clone)]
+pub struct UnreadFile {
+    pub name: String,
+    pub path: PathBuf,
+    pub stamp: Stamp,
+}
+
+/// What says a file has not changed without reading it: its size, modification and change
+/// times and inode (the fields git's index compares).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stamp {
+    pub len: u64,
+    pub modified_ns: i128,
+    pub changed_ns: i128,
+    pub inode: u64,
+    pub device: u64,
+}
+
+impl Stamp {
+    /// The stamp of a regular file; `None` for anything else, or where the platform has no
+    /// change time and inode.
+    pub fn of(path: &Path) -> Option<Stamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let meta = std::fs::metadata(path).ok()?;
+            if !meta.is_file() {
+                return None;
+            }
+            let ns = |secs: i64, nanos: i64| i128::from(secs) * 1_000_000_000 + i128::from(nanos);
+            Some(Stamp {
+                len: meta.len(),
+                modified_ns: ns(meta.mtime(), meta.mtime_nsec()),
+                changed_ns: ns(meta.ctime(), meta.ctime_nsec()),
+                inode: meta.ino(),
+                device: meta.dev(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            None
+        }
+    }
+
+    /// Whether the file changed so recently that a later write within the file system's
+    /// timestamp granularity could leave the stamp as it is: such a stamp is not recorded.
+    pub fn is_recent(&self, now_ns: i128) -> bool {
+        const SETTLED_NS: i128 = 1_000_000_000;
+        now_ns - self.modified_ns.max(self.changed_ns) < SETTLED_NS
+    }
+}
+
+/// Which leading context files a caller can do without reading: given their names and
+/// stamps, in order, it returns how many of the first ones to leave unread.
+pub type Defer<'a> = &'a (dyn Fn(&[(&str, Stamp)]) -> usize + Sync);
 
 /// Build the set to check from command-line paths and standard input.
 ///
@@ -42,6 +106,28 @@ pub fn load_set(
     stdin: Option<StdinInput>,
     config: &Config,
     cwd: &Path,
+) -> LoadedSet {
+    load_set_with(paths, stdin, config, cwd, None)
+}
+
+/// [`load_set`], leaving the first context files unread when `defer` says their text is not
+/// needed (the check cache restores their replay and knows them by their stamps).
+pub fn load_set_deferring(
+    paths: &[String],
+    stdin: Option<StdinInput>,
+    config: &Config,
+    cwd: &Path,
+    defer: Defer,
+) -> LoadedSet {
+    load_set_with(paths, stdin, config, cwd, Some(defer))
+}
+
+fn load_set_with(
+    paths: &[String],
+    stdin: Option<StdinInput>,
+    config: &Config,
+    cwd: &Path,
+    defer: Option<Defer>,
 ) -> LoadedSet {
     let mut set = LoadedSet::default();
     let discovery = discover(paths, cwd);
@@ -59,7 +145,7 @@ pub fn load_set(
         .files
         .into_iter()
         .map(|f| Entry {
-            identity: identity(&f.path, cwd),
+            identity: f.identity,
             name: f.name,
             report: true,
             source: None,
@@ -99,7 +185,7 @@ pub fn load_set(
             }
         }
         for f in context.files {
-            let id = identity(&f.path, cwd);
+            let id = f.identity;
             if !named.contains(&id) {
                 entries.push(Entry {
                     identity: id,
@@ -166,6 +252,42 @@ pub fn load_set(
         }
     }
     entries.sort_by_cached_key(|e| (runner.classify_named(&layout_rel(e)).key, e.name.clone()));
+    if let Some(defer) = defer {
+        // The leading context files, stamped up to the first that cannot be.
+        let leading = entries
+            .iter()
+            .position(|e| e.report || e.source.is_some())
+            .unwrap_or(entries.len());
+        set.stamps = entries[..leading]
+            .par_iter()
+            .map(|e| Stamp::of(&e.path))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map_while(|s| s)
+            .collect();
+        let named: Vec<(&str, Stamp)> = entries
+            .iter()
+            .zip(&set.stamps)
+            .map(|(e, s)| (e.name.as_str(), *s))
+            .collect();
+        let deferred = if named.is_empty() {
+            0
+        } else {
+            defer(&named).min(named.len())
+        };
+        drop(named);
+        let rest = entries.split_off(deferred);
+        set.unread = entries
+            .into_iter()
+            .zip(&set.stamps)
+            .map(|(e, stamp)| UnreadFile {
+                name: e.name,
+                path: e.path,
+                stamp: *stamp,
+            })
+            .collect();
+        entries = rest;
+    }
     // Files are read in parallel (rayon keeps the order); most of a big set's time is I/O.
     let read: Vec<(bool, Result<SourceFile, InputError>)> = entries
         .into_par_iter()

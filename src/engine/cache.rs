@@ -16,10 +16,19 @@
 //! does not verify (truncated, garbled, another version's, another format's) is a miss, deleted
 //! and rebuilt; never trusted. Packs are written to a temporary file and renamed, so readers
 //! and concurrent writers only ever see whole packs.
+//!
+//! Knowing a prefix by its content means reading and hashing every file of it. So beside each
+//! pack a run also records the prefix's stamps (each file's name, size, times and inode, what
+//! git's index compares): `stamps/<stamp chain>` names the pack those files replay to. When
+//! discovery finds the same stamps again, the prefix's files are not even read
+//! ([`Source::on_disk`]: read only if something looks into them). Stamps of files changed in
+//! the last second are never recorded (a write within the file system's timestamp granularity
+//! could leave them unchanged), and a stamp entry only leads to a pack that verifies.
 
-use super::{CheckOutput, Parsed, WorkspaceFile, replay_for_runner, run_rules};
+use super::{CheckOutput, Parsed, Source, WorkspaceFile, replay_for_runner, run_rules};
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::discover::{Stamp, UnreadFile};
 use crate::rules::Workspace;
 use crate::source::CheckInput;
 use rayon::prelude::*;
@@ -27,7 +36,6 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The directory name beside `pgward.toml`.
 pub const DIR_NAME: &str = ".pgward_cache";
@@ -115,6 +123,63 @@ impl Cache {
     fn packs(&self) -> PathBuf {
         self.dir.join("replay")
     }
+
+    fn stamp_entries(&self) -> PathBuf {
+        self.dir.join("stamps")
+    }
+
+    /// How many of the leading context files `files` (names and stamps, in order) a stored
+    /// pack stands for: discovery leaves that many unread ([`crate::discover::Defer`]).
+    pub fn deferrable(&self, config: &Config, files: &[(&str, Stamp)]) -> usize {
+        self.stamped_pack(&self.key(config), files)
+            .map_or(0, |(_, n)| n)
+    }
+
+    /// The content chain of the pack the files with these stamps replay to, if recorded and
+    /// the pack is there.
+    fn stamped_pack(&self, key: &Hash, files: &[(&str, Stamp)]) -> Option<(Hash, usize)> {
+        let name = stamp_entry_name(&stamp_chain(key, files));
+        let entry = std::fs::read_to_string(self.stamp_entries().join(name)).ok()?;
+        let (chain, count) = entry.trim_end().split_once(' ')?;
+        let chain = unhex(chain)?;
+        let count: usize = count.parse().ok()?;
+        (count == files.len() && self.packs().join(pack_name(&chain)).is_file())
+            .then_some((chain, count))
+    }
+
+    /// Record that the files with these stamps replay to the pack of `chain`.
+    fn record_stamps(&self, key: &Hash, files: &[(&str, Stamp)], chain: &Hash) {
+        let dir = self.stamp_entries();
+        let name = stamp_entry_name(&stamp_chain(key, files));
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let written = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&tmp, format!("{} {}\n", hex(chain), files.len())))
+            .and_then(|()| std::fs::rename(&tmp, dir.join(&name)));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        prune(&dir, "stamp");
+    }
+}
+
+fn stamp_entry_name(chain: &Hash) -> String {
+    format!("{}.stamp", hex(chain))
+}
+
+/// The identity of leading files by name and stamp under a cache key.
+fn stamp_chain(key: &Hash, files: &[(&str, Stamp)]) -> Hash {
+    let mut d = Sha256::new();
+    d.update(key);
+    for (name, s) in files {
+        d.update((name.len() as u64).to_le_bytes());
+        d.update(name.as_bytes());
+        d.update(s.len.to_le_bytes());
+        d.update(s.modified_ns.to_le_bytes());
+        d.update(s.changed_ns.to_le_bytes());
+        d.update(s.inode.to_le_bytes());
+        d.update(s.device.to_le_bytes());
+    }
+    d.finalize().into()
 }
 
 /// The settings that change how files parse (the target version) or replay (the runner
@@ -145,11 +210,98 @@ fn build_stamp() -> String {
 /// Check a set like [`super::check`], restoring the replay of the unchanged context prefix from
 /// `cache` and storing it for the next run.
 pub fn check(inputs: Vec<CheckInput>, config: &Config, cache: &Cache) -> (CheckOutput, Outcome) {
+    check_loaded(Vec::new(), &[], inputs, config, cache)
+}
+
+/// [`check`] for a set discovery loaded with [`crate::discover::load_set_deferring`] and
+/// [`Cache::deferrable`]: `unread` are the leading context files it left unread (the pack
+/// their stamps name restores their replay), `stamps` the stamps of the leading context
+/// files (unread ones first, then the first `inputs`), recorded for the next run.
+pub fn check_loaded(
+    unread: Vec<UnreadFile>,
+    stamps: &[Stamp],
+    inputs: Vec<CheckInput>,
+    config: &Config,
+    cache: &Cache,
+) -> (CheckOutput, Outcome) {
+    let key = cache.key(config);
+    if !unread.is_empty() {
+        let named: Vec<(&str, Stamp)> = unread.iter().map(|u| (u.name.as_str(), u.stamp)).collect();
+        let restored = cache.stamped_pack(&key, &named).and_then(|(chain, n)| {
+            let bytes = std::fs::read(cache.packs().join(pack_name(&chain))).ok()?;
+            read_pack(&bytes, &key, &chain, n).ok()
+        });
+        drop(named);
+        match restored {
+            Some(catalog) => return check_restored(unread, catalog, inputs, config),
+            None => {
+                // The pack went away (or was damaged) since discovery looked: read the files
+                // after all. One that cannot be read now is left out, as discovery would have.
+                let mut read: Vec<CheckInput> = unread
+                    .par_iter()
+                    .filter_map(|u| crate::discover::read_source(&u.path, &u.name).ok())
+                    .map(|source| CheckInput {
+                        source,
+                        report: false,
+                    })
+                    .collect();
+                read.extend(inputs);
+                return check_read(read, &[], config, cache, key);
+            }
+        }
+    }
+    check_read(inputs, stamps, config, cache, key)
+}
+
+/// The check after a stamp entry restored the replay of every leading context file (`unread`).
+fn check_restored(
+    unread: Vec<UnreadFile>,
+    mut catalog: Catalog,
+    inputs: Vec<CheckInput>,
+    config: &Config,
+) -> (CheckOutput, Outcome) {
+    let options = config.parse_options();
+    let restored = unread.len();
+    let mut files: Vec<WorkspaceFile> = unread
+        .into_iter()
+        .map(|u| {
+            let source = Source::on_disk(u.name, u.path);
+            WorkspaceFile {
+                parsed: Parsed::lazy(source.clone(), options),
+                source,
+                report: false,
+            }
+        })
+        .collect();
+    files.extend(super::parse_inputs(inputs, &options));
+    replay_for_runner(&mut catalog, &files[restored..], config);
+    let workspace = Workspace { files, catalog };
+    let diagnostics = run_rules(&workspace, config);
+    let outcome = Outcome {
+        restored,
+        ..Outcome::default()
+    };
+    (
+        CheckOutput {
+            workspace,
+            diagnostics,
+        },
+        outcome,
+    )
+}
+
+/// The check of a set whose files are all read: the pack is found by content.
+fn check_read(
+    inputs: Vec<CheckInput>,
+    stamps: &[Stamp],
+    config: &Config,
+    cache: &Cache,
+    key: Hash,
+) -> (CheckOutput, Outcome) {
     let mut outcome = Outcome::default();
     let options = config.parse_options();
     // The context files before the first reported one: what a pack can stand for.
     let prefix = inputs.iter().position(|i| i.report).unwrap_or(inputs.len());
-    let key = cache.key(config);
     let file_hashes: Vec<Hash> = inputs[..prefix]
         .par_iter()
         .map(|i| file_hash(&i.source.name, &i.source.text))
@@ -176,9 +328,9 @@ pub fn check(inputs: Vec<CheckInput>, config: &Config, cache: &Cache) -> (CheckO
     let mut rest: Vec<CheckInput> = inputs;
     let fresh = rest.split_off(start);
     for input in rest {
-        let source = Arc::new(input.source);
+        let source = Source::from(input.source);
         files.push(WorkspaceFile {
-            parsed: Parsed::lazy(Arc::clone(&source), options),
+            parsed: Parsed::lazy(source.clone(), options),
             source,
             report: input.report,
         });
@@ -202,6 +354,21 @@ pub fn check(inputs: Vec<CheckInput>, config: &Config, cache: &Cache) -> (CheckO
     {
         outcome.stored = Some(prefix);
     }
+    let packed = outcome.stored == Some(prefix) || (prefix > 0 && outcome.restored == prefix);
+    if packed && stamps.len() >= prefix {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        let stamps = &stamps[..prefix];
+        if !stamps.iter().any(|s| s.is_recent(now)) {
+            let named: Vec<(&str, Stamp)> = workspace.files[..prefix]
+                .iter()
+                .map(|f| f.source.name.as_str())
+                .zip(stamps.iter().copied())
+                .collect();
+            cache.record_stamps(&key, &named, &chains[prefix]);
+        }
+    }
     (
         CheckOutput {
             workspace,
@@ -222,6 +389,17 @@ fn file_hash(name: &str, text: &str) -> Hash {
 
 fn hex(hash: &Hash) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Hash> {
+    let mut hash = [0u8; 32];
+    if text.len() != 64 {
+        return None;
+    }
+    for (i, byte) in hash.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(hash)
 }
 
 /// The longest stored prefix of this set, restored; bad packs found on the way are deleted.
@@ -338,13 +516,13 @@ fn write_pack(
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
-    prune(&dir);
+    prune(&dir, "bin");
     Ok(())
 }
 
-/// Keep the newest [`KEEP_PACKS`] packs; remove temporary files a killed run left (older
-/// than an hour).
-fn prune(dir: &Path) {
+/// Keep the newest [`KEEP_PACKS`] entries named `*.{extension}` (packs, stamp entries); remove
+/// temporary files a killed run left (older than an hour).
+fn prune(dir: &Path, extension: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -360,7 +538,10 @@ fn prune(dir: &Path) {
             if old {
                 let _ = std::fs::remove_file(e.path());
             }
-        } else if name.ends_with(".bin") {
+        } else if name
+            .strip_suffix(extension)
+            .is_some_and(|n| n.ends_with('.'))
+        {
             packs.push((modified, e.path()));
         }
     }

@@ -8,7 +8,6 @@ use crate::rules::{self, Rule};
 use crate::syntax::{self, ParseOptions, ParsedFile};
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::sync::Arc;
 
 pub mod baseline;
 pub mod cache;
@@ -16,7 +15,7 @@ pub mod fix;
 pub mod suppress;
 
 // The types the engine's callers hand in and get back live in the layer that owns them.
-pub use crate::rules::{FileContext, Parsed, Workspace, WorkspaceFile};
+pub use crate::rules::{FileContext, Parsed, Source, Workspace, WorkspaceFile};
 pub use crate::source::CheckInput;
 
 /// The result of a check: the parsed set (reporters need the sources) and the diagnostics, in
@@ -45,7 +44,7 @@ fn parse_inputs(inputs: Vec<CheckInput>, options: &ParseOptions) -> Vec<Workspac
         .map(|input| {
             let parsed = syntax::parse_file_with(&input.source.text, options);
             WorkspaceFile {
-                source: Arc::new(input.source),
+                source: input.source.into(),
                 parsed: parsed.into(),
                 report: input.report,
             }

@@ -3,7 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::config::{CONFIG_FILE_NAME, Config, ConfigError};
-use crate::engine::{self, CheckOutput, Workspace, WorkspaceFile};
+use crate::engine::{self, CheckOutput, Source, Workspace, WorkspaceFile};
 use crate::report::lsp_json::{to_lsp_diagnostic, uri_for_name};
 use crate::source::FileId;
 use crate::source::SourceFile;
@@ -108,7 +108,7 @@ impl Document {
 struct Prefix {
     /// Those files (a file read again is another `Arc`), and the settings they were replayed
     /// under.
-    files: Vec<Arc<SourceFile>>,
+    files: Vec<Source>,
     settings: String,
     catalog: Catalog,
 }
@@ -394,7 +394,7 @@ impl Store {
                     CachedFile {
                         stamp: current,
                         options,
-                        source: Arc::new(source),
+                        source: source.into(),
                         parsed: Arc::new(parsed),
                     },
                 );
@@ -404,7 +404,7 @@ impl Store {
                     position = files.len() + 1;
                 }
                 files.push(WorkspaceFile {
-                    source: Arc::clone(&cached.source),
+                    source: Arc::clone(&cached.source).into(),
                     parsed: Arc::clone(&cached.parsed).into(),
                     report: false,
                 });
@@ -486,7 +486,7 @@ impl Store {
         let (parsed, _) = doc.reparse.parse(&source.text, &config.parse_options());
         lap(&mut timings.parse);
         let buffer = WorkspaceFile {
-            source: Arc::new(source),
+            source: source.into(),
             parsed: parsed.into(),
             report: reported,
         };
@@ -507,16 +507,13 @@ impl Store {
                 && p.files
                     .iter()
                     .zip(&files)
-                    .all(|(a, b)| Arc::ptr_eq(a, &b.source))
+                    .all(|(a, b)| Source::ptr_eq(a, &b.source))
         });
         if !kept {
             let mut catalog = Catalog::default();
             engine::replay_for_runner(&mut catalog, &files[..file_id], &config);
             doc.prefix = Some(Prefix {
-                files: files[..file_id]
-                    .iter()
-                    .map(|f| Arc::clone(&f.source))
-                    .collect(),
+                files: files[..file_id].iter().map(|f| f.source.clone()).collect(),
                 settings,
                 catalog,
             });

@@ -7,15 +7,100 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
 use crate::source::{FileId, SourceFile, Span};
 use crate::syntax::{self, ParseOptions, ParsedFile, Statement, Stmt};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 /// One file of the set, parsed. Text and statements are shared (`Arc`) so that a language
 /// server can re-check one buffer against thousands of cached context files without copying them.
 #[derive(Debug, Clone)]
 pub struct WorkspaceFile {
-    pub source: Arc<SourceFile>,
+    pub source: Source,
     pub parsed: Parsed,
     pub report: bool,
+}
+
+/// A file's text, shared. Either read already, or read on first use: a context file whose
+/// replay came from the cache, and whose stamp (size, times, inode) says it is the file the
+/// cache was built from, is read only if a rule or a reporter looks into it. Dereferences to
+/// the [`SourceFile`] either way.
+#[derive(Clone)]
+pub enum Source {
+    Read(Arc<SourceFile>),
+    OnDisk(Arc<OnDisk>),
+}
+
+/// Where to read a file from when it is first needed.
+pub struct OnDisk {
+    name: String,
+    path: PathBuf,
+    file: OnceLock<SourceFile>,
+}
+
+impl Source {
+    /// A file read from `path` on first use, named `name` in messages.
+    pub fn on_disk(name: String, path: PathBuf) -> Source {
+        Source::OnDisk(Arc::new(OnDisk {
+            name,
+            path,
+            file: OnceLock::new(),
+        }))
+    }
+
+    /// Whether the text is in memory (an on-disk file nothing looked into is not).
+    pub fn is_read(&self) -> bool {
+        match self {
+            Source::Read(_) => true,
+            Source::OnDisk(lazy) => lazy.file.get().is_some(),
+        }
+    }
+
+    /// Whether two handles share one text (the language server's "same context file").
+    pub fn ptr_eq(a: &Source, b: &Source) -> bool {
+        match (a, b) {
+            (Source::Read(a), Source::Read(b)) => Arc::ptr_eq(a, b),
+            (Source::OnDisk(a), Source::OnDisk(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl From<SourceFile> for Source {
+    fn from(file: SourceFile) -> Source {
+        Source::Read(Arc::new(file))
+    }
+}
+
+impl From<Arc<SourceFile>> for Source {
+    fn from(file: Arc<SourceFile>) -> Source {
+        Source::Read(file)
+    }
+}
+
+impl std::ops::Deref for Source {
+    type Target = SourceFile;
+    fn deref(&self) -> &SourceFile {
+        match self {
+            Source::Read(file) => file,
+            // The file was there, unchanged, when the check started; if it went away since,
+            // it reads as empty (positions in it then show as line 1) rather than failing
+            // the check.
+            Source::OnDisk(lazy) => lazy.file.get_or_init(|| {
+                crate::discover::read_source(&lazy.path, &lazy.name)
+                    .unwrap_or_else(|_| SourceFile::new(lazy.name.clone(), ""))
+            }),
+        }
+    }
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::OnDisk(lazy) if lazy.file.get().is_none() => {
+                write!(f, "Source::OnDisk({:?})", lazy.path)
+            }
+            _ => std::fmt::Debug::fmt(&**self, f),
+        }
+    }
 }
 
 /// A file's statement model, shared. Either parsed already, or parsed on first use: a context
@@ -29,14 +114,14 @@ pub enum Parsed {
 
 /// The text and target version to parse a file from when it is first needed.
 pub struct LazyParsed {
-    source: Arc<SourceFile>,
+    source: Source,
     options: ParseOptions,
     model: OnceLock<ParsedFile>,
 }
 
 impl Parsed {
     /// A model parsed on first use from `source` for `options`.
-    pub fn lazy(source: Arc<SourceFile>, options: ParseOptions) -> Parsed {
+    pub fn lazy(source: Source, options: ParseOptions) -> Parsed {
         Parsed::Lazy(Arc::new(LazyParsed {
             source,
             options,
