@@ -4,11 +4,15 @@
 //!
 //! - objects by the file that created them, and what each file dropped or changed
 //!   ([`Catalog::created_in`]): a rule that reports where something went missing starts from
-//!   the file's own objects, never from the whole schema;
+//!   the file's own objects, never from the whole schema; likewise the policies, functions and
+//!   views a file defined, altered or granted on last, where the security rules report;
 //! - the strongly connected components of the foreign key graph at the end of the set
 //!   ([`Catalog::foreign_key_component`]).
 
-use super::{Catalog, ColumnId, IndexId, PolicyId, PublicationId, TableId};
+use super::{
+    Catalog, ColumnId, Function, IndexId, Key, ObjectAcl, OtherRelation, PolicyId, PublicationId,
+    TableId,
+};
 use crate::source::FileId;
 use std::collections::BTreeSet;
 
@@ -32,6 +36,18 @@ pub struct FileObjects {
     pub unpublished: Vec<TableId>,
     /// Publications dropped in the file.
     pub dropped_publications: Vec<PublicationId>,
+    /// Policies whose definition (roles, expressions) the file changed last
+    /// ([`Policy::defined`](super::Policy::defined)), dropped ones included.
+    pub policies_defined: Vec<PolicyId>,
+    /// Policies with a `USING` or `WITH CHECK` expression, as the set left them, written in the
+    /// file.
+    pub policy_exprs: Vec<PolicyId>,
+    /// Functions (indexes into [`Catalog::functions`]) the file defined, altered, or granted a
+    /// privilege on last: where a finding about a function can stand.
+    pub functions: Vec<usize>,
+    /// Views, materialized views, foreign tables and sequences the file defined, changed or
+    /// granted a privilege on last, by name, in [`Catalog::other_relations`]' order.
+    pub other_relations: Vec<Key>,
 }
 
 impl Catalog {
@@ -47,11 +63,34 @@ impl Catalog {
             rls_changed: Vec::new(),
             unpublished: Vec::new(),
             dropped_publications: Vec::new(),
+            policies_defined: Vec::new(),
+            policy_exprs: Vec::new(),
+            functions: Vec::new(),
+            other_relations: Vec::new(),
         };
         self.by_file
             .get_or_init(|| self.index_by_file())
             .get(file)
             .unwrap_or(&EMPTY)
+    }
+
+    /// Live functions that `file` defined, altered or granted a privilege on last, in creation
+    /// order: the only ones a finding reported at their latest change can stand in `file` for.
+    pub fn live_functions_touched_in(&self, file: FileId) -> impl Iterator<Item = &Function> {
+        self.created_in(file)
+            .functions
+            .iter()
+            .filter_map(|&i| self.functions.get(i))
+            .filter(|f| f.dropped.is_none())
+    }
+
+    /// Live views, materialized views, foreign tables and sequences that `file` defined, changed
+    /// or granted a privilege on last (in [`Catalog::other_relations`]' order).
+    pub fn other_relations_touched_in(&self, file: FileId) -> impl Iterator<Item = &OtherRelation> {
+        self.created_in(file)
+            .other_relations
+            .iter()
+            .filter_map(|key| self.other_relation(key))
     }
 
     fn index_by_file(&self) -> Vec<FileObjects> {
@@ -84,6 +123,42 @@ impl Catalog {
             if let Some(f) = slot(&mut files, policy.created.file) {
                 f.policies.push(id);
             }
+            if let Some(f) = slot(&mut files, policy.defined.file) {
+                f.policies_defined.push(id);
+            }
+            for (_, loc) in [&policy.using, &policy.with_check].into_iter().flatten() {
+                if let Some(f) = slot(&mut files, loc.file)
+                    && f.policy_exprs.last() != Some(&id)
+                {
+                    f.policy_exprs.push(id);
+                }
+            }
+        }
+        for (id, function) in self.functions.iter().enumerate() {
+            let touched = [Some(function.defined), function.altered]
+                .into_iter()
+                .flatten()
+                .chain(granted(&function.acl));
+            for loc in touched {
+                if let Some(f) = slot(&mut files, loc.file)
+                    && f.functions.last() != Some(&id)
+                {
+                    f.functions.push(id);
+                }
+            }
+        }
+        for (key, relation) in &self.other_relations {
+            let touched = [Some(relation.defined), relation.invoker_changed]
+                .into_iter()
+                .flatten()
+                .chain(granted(&relation.acl));
+            for loc in touched {
+                if let Some(f) = slot(&mut files, loc.file)
+                    && f.other_relations.last() != Some(key)
+                {
+                    f.other_relations.push(key.clone());
+                }
+            }
         }
         for (id, publication) in self.publications.iter().enumerate() {
             if let Some(dropped) = publication.dropped
@@ -111,6 +186,11 @@ impl Catalog {
         }
         files
     }
+}
+
+/// Where an object's privileges were last granted, role by role.
+fn granted(acl: &ObjectAcl) -> impl Iterator<Item = super::Loc> + '_ {
+    acl.own.entries.values().filter_map(|e| e.last_grant)
 }
 
 fn slot(files: &mut Vec<FileObjects>, file: FileId) -> Option<&mut FileObjects> {

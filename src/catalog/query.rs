@@ -33,7 +33,7 @@ impl Catalog {
         self.table_history.get(key)?.iter().copied().find(|&id| {
             self.tables
                 .get(id)
-                .is_some_and(|t| t.alive_at(pos) && &t.key_at(pos) == key)
+                .is_some_and(|t| t.alive_at(pos) && bore_name_at(t, key, pos))
         })
     }
 
@@ -104,4 +104,18 @@ impl Catalog {
     pub fn type_named(&self, key: &Key) -> Option<&Named> {
         self.type_names.get(key).and_then(|&i| self.types.get(i))
     }
+}
+
+/// Whether `table` bore `key` just before `pos`: [`Table::key_at`] without building the key.
+fn bore_name_at(table: &Table, key: &Key, pos: Pos) -> bool {
+    let mut at: (&str, &str) = match table.renames.first() {
+        Some(r) => (&r.from.0, &r.from.1),
+        None => (&table.schema, &table.name),
+    };
+    for r in &table.renames {
+        if r.at.pos() < pos {
+            at = (&r.to.0, &r.to.1);
+        }
+    }
+    at == (key.0.as_str(), key.1.as_str())
 }

@@ -28,7 +28,7 @@ pub fn reads_auth_users(r: &crate::catalog::OtherRelation) -> bool {
 }
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for r in ctx.catalog().other_relations() {
+    for r in ctx.catalog().other_relations_touched_in(ctx.file_id) {
         if !reads_auth_users(r) {
             continue;
         }

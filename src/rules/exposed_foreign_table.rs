@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for r in ctx.catalog().other_relations() {
+    for r in ctx.catalog().other_relations_touched_in(ctx.file_id) {
         let what = match r.kind {
             ObjectKind::ForeignTable => "foreign table",
             // The ones that read RLS tables or auth.users are the other rules' (errors).

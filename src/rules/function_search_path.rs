@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for f in ctx.catalog().live_functions() {
+    for f in ctx.catalog().live_functions_touched_in(ctx.file_id) {
         if f.attrs.search_path || f.attrs.sql_body {
             continue;
         }

@@ -34,15 +34,49 @@ pub fn truncated(name: &str) -> &str {
 /// A name a statement gives to an object, and the namespace it must be unique in.
 struct Named<'a> {
     ident: &'a Ident,
-    /// `relation public`, `column public.t`, …: two names collide only in the same one.
-    namespace: String,
+    /// Two names collide only in the same namespace.
+    namespace: Namespace<'a>,
     kind: &'static str,
+}
+
+/// Where a name must be unique, spelled out only when two names are compared ([`Namespace::text`]):
+/// most names are short and never are.
+enum Namespace<'a> {
+    /// Relations of the name's schema (tables, indexes, views, sequences share it).
+    Relation(&'a QualifiedName),
+    /// Columns, constraints, triggers or policies (the `&str`) of a table.
+    OfTable(&'static str, &'a QualifiedName),
+    /// Functions of the name's schema.
+    Function(&'a QualifiedName),
+    /// Types and domains of the name's schema.
+    Type(&'a QualifiedName),
+    Schema,
+    /// Objects of another kind (one namespace per kind).
+    Kind(ObjectKind),
+}
+
+impl Namespace<'_> {
+    /// `relation public`, `column public.t`, …
+    fn text(&self) -> String {
+        match self {
+            Namespace::Relation(q) => format!("relation {}", q.schema_or_public()),
+            Namespace::OfTable(what, q) => {
+                format!("{what} {}.{}", q.schema_or_public(), q.name.value)
+            }
+            Namespace::Function(q) => format!("function {}", q.key().0),
+            Namespace::Type(q) => format!("type {}", q.schema_or_public()),
+            Namespace::Schema => "schema".into(),
+            Namespace::Kind(kind) => kind.sql().to_lowercase(),
+        }
+    }
 }
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let mut mine: Vec<(usize, Named)> = Vec::new();
+    let mut found = Vec::new();
     for (i, stmt) in ctx.statements().iter().enumerate() {
-        mine.extend(names(stmt).into_iter().map(|n| (i, n)));
+        names(stmt, &mut found);
+        mine.extend(found.drain(..).map(|n| (i, n)));
     }
     // Only names of 63 bytes or more can be cut or collide; they are rare, so the earlier
     // files are read only when this one has such a name.
@@ -52,11 +86,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let mut earlier: Vec<Named> = Vec::new();
     for file in &ctx.workspace.files[..ctx.file_id] {
         for stmt in file.parsed.statements.iter() {
-            earlier.extend(
-                names(stmt)
-                    .into_iter()
-                    .filter(|n| n.ident.value.len() >= MAX_BYTES),
-            );
+            names(stmt, &mut found);
+            earlier.extend(found.drain(..).filter(|n| n.ident.value.len() >= MAX_BYTES));
         }
     }
     for (k, (i, n)) in mine.iter().enumerate() {
@@ -72,9 +103,9 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             .iter()
             .chain(same_file)
             .find(|m| {
-                m.namespace == n.namespace
-                    && m.ident.value != *full
+                m.ident.value != *full
                     && truncated(&m.ident.value) == short
+                    && m.namespace.text() == n.namespace.text()
             })
             .map(|m| m.ident.value.as_str());
         let mut d = ctx
@@ -101,18 +132,17 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The names a statement gives (created or renamed-to objects), not the names it refers to.
-fn names(stmt: &Statement) -> Vec<Named<'_>> {
-    let mut out: Vec<Named> = Vec::new();
-    let rel = |q: &QualifiedName| format!("relation {}", q.schema_or_public());
-    let table_ns =
-        |what: &str, q: &QualifiedName| format!("{what} {}.{}", q.schema_or_public(), q.name.value);
-    fn constraints<'a>(out: &mut Vec<Named<'a>>, cs: &'a [TableConstraint], t: &QualifiedName) {
+/// The names a statement gives (created or renamed-to objects), not the names it refers to,
+/// appended to `out`.
+fn names<'a>(stmt: &'a Statement, out: &mut Vec<Named<'a>>) {
+    let rel = Namespace::Relation;
+    let table_ns = Namespace::OfTable;
+    fn constraints<'a>(out: &mut Vec<Named<'a>>, cs: &'a [TableConstraint], t: &'a QualifiedName) {
         for c in cs {
             if let Some(name) = &c.name {
                 out.push(Named {
                     ident: name,
-                    namespace: format!("constraint {}.{}", t.schema_or_public(), t.name.value),
+                    namespace: Namespace::OfTable("constraint", t),
                     kind: "constraint",
                 });
             }
@@ -131,9 +161,9 @@ fn names(stmt: &Statement) -> Vec<Named<'_>> {
                     namespace: table_ns("column", &ct.name),
                     kind: "column",
                 });
-                constraints(&mut out, &c.constraints, &ct.name);
+                constraints(out, &c.constraints, &ct.name);
             }
-            constraints(&mut out, &ct.constraints, &ct.name);
+            constraints(out, &ct.constraints, &ct.name);
         }
         Stmt::AlterTable(at) => {
             for a in &at.actions {
@@ -144,10 +174,10 @@ fn names(stmt: &Statement) -> Vec<Named<'_>> {
                             namespace: table_ns("column", &at.name),
                             kind: "column",
                         });
-                        constraints(&mut out, &column.constraints, &at.name);
+                        constraints(out, &column.constraints, &at.name);
                     }
                     AlterTableAction::AddConstraint(c) => {
-                        constraints(&mut out, std::slice::from_ref(c), &at.name)
+                        constraints(out, std::slice::from_ref(c), &at.name)
                     }
                     AlterTableAction::RenameColumn { to, .. } => out.push(Named {
                         ident: to,
@@ -196,7 +226,7 @@ fn names(stmt: &Statement) -> Vec<Named<'_>> {
         Stmt::CreateFunction { name, kind, .. } => out.push(Named {
             ident: &name.name,
             // Overloads share a name on purpose: no collision check across them.
-            namespace: format!("function {}", name.key().0),
+            namespace: Namespace::Function(name),
             kind: if *kind == ObjectKind::Procedure {
                 "procedure"
             } else {
@@ -205,7 +235,7 @@ fn names(stmt: &Statement) -> Vec<Named<'_>> {
         }),
         Stmt::CreateType { name, kind, .. } => out.push(Named {
             ident: &name.name,
-            namespace: format!("type {}", name.schema_or_public()),
+            namespace: Namespace::Type(name),
             kind: if *kind == ObjectKind::Domain {
                 "domain"
             } else {
@@ -233,7 +263,7 @@ fn names(stmt: &Statement) -> Vec<Named<'_>> {
         }
         Stmt::CreateSchema { name, .. } => out.push(Named {
             ident: name,
-            namespace: "schema".into(),
+            namespace: Namespace::Schema,
             kind: "schema",
         }),
         Stmt::RenameObject(ro) => {
@@ -245,10 +275,8 @@ fn names(stmt: &Statement) -> Vec<Named<'_>> {
                         | ObjectKind::View
                         | ObjectKind::MaterializedView
                         | ObjectKind::Sequence => rel(&ro.name),
-                        ObjectKind::Type | ObjectKind::Domain => {
-                            format!("type {}", ro.name.schema_or_public())
-                        }
-                        other => other.sql().to_lowercase(),
+                        ObjectKind::Type | ObjectKind::Domain => Namespace::Type(&ro.name),
+                        other => Namespace::Kind(other),
                     },
                     kind: "object",
                 });
@@ -256,5 +284,4 @@ fn names(stmt: &Statement) -> Vec<Named<'_>> {
         }
         _ => {}
     }
-    out
 }

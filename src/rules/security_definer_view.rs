@@ -20,7 +20,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
-    for r in ctx.catalog().other_relations() {
+    for r in ctx.catalog().other_relations_touched_in(ctx.file_id) {
         let tables = bypassed_tables(ctx, r);
         if tables.is_empty() {
             continue;

@@ -32,15 +32,19 @@ pub fn is_existing_table(ctx: &FileContext, stmt: usize, name: &QualifiedName) -
         // its `pg_temp` schema.
         None => !ctx.statements().iter().take(stmt).any(|s| match &s.kind {
             Stmt::CreateView { name: n, .. } | Stmt::CreateSequence { name: n, .. } => {
-                n.key() == name.key()
+                same_key(n, name)
             }
             Stmt::CreateTable(ct) => {
-                ct.name.key() == name.key()
-                    || (ct.temporary && ct.name.name.value == name.name.value)
+                same_key(&ct.name, name) || (ct.temporary && ct.name.name.value == name.name.value)
             }
             _ => false,
         }),
     }
+}
+
+/// `a.key() == b.key()`, without building the keys.
+fn same_key(a: &QualifiedName, b: &QualifiedName) -> bool {
+    a.name.value == b.name.value && a.schema_or_public() == b.schema_or_public()
 }
 
 /// The table of the index named at statement `stmt`, when the set knows the index: is it an

@@ -61,7 +61,8 @@ fn live_policy<'a>(ctx: &FileContext<'a>, id: PolicyId) -> Option<(&'a Policy, &
 pub fn live_policies_defined_here<'a>(
     ctx: &'a FileContext,
 ) -> impl Iterator<Item = PolicyHere<'a>> + 'a {
-    (0..ctx.catalog().policies.len()).filter_map(move |id| {
+    let ids = &ctx.catalog().created_in(ctx.file_id).policies_defined;
+    ids.iter().filter_map(move |&id| {
         let (policy, table) = live_policy(ctx, id)?;
         if policy.defined.file != ctx.file_id {
             return None;
@@ -93,7 +94,8 @@ impl ExprHere<'_> {
 
 /// The expressions of live policies that this file wrote (and no later statement replaced).
 pub fn live_policy_exprs_here<'a>(ctx: &'a FileContext) -> impl Iterator<Item = ExprHere<'a>> + 'a {
-    (0..ctx.catalog().policies.len()).flat_map(move |id| {
+    let ids = &ctx.catalog().created_in(ctx.file_id).policy_exprs;
+    ids.iter().flat_map(move |&id| {
         let found: Vec<ExprHere<'a>> = match live_policy(ctx, id) {
             Some((policy, table)) => [&policy.using, &policy.with_check]
                 .into_iter()
