@@ -302,6 +302,11 @@ fn check_read(
     let options = config.parse_options();
     // The context files before the first reported one: what a pack can stand for.
     let prefix = inputs.iter().position(|i| i.report).unwrap_or(inputs.len());
+    if prefix == 0 {
+        // Every file is reported: no pack stands for any of them, and the plain check's
+        // pipeline (and its bounded memory on big sets) applies as it is.
+        return (super::check(inputs, config), outcome);
+    }
     let file_hashes: Vec<Hash> = inputs[..prefix]
         .par_iter()
         .map(|i| file_hash(&i.source.name, &i.source.text))
