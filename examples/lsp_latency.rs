@@ -74,17 +74,16 @@ fn published(rx: &Receiver<Value>, uri: &str, version: i64) -> usize {
     }
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let context: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(200);
-    let lines: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5000);
-    let edits: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(30);
-    let pgward = args
-        .next()
-        .unwrap_or_else(|| "target/release/pgward".to_string());
-    // The server runs in the project directory: a relative path means from here.
-    let pgward = std::path::absolute(&pgward).map_or(pgward, |p| p.display().to_string());
+/// The measured project: a temporary directory with `pgward.toml`, CONTEXT generated
+/// migrations and a buffer of about LINES lines in the middle of them.
+struct Project {
+    dir: std::path::PathBuf,
+    path: std::path::PathBuf,
+    uri: String,
+    text: String,
+}
 
+fn project(context: usize, lines: usize) -> Project {
     let dir = std::env::temp_dir().join(format!("pgward-lsp-latency-{}", std::process::id()));
     let migrations = dir.join("migrations");
     std::fs::create_dir_all(&migrations).expect("mkdir");
@@ -106,6 +105,51 @@ fn main() {
     let path = migrations.join(&name);
     std::fs::write(&path, &text).expect("write buffer");
     let uri = format!("file://{}", path.display());
+    Project {
+        dir,
+        path,
+        uri,
+        text,
+    }
+}
+
+/// The keystrokes: a space after the first word of a line, at lines spread over the buffer.
+struct Keystrokes(u64);
+
+impl Keystrokes {
+    fn type_one(&mut self, text: &mut String) {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let line = (self.0 >> 33) as usize % text.lines().count().max(1);
+        let at = text.lines().take(line).map(|l| l.len() + 1).sum::<usize>();
+        let at = text[at..].find(' ').map_or(at, |i| at + i);
+        text.insert(at, ' ');
+    }
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let in_process = args.first().is_some_and(|a| a == "--in-process");
+    if in_process {
+        args.remove(0);
+    }
+    let mut args = args.into_iter();
+    let context: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let lines: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5000);
+    let edits: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(30);
+    if in_process {
+        return stages(context, lines, edits);
+    }
+    let pgward = args
+        .next()
+        .unwrap_or_else(|| "target/release/pgward".to_string());
+    // The server runs in the project directory: a relative path means from here.
+    let pgward = std::path::absolute(&pgward).map_or(pgward, |p| p.display().to_string());
+    let Project {
+        dir, uri, mut text, ..
+    } = project(context, lines);
 
     let mut child = Command::new(&pgward)
         .arg("lsp")
@@ -143,16 +187,9 @@ fn main() {
 
     let cpu_before = cpu_ms(child.id());
     let mut times = Vec::with_capacity(edits);
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut keys = Keystrokes(0x9e37_79b9_7f4a_7c15);
     for k in 0..edits {
-        // A keystroke at a place spread over the buffer: a space after a line's first word.
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let line = (seed >> 33) as usize % text.lines().count().max(1);
-        let at = text.lines().take(line).map(|l| l.len() + 1).sum::<usize>();
-        let at = text[at..].find(' ').map_or(at, |i| at + i);
-        text.insert(at, ' ');
+        keys.type_one(&mut text);
         let version = 2 + k as i64;
         let t = Instant::now();
         send(
@@ -205,4 +242,96 @@ fn cpu_ms(pid: u32) -> Option<f64> {
     let fields: Vec<&str> = rest.split(' ').collect();
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     Some(ticks * 10.0)
+}
+
+/// `--in-process`: the server's work per edit, stage by stage, without the transport's waits
+/// (no debounce, no pipes): what `Store::lint` spends in each stage, then turning the result
+/// into the `publishDiagnostics` notification and its JSON. A loop to run under `perf`.
+fn stages(context: usize, lines: usize, edits: usize) {
+    use pgward::lsp::docs::{Document, Store};
+    use std::str::FromStr;
+    let Project {
+        dir,
+        path,
+        uri,
+        mut text,
+    } = project(context, lines);
+    let uri = lsp_types::Uri::from_str(&uri).expect("uri");
+    let mut store = Store::default();
+    store.root = Some(dir.clone());
+    let doc = Document::new(uri.clone(), Some(path), text.clone(), 1);
+    store.docs.insert(uri.clone(), doc);
+    let t = Instant::now();
+    store.lint(&uri).expect("lint");
+    let open = t.elapsed();
+    let mut keys = Keystrokes(0x9e37_79b9_7f4a_7c15);
+    let names = [
+        "decode didChange",
+        "context",
+        "parse",
+        "prefix",
+        "replay",
+        "rules",
+        "to LSP",
+        "encode JSON",
+        "total",
+    ];
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(edits); names.len()];
+    for k in 0..edits {
+        keys.type_one(&mut text);
+        let version = 2 + k as i32;
+        let message = json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+                "textDocument": {"uri": uri.as_str(), "version": version},
+                "contentChanges": [{"text": text}]}})
+        .to_string();
+        let start = Instant::now();
+        // What the transport and the server do with the bytes of the message.
+        let decoded: lsp_server::Message =
+            serde_json::from_slice(message.as_bytes()).expect("json");
+        let lsp_server::Message::Notification(n) = decoded else {
+            panic!("not a notification")
+        };
+        let mut p: lsp_types::DidChangeTextDocumentParams =
+            serde_json::from_value(n.params).expect("params");
+        let decode = start.elapsed();
+        let Some(doc) = store.docs.get_mut(&uri) else {
+            panic!("no document")
+        };
+        doc.text = p.content_changes.remove(0).text;
+        doc.version = version;
+        doc.dirty = true;
+        store.lint(&uri).expect("lint");
+        let lint = store.docs[&uri].lint.as_ref().expect("linted");
+        let t = Instant::now();
+        let publish = lint.publish(&uri);
+        let to_lsp = t.elapsed();
+        let t = Instant::now();
+        let note = lsp_server::Notification::new("textDocument/publishDiagnostics".into(), publish);
+        let bytes = serde_json::to_vec(&lsp_server::Message::Notification(note)).expect("encode");
+        std::hint::black_box(bytes);
+        let encode = t.elapsed();
+        let s = lint.timings;
+        let row = [
+            decode, s.context, s.parse, s.prefix, s.replay, s.rules, to_lsp, encode,
+        ];
+        let total: Duration = row.iter().sum();
+        for (i, d) in row.into_iter().chain([total]).enumerate() {
+            samples[i].push(d);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "{context} context files, buffer of {} lines; first lint {:.1} ms; {edits} edits, in process:",
+        text.lines().count(),
+        ms(open)
+    );
+    for (name, mut times) in names.iter().zip(samples) {
+        times.sort();
+        println!(
+            "  {name:<17} median {:>6.2} ms  p95 {:>6.2} ms",
+            ms(times[times.len() / 2]),
+            ms(times[(times.len() * 95 / 100).min(times.len() - 1)])
+        );
+    }
 }

@@ -257,7 +257,8 @@ fn scripted_session() {
         );
     }
 
-    // Two quick changes: debounced, the latest version wins.
+    // Two quick changes: the latest version is published last (the first one may or may not
+    // have been checked before the second arrived).
     let edited = "BEGIN;\n  DROP TABLE users;\nCOMMIT;\n";
     for (version, t) in [(2, text), (3, edited)] {
         client.notify(
@@ -266,7 +267,10 @@ fn scripted_session() {
                    "contentChanges": [{"text": t}]}),
         );
     }
-    let published = client.publish_for(&uri);
+    let mut published = client.publish_for(&uri);
+    if published["version"] == 2 {
+        published = client.publish_for(&uri);
+    }
     assert_eq!(published["version"], 3, "{published}");
     let diags = published["diagnostics"].as_array().expect("array").clone();
     if full {
@@ -893,6 +897,171 @@ fn hidden_directories_are_context_for_neither_check_nor_the_editor() {
         "the editor: the hidden file is not context: {codes:?}"
     );
     let _ = client.request(2, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}
+
+/// A burst of keystrokes sent without waiting (as an editor sends them): the server publishes
+/// as it can, but versions only go up, the last publication is of the last version, nothing
+/// older follows it, and every publication is exactly what `pgward check` says of the text of
+/// its version (no diagnostics of one version published under another).
+#[test]
+fn a_burst_of_keystrokes_ends_in_one_current_publication() {
+    if !rules_landed() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    std::fs::write(
+        root.join("pgward.toml"),
+        "migrations_dir = \"db\"\n\n[protected]\ntables = [\"users\"]\n",
+    )
+    .expect("config");
+    std::fs::create_dir(root.join("db")).expect("mkdir");
+    std::fs::write(
+        root.join("db/0001_users.sql"),
+        "BEGIN;\nCREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY);\nCOMMIT;\n",
+    )
+    .expect("context file");
+    let doc_path = root.join("db/0002_edit.sql");
+    let uri = file_uri(&doc_path);
+    let typed = "DROP TABLE users;\nCREATE TABLE users (id int);\n";
+    let text_of = |version: usize| format!("BEGIN;\n{}COMMIT;\n", &typed[..version - 1]);
+    let last = typed.len() + 1;
+
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let first = open_and_publish(&mut client, &doc_path, &text_of(1));
+    assert_eq!(first["version"], 1);
+    for version in 2..=last {
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"text": text_of(version)}]}),
+        );
+    }
+    let mut published = vec![first];
+    while published.last().map(|p| p["version"].clone()) != Some(json!(last)) {
+        published.push(client.publish_for(&uri));
+    }
+    // A request answered after the last publication: whatever was published before its answer
+    // is in the backlog by then.
+    let hover = client.request(
+        2,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 12}}),
+    );
+    assert!(hover.get("error").is_none(), "{hover}");
+    let late: Vec<&Value> = client
+        .backlog
+        .iter()
+        .filter(|m| m["params"]["uri"] == uri.as_str())
+        .collect();
+    assert!(late.is_empty(), "nothing after the last version: {late:#?}");
+    let versions: Vec<u64> = published
+        .iter()
+        .map(|p| p["version"].as_u64().expect("version"))
+        .collect();
+    assert!(
+        versions.windows(2).all(|w| w[0] < w[1]),
+        "versions only go up: {versions:?}"
+    );
+    for p in &published {
+        let version = p["version"].as_u64().expect("version") as usize;
+        std::fs::write(&doc_path, text_of(version)).expect("write");
+        let check = std::process::Command::new(env!("CARGO_BIN_EXE_pgward"))
+            .args(["check", "--no-cache", "--format", "lsp", "db/0002_edit.sql"])
+            .current_dir(&root)
+            .output()
+            .expect("run check");
+        let out: Value = serde_json::from_slice(&check.stdout).expect("check's LSP JSON");
+        let want = out
+            .as_array()
+            .and_then(|files| files.iter().find(|f| f["uri"] == uri.as_str()))
+            .map_or(json!([]), |f| f["diagnostics"].clone());
+        assert_eq!(
+            p["diagnostics"],
+            want,
+            "version {version}:\n{}",
+            text_of(version)
+        );
+    }
+    let final_codes = diagnostic_codes(published.last().expect("published"));
+    assert!(
+        final_codes.contains(&"protected-table-drop"),
+        "{final_codes:?}"
+    );
+    let _ = client.request(3, "shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.exit_code(), Some(0));
+}
+
+/// "Ignore for this statement" on a statement that already has a trailing ignore comment on its
+/// own line adds the rule to that comment (no second comment above), and the result silences
+/// the diagnostic.
+#[test]
+fn ignore_for_this_statement_extends_a_trailing_comment() {
+    if !rules_landed() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical tempdir");
+    std::fs::write(
+        root.join("pgward.toml"),
+        "[protected]\ntables = [\"users\"]\n",
+    )
+    .expect("config");
+    let doc_path = root.join("m.sql");
+    let uri = file_uri(&doc_path);
+    let text =
+        "BEGIN;\nDROP TABLE users; -- pgward-ignore missing-lock-timeout -- reviewed\nCOMMIT;\n";
+    let mut client = Client::start(&root);
+    initialize(&mut client, &root);
+    let published = open_and_publish(&mut client, &doc_path, text);
+    let codes = diagnostic_codes(&published);
+    assert!(
+        codes.contains(&"protected-table-drop") && !codes.contains(&"missing-lock-timeout"),
+        "{codes:?}"
+    );
+    let target = published["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["code"] == "protected-table-drop")
+        .expect("protected-table-drop")
+        .clone();
+    let actions = client.request(
+        2,
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": target["range"],
+               "context": {"diagnostics": [target]}}),
+    );
+    let list = actions["result"].as_array().expect("actions").clone();
+    let ignore = list
+        .iter()
+        .find(|a| a["title"] == "pgward: ignore protected-table-drop for this statement")
+        .unwrap_or_else(|| panic!("{list:#?}"));
+    let fixed = apply_edits(text, &ignore["edit"]["changes"][&uri]);
+    assert_eq!(
+        fixed,
+        "BEGIN;\nDROP TABLE users; -- pgward-ignore missing-lock-timeout, protected-table-drop -- reviewed\nCOMMIT;\n"
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    let published = loop {
+        let p = client.publish_for(&uri);
+        if p["version"] == 2 {
+            break p;
+        }
+    };
+    let codes = diagnostic_codes(&published);
+    assert!(
+        !codes.contains(&"protected-table-drop") && !codes.contains(&"unused-suppression"),
+        "{codes:?}"
+    );
+    let _ = client.request(3, "shutdown", Value::Null);
     client.notify("exit", Value::Null);
     assert_eq!(client.exit_code(), Some(0));
 }

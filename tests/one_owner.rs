@@ -7,7 +7,7 @@
 //! `-- pgward-ignore: rule` was missed by the editor's code action).
 
 use pgward::engine::{CheckInput, check};
-use pgward::lsp::actions::{ignore_file_edit, ignore_statement_edit};
+use pgward::lsp::actions::{Ignores, ignore_file_edit, ignore_statement_edit};
 use pgward::lsp::docs::{Document, Store};
 use pgward::{Config, SourceFile};
 use std::path::{Path, PathBuf};
@@ -106,25 +106,39 @@ fn suppression_comments_are_read_alike() {
             false,
         ),
     ];
+    // Above the statement, and after it on its own line.
+    let placements = [
+        |c: &str| format!("{c}\nDROP TABLE users;\n"),
+        |c: &str| format!("DROP TABLE users; {c}\n"),
+    ];
     for (comment, silenced) in cases {
-        let sql = format!("{comment}\nDROP TABLE users;\n");
-        let (dir, file) = project(config, &sql);
-        let checked = !check_rules(dir.path(), &file, &sql).contains(&RULE.to_string());
-        let edited = !lsp_rules(&file, &sql).contains(&RULE.to_string());
-        let migration = pgward::apply::plan::read_file(&file, "0001_change.sql").expect("read");
-        let verified = pgward::apply::verify::suppresses(&migration, RULE);
-        // The editor offers no "ignore" action for a rule its comment already silences.
-        let source = SourceFile::new("0001_change.sql", sql.as_str());
-        let statement = sql.find("DROP").expect("statement");
-        let offered = if comment.contains("ignore-file") {
-            ignore_file_edit(&source, RULE).is_some()
-        } else {
-            ignore_statement_edit(&source, statement, RULE).is_some()
-        };
-        assert_eq!(
-            (checked, verified, edited, !offered),
-            (silenced, silenced, silenced, silenced),
-            "{comment:?}: (check, apply verify, lsp diagnostics, lsp action) see it silenced"
-        );
+        for place in placements {
+            let sql = place(comment);
+            let (dir, file) = project(config, &sql);
+            let checked = !check_rules(dir.path(), &file, &sql).contains(&RULE.to_string());
+            let edited = !lsp_rules(&file, &sql).contains(&RULE.to_string());
+            let migration = pgward::apply::plan::read_file(&file, "0001_change.sql").expect("read");
+            let verified = pgward::apply::verify::suppresses(&migration, RULE);
+            // The editor offers no "ignore" action for a rule its comment already silences.
+            let source = SourceFile::new("0001_change.sql", sql.as_str());
+            let parsed = pgward::syntax::parse_file(&sql);
+            let ignores = Ignores::new(&source, &parsed);
+            let statement = parsed
+                .statements
+                .iter()
+                .find(|s| source.slice(s.span).starts_with("DROP"))
+                .expect("statement")
+                .span;
+            let offered = if comment.contains("ignore-file") {
+                ignore_file_edit(&source, &ignores, RULE).is_some()
+            } else {
+                ignore_statement_edit(&source, &ignores, statement, RULE).is_some()
+            };
+            assert_eq!(
+                (checked, verified, edited, !offered),
+                (silenced, silenced, silenced, silenced),
+                "{sql:?}: (check, apply verify, lsp diagnostics, lsp action) see it silenced"
+            );
+        }
     }
 }

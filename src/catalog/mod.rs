@@ -96,3 +96,53 @@ pub struct Catalog {
 
 #[cfg(test)]
 mod tests;
+
+impl Catalog {
+    /// Give back the spare capacity replay's growing vectors and maps left: a big set's
+    /// catalog stays in memory until the report is written.
+    pub fn shrink_to_fit(&mut self) {
+        for t in &mut self.tables {
+            t.columns.shrink_to_fit();
+            t.renames.shrink_to_fit();
+            t.uniques.shrink_to_fit();
+            t.foreign_keys.shrink_to_fit();
+            t.index_ids.shrink_to_fit();
+            t.policy_ids.shrink_to_fit();
+        }
+        self.tables.shrink_to_fit();
+        self.indexes.shrink_to_fit();
+        self.policies.shrink_to_fit();
+        self.publications.shrink_to_fit();
+        self.schemas.shrink_to_fit();
+        self.extensions.shrink_to_fit();
+        self.types.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        self.function_names.shrink_to_fit();
+        self.other_relations.shrink_to_fit();
+        for facts in &mut self.facts {
+            facts.shrink_to_fit();
+        }
+        self.facts.shrink_to_fit();
+        self.relations.shrink_to_fit();
+        self.policy_names.shrink_to_fit();
+        for ids in self.policies_named.values_mut() {
+            ids.shrink_to_fit();
+        }
+        self.policies_named.shrink_to_fit();
+        self.publication_names.shrink_to_fit();
+        self.schema_names.shrink_to_fit();
+        self.extension_names.shrink_to_fit();
+        self.type_names.shrink_to_fit();
+        self.domains.shrink_to_fit();
+        for ids in self.table_history.values_mut() {
+            ids.shrink_to_fit();
+        }
+        self.table_history.shrink_to_fit();
+        self.dropped.shrink_to_fit();
+        self.gone.shrink_to_fit();
+        for refs in self.referenced_by.values_mut() {
+            refs.shrink_to_fit();
+        }
+        self.referenced_by.shrink_to_fit();
+    }
+}

@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 pub const DIR_NAME: &str = ".pgward_cache";
 
 /// Bumped whenever the pack layout changes (the build stamp covers the model's types).
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"PGWARDC\0";
 /// magic, format, key hash, chain hash, files, payload length, payload hash.
 const HEADER_LEN: usize = 8 + 4 + 32 + 32 + 8 + 8 + 32;
@@ -340,7 +340,7 @@ fn check_read(
     let store = prefix > 0 && (start == 0 || prefix - start >= STORE_GAP);
     replay_for_runner(&mut catalog, &files[start..prefix], config);
     let writer = store.then(|| {
-        let payload = postcard::to_stdvec(&catalog).ok();
+        let payload = encode(&mut catalog);
         let (cache, chain, key) = (cache.clone(), chains[prefix], key);
         std::thread::spawn(move || {
             payload.is_some_and(|p| write_pack(&cache, &key, &chain, prefix, &p).is_ok())
@@ -475,11 +475,45 @@ fn read_pack(bytes: &[u8], key: &Hash, chain: &Hash, files: usize) -> Result<Cat
     if payload_hash != Sha256::digest(payload).as_slice() {
         return Err("checksum mismatch".into());
     }
-    let catalog: Catalog =
-        postcard::from_bytes(payload).map_err(|e| format!("cannot decode: {e}"))?;
+    let catalog = decode(payload).map_err(|e| format!("cannot decode: {e}"))?;
     if catalog.files_replayed() != files {
         return Err("catalog of another number of files".into());
     }
+    Ok(catalog)
+}
+
+/// A catalog as a pack's payload: the tables (about half of it) and the rest as two postcard
+/// documents, so that a restore decodes them on two threads. The tables' part is preceded by
+/// its length (8 bytes, little endian).
+fn encode(catalog: &mut Catalog) -> Option<Vec<u8>> {
+    let tables = std::mem::take(&mut catalog.tables);
+    let rest = postcard::to_stdvec(&*catalog);
+    let first = postcard::to_stdvec(&tables);
+    catalog.tables = tables;
+    let (first, rest) = (first.ok()?, rest.ok()?);
+    let mut payload = Vec::with_capacity(8 + first.len() + rest.len());
+    payload.extend_from_slice(&(first.len() as u64).to_le_bytes());
+    payload.extend_from_slice(&first);
+    payload.extend_from_slice(&rest);
+    Some(payload)
+}
+
+/// The catalog [`encode`] wrote.
+fn decode(payload: &[u8]) -> Result<Catalog, String> {
+    let (len, payload) = payload
+        .split_first_chunk::<8>()
+        .ok_or("shorter than its parts' header")?;
+    let split = usize::try_from(u64::from_le_bytes(*len))
+        .ok()
+        .filter(|&n| n <= payload.len())
+        .ok_or("a part longer than the payload")?;
+    let (first, rest) = payload.split_at(split);
+    let (tables, catalog) = rayon::join(
+        || postcard::from_bytes::<Vec<crate::catalog::Table>>(first),
+        || postcard::from_bytes::<Catalog>(rest),
+    );
+    let mut catalog = catalog.map_err(|e| e.to_string())?;
+    catalog.tables = tables.map_err(|e| e.to_string())?;
     Ok(catalog)
 }
 

@@ -101,67 +101,185 @@ const REVERSAL_RULES: &[&str] = &[
     "concurrent-in-transaction",
 ];
 
+/// Files parsed per step of the pipeline: while one chunk is replayed (in migration order, on
+/// one thread), the next is parsed (on the others).
+const CHUNK: usize = 128;
+
+/// Sets bigger than this (bytes of text) keep each file's statement model packed once it is
+/// replayed, and run the rules a chunk of files at a time, so that memory stays flat as the
+/// set grows; smaller sets keep the models as they are (packing costs a little time).
+const PACK_ABOVE: usize = 16 << 20;
+
 /// Check a migration set with a config.
 pub fn check(inputs: Vec<CheckInput>, config: &Config) -> CheckOutput {
-    let files = parse_inputs(inputs, &config.parse_options());
-    let workspace = workspace_for_runner(files, config);
-    let diagnostics = run_rules(&workspace, config);
+    let size: usize = inputs.iter().map(|i| i.source.text.len()).sum();
+    check_in(inputs, config, size > PACK_ABOVE, CHUNK)
+}
+
+/// [`check`] with models packed or not, `chunk` files per pipeline step.
+fn check_in(mut inputs: Vec<CheckInput>, config: &Config, pack: bool, chunk: usize) -> CheckOutput {
+    if pack {
+        for input in &mut inputs {
+            input.source.text.shrink_to_fit();
+        }
+    }
+    let mut catalog = Catalog::default();
+    let options = config.parse_options();
+    let files = parse_and_replay(inputs, &options, config, &mut catalog, pack, chunk);
+    let mut workspace = Workspace { files, catalog };
+    let diagnostics = if pack {
+        workspace.catalog.shrink_to_fit();
+        run_rules_in_chunks(&mut workspace, config, chunk * 4)
+    } else {
+        run_rules(&workspace, config)
+    };
     CheckOutput {
         workspace,
         diagnostics,
     }
 }
 
+/// Parse `inputs` and replay them after what `catalog` holds, as a pipeline: chunk `k` is
+/// replayed while chunk `k + 1` is parsed. With `pack`, a replayed file keeps its model packed.
+pub(crate) fn parse_and_replay(
+    inputs: Vec<CheckInput>,
+    options: &ParseOptions,
+    config: &Config,
+    catalog: &mut Catalog,
+    pack: bool,
+    chunk: usize,
+) -> Vec<WorkspaceFile> {
+    let mut files: Vec<WorkspaceFile> = Vec::with_capacity(inputs.len());
+    let mut pending: Vec<WorkspaceFile> = Vec::new();
+    let mut inputs = inputs.into_iter();
+    loop {
+        let next: Vec<CheckInput> = inputs.by_ref().take(chunk).collect();
+        if next.is_empty() && pending.is_empty() {
+            return files;
+        }
+        let replaying = std::mem::take(&mut pending);
+        let (parsed, replayed) = rayon::join(
+            || parse_inputs(next, options),
+            || {
+                replay_for_runner(catalog, &replaying, config);
+                if pack {
+                    pack_files(replaying, options)
+                } else {
+                    replaying
+                }
+            },
+        );
+        files.extend(replayed);
+        pending = parsed;
+    }
+}
+
+/// Replace each replayed file's model by its packed form.
+fn pack_files(mut files: Vec<WorkspaceFile>, options: &ParseOptions) -> Vec<WorkspaceFile> {
+    files.par_iter_mut().for_each(|file| {
+        if let Parsed::Ready(parsed) = &file.parsed
+            && let Some(packed) = Parsed::pack(parsed, file.source.clone(), *options)
+        {
+            file.parsed = packed;
+        }
+    });
+    files
+}
+
 /// Run the enabled rules over every reported file of a workspace.
 pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
-    let enabled: Vec<&Rule> = rules::all()
-        .iter()
-        .copied()
-        .filter(|r| rules::is_enabled(r, config))
-        .collect();
+    let enabled = enabled_rules(config);
     // Rules see the finished catalog and one file each, so files are checked in parallel; the
     // final sort makes the output independent of the thread count.
     let per_file: Vec<Vec<Diagnostic>> = (0..workspace.files.len())
         .into_par_iter()
         .filter(|&file_id| workspace.files[file_id].report)
-        .map(|file_id| {
-            let ctx = FileContext {
-                file_id,
-                workspace,
-                config,
-            };
-            let mut found = Vec::new();
-            for rule in &enabled {
-                if let Some(check) = rule.check {
-                    check(&ctx, &mut found);
-                }
-            }
-            drop_fixes_inside_execute(&ctx, &mut found);
-            let mut kept = suppress::apply(&ctx, found);
-            let file = &workspace.files[file_id];
-            let reversal = config.reversal_ranges(&file.source.name, &file.source.text);
-            if !reversal.is_empty() {
-                kept.retain(|d| {
-                    REVERSAL_RULES.contains(&d.rule)
-                        || !reversal.iter().any(|r| r.contains(&d.span.start))
-                });
-            }
-            kept.retain(|d| rules::find(d.rule).is_none_or(|r| rules::is_enabled(r, config)));
-            for d in &mut kept {
-                if let Some(severity) = rules::severity_override(d.rule, config) {
-                    d.severity = severity;
-                }
-            }
-            kept
-        })
+        .map(|file_id| check_file(workspace, config, &enabled, file_id))
         .collect();
-    let mut all: Vec<Diagnostic> = per_file.into_iter().flatten().collect();
+    sorted(per_file.into_iter().flatten().collect())
+}
+
+/// [`run_rules`] a chunk of files at a time, dropping the unpacked copies of packed models
+/// after each chunk: what a big set holds at once is the models of one chunk.
+fn run_rules_in_chunks(
+    workspace: &mut Workspace,
+    config: &Config,
+    chunk: usize,
+) -> Vec<Diagnostic> {
+    let enabled = enabled_rules(config);
+    let mut all = Vec::new();
+    let mut start = 0;
+    while start < workspace.files.len() {
+        let end = (start + chunk).min(workspace.files.len());
+        let ws = &*workspace;
+        let per_file: Vec<Vec<Diagnostic>> = (start..end)
+            .into_par_iter()
+            .filter(|&file_id| ws.files[file_id].report)
+            .map(|file_id| check_file(ws, config, &enabled, file_id))
+            .collect();
+        all.extend(per_file.into_iter().flatten());
+        // A rule may have looked into other files too (where an object was created).
+        for file in &mut workspace.files {
+            file.parsed.release();
+        }
+        start = end;
+    }
+    sorted(all)
+}
+
+fn enabled_rules(config: &Config) -> Vec<&'static Rule> {
+    rules::all()
+        .iter()
+        .copied()
+        .filter(|r| rules::is_enabled(r, config))
+        .collect()
+}
+
+fn sorted(mut all: Vec<Diagnostic>) -> Vec<Diagnostic> {
     all.sort_by(|a, b| {
         (a.file, a.span.start, a.span.end, a.rule).cmp(&(b.file, b.span.start, b.span.end, b.rule))
     });
     all.dedup();
     all
 }
+
+/// The diagnostics of one file: every enabled rule, suppressions, reversal sections, the
+/// config's severities.
+fn check_file(
+    workspace: &Workspace,
+    config: &Config,
+    enabled: &[&Rule],
+    file_id: usize,
+) -> Vec<Diagnostic> {
+    let ctx = FileContext {
+        file_id,
+        workspace,
+        config,
+    };
+    let mut found = Vec::new();
+    for rule in enabled {
+        if let Some(check) = rule.check {
+            check(&ctx, &mut found);
+        }
+    }
+    drop_fixes_inside_execute(&ctx, &mut found);
+    let mut kept = suppress::apply(&ctx, found);
+    let file = &workspace.files[file_id];
+    let reversal = config.reversal_ranges(&file.source.name, &file.source.text);
+    if !reversal.is_empty() {
+        kept.retain(|d| {
+            REVERSAL_RULES.contains(&d.rule) || !reversal.iter().any(|r| r.contains(&d.span.start))
+        });
+    }
+    kept.retain(|d| rules::find(d.rule).is_none_or(|r| rules::is_enabled(r, config)));
+    for d in &mut kept {
+        if let Some(severity) = rules::severity_override(d.rule, config) {
+            d.severity = severity;
+        }
+    }
+    kept
+}
+
 /// A statement run by `EXECUTE '…'` stands inside a string literal: an edit there would need
 /// quoting, so its diagnostics carry no fix. One assembled from several pieces (`format()`
 /// arguments, `||`) has no text of its own in the file either, so help that quotes the file
@@ -209,4 +327,35 @@ pub fn rule_fatal_at_apply(rule_id: &str, config: &Config) -> bool {
     rules::find(rule_id)
         .and_then(|rule| rules::effective_severity(rule, config))
         .is_some_and(|severity| fatal_at_apply(rule_id, severity))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pipeline's chunking and packed models change nothing: the same diagnostics, the
+    /// same models read back.
+    #[test]
+    fn packed_and_chunked_checks_match_the_plain_one() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = Config::default();
+        let load = || {
+            let paths = ["fixtures/corpus".to_string()];
+            crate::discover::load_set(&paths, None, &config, root).inputs
+        };
+        let plain = check_in(load(), &config, false, usize::MAX);
+        assert!(plain.workspace.files.len() > 10 && !plain.diagnostics.is_empty());
+        for (pack, chunk) in [(false, 3), (true, 3), (true, 1000)] {
+            let other = check_in(load(), &config, pack, chunk);
+            assert_eq!(
+                format!("{:?}", plain.diagnostics),
+                format!("{:?}", other.diagnostics),
+                "pack {pack}, chunk {chunk}"
+            );
+            for (a, b) in plain.workspace.files.iter().zip(&other.workspace.files) {
+                assert_eq!(pack, matches!(b.parsed, Parsed::Packed(_)));
+                assert_eq!(format!("{:?}", *a.parsed), format!("{:?}", *b.parsed));
+            }
+        }
+    }
 }

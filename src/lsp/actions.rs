@@ -3,70 +3,86 @@
 
 use super::docs::Lint;
 use crate::diagnostic::{Diagnostic, Edit};
-use crate::engine::suppress::{self, IGNORE, IGNORE_FILE};
+use crate::engine::suppress::{self, IGNORE, IGNORE_FILE, Scope, StatementIndex, Suppression};
 use crate::report::lsp_json::{lsp_range, to_lsp_diagnostic};
 use crate::rules;
 use crate::source::{SourceFile, Span, Utf16Pos, newline};
+use crate::syntax::ParsedFile;
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Hover, HoverContents, MarkupContent,
     MarkupKind, Position, Range, TextEdit, Uri, WorkspaceEdit,
 };
 use std::collections::HashMap;
 
-/// If `line` is a `-- pgward-ignore[-file] rules… [-- reason]` comment (file-wide or not, as
-/// asked), the byte offset (within the line) just after its rule list and the rules it names.
-/// The engine's parser reads it, so an edit never disagrees with what `check` honours.
-fn parse_ignore(line: &str, file_wide: bool) -> Option<(usize, Vec<String>)> {
-    let lead = line.len() - line.trim_start().len();
-    let comment = line[lead..].trim_end();
-    if !(comment.starts_with("--") || (comment.starts_with("/*") && comment.ends_with("*/"))) {
-        return None;
-    }
-    let s = suppress::parse_comment(comment, lead).filter(|s| s.file_wide == file_wide)?;
-    Some((s.list_end, s.rules.into_iter().map(|r| r.id).collect()))
+/// The file's suppression comments as `check` reads and attaches them
+/// ([`suppress::suppressions`], [`suppress::attach_indexed`]): an action never disagrees with
+/// what the engine honours, wherever the comment stands (above the statement or after it on
+/// its last line).
+pub struct Ignores {
+    found: Vec<(Suppression, Scope)>,
 }
 
-/// The edit that adds `rule` to an ignore comment or inserts a new one.
-fn extend_or_insert(
-    line_text: &str,
-    line_start: usize,
-    file_wide: bool,
-    rule: &str,
-) -> Option<Option<Edit>> {
-    let (end, rules) = parse_ignore(line_text, file_wide)?;
-    if rules.iter().any(|r| r == rule) {
-        // Already there: nothing to offer.
-        return Some(None);
+impl Ignores {
+    pub fn new(source: &SourceFile, parsed: &ParsedFile) -> Ignores {
+        let text = &source.text;
+        let mut index = None;
+        let found = suppress::suppressions(text, &parsed.comments)
+            .map(|s| {
+                let scope = if s.file_wide {
+                    Scope::File
+                } else {
+                    let index =
+                        index.get_or_insert_with(|| StatementIndex::new(&parsed.statements));
+                    suppress::attach_indexed(text, &parsed.comments, index, s.comment)
+                };
+                (s, scope)
+            })
+            .collect();
+        Ignores { found }
     }
-    let separator = if rules.is_empty() { " " } else { ", " };
-    Some(Some(Edit {
-        span: Span::empty(line_start + end),
+}
+
+/// The edit that adds `rule` to a suppression's rule list.
+fn extend(s: &Suppression, rule: &str) -> Edit {
+    let separator = if s.rules.is_empty() { " " } else { ", " };
+    Edit {
+        span: Span::empty(s.list_end),
         replacement: format!("{separator}{rule}"),
-    }))
+    }
 }
 
-/// `-- pgward-ignore RULE` above the statement (with its indentation), or `RULE` added to an
-/// ignore comment already among the comment lines directly above it.
+fn names(s: &Suppression, rule: &str) -> bool {
+    s.rules.iter().any(|r| r.id == rule)
+}
+
+/// Ignore `rule` for the statement `target` (a diagnostic's statement, else its span): `rule`
+/// added to an ignore comment attached to that statement (above it or at the end of its last
+/// line), else `-- pgward-ignore RULE` inserted above it (with its indentation). `None` when a
+/// comment covering it already names the rule.
 pub fn ignore_statement_edit(
     source: &SourceFile,
-    statement_start: usize,
+    ignores: &Ignores,
+    target: Span,
     rule: &str,
 ) -> Option<Edit> {
-    let text = &source.text;
-    let lines = &source.lines;
-    let line = lines.line_of(statement_start.min(text.len()));
-    let mut above = line;
-    while above > 0 {
-        above -= 1;
-        let span = lines.line_span(text, above);
-        let content = source.slice(span);
-        if !content.trim_start().starts_with("--") && !content.trim_start().starts_with("/*") {
-            break;
+    let mut attached = None;
+    for (s, scope) in &ignores.found {
+        let Scope::Statement(span) = *scope else {
+            continue;
+        };
+        if span.start <= target.start && target.end <= span.end && names(s, rule) {
+            return None;
         }
-        if let Some(edit) = extend_or_insert(content, span.start, false, rule) {
-            return edit;
+        if span == target && attached.is_none() {
+            attached = Some(s);
         }
     }
+    if let Some(s) = attached {
+        return Some(extend(s, rule));
+    }
+    let text = &source.text;
+    let lines = &source.lines;
+    let line = lines.line_of(target.start.min(text.len()));
     let span = lines.line_span(text, line);
     let content = source.slice(span);
     let indent: String = content
@@ -80,17 +96,17 @@ pub fn ignore_statement_edit(
 }
 
 /// `-- pgward-ignore-file RULE` at the top of the file, or `RULE` added to an existing one.
-pub fn ignore_file_edit(source: &SourceFile, rule: &str) -> Option<Edit> {
-    let text = &source.text;
-    for line in 0..source.lines.line_count() {
-        let span = source.lines.line_span(text, line);
-        if let Some(edit) = extend_or_insert(source.slice(span), span.start, true, rule) {
-            return edit;
-        }
+pub fn ignore_file_edit(source: &SourceFile, ignores: &Ignores, rule: &str) -> Option<Edit> {
+    let file_wide = || ignores.found.iter().filter(|(s, _)| s.file_wide);
+    if file_wide().any(|(s, _)| names(s, rule)) {
+        return None;
+    }
+    if let Some((s, _)) = file_wide().next() {
+        return Some(extend(s, rule));
     }
     Some(Edit {
         span: Span::empty(0),
-        replacement: format!("-- {IGNORE_FILE} {rule}{}", newline(text)),
+        replacement: format!("-- {IGNORE_FILE} {rule}{}", newline(&source.text)),
     })
 }
 
@@ -151,6 +167,7 @@ pub fn code_actions(uri: &Uri, lint: &Lint, range: Range) -> Vec<CodeActionOrCom
     };
     let source = &file.source;
     let (start, end) = (offset(source, range.start), offset(source, range.end));
+    let suppressions = Ignores::new(source, &file.parsed);
     let uri_of = |id: crate::diagnostic::FileId| {
         if id == lint.file_id {
             Some(uri.clone())
@@ -180,10 +197,10 @@ pub fn code_actions(uri: &Uri, lint: &Lint, range: Range) -> Vec<CodeActionOrCom
                 fix.safe,
             ));
         }
-        let statement_start = d.statement.map_or(d.span.start, |s| s.start);
         let title = format!("pgward: ignore {} for this statement", d.rule);
         if !titles.contains(&title)
-            && let Some(edit) = ignore_statement_edit(source, statement_start, d.rule)
+            && let Some(edit) =
+                ignore_statement_edit(source, &suppressions, d.statement.unwrap_or(d.span), d.rule)
         {
             ignores.push(action(
                 title.clone(),
@@ -197,7 +214,7 @@ pub fn code_actions(uri: &Uri, lint: &Lint, range: Range) -> Vec<CodeActionOrCom
         }
         let title = format!("pgward: ignore {} for this file", d.rule);
         if !titles.contains(&title)
-            && let Some(edit) = ignore_file_edit(source, d.rule)
+            && let Some(edit) = ignore_file_edit(source, &suppressions, d.rule)
         {
             ignores.push(action(title.clone(), uri, source, &[edit], lsp_diag, false));
             titles.push(title);
@@ -256,86 +273,126 @@ mod tests {
     use crate::engine::{CheckInput, CheckOutput, build_workspace};
     use std::str::FromStr;
 
-    fn source(text: &str) -> SourceFile {
-        SourceFile::new("m.sql", text)
-    }
-
     fn apply(text: &str, edit: &Edit) -> String {
         let mut out = text.to_string();
         out.replace_range(edit.span.range(), &edit.replacement);
         out
     }
 
+    /// The text after "ignore `rule` for this statement" on the statement holding `DROP`.
+    fn ignore_drop(text: &str, rule: &str) -> Option<String> {
+        let source = SourceFile::new("m.sql", text);
+        let parsed = crate::syntax::parse_file(text);
+        let at = text.find("DROP").expect("a DROP");
+        let statement = parsed
+            .statements
+            .iter()
+            .find(|s| s.span.start <= at && at < s.span.end)
+            .expect("the DROP statement")
+            .span;
+        let ignores = Ignores::new(&source, &parsed);
+        ignore_statement_edit(&source, &ignores, statement, rule).map(|e| apply(text, &e))
+    }
+
+    fn ignore_file(text: &str, rule: &str) -> Option<String> {
+        let source = SourceFile::new("m.sql", text);
+        let ignores = Ignores::new(&source, &crate::syntax::parse_file(text));
+        ignore_file_edit(&source, &ignores, rule).map(|e| apply(text, &e))
+    }
+
     #[test]
     fn ignore_statement_inserts_with_indentation() {
         let text = "BEGIN;\n    DROP TABLE users;\nCOMMIT;\n";
-        let s = source(text);
-        let at = text.find("DROP").unwrap_or(0);
-        let edit = ignore_statement_edit(&s, at, "protected-table-drop").expect("edit");
         assert_eq!(
-            apply(text, &edit),
-            "BEGIN;\n    -- pgward-ignore protected-table-drop\n    DROP TABLE users;\nCOMMIT;\n"
+            ignore_drop(text, "protected-table-drop").as_deref(),
+            Some(
+                "BEGIN;\n    -- pgward-ignore protected-table-drop\n    DROP TABLE users;\nCOMMIT;\n"
+            )
         );
     }
 
     #[test]
     fn ignore_statement_keeps_crlf() {
         let text = "BEGIN;\r\n\tDROP TABLE users;\r\n";
-        let s = source(text);
-        let at = text.find("DROP").unwrap_or(0);
-        let edit = ignore_statement_edit(&s, at, "r").expect("edit");
         assert_eq!(
-            apply(text, &edit),
-            "BEGIN;\r\n\t-- pgward-ignore r\r\n\tDROP TABLE users;\r\n"
+            ignore_drop(text, "r").as_deref(),
+            Some("BEGIN;\r\n\t-- pgward-ignore r\r\n\tDROP TABLE users;\r\n")
         );
     }
 
     #[test]
     fn ignore_statement_extends_an_existing_comment() {
         let text = "-- pgward-ignore a, b -- reviewed by ops\n-- other note\nDROP TABLE users;\n";
-        let s = source(text);
-        let at = text.find("DROP").unwrap_or(0);
-        let edit = ignore_statement_edit(&s, at, "c").expect("edit");
         assert_eq!(
-            apply(text, &edit),
-            "-- pgward-ignore a, b, c -- reviewed by ops\n-- other note\nDROP TABLE users;\n"
+            ignore_drop(text, "c").as_deref(),
+            Some("-- pgward-ignore a, b, c -- reviewed by ops\n-- other note\nDROP TABLE users;\n")
         );
         // Already listed: no action.
-        assert_eq!(ignore_statement_edit(&s, at, "b"), None);
+        assert_eq!(ignore_drop(text, "b"), None);
         // A comment separated by code is not "directly above".
         let text = "-- pgward-ignore a\nSELECT 1;\nDROP TABLE users;\n";
-        let s = source(text);
-        let edit = ignore_statement_edit(&s, text.find("DROP").unwrap_or(0), "c").expect("edit");
         assert_eq!(
-            apply(text, &edit),
-            "-- pgward-ignore a\nSELECT 1;\n-- pgward-ignore c\nDROP TABLE users;\n"
+            ignore_drop(text, "c").as_deref(),
+            Some("-- pgward-ignore a\nSELECT 1;\n-- pgward-ignore c\nDROP TABLE users;\n")
+        );
+        // Nor is one above a blank line.
+        let text = "-- pgward-ignore a\n\nDROP TABLE users;\n";
+        assert_eq!(
+            ignore_drop(text, "c").as_deref(),
+            Some("-- pgward-ignore a\n\n-- pgward-ignore c\nDROP TABLE users;\n")
         );
         // An ignore-file comment above is not extended by the statement action.
         let text = "-- pgward-ignore-file a\nDROP TABLE users;\n";
-        let s = source(text);
-        let edit = ignore_statement_edit(&s, text.find("DROP").unwrap_or(0), "c").expect("edit");
         assert_eq!(
-            apply(text, &edit),
-            "-- pgward-ignore-file a\n-- pgward-ignore c\nDROP TABLE users;\n"
+            ignore_drop(text, "c").as_deref(),
+            Some("-- pgward-ignore-file a\n-- pgward-ignore c\nDROP TABLE users;\n")
+        );
+    }
+
+    /// A trailing `-- pgward-ignore` on the statement's own line is the statement's comment as
+    /// much as one above it: it is extended, and a rule it names gets no second comment.
+    #[test]
+    fn ignore_statement_sees_a_trailing_comment() {
+        let text = "BEGIN;\nDROP TABLE users; -- pgward-ignore a -- reviewed\nCOMMIT;\n";
+        assert_eq!(ignore_drop(text, "a"), None);
+        assert_eq!(
+            ignore_drop(text, "c").as_deref(),
+            Some("BEGIN;\nDROP TABLE users; -- pgward-ignore a, c -- reviewed\nCOMMIT;\n")
+        );
+        // On the last line of a statement that spans several.
+        let text = "DROP TABLE\n  users; /* pgward-ignore a */\n";
+        assert_eq!(ignore_drop(text, "a"), None);
+        assert_eq!(
+            ignore_drop(text, "c").as_deref(),
+            Some("DROP TABLE\n  users; /* pgward-ignore a, c */\n")
+        );
+        // A trailing comment of the statement before is not this statement's.
+        let text = "SELECT 1; -- pgward-ignore a\nDROP TABLE users;\n";
+        assert_eq!(
+            ignore_drop(text, "a").as_deref(),
+            Some("SELECT 1; -- pgward-ignore a\n-- pgward-ignore a\nDROP TABLE users;\n")
+        );
+        // `pgward-ignore` text inside a string is no comment.
+        let text = "SELECT '-- pgward-ignore-file x';\nDROP TABLE users;\n";
+        assert_eq!(
+            ignore_file(text, "x").as_deref(),
+            Some("-- pgward-ignore-file x\nSELECT '-- pgward-ignore-file x';\nDROP TABLE users;\n")
         );
     }
 
     #[test]
     fn ignore_file_inserts_at_top_or_extends() {
         let text = "BEGIN;\nDROP TABLE users;\n";
-        let s = source(text);
-        let edit = ignore_file_edit(&s, "x").expect("edit");
         assert_eq!(
-            apply(text, &edit),
-            "-- pgward-ignore-file x\nBEGIN;\nDROP TABLE users;\n"
+            ignore_file(text, "x").as_deref(),
+            Some("-- pgward-ignore-file x\nBEGIN;\nDROP TABLE users;\n")
         );
         let text = "BEGIN;\n--pgward-ignore-file   a\nDROP TABLE users;\n";
-        let s = source(text);
-        let edit = ignore_file_edit(&s, "x").expect("edit");
         assert_eq!(
-            apply(text, &edit),
-            "BEGIN;\n--pgward-ignore-file   a, x\nDROP TABLE users;\n"
+            ignore_file(text, "x").as_deref(),
+            Some("BEGIN;\n--pgward-ignore-file   a, x\nDROP TABLE users;\n")
         );
+        assert_eq!(ignore_file(text, "a"), None);
     }
 
     fn lint_with(text: &str, diagnostics: Vec<Diagnostic>) -> Lint {
@@ -350,6 +407,7 @@ mod tests {
             },
             file_id: 0,
             version: 1,
+            timings: Default::default(),
         }
     }
 

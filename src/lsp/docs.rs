@@ -4,15 +4,16 @@
 use crate::catalog::Catalog;
 use crate::config::{CONFIG_FILE_NAME, Config, ConfigError};
 use crate::engine::{self, CheckOutput, Source, Workspace, WorkspaceFile};
+use crate::report::lsp_json::{to_lsp_diagnostic, uri_for_name};
 use crate::source::FileId;
 use crate::source::SourceFile;
 use crate::syntax::reparse::Reparse;
 use crate::syntax::{self, ParseOptions, ParsedFile};
-use lsp_types::Uri;
+use lsp_types::{PublishDiagnosticsParams, Uri};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 /// The result of linting one buffer: the whole set it was checked with (buffer included) and
 /// the buffer's diagnostics (only the buffer is reported).
@@ -20,6 +21,53 @@ pub struct Lint {
     pub output: CheckOutput,
     pub file_id: FileId,
     pub version: i32,
+    /// Where the time of this lint went (for `examples/lsp_latency.rs`).
+    pub timings: Timings,
+}
+
+impl Lint {
+    /// The buffer's diagnostics as the client gets them (UTF-16 positions, related files by
+    /// URI), for the buffer at `uri`.
+    pub fn publish(&self, uri: &Uri) -> PublishDiagnosticsParams {
+        let workspace = &self.output.workspace;
+        let uri_of = |id: FileId| {
+            if id == self.file_id {
+                Some(uri.clone())
+            } else {
+                workspace
+                    .files
+                    .get(id)
+                    .and_then(|f| uri_for_name(&f.source.name))
+            }
+        };
+        let diagnostics = self
+            .output
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == self.file_id)
+            .filter_map(|d| to_lsp_diagnostic(d, workspace, &uri_of))
+            .collect();
+        PublishDiagnosticsParams {
+            uri: uri.clone(),
+            diagnostics,
+            version: Some(self.version),
+        }
+    }
+}
+
+/// The stages of one [`Store::lint`], each measured on its own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Config lookup and the context files (directory walk, stamps, parsing changed files).
+    pub context: Duration,
+    /// Re-parsing the buffer's changed statements.
+    pub parse: Duration,
+    /// Replaying the files before the buffer (only when one of them changed) and copying that state.
+    pub prefix: Duration,
+    /// Replaying the buffer and the files after it.
+    pub replay: Duration,
+    /// Rules, suppressions and the baseline on the buffer.
+    pub rules: Duration,
 }
 
 pub struct Document {
@@ -30,7 +78,10 @@ pub struct Document {
     pub version: i32,
     /// Latest lint; `None` until linted, and stale while `dirty`.
     pub lint: Option<Lint>,
+    /// The text changed since the latest lint.
     pub dirty: bool,
+    /// The latest lint is not published yet.
+    pub unpublished: bool,
     /// The previous parse of the text: an edit re-parses only the statements it changed.
     pub reparse: Reparse,
     /// The catalog replayed from the context files before this one, while they do not change.
@@ -46,6 +97,7 @@ impl Document {
             version,
             lint: None,
             dirty: true,
+            unpublished: false,
             reparse: Reparse::default(),
             prefix: None,
         }
@@ -59,6 +111,106 @@ struct Prefix {
     files: Vec<Source>,
     settings: String,
     catalog: Catalog,
+}
+
+/// The migrations of a directory as discovery finds them (hidden entries skipped, regular files
+/// only), filtered and ordered as `pgward check` loads them. Walking the directory and
+/// resolving every path costs more than the rest of a re-check, so a listing is kept while
+/// every directory that holds a listed file (and the migrations directory itself) keeps its
+/// mtime, i.e. no entry was added, removed or renamed in them, under the same config. Opening
+/// or saving a document, or the client's watched-files notification, walks again.
+struct Listing {
+    config: Config,
+    dirs: Vec<(PathBuf, Option<SystemTime>)>,
+    files: Vec<Listed>,
+}
+
+struct Listed {
+    path: PathBuf,
+    /// Symlinks resolved: how the document itself is recognised among them.
+    normalized: PathBuf,
+    key: crate::runner::layout::OrderKey,
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+impl Listing {
+    fn walk(config: &Config, dir: &Path) -> Listing {
+        // Discovery's own walk, as `check` finds the set; its errors are the CLI's to report.
+        let found = crate::discover::discover(&[dir.to_string_lossy().into_owned()], dir);
+        let mut files: Vec<Listed> = found
+            .files
+            .into_iter()
+            .map(|f| f.path)
+            // The runner's migrations only, as `pgward check` loads them.
+            .filter(|p| !config.is_excluded(p))
+            .filter(|p| {
+                matches!(
+                    config.runner().classify(&config.layout_path(p)),
+                    crate::runner::layout::Classified::Migration(_)
+                )
+            })
+            .map(|path| Listed {
+                normalized: normalize(&path),
+                key: order_key(config, &path),
+                path,
+            })
+            .collect();
+        files.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut dirs: Vec<PathBuf> = std::iter::once(dir.to_path_buf())
+            .chain(
+                files
+                    .iter()
+                    .filter_map(|f| f.path.parent())
+                    .flat_map(|p| p.ancestors().take_while(|d| d.starts_with(dir)))
+                    .map(Path::to_path_buf),
+            )
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        Listing {
+            config: config.clone(),
+            dirs: dirs
+                .into_iter()
+                .map(|d| {
+                    let m = modified(&d);
+                    (d, m)
+                })
+                .collect(),
+            files,
+        }
+    }
+
+    /// No directory of the listing changed its entries since the walk.
+    fn current(&self) -> bool {
+        self.dirs
+            .iter()
+            .all(|(d, m)| m.is_some() && modified(d) == *m)
+    }
+}
+
+/// Frees replaced lints on a thread of its own: a lint holds the schema state of the whole set
+/// (thousands of small allocations), and freeing it is no reason to make the client wait.
+#[derive(Default)]
+struct Dropper(Option<std::sync::mpsc::Sender<Lint>>);
+
+impl Dropper {
+    fn drop_later(&mut self, lint: Lint) {
+        let sender = self.0.get_or_insert_with(|| {
+            let (tx, rx) = std::sync::mpsc::channel::<Lint>();
+            // Without the thread (it could not start) `send` fails and the lint is freed here.
+            let _ = std::thread::Builder::new()
+                .name("pgward-drop".into())
+                .spawn(move || rx.into_iter().for_each(drop));
+            tx
+        });
+        if let Err(returned) = sender.send(lint) {
+            self.0 = None;
+            drop(returned.0);
+        }
+    }
 }
 
 /// A context file read from disk, kept until its mtime or size changes.
@@ -78,6 +230,10 @@ pub struct Store {
     /// not watch files (or never send `pgward.toml` to us) still see edits to it.
     configs: HashMap<PathBuf, (Option<Stamp>, Result<Config, ConfigError>)>,
     disk: HashMap<PathBuf, CachedFile>,
+    /// Migrations directories as last walked, by their normalized path.
+    listings: HashMap<PathBuf, Listing>,
+    /// Where a replaced lint goes to be freed.
+    dropper: Dropper,
     /// Workspace root from `initialize`, for documents without a path.
     pub root: Option<PathBuf>,
 }
@@ -185,53 +341,50 @@ impl Store {
 
     /// Mark every open document for re-linting (context or config changed).
     pub fn mark_all_dirty(&mut self) {
+        self.forget_listings();
         for doc in self.docs.values_mut() {
             doc.dirty = true;
         }
     }
 
     /// The other `*.sql` files of the migrations directory that holds `path`, in migration
-    /// order, read and parsed once per version on disk.
-    fn context_files(&mut self, config: &Config, path: &Path) -> Option<Vec<WorkspaceFile>> {
+    /// order, read and parsed once per version on disk, and where `path` goes among them.
+    fn context_files(
+        &mut self,
+        config: &Config,
+        path: &Path,
+    ) -> Option<(Vec<WorkspaceFile>, usize)> {
         let dir = normalize(&config.migrations_dir_path()?);
         let me = normalize(path);
         if !me.starts_with(&dir) {
             return None;
         }
-        // Discovery's own walk (hidden entries skipped, regular files only), as `check` finds
-        // the set; its errors are the CLI's to report.
-        let found = crate::discover::discover(&[dir.to_string_lossy().into_owned()], &dir);
-        let mut paths: Vec<PathBuf> = found
-            .files
-            .into_iter()
-            .map(|f| f.path)
-            .filter(|p| normalize(p) != me)
-            // The runner's migrations only, as `pgward check` loads them.
-            .filter(|p| !config.is_excluded(p))
-            .filter(|p| {
-                matches!(
-                    config.runner().classify(&config.layout_path(p)),
-                    crate::runner::layout::Classified::Migration(_)
-                )
-            })
-            .collect();
-        paths.sort_by_cached_key(|p| order_key(config, p));
-        let mut files = Vec::with_capacity(paths.len());
-        let mut seen = HashSet::with_capacity(paths.len());
-        for p in paths {
-            let Some(current) = stamp(&p) else { continue };
+        let listing = match self.listings.remove(&dir) {
+            Some(listing) if listing.config == *config && listing.current() => listing,
+            _ => Listing::walk(config, &dir),
+        };
+        let my_key = order_key(config, path);
+        let mut files = Vec::with_capacity(listing.files.len());
+        let mut position = 0;
+        let mut seen = HashSet::with_capacity(listing.files.len());
+        for listed in &listing.files {
+            if listed.normalized == me {
+                continue;
+            }
+            let p = &listed.path;
+            let Some(current) = stamp(p) else { continue };
             let options = config.parse_options();
             let fresh = self
                 .disk
-                .get(&p)
+                .get(p)
                 .is_some_and(|c| c.stamp == current && c.options == options);
             if !fresh {
                 // Unreadable or non-UTF-8 files are the CLI's to report; here they are skipped.
-                let Some(text) = std::fs::read(&p)
+                let Some(text) = std::fs::read(p)
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
                 else {
-                    self.disk.remove(&p);
+                    self.disk.remove(p);
                     continue;
                 };
                 let source = SourceFile::new(p.to_string_lossy(), text);
@@ -246,19 +399,29 @@ impl Store {
                     },
                 );
             }
-            if let Some(cached) = self.disk.get(&p) {
+            if let Some(cached) = self.disk.get(p) {
+                if listed.key <= my_key {
+                    position = files.len() + 1;
+                }
                 files.push(WorkspaceFile {
                     source: Arc::clone(&cached.source).into(),
                     parsed: Arc::clone(&cached.parsed).into(),
                     report: false,
                 });
-                seen.insert(p);
+                seen.insert(p.clone());
             }
         }
         // Drop cache entries of files that went away.
         self.disk
             .retain(|k, _| !k.starts_with(&dir) || seen.contains(k));
-        Some(files)
+        self.listings.insert(dir, listing);
+        Some((files, position))
+    }
+
+    /// Forget every directory listing (files were added, removed or saved): the next lint
+    /// walks its migrations directory again.
+    pub fn forget_listings(&mut self) {
+        self.listings.clear();
     }
 
     /// Lint one open document: with its migrations directory as context when it sits in one.
@@ -267,8 +430,21 @@ impl Store {
     /// A document `[files] exclude` leaves out, or one at or before `[check] after`, gets no
     /// diagnostics. `Err`: the config (or its baseline) cannot be used; nothing was linted.
     pub fn lint(&mut self, uri: &Uri) -> Result<(), ConfigError> {
+        let Some(doc) = self.docs.get_mut(uri) else {
+            return Ok(());
+        };
+        if let Some(previous) = doc.lint.take() {
+            self.dropper.drop_later(previous);
+        }
         let Some(doc) = self.docs.get(uri) else {
             return Ok(());
+        };
+        let mut timings = Timings::default();
+        let mut clock = Instant::now();
+        let mut lap = |into: &mut Duration| {
+            let now = Instant::now();
+            *into = now - clock;
+            clock = now;
         };
         let (path, text, version) = (doc.path.clone(), doc.text.clone(), doc.version);
         let config = match self.config_for(path.as_deref()) {
@@ -297,27 +473,28 @@ impl Store {
                 .as_deref()
                 .is_some_and(|p| config.before_after(&config.layout_path(p)));
         let source = SourceFile::new(name, text);
-        let context = match path.as_deref() {
-            Some(p) if !excluded => self.context_files(&config, p).unwrap_or_default(),
-            _ => Vec::new(),
-        };
+        let (context, position) = match path.as_deref() {
+            Some(p) if !excluded => self.context_files(&config, p),
+            _ => None,
+        }
+        .unwrap_or_default();
         let Some(doc) = self.docs.get_mut(uri) else {
             return Ok(());
         };
+        lap(&mut timings.context);
         // Only the statements an edit changed are parsed again.
         let (parsed, _) = doc.reparse.parse(&source.text, &config.parse_options());
+        lap(&mut timings.parse);
         let buffer = WorkspaceFile {
             source: source.into(),
             parsed: parsed.into(),
             report: reported,
         };
         // The buffer goes where migration order puts it (the end, without a path).
-        let file_id = match path.as_deref().map(|p| order_key(&config, p)) {
-            Some(me) => context
-                .iter()
-                .take_while(|f| order_key(&config, Path::new(&f.source.name)) <= me)
-                .count(),
-            None => context.len(),
+        let file_id = if path.is_some() {
+            position
+        } else {
+            context.len()
         };
         let mut files = context;
         files.insert(file_id, buffer);
@@ -346,7 +523,9 @@ impl Store {
             .as_ref()
             .map(|p| p.catalog.clone())
             .unwrap_or_default();
+        lap(&mut timings.prefix);
         engine::replay_for_runner(&mut catalog, &files[file_id..], &config);
+        lap(&mut timings.replay);
         let workspace = Workspace { files, catalog };
         let diagnostics = engine::run_rules(&workspace, &config);
         let mut output = CheckOutput {
@@ -360,11 +539,13 @@ impl Store {
                 message,
             }
         })?;
+        lap(&mut timings.rules);
         if let Some(doc) = self.docs.get_mut(uri) {
             doc.lint = Some(Lint {
                 output,
                 file_id,
                 version,
+                timings,
             });
             doc.dirty = false;
         }

@@ -1,5 +1,5 @@
 //! `pgward lsp`: a language server over stdio (lsp-server's message types, lsp-types' structs,
-//! no async runtime). Full-text sync; diagnostics on open, change (debounced), save; code
+//! no async runtime). Full-text sync; diagnostics on open, change (a burst coalesced), save; code
 //! actions to ignore a rule or apply its fix; hover shows the rule doc.
 
 // lsp-types' `Uri` caches parsed parts in a Cell; its Hash/Eq use only the string, so keying

@@ -1,12 +1,19 @@
-//! The main loop: the initialize handshake, document sync, debounced diagnostics, requests,
-//! and shutdown/exit as the LSP spec wants them.
+//! The main loop: the initialize handshake, document sync, diagnostics, requests, and
+//! shutdown/exit as the LSP spec wants them.
+//!
+//! Diagnostics are not debounced by a timer. The loop handles every message that has arrived
+//! before it checks anything, checks one changed document when there is nothing left to read,
+//! then reads again what arrived during that check before it publishes: a result that a newer
+//! edit made stale is dropped (the document is checked again) instead of published. So an edit
+//! made while the server is idle is published as soon as it is checked, a burst of keystrokes
+//! that arrives while a check runs is coalesced into one check of its last version, and no
+//! publication ever carries an older version than one the server has read.
 
 use super::actions;
 use super::docs::{Document, Store, uri_to_path};
 use super::transport::{Incoming, write_error, write_message};
 use crate::config::ConfigError;
-use crate::report::lsp_json::{to_lsp_diagnostic, uri_for_name};
-use crate::source::FileId;
+use crate::report::lsp_json::uri_for_name;
 use crate::source::{LineIndex, Utf16Pos};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
@@ -24,11 +31,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::Duration;
-
-/// Quiet time after the last change before a buffer is linted: typing bursts lint once.
-const DEBOUNCE: Duration = Duration::from_millis(75);
+use std::sync::mpsc::{Receiver, TryRecvError};
 
 #[derive(PartialEq, Eq)]
 enum Phase {
@@ -179,8 +182,16 @@ impl Server<'_> {
         }
     }
 
-    /// Lint a document if its text changed since the last lint, and publish its diagnostics.
+    /// Lint a document if its text changed since the last lint, and publish its diagnostics
+    /// (requests that need the lint of the current text).
     fn refresh(&mut self, uri: &Uri) {
+        self.check(uri);
+        self.publish(uri);
+    }
+
+    /// Lint a document if its text changed since the last lint; the result waits for
+    /// [`Server::publish`].
+    fn check(&mut self, uri: &Uri) {
         if !self.store.docs.get(uri).is_some_and(|d| d.dirty) {
             return;
         }
@@ -189,51 +200,51 @@ impl Server<'_> {
             return;
         }
         self.config_fine(uri);
-        let Some(doc) = self.store.docs.get(uri) else {
-            return;
-        };
-        let Some(lint) = &doc.lint else { return };
-        let workspace = &lint.output.workspace;
-        let uri_of = |id: FileId| {
-            if id == lint.file_id {
-                Some(doc.uri.clone())
-            } else {
-                workspace
-                    .files
-                    .get(id)
-                    .and_then(|f| uri_for_name(&f.source.name))
-            }
-        };
-        let diagnostics = lint
-            .output
-            .diagnostics
-            .iter()
-            .filter(|d| d.file == lint.file_id)
-            .filter_map(|d| to_lsp_diagnostic(d, workspace, &uri_of))
-            .collect();
-        let publish = PublishDiagnosticsParams {
-            uri: doc.uri.clone(),
-            diagnostics,
-            version: Some(lint.version),
-        };
-        self.notify("textDocument/publishDiagnostics", publish);
-    }
-
-    fn refresh_dirty(&mut self) {
-        let dirty: Vec<Uri> = self
-            .store
-            .docs
-            .values()
-            .filter(|d| d.dirty)
-            .map(|d| d.uri.clone())
-            .collect();
-        for uri in dirty {
-            self.refresh(&uri);
+        if let Some(doc) = self.store.docs.get_mut(uri) {
+            doc.unpublished = true;
         }
     }
 
-    fn has_dirty(&self) -> bool {
-        self.store.docs.values().any(|d| d.dirty)
+    /// Publish a document's lint if it is of its current text and not sent yet.
+    fn publish(&mut self, uri: &Uri) {
+        let Some(doc) = self.store.docs.get_mut(uri) else {
+            return;
+        };
+        if doc.dirty || !doc.unpublished {
+            return;
+        }
+        doc.unpublished = false;
+        let Some(lint) = &doc.lint else { return };
+        let publish = lint.publish(&doc.uri);
+        self.notify("textDocument/publishDiagnostics", publish);
+    }
+
+    /// The next step when no message is waiting: publish a finished lint that is still
+    /// current, else lint one changed document. `false` when there is nothing to do.
+    fn work(&mut self) -> bool {
+        let ready = self
+            .store
+            .docs
+            .values()
+            .find(|d| !d.dirty && d.unpublished)
+            .map(|d| d.uri.clone());
+        if let Some(uri) = ready {
+            self.publish(&uri);
+            return true;
+        }
+        let dirty = self
+            .store
+            .docs
+            .values()
+            .find(|d| d.dirty)
+            .map(|d| d.uri.clone());
+        match dirty {
+            Some(uri) => {
+                self.check(&uri);
+                true
+            }
+            None => false,
+        }
     }
 
     fn initialize(&mut self, id: RequestId, value: Value) {
@@ -400,6 +411,8 @@ impl Server<'_> {
                     if !sql_path && !doc.language_id.to_ascii_lowercase().contains("sql") {
                         return None;
                     }
+                    // A new document may be a new file: its directory is walked again.
+                    self.store.forget_listings();
                     self.store.docs.insert(
                         doc.uri.clone(),
                         Document::new(doc.uri, path, doc.text, doc.version),
@@ -506,17 +519,12 @@ pub fn serve(incoming: Receiver<Incoming>, out: &mut dyn Write) -> i32 {
         next_request: 0,
     };
     loop {
-        let next = if server.has_dirty() {
-            match incoming.recv_timeout(DEBOUNCE) {
-                Ok(m) => Some(m),
-                Err(RecvTimeoutError::Timeout) => {
-                    server.refresh_dirty();
-                    continue;
-                }
-                Err(RecvTimeoutError::Disconnected) => None,
-            }
-        } else {
-            incoming.recv().ok()
+        // Everything that has arrived first: a burst of edits is checked once, at its end.
+        let next = match incoming.try_recv() {
+            Ok(m) => Some(m),
+            Err(TryRecvError::Empty) if server.work() => continue,
+            Err(TryRecvError::Empty) => incoming.recv().ok(),
+            Err(TryRecvError::Disconnected) => None,
         };
         let Some(next) = next else {
             return if server.phase == Phase::ShutDown {
@@ -576,5 +584,111 @@ mod tests {
             },
         );
         assert_eq!(text, "new");
+    }
+
+    /// What the server writes, sent on as it is written.
+    struct Pipe(std::sync::mpsc::Sender<Vec<u8>>);
+
+    impl Write for Pipe {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let _ = self.0.send(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Cut complete `Content-Length` frames off the front of `bytes`.
+    fn frames(bytes: &mut Vec<u8>) -> Vec<Value> {
+        let mut out = Vec::new();
+        while let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            let header = String::from_utf8_lossy(&bytes[..end]).to_string();
+            let length: usize = header
+                .trim()
+                .strip_prefix("Content-Length: ")
+                .and_then(|n| n.parse().ok())
+                .expect("Content-Length");
+            if bytes.len() < end + 4 + length {
+                break;
+            }
+            let body: Vec<u8> = bytes.drain(..end + 4 + length).skip(end + 4).collect();
+            out.push(serde_json::from_slice(&body).expect("JSON body"));
+        }
+        out
+    }
+
+    /// Edits that are waiting when the server looks (they arrived while it was busy) are one
+    /// check: a single publication, of the last version. Deterministic: every message is queued
+    /// before the server reads the first.
+    #[test]
+    fn a_queued_burst_is_checked_once_at_its_end() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let send = |method: &str, params: Value| {
+            let n = Notification::new(method.to_string(), params);
+            tx.send(Incoming::Message(Message::Notification(n)))
+                .expect("queued");
+        };
+        let initialize = Request::new(
+            RequestId::from(1),
+            "initialize".into(),
+            serde_json::json!({"processId": null, "capabilities": {}}),
+        );
+        tx.send(Incoming::Message(Message::Request(initialize)))
+            .expect("queued");
+        send("initialized", serde_json::json!({}));
+        let uri = "untitled:burst.sql";
+        let text = |v: usize| "DROP TABLE users;\n".repeat(v);
+        send(
+            "textDocument/didOpen",
+            serde_json::json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1,
+                                                 "text": text(1)}}),
+        );
+        for v in 2..=20 {
+            send(
+                "textDocument/didChange",
+                serde_json::json!({"textDocument": {"uri": uri, "version": v},
+                                   "contentChanges": [{"text": text(v)}]}),
+            );
+        }
+        let (out_tx, out_rx) = std::sync::mpsc::channel();
+        let server = std::thread::spawn(move || serve(rx, &mut Pipe(out_tx)));
+        let mut bytes = Vec::new();
+        let mut seen = Vec::new();
+        let publication = loop {
+            let chunk = out_rx
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .expect("a publication");
+            bytes.extend(chunk);
+            seen.extend(frames(&mut bytes));
+            if let Some(p) = seen
+                .iter()
+                .find(|m| m["method"] == "textDocument/publishDiagnostics")
+            {
+                break p.clone();
+            }
+        };
+        assert_eq!(publication["params"]["version"], 20, "{publication}");
+        // Of the text of version 20: its last statement is on line 19.
+        let last_line = publication["params"]["diagnostics"]
+            .as_array()
+            .and_then(|d| {
+                d.iter()
+                    .filter_map(|d| d["range"]["start"]["line"].as_u64())
+                    .max()
+            });
+        assert_eq!(last_line, Some(19));
+        let request = Request::new(RequestId::from(2), "shutdown".into(), Value::Null);
+        tx.send(Incoming::Message(Message::Request(request)))
+            .expect("queued");
+        send("exit", Value::Null);
+        assert_eq!(server.join().expect("server thread"), 0);
+        bytes.extend(out_rx.try_iter().flatten());
+        seen.extend(frames(&mut bytes));
+        let publications = seen
+            .iter()
+            .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+            .count();
+        assert_eq!(publications, 1, "{seen:#?}");
     }
 }

@@ -105,11 +105,23 @@ impl std::fmt::Debug for Source {
 
 /// A file's statement model, shared. Either parsed already, or parsed on first use: a context
 /// file whose replay came from the cache (`engine::cache`) is parsed only if a rule or a
-/// reporter looks into it. Dereferences to the [`ParsedFile`] either way.
+/// reporter looks into it; or packed: a big set keeps each replayed file's model serialized
+/// (a tenth of its size in memory) and unpacks it when a rule or a reporter looks into it.
+/// Dereferences to the [`ParsedFile`] either way.
 #[derive(Clone)]
 pub enum Parsed {
     Ready(Arc<ParsedFile>),
     Lazy(Arc<LazyParsed>),
+    Packed(Arc<PackedParsed>),
+}
+
+/// A statement model in postcard, unpacked on first use (and re-parsed from the text should
+/// the bytes ever fail to read back).
+pub struct PackedParsed {
+    bytes: Box<[u8]>,
+    source: Source,
+    options: ParseOptions,
+    model: OnceLock<ParsedFile>,
 }
 
 /// The text and target version to parse a file from when it is first needed.
@@ -129,11 +141,32 @@ impl Parsed {
         }))
     }
 
+    /// `parsed` of `source`, packed: `None` when it cannot be serialized.
+    pub fn pack(parsed: &ParsedFile, source: Source, options: ParseOptions) -> Option<Parsed> {
+        let bytes = postcard::to_stdvec(parsed).ok()?.into_boxed_slice();
+        Some(Parsed::Packed(Arc::new(PackedParsed {
+            bytes,
+            source,
+            options,
+            model: OnceLock::new(),
+        })))
+    }
+
     /// Whether the model exists (a lazy one that nothing looked into has not been parsed).
     pub fn is_parsed(&self) -> bool {
         match self {
-            Parsed::Ready(_) => true,
+            Parsed::Ready(_) | Parsed::Packed(_) => true,
             Parsed::Lazy(lazy) => lazy.model.get().is_some(),
+        }
+    }
+
+    /// Drop the unpacked copy of a packed model (it is unpacked again when next needed), so
+    /// that a big set holds only the models of the files being checked right now.
+    pub fn release(&mut self) {
+        if let Parsed::Packed(packed) = self
+            && let Some(packed) = Arc::get_mut(packed)
+        {
+            packed.model.take();
         }
     }
 }
@@ -158,6 +191,11 @@ impl std::ops::Deref for Parsed {
             Parsed::Lazy(lazy) => lazy
                 .model
                 .get_or_init(|| syntax::parse_file_with(&lazy.source.text, &lazy.options)),
+            Parsed::Packed(packed) => packed.model.get_or_init(|| {
+                postcard::from_bytes(&packed.bytes).unwrap_or_else(|_| {
+                    syntax::parse_file_with(&packed.source.text, &packed.options)
+                })
+            }),
         }
     }
 }
@@ -166,6 +204,7 @@ impl std::fmt::Debug for Parsed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Parsed::Lazy(lazy) if lazy.model.get().is_none() => f.write_str("Parsed::Lazy"),
+            Parsed::Packed(packed) if packed.model.get().is_none() => f.write_str("Parsed::Packed"),
             _ => std::fmt::Debug::fmt(&**self, f),
         }
     }

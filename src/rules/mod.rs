@@ -57,7 +57,9 @@ mod unsupported_syntax;
 mod unused_suppression;
 mod user_metadata_in_policy;
 
-pub use context::{FileContext, LazyParsed, OnDisk, Parsed, Source, Workspace, WorkspaceFile};
+pub use context::{
+    FileContext, LazyParsed, OnDisk, PackedParsed, Parsed, Source, Workspace, WorkspaceFile,
+};
 
 pub type CheckFn = fn(&FileContext, &mut Vec<Diagnostic>);
 

@@ -254,7 +254,7 @@ pub(crate) fn convert_from(text: &str, origin: Origin) -> Stmt {
 
     let dialect = PostgreSqlDialect {};
     let parsed = Parser::new(&dialect)
-        .with_tokens_with_locations(raw)
+        .with_tokens_with_locations(raw.tokens)
         .parse_statements();
     match parsed {
         // The AST is dropped here: the recognizers read the facts from the tokens.

@@ -7,6 +7,8 @@ use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Word};
 
 use crate::source::Span;
 
+mod fast;
+
 /// A significant token (no whitespace or comments) with its byte span in the file.
 #[derive(Debug, Clone)]
 pub(crate) struct Tok<'a> {
@@ -136,9 +138,29 @@ impl Origin<'_> {
     }
 }
 
-/// Tokenize one statement (sqlparser's tokenizer, whitespace and comments included, locations
-/// relative to `text`). The error carries the message and the file span where it happened.
-pub(crate) fn lex(text: &str, origin: Origin) -> Result<Vec<TokenWithSpan>, (String, Span)> {
+/// A statement's tokens, whitespace and comments included, locations relative to its text.
+pub(crate) struct Lexed {
+    pub tokens: Vec<TokenWithSpan>,
+    /// Each token's byte range in the text, when the fast tokenizer read it (sqlparser's
+    /// locations are lines and columns, mapped to bytes by [`LocMapper`] otherwise).
+    offsets: Option<Vec<(usize, usize)>>,
+}
+
+/// Tokenize one statement as sqlparser's tokenizer does (the [`fast`] path when it can read the
+/// text, sqlparser's tokenizer otherwise). The error carries the message and the file span
+/// where it happened.
+pub(crate) fn lex(text: &str, origin: Origin) -> Result<Lexed, (String, Span)> {
+    if let Some(lexed) = fast::tokenize(text) {
+        return Ok(lexed);
+    }
+    lex_sqlparser(text, origin).map(|tokens| Lexed {
+        tokens,
+        offsets: None,
+    })
+}
+
+/// sqlparser's tokenizer, `U&"…"` identifiers merged.
+fn lex_sqlparser(text: &str, origin: Origin) -> Result<Vec<TokenWithSpan>, (String, Span)> {
     let dialect = PostgreSqlDialect {};
     Tokenizer::new(&dialect, text)
         .tokenize_with_location()
@@ -241,14 +263,23 @@ fn decode_unicode_escapes(text: &str, escape: char) -> Option<String> {
     Some(out)
 }
 
-/// The significant tokens of `raw` with their file spans, borrowing the tokens.
-pub(crate) fn significant<'a>(
-    raw: &'a [TokenWithSpan],
-    text: &str,
-    origin: Origin,
-) -> Vec<Tok<'a>> {
-    let mut m = LocMapper::new(text);
+/// The significant tokens of `lexed` with their file spans, borrowing the tokens.
+pub(crate) fn significant<'a>(lexed: &'a Lexed, text: &str, origin: Origin) -> Vec<Tok<'a>> {
+    let raw = &lexed.tokens;
     let mut toks = Vec::with_capacity(raw.len() / 2 + 1);
+    if let Some(offsets) = &lexed.offsets {
+        for (t, &(start, end)) in raw.iter().zip(offsets) {
+            if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
+                continue;
+            }
+            toks.push(Tok {
+                token: &t.token,
+                span: origin.span(start, end),
+            });
+        }
+        return toks;
+    }
+    let mut m = LocMapper::new(text);
     for t in raw {
         if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
             continue;
@@ -273,12 +304,18 @@ fn utf8_len(b: u8) -> usize {
     }
 }
 
+/// The generated migration set of the benchmarks, for the differential tests.
+#[cfg(test)]
+#[path = "../../benches/support/corpus.rs"]
+mod generated;
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn words(text: &str) -> Vec<(String, Option<char>)> {
         lex(text, Origin::At(0))
+            .map(|l| l.tokens)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|t| match t.token {
@@ -301,5 +338,153 @@ mod tests {
         );
         // Not adjacent: a bitwise AND of a column `u` and `"x"` stays as it is.
         assert_eq!(words(r#"SELECT u & "x""#).len(), 3);
+    }
+
+    use super::generated;
+
+    /// Whether the fast tokenizer read `text`; when it did, its tokens, their locations and
+    /// their byte ranges must be exactly sqlparser's.
+    fn same_as_sqlparser(text: &str) -> bool {
+        let Some(Lexed {
+            tokens: fast,
+            offsets: Some(offsets),
+        }) = fast::tokenize(text)
+        else {
+            return false;
+        };
+        let slow = lex_sqlparser(text, Origin::At(0))
+            .unwrap_or_else(|e| panic!("fast read what sqlparser rejects: {text:?} {e:?}"));
+        assert_eq!(fast.len(), slow.len(), "{text:?}\n{fast:?}\n{slow:?}");
+        let mut m = LocMapper::new(text);
+        for ((f, s), &(start, end)) in fast.iter().zip(&slow).zip(&offsets) {
+            // `TokenWithSpan`'s equality ignores the span: compare both.
+            assert_eq!(f.token, s.token, "{text:?}");
+            assert_eq!(f.span, s.span, "{text:?} {:?}", f.token);
+            assert_eq!(
+                (m.local(s.span.start), m.local(s.span.end)),
+                (start, end),
+                "{text:?} {:?}",
+                f.token
+            );
+        }
+        true
+    }
+
+    /// Every `.sql` file under `dir`, recursively.
+    fn sql_files(dir: &std::path::Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                sql_files(&path, out);
+            } else if path.extension().is_some_and(|x| x == "sql")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                out.push(text);
+            }
+        }
+    }
+
+    /// How many of the statements of `files` (as `convert` sees them) the fast tokenizer read,
+    /// of how many; their dollar-quoted bodies and the whole files are compared too.
+    fn read_of(files: &[String]) -> (usize, usize) {
+        let (mut read, mut total) = (0, 0);
+        for text in files {
+            for s in crate::syntax::split::split(text).statements {
+                let stmt = &text[s.span.range()];
+                total += 1;
+                read += usize::from(same_as_sqlparser(stmt));
+                for t in crate::syntax::split::Lexer::new(stmt, false) {
+                    if t.kind == crate::syntax::split::TokenKind::DollarString {
+                        same_as_sqlparser(stmt[t.span.range()].trim_matches('$'));
+                    }
+                }
+            }
+            same_as_sqlparser(text);
+        }
+        (read, total)
+    }
+
+    #[test]
+    fn fast_tokens_are_sqlparsers_on_real_and_generated_sql() {
+        let mut files = Vec::new();
+        sql_files(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            &mut files,
+        );
+        assert!(files.len() > 100, "fixtures not found");
+        // The fast path must carry real SQL, or it is only a second tokenizer to keep.
+        let (read, total) = read_of(&files);
+        assert!(read * 100 > total * 95, "{read} of {total}");
+        let generated: Vec<String> = generated::generate(300, 7)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        let (read, total) = read_of(&generated);
+        assert_eq!(read, total);
+    }
+
+    #[test]
+    fn fast_tokens_are_sqlparsers_on_tricky_and_random_text() {
+        const PIECES: &[&str] = &[
+            " ", "\n", "\r", "\r\n", "\t", "\x0b", "a", "Ab", "select", "SELECT", "e", "E", "n",
+            "N", "x", "X", "b", "B", "u", "U", "q", "r", "_", "$", "$$", "$a$", "$1", "0", "1",
+            "12", "0x", ".", "..", "_1", "e5", "L", "'", "''", "'x'", "\"", "\"\"", "\"q\"", "&",
+            "U&", "--", "-", "->", "->>", "/*", "*/", "/", "*", "+", "=", "==", "=>", "<", "<=",
+            "<>", "<=>", ">", ">=", ">>", "!", "!=", "!~", "|", "||", "||/", "::", ":", ":=", "%",
+            "%%", "^", "#", "@", "@>", "~", "~*", "?", "`", ";", ",", "(", ")", "[", "]", "{", "}",
+            "\\", "é", "日", "😀", "\u{a0}", "\u{feff}", "COPY", "FROM", "STDIN",
+        ];
+        let mut inputs: Vec<String> = [
+            "CREATE TABLE t (id bigint PRIMARY KEY, \"Odd \"\"name\"\"\" text DEFAULT 'it''s')",
+            "SELECT 1 FROM t WHERE a <= 2 AND b <> 3 AND c != 4 AND d || e = 'x' -- trailing",
+            "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $b$ $body$ LANGUAGE sql",
+            "SELECT $$a$$$, $$$a$$, $$$$, $$ é 日 $$, /* a /* nested */ comment */ 1",
+            "SELECT 'é', \"日本\", x::text, y := 1, $1 + $2 % 3 / 4 * 5 - 6",
+            "DO $$ BEGIN RAISE NOTICE 'x'; END $$",
+            "SELECT 1.5, 1e5, .5, 0x1F, 1_000, 10L, E'\\n', N'x', X'1F', B'101', U&'x'",
+            "SELECT a->>'b', a#>'{c}', a @> b, a <@ b, a ~ b, a !~* b, a ?| b",
+            "COPY t FROM STDIN; 1\t2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut rng = generated::Rng(0x5EED);
+        for _ in 0..20_000 {
+            let n = rng.below(24);
+            inputs.push((0..n).map(|_| rng.pick(PIECES)).collect());
+        }
+        inputs.extend(crate::syntax::split::tests::random_inputs(2000));
+        inputs.extend(crate::syntax::split::tests::random_chars(2000));
+        let read = inputs.iter().filter(|t| same_as_sqlparser(t)).count();
+        assert!(read > 1000, "{read}");
+    }
+
+    #[test]
+    fn keywords_are_sqlparsers() {
+        use sqlparser::keywords::ALL_KEYWORDS;
+        let keyword_of = |w: &str| match Token::make_word(w, None) {
+            Token::Word(w) => w.keyword,
+            _ => Keyword::NoKeyword,
+        };
+        for kw in ALL_KEYWORDS {
+            for w in [
+                kw.to_string(),
+                kw.to_ascii_lowercase(),
+                format!("{kw}x"),
+                format!("_{kw}"),
+            ] {
+                assert_eq!(fast::keyword(&w), keyword_of(&w), "{w}");
+            }
+            let mut mixed = kw.to_ascii_lowercase();
+            mixed.truncate(kw.len().saturating_sub(1));
+            assert_eq!(fast::keyword(&mixed), keyword_of(&mixed), "{mixed}");
+        }
+        let long = "a".repeat(100);
+        for w in ["", "x", "id", "users", "$", "a$b", long.as_str()] {
+            assert_eq!(fast::keyword(w), keyword_of(w), "{w}");
+        }
     }
 }

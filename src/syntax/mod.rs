@@ -844,6 +844,7 @@ fn calls_in(text: &str, names: &[&str], depth: usize) -> bool {
     };
     use sqlparser::tokenizer::Token;
     let toks: Vec<&Token> = raw
+        .tokens
         .iter()
         .map(|t| &t.token)
         .filter(|t| !matches!(t, Token::Whitespace(_)))

@@ -3,23 +3,36 @@
 //! moved to where the statement stands now. Only new or edited statements go through
 //! PostgreSQL's grammar and our recognizers. The result is the same [`ParsedFile`] a full
 //! [`super::parse_file_with`] gives (`tests` below check it on random edits).
+//!
+//! What did not change is found from the text alone: the bytes the previous text and the new
+//! one share at their start and at their end. A statement whose text (up to its `;`) lies in
+//! the shared start is where it was; one that lies in the shared end moved by the length the
+//! edit added or removed. Each statement's parse is kept serialized, so taking it again is one
+//! read of compact bytes that moves its spans on the way ([`with_span_shift`]), never a parse.
 
 use super::{ParseOptions, ParsedFile, RawParsed, grammar, parse_split, split, with_semicolon};
-use crate::source::with_span_shift;
-use std::collections::HashMap;
+use crate::source::{Span, with_span_shift};
 
-/// The statements of the previous parse of one buffer, by their text.
+/// The statements of the previous parse of one buffer, in order.
 #[derive(Debug, Default)]
 pub struct Reparse {
     options: Option<ParseOptions>,
-    entries: HashMap<String, Entry>,
+    /// The text they were parsed from.
+    text: String,
+    entries: Vec<Entry>,
 }
 
 #[derive(Debug, Clone)]
 struct Entry {
-    /// Where the statement started when it was parsed.
-    start: usize,
-    parsed: RawParsed,
+    /// The splitter's statement (its span in the previous text).
+    span: Span,
+    meta: bool,
+    /// Where the text its parse depends on ends: the `;` after it, when there is one.
+    key_end: usize,
+    /// The parse, serialized (`None` for a statement with a lexical error: its message depends
+    /// on where it stands, so it is never taken again), and where the statement started when
+    /// it was serialized.
+    parsed: Option<(Vec<u8>, usize)>,
 }
 
 /// How a re-parse went: statements taken from the previous parse, and parsed anew.
@@ -29,6 +42,18 @@ pub struct ReparseStats {
     pub parsed: usize,
 }
 
+/// The lengths of the longest common start and (not overlapping it) end of `a` and `b`.
+fn common_ends(a: &[u8], b: &[u8]) -> (usize, usize) {
+    let start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let end = a[start..]
+        .iter()
+        .rev()
+        .zip(b[start..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    (start, end)
+}
+
 impl Reparse {
     /// Parse `text`, re-using what the previous call parsed.
     pub fn parse(&mut self, text: &str, options: &ParseOptions) -> (ParsedFile, ReparseStats) {
@@ -36,71 +61,115 @@ impl Reparse {
             self.entries.clear();
             self.options = Some(*options);
         }
+        let previous = std::mem::take(&mut self.entries);
+        let (head, tail) = common_ends(self.text.as_bytes(), text.as_bytes());
+        // Where the shared end starts in the new text, and how far it moved.
+        let tail_start = text.len() - tail;
+        let by = isize::try_from(text.len()).unwrap_or(isize::MAX)
+            - isize::try_from(self.text.len()).unwrap_or(isize::MAX);
         let out = split::split(text);
-        let keys: Vec<String> = out.statements.iter().map(|r| key(text, r)).collect();
-        let known = keys
+        let mut previous = previous;
+        let edit = Edit {
+            head,
+            tail_start,
+            by,
+        };
+        let known = out
+            .statements
             .iter()
-            .filter(|k| self.entries.contains_key(*k))
+            .filter(|r| edit.source(&previous, r, key_end(text, r)).is_some())
             .count();
         // Mostly new text (the first parse): one call of the grammar for the whole file, as
         // a full parse does, is cheaper than one per statement.
-        let file_ok = known * 2 < keys.len()
+        let file_ok = known * 2 < out.statements.len()
             && out.errors.is_empty()
             && !out.statements.iter().any(|s| s.meta)
             && grammar::check_sql(text).is_ok();
         let mut stats = ReparseStats::default();
-        let mut next: HashMap<String, Entry> = HashMap::with_capacity(keys.len());
-        let mut keys = keys.into_iter();
-        let previous = &mut self.entries;
+        let mut next: Vec<Entry> = Vec::with_capacity(out.statements.len());
         let parsed = parse_split(text, out, options, file_ok, |raw, error, parse| {
-            let key = keys.next().unwrap_or_default();
+            let key_end = key_end(text, raw);
+            let mut entry = Entry {
+                span: raw.span,
+                meta: raw.meta,
+                key_end,
+                parsed: None,
+            };
             if error.is_some() {
-                // A lexical error's message depends on where it stands: never re-used.
                 stats.parsed += 1;
+                next.push(entry);
                 return parse(raw, error);
             }
-            let start = raw.span.start;
-            let before = previous.remove(&key).or_else(|| next.get(&key).cloned());
-            let parsed = match before.and_then(|e| moved(&e, start)) {
-                Some(parsed) => {
+            // Each previous statement stands for at most one statement now: its bytes move.
+            let before = edit.source(&previous, raw, key_end).and_then(|i| {
+                let (bytes, origin) = previous.get_mut(i)?.parsed.take()?;
+                let shift = isize::try_from(raw.span.start).ok()? - isize::try_from(origin).ok()?;
+                let parsed = with_span_shift(shift, || postcard::from_bytes(&bytes).ok())?;
+                Some((bytes, origin, parsed))
+            });
+            let parsed = match before {
+                Some((bytes, origin, parsed)) => {
                     stats.reused += 1;
+                    entry.parsed = Some((bytes, origin));
                     parsed
                 }
                 None => {
                     stats.parsed += 1;
-                    parse(raw, None)
+                    let parsed: RawParsed = parse(raw, None);
+                    entry.parsed = postcard::to_stdvec(&parsed)
+                        .ok()
+                        .map(|bytes| (bytes, raw.span.start));
+                    parsed
                 }
             };
-            next.insert(
-                key,
-                Entry {
-                    start,
-                    parsed: parsed.clone(),
-                },
-            );
+            next.push(entry);
             parsed
         });
         self.entries = next;
+        self.text.clear();
+        self.text.push_str(text);
         (parsed, stats)
     }
 }
 
-/// What a statement's parse depends on: its text up to its `;` (PostgreSQL's messages name
-/// the `;`), and whether it is a psql meta-command.
-fn key(text: &str, raw: &split::RawStatement) -> String {
-    let mut key = String::from(if raw.meta { "\\" } else { ";" });
-    key.push_str(with_semicolon(text, raw.span));
-    key
+/// Where the previous text and the new one differ: they share `..head` and, moved by `by`
+/// bytes, `tail_start..`.
+struct Edit {
+    head: usize,
+    tail_start: usize,
+    by: isize,
 }
 
-/// A previous parse of the same text, for the statement now at `start`.
-fn moved(entry: &Entry, start: usize) -> Option<RawParsed> {
-    if entry.start == start {
-        return Some(entry.parsed.clone());
+impl Edit {
+    /// The previous statement (its index) this one can be taken from: the same place in the
+    /// shared start, or the same text moved by `by` in the shared end.
+    fn source(
+        &self,
+        previous: &[Entry],
+        raw: &split::RawStatement,
+        key_end: usize,
+    ) -> Option<usize> {
+        let old_start = if key_end <= self.head {
+            raw.span.start
+        } else if raw.span.start >= self.tail_start {
+            raw.span.start.checked_add_signed(-self.by)?
+        } else {
+            return None;
+        };
+        let i = previous.partition_point(|e| e.span.start < old_start);
+        let e = previous.get(i)?;
+        let same = e.span.start == old_start
+            && e.span.len() == raw.span.len()
+            && e.meta == raw.meta
+            && e.key_end - e.span.start == key_end - raw.span.start;
+        same.then_some(i)
     }
-    let by = isize::try_from(start).ok()? - isize::try_from(entry.start).ok()?;
-    let bytes = postcard::to_stdvec(&entry.parsed).ok()?;
-    with_span_shift(by, || postcard::from_bytes(&bytes).ok())
+}
+
+/// Where the text a statement's parse depends on ends: its text up to its `;` (PostgreSQL's
+/// messages name the `;`).
+fn key_end(text: &str, raw: &split::RawStatement) -> usize {
+    raw.span.start + with_semicolon(text, raw.span).len()
 }
 
 #[cfg(test)]
