@@ -13,6 +13,10 @@ mod transport;
 
 use std::io::BufReader;
 
+/// How the server encodes a notification (for `examples/lsp_latency.rs`).
+#[doc(hidden)]
+pub use transport::notification_body;
+
 /// Serve the client on stdin/stdout until `exit`; returns the process exit code (0 after
 /// `shutdown` + `exit`, 1 otherwise).
 pub fn run_stdio() -> i32 {

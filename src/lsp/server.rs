@@ -11,7 +11,7 @@
 
 use super::actions;
 use super::docs::{Document, Store, uri_to_path};
-use super::transport::{Incoming, write_error, write_message};
+use super::transport::{Incoming, notification_body, write_error, write_frame, write_message};
 use crate::config::ConfigError;
 use crate::report::lsp_json::uri_for_name;
 use crate::source::{LineIndex, Utf16Pos};
@@ -89,10 +89,10 @@ impl Server<'_> {
     }
 
     fn notify(&mut self, method: &str, params: impl serde::Serialize) {
-        self.send(Message::Notification(Notification::new(
-            method.to_string(),
-            params,
-        )));
+        // A client that stopped reading cannot be told anything; the loop ends on EOF.
+        if let Ok(body) = notification_body(method, &params) {
+            let _ = write_frame(self.out, &body);
+        }
     }
 
     /// A config that cannot be used is loud: an error message (once), a diagnostic on the

@@ -149,6 +149,25 @@ pub fn write_frame(w: &mut dyn Write, body: &str) -> io::Result<()> {
     w.flush()
 }
 
+/// A notification's JSON body, serialized straight from its params: no `serde_json::Value`
+/// tree in between (a publication of a few hundred diagnostics would be built twice).
+pub fn notification_body(
+    method: &str,
+    params: &impl serde::Serialize,
+) -> serde_json::Result<String> {
+    #[derive(serde::Serialize)]
+    struct Body<'a, P> {
+        jsonrpc: &'static str,
+        method: &'a str,
+        params: &'a P,
+    }
+    serde_json::to_string(&Body {
+        jsonrpc: "2.0",
+        method,
+        params,
+    })
+}
+
 pub fn write_message(w: &mut dyn Write, msg: &Message) -> io::Result<()> {
     let mut value = serde_json::to_value(msg)?;
     if let Some(obj) = value.as_object_mut() {

@@ -47,18 +47,18 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The object a `CREATE` statement makes, as `DROP` would name it (kind, name, table).
-fn created_object(stmt: &Statement) -> Option<(ObjectKind, QualifiedName, Option<QualifiedName>)> {
-    let bare = |name: &crate::syntax::Ident| QualifiedName {
-        schema: None,
-        name: name.clone(),
-    };
+/// The object a `CREATE` statement makes, as `DROP` would name it: kind, schema (when the
+/// statement writes one), name, and the table of a trigger or policy.
+fn created_object(stmt: &Statement) -> Option<Created<'_>> {
+    fn qualified(kind: ObjectKind, q: &QualifiedName) -> Created<'_> {
+        (kind, q.schema.as_ref(), &q.name, None)
+    }
     Some(match &stmt.kind {
-        Stmt::CreateTable(ct) => (ObjectKind::Table, ct.name.clone(), None),
-        Stmt::CreateIndex(ci) => (ObjectKind::Index, bare(ci.name.as_ref()?), None),
-        Stmt::CreateSchema { name, .. } => (ObjectKind::Schema, bare(name), None),
-        Stmt::CreateExtension { name, .. } => (ObjectKind::Extension, bare(name), None),
-        Stmt::CreateSequence { name, .. } => (ObjectKind::Sequence, name.clone(), None),
+        Stmt::CreateTable(ct) => qualified(ObjectKind::Table, &ct.name),
+        Stmt::CreateIndex(ci) => (ObjectKind::Index, None, ci.name.as_ref()?, None),
+        Stmt::CreateSchema { name, .. } => (ObjectKind::Schema, None, name, None),
+        Stmt::CreateExtension { name, .. } => (ObjectKind::Extension, None, name, None),
+        Stmt::CreateSequence { name, .. } => qualified(ObjectKind::Sequence, name),
         Stmt::CreateView {
             name, materialized, ..
         } => {
@@ -67,21 +67,27 @@ fn created_object(stmt: &Statement) -> Option<(ObjectKind, QualifiedName, Option
             } else {
                 ObjectKind::View
             };
-            (kind, name.clone(), None)
+            qualified(kind, name)
         }
-        Stmt::CreateFunction { name, kind, .. } => (*kind, name.clone(), None),
-        Stmt::CreateTrigger { name, table, .. } => {
-            (ObjectKind::Trigger, bare(name), Some(table.clone()))
-        }
-        Stmt::CreatePolicy(p) => (ObjectKind::Policy, bare(&p.name), Some(p.table.clone())),
-        Stmt::CreateType { name, kind, .. } => (*kind, name.clone(), None),
+        Stmt::CreateFunction { name, kind, .. } => qualified(*kind, name),
+        Stmt::CreateTrigger { name, table, .. } => (ObjectKind::Trigger, None, name, Some(table)),
+        Stmt::CreatePolicy(p) => (ObjectKind::Policy, None, &p.name, Some(&p.table)),
+        Stmt::CreateType { name, kind, .. } => qualified(*kind, name),
         _ => return None,
     })
 }
 
+/// See [`created_object`].
+type Created<'a> = (
+    ObjectKind,
+    Option<&'a Ident>,
+    &'a Ident,
+    Option<&'a QualifiedName>,
+);
+
 fn check_statement(ctx: &FileContext, stmt: &Statement, drops: &Drops, out: &mut Vec<Diagnostic>) {
-    if let Some((kind, name, table)) = created_object(stmt)
-        && drops.dropped_before(kind, &name, table.as_ref())
+    if let Some((kind, schema, name, table)) = created_object(stmt)
+        && drops.dropped_before(kind, schema, name, table)
     {
         return;
     }
@@ -256,8 +262,8 @@ fn insert(at: usize, text: &str) -> Vec<Edit> {
 /// EXISTS; CREATE …` pattern). A `DROP` without `IF EXISTS` counts too: it is reported itself.
 #[derive(Default)]
 struct Drops {
-    /// (kind, name) → every (qualified name, table) dropped under it.
-    seen: HashMap<(ObjectKind, String), Vec<Dropped>>,
+    /// name → every (kind, qualified name, table) dropped under it.
+    seen: HashMap<String, Vec<(ObjectKind, Dropped)>>,
 }
 
 type Key = (String, String);
@@ -267,40 +273,45 @@ type Dropped = (QualifiedName, Option<Key>);
 impl Drops {
     fn record(&mut self, d: &crate::syntax::Drop) {
         for name in &d.names {
-            self.seen
-                .entry((d.kind, name.name.value.clone()))
-                .or_default()
-                .push((name.clone(), d.on_table.as_ref().map(QualifiedName::key)));
+            self.seen.entry(name.name.value.clone()).or_default().push((
+                d.kind,
+                (name.clone(), d.on_table.as_ref().map(QualifiedName::key)),
+            ));
         }
     }
 
+    /// Whether the object `kind schema.name` (`ON on_table`) was dropped before.
     fn dropped_before(
         &self,
         kind: ObjectKind,
-        name: &QualifiedName,
+        schema: Option<&Ident>,
+        name: &Ident,
         on_table: Option<&QualifiedName>,
     ) -> bool {
-        let Some(list) = self.seen.get(&(kind, name.name.value.clone())) else {
+        let Some(list) = self.seen.get(name.value.as_str()) else {
             return false;
         };
-        list.iter().any(|(dropped, table)| {
-            let same_table = match (on_table, table) {
-                (Some(a), Some(b)) => &a.key() == b,
-                (None, _) => true,
-                (Some(_), None) => false,
-            };
-            same_table && same_object(dropped, name)
-        })
+        list.iter()
+            .filter(|(k, _)| *k == kind)
+            .any(|(_, (dropped, table))| {
+                let same_table = match (on_table, table) {
+                    (Some(a), Some(b)) => &a.key() == b,
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                };
+                same_table && same_object(dropped, schema, name)
+            })
     }
 }
 
 /// Same name; schemas compared only when both sides give one (triggers, policies and indexes
 /// take their schema from their table).
-fn same_object(a: &QualifiedName, b: &QualifiedName) -> bool {
-    a.name.value == b.name.value
-        && (a.schema.is_none()
-            || b.schema.is_none()
-            || a.schema_or_public() == b.schema_or_public())
+fn same_object(a: &QualifiedName, schema: Option<&Ident>, name: &Ident) -> bool {
+    a.name.value == name.value
+        && match (&a.schema, schema) {
+            (Some(x), Some(y)) => x.value == y.value,
+            _ => true,
+        }
 }
 
 fn if_not_exists(

@@ -57,42 +57,56 @@ fn mask(secret: &str, keep: usize) -> String {
     format!("{shown}…")
 }
 
+/// The second byte of every key prefix (`sk`, `rk`, `ey`, `AK`, `AS`, `--`).
+const SECOND_BYTES: [u8; 5] = [b'k', b'y', b'K', b'S', b'-'];
+
+/// Whether one of the eight bytes of `word` is `b`.
+fn holds(word: u64, b: u8) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let x = word ^ (u64::from(b) * ONES);
+    x.wrapping_sub(ONES) & !x & (ONES << 7) != 0
+}
+
 /// Stripe keys: `sk_live_`, `sk_test_`, `rk_live_`, `rk_test_` then at least 16 key characters.
-fn stripe(text: &str, out: &mut Vec<Found>) {
+fn stripe(text: &str, at: usize, out: &mut Vec<Found>) {
     let bytes = text.as_bytes();
-    for prefix in ["sk_live_", "sk_test_", "rk_live_", "rk_test_"] {
-        for (at, _) in text.match_indices(prefix) {
-            if at > 0
-                && bytes
-                    .get(at - 1)
-                    .is_some_and(|&b| is_key_char(b) || b == b'_')
-            {
-                continue;
-            }
-            let tail_start = at + prefix.len();
-            let tail_len = bytes
-                .get(tail_start..)
-                .unwrap_or(&[])
-                .iter()
-                .take_while(|&&b| is_key_char(b))
-                .count();
-            let tail = bytes.get(tail_start..tail_start + tail_len).unwrap_or(&[]);
-            if tail_len < 16 || looks_like_placeholder(tail) {
-                continue;
-            }
-            let end = tail_start + tail_len;
-            let kind = if prefix.starts_with("sk") {
-                "a Stripe secret key"
-            } else {
-                "a Stripe restricted key"
-            };
-            out.push(Found {
-                span: Span::new(at, end),
-                kind,
-                masked: mask(text.get(at..end).unwrap_or(""), prefix.len() + 4),
-            });
-        }
+    let rest = bytes.get(at..).unwrap_or(&[]);
+    let prefixes = ["sk_live_", "sk_test_", "rk_live_", "rk_test_"];
+    let Some(prefix) = prefixes
+        .into_iter()
+        .find(|p| rest.starts_with(p.as_bytes()))
+    else {
+        return;
+    };
+    if at > 0
+        && bytes
+            .get(at - 1)
+            .is_some_and(|&b| is_key_char(b) || b == b'_')
+    {
+        return;
     }
+    let tail_start = at + prefix.len();
+    let tail_len = bytes
+        .get(tail_start..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|&&b| is_key_char(b))
+        .count();
+    let tail = bytes.get(tail_start..tail_start + tail_len).unwrap_or(&[]);
+    if tail_len < 16 || looks_like_placeholder(tail) {
+        return;
+    }
+    let end = tail_start + tail_len;
+    let kind = if prefix.starts_with("sk") {
+        "a Stripe secret key"
+    } else {
+        "a Stripe restricted key"
+    };
+    out.push(Found {
+        span: Span::new(at, end),
+        kind,
+        masked: mask(text.get(at..end).unwrap_or(""), prefix.len() + 4),
+    });
 }
 
 fn b64url_decode(s: &str) -> Option<Vec<u8>> {
@@ -121,125 +135,148 @@ fn b64url_decode(s: &str) -> Option<Vec<u8>> {
 
 /// A JWT (`eyJ….eyJ….sig`) whose payload has `"role": "service_role"`: the Supabase service
 /// key, which bypasses row level security. The anon key is public by design and not reported.
-fn service_role_jwt(text: &str, out: &mut Vec<Found>) {
+fn service_role_jwt(text: &str, at: usize, out: &mut Vec<Found>) {
     let bytes = text.as_bytes();
-    for (at, _) in text.match_indices("eyJ") {
-        if at > 0
-            && bytes
-                .get(at - 1)
-                .is_some_and(|&b| is_b64url(b) || b == b'.')
-        {
-            continue;
-        }
-        let segment = |from: usize| {
-            bytes
-                .get(from..)
-                .unwrap_or(&[])
-                .iter()
-                .take_while(|&&b| is_b64url(b))
-                .count()
-        };
-        let header_len = segment(at);
-        let payload_start = at + header_len + 1;
-        if bytes.get(at + header_len) != Some(&b'.') {
-            continue;
-        }
-        let payload_len = segment(payload_start);
-        let sig_start = payload_start + payload_len + 1;
-        if bytes.get(payload_start + payload_len) != Some(&b'.') {
-            continue;
-        }
-        let sig_len = segment(sig_start);
-        if sig_len < 16 {
-            continue;
-        }
-        let Some(payload) = text
-            .get(payload_start..payload_start + payload_len)
-            .and_then(b64url_decode)
-        else {
-            continue;
-        };
-        let Ok(json) = serde_json::from_slice::<serde_json::Value>(&payload) else {
-            continue;
-        };
-        if json.get("role").and_then(serde_json::Value::as_str) != Some("service_role") {
-            continue;
-        }
-        let end = sig_start + sig_len;
-        out.push(Found {
-            span: Span::new(at, end),
-            kind: "a Supabase service_role key (a JWT that bypasses row level security)",
-            masked: mask(text.get(at..end).unwrap_or(""), 10),
-        });
+    if !bytes.get(at..).is_some_and(|rest| rest.starts_with(b"eyJ")) {
+        return;
     }
+    if at > 0
+        && bytes
+            .get(at - 1)
+            .is_some_and(|&b| is_b64url(b) || b == b'.')
+    {
+        return;
+    }
+    let segment = |from: usize| {
+        bytes
+            .get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|&&b| is_b64url(b))
+            .count()
+    };
+    let header_len = segment(at);
+    let payload_start = at + header_len + 1;
+    if bytes.get(at + header_len) != Some(&b'.') {
+        return;
+    }
+    let payload_len = segment(payload_start);
+    let sig_start = payload_start + payload_len + 1;
+    if bytes.get(payload_start + payload_len) != Some(&b'.') {
+        return;
+    }
+    let sig_len = segment(sig_start);
+    if sig_len < 16 {
+        return;
+    }
+    let Some(payload) = text
+        .get(payload_start..payload_start + payload_len)
+        .and_then(b64url_decode)
+    else {
+        return;
+    };
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&payload) else {
+        return;
+    };
+    if json.get("role").and_then(serde_json::Value::as_str) != Some("service_role") {
+        return;
+    }
+    let end = sig_start + sig_len;
+    out.push(Found {
+        span: Span::new(at, end),
+        kind: "a Supabase service_role key (a JWT that bypasses row level security)",
+        masked: mask(text.get(at..end).unwrap_or(""), 10),
+    });
 }
 
 /// AWS access key ids: `AKIA`/`ASIA` + 16 upper-case letters or digits (AWS's documentation
 /// example `AKIAIOSFODNN7EXAMPLE` excluded).
-fn aws_access_key(text: &str, out: &mut Vec<Found>) {
+fn aws_access_key(text: &str, at: usize, out: &mut Vec<Found>) {
     let bytes = text.as_bytes();
-    for prefix in ["AKIA", "ASIA"] {
-        for (at, _) in text.match_indices(prefix) {
-            if at > 0 && bytes.get(at - 1).is_some_and(|&b| is_key_char(b)) {
-                continue;
-            }
-            let end = at + 20;
-            let Some(key) = bytes.get(at..end) else {
-                continue;
-            };
-            let shape = key
-                .iter()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-            let bounded = bytes.get(end).is_none_or(|&b| !is_key_char(b));
-            if !shape || !bounded || key.ends_with(b"EXAMPLE") {
-                continue;
-            }
-            out.push(Found {
-                span: Span::new(at, end),
-                kind: "an AWS access key id",
-                masked: mask(text.get(at..end).unwrap_or(""), 4),
-            });
-        }
+    let rest = bytes.get(at..).unwrap_or(&[]);
+    if !(rest.starts_with(b"AKIA") || rest.starts_with(b"ASIA")) {
+        return;
     }
+    if at > 0 && bytes.get(at - 1).is_some_and(|&b| is_key_char(b)) {
+        return;
+    }
+    let end = at + 20;
+    let Some(key) = bytes.get(at..end) else {
+        return;
+    };
+    let shape = key
+        .iter()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let bounded = bytes.get(end).is_none_or(|&b| !is_key_char(b));
+    if !shape || !bounded || key.ends_with(b"EXAMPLE") {
+        return;
+    }
+    out.push(Found {
+        span: Span::new(at, end),
+        kind: "an AWS access key id",
+        masked: mask(text.get(at..end).unwrap_or(""), 4),
+    });
 }
 
 /// `-----BEGIN … PRIVATE KEY-----` through its `-----END … PRIVATE KEY-----` (or the line).
-fn private_key(text: &str, out: &mut Vec<Found>) {
-    for (at, _) in text.match_indices("-----BEGIN ") {
-        let line_end = text
-            .get(at..)
-            .and_then(|r| r.find('\n'))
-            .map_or(text.len(), |e| at + e);
-        let Some(header) = text.get(at..line_end) else {
-            continue;
-        };
-        if !header.contains("PRIVATE KEY-----") {
-            continue;
-        }
-        let end = text
-            .get(line_end..)
-            .and_then(|r| r.find("-----END "))
-            .and_then(|e| {
-                let from = line_end + e;
-                let close = text.get(from + 9..)?.find("-----")?;
-                Some(from + 9 + close + 5)
-            })
-            .unwrap_or(line_end);
-        out.push(Found {
-            span: Span::new(at, end),
-            kind: "a private key",
-            masked: "-----BEGIN … PRIVATE KEY-----".to_string(),
-        });
+fn private_key(text: &str, at: usize, out: &mut Vec<Found>) {
+    let begins = text.as_bytes().get(at..).unwrap_or(&[]);
+    if !begins.starts_with(b"-----BEGIN ") {
+        return;
     }
+    let line_end = text
+        .get(at..)
+        .and_then(|r| r.find('\n'))
+        .map_or(text.len(), |e| at + e);
+    let Some(header) = text.get(at..line_end) else {
+        return;
+    };
+    if !header.contains("PRIVATE KEY-----") {
+        return;
+    }
+    let end = text
+        .get(line_end..)
+        .and_then(|r| r.find("-----END "))
+        .and_then(|e| {
+            let from = line_end + e;
+            let close = text.get(from + 9..)?.find("-----")?;
+            Some(from + 9 + close + 5)
+        })
+        .unwrap_or(line_end);
+    out.push(Found {
+        span: Span::new(at, end),
+        kind: "a private key",
+        masked: "-----BEGIN … PRIVATE KEY-----".to_string(),
+    });
 }
 
 /// Every key found in `text`, in text order (passwords are not text-level: see [`check`]).
 pub fn find_keys(text: &str) -> Vec<Found> {
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    stripe(text, &mut out);
-    service_role_jwt(text, &mut out);
-    aws_access_key(text, &mut out);
-    private_key(text, &mut out);
+    // Each kind of key starts with its own two bytes; check only where they stand (a search per
+    // prefix read the whole text nine times).
+    let check = |at: usize, out: &mut Vec<Found>| match (bytes.get(at), bytes.get(at + 1)) {
+        (Some(b's' | b'r'), Some(b'k')) => stripe(text, at, out),
+        (Some(b'e'), Some(b'y')) => service_role_jwt(text, at, out),
+        (Some(b'A'), Some(b'K' | b'S')) => aws_access_key(text, at, out),
+        (Some(b'-'), Some(b'-')) => private_key(text, at, out),
+        _ => {}
+    };
+    // The second bytes are rare in SQL: skip eight bytes at a time where none stands.
+    let mut next = 0; // the first start not checked yet
+    for (n, chunk) in bytes.chunks(8).enumerate() {
+        let c = n * 8;
+        let word = <[u8; 8]>::try_from(chunk).map(u64::from_le_bytes);
+        if word.is_ok_and(|w| SECOND_BYTES.iter().all(|&b| !holds(w, b))) {
+            continue;
+        }
+        // Pairs whose second byte is in this chunk.
+        for at in c.saturating_sub(1).max(next)..c + chunk.len() - 1 {
+            check(at, &mut out);
+        }
+        next = c + chunk.len() - 1;
+    }
     out.sort_by_key(|f| f.span.start);
     out.dedup_by_key(|f| f.span.start);
     out

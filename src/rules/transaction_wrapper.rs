@@ -73,8 +73,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     // In assume mode, once a COMMIT in the middle is reported, what follows is the same problem.
     let mut reported_early_close = false;
     for (i, stmt) in stmts.iter().enumerate() {
-        let at = first_line(ctx, stmt.span);
-        let diag = |msg: String| ctx.diagnostic(&RULE, at, msg).in_statement(stmt.span);
+        let diag = |msg: String| {
+            ctx.diagnostic(&RULE, first_line(ctx, stmt.span), msg)
+                .in_statement(stmt.span)
+        };
         match (tx(stmt), state) {
             (Some(TxControl::Begin), State::Open(open)) => out.push(
                 diag(format!(

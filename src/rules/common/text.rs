@@ -8,7 +8,10 @@ use crate::syntax::QualifiedName;
 /// without trailing whitespace: where a file-level diagnostic points.
 pub fn first_line(ctx: &FileContext, span: Span) -> Span {
     let text = ctx.text(span);
-    let len = text.find(['\n', '\r']).unwrap_or(text.len());
+    let len = text
+        .bytes()
+        .position(|b| b == b'\n' || b == b'\r')
+        .unwrap_or(text.len());
     let trimmed = text.get(..len).unwrap_or("").trim_end().len();
     Span::new(span.start, span.start + trimmed.max(1).min(text.len()))
 }
