@@ -56,16 +56,16 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// The stamp of a regular file; `None` for anything else, or where the platform has no
-    /// change time and inode.
+    /// The stamp of a regular file; `None` for anything else. Where the platform has no
+    /// change time and inode, the stamp is the size and modification time alone.
     pub fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let meta = std::fs::metadata(path).ok()?;
-            if !meta.is_file() {
-                return None;
-            }
             let ns = |secs: i64, nanos: i64| i128::from(secs) * 1_000_000_000 + i128::from(nanos);
             Some(Stamp {
                 len: meta.len(),
@@ -77,8 +77,18 @@ impl Stamp {
         }
         #[cfg(not(unix))]
         {
-            let _ = path;
-            None
+            let modified_ns = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i128);
+            Some(Stamp {
+                len: meta.len(),
+                modified_ns,
+                changed_ns: modified_ns,
+                inode: 0,
+                device: 0,
+            })
         }
     }
 

@@ -359,7 +359,7 @@ fn check_read(
     {
         outcome.stored = Some(prefix);
     }
-    let packed = outcome.stored == Some(prefix) || (prefix > 0 && outcome.restored == prefix);
+    let packed = outcome.stored == Some(prefix) || outcome.restored == prefix;
     if packed && stamps.len() >= prefix {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -3,6 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::config::{CONFIG_FILE_NAME, Config, ConfigError};
+use crate::discover::Stamp;
 use crate::engine::{self, CheckOutput, Source, Workspace, WorkspaceFile};
 use crate::report::lsp_json::{to_lsp_diagnostic, uri_for_name};
 use crate::source::FileId;
@@ -213,9 +214,9 @@ impl Dropper {
     }
 }
 
-/// A context file read from disk, kept until its mtime or size changes.
+/// A context file read from disk, kept until its stamp (size, times, inode) changes.
 struct CachedFile {
-    stamp: (Option<SystemTime>, u64),
+    stamp: Stamp,
     /// Parsed for this target version (a changed `postgres_version` re-parses).
     options: ParseOptions,
     source: Arc<SourceFile>,
@@ -296,14 +297,6 @@ fn normalize(path: &Path) -> PathBuf {
     }
 }
 
-/// What says a file changed: its mtime (when the platform has one) and its size.
-type Stamp = (Option<SystemTime>, u64);
-
-fn stamp(path: &Path) -> Option<Stamp> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.modified().ok(), meta.len()))
-}
-
 impl Store {
     /// The config that applies to a document: the one config discovery of the CLI
     /// ([`Config::resolve`]: the nearest `pgward.toml` above the file, else above the
@@ -318,7 +311,7 @@ impl Store {
             .unwrap_or_default();
         // Keyed by the config file (by the root when there is none), re-read when it changes.
         let key = Config::find(None, path, &cwd).unwrap_or_else(|| cwd.clone());
-        let now = stamp(&key);
+        let now = Stamp::of(&key);
         let fresh = self.configs.get(&key).is_some_and(|(seen, _)| *seen == now);
         if !fresh {
             let loaded = Config::resolve(None, path, &cwd);
@@ -372,22 +365,21 @@ impl Store {
                 continue;
             }
             let p = &listed.path;
-            let Some(current) = stamp(p) else { continue };
+            let Some(current) = Stamp::of(p) else {
+                continue;
+            };
             let options = config.parse_options();
             let fresh = self
                 .disk
                 .get(p)
                 .is_some_and(|c| c.stamp == current && c.options == options);
             if !fresh {
-                // Unreadable or non-UTF-8 files are the CLI's to report; here they are skipped.
-                let Some(text) = std::fs::read(p)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                else {
+                // Files `check` would not read (unreadable, binary, not UTF-8) are the CLI's
+                // to report; here they are skipped, as `check` leaves them out of the context.
+                let Ok(source) = crate::discover::read_source(p, &p.to_string_lossy()) else {
                     self.disk.remove(p);
                     continue;
                 };
-                let source = SourceFile::new(p.to_string_lossy(), text);
                 let parsed = syntax::parse_file_with(&source.text, &options);
                 self.disk.insert(
                     p.clone(),
