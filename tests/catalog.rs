@@ -104,7 +104,7 @@ fn replay_follows_renames_and_drops_across_files() {
     );
     // The column's definition is remembered at its name in the first file.
     let col = &t.columns[t.column("owner_id").expect("column")];
-    assert_eq!(col.created.map(|l| (l.file, l.stmt)), Some((0, 0)));
+    assert_eq!(col.created.map(|l| (l.file(), l.stmt())), Some((0, 0)));
 }
 
 #[test]

@@ -97,37 +97,37 @@ impl Catalog {
         let mut files: Vec<FileObjects> = vec![FileObjects::default(); self.facts.len()];
         for (id, table) in self.tables.iter().enumerate() {
             if let Some(created) = table.created
-                && let Some(f) = slot(&mut files, created.file)
+                && let Some(f) = slot(&mut files, created.file())
             {
                 f.tables.push(id);
             }
             if let Some(changed) = table.rls_changed
-                && let Some(f) = slot(&mut files, changed.file)
+                && let Some(f) = slot(&mut files, changed.file())
             {
                 f.rls_changed.push(id);
             }
             for (cid, column) in table.columns.iter().enumerate() {
                 if let Some(created) = column.created
-                    && let Some(f) = slot(&mut files, created.file)
+                    && let Some(f) = slot(&mut files, created.file())
                 {
                     f.columns.push((id, cid));
                 }
             }
             for (i, fk) in table.foreign_keys.iter().enumerate() {
-                if let Some(f) = slot(&mut files, fk.created.file) {
+                if let Some(f) = slot(&mut files, fk.created.file()) {
                     f.foreign_keys.push((id, i));
                 }
             }
         }
         for (id, policy) in self.policies.iter().enumerate() {
-            if let Some(f) = slot(&mut files, policy.created.file) {
+            if let Some(f) = slot(&mut files, policy.created.file()) {
                 f.policies.push(id);
             }
-            if let Some(f) = slot(&mut files, policy.defined.file) {
+            if let Some(f) = slot(&mut files, policy.defined.file()) {
                 f.policies_defined.push(id);
             }
             for (_, loc) in [&policy.using, &policy.with_check].into_iter().flatten() {
-                if let Some(f) = slot(&mut files, loc.file)
+                if let Some(f) = slot(&mut files, loc.file())
                     && f.policy_exprs.last() != Some(&id)
                 {
                     f.policy_exprs.push(id);
@@ -140,7 +140,7 @@ impl Catalog {
                 .flatten()
                 .chain(granted(&function.acl));
             for loc in touched {
-                if let Some(f) = slot(&mut files, loc.file)
+                if let Some(f) = slot(&mut files, loc.file())
                     && f.functions.last() != Some(&id)
                 {
                     f.functions.push(id);
@@ -153,7 +153,7 @@ impl Catalog {
                 .flatten()
                 .chain(granted(&relation.acl));
             for loc in touched {
-                if let Some(f) = slot(&mut files, loc.file)
+                if let Some(f) = slot(&mut files, loc.file())
                     && f.other_relations.last() != Some(key)
                 {
                     f.other_relations.push(key.clone());
@@ -162,24 +162,24 @@ impl Catalog {
         }
         for (id, publication) in self.publications.iter().enumerate() {
             if let Some(dropped) = publication.dropped
-                && let Some(f) = slot(&mut files, dropped.file)
+                && let Some(f) = slot(&mut files, dropped.file())
             {
                 f.dropped_publications.push(id);
             }
             for member in &publication.members {
                 if let Some(removed) = member.removed
-                    && let Some(f) = slot(&mut files, removed.file)
+                    && let Some(f) = slot(&mut files, removed.file())
                 {
                     f.unpublished.push(member.table);
                 }
             }
         }
         for (id, index) in self.indexes.iter().enumerate() {
-            if let Some(f) = slot(&mut files, index.created.file) {
+            if let Some(f) = slot(&mut files, index.created.file()) {
                 f.indexes.push(id);
             }
             if let Some(dropped) = index.dropped
-                && let Some(f) = slot(&mut files, dropped.file)
+                && let Some(f) = slot(&mut files, dropped.file())
             {
                 f.dropped_indexes.push(id);
             }
@@ -190,7 +190,7 @@ impl Catalog {
 
 /// Where an object's privileges were last granted, role by role.
 fn granted(acl: &ObjectAcl) -> impl Iterator<Item = super::Loc> + '_ {
-    acl.own.entries.values().filter_map(|e| e.last_grant)
+    acl.own.entries().filter_map(|(_, e)| e.last_grant)
 }
 
 fn slot(files: &mut Vec<FileObjects>, file: FileId) -> Option<&mut FileObjects> {

@@ -25,23 +25,77 @@ pub struct Pos {
 }
 
 /// Where something happened: the statement, and the span of the object's name in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// Stored compactly (24 bytes, and `Option<Loc>` too: a big set's catalog holds millions):
+/// file and statement index as `u32`, the spans as `u32` byte offsets. A value that does not
+/// fit (a file past 4 GiB) saturates at `u32::MAX`.
+#[derive(Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Loc {
-    pub file: FileId,
-    /// Index into the file's `ParsedFile::statements`.
-    pub stmt: usize,
-    /// The object's name in that statement (or the most precise span available).
-    pub span: Span,
-    /// The whole statement.
-    pub statement: Span,
+    /// The file's id plus one (so that `Option<Loc>` needs no extra room).
+    file: std::num::NonZeroU32,
+    stmt: u32,
+    span: [u32; 2],
+    statement: [u32; 2],
+}
+
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn narrow_span(span: Span) -> [u32; 2] {
+    [narrow(span.start), narrow(span.end)]
+}
+
+fn wide_span([start, end]: [u32; 2]) -> Span {
+    Span {
+        start: start as usize,
+        end: end as usize,
+    }
 }
 
 impl Loc {
+    /// `file`: the file's id; `stmt`: the index into its `ParsedFile::statements`; `span`: the
+    /// object's name in that statement (or the most precise span available); `statement`:
+    /// the whole statement.
+    pub fn new(file: FileId, stmt: usize, span: Span, statement: Span) -> Loc {
+        Loc {
+            file: std::num::NonZeroU32::MIN.saturating_add(narrow(file)),
+            stmt: narrow(stmt),
+            span: narrow_span(span),
+            statement: narrow_span(statement),
+        }
+    }
+    pub fn file(&self) -> FileId {
+        (self.file.get() - 1) as usize
+    }
+    /// Index into the file's `ParsedFile::statements`.
+    pub fn stmt(&self) -> usize {
+        self.stmt as usize
+    }
+    /// The object's name in the statement (or the most precise span available).
+    pub fn span(&self) -> Span {
+        wide_span(self.span)
+    }
+    /// The whole statement.
+    pub fn statement(&self) -> Span {
+        wide_span(self.statement)
+    }
     pub fn pos(&self) -> Pos {
         Pos {
-            file: self.file,
-            stmt: self.stmt,
+            file: self.file(),
+            stmt: self.stmt(),
         }
+    }
+}
+
+impl std::fmt::Debug for Loc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loc")
+            .field("file", &self.file())
+            .field("stmt", &self.stmt())
+            .field("span", &self.span())
+            .field("statement", &self.statement())
+            .finish()
     }
 }
 

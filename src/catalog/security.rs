@@ -10,7 +10,6 @@
 
 use super::*;
 use crate::syntax::{FunctionAttrs, GrantObjectKind, Privileges};
-use std::collections::BTreeMap;
 
 /// One role's privileges on an object, as the set left them.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -21,13 +20,27 @@ pub struct AclEntry {
     pub last_grant: Option<Loc>,
 }
 
-/// Role → what the set granted and revoked.
+/// Role → what the set granted and revoked: a small vector sorted by role (most objects have
+/// none or one entry; a map's node per object was a tenth of a big set's catalog).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Acl {
-    pub entries: BTreeMap<String, AclEntry>,
+    entries: Vec<(String, AclEntry)>,
 }
 
 impl Acl {
+    /// The entry of `role`.
+    pub fn get(&self, role: &str) -> Option<&AclEntry> {
+        let i = self
+            .entries
+            .binary_search_by(|(r, _)| r.as_str().cmp(role))
+            .ok()?;
+        self.entries.get(i).map(|(_, e)| e)
+    }
+    /// Every role's entry, by role.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &AclEntry)> {
+        self.entries.iter().map(|(r, e)| (r.as_str(), e))
+    }
+
     pub(super) fn apply(
         &mut self,
         revoke: bool,
@@ -36,7 +49,18 @@ impl Acl {
         at: Loc,
     ) {
         for role in roles {
-            let e = self.entries.entry(role.clone()).or_default();
+            let i = match self.entries.binary_search_by(|(r, _)| r.as_str().cmp(role)) {
+                Ok(i) => i,
+                Err(i) => {
+                    // Most objects get one entry: no spare room for more.
+                    self.entries.reserve_exact(1);
+                    self.entries.insert(i, (role.clone(), AclEntry::default()));
+                    i
+                }
+            };
+            let Some((_, e)) = self.entries.get_mut(i) else {
+                continue;
+            };
             if revoke {
                 e.granted = e.granted.minus(privileges);
                 e.revoked = e.revoked.union(privileges);
@@ -49,7 +73,7 @@ impl Acl {
     }
     /// `Some(true)` granted, `Some(false)` revoked, `None` untouched.
     fn state(&self, role: &str, privilege: Privileges) -> Option<bool> {
-        let e = self.entries.get(role)?;
+        let e = self.get(role)?;
         if e.granted.contains(privilege) {
             Some(true)
         } else if e.revoked.contains(privilege) {

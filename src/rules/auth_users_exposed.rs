@@ -37,7 +37,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let at = latest(r.defined, &[r.invoker_changed], &r.acl, &roles);
-        if at.file != ctx.file_id {
+        if at.file() != ctx.file_id {
             continue;
         }
         let what = if r.kind == ObjectKind::MaterializedView {
@@ -48,7 +48,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         out.push(
             ctx.diagnostic(
                 &RULE,
-                at.span,
+                at.span(),
                 format!(
                     "{what} {} exposes \"auth.users\" to {}: every user's email and metadata \
                      can be read through the API",

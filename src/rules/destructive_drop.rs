@@ -61,7 +61,7 @@ pub static RULE: Rule = Rule {
 
 /// Made before this file: in an earlier file, or before the set (`None`).
 fn preexisting(created: Option<Loc>, file: usize) -> bool {
-    created.is_none_or(|c| c.file < file)
+    created.is_none_or(|c| c.file() < file)
 }
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
@@ -131,8 +131,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     ));
                 match c.created {
                     Some(created) => d.with_related(
-                        created.file,
-                        created.span,
+                        created.file(),
+                        created.span(),
                         format!("column \"{col}\" defined here"),
                     ),
                     None => d,
@@ -188,7 +188,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                         } else {
                             format!("table created here as \"{}\"", plain_key(&original))
                         };
-                        d.with_related(created.file, created.span, message)
+                        d.with_related(created.file(), created.span(), message)
                     }
                     None => d,
                 }

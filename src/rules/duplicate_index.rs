@@ -26,8 +26,8 @@ struct Definition {
 }
 
 fn create_index_at<'a>(ctx: &FileContext<'a>, index: &Index) -> Option<&'a CreateIndex> {
-    let file = ctx.workspace.files.get(index.created.file)?;
-    match &file.parsed.statements.get(index.created.stmt)?.kind {
+    let file = ctx.workspace.files.get(index.created.file())?;
+    match &file.parsed.statements.get(index.created.stmt())?.kind {
         Stmt::CreateIndex(ci) => Some(ci),
         _ => None,
     }
@@ -85,12 +85,12 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         });
         let stmt = ctx
             .statements()
-            .get(index.created.stmt)
+            .get(index.created.stmt())
             .map(|s| s.context.in_do_block.unwrap_or(s.span));
         let mut d = if let Some((_, other)) = twin {
             ctx.diagnostic(
                 &RULE,
-                index.created.span,
+                index.created.span(),
                 format!(
                     "{name} on {} duplicates index {}: same columns, same kind",
                     q_key(&table.key()),
@@ -98,8 +98,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_related(
-                other.created.file,
-                other.created.span,
+                other.created.file(),
+                other.created.span(),
                 "the same index created here",
             )
         } else {
@@ -113,15 +113,15 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             let Some((key, what)) = key else { continue };
             ctx.diagnostic(
                 &RULE,
-                index.created.span,
+                index.created.span(),
                 format!(
                     "{name} on {} duplicates the index of its {what}: same columns, unique",
                     q_key(&table.key())
                 ),
             )
             .with_related(
-                key.created.file,
-                key.created.span,
+                key.created.file(),
+                key.created.span(),
                 format!("{what} defined here"),
             )
         };

@@ -35,13 +35,13 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let at = latest(r.defined, &[], &r.acl, &roles);
-        if at.file != ctx.file_id {
+        if at.file() != ctx.file_id {
             continue;
         }
         out.push(
             ctx.diagnostic(
                 &RULE,
-                at.span,
+                at.span(),
                 format!(
                     "{what} {} can be read by {} through the API: it cannot have row level \
                      security",

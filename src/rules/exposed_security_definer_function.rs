@@ -34,14 +34,14 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let at = latest(f.defined, &[f.altered], &f.acl, &roles);
-        if at.file != ctx.file_id {
+        if at.file() != ctx.file_id {
             continue;
         }
         let name = qualified(&f.key);
         out.push(
             ctx.diagnostic(
                 &RULE,
-                at.span,
+                at.span(),
                 format!(
                     "SECURITY DEFINER function {} can be called by {} through the API (`/rpc/{}`) \
                      and runs with its owner's rights",

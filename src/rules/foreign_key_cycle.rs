@@ -53,7 +53,7 @@ fn graph<'c>(catalog: &'c Catalog, components: &HashSet<usize>) -> Graph<'c> {
     }
     for targets in g.values_mut() {
         for edges in targets.values_mut() {
-            edges.sort_by_key(|(_, fk)| (fk.created.pos(), fk.created.span.start));
+            edges.sort_by_key(|(_, fk)| (fk.created.pos(), fk.created.span().start));
         }
     }
     g
@@ -223,7 +223,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         }
         let Some(closing) = (0..hops.len()).max_by_key(|&i| {
             hops.get(i)
-                .map(|(_, fk)| (fk.created.pos(), fk.created.span.start))
+                .map(|(_, fk)| (fk.created.pos(), fk.created.span().start))
         }) else {
             continue;
         };
@@ -231,10 +231,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let closing_fk = closing_edge.1;
-        if closing_fk.created.file != ctx.file_id {
+        if closing_fk.created.file() != ctx.file_id {
             continue;
         }
-        let Some(stmt) = ctx.statements().get(closing_fk.created.stmt) else {
+        let Some(stmt) = ctx.statements().get(closing_fk.created.stmt()) else {
             continue;
         };
         // List the cycle from the table whose foreign key closes it.
@@ -266,7 +266,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             if let Some(&edge) = hops.get((closing + i) % hops.len()) {
                 let loc = edge.1.created;
                 d = d.with_related(
-                    loc.file,
+                    loc.file(),
                     foreign_key_span(ctx, &loc),
                     format!("foreign key {}", describe(catalog, edge)),
                 );

@@ -36,14 +36,14 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             Some(a) if a.pos() > f.defined.pos() => a,
             _ => f.defined,
         };
-        if at.file != ctx.file_id {
+        if at.file() != ctx.file_id {
             continue;
         }
         let kind = f.kind.sql().to_ascii_lowercase();
         let mut d = ctx
             .diagnostic(
                 &RULE,
-                at.span,
+                at.span(),
                 if f.attrs.security_definer {
                     format!(
                         "SECURITY DEFINER {kind} {} has no fixed search_path: whoever can create \

@@ -117,10 +117,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(at) = blame(table.created, lost) else {
             continue;
         };
-        if at.file != ctx.file_id {
+        if at.file() != ctx.file_id {
             continue;
         }
-        let Some(stmt) = ctx.statements().get(at.stmt) else {
+        let Some(stmt) = ctx.statements().get(at.stmt()) else {
             continue;
         };
         let pubname = quote_if_needed(&publication_name);
@@ -145,7 +145,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             let mut d = ctx
                 .diagnostic(
                     &RULE,
-                    at.span,
+                    at.span(),
                     format!(
                         "{what}, and nothing puts it back: Realtime subscribers stop receiving \
                          its changes"
@@ -158,7 +158,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 ))
                 .in_statement(stmt.span);
             if let Some(created) = table.created {
-                d = d.with_related(created.file, created.span, "table created here");
+                d = d.with_related(created.file(), created.span(), "table created here");
             }
             out.push(d);
             continue;
@@ -170,7 +170,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let mut d = ctx
             .diagnostic(
                 &RULE,
-                at.span,
+                at.span(),
                 format!(
                     "table {} is not in the publication {} at the end of the migrations: \
                      Realtime subscribers receive none of its changes",
@@ -180,7 +180,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             )
             .with_help(format!("add it to the publication: `{help_sql}`"))
             .in_statement(stmt.span);
-        d = with_statement_added(ctx, d, at.stmt, &fix_sql);
+        d = with_statement_added(ctx, d, at.stmt(), &fix_sql);
         out.push(d);
     }
 }

@@ -101,10 +101,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(at) = blame(Some(created), dropped) else {
             continue;
         };
-        if at.file != ctx.file_id {
+        if at.file() != ctx.file_id {
             continue;
         }
-        let Some(stmt) = ctx.statements().get(at.stmt) else {
+        let Some(stmt) = ctx.statements().get(at.stmt()) else {
             continue;
         };
         let now = table.key();
@@ -113,7 +113,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             out.push(
                 ctx.diagnostic(
                     &RULE,
-                    at.span,
+                    at.span(),
                     format!(
                         "this drops the index that column {} of table {} needs, and no \
                              other index starts with it: every query filtering by {} (as RLS \
@@ -126,7 +126,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .with_help(format!(
                     "keep the index, or create a replacement: `{help_sql}`"
                 ))
-                .with_related(created.file, created.span, "column defined here")
+                .with_related(created.file(), created.span(), "column defined here")
                 .in_statement(stmt.span),
             );
             continue;
@@ -138,7 +138,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let mut d = ctx
             .diagnostic(
                 &RULE,
-                created.span,
+                created.span(),
                 format!(
                     "column {} of table {} has no index that starts with it: every query \
                          filtering by {} (as RLS policies do) reads the whole table",
@@ -149,7 +149,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             )
             .with_help(format!("add the index: `{help_sql}`"))
             .in_statement(stmt.span);
-        d = with_statement_added(ctx, d, created.stmt, &fix_sql);
+        d = with_statement_added(ctx, d, created.stmt(), &fix_sql);
         out.push(d);
     }
 }

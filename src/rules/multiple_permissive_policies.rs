@@ -79,8 +79,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                  of them `AS RESTRICTIVE` or for another role",
             )
             .with_related(
-                other.created.file,
-                other.created.span,
+                other.created.file(),
+                other.created.span(),
                 format!("policy {} created here", q(&other.name)),
             )
             .in_statement(p.statement_span()),

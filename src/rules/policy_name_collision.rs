@@ -102,8 +102,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         };
         d = d
             .with_related(
-                policy.created.file,
-                policy.created.span,
+                policy.created.file(),
+                policy.created.span(),
                 format!("policy \"{name}\" first created here"),
             )
             .in_statement(stmt.span);

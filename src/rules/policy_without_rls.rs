@@ -43,13 +43,13 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let Some(stmt) = ctx.statements().get(policy.created.stmt) else {
+        let Some(stmt) = ctx.statements().get(policy.created.stmt()) else {
             continue;
         };
         let mut d = ctx
             .diagnostic(
                 &RULE,
-                policy.created.span,
+                policy.created.span(),
                 format!(
                     "policy {} on table {} has no effect: row level security is not enabled on \
                      {} at the end of the migrations",
@@ -63,15 +63,15 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 qualified(&table.key())
             ))
             .with_related(
-                table_created.file,
-                table_created.span,
+                table_created.file(),
+                table_created.span(),
                 format!("table {} created here", q_key(&table.key())),
             )
             .in_statement(stmt.span);
         if let Some(changed) = table.rls_changed {
             d = d.with_related(
-                changed.file,
-                changed.span,
+                changed.file(),
+                changed.span(),
                 "row level security disabled here",
             );
         }
@@ -87,7 +87,7 @@ fn disabled_later(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(table) = catalog.tables.get(table_id).filter(|t| t.is_live()) else {
             continue;
         };
-        let Some(changed) = table.rls_changed.filter(|c| c.file == ctx.file_id) else {
+        let Some(changed) = table.rls_changed.filter(|c| c.file() == ctx.file_id) else {
             continue;
         };
         if table.rls_enabled || super::common::schema::is_exposed(ctx.config, &table.schema) {
@@ -101,13 +101,13 @@ fn disabled_later(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(first) = policies.first() else {
             continue;
         };
-        let Some(stmt) = ctx.statements().get(changed.stmt) else {
+        let Some(stmt) = ctx.statements().get(changed.stmt()) else {
             continue;
         };
         out.push(
             ctx.diagnostic(
                 &RULE,
-                changed.span,
+                changed.span(),
                 format!(
                     "this disables row level security on table {}, so its {} ({}) {} nothing",
                     q_key(&table.key()),
@@ -133,8 +133,8 @@ fn disabled_later(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 qualified(&table.key())
             ))
             .with_related(
-                first.created.file,
-                first.created.span,
+                first.created.file(),
+                first.created.span(),
                 "policy created here",
             )
             .in_statement(stmt.span),

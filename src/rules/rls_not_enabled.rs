@@ -46,10 +46,10 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(at) = blame(table.created, disabled) else {
             continue;
         };
-        if at.file != ctx.file_id {
+        if at.file() != ctx.file_id {
             continue;
         }
-        let Some(stmt) = ctx.statements().get(at.stmt) else {
+        let Some(stmt) = ctx.statements().get(at.stmt()) else {
             continue;
         };
         let help_sql = format!(
@@ -60,7 +60,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             let mut d = ctx
                 .diagnostic(
                     &RULE,
-                    at.span,
+                    at.span(),
                     format!(
                         "this disables row level security on table {} in the exposed schema {}, \
                          and nothing enables it again: anyone with the anon key can read and \
@@ -75,7 +75,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 ))
                 .in_statement(stmt.span);
             if let Some(created) = table.created {
-                d = d.with_related(created.file, created.span, "table created here");
+                d = d.with_related(created.file(), created.span(), "table created here");
             }
             out.push(d);
             continue;
@@ -87,7 +87,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let mut d = ctx
             .diagnostic(
                 &RULE,
-                at.span,
+                at.span(),
                 format!(
                     "table {} is in the exposed schema {} but row level security is not enabled \
                      on it: anyone with the anon key can read and change every row",
@@ -99,7 +99,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 "enable it, then add policies for what each role may see: `{help_sql}`"
             ))
             .in_statement(stmt.span);
-        d = with_statement_added(ctx, d, at.stmt, &fix_sql);
+        d = with_statement_added(ctx, d, at.stmt(), &fix_sql);
         // Not for `--fix`: without a policy the table is then closed to every API role, which
         // changes what the running application can read; a person decides (the editor offers it).
         if let Some(fix) = &mut d.fix {

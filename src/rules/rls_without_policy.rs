@@ -31,7 +31,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let mut d = ctx
             .diagnostic(
                 &RULE,
-                created.span,
+                created.span(),
                 format!(
                     "table {name} has row level security enabled but no policy: only the \
                      service role can read or write it"
@@ -46,8 +46,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             .in_statement(stmt.span);
         if let Some(changed) = table.rls_changed {
             d = d.with_related(
-                changed.file,
-                changed.span,
+                changed.file(),
+                changed.span(),
                 "row level security enabled here",
             );
         }

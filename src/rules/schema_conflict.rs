@@ -45,8 +45,8 @@ fn guarded(stmt: &Statement) -> bool {
 fn moved_with_table(ctx: &FileContext, at: &Loc) -> bool {
     ctx.workspace
         .files
-        .get(at.file)
-        .and_then(|f| f.parsed.statements.get(at.stmt))
+        .get(at.file())
+        .and_then(|f| f.parsed.statements.get(at.stmt()))
         .is_some_and(|s| !matches!(s.kind, Stmt::RenameObject(_)))
 }
 
@@ -107,13 +107,13 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     // Created under another name (or schema): say where it got this one.
                     Some(renamed) => d
                         .with_related(
-                            existing.file,
-                            existing.span,
+                            existing.file(),
+                            existing.span(),
                             format!("{existing_word} created here"),
                         )
                         .with_related(
-                            renamed.file,
-                            renamed.span,
+                            renamed.file(),
+                            renamed.span(),
                             if *existing_kind == ObjectKind::Index && moved_with_table(ctx, renamed)
                             {
                                 "moved to this schema with its table here".to_string()
@@ -122,8 +122,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                             },
                         ),
                     None => d.with_related(
-                        existing.file,
-                        existing.span,
+                        existing.file(),
+                        existing.span(),
                         format!("{existing_word} \"{name}\" created here"),
                     ),
                 }
@@ -156,8 +156,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     quote_if_needed(name)
                 ))
                 .with_related(
-                    created.file,
-                    created.span,
+                    created.file(),
+                    created.span(),
                     format!("column \"{name}\" defined here"),
                 )
             }
@@ -188,8 +188,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                      pg_publication_tables",
                 )
                 .with_related(
-                    added.file,
-                    added.span,
+                    added.file(),
+                    added.span(),
                     "added to the publication here",
                 )
             }
@@ -225,8 +225,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     drop
                 ))
                 .with_related(
-                    dropped.file,
-                    dropped.span,
+                    dropped.file(),
+                    dropped.span(),
                     format!("{what} \"{name}\" dropped here"),
                 )
             }

@@ -30,7 +30,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let at = latest(r.defined, &[r.invoker_changed], &r.acl, &roles);
-        if at.file != ctx.file_id {
+        if at.file() != ctx.file_id {
             continue;
         }
         let materialized = r.kind == ObjectKind::MaterializedView;
@@ -67,7 +67,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             )
         };
         out.push(
-            ctx.diagnostic(&RULE, at.span, message)
+            ctx.diagnostic(&RULE, at.span(), message)
                 .with_help(help)
                 .in_statement(statement_span(ctx, &at)),
         );

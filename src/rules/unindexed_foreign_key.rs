@@ -51,7 +51,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         if leading_columns_indexed(catalog, table_id, &fk.columns) {
             continue;
         }
-        let Some(stmt) = ctx.statements().get(fk.created.stmt) else {
+        let Some(stmt) = ctx.statements().get(fk.created.stmt()) else {
             continue;
         };
         let names: Vec<String> = fk
@@ -92,7 +92,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             )
             .with_help(format!("add the index: `{help_sql}`"))
             .in_statement(stmt.span);
-        d = with_statement_added(ctx, d, fk.created.stmt, &fix_sql);
+        d = with_statement_added(ctx, d, fk.created.stmt(), &fix_sql);
         out.push(d);
     }
 }

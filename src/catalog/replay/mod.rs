@@ -24,12 +24,7 @@ struct At<'s> {
 
 impl At<'_> {
     fn loc(&self, span: Span) -> Loc {
-        Loc {
-            file: self.file,
-            stmt: self.stmt,
-            span,
-            statement: self.statement.span,
-        }
+        Loc::new(self.file, self.stmt, span, self.statement.span)
     }
 }
 

@@ -26,7 +26,7 @@ pub fn is_existing_table(ctx: &FileContext, stmt: usize, name: &QualifiedName) -
             .tables
             .get(id)
             .and_then(|t| t.created)
-            .is_none_or(|created| created.file != ctx.file_id),
+            .is_none_or(|created| created.file() != ctx.file_id),
         // A view, materialized view, sequence or temporary table (which the catalog does not
         // keep) created earlier in this file is new too; a temporary table is named without
         // its `pg_temp` schema.
@@ -60,7 +60,7 @@ pub fn index_on_existing_table(ctx: &FileContext, stmt: usize, index: &Qualified
         .iter()
         .find(|i| i.name.as_deref() == Some(index.name.value.as_str()) && i.alive_at(pos));
     match found.and_then(|i| catalog.tables.get(i.table)) {
-        Some(t) => t.created.is_none_or(|c| c.file != ctx.file_id),
+        Some(t) => t.created.is_none_or(|c| c.file() != ctx.file_id),
         None => true,
     }
 }

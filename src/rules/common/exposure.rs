@@ -57,7 +57,7 @@ pub fn latest(defined: Loc, others: &[Option<Loc>], acl: &ObjectAcl, roles: &[&s
     let grants = roles
         .iter()
         .chain(&["public"])
-        .filter_map(|r| acl.own.entries.get(*r).and_then(|e| e.last_grant));
+        .filter_map(|r| acl.own.get(r).and_then(|e| e.last_grant));
     others
         .iter()
         .flatten()
@@ -69,8 +69,8 @@ pub fn latest(defined: Loc, others: &[Option<Loc>], acl: &ObjectAcl, roles: &[&s
 /// The span to suppress a diagnostic at `loc` by (its `DO` block for a statement inside one).
 pub fn statement_span(ctx: &FileContext, loc: &Loc) -> Span {
     ctx.statements()
-        .get(loc.stmt)
-        .map_or(loc.statement, |s| s.context.in_do_block.unwrap_or(s.span))
+        .get(loc.stmt())
+        .map_or(loc.statement(), |s| s.context.in_do_block.unwrap_or(s.span))
 }
 
 /// A view or materialized view that reads a table with row level security with its owner's

@@ -22,7 +22,7 @@ impl<'a> PolicyHere<'a> {
     }
     /// The policy's name in its defining statement.
     pub fn name_span(&self) -> Span {
-        self.policy.defined.span
+        self.policy.defined.span()
     }
     pub fn using(&self) -> Option<&'a PolicyExpr> {
         self.policy.using.as_ref().map(|(e, _)| e)
@@ -37,8 +37,8 @@ impl<'a> PolicyHere<'a> {
             .into_iter()
             .flatten()
             .find(|(e, _)| std::ptr::eq(e, expr))
-            .map(|(_, loc)| loc.file);
-        if written == Some(self.policy.defined.file) {
+            .map(|(_, loc)| loc.file());
+        if written == Some(self.policy.defined.file()) {
             expr.span
         } else {
             self.name_span()
@@ -64,10 +64,10 @@ pub fn live_policies_defined_here<'a>(
     let ids = &ctx.catalog().created_in(ctx.file_id).policies_defined;
     ids.iter().filter_map(move |&id| {
         let (policy, table) = live_policy(ctx, id)?;
-        if policy.defined.file != ctx.file_id {
+        if policy.defined.file() != ctx.file_id {
             return None;
         }
-        let stmt = ctx.statements().get(policy.defined.stmt)?;
+        let stmt = ctx.statements().get(policy.defined.stmt())?;
         Some(PolicyHere {
             id,
             policy,
@@ -100,13 +100,13 @@ pub fn live_policy_exprs_here<'a>(ctx: &'a FileContext) -> impl Iterator<Item = 
             Some((policy, table)) => [&policy.using, &policy.with_check]
                 .into_iter()
                 .flatten()
-                .filter(|(_, loc): &&(PolicyExpr, Loc)| loc.file == ctx.file_id)
+                .filter(|(_, loc): &&(PolicyExpr, Loc)| loc.file() == ctx.file_id)
                 .filter_map(|(expr, loc)| {
                     Some(ExprHere {
                         policy,
                         table,
                         expr,
-                        stmt: ctx.statements().get(loc.stmt)?,
+                        stmt: ctx.statements().get(loc.stmt())?,
                     })
                 })
                 .collect(),

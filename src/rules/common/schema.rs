@@ -31,8 +31,8 @@ pub fn is_exposed(config: &Config, schema: &str) -> bool {
 /// The position just after a statement (for "as it was right after this statement" questions).
 pub fn after(loc: &Loc) -> Pos {
     Pos {
-        file: loc.file,
-        stmt: loc.stmt + 1,
+        file: loc.file(),
+        stmt: loc.stmt() + 1,
     }
 }
 
@@ -141,13 +141,13 @@ fn statement_constraints(kind: &Stmt) -> Vec<&TableConstraint> {
 
 /// The foreign key a catalog [`Loc`] points at, in its statement (any file of the set).
 pub fn foreign_key_at<'a>(ctx: &FileContext<'a>, loc: &Loc) -> Option<&'a ForeignKey> {
-    let file = ctx.workspace.files.get(loc.file)?;
-    let stmt = file.parsed.statements.get(loc.stmt)?;
+    let file = ctx.workspace.files.get(loc.file())?;
+    let stmt = file.parsed.statements.get(loc.stmt())?;
     statement_constraints(&stmt.kind)
         .into_iter()
         .find_map(|c| match &c.kind {
             ConstraintKind::ForeignKey(fk)
-                if c.name.as_ref().map_or(c.span, |n| n.span) == loc.span =>
+                if c.name.as_ref().map_or(c.span, |n| n.span) == loc.span() =>
             {
                 Some(fk)
             }
@@ -164,7 +164,7 @@ pub fn foreign_key_span(ctx: &FileContext, loc: &Loc) -> Span {
             let last = fk.columns.last()?;
             Some(first.span.cover(last.span))
         })
-        .unwrap_or(loc.span)
+        .unwrap_or(loc.span())
 }
 
 /// `idx_<table>_<col1>_<col2>`, quoted when needed.
@@ -237,7 +237,7 @@ pub fn live_tables_created_here<'a>(
             if !table.is_live() || table.temporary {
                 return None;
             }
-            let stmt = ctx.statements().get(created.stmt)?;
+            let stmt = ctx.statements().get(created.stmt())?;
             Some((table_id, table, created, stmt))
         })
 }
