@@ -41,8 +41,8 @@ use std::path::{Path, PathBuf};
 pub const DIR_NAME: &str = ".pgward_cache";
 
 /// Bumped whenever the pack layout changes (the build stamp covers the model's types; 3: the
-/// compact catalog).
-const FORMAT: u32 = 3;
+/// compact catalog, 4: smaller tables).
+const FORMAT: u32 = 4;
 const MAGIC: &[u8; 8] = b"PGWARDC\0";
 /// magic, format, key hash, chain hash, files, payload length, payload hash.
 const HEADER_LEN: usize = 8 + 4 + 32 + 32 + 8 + 8 + 32;
