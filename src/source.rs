@@ -91,6 +91,11 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     pub lines: LineIndex,
+    /// Where the text can be read again: set by `pgward check` for files it read from disk,
+    /// so that a big set need not hold every file's text from parsing to the report (the
+    /// engine lets the text go and reads it back, verified, when a rule or a reporter needs
+    /// it). `None` for standard input and for texts made in memory: those stay in memory.
+    pub origin: Option<std::path::PathBuf>,
 }
 
 impl SourceFile {
@@ -104,6 +109,7 @@ impl SourceFile {
             name: name.into(),
             text,
             lines,
+            origin: None,
         }
     }
 

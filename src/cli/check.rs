@@ -390,7 +390,14 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
         }
         fixing.output
     } else {
-        let inputs = std::mem::take(&mut set.inputs);
+        let mut inputs = std::mem::take(&mut set.inputs);
+        // A file read from disk can be read again: a big set lets its text go between parsing
+        // and its rules, and between its rules and the report (standard input stays in memory).
+        for input in &mut inputs {
+            if stdin_name.as_deref() != Some(input.source.name.as_str()) {
+                input.source.origin = Some(cwd.join(&input.source.name));
+            }
+        }
         let mut output = match &cache {
             Some(cache) => {
                 let unread = std::mem::take(&mut set.unread);
@@ -431,7 +438,18 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
         ));
     }
 
-    let status = exit_status(&set.errors, &output, args.fail_on.into());
+    // A file whose text was let go and read back as other text changed during the check.
+    let changed = output.changed_files();
+    for name in &changed {
+        error(format!(
+            "{name} changed on disk during the check: what is reported about it may be wrong; check again"
+        ));
+    }
+    let status = if changed.is_empty() {
+        exit_status(&set.errors, &output, args.fail_on.into())
+    } else {
+        EXIT_ERROR
+    };
     // The process ends here: freeing the parsed set and the catalog piece by piece would
     // cost a big set tens of milliseconds for nothing.
     std::mem::forget(output);

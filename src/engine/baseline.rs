@@ -101,7 +101,7 @@ impl Baseline {
             .workspace
             .files
             .iter()
-            .map(|f| file_key(&f.source.name, &root))
+            .map(|f| file_key(f.source.name(), &root))
             .collect();
         let mut hidden = 0;
         output.diagnostics.retain(|d| {
@@ -167,7 +167,7 @@ pub fn entries(output: &CheckOutput, path: &Path) -> Vec<Entry> {
         .iter()
         .map(|d| Entry {
             rule: d.rule.to_string(),
-            file: file_key(&output.workspace.files[d.file].source.name, &root),
+            file: file_key(output.workspace.files[d.file].source.name(), &root),
             fingerprint: fingerprint(d, &output.workspace),
             message: if d.redact {
                 String::new()

@@ -26,6 +26,19 @@ pub struct CheckOutput {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl CheckOutput {
+    /// The files whose text the check let go and read back changed on disk meanwhile: what
+    /// is reported about them (positions, snippets, even findings) may not hold.
+    pub fn changed_files(&self) -> Vec<&str> {
+        self.workspace
+            .files
+            .iter()
+            .filter(|f| f.source.changed())
+            .map(|f| f.source.name())
+            .collect()
+    }
+}
+
 /// Parse a set of files (in migration order) for the default target version and replay them
 /// into a catalog.
 pub fn build_workspace(inputs: Vec<CheckInput>) -> Workspace {
@@ -174,13 +187,25 @@ pub(crate) fn parse_and_replay(
     }
 }
 
-/// Replace each replayed file's model by its packed form.
+/// Replace each replayed file's model by its packed form, and let go of the text of each file
+/// that can be read again ([`Source::released`]): its rules and the reporters read it back.
 fn pack_files(mut files: Vec<WorkspaceFile>, options: &ParseOptions) -> Vec<WorkspaceFile> {
     files.par_iter_mut().for_each(|file| {
-        if let Parsed::Ready(parsed) = &file.parsed
-            && let Some(packed) = Parsed::pack(parsed, file.source.clone(), *options)
+        let released = Source::released(&file.source);
+        if let Parsed::Ready(parsed) = &file.parsed {
+            // The packed model's own handle (it re-parses from it should the bytes ever fail to
+            // read back) must not keep the text alive.
+            let source = released
+                .as_ref()
+                .map_or_else(|| file.source.clone(), Source::detached);
+            if let Some(packed) = Parsed::pack(parsed, source, *options) {
+                file.parsed = packed;
+            }
+        }
+        if let Some(released) = released
+            && matches!(file.parsed, Parsed::Packed(_))
         {
-            file.parsed = packed;
+            file.source = released;
         }
     });
     files
@@ -221,6 +246,7 @@ fn run_rules_in_chunks(
         // A rule may have looked into other files too (where an object was created).
         for file in &mut workspace.files {
             file.parsed.release();
+            file.source.release();
         }
         start = end;
     }
@@ -357,5 +383,93 @@ mod tests {
                 assert_eq!(format!("{:?}", *a.parsed), format!("{:?}", *b.parsed));
             }
         }
+    }
+
+    /// Every report of a check, in every format (the GitHub format's random token masked).
+    fn reports(output: &CheckOutput) -> Vec<String> {
+        use crate::report::{Format, ReportOptions, render};
+        Format::ALL
+            .iter()
+            .map(|(name, format)| {
+                let mut out = Vec::new();
+                render(*format, output, &ReportOptions::default(), &mut out).unwrap();
+                let text = String::from_utf8(out).unwrap();
+                let text = match text.find("::stop-commands::") {
+                    Some(at) => {
+                        let token = text[at + 17..].lines().next().unwrap_or("").to_string();
+                        text.replace(&token, "TOKEN")
+                    }
+                    None => text,
+                };
+                format!("{name}\n{text}")
+            })
+            .collect()
+    }
+
+    /// A big set lets each file's text go once the file is packed, and reads it back for its
+    /// rules and the reporters: the same diagnostics and the same reports in every format
+    /// (secrets redacted the same), and no text left in memory after the check.
+    #[test]
+    fn released_texts_give_the_same_reports() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = Config::default();
+        let load = |origins: bool| {
+            let paths = [
+                "fixtures/corpus".to_string(),
+                "fixtures/rules/secret-in-migration".to_string(),
+            ];
+            let mut inputs = crate::discover::load_set(&paths, None, &config, root).inputs;
+            if origins {
+                for input in &mut inputs {
+                    input.source.origin = Some(root.join(&input.source.name));
+                }
+            }
+            inputs
+        };
+        let plain = check_in(load(false), &config, false, usize::MAX);
+        assert!(plain.diagnostics.iter().any(|d| d.redact));
+        let streamed = check_in(load(true), &config, true, 3);
+        assert!(streamed.workspace.files.iter().all(|f| !f.source.is_read()));
+        assert_eq!(
+            format!("{:?}", plain.diagnostics),
+            format!("{:?}", streamed.diagnostics)
+        );
+        assert_eq!(reports(&plain), reports(&streamed));
+        assert!(streamed.workspace.files.iter().all(|f| !f.source.is_read()));
+        assert!(streamed.changed_files().is_empty());
+        // Packed without an origin (standard input): the text stays.
+        let kept = check_in(load(false), &config, true, 3);
+        assert!(kept.workspace.files.iter().all(|f| f.source.is_read()));
+        assert_eq!(reports(&plain), reports(&kept));
+    }
+
+    /// A file that changes on disk between its parse and its report is named, never quoted
+    /// with positions of the new text; one rewritten with the same text is fine.
+    #[test]
+    fn a_file_changed_during_the_check_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let texts = [
+            ("1_a.sql", "CREATE TABLE a (id int);\n"),
+            ("2_b.sql", "CREATE TABLE b (id int);\nDROP TABLE a;\n"),
+            ("3_c.sql", "DROP TABLE b;\n"),
+        ];
+        let mut inputs = Vec::new();
+        for (name, text) in texts {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let mut source = crate::source::SourceFile::new(name, text);
+            source.origin = Some(path);
+            inputs.push(CheckInput {
+                source,
+                report: true,
+            });
+        }
+        let config = Config::default();
+        let output = check_in(inputs, &config, true, 1);
+        assert!(!output.diagnostics.is_empty());
+        std::fs::write(dir.path().join("2_b.sql"), "-- moved\nDROP TABLE a;\n").unwrap();
+        std::fs::write(dir.path().join("3_c.sql"), texts[2].1).unwrap();
+        let _ = reports(&output);
+        assert_eq!(output.changed_files(), ["2_b.sql"]);
     }
 }

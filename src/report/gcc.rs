@@ -1,8 +1,8 @@
 //! `--format gcc`: `path:line:col: severity: message [rule-id]`, one line per diagnostic, so
 //! editors' and CI problem matchers that understand compiler output can read it.
 
-use super::ReportOptions;
 use super::common::{char_range, one_line};
+use super::{ReportOptions, Texts};
 use crate::diagnostic::Severity;
 use crate::engine::CheckOutput;
 use std::io::{self, Write};
@@ -17,15 +17,16 @@ fn severity_word(severity: Severity) -> &'static str {
 }
 
 pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
+    let texts = Texts::new(&output.workspace);
     for d in &output.diagnostics {
-        let Some(file) = output.workspace.files.get(d.file) else {
+        let Some(file) = texts.get(d.file) else {
             continue;
         };
-        let (start, _) = char_range(&file.source, d.span);
+        let (start, _) = char_range(&file, d.span);
         writeln!(
             w,
             "{}:{}:{}: {}: {} [{}]",
-            file.source.name,
+            file.name,
             start.line,
             start.column,
             severity_word(d.severity),

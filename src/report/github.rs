@@ -4,7 +4,7 @@
 //! wrapped in `::stop-commands::`, so text quoted from a migration is never run as a command.
 
 use super::common::char_range;
-use super::{ReportOptions, human};
+use super::{ReportOptions, Texts, human};
 use crate::diagnostic::Severity;
 use crate::engine::CheckOutput;
 use std::io::{self, Write};
@@ -30,11 +30,12 @@ pub fn escape_property(text: &str) -> String {
 }
 
 pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
+    let texts = Texts::new(&output.workspace);
     for d in &output.diagnostics {
-        let Some(file) = output.workspace.files.get(d.file) else {
+        let Some(file) = texts.get(d.file) else {
             continue;
         };
-        let (start, end) = char_range(&file.source, d.span);
+        let (start, end) = char_range(&file, d.span);
         // GitHub annotations take columns only on a one-line range (the checks API drops
         // `start_column`/`end_column` otherwise), so a multi-line span names lines only.
         let columns = if start.line == end.line {
@@ -49,7 +50,7 @@ pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) 
             w,
             "::{} file={},line={}{columns},title={}::{}",
             command(d.severity),
-            escape_property(&file.source.name),
+            escape_property(&file.name),
             start.line,
             escape_property(&format!("pgward ({})", d.rule)),
             escape_data(&d.message)

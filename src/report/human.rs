@@ -2,44 +2,58 @@
 //! `error[rule]: message`, the `file:line:col`, the source lines with the span underlined,
 //! secondary labels for related places (in any file of the set), `= help:` notes, and a summary.
 
+use super::Texts;
 use super::{ReportOptions, Summary};
 use crate::diagnostic::Severity;
-use crate::engine::{CheckOutput, Workspace};
-use crate::source::Span;
+use crate::engine::CheckOutput;
+use crate::source::{SourceFile, Span};
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, Config as TermConfig, termcolor};
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::ops::Range;
+use std::sync::Arc;
 
-/// The workspace as codespan's file database: every file of the set (context files too), so
-/// related labels can point anywhere. Lines and columns come from our own `LineIndex`, so they
-/// match the JSON output exactly (CRLF, tabs, multi-byte characters).
-/// Files with a secret under a diagnostic get a copy of their text with the secret's bytes
-/// replaced by `*` (offsets unchanged), so no snippet prints it.
-struct WorkspaceFiles<'a>(&'a Workspace, Vec<Option<String>>);
+/// The files one diagnostic quotes, as codespan's file database: its own file and those of its
+/// related places (any file of the set). Lines and columns come from our own `LineIndex`, so
+/// they match the JSON output exactly (CRLF, tabs, multi-byte characters). A file with a secret
+/// under a diagnostic is quoted from a copy of its text with the secret's bytes replaced by `*`
+/// (offsets unchanged), so no snippet prints it.
+struct QuotedFiles<'a>(Vec<Quoted<'a>>);
 
-impl<'a> Files<'a> for WorkspaceFiles<'a> {
+struct Quoted<'a> {
+    id: usize,
+    name: &'a str,
+    file: Arc<SourceFile>,
+    redacted: Option<String>,
+}
+
+impl QuotedFiles<'_> {
+    fn get(&self, id: usize) -> Result<&Quoted<'_>, FilesError> {
+        self.0
+            .iter()
+            .find(|q| q.id == id)
+            .ok_or(FilesError::FileMissing)
+    }
+}
+
+impl<'a> Files<'a> for QuotedFiles<'_> {
     type FileId = usize;
     type Name = &'a str;
     type Source = &'a str;
 
     fn name(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        let f = self.0.files.get(id).ok_or(FilesError::FileMissing)?;
-        Ok(&f.source.name)
+        Ok(self.get(id)?.name)
     }
 
     fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
-        let f = self.0.files.get(id).ok_or(FilesError::FileMissing)?;
-        match self.1.get(id) {
-            Some(Some(redacted)) => Ok(redacted),
-            _ => Ok(&f.source.text),
-        }
+        let q = self.get(id)?;
+        Ok(q.redacted.as_deref().unwrap_or(&q.file.text))
     }
 
     fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
-        let f = self.0.files.get(id).ok_or(FilesError::FileMissing)?;
-        Ok(f.source.lines.line_of(byte_index))
+        Ok(self.get(id)?.file.lines.line_of(byte_index))
     }
 
     fn column_number(
@@ -48,13 +62,13 @@ impl<'a> Files<'a> for WorkspaceFiles<'a> {
         _line_index: usize,
         byte_index: usize,
     ) -> Result<usize, FilesError> {
-        let f = self.0.files.get(id).ok_or(FilesError::FileMissing)?;
-        Ok(f.source.lines.line_col(&f.source.text, byte_index).column)
+        let f = &self.get(id)?.file;
+        Ok(f.lines.line_col(&f.text, byte_index).column)
     }
 
     fn line_range(&'a self, id: usize, line_index: usize) -> Result<Range<usize>, FilesError> {
-        let f = self.0.files.get(id).ok_or(FilesError::FileMissing)?;
-        let lines = &f.source.lines;
+        let f = &self.get(id)?.file;
+        let lines = &f.lines;
         if line_index >= lines.line_count() {
             return Err(FilesError::LineTooLarge {
                 given: line_index,
@@ -65,7 +79,7 @@ impl<'a> Files<'a> for WorkspaceFiles<'a> {
         let end = if line_index + 1 < lines.line_count() {
             lines.line_start(line_index + 1)
         } else {
-            f.source.text.len()
+            f.text.len()
         };
         Ok(start..end)
     }
@@ -100,42 +114,57 @@ fn term_config() -> TermConfig {
     }
 }
 
-/// Every file's text with the spans of redacted diagnostics turned into `*` (byte for byte).
-fn redacted_texts(output: &CheckOutput) -> Vec<Option<String>> {
-    let mut texts: Vec<Option<String>> = vec![None; output.workspace.files.len()];
+/// The spans of redacted diagnostics, per file.
+fn redacted_spans(output: &CheckOutput) -> HashMap<usize, Vec<Span>> {
+    let mut spans: HashMap<usize, Vec<Span>> = HashMap::new();
     for d in output.diagnostics.iter().filter(|d| d.redact) {
-        let (Some(file), Some(slot)) = (output.workspace.files.get(d.file), texts.get_mut(d.file))
-        else {
-            continue;
-        };
-        let mut bytes = slot
-            .take()
-            .unwrap_or_else(|| file.source.text.clone())
-            .into_bytes();
-        let range = clamp(&file.source.text, d.span);
-        for b in bytes.get_mut(range).into_iter().flatten() {
+        spans.entry(d.file).or_default().push(d.span);
+    }
+    spans
+}
+
+/// `text` with `spans` turned into `*` (byte for byte).
+fn redact(text: &str, spans: &[Span]) -> Option<String> {
+    let mut bytes = text.as_bytes().to_vec();
+    for span in spans {
+        for b in bytes.get_mut(clamp(text, *span)).into_iter().flatten() {
             // Only whole characters are replaced (the range is on character boundaries), and
             // every byte of them: the text stays valid UTF-8 with the same offsets.
             *b = b'*';
         }
-        *slot = String::from_utf8(bytes).ok();
     }
-    texts
+    String::from_utf8(bytes).ok()
 }
 
 pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
-    let files = WorkspaceFiles(&output.workspace, redacted_texts(output));
+    let texts = Texts::new(&output.workspace);
+    let secrets = redacted_spans(output);
+    let quote = |id: usize| -> Option<Quoted> {
+        let file = texts.get(id)?;
+        let redacted = secrets.get(&id).and_then(|spans| redact(&file.text, spans));
+        Some(Quoted {
+            id,
+            name: texts.name(id)?,
+            file,
+            redacted,
+        })
+    };
     let config = term_config();
     for d in &output.diagnostics {
-        let Some(file) = output.workspace.files.get(d.file) else {
+        let Some(own) = quote(d.file) else {
             continue;
         };
-        let mut labels = vec![Label::primary(d.file, clamp(&file.source.text, d.span))];
+        let mut labels = vec![Label::primary(d.file, clamp(&own.file.text, d.span))];
+        let mut files = QuotedFiles(vec![own]);
         for r in &d.related {
-            if let Some(rf) = output.workspace.files.get(r.file) {
+            if files.get(r.file).is_err()
+                && let Some(q) = quote(r.file)
+            {
+                files.0.push(q);
+            }
+            if let Ok(rf) = files.get(r.file) {
                 labels.push(
-                    Label::secondary(r.file, clamp(&rf.source.text, r.span))
-                        .with_message(&r.message),
+                    Label::secondary(r.file, clamp(&rf.file.text, r.span)).with_message(&r.message),
                 );
             }
         }

@@ -1,7 +1,7 @@
 //! `--format json`: one JSON array, one object per diagnostic, in file (migration) order then
 //! position. Field names and meaning are a public contract (issue 2, `related` from issue 3).
 
-use super::{ReportOptions, file_of, line_cols};
+use super::{ReportOptions, Texts, line_cols};
 use crate::engine::CheckOutput;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -30,21 +30,22 @@ struct JsonRelated<'a> {
 
 pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
     let _ = options;
+    let texts = Texts::new(&output.workspace);
     let mut items = Vec::with_capacity(output.diagnostics.len());
     for d in &output.diagnostics {
         // A diagnostic always points into the workspace it came from; skipping beats panicking.
-        let Some(file) = file_of(&output.workspace, d.file) else {
+        let (Some(file), Some(name)) = (texts.get(d.file), texts.name(d.file)) else {
             continue;
         };
-        let (start, end) = line_cols(file, d.span);
+        let (start, end) = line_cols(&file, d.span);
         let related = d
             .related
             .iter()
             .filter_map(|r| {
-                let rf = file_of(&output.workspace, r.file)?;
-                let (pos, _) = line_cols(rf, r.span);
+                let (rf, name) = (texts.get(r.file)?, texts.name(r.file)?);
+                let (pos, _) = line_cols(&rf, r.span);
                 Some(JsonRelated {
-                    file: &rf.name,
+                    file: name,
                     line: pos.line,
                     column: pos.column,
                     message: &r.message,
@@ -52,7 +53,7 @@ pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) 
             })
             .collect();
         items.push(JsonDiagnostic {
-            file: &file.name,
+            file: name,
             rule: d.rule,
             severity: d.severity.as_str(),
             message: &d.message,

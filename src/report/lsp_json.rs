@@ -51,23 +51,23 @@ pub fn to_lsp_diagnostic(
     workspace: &Workspace,
     uri_of: &dyn Fn(FileId) -> Option<Uri>,
 ) -> Option<lsp_types::Diagnostic> {
-    let file = workspace.files.get(d.file)?;
+    let file = workspace.files.get(d.file)?.source.load();
     let related: Vec<DiagnosticRelatedInformation> = d
         .related
         .iter()
         .filter_map(|r| {
-            let rf = workspace.files.get(r.file)?;
+            let rf = workspace.files.get(r.file)?.source.load();
             Some(DiagnosticRelatedInformation {
                 location: Location {
                     uri: uri_of(r.file)?,
-                    range: lsp_range(&rf.source, r.span),
+                    range: lsp_range(&rf, r.span),
                 },
                 message: r.message.clone(),
             })
         })
         .collect();
     Some(lsp_types::Diagnostic {
-        range: lsp_range(&file.source, d.span),
+        range: lsp_range(&file, d.span),
         severity: Some(lsp_severity(d.severity)),
         code: Some(NumberOrString::String(d.rule.to_string())),
         code_description: Uri::from_str(&rule_doc_url(d.rule))
@@ -88,7 +88,7 @@ pub fn publish_params(output: &CheckOutput) -> Vec<PublishDiagnosticsParams> {
         workspace
             .files
             .get(id)
-            .and_then(|f| uri_for_name(&f.source.name))
+            .and_then(|f| uri_for_name(f.source.name()))
     };
     workspace
         .files

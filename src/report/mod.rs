@@ -3,8 +3,11 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::{CheckOutput, Workspace};
-use crate::source::{LineCol, SourceFile, Span};
+use crate::source::{FileId, LineCol, SourceFile, Span};
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 pub mod common;
 mod gcc;
@@ -92,9 +95,48 @@ pub fn line_cols(file: &SourceFile, span: Span) -> (LineCol, LineCol) {
     )
 }
 
-/// The source file a diagnostic (or a related location) points into, if the workspace has it.
-pub fn file_of(workspace: &Workspace, file: crate::diagnostic::FileId) -> Option<&SourceFile> {
-    workspace.files.get(file).map(|f| &*f.source)
+/// The texts of a workspace's files as a reporter reads them. A file whose text a big check let
+/// go ([`crate::engine::Source::released`]) is read again and kept only while it is among the
+/// last few asked for: diagnostics come in file order, so a file's text is in memory while its
+/// diagnostics are written, not to the end of the report.
+pub struct Texts<'a> {
+    workspace: &'a Workspace,
+    recent: RefCell<VecDeque<(FileId, Arc<SourceFile>)>>,
+}
+
+/// How many re-read texts a reporter keeps (a diagnostic's file and its related places).
+const KEEP_TEXTS: usize = 8;
+
+impl<'a> Texts<'a> {
+    pub fn new(workspace: &'a Workspace) -> Texts<'a> {
+        Texts {
+            workspace,
+            recent: RefCell::new(VecDeque::new()),
+        }
+    }
+
+    /// The text of a file of the workspace (`None` for an id it does not have).
+    pub fn get(&self, file: FileId) -> Option<Arc<SourceFile>> {
+        let source = &self.workspace.files.get(file)?.source;
+        if source.is_read() {
+            return Some(source.load());
+        }
+        let mut recent = self.recent.borrow_mut();
+        if let Some((_, text)) = recent.iter().find(|(id, _)| *id == file) {
+            return Some(text.clone());
+        }
+        let text = source.load();
+        if recent.len() == KEEP_TEXTS {
+            recent.pop_back();
+        }
+        recent.push_front((file, text.clone()));
+        Some(text)
+    }
+
+    /// A file's name, without reading it.
+    pub fn name(&self, file: FileId) -> Option<&'a str> {
+        Some(self.workspace.files.get(file)?.source.name())
+    }
 }
 
 /// Counts for the summary line every human-facing format prints.

@@ -3,8 +3,8 @@
 //! Positions follow reviewdog.proto: 1-based line, 1-based column counted in UTF-8 bytes, end
 //! exclusive. A rule's mechanical fix becomes `suggestions`.
 
-use super::ReportOptions;
 use super::common::{TOOL_URL, byte_line_col, rule_doc_url};
+use super::{ReportOptions, Texts};
 use crate::diagnostic::Severity;
 use crate::engine::CheckOutput;
 use crate::source::{SourceFile, Span};
@@ -82,11 +82,12 @@ fn range(source: &SourceFile, span: Span) -> RdRange {
 }
 
 pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
+    let texts = Texts::new(&output.workspace);
     for d in &output.diagnostics {
-        let Some(file) = output.workspace.files.get(d.file) else {
+        let Some(source) = texts.get(d.file) else {
             continue;
         };
-        let source = &file.source;
+        let source = &*source;
         let suggestions = d
             .fix
             .iter()

@@ -2,12 +2,12 @@
 //! rule; each result has one physical location with a repository-relative URI and a 1-based
 //! region whose columns count Unicode code points (`columnKind: "unicodeCodePoints"`).
 
-use super::ReportOptions;
 use super::common::{TOOL_URL, char_range, relative_uri, rule_doc_url};
+use super::{ReportOptions, Texts};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::{CheckOutput, WorkspaceFile};
+use crate::engine::CheckOutput;
 use crate::rules::{self, Rule};
-use crate::source::Span;
+use crate::source::{SourceFile, Span};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -177,8 +177,8 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn region(file: &WorkspaceFile, span: Span) -> Region {
-    let (start, end) = char_range(&file.source, span);
+fn region(file: &SourceFile, span: Span) -> Region {
+    let (start, end) = char_range(file, span);
     Region {
         start_line: start.line,
         start_column: start.column,
@@ -187,9 +187,9 @@ fn region(file: &WorkspaceFile, span: Span) -> Region {
     }
 }
 
-fn location(file: &WorkspaceFile, span: Span) -> PhysicalLocation {
+fn location(file: &SourceFile, span: Span) -> PhysicalLocation {
     PhysicalLocation {
-        artifact_location: artifact_location(&file.source.name),
+        artifact_location: artifact_location(&file.name),
         region: region(file, span),
     }
 }
@@ -237,14 +237,10 @@ fn descriptor(rule: &'static Rule) -> ReportingDescriptor<'static> {
 
 /// The diagnostic's first line with all whitespace removed, so re-indenting or CRLF/LF changes
 /// do not change the fingerprint.
-fn normalized_line(file: &WorkspaceFile, offset: usize) -> String {
-    let line = file
-        .source
-        .lines
-        .line_of(offset.min(file.source.text.len()));
-    let span = file.source.lines.line_span(&file.source.text, line);
-    file.source
-        .slice(span)
+fn normalized_line(file: &SourceFile, offset: usize) -> String {
+    let line = file.lines.line_of(offset.min(file.text.len()));
+    let span = file.lines.line_span(&file.text, line);
+    file.slice(span)
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()
@@ -276,13 +272,14 @@ fn message_text(d: &Diagnostic) -> String {
 
 pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
     let all_rules = rules::all();
-    let files = &output.workspace.files;
+    let texts = Texts::new(&output.workspace);
     let mut occurrences: HashMap<(usize, &str, String), usize> = HashMap::new();
     let mut results = Vec::new();
     for d in &output.diagnostics {
-        let Some(file) = files.get(d.file) else {
+        let Some(file) = texts.get(d.file) else {
             continue;
         };
+        let file = &*file;
         let normalized = normalized_line(file, d.span.start);
         let count = occurrences
             .entry((d.file, d.rule, normalized.clone()))
@@ -293,10 +290,10 @@ pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write)
             .iter()
             .enumerate()
             .filter_map(|(i, r)| {
-                let rf = files.get(r.file)?;
+                let rf = texts.get(r.file)?;
                 Some(Location {
                     id: Some(i),
-                    physical_location: location(rf, r.span),
+                    physical_location: location(&rf, r.span),
                     message: Some(Text {
                         text: r.message.clone(),
                     }),
@@ -311,7 +308,7 @@ pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write)
                     text: fix.title.clone(),
                 },
                 artifact_changes: vec![ArtifactChange {
-                    artifact_location: artifact_location(&file.source.name),
+                    artifact_location: artifact_location(&file.name),
                     replacements: fix
                         .edits
                         .iter()

@@ -8,6 +8,7 @@ use crate::rules::Rule;
 use crate::source::{FileId, SourceFile, Span};
 use crate::syntax::{self, ParseOptions, ParsedFile, Statement, Stmt};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// One file of the set, parsed. Text and statements are shared (`Arc`) so that a language
@@ -21,8 +22,10 @@ pub struct WorkspaceFile {
 
 /// A file's text, shared. Either read already, or read on first use: a context file whose
 /// replay came from the cache, and whose stamp (size, times, inode) says it is the file the
-/// cache was built from, is read only if a rule or a reporter looks into it. Dereferences to
-/// the [`SourceFile`] either way.
+/// cache was built from, is read only if a rule or a reporter looks into it; a file of a big
+/// set whose text the check let go once it was parsed and replayed ([`Source::released`]) is
+/// read again when its rules run or a reporter quotes it, and must read back as the very text
+/// that was parsed. Dereferences to the [`SourceFile`] either way.
 #[derive(Clone)]
 pub enum Source {
     Read(Arc<SourceFile>),
@@ -33,17 +36,145 @@ pub enum Source {
 pub struct OnDisk {
     name: String,
     path: PathBuf,
-    file: OnceLock<SourceFile>,
+    /// The length and hash of the text the check parsed, for a released file: a re-read
+    /// must give exactly that text.
+    expect: Option<Fingerprint>,
+    file: OnceLock<Arc<SourceFile>>,
+    /// A re-read gave other text than the one parsed (the file changed during the check).
+    changed: AtomicBool,
+}
+
+/// What says a re-read gives the text that was parsed: its length and a 64-bit hash of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fingerprint {
+    len: usize,
+    hash: u64,
+}
+
+impl Fingerprint {
+    /// A multiply-rotate hash over 8-byte words (several GB/s): it tells a file that changed
+    /// from the one parsed, which is all it is for (not a defence against forged text).
+    fn of(text: &str) -> Fingerprint {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+        let bytes = text.as_bytes();
+        let mut words = bytes.chunks_exact(8);
+        let mut hash = words.by_ref().fold(0, |h, w| {
+            mix(h, u64::from_le_bytes(w.try_into().unwrap_or([0; 8])))
+        });
+        let mut last = [0u8; 8];
+        last[..words.remainder().len()].copy_from_slice(words.remainder());
+        hash = mix(mix(hash, u64::from_le_bytes(last)), bytes.len() as u64);
+        Fingerprint {
+            len: text.len(),
+            hash,
+        }
+    }
+}
+
+impl OnDisk {
+    /// The file's text as it reads now. A released file reads as the text that was parsed or,
+    /// when the file changed (or went away) since, as empty text (positions in it then show
+    /// as line 1) with [`Source::changed`] set, so the caller can say the check is unreliable;
+    /// a file the cache stands for reads as empty if it went away.
+    fn read(&self) -> Arc<SourceFile> {
+        let read = crate::discover::read_source(&self.path, &self.name);
+        let file = match (read, self.expect) {
+            (Ok(file), Some(expect)) if Fingerprint::of(&file.text) != expect => None,
+            (Ok(file), _) => Some(file),
+            (Err(_), _) => None,
+        };
+        Arc::new(file.unwrap_or_else(|| {
+            if self.expect.is_some() {
+                self.changed.store(true, Ordering::Relaxed);
+            }
+            SourceFile::new(self.name.clone(), "")
+        }))
+    }
+
+    fn new(name: String, path: PathBuf, expect: Option<Fingerprint>) -> Arc<OnDisk> {
+        Arc::new(OnDisk {
+            name,
+            path,
+            expect,
+            file: OnceLock::new(),
+            changed: AtomicBool::new(false),
+        })
+    }
 }
 
 impl Source {
     /// A file read from `path` on first use, named `name` in messages.
     pub fn on_disk(name: String, path: PathBuf) -> Source {
-        Source::OnDisk(Arc::new(OnDisk {
-            name,
+        Source::OnDisk(OnDisk::new(name, path, None))
+    }
+
+    /// A handle to `file` that does not hold its text: the text is read again from
+    /// `file.origin` when something looks into it, and must be the same text (see
+    /// [`OnDisk`]). `None` for a file with no origin (standard input, a buffer).
+    pub fn released(file: &SourceFile) -> Option<Source> {
+        let path = file.origin.clone()?;
+        let expect = Fingerprint::of(&file.text);
+        Some(Source::OnDisk(OnDisk::new(
+            file.name.clone(),
             path,
-            file: OnceLock::new(),
-        }))
+            Some(expect),
+        )))
+    }
+
+    /// Another handle to the same file that shares no loaded text with this one (a released
+    /// file's text can only be let go when one handle holds it).
+    pub fn detached(&self) -> Source {
+        match self {
+            Source::Read(file) => Source::Read(file.clone()),
+            Source::OnDisk(lazy) => Source::OnDisk(OnDisk::new(
+                lazy.name.clone(),
+                lazy.path.clone(),
+                lazy.expect,
+            )),
+        }
+    }
+
+    /// The file's name in messages, without reading it.
+    pub fn name(&self) -> &str {
+        match self {
+            Source::Read(file) => &file.name,
+            Source::OnDisk(lazy) => &lazy.name,
+        }
+    }
+
+    /// The text, for a moment: a released file that nothing holds is read again and not kept
+    /// (a reporter going through a big set's files one by one); anything else is the text
+    /// this handle holds (read now if it is a cached context file nothing read yet).
+    pub fn load(&self) -> Arc<SourceFile> {
+        match self {
+            Source::Read(file) => file.clone(),
+            Source::OnDisk(lazy) => match lazy.file.get() {
+                Some(file) => file.clone(),
+                None if lazy.expect.is_some() => lazy.read(),
+                None => lazy.file.get_or_init(|| lazy.read()).clone(),
+            },
+        }
+    }
+
+    /// Let go of a released file's text (it is read again when next needed). Nothing happens
+    /// when another handle shares it or the file is not a released one.
+    pub fn release(&mut self) {
+        if let Source::OnDisk(lazy) = self
+            && lazy.expect.is_some()
+            && let Some(lazy) = Arc::get_mut(lazy)
+        {
+            lazy.file.take();
+        }
+    }
+
+    /// Whether a released file read back as other text than the one the check parsed: the
+    /// file changed during the check, and what was reported about it may not hold.
+    pub fn changed(&self) -> bool {
+        match self {
+            Source::Read(_) => false,
+            Source::OnDisk(lazy) => lazy.changed.load(Ordering::Relaxed),
+        }
     }
 
     /// Whether the text is in memory (an on-disk file nothing looked into is not).
@@ -81,13 +212,9 @@ impl std::ops::Deref for Source {
     fn deref(&self) -> &SourceFile {
         match self {
             Source::Read(file) => file,
-            // The file was there, unchanged, when the check started; if it went away since,
-            // it reads as empty (positions in it then show as line 1) rather than failing
-            // the check.
-            Source::OnDisk(lazy) => lazy.file.get_or_init(|| {
-                crate::discover::read_source(&lazy.path, &lazy.name)
-                    .unwrap_or_else(|_| SourceFile::new(lazy.name.clone(), ""))
-            }),
+            // The file was there, unchanged, when the check started; if it changed or went
+            // away since, it reads as empty rather than failing the check (see `OnDisk::read`).
+            Source::OnDisk(lazy) => lazy.file.get_or_init(|| lazy.read()),
         }
     }
 }
