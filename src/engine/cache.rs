@@ -48,8 +48,8 @@ use std::sync::{Arc, Mutex};
 pub const DIR_NAME: &str = ".pgward_cache";
 
 /// Bumped whenever the pack layout changes (the build stamp covers the model's types; 3: the
-/// compact catalog; 4: one postcard document).
-const FORMAT: u32 = 4;
+/// compact catalog, 4: smaller tables; 5: one postcard document).
+const FORMAT: u32 = 5;
 const MAGIC: &[u8; 8] = b"PGWARDC\0";
 /// magic, format, key hash, chain hash, files, payload length, payload hash.
 const HEADER_LEN: usize = 8 + 4 + 32 + 32 + 8 + 8 + 32;
