@@ -59,6 +59,42 @@ fn main() {
         n1 - n0,
         catalog.tables.len()
     );
+    let part = |name: &str, f: &dyn Fn() -> Box<dyn std::any::Any>| {
+        let (b, n) = heap();
+        let kept = f();
+        let (b2, n2) = heap();
+        println!(
+            "  {name:>10}: {:7.1} MB in {:8} allocations",
+            (b2 - b) as f64 / 1e6,
+            n2 - n
+        );
+        drop(kept);
+    };
+    part("tables", &|| Box::new(catalog.tables.clone()));
+    part("indexes", &|| Box::new(catalog.indexes.clone()));
+    part("policies", &|| Box::new(catalog.policies.clone()));
+    part("functions", &|| Box::new(catalog.functions.clone()));
+    part("facts", &|| {
+        Box::new(
+            (0..catalog.files_replayed())
+                .map(|f| catalog.file_facts(f).to_vec())
+                .collect::<Vec<_>>(),
+        )
+    });
+    let columns: usize = catalog.tables.iter().map(|t| t.columns.len()).sum();
+    println!(
+        "  sizes: Table {} Column {} Index {} Policy {} Fact {} Loc {} Option<Loc> {}; {columns} columns, {} indexes, {} policies",
+        size_of::<pgward::catalog::Table>(),
+        size_of::<pgward::catalog::Column>(),
+        size_of::<pgward::catalog::Index>(),
+        size_of::<pgward::catalog::Policy>(),
+        size_of::<pgward::catalog::Fact>(),
+        size_of::<pgward::catalog::Loc>(),
+        size_of::<Option<pgward::catalog::Loc>>(),
+        catalog.indexes.len(),
+        catalog.policies.len(),
+    );
+    let (b1, n1) = heap();
     black_box(catalog.created_in(0));
     let (b2, n2) = heap();
     println!(

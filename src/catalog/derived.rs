@@ -17,61 +17,113 @@ use crate::source::FileId;
 use std::collections::BTreeSet;
 
 /// What one file created (whether or not it still exists at the end of the set), in creation
-/// order.
-#[derive(Debug, Default, Clone)]
-pub struct FileObjects {
-    pub tables: Vec<TableId>,
+/// order: a view into [`ByFile`].
+#[derive(Debug, Clone, Copy)]
+pub struct FileObjects<'a> {
+    pub tables: &'a [TableId],
     /// Columns defined in the file (`CREATE TABLE` or `ADD COLUMN`).
-    pub columns: Vec<(TableId, ColumnId)>,
+    pub columns: &'a [(TableId, ColumnId)],
     /// Foreign keys: the table and the index into its `foreign_keys`.
-    pub foreign_keys: Vec<(TableId, usize)>,
-    pub policies: Vec<PolicyId>,
+    pub foreign_keys: &'a [(TableId, usize)],
+    pub policies: &'a [PolicyId],
     /// Indexes created in the file.
-    pub indexes: Vec<IndexId>,
+    pub indexes: &'a [IndexId],
     /// Indexes dropped in the file (by `DROP INDEX` or with their table or column).
-    pub dropped_indexes: Vec<IndexId>,
+    pub dropped_indexes: &'a [IndexId],
     /// Tables whose last row level security change (`rls_changed`) is in the file.
-    pub rls_changed: Vec<TableId>,
+    pub rls_changed: &'a [TableId],
     /// Tables the file removed from a publication (`ALTER PUBLICATION … DROP TABLE`, …).
-    pub unpublished: Vec<TableId>,
+    pub unpublished: &'a [TableId],
     /// Publications dropped in the file.
-    pub dropped_publications: Vec<PublicationId>,
+    pub dropped_publications: &'a [PublicationId],
     /// Policies whose definition (roles, expressions) the file changed last
     /// ([`Policy::defined`](super::Policy::defined)), dropped ones included.
-    pub policies_defined: Vec<PolicyId>,
+    pub policies_defined: &'a [PolicyId],
     /// Policies with a `USING` or `WITH CHECK` expression, as the set left them, written in the
     /// file.
-    pub policy_exprs: Vec<PolicyId>,
+    pub policy_exprs: &'a [PolicyId],
     /// Functions (indexes into [`Catalog::functions`]) the file defined, altered, or granted a
     /// privilege on last: where a finding about a function can stand.
-    pub functions: Vec<usize>,
+    pub functions: &'a [usize],
     /// Views, materialized views, foreign tables and sequences the file defined, changed or
     /// granted a privilege on last, by name, in [`Catalog::other_relations`]' order.
-    pub other_relations: Vec<Key>,
+    pub other_relations: &'a [Key],
+}
+
+/// One kind of object for every file, flat: file `f`'s are `items[starts[f]..starts[f + 1]]`
+/// (a vector per file and kind was most of the memory of this index on a big set).
+#[derive(Debug, Clone)]
+pub(super) struct PerFile<T> {
+    starts: Vec<u32>,
+    items: Vec<T>,
+}
+
+impl<T: PartialEq> PerFile<T> {
+    /// From `(file, item)` pairs pushed in creation order; `dedup`: drop an item equal to the
+    /// one before it in the same file.
+    fn build(files: usize, mut pairs: Vec<(FileId, T)>, dedup: bool) -> PerFile<T> {
+        // Stable: each file keeps its items in the order they were pushed.
+        pairs.sort_by_key(|(file, _)| *file);
+        if dedup {
+            pairs.dedup_by(|b, a| a == b);
+        }
+        let mut starts = Vec::with_capacity(files + 1);
+        let mut items = Vec::with_capacity(pairs.len());
+        for (file, item) in pairs {
+            while starts.len() <= file {
+                starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
+            }
+            items.push(item);
+        }
+        while starts.len() <= files {
+            starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
+        }
+        PerFile { starts, items }
+    }
+
+    fn of(&self, file: FileId) -> &[T] {
+        let at = |i: usize| self.starts.get(i).map_or(0, |&s| s as usize);
+        self.items.get(at(file)..at(file + 1)).unwrap_or(&[])
+    }
+}
+
+/// What every file created (see [`FileObjects`]).
+#[derive(Debug, Clone)]
+pub(super) struct ByFile {
+    tables: PerFile<TableId>,
+    columns: PerFile<(TableId, ColumnId)>,
+    foreign_keys: PerFile<(TableId, usize)>,
+    policies: PerFile<PolicyId>,
+    indexes: PerFile<IndexId>,
+    dropped_indexes: PerFile<IndexId>,
+    rls_changed: PerFile<TableId>,
+    unpublished: PerFile<TableId>,
+    dropped_publications: PerFile<PublicationId>,
+    policies_defined: PerFile<PolicyId>,
+    policy_exprs: PerFile<PolicyId>,
+    functions: PerFile<usize>,
+    other_relations: PerFile<Key>,
 }
 
 impl Catalog {
     /// What `file` created. Built on first use, for all files at once.
-    pub fn created_in(&self, file: FileId) -> &FileObjects {
-        static EMPTY: FileObjects = FileObjects {
-            tables: Vec::new(),
-            columns: Vec::new(),
-            foreign_keys: Vec::new(),
-            policies: Vec::new(),
-            indexes: Vec::new(),
-            dropped_indexes: Vec::new(),
-            rls_changed: Vec::new(),
-            unpublished: Vec::new(),
-            dropped_publications: Vec::new(),
-            policies_defined: Vec::new(),
-            policy_exprs: Vec::new(),
-            functions: Vec::new(),
-            other_relations: Vec::new(),
-        };
-        self.by_file
-            .get_or_init(|| self.index_by_file())
-            .get(file)
-            .unwrap_or(&EMPTY)
+    pub fn created_in(&self, file: FileId) -> FileObjects<'_> {
+        let all = self.by_file.get_or_init(|| self.index_by_file());
+        FileObjects {
+            tables: all.tables.of(file),
+            columns: all.columns.of(file),
+            foreign_keys: all.foreign_keys.of(file),
+            policies: all.policies.of(file),
+            indexes: all.indexes.of(file),
+            dropped_indexes: all.dropped_indexes.of(file),
+            rls_changed: all.rls_changed.of(file),
+            unpublished: all.unpublished.of(file),
+            dropped_publications: all.dropped_publications.of(file),
+            policies_defined: all.policies_defined.of(file),
+            policy_exprs: all.policy_exprs.of(file),
+            functions: all.functions.of(file),
+            other_relations: all.other_relations.of(file),
+        }
     }
 
     /// Live functions that `file` defined, altered or granted a privilege on last, in creation
@@ -93,111 +145,102 @@ impl Catalog {
             .filter_map(|key| self.other_relation(key))
     }
 
-    fn index_by_file(&self) -> Vec<FileObjects> {
-        let mut files: Vec<FileObjects> = vec![FileObjects::default(); self.facts.len()];
+    fn index_by_file(&self) -> ByFile {
+        let mut tables = Vec::new();
+        let mut rls_changed = Vec::new();
+        let mut columns = Vec::new();
+        let mut foreign_keys = Vec::new();
         for (id, table) in self.tables.iter().enumerate() {
-            if let Some(created) = table.created
-                && let Some(f) = slot(&mut files, created.file())
-            {
-                f.tables.push(id);
+            if let Some(created) = table.created {
+                tables.push((created.file(), id));
             }
-            if let Some(changed) = table.rls_changed
-                && let Some(f) = slot(&mut files, changed.file())
-            {
-                f.rls_changed.push(id);
+            if let Some(changed) = table.rls_changed {
+                rls_changed.push((changed.file(), id));
             }
             for (cid, column) in table.columns.iter().enumerate() {
-                if let Some(created) = column.created
-                    && let Some(f) = slot(&mut files, created.file())
-                {
-                    f.columns.push((id, cid));
+                if let Some(created) = column.created {
+                    columns.push((created.file(), (id, cid)));
                 }
             }
             for (i, fk) in table.foreign_keys.iter().enumerate() {
-                if let Some(f) = slot(&mut files, fk.created.file()) {
-                    f.foreign_keys.push((id, i));
-                }
+                foreign_keys.push((fk.created.file(), (id, i)));
             }
         }
+        let mut policies = Vec::new();
+        let mut policies_defined = Vec::new();
+        let mut policy_exprs = Vec::new();
         for (id, policy) in self.policies.iter().enumerate() {
-            if let Some(f) = slot(&mut files, policy.created.file()) {
-                f.policies.push(id);
-            }
-            if let Some(f) = slot(&mut files, policy.defined.file()) {
-                f.policies_defined.push(id);
-            }
-            for (_, loc) in [&policy.using, &policy.with_check].into_iter().flatten() {
-                if let Some(f) = slot(&mut files, loc.file())
-                    && f.policy_exprs.last() != Some(&id)
-                {
-                    f.policy_exprs.push(id);
-                }
+            policies.push((policy.created.file(), id));
+            policies_defined.push((policy.defined.file(), id));
+            for (_, loc) in [&policy.using, &policy.with_check]
+                .into_iter()
+                .filter_map(|e| e.as_deref())
+            {
+                policy_exprs.push((loc.file(), id));
             }
         }
+        let mut functions = Vec::new();
         for (id, function) in self.functions.iter().enumerate() {
             let touched = [Some(function.defined), function.altered]
                 .into_iter()
                 .flatten()
                 .chain(granted(&function.acl));
             for loc in touched {
-                if let Some(f) = slot(&mut files, loc.file())
-                    && f.functions.last() != Some(&id)
-                {
-                    f.functions.push(id);
-                }
+                functions.push((loc.file(), id));
             }
         }
+        let mut other_relations = Vec::new();
         for (key, relation) in &self.other_relations {
             let touched = [Some(relation.defined), relation.invoker_changed]
                 .into_iter()
                 .flatten()
                 .chain(granted(&relation.acl));
             for loc in touched {
-                if let Some(f) = slot(&mut files, loc.file())
-                    && f.other_relations.last() != Some(key)
-                {
-                    f.other_relations.push(key.clone());
-                }
+                other_relations.push((loc.file(), key.clone()));
             }
         }
+        let mut dropped_publications = Vec::new();
+        let mut unpublished = Vec::new();
         for (id, publication) in self.publications.iter().enumerate() {
-            if let Some(dropped) = publication.dropped
-                && let Some(f) = slot(&mut files, dropped.file())
-            {
-                f.dropped_publications.push(id);
+            if let Some(dropped) = publication.dropped {
+                dropped_publications.push((dropped.file(), id));
             }
             for member in &publication.members {
-                if let Some(removed) = member.removed
-                    && let Some(f) = slot(&mut files, removed.file())
-                {
-                    f.unpublished.push(member.table);
+                if let Some(removed) = member.removed {
+                    unpublished.push((removed.file(), member.table));
                 }
             }
         }
+        let mut indexes = Vec::new();
+        let mut dropped_indexes = Vec::new();
         for (id, index) in self.indexes.iter().enumerate() {
-            if let Some(f) = slot(&mut files, index.created.file()) {
-                f.indexes.push(id);
-            }
-            if let Some(dropped) = index.dropped
-                && let Some(f) = slot(&mut files, dropped.file())
-            {
-                f.dropped_indexes.push(id);
+            indexes.push((index.created.file(), id));
+            if let Some(dropped) = index.dropped {
+                dropped_indexes.push((dropped.file(), id));
             }
         }
-        files
+        let n = self.facts.len();
+        ByFile {
+            tables: PerFile::build(n, tables, false),
+            columns: PerFile::build(n, columns, false),
+            foreign_keys: PerFile::build(n, foreign_keys, false),
+            policies: PerFile::build(n, policies, false),
+            indexes: PerFile::build(n, indexes, false),
+            dropped_indexes: PerFile::build(n, dropped_indexes, false),
+            rls_changed: PerFile::build(n, rls_changed, false),
+            unpublished: PerFile::build(n, unpublished, false),
+            dropped_publications: PerFile::build(n, dropped_publications, false),
+            policies_defined: PerFile::build(n, policies_defined, false),
+            policy_exprs: PerFile::build(n, policy_exprs, true),
+            functions: PerFile::build(n, functions, true),
+            other_relations: PerFile::build(n, other_relations, true),
+        }
     }
 }
 
 /// Where an object's privileges were last granted, role by role.
 fn granted(acl: &ObjectAcl) -> impl Iterator<Item = super::Loc> + '_ {
     acl.own.entries().filter_map(|(_, e)| e.last_grant)
-}
-
-fn slot(files: &mut Vec<FileObjects>, file: FileId) -> Option<&mut FileObjects> {
-    if files.len() <= file {
-        files.resize(file + 1, FileObjects::default());
-    }
-    files.get_mut(file)
 }
 
 impl Catalog {

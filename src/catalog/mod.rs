@@ -88,7 +88,7 @@ pub struct Catalog {
     referenced_by: HashMap<TableId, Vec<(TableId, usize)>>,
     /// What each file created, built on first use (see [`Catalog::created_in`]).
     #[serde(skip)]
-    by_file: std::sync::OnceLock<Vec<FileObjects>>,
+    by_file: std::sync::OnceLock<derived::ByFile>,
     /// Foreign key cycle components per table, built on first use.
     #[serde(skip)]
     fk_components: std::sync::OnceLock<Vec<Option<usize>>>,

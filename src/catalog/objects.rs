@@ -185,7 +185,8 @@ pub struct Table {
     pub columns_incomplete: bool,
     /// Every column ever defined (dropped ones too); see [`Column::is_live`].
     pub columns: Vec<Column>,
-    pub primary_key: Option<KeyConstraint>,
+    /// Boxed: implicit tables have none.
+    pub primary_key: Option<Box<KeyConstraint>>,
     pub uniques: Vec<KeyConstraint>,
     pub foreign_keys: Vec<ForeignKeyDef>,
     pub rls_enabled: bool,
@@ -283,9 +284,10 @@ pub struct Policy {
     pub permissive: bool,
     /// `USING (…)` as the set left it, and the statement that wrote it (its spans point into
     /// that statement's file).
-    pub using: Option<(crate::syntax::PolicyExpr, Loc)>,
+    /// Boxed, like `with_check`: an expression is large and often missing.
+    pub using: Option<Box<(crate::syntax::PolicyExpr, Loc)>>,
     /// `WITH CHECK (…)` as the set left it, and the statement that wrote it.
-    pub with_check: Option<(crate::syntax::PolicyExpr, Loc)>,
+    pub with_check: Option<Box<(crate::syntax::PolicyExpr, Loc)>>,
     /// The statement that last set the roles or an expression: the `CREATE POLICY`, or an
     /// `ALTER POLICY` (its span is the policy's name there).
     pub defined: Loc,

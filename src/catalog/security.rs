@@ -88,8 +88,9 @@ impl Acl {
 /// schema, and for its schema) and what the set granted and revoked on the object itself.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ObjectAcl {
-    pub global_defaults: Acl,
-    pub schema_defaults: Acl,
+    /// The default privileges for every schema and for the object's schema, `None` when both
+    /// were empty (boxed: most objects are made without any).
+    pub(in crate::catalog) defaults: Option<Box<(Acl, Acl)>>,
     pub own: Acl,
     /// Made by the set (the default privileges apply); `false` for objects the set only touched.
     pub created: bool,
@@ -136,7 +137,23 @@ impl Baseline {
     }
 }
 
+static NO_ACL: Acl = Acl {
+    entries: Vec::new(),
+};
+
 impl ObjectAcl {
+    /// The default privileges for every schema in force when the object was made.
+    pub fn global_defaults(&self) -> &Acl {
+        self.defaults
+            .as_deref()
+            .map_or(&NO_ACL, |(global, _)| global)
+    }
+    /// The default privileges for the object's schema in force when it was made.
+    pub fn schema_defaults(&self) -> &Acl {
+        self.defaults
+            .as_deref()
+            .map_or(&NO_ACL, |(_, schema)| schema)
+    }
     /// Whether `role` (directly or through `PUBLIC`) holds `privilege` on an object of `kind` in
     /// `schema`.
     pub fn allows(
@@ -161,8 +178,8 @@ impl ObjectAcl {
                 Some(v) => v,
                 None => base.contains(privilege),
             };
-            layer(&self.global_defaults, baseline.global(kind, r))
-                || layer(&self.schema_defaults, baseline.schema(kind, schema, r))
+            layer(self.global_defaults(), baseline.global(kind, r))
+                || layer(self.schema_defaults(), baseline.schema(kind, schema, r))
         })
     }
 }
@@ -216,9 +233,10 @@ impl Catalog {
                 .cloned()
                 .unwrap_or_default()
         };
+        let (global, schema) = (get(None), get(Some(schema.to_string())));
+        let none = global.entries.is_empty() && schema.entries.is_empty();
         ObjectAcl {
-            global_defaults: get(None),
-            schema_defaults: get(Some(schema.to_string())),
+            defaults: (!none).then(|| Box::new((global, schema))),
             own: Acl::default(),
             created: true,
         }

@@ -60,7 +60,7 @@ fn definition(ctx: &FileContext, index: &Index) -> Option<Definition> {
 
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for &id in &catalog.created_in(ctx.file_id).indexes {
+    for &id in catalog.created_in(ctx.file_id).indexes {
         let Some(index) = catalog.indexes.get(id) else {
             continue;
         };
@@ -104,7 +104,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             )
         } else {
             // A unique btree index on exactly the primary key or a unique constraint's columns.
-            let key = std::iter::once(table.primary_key.as_ref())
+            let key = std::iter::once(table.primary_key.as_deref())
                 .flatten()
                 .filter(|pk| pk.dropped.is_none())
                 .map(|pk| (pk, "primary key"))

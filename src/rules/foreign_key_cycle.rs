@@ -180,7 +180,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     // A cycle is reported at the foreign key of this file that closed it: only the components
     // (from the catalog, computed once for the whole set) holding one of this file's keys matter.
     let mut own = HashSet::new();
-    for &(table, i) in &catalog.created_in(ctx.file_id).foreign_keys {
+    for &(table, i) in catalog.created_in(ctx.file_id).foreign_keys {
         let Some(t) = catalog.tables.get(table).filter(|t| t.is_live()) else {
             continue;
         };

@@ -77,7 +77,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     } else {
         here.tables
             .iter()
-            .chain(&here.unpublished)
+            .chain(here.unpublished)
             .copied()
             .collect()
     };

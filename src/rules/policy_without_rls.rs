@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     disabled_later(ctx, out);
     let catalog = ctx.catalog();
-    for &policy_id in &catalog.created_in(ctx.file_id).policies {
+    for &policy_id in catalog.created_in(ctx.file_id).policies {
         let Some(policy) = catalog.policies.get(policy_id) else {
             continue;
         };
@@ -83,7 +83,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 /// schemas (there `rls-not-enabled` reports the DISABLE): one finding per table, at the DISABLE.
 fn disabled_later(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
-    for &table_id in &catalog.created_in(ctx.file_id).rls_changed {
+    for &table_id in catalog.created_in(ctx.file_id).rls_changed {
         let Some(table) = catalog.tables.get(table_id).filter(|t| t.is_live()) else {
             continue;
         };

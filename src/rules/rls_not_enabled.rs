@@ -24,7 +24,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let mut candidates: Vec<_> = here
         .tables
         .iter()
-        .chain(&here.rls_changed)
+        .chain(here.rls_changed)
         .copied()
         .collect();
     candidates.sort_unstable();

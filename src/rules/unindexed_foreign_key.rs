@@ -20,7 +20,7 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     let catalog = ctx.catalog();
     let user_rule_on = is_enabled(&super::missing_user_id_index::RULE, ctx.config);
-    for &(table_id, fk_index) in &catalog.created_in(ctx.file_id).foreign_keys {
+    for &(table_id, fk_index) in catalog.created_in(ctx.file_id).foreign_keys {
         let Some(table) = catalog.tables.get(table_id) else {
             continue;
         };

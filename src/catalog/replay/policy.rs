@@ -48,8 +48,11 @@ impl Catalog {
             command: cp.command,
             roles: cp.roles.clone(),
             permissive: cp.permissive,
-            using: cp.using.clone().map(|e| (e, at.loc(cp.name.span))),
-            with_check: cp.with_check.clone().map(|e| (e, at.loc(cp.name.span))),
+            using: cp
+                .using
+                .clone()
+                .map(|e| Box::new((e, at.loc(cp.name.span)))),
+            with_check: (cp.with_check.clone()).map(|e| Box::new((e, at.loc(cp.name.span)))),
             defined: at.loc(cp.name.span),
             created: at.loc(cp.name.span),
             dropped: None,
@@ -90,10 +93,10 @@ impl Catalog {
                     p.roles = roles.clone();
                 }
                 if let Some(e) = &ap.using {
-                    p.using = Some((e.clone(), at.loc(ap.name.span)));
+                    p.using = Some(Box::new((e.clone(), at.loc(ap.name.span))));
                 }
                 if let Some(e) = &ap.with_check {
-                    p.with_check = Some((e.clone(), at.loc(ap.name.span)));
+                    p.with_check = Some(Box::new((e.clone(), at.loc(ap.name.span))));
                 }
                 p.defined = at.loc(ap.name.span);
             }

@@ -147,12 +147,12 @@ impl Catalog {
             ConstraintKind::PrimaryKey(cols) => {
                 let columns = self.columns_of(table, cols);
                 if let Some(t) = self.tables.get_mut(table) {
-                    t.primary_key = Some(KeyConstraint {
+                    t.primary_key = Some(Box::new(KeyConstraint {
                         name,
                         columns,
                         created: at.loc(span),
                         dropped: None,
-                    });
+                    }));
                 }
             }
             ConstraintKind::Unique(cols) => {

@@ -25,17 +25,17 @@ impl<'a> PolicyHere<'a> {
         self.policy.defined.span()
     }
     pub fn using(&self) -> Option<&'a PolicyExpr> {
-        self.policy.using.as_ref().map(|(e, _)| e)
+        self.policy.using.as_deref().map(|(e, _)| e)
     }
     pub fn with_check(&self) -> Option<&'a PolicyExpr> {
-        self.policy.with_check.as_ref().map(|(e, _)| e)
+        self.policy.with_check.as_deref().map(|(e, _)| e)
     }
     /// Where to point at an expression: the expression itself when this file holds its text,
     /// else the policy's name in the statement that changed it last.
     pub fn span_of(&self, expr: &PolicyExpr) -> Span {
         let written = [&self.policy.using, &self.policy.with_check]
             .into_iter()
-            .flatten()
+            .filter_map(|e| e.as_deref())
             .find(|(e, _)| std::ptr::eq(e, expr))
             .map(|(_, loc)| loc.file());
         if written == Some(self.policy.defined.file()) {
@@ -99,7 +99,7 @@ pub fn live_policy_exprs_here<'a>(ctx: &'a FileContext) -> impl Iterator<Item = 
         let found: Vec<ExprHere<'a>> = match live_policy(ctx, id) {
             Some((policy, table)) => [&policy.using, &policy.with_check]
                 .into_iter()
-                .flatten()
+                .filter_map(|e| e.as_deref())
                 .filter(|(_, loc): &&(PolicyExpr, Loc)| loc.file() == ctx.file_id)
                 .filter_map(|(expr, loc)| {
                     Some(ExprHere {
