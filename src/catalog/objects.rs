@@ -1,6 +1,7 @@
 //! Object state: what the catalog knows about each table, column, index, policy, publication
 //! and named object, with the places it was created, renamed and dropped.
 
+use super::Name;
 use crate::source::{FileId, Span};
 use crate::syntax::{ObjectKind, PolicyCommand};
 use std::collections::HashMap;
@@ -120,9 +121,9 @@ pub struct Rename {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Column {
-    pub name: String,
+    pub name: Name,
     /// As written, lower case (`uuid`, `vector(1536)`); empty for implicit columns.
-    pub data_type: String,
+    pub data_type: Name,
     pub type_span: Option<Span>,
     pub not_null: bool,
     /// Where the column was defined (its name in `CREATE TABLE` or `ADD COLUMN`); `None` when the
