@@ -197,7 +197,16 @@ mod tests {
 
     #[test]
     fn inline_and_heap_names_read_back() {
-        for s in ["", "a", "user_id", "timestamptz", &"x".repeat(22), &"é".repeat(11), &"y".repeat(23), &"ü".repeat(40)] {
+        for s in [
+            "",
+            "a",
+            "user_id",
+            "timestamptz",
+            &"x".repeat(22),
+            &"é".repeat(11),
+            &"y".repeat(23),
+            &"ü".repeat(40),
+        ] {
             let n = Name::new(s);
             assert_eq!(n.as_str(), s);
             assert_eq!(Name::from(s.to_string()), n);

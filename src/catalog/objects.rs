@@ -175,8 +175,8 @@ pub struct ForeignKeyDef {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     /// Current name (or the name it had when dropped).
-    pub schema: String,
-    pub name: String,
+    pub schema: Name,
+    pub name: Name,
     /// `None`: the table existed before the set (only touched by it).
     pub created: Option<Loc>,
     pub dropped: Option<Loc>,
@@ -205,7 +205,7 @@ pub struct Table {
 
 impl Table {
     pub fn key(&self) -> Key {
-        (self.schema.clone(), self.name.clone())
+        (self.schema.to_string(), self.name.to_string())
     }
     pub fn display(&self) -> String {
         display_key(&self.key())
@@ -256,7 +256,7 @@ impl Table {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     /// `None` for `CREATE INDEX ON t (…)` (PostgreSQL picks a name).
-    pub name: Option<String>,
+    pub name: Option<Name>,
     pub table: TableId,
     /// Key columns in order; `None` for an expression element.
     pub columns: Vec<Option<ColumnId>>,
@@ -277,11 +277,11 @@ impl Index {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
-    pub name: String,
+    pub name: Name,
     pub table: TableId,
     pub command: PolicyCommand,
     /// The roles, as the last `CREATE`/`ALTER POLICY … TO` left them (empty: `public`).
-    pub roles: Vec<String>,
+    pub roles: Vec<Name>,
     pub permissive: bool,
     /// `USING (…)` as the set left it, and the statement that wrote it (its spans point into
     /// that statement's file).

@@ -281,8 +281,8 @@ impl Catalog {
                     {
                         c.renames.push(Rename {
                             at: at.loc(to.span),
-                            from: (t.schema.clone(), c.name.to_string()),
-                            to: (t.schema.clone(), to.value.clone()),
+                            from: (t.schema.to_string(), c.name.to_string()),
+                            to: (t.schema.to_string(), to.value.clone()),
                         });
                         c.name = Name::from(&to.value);
                     }
@@ -291,14 +291,14 @@ impl Catalog {
                     let Some(t) = self.tables.get(table) else {
                         continue;
                     };
-                    let new_key = (t.schema.clone(), to.value.clone());
+                    let new_key = (t.schema.to_string(), to.value.clone());
                     self.rename_table(at, table, new_key, to.span);
                 }
                 AlterTableAction::SetSchema { schema } => {
                     let Some(t) = self.tables.get(table) else {
                         continue;
                     };
-                    let new_key = (schema.value.clone(), t.name.clone());
+                    let new_key = (schema.value.clone(), t.name.to_string());
                     self.rename_table(at, table, new_key, schema.span);
                 }
                 AlterTableAction::AddConstraint(c) => self.add_constraint(at, table, c),

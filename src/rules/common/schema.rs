@@ -179,7 +179,10 @@ pub fn index_name(table: &str, columns: &[impl AsRef<str>]) -> String {
 
 /// `CREATE INDEX IF NOT EXISTS idx_t_c ON schema.t (c);`
 pub fn create_index_sql(table: &Key, columns: &[impl AsRef<str>]) -> String {
-    let cols: Vec<String> = columns.iter().map(|c| quote_if_needed(c.as_ref())).collect();
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| quote_if_needed(c.as_ref()))
+        .collect();
     format!(
         "CREATE INDEX IF NOT EXISTS {} ON {} ({});",
         index_name(&table.1, columns),
