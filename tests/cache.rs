@@ -434,3 +434,58 @@ fn a_stamp_entry_whose_pack_is_gone_or_damaged_is_not_trusted() {
     let (_, _, unread) = run_stamped(dir.path(), &config, &cache);
     assert_eq!(unread, CONTEXT_FILES, "rebuilt and used again");
 }
+
+#[test]
+fn the_pack_decoded_ahead_of_discovery_is_used_only_when_the_stamps_lead_to_it() {
+    let dir = project();
+    settle();
+    let config = config(dir.path());
+    let (plain, _) = run(dir.path(), &config, None);
+    // Reads every file, stores the pack, records the stamps and the pack as the last one used.
+    run_stamped(dir.path(), &config, &cache_in(dir.path()));
+
+    // The next process decodes that pack while discovery runs, and uses it.
+    let cache = cache_in(dir.path());
+    cache.prefetch(&config);
+    let (warm, outcome, unread) = run_stamped(dir.path(), &config, &cache);
+    assert_eq!(unread, CONTEXT_FILES, "{outcome:?}");
+    assert!(outcome.prefetched, "{outcome:?}");
+    assert_eq!(json(&warm), json(&plain));
+
+    // Without the prefetch the same pack is decoded after discovery: the same result.
+    let (cold, outcome, _) = run_stamped(dir.path(), &config, &cache_in(dir.path()));
+    assert!(
+        !outcome.prefetched && outcome.restored == CONTEXT_FILES,
+        "{outcome:?}"
+    );
+    assert_eq!(json(&cold), json(&plain));
+
+    // Under another build the last pack is not for this run: decoded or not, never used.
+    let other = Cache::with_build(dir.path().join(cache::DIR_NAME), "test build 2");
+    other.prefetch(&config);
+    let (out, outcome, unread) = run_stamped(dir.path(), &config, &other);
+    assert_eq!((unread, outcome.restored), (0, 0), "{outcome:?}");
+    assert!(!outcome.prefetched, "{outcome:?}");
+    assert_eq!(json(&out), json(&plain));
+
+    // An edited context file: its stamp leads nowhere, the files are read, and the decoded
+    // pack (of the old text) is left unused.
+    let file = dir.path().join("migrations/0001_users.sql");
+    std::fs::write(&file, "CREATE TABLE usres (id bigint PRIMARY KEY);\n").unwrap();
+    let cache = cache_in(dir.path());
+    cache.prefetch(&config);
+    let (after, outcome, unread) = run_stamped(dir.path(), &config, &cache);
+    assert_eq!(unread, 0, "{outcome:?}");
+    assert!(!outcome.prefetched, "{outcome:?}");
+    let (plain, _) = run(dir.path(), &config, None);
+    assert_eq!(json(&after), json(&plain));
+
+    // A garbled entry naming the last pack is ignored.
+    let last = dir.path().join(cache::DIR_NAME).join("stamps/last");
+    std::fs::write(&last, "not a hash 7\n").unwrap();
+    let cache = cache_in(dir.path());
+    cache.prefetch(&config);
+    let (out, outcome, _) = run_stamped(dir.path(), &config, &cache);
+    assert!(!outcome.prefetched, "{outcome:?}");
+    assert_eq!(json(&out), json(&plain));
+}

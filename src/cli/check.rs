@@ -305,7 +305,17 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
     let mut set = match &cache {
         Some(cache) if plain => {
             let defer = |files: &[(&str, discover::Stamp)]| cache.deferrable(&config, files);
-            discover::load_set_deferring(&paths, stdin, &config, &cwd, &defer)
+            let (paths, config, cwd, defer) = (&paths, &config, &cwd, &defer);
+            // Discovery (mostly system calls) on another thread while this one decodes the
+            // pack the last run restored, which this run most likely restores again.
+            std::thread::scope(|scope| {
+                let discovery = scope
+                    .spawn(move || discover::load_set_deferring(paths, stdin, config, cwd, defer));
+                cache.prefetch(config);
+                discovery
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
         }
         _ => discover::load_set(&paths, stdin, &config, &cwd),
     };

@@ -64,26 +64,22 @@ fn strip_zeros(digits: &str) -> String {
 /// Compare two migration files: versioned before unversioned, versions as integers, then by
 /// file name, then by the whole name (same file name in different directories).
 pub fn migration_order(a: &str, b: &str) -> Ordering {
-    let file_name = |s: &str| {
-        Path::new(s)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| s.to_string())
-    };
-    let (fa, fb) = (file_name(a), file_name(b));
-    let (va, vb) = (version_of(&fa), version_of(&fb));
-    let by_version = match (&va, &vb) {
-        (Some(x), Some(y)) => x.cmp(y),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    };
-    by_version.then_with(|| fa.cmp(&fb)).then_with(|| a.cmp(b))
+    order_key(a).cmp(&order_key(b))
 }
 
 /// Sort files into migration order (see [`migration_order`]).
 pub fn sort_migrations(files: &mut [FoundFile]) {
-    files.sort_by(|a, b| migration_order(&a.name, &b.name));
+    files.sort_by_cached_key(|f| order_key(&f.name));
+}
+
+/// What [`migration_order`] compares, computed once per file for a sort.
+fn order_key(name: &str) -> (bool, Option<Version>, String, String) {
+    let file_name = Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string());
+    let version = version_of(&file_name);
+    (version.is_none(), version, file_name, name.to_string())
 }
 #[cfg(test)]
 mod tests {

@@ -150,6 +150,10 @@ fn load_set_with(
         identity: PathBuf,
         source: Option<Result<SourceFile, InputError>>,
         path: PathBuf,
+        /// The path the runner classifies (see `layout_rel` below).
+        layout: PathBuf,
+        /// Where the runner puts it, once classified.
+        order: Option<crate::runner::layout::OrderKey>,
     }
     let mut entries: Vec<Entry> = discovery
         .files
@@ -160,6 +164,8 @@ fn load_set_with(
             report: true,
             source: None,
             path: f.path,
+            layout: PathBuf::new(),
+            order: None,
         })
         .collect();
 
@@ -177,6 +183,8 @@ fn load_set_with(
             identity: id,
             source: Some(stdin.source),
             path: PathBuf::new(),
+            layout: PathBuf::new(),
+            order: None,
         });
     }
 
@@ -203,6 +211,8 @@ fn load_set_with(
                     report: false,
                     source: None,
                     path: f.path,
+                    layout: PathBuf::new(),
+                    order: None,
                 });
             }
         }
@@ -227,12 +237,18 @@ fn load_set_with(
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from(Path::new(&e.name).file_name().unwrap_or_default()))
     };
-    entries.retain(|e| {
+    for e in &mut entries {
+        e.layout = layout_rel(e);
+    }
+    entries.retain_mut(|e| {
         if e.source.is_some() || named_args.contains(&e.identity) {
             return true;
         }
-        match runner.classify(&layout_rel(e)) {
-            crate::runner::layout::Classified::Migration(_) => true,
+        match runner.classify(&e.layout) {
+            crate::runner::layout::Classified::Migration(m) => {
+                e.order = Some(m.key);
+                true
+            }
             crate::runner::layout::Classified::Skipped(why) => {
                 set.skipped.push(format!("{}: {why}", e.name));
                 false
@@ -257,11 +273,16 @@ fn load_set_with(
     });
     // `[check] after`: older files are context, never reported.
     for e in &mut entries {
-        if e.report && config.before_after(&layout_rel(e)) {
+        if e.report && config.before_after(&e.layout) {
             e.report = false;
         }
     }
-    entries.sort_by_cached_key(|e| (runner.classify_named(&layout_rel(e)).key, e.name.clone()));
+    for e in &mut entries {
+        if e.order.is_none() {
+            e.order = Some(runner.classify_named(&e.layout).key);
+        }
+    }
+    entries.sort_by(|a, b| (&a.order, &a.name).cmp(&(&b.order, &b.name)));
     if let Some(defer) = defer {
         // The leading context files, stamped up to the first that cannot be.
         let leading = entries

@@ -24,6 +24,12 @@
 //! ([`Source::on_disk`]: read only if something looks into them). Stamps of files changed in
 //! the last second are never recorded (a write within the file system's timestamp granularity
 //! could leave them unchanged), and a stamp entry only leads to a pack that verifies.
+//!
+//! The stamps are known only once discovery has looked at every file, yet a repeated check
+//! (pre-commit, CI, an editor's save) almost always restores the pack it restored last time.
+//! So `stamps/last` names that pack, and `pgward check` reads and decodes it
+//! ([`Cache::prefetch`]) while discovery runs on another thread; it is used only if the stamps
+//! then lead to that very pack.
 
 use super::{CheckOutput, Parsed, Source, WorkspaceFile, replay_for_runner, run_rules};
 use crate::catalog::Catalog;
@@ -36,13 +42,14 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The directory name beside `pgward.toml`.
 pub const DIR_NAME: &str = ".pgward_cache";
 
 /// Bumped whenever the pack layout changes (the build stamp covers the model's types; 3: the
-/// compact catalog, 4: smaller tables).
-const FORMAT: u32 = 4;
+/// compact catalog, 4: smaller tables; 5: one postcard document).
+const FORMAT: u32 = 5;
 const MAGIC: &[u8; 8] = b"PGWARDC\0";
 /// magic, format, key hash, chain hash, files, payload length, payload hash.
 const HEADER_LEN: usize = 8 + 4 + 32 + 32 + 8 + 8 + 32;
@@ -54,11 +61,23 @@ const STORE_GAP: usize = 16;
 
 type Hash = [u8; 32];
 
+/// The stamp entry naming the pack the last restore used (see [`Cache::prefetch`]).
+const LAST_USED: &str = "last";
+
 /// A cache directory and the build it belongs to.
 #[derive(Debug, Clone)]
 pub struct Cache {
     dir: PathBuf,
     build: String,
+    prefetched: Arc<Mutex<Option<Prefetched>>>,
+}
+
+/// The pack `stamps/last` named, read and decoded ahead of discovery.
+#[derive(Debug)]
+struct Prefetched {
+    chain: Hash,
+    files: usize,
+    catalog: Catalog,
 }
 
 /// What a check did with the cache.
@@ -70,6 +89,8 @@ pub struct Outcome {
     pub stored: Option<usize>,
     /// A pack that was found and refused, with why.
     pub rejected: Option<String>,
+    /// The restored pack had been read and decoded while discovery ran ([`Cache::prefetch`]).
+    pub prefetched: bool,
 }
 
 impl Cache {
@@ -83,7 +104,40 @@ impl Cache {
         Cache {
             dir: dir.into(),
             build: build.into(),
+            prefetched: Arc::default(),
         }
+    }
+
+    /// Read and decode the pack the last restore under this config used, for a check whose
+    /// discovery runs meanwhile on another thread: its cost then hides behind discovery's.
+    /// A check whose stamps lead to another pack (or to none) leaves it unused. Decoding on
+    /// the calling thread (the main one) also keeps the catalog in the main allocator arena,
+    /// which grows in large steps; a worker thread's arena grows page by page.
+    pub fn prefetch(&self, config: &Config) {
+        let Some((chain, files)) = std::fs::read_to_string(self.stamp_entries().join(LAST_USED))
+            .ok()
+            .and_then(|entry| read_entry(&entry))
+        else {
+            return;
+        };
+        let Ok(bytes) = std::fs::read(self.packs().join(pack_name(&chain))) else {
+            return;
+        };
+        if let Ok(catalog) = read_pack(&bytes, &self.key(config), &chain, files)
+            && let Ok(mut slot) = self.prefetched.lock()
+        {
+            *slot = Some(Prefetched {
+                chain,
+                files,
+                catalog,
+            });
+        }
+    }
+
+    /// The prefetched catalog, if it is the pack of `chain` for `files` files.
+    fn prefetched(&self, chain: &Hash, files: usize) -> Option<Catalog> {
+        let prefetched = self.prefetched.lock().ok()?.take()?;
+        (prefetched.chain == *chain && prefetched.files == files).then_some(prefetched.catalog)
     }
 
     /// Where the cache lives: `.pgward_cache/` beside the config file when there is one, else
@@ -141,26 +195,44 @@ impl Cache {
     fn stamped_pack(&self, key: &Hash, files: &[(&str, Stamp)]) -> Option<(Hash, usize)> {
         let name = stamp_entry_name(&stamp_chain(key, files));
         let entry = std::fs::read_to_string(self.stamp_entries().join(name)).ok()?;
-        let (chain, count) = entry.trim_end().split_once(' ')?;
-        let chain = unhex(chain)?;
-        let count: usize = count.parse().ok()?;
+        let (chain, count) = read_entry(&entry)?;
         (count == files.len() && self.packs().join(pack_name(&chain)).is_file())
             .then_some((chain, count))
     }
 
     /// Record that the files with these stamps replay to the pack of `chain`.
     fn record_stamps(&self, key: &Hash, files: &[(&str, Stamp)], chain: &Hash) {
-        let dir = self.stamp_entries();
         let name = stamp_entry_name(&stamp_chain(key, files));
+        self.write_entry(&name, chain, files.len());
+        self.write_entry(LAST_USED, chain, files.len());
+        prune(&self.stamp_entries(), "stamp");
+    }
+
+    /// Name the pack of `chain` for `files` files as the last one restored, unless it is.
+    fn note_last_used(&self, chain: &Hash, files: usize) {
+        let last = std::fs::read_to_string(self.stamp_entries().join(LAST_USED));
+        if last.ok().and_then(|entry| read_entry(&entry)) != Some((*chain, files)) {
+            self.write_entry(LAST_USED, chain, files);
+        }
+    }
+
+    /// Write the stamp entry `name` (through a temporary file: readers see whole entries).
+    fn write_entry(&self, name: &str, chain: &Hash, files: usize) {
+        let dir = self.stamp_entries();
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let written = std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&tmp, format!("{} {}\n", hex(chain), files.len())))
-            .and_then(|()| std::fs::rename(&tmp, dir.join(&name)));
+            .and_then(|()| std::fs::write(&tmp, format!("{} {files}\n", hex(chain))))
+            .and_then(|()| std::fs::rename(&tmp, dir.join(name)));
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
-        prune(&dir, "stamp");
     }
+}
+
+/// A stamp entry's pack: its content chain and file count.
+fn read_entry(entry: &str) -> Option<(Hash, usize)> {
+    let (chain, count) = entry.trim_end().split_once(' ')?;
+    Some((unhex(chain)?, count.parse().ok()?))
 }
 
 fn stamp_entry_name(chain: &Hash) -> String {
@@ -228,13 +300,29 @@ pub fn check_loaded(
     let key = cache.key(config);
     if !unread.is_empty() {
         let named: Vec<(&str, Stamp)> = unread.iter().map(|u| (u.name.as_str(), u.stamp)).collect();
+        let mut prefetched = false;
         let restored = cache.stamped_pack(&key, &named).and_then(|(chain, n)| {
+            if let Some(catalog) = cache.prefetched(&chain, n) {
+                prefetched = true;
+                return Some(catalog);
+            }
             let bytes = std::fs::read(cache.packs().join(pack_name(&chain))).ok()?;
-            read_pack(&bytes, &key, &chain, n).ok()
+            let catalog = read_pack(&bytes, &key, &chain, n).ok()?;
+            cache.note_last_used(&chain, n);
+            Some(catalog)
         });
         drop(named);
         match restored {
-            Some(catalog) => return check_restored(unread, catalog, inputs, config),
+            Some(catalog) => {
+                let (output, outcome) = check_restored(unread, catalog, inputs, config);
+                return (
+                    output,
+                    Outcome {
+                        prefetched,
+                        ..outcome
+                    },
+                );
+            }
             None => {
                 // The pack went away (or was damaged) since discovery looked: read the files
                 // after all. One that cannot be read now is left out, as discovery would have.
@@ -346,7 +434,7 @@ fn check_read(
     let store = prefix > 0 && (start == 0 || prefix - start >= STORE_GAP);
     replay_for_runner(&mut catalog, &files[start..prefix], config);
     let writer = store.then(|| {
-        let payload = encode(&mut catalog);
+        let payload = encode(&catalog);
         let (cache, chain, key) = (cache.clone(), chains[prefix], key);
         std::thread::spawn(move || {
             payload.is_some_and(|p| write_pack(&cache, &key, &chain, prefix, &p).is_ok())
@@ -488,39 +576,15 @@ fn read_pack(bytes: &[u8], key: &Hash, chain: &Hash, files: usize) -> Result<Cat
     Ok(catalog)
 }
 
-/// A catalog as a pack's payload: the tables (about half of it) and the rest as two postcard
-/// documents, so that a restore decodes them on two threads. The tables' part is preceded by
-/// its length (8 bytes, little endian).
-fn encode(catalog: &mut Catalog) -> Option<Vec<u8>> {
-    let tables = std::mem::take(&mut catalog.tables);
-    let rest = postcard::to_stdvec(&*catalog);
-    let first = postcard::to_stdvec(&tables);
-    catalog.tables = tables;
-    let (first, rest) = (first.ok()?, rest.ok()?);
-    let mut payload = Vec::with_capacity(8 + first.len() + rest.len());
-    payload.extend_from_slice(&(first.len() as u64).to_le_bytes());
-    payload.extend_from_slice(&first);
-    payload.extend_from_slice(&rest);
-    Some(payload)
+/// A catalog as a pack's payload: one postcard document (decoded on one thread: see
+/// [`Cache::prefetch`]).
+fn encode(catalog: &Catalog) -> Option<Vec<u8>> {
+    postcard::to_stdvec(catalog).ok()
 }
 
 /// The catalog [`encode`] wrote.
 fn decode(payload: &[u8]) -> Result<Catalog, String> {
-    let (len, payload) = payload
-        .split_first_chunk::<8>()
-        .ok_or("shorter than its parts' header")?;
-    let split = usize::try_from(u64::from_le_bytes(*len))
-        .ok()
-        .filter(|&n| n <= payload.len())
-        .ok_or("a part longer than the payload")?;
-    let (first, rest) = payload.split_at(split);
-    let (tables, catalog) = rayon::join(
-        || postcard::from_bytes::<Vec<crate::catalog::Table>>(first),
-        || postcard::from_bytes::<Catalog>(rest),
-    );
-    let mut catalog = catalog.map_err(|e| e.to_string())?;
-    catalog.tables = tables.map_err(|e| e.to_string())?;
-    Ok(catalog)
+    postcard::from_bytes(payload).map_err(|e| e.to_string())
 }
 
 /// Write a pack through a temporary file and a rename, then drop the oldest packs.
