@@ -41,8 +41,8 @@ impl Catalog {
                 self.new_table(key, Some(loc), ct.temporary, ct.columns_incomplete)
             }
         };
-        // Room for exactly the declared columns: a doubling vector per table was a third of
-        // the columns' memory on a big set (replay's peak comes before `shrink_to_fit`).
+        // Room for exactly the declared columns: doubling vectors were a third of the columns'
+        // memory on a big set (replay's peak comes before `shrink_to_fit`).
         if let Some(t) = self.tables.get_mut(id) {
             t.columns.reserve_exact(ct.columns.len());
         }
@@ -96,6 +96,9 @@ impl Catalog {
         def: &ColumnDef,
     ) -> Option<ColumnId> {
         let t = self.tables.get_mut(table)?;
+        // Exact room (`CREATE TABLE` reserved its columns): a later `ADD COLUMN` must not
+        // double the vector.
+        t.columns.reserve_exact(1);
         t.columns.push(Column {
             name: Name::from(&def.name.value),
             data_type: Name::from(&def.data_type),
