@@ -26,12 +26,14 @@ use crate::syntax::ObjectKind;
 use std::collections::HashMap;
 
 mod derived;
+mod name;
 mod objects;
 mod query;
 mod replay;
 mod security;
 
 pub use derived::FileObjects;
+pub use name::Name;
 pub use objects::*;
 pub use security::{Acl, AclEntry, Baseline, Function, ObjectAcl, OtherRelation};
 

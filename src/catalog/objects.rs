@@ -1,6 +1,7 @@
 //! Object state: what the catalog knows about each table, column, index, policy, publication
 //! and named object, with the places it was created, renamed and dropped.
 
+use super::Name;
 use crate::source::{FileId, Span};
 use crate::syntax::{ObjectKind, PolicyCommand};
 use std::collections::HashMap;
@@ -120,9 +121,9 @@ pub struct Rename {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Column {
-    pub name: String,
+    pub name: Name,
     /// As written, lower case (`uuid`, `vector(1536)`); empty for implicit columns.
-    pub data_type: String,
+    pub data_type: Name,
     pub type_span: Option<Span>,
     pub not_null: bool,
     /// Where the column was defined (its name in `CREATE TABLE` or `ADD COLUMN`); `None` when the
@@ -174,8 +175,8 @@ pub struct ForeignKeyDef {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     /// Current name (or the name it had when dropped).
-    pub schema: String,
-    pub name: String,
+    pub schema: Name,
+    pub name: Name,
     /// `None`: the table existed before the set (only touched by it).
     pub created: Option<Loc>,
     pub dropped: Option<Loc>,
@@ -204,7 +205,7 @@ pub struct Table {
 
 impl Table {
     pub fn key(&self) -> Key {
-        (self.schema.clone(), self.name.clone())
+        (self.schema.to_string(), self.name.to_string())
     }
     pub fn display(&self) -> String {
         display_key(&self.key())
@@ -255,7 +256,7 @@ impl Table {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     /// `None` for `CREATE INDEX ON t (…)` (PostgreSQL picks a name).
-    pub name: Option<String>,
+    pub name: Option<Name>,
     pub table: TableId,
     /// Key columns in order; `None` for an expression element.
     pub columns: Vec<Option<ColumnId>>,
@@ -276,11 +277,11 @@ impl Index {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
-    pub name: String,
+    pub name: Name,
     pub table: TableId,
     pub command: PolicyCommand,
     /// The roles, as the last `CREATE`/`ALTER POLICY … TO` left them (empty: `public`).
-    pub roles: Vec<String>,
+    pub roles: Vec<Name>,
     pub permissive: bool,
     /// `USING (…)` as the set left it, and the statement that wrote it (its spans point into
     /// that statement's file).

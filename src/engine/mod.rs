@@ -478,7 +478,7 @@ mod tests {
     fn a_file_changed_during_the_check_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let texts = [
-            ("1_a.sql", "CREATE TABLE a (id int);\n"),
+            ("1_a.sql", "\u{feff}CREATE TABLE a (id int);\n"),
             ("2_b.sql", "CREATE TABLE b (id int);\nDROP TABLE a;\n"),
             ("3_c.sql", "DROP TABLE b;\n"),
         ];

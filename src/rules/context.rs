@@ -78,11 +78,9 @@ impl OnDisk {
     /// as line 1) with [`Source::changed`] set, so the caller can say the check is unreliable;
     /// a file the cache stands for reads as empty if it went away.
     fn read(&self) -> Arc<SourceFile> {
-        let read = crate::discover::read_source(&self.path, &self.name);
-        let file = match (read, self.expect) {
-            (Ok(file), Some(expect)) if Fingerprint::of(&file.text) != expect => None,
-            (Ok(file), _) => Some(file),
-            (Err(_), _) => None,
+        let file = match self.expect {
+            Some(expect) => self.read_back(expect),
+            None => crate::discover::read_source(&self.path, &self.name).ok(),
         };
         Arc::new(file.unwrap_or_else(|| {
             if self.expect.is_some() {
@@ -90,6 +88,27 @@ impl OnDisk {
             }
             SourceFile::new(self.name.clone(), "")
         }))
+    }
+
+    /// A released file read back: `None` unless it is still a regular file holding the text
+    /// that was parsed (what discovery checked of that text, UTF-8 and no NUL byte, holds then;
+    /// a leading BOM is removed as when it was first read).
+    fn read_back(&self, expect: Fingerprint) -> Option<SourceFile> {
+        use std::io::Read;
+        let meta = std::fs::metadata(&self.path).ok()?;
+        let len = usize::try_from(meta.len()).ok()?;
+        // The parsed text, maybe after a BOM: anything longer or shorter is another text (read
+        // exactly, a file needs no second read to find its end).
+        if !meta.is_file() || len < expect.len || len > expect.len + '\u{feff}'.len_utf8() {
+            return None;
+        }
+        let mut bytes = vec![0; len];
+        std::fs::File::open(&self.path)
+            .ok()?
+            .read_exact(&mut bytes)
+            .ok()?;
+        let file = SourceFile::new(self.name.clone(), String::from_utf8(bytes).ok()?);
+        (Fingerprint::of(&file.text) == expect).then_some(file)
     }
 
     fn new(name: String, path: PathBuf, expect: Option<Fingerprint>) -> Arc<OnDisk> {

@@ -112,7 +112,7 @@ fn describe(catalog: &Catalog, (table, fk): Edge<'_>) -> String {
     let cols: Vec<String> = fk
         .columns
         .iter()
-        .filter_map(|&c| t.columns.get(c).map(|c| c.name.clone()))
+        .filter_map(|&c| t.columns.get(c).map(|c| c.name.to_string()))
         .collect();
     let target = fk
         .ref_table

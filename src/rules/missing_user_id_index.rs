@@ -90,7 +90,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(created) = column.created else {
             continue;
         };
-        if !user_columns.contains(&column.name)
+        if !user_columns.iter().any(|u| *u == column.name)
             || !reports(ctx.config, catalog, table_id, column_id)
         {
             continue;

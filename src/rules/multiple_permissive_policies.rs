@@ -5,6 +5,7 @@
 use super::Rule;
 use super::common::policy::{BYPASS_ROLES, applies_to, commands, live_policies_defined_here};
 use super::common::schema::{q, q_key};
+use crate::catalog::Name;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::FileContext;
 use crate::syntax::PolicyCommand;
@@ -19,11 +20,11 @@ pub static RULE: Rule = Rule {
 
 /// A role both role lists apply to (`public` when both are for everyone), ignoring roles that
 /// bypass row level security.
-fn shared_role(a: &[String], b: &[String]) -> Option<String> {
+fn shared_role(a: &[Name], b: &[Name]) -> Option<String> {
     let candidates = a
         .iter()
         .chain(b.iter())
-        .map(String::as_str)
+        .map(Name::as_str)
         .chain(["anon", "authenticated"]);
     let mut found = None;
     for role in candidates {

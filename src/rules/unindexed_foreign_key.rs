@@ -57,7 +57,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let names: Vec<String> = fk
             .columns
             .iter()
-            .filter_map(|&c| table.columns.get(c).map(|c| c.name.clone()))
+            .filter_map(|&c| table.columns.get(c).map(|c| c.name.to_string()))
             .collect();
         if names.len() != fk.columns.len() {
             continue;

@@ -271,8 +271,8 @@ impl Catalog {
         };
         self.tables.push(Table {
             acl,
-            schema: key.0.clone(),
-            name: key.1.clone(),
+            schema: Name::from(&key.0),
+            name: Name::from(&key.1),
             created,
             dropped: None,
             renames: Vec::new(),

@@ -43,10 +43,10 @@ impl Catalog {
             .or_default()
             .push(id);
         self.policies.push(Policy {
-            name: name.clone(),
+            name: Name::from(&name),
             table,
             command: cp.command,
-            roles: cp.roles.clone(),
+            roles: cp.roles.iter().map(Name::from).collect(),
             permissive: cp.permissive,
             using: cp
                 .using
@@ -90,7 +90,7 @@ impl Catalog {
             // `TO`, `USING`, `WITH CHECK`: each replaces the policy's own.
             if let Some(p) = self.policies.get_mut(id) {
                 if let Some(roles) = &ap.roles {
-                    p.roles = roles.clone();
+                    p.roles = roles.iter().map(Name::from).collect();
                 }
                 if let Some(e) = &ap.using {
                     p.using = Some(Box::new((e.clone(), at.loc(ap.name.span))));
@@ -133,14 +133,14 @@ impl Catalog {
         let schema = self
             .tables
             .get(table)
-            .map_or_else(String::new, |t| t.schema.clone());
+            .map_or_else(String::new, |t| t.schema.to_string());
         if let Some(p) = self.policies.get_mut(id) {
             p.renames.push(Rename {
                 at: at.loc(to.span),
-                from: (schema.clone(), p.name.clone()),
+                from: (schema.clone(), p.name.to_string()),
                 to: (schema, to.value.clone()),
             });
-            p.name = to.value.clone();
+            p.name = Name::from(&to.value);
         }
         self.policy_names.remove(&(table, ap.name.value.clone()));
         self.policy_names.insert((table, to.value.clone()), id);

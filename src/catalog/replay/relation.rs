@@ -7,8 +7,8 @@ use crate::syntax::{CreateIndex, ObjectKind, QualifiedName};
 
 impl Catalog {
     pub(super) fn index_key(&self, index: &Index) -> Option<Key> {
-        let name = index.name.clone()?;
-        let schema = self.tables.get(index.table)?.schema.clone();
+        let name = index.name.as_ref()?.to_string();
+        let schema = self.tables.get(index.table)?.schema.to_string();
         Some((schema, name))
     }
 
@@ -34,7 +34,7 @@ impl Catalog {
         let schema = self
             .tables
             .get(table)
-            .map_or_else(|| "public".to_string(), |t| t.schema.clone());
+            .map_or_else(|| "public".to_string(), |t| t.schema.to_string());
         let key = ci.name.as_ref().map(|n| (schema, n.value.clone()));
         if let (Some(key), Some(name)) = (&key, &ci.name)
             && self.relation_taken(at, ObjectKind::Index, key, name.span, ci.if_not_exists)
@@ -56,7 +56,7 @@ impl Catalog {
             t.index_ids.push(id);
         }
         self.indexes.push(Index {
-            name: ci.name.as_ref().map(|n| n.value.clone()),
+            name: ci.name.as_ref().map(|n| Name::from(&n.value)),
             table,
             columns,
             unique: ci.unique,

@@ -18,8 +18,8 @@ impl Catalog {
             from: old_key.clone(),
             to: new_key.clone(),
         });
-        t.schema = new_key.0.clone();
-        t.name = new_key.1.clone();
+        t.schema = Name::from(&new_key.0);
+        t.name = Name::from(&new_key.1);
         self.relations.remove(&old_key);
         self.relations.insert(new_key.clone(), Rel::Table(table));
         self.dropped.remove(&(ObjectKind::Table, new_key.clone()));
@@ -33,7 +33,7 @@ impl Catalog {
         if old_key.0 != new_key.0 {
             let moved: Vec<(IndexId, String)> = self
                 .indexes_on(table)
-                .filter_map(|(id, i)| i.name.clone().map(|n| (id, n)))
+                .filter_map(|(id, i)| i.name.as_ref().map(|n| (id, n.to_string())))
                 .collect();
             for (id, name) in moved {
                 self.relations.remove(&(old_key.0.clone(), name.clone()));
@@ -85,7 +85,7 @@ impl Catalog {
                         if let (RenameTarget::Name(to), Some(index)) =
                             (&r.to, self.indexes.get_mut(id))
                         {
-                            index.name = Some(to.value.clone());
+                            index.name = Some(Name::from(&to.value));
                             index.renamed = Some(at.loc(to.span));
                             self.relations.remove(&old);
                             // A later drop of the new name points at drops after this rename.
@@ -132,7 +132,7 @@ impl Catalog {
             .map(|(id, _)| id)
             .collect();
         for id in tables {
-            let Some(name) = self.tables.get(id).map(|t| t.name.clone()) else {
+            let Some(name) = self.tables.get(id).map(|t| t.name.to_string()) else {
                 continue;
             };
             self.rename_table(at, id, (to.value.clone(), name), to.span);

@@ -77,7 +77,7 @@ impl Catalog {
             .get_mut(table)
             .and_then(|t| t.columns.get_mut(column))
         {
-            c.data_type = def.data_type.clone();
+            c.data_type = Name::from(&def.data_type);
             c.type_span = Some(def.data_type_span);
             c.not_null = def.not_null;
             c.created = Some(at.loc(def.name.span));
@@ -92,8 +92,8 @@ impl Catalog {
     ) -> Option<ColumnId> {
         let t = self.tables.get_mut(table)?;
         t.columns.push(Column {
-            name: def.name.value.clone(),
-            data_type: def.data_type.clone(),
+            name: Name::from(&def.name.value),
+            data_type: Name::from(&def.data_type),
             type_span: Some(def.data_type_span),
             not_null: def.not_null,
             created: Some(at.loc(def.name.span)),
@@ -114,8 +114,8 @@ impl Catalog {
             return None;
         }
         t.columns.push(Column {
-            name: name.to_string(),
-            data_type: String::new(),
+            name: Name::from(name),
+            data_type: Name::default(),
             type_span: None,
             not_null: false,
             created: None,
@@ -281,24 +281,24 @@ impl Catalog {
                     {
                         c.renames.push(Rename {
                             at: at.loc(to.span),
-                            from: (t.schema.clone(), c.name.clone()),
-                            to: (t.schema.clone(), to.value.clone()),
+                            from: (t.schema.to_string(), c.name.to_string()),
+                            to: (t.schema.to_string(), to.value.clone()),
                         });
-                        c.name = to.value.clone();
+                        c.name = Name::from(&to.value);
                     }
                 }
                 AlterTableAction::RenameTable { to } => {
                     let Some(t) = self.tables.get(table) else {
                         continue;
                     };
-                    let new_key = (t.schema.clone(), to.value.clone());
+                    let new_key = (t.schema.to_string(), to.value.clone());
                     self.rename_table(at, table, new_key, to.span);
                 }
                 AlterTableAction::SetSchema { schema } => {
                     let Some(t) = self.tables.get(table) else {
                         continue;
                     };
-                    let new_key = (schema.value.clone(), t.name.clone());
+                    let new_key = (schema.value.clone(), t.name.to_string());
                     self.rename_table(at, table, new_key, schema.span);
                 }
                 AlterTableAction::AddConstraint(c) => self.add_constraint(at, table, c),
@@ -383,7 +383,7 @@ impl Catalog {
         let Some(c) = t.columns.get_mut(id) else {
             return;
         };
-        let before = std::mem::replace(&mut c.data_type, data_type.to_string());
+        let before = std::mem::replace(&mut c.data_type, Name::from(data_type)).to_string();
         self.fact(
             at,
             Fact::ColumnTypeChanged {

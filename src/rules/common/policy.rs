@@ -1,7 +1,7 @@
 //! Policies for the security rules: the live policies a file created, with their statement, and
 //! which roles a policy applies to.
 
-use crate::catalog::{Loc, Policy, PolicyId, Table};
+use crate::catalog::{Loc, Name, Policy, PolicyId, Table};
 use crate::rules::FileContext;
 use crate::source::Span;
 use crate::syntax::{PolicyCommand, PolicyExpr, Statement};
@@ -121,26 +121,30 @@ pub const BYPASS_ROLES: &[&str] = &["service_role", "postgres", "supabase_admin"
 
 /// Whether a policy with these `TO` roles applies to `role` (no `TO` means `public`, which
 /// every role is a member of).
-pub fn applies_to(roles: &[String], role: &str) -> bool {
+pub fn applies_to(roles: &[Name], role: &str) -> bool {
     roles.is_empty() || roles.iter().any(|r| r == role || r == "public")
 }
 
 /// Whether the policy reaches clients through the API (`anon`, `authenticated`, `public`).
-pub fn reaches_clients(roles: &[String]) -> bool {
+pub fn reaches_clients(roles: &[Name]) -> bool {
     applies_to(roles, "anon") || applies_to(roles, "authenticated")
 }
 
 /// Whether `anon` (the key shipped in every frontend) is one of the policy's roles.
-pub fn reaches_anon(roles: &[String]) -> bool {
+pub fn reaches_anon(roles: &[Name]) -> bool {
     applies_to(roles, "anon")
 }
 
 /// `TO anon, authenticated` for messages; `public` when there is no `TO`.
-pub fn roles_display(roles: &[String]) -> String {
+pub fn roles_display(roles: &[Name]) -> String {
     if roles.is_empty() {
         "public".to_string()
     } else {
-        roles.join(", ")
+        roles
+            .iter()
+            .map(Name::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

@@ -47,7 +47,7 @@ pub fn column_name_after(column: &Column, loc: &Loc) -> String {
     let mut name = column
         .renames
         .first()
-        .map_or_else(|| column.name.clone(), |r| r.from.1.clone());
+        .map_or_else(|| column.name.to_string(), |r| r.from.1.clone());
     for r in &column.renames {
         if r.at.pos() < pos {
             name = r.to.1.clone();
@@ -168,18 +168,21 @@ pub fn foreign_key_span(ctx: &FileContext, loc: &Loc) -> Span {
 }
 
 /// `idx_<table>_<col1>_<col2>`, quoted when needed.
-pub fn index_name(table: &str, columns: &[String]) -> String {
+pub fn index_name(table: &str, columns: &[impl AsRef<str>]) -> String {
     let mut name = format!("idx_{table}");
     for c in columns {
         name.push('_');
-        name.push_str(c);
+        name.push_str(c.as_ref());
     }
     quote_if_needed(&name)
 }
 
 /// `CREATE INDEX IF NOT EXISTS idx_t_c ON schema.t (c);`
-pub fn create_index_sql(table: &Key, columns: &[String]) -> String {
-    let cols: Vec<String> = columns.iter().map(|c| quote_if_needed(c)).collect();
+pub fn create_index_sql(table: &Key, columns: &[impl AsRef<str>]) -> String {
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| quote_if_needed(c.as_ref()))
+        .collect();
     format!(
         "CREATE INDEX IF NOT EXISTS {} ON {} ({});",
         index_name(&table.1, columns),
