@@ -489,3 +489,99 @@ fn the_pack_decoded_ahead_of_discovery_is_used_only_when_the_stamps_lead_to_it()
     assert!(!outcome.prefetched, "{outcome:?}");
     assert_eq!(json(&out), json(&plain));
 }
+
+/// Every file reported (`pgward check` of the whole set): no pack applies, but the models of
+/// the files whose text did not change are not parsed again.
+fn run_whole(dir: &Path, config: &Config, cache: &Cache) -> (CheckOutput, Outcome) {
+    let set = load_set(
+        &[dir.join("migrations").to_string_lossy().into_owned()],
+        None,
+        config,
+        dir,
+    );
+    assert!(set.errors.is_empty(), "{:?}", set.errors);
+    assert!(set.inputs.iter().all(|i| i.report));
+    cache::check(set.inputs, config, cache)
+}
+
+#[test]
+fn a_whole_set_check_parses_only_the_files_whose_text_changed() {
+    let dir = project();
+    let (config, cache) = (config(dir.path()), cache_in(dir.path()));
+    let plain = |dir: &Path| {
+        let set = load_set(
+            &[dir.join("migrations").to_string_lossy().into_owned()],
+            None,
+            &config,
+            dir,
+        );
+        json(&engine::check(set.inputs, &config))
+    };
+    let files = CONTEXT_FILES + 1;
+
+    let (cold, outcome) = run_whole(dir.path(), &config, &cache);
+    assert_eq!(outcome.models, 0, "{outcome:?}");
+    assert_eq!(json(&cold), plain(dir.path()));
+    let (warm, outcome) = run_whole(dir.path(), &config, &cache);
+    assert_eq!(outcome.models, files, "{outcome:?}");
+    assert_eq!(json(&warm), plain(dir.path()));
+
+    // One file edited: it alone is parsed, and what it now says is what is reported.
+    let file = dir.path().join("migrations/0001_users.sql");
+    std::fs::write(&file, "CREATE TABLE usres (id bigint PRIMARY KEY);\n").unwrap();
+    let (after, outcome) = run_whole(dir.path(), &config, &cache);
+    assert_eq!(outcome.models, files - 1, "{outcome:?}");
+    assert_eq!(json(&after), plain(dir.path()));
+    assert_ne!(json(&after), json(&warm));
+
+    // A text that moves to another file name is the same model.
+    std::fs::rename(&file, dir.path().join("migrations/0001_accounts.sql")).unwrap();
+    let (_, outcome) = run_whole(dir.path(), &config, &cache);
+    assert_eq!(outcome.models, files, "{outcome:?}");
+
+    // Another build never uses them.
+    let other = Cache::with_build(dir.path().join(cache::DIR_NAME), "test build 2");
+    let (out, outcome) = run_whole(dir.path(), &config, &other);
+    assert_eq!(outcome.models, 0, "{outcome:?}");
+    assert_eq!(json(&out), plain(dir.path()));
+}
+
+#[test]
+fn damaged_kept_models_are_ignored_and_rebuilt() {
+    let dir = project();
+    let (config, cache) = (config(dir.path()), cache_in(dir.path()));
+    let set = load_set(
+        &[dir.path().join("migrations").to_string_lossy().into_owned()],
+        None,
+        &config,
+        dir.path(),
+    );
+    let plain = json(&engine::check(set.inputs, &config));
+    run_whole(dir.path(), &config, &cache);
+    let store_dir = dir.path().join(cache::DIR_NAME).join("models");
+    let [store] = std::fs::read_dir(&store_dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+        .collect::<Vec<_>>()
+        .try_into()
+        .expect("one store");
+    let good = std::fs::read(&store).unwrap();
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x20;
+    for (what, bytes) in [
+        ("a flipped byte", flipped),
+        ("truncated", good[..good.len() - 9].to_vec()),
+        ("empty", Vec::new()),
+        ("text", b"not models\n".repeat(40)),
+    ] {
+        std::fs::write(&store, &bytes).unwrap();
+        let (out, outcome) = run_whole(dir.path(), &config, &cache);
+        assert_eq!(outcome.models, 0, "{what}: {outcome:?}");
+        assert_eq!(json(&out), plain, "{what}");
+        let (_, outcome) = run_whole(dir.path(), &config, &cache);
+        assert_eq!(outcome.models, CONTEXT_FILES + 1, "{what}: rebuilt");
+    }
+}

@@ -30,6 +30,13 @@
 //! So `stamps/last` names that pack, and `pgward check` reads and decodes it
 //! ([`Cache::prefetch`]) while discovery runs on another thread; it is used only if the stamps
 //! then lead to that very pack.
+//!
+//! When more than a few files are parsed (every file is reported, or an early file changed),
+//! parsing is most of the check. So the statement models of a check that parsed every file are
+//! kept too, by the hash of each file's text, in `models/<key>.bin` (same header, same checks
+//! as a pack): the next such check parses only the files whose text changed. Sets big enough
+//! for the check to pack their models ([`super::packs`]) keep none (that memory is what
+//! packing saves).
 
 use super::{CheckOutput, Parsed, Source, WorkspaceFile, replay_for_runner, run_rules};
 use crate::catalog::Catalog;
@@ -37,11 +44,14 @@ use crate::config::Config;
 use crate::discover::{Stamp, UnreadFile};
 use crate::rules::Workspace;
 use crate::source::CheckInput;
+use crate::syntax::ParsedFile;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The directory name beside `pgward.toml`.
@@ -91,6 +101,60 @@ pub struct Outcome {
     pub rejected: Option<String>,
     /// The restored pack had been read and decoded while discovery ran ([`Cache::prefetch`]).
     pub prefetched: bool,
+    /// Files whose statement model came from the models kept by content (not parsed).
+    pub models: usize,
+}
+
+/// Statement models by the hash of the text they were parsed from (`models/<key>.bin`).
+#[derive(Debug, Default)]
+struct Models {
+    payload: Vec<u8>,
+    by_text: HashMap<Hash, Range<usize>>,
+    /// How many models were handed out.
+    used: AtomicUsize,
+}
+
+impl Models {
+    /// The model of `text`, if kept (and it reads back).
+    fn known(&self, text: &str) -> Option<ParsedFile> {
+        if self.by_text.is_empty() {
+            return None;
+        }
+        let range = self.by_text.get(&text_hash(text))?.clone();
+        let model = postcard::from_bytes(self.payload.get(range)?).ok()?;
+        self.used.fetch_add(1, Ordering::Relaxed);
+        Some(model)
+    }
+
+    fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// A store's payload: per model, its text's hash, its length (8 bytes, little endian) and
+    /// its postcard.
+    fn parse(payload: Vec<u8>) -> Option<Models> {
+        let mut by_text = HashMap::new();
+        let mut at = 0;
+        while at < payload.len() {
+            let hash: Hash = payload.get(at..at + 32)?.try_into().ok()?;
+            let len: [u8; 8] = payload.get(at + 32..at + 40)?.try_into().ok()?;
+            let start = at + 40;
+            let end = start.checked_add(usize::try_from(u64::from_le_bytes(len)).ok()?)?;
+            payload.get(start..end)?;
+            by_text.insert(hash, start..end);
+            at = end;
+        }
+        Some(Models {
+            payload,
+            by_text,
+            used: AtomicUsize::new(0),
+        })
+    }
+}
+
+/// What identifies a text among the kept models (its name does not change its model).
+fn text_hash(text: &str) -> Hash {
+    Sha256::digest(text.as_bytes()).into()
 }
 
 impl Cache {
@@ -206,6 +270,50 @@ impl Cache {
         self.write_entry(&name, chain, files.len());
         self.write_entry(LAST_USED, chain, files.len());
         prune(&self.stamp_entries(), "stamp");
+    }
+
+    fn models(&self) -> PathBuf {
+        self.dir.join("models")
+    }
+
+    /// The models kept under `key`, for a check of `inputs` (none for a set whose models the
+    /// check packs, and none when the store is missing, damaged or foreign).
+    fn load_models(&self, key: &Hash, inputs: &[CheckInput]) -> Models {
+        if super::packs(inputs) {
+            return Models::default();
+        }
+        std::fs::read(self.models().join(pack_name(key)))
+            .ok()
+            .and_then(|bytes| {
+                let (_, payload) = verified(&bytes, key, key).ok()?;
+                Models::parse(payload.to_vec())
+            })
+            .unwrap_or_default()
+    }
+
+    /// Keep the models of `files` under `key` when every one is parsed and held as it is (a
+    /// check that left some unparsed or packed keeps the store it found).
+    fn store_models(&self, key: &Hash, files: &[WorkspaceFile]) {
+        let entries: Option<Vec<(Hash, Vec<u8>)>> = files
+            .par_iter()
+            .map(|f| match &f.parsed {
+                Parsed::Ready(model) => Some((
+                    text_hash(&f.source.text),
+                    postcard::to_stdvec(&**model).ok()?,
+                )),
+                _ => None,
+            })
+            .collect();
+        let Some(entries) = entries else {
+            return;
+        };
+        let mut payload = Vec::new();
+        for (hash, model) in &entries {
+            payload.extend_from_slice(hash);
+            payload.extend_from_slice(&(model.len() as u64).to_le_bytes());
+            payload.extend_from_slice(model);
+        }
+        let _ = write_verified(self, &self.models(), key, key, entries.len(), &payload);
     }
 
     /// Name the pack of `chain` for `files` files as the last one restored, unless it is.
@@ -362,7 +470,7 @@ fn check_restored(
             }
         })
         .collect();
-    files.extend(super::parse_inputs(inputs, &options));
+    files.extend(super::parse_inputs(inputs, &options, None));
     replay_for_runner(&mut catalog, &files[restored..], config);
     let workspace = Workspace { files, catalog };
     let diagnostics = run_rules(&workspace, config);
@@ -394,7 +502,14 @@ fn check_read(
     if prefix == 0 {
         // Every file is reported: no pack stands for any of them, and the plain check's
         // pipeline (and its bounded memory on big sets) applies as it is.
-        return (super::check(inputs, config), outcome);
+        let models = cache.load_models(&key, &inputs);
+        let known = |text: &str| models.known(text);
+        let output = super::check_knowing(inputs, config, Some(&known));
+        outcome.models = models.used();
+        if outcome.models < output.workspace.files.len() {
+            cache.store_models(&key, &output.workspace.files);
+        }
+        return (output, outcome);
     }
     let file_hashes: Vec<Hash> = inputs[..prefix]
         .par_iter()
@@ -421,6 +536,13 @@ fn check_read(
     let mut files: Vec<WorkspaceFile> = Vec::with_capacity(inputs.len());
     let mut rest: Vec<CheckInput> = inputs;
     let fresh = rest.split_off(start);
+    // Kept models are worth reading (and keeping) when many files are to be parsed.
+    let many = fresh.len() >= STORE_GAP;
+    let models = if many {
+        cache.load_models(&key, &fresh)
+    } else {
+        Models::default()
+    };
     for input in rest {
         let source = Source::from(input.source);
         files.push(WorkspaceFile {
@@ -429,7 +551,9 @@ fn check_read(
             report: input.report,
         });
     }
-    files.extend(super::parse_inputs(fresh, &options));
+    let known = |text: &str| models.known(text);
+    files.extend(super::parse_inputs(fresh, &options, Some(&known)));
+    outcome.models = models.used();
 
     let store = prefix > 0 && (start == 0 || prefix - start >= STORE_GAP);
     replay_for_runner(&mut catalog, &files[start..prefix], config);
@@ -447,6 +571,9 @@ fn check_read(
         && writer.join().unwrap_or(false)
     {
         outcome.stored = Some(prefix);
+    }
+    if many && outcome.models < workspace.files.len() {
+        cache.store_models(&key, &workspace.files);
     }
     let packed = outcome.stored == Some(prefix) || outcome.restored == prefix;
     if packed && stamps.len() >= prefix {
@@ -540,6 +667,20 @@ fn pack_name(chain: &Hash) -> String {
 
 /// Verify a pack and decode its catalog.
 fn read_pack(bytes: &[u8], key: &Hash, chain: &Hash, files: usize) -> Result<Catalog, String> {
+    let (count, payload) = verified(bytes, key, chain)?;
+    if count != files {
+        return Err("another number of files".into());
+    }
+    let catalog = decode(payload).map_err(|e| format!("cannot decode: {e}"))?;
+    if catalog.files_replayed() != files {
+        return Err("catalog of another number of files".into());
+    }
+    Ok(catalog)
+}
+
+/// Check a cache file's header (magic, format, key and chain hashes, payload length and
+/// SHA-256): its file count and payload.
+fn verified<'b>(bytes: &'b [u8], key: &Hash, chain: &Hash) -> Result<(usize, &'b [u8]), String> {
     let header = bytes.get(..HEADER_LEN).ok_or("shorter than its header")?;
     let (magic, rest) = header.split_at(8);
     if magic != MAGIC {
@@ -557,10 +698,7 @@ fn read_pack(bytes: &[u8], key: &Hash, chain: &Hash, files: usize) -> Result<Cat
     if chain_hash != chain {
         return Err("another set of files".into());
     }
-    let (count, rest) = rest.split_at(8);
-    if count != (files as u64).to_le_bytes() {
-        return Err("another number of files".into());
-    }
+    let (count, rest) = rest.split_first_chunk::<8>().ok_or("truncated")?;
     let (len, payload_hash) = rest.split_at(8);
     let payload = &bytes[HEADER_LEN..];
     if len != (payload.len() as u64).to_le_bytes() {
@@ -569,11 +707,8 @@ fn read_pack(bytes: &[u8], key: &Hash, chain: &Hash, files: usize) -> Result<Cat
     if payload_hash != Sha256::digest(payload).as_slice() {
         return Err("checksum mismatch".into());
     }
-    let catalog = decode(payload).map_err(|e| format!("cannot decode: {e}"))?;
-    if catalog.files_replayed() != files {
-        return Err("catalog of another number of files".into());
-    }
-    Ok(catalog)
+    let count = usize::try_from(u64::from_le_bytes(*count)).map_err(|e| e.to_string())?;
+    Ok((count, payload))
 }
 
 /// A catalog as a pack's payload: one postcard document (decoded on one thread: see
@@ -595,8 +730,20 @@ fn write_pack(
     files: usize,
     payload: &[u8],
 ) -> std::io::Result<()> {
-    let dir = cache.packs();
-    std::fs::create_dir_all(&dir)?;
+    write_verified(cache, &cache.packs(), key, chain, files, payload)
+}
+
+/// Write `<dir>/<chain>.bin` (header and payload) through a temporary file and a rename, then
+/// drop the oldest files of `dir`.
+fn write_verified(
+    cache: &Cache,
+    dir: &Path,
+    key: &Hash,
+    chain: &Hash,
+    files: usize,
+    payload: &[u8],
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
     mark_cache_dir(&cache.dir);
     let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
     bytes.extend_from_slice(MAGIC);
@@ -620,7 +767,7 @@ fn write_pack(
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
-    prune(&dir, "bin");
+    prune(dir, "bin");
     Ok(())
 }
 

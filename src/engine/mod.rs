@@ -47,15 +47,27 @@ pub fn build_workspace(inputs: Vec<CheckInput>) -> Workspace {
 
 /// Parse a set of files (in migration order) and replay them into a catalog.
 pub fn build_workspace_with(inputs: Vec<CheckInput>, options: &ParseOptions) -> Workspace {
-    workspace_from_files(parse_inputs(inputs, options))
+    workspace_from_files(parse_inputs(inputs, options, None))
 }
 
-/// Parse files in parallel; rayon keeps the output in input (migration) order.
-fn parse_inputs(inputs: Vec<CheckInput>, options: &ParseOptions) -> Vec<WorkspaceFile> {
+/// Statement models a check need not parse: `known(text)` is the model of `text` for the
+/// check's parse options, if known already (the check cache keeps them by content).
+pub(crate) type Known<'a> = Option<&'a (dyn Fn(&str) -> Option<ParsedFile> + Sync)>;
+
+/// Parse files in parallel (unless their model is known); rayon keeps the output in input
+/// (migration) order.
+fn parse_inputs(
+    inputs: Vec<CheckInput>,
+    options: &ParseOptions,
+    known: Known,
+) -> Vec<WorkspaceFile> {
     inputs
         .into_par_iter()
         .map(|input| {
-            let parsed = syntax::parse_file_with(&input.source.text, options);
+            let text = &input.source.text;
+            let parsed = known
+                .and_then(|known| known(text))
+                .unwrap_or_else(|| syntax::parse_file_with(text, options));
             WorkspaceFile {
                 source: input.source.into(),
                 parsed: parsed.into(),
@@ -123,14 +135,30 @@ const CHUNK: usize = 128;
 /// set grows; smaller sets keep the models as they are (packing costs a little time).
 const PACK_ABOVE: usize = 16 << 20;
 
+/// Whether a check of `inputs` keeps its models packed ([`PACK_ABOVE`]).
+pub(crate) fn packs(inputs: &[CheckInput]) -> bool {
+    inputs.iter().map(|i| i.source.text.len()).sum::<usize>() > PACK_ABOVE
+}
+
 /// Check a migration set with a config.
 pub fn check(inputs: Vec<CheckInput>, config: &Config) -> CheckOutput {
-    let size: usize = inputs.iter().map(|i| i.source.text.len()).sum();
-    check_in(inputs, config, size > PACK_ABOVE, CHUNK)
+    check_knowing(inputs, config, None)
+}
+
+/// [`check`], parsing only the files whose model is not `known`.
+pub(crate) fn check_knowing(inputs: Vec<CheckInput>, config: &Config, known: Known) -> CheckOutput {
+    let pack = packs(&inputs);
+    check_in(inputs, config, pack, CHUNK, known)
 }
 
 /// [`check`] with models packed or not, `chunk` files per pipeline step.
-fn check_in(mut inputs: Vec<CheckInput>, config: &Config, pack: bool, chunk: usize) -> CheckOutput {
+fn check_in(
+    mut inputs: Vec<CheckInput>,
+    config: &Config,
+    pack: bool,
+    chunk: usize,
+    known: Known,
+) -> CheckOutput {
     if pack {
         for input in &mut inputs {
             input.source.text.shrink_to_fit();
@@ -138,7 +166,7 @@ fn check_in(mut inputs: Vec<CheckInput>, config: &Config, pack: bool, chunk: usi
     }
     let mut catalog = Catalog::default();
     let options = config.parse_options();
-    let files = parse_and_replay(inputs, &options, config, &mut catalog, pack, chunk);
+    let files = parse_and_replay(inputs, &options, config, &mut catalog, pack, chunk, known);
     let mut workspace = Workspace { files, catalog };
     let diagnostics = if pack {
         workspace.catalog.shrink_to_fit();
@@ -161,6 +189,7 @@ pub(crate) fn parse_and_replay(
     catalog: &mut Catalog,
     pack: bool,
     chunk: usize,
+    known: Known,
 ) -> Vec<WorkspaceFile> {
     let mut files: Vec<WorkspaceFile> = Vec::with_capacity(inputs.len());
     let mut pending: Vec<WorkspaceFile> = Vec::new();
@@ -172,7 +201,7 @@ pub(crate) fn parse_and_replay(
         }
         let replaying = std::mem::take(&mut pending);
         let (parsed, replayed) = rayon::join(
-            || parse_inputs(next, options),
+            || parse_inputs(next, options, known),
             || {
                 replay_for_runner(catalog, &replaying, config);
                 if pack {
@@ -369,10 +398,10 @@ mod tests {
             let paths = ["fixtures/corpus".to_string()];
             crate::discover::load_set(&paths, None, &config, root).inputs
         };
-        let plain = check_in(load(), &config, false, usize::MAX);
+        let plain = check_in(load(), &config, false, usize::MAX, None);
         assert!(plain.workspace.files.len() > 10 && !plain.diagnostics.is_empty());
         for (pack, chunk) in [(false, 3), (true, 3), (true, 1000)] {
-            let other = check_in(load(), &config, pack, chunk);
+            let other = check_in(load(), &config, pack, chunk, None);
             assert_eq!(
                 format!("{:?}", plain.diagnostics),
                 format!("{:?}", other.diagnostics),
@@ -426,9 +455,9 @@ mod tests {
             }
             inputs
         };
-        let plain = check_in(load(false), &config, false, usize::MAX);
+        let plain = check_in(load(false), &config, false, usize::MAX, None);
         assert!(plain.diagnostics.iter().any(|d| d.redact));
-        let streamed = check_in(load(true), &config, true, 3);
+        let streamed = check_in(load(true), &config, true, 3, None);
         assert!(streamed.workspace.files.iter().all(|f| !f.source.is_read()));
         assert_eq!(
             format!("{:?}", plain.diagnostics),
@@ -438,7 +467,7 @@ mod tests {
         assert!(streamed.workspace.files.iter().all(|f| !f.source.is_read()));
         assert!(streamed.changed_files().is_empty());
         // Packed without an origin (standard input): the text stays.
-        let kept = check_in(load(false), &config, true, 3);
+        let kept = check_in(load(false), &config, true, 3, None);
         assert!(kept.workspace.files.iter().all(|f| f.source.is_read()));
         assert_eq!(reports(&plain), reports(&kept));
     }
@@ -465,7 +494,7 @@ mod tests {
             });
         }
         let config = Config::default();
-        let output = check_in(inputs, &config, true, 1);
+        let output = check_in(inputs, &config, true, 1, None);
         assert!(!output.diagnostics.is_empty());
         std::fs::write(dir.path().join("2_b.sql"), "-- moved\nDROP TABLE a;\n").unwrap();
         std::fs::write(dir.path().join("3_c.sql"), texts[2].1).unwrap();
