@@ -130,11 +130,11 @@ impl Models {
         self.used.load(Ordering::Relaxed)
     }
 
-    /// A store's payload: per model, its text's hash, its length (8 bytes, little endian) and
-    /// its postcard.
-    fn parse(payload: Vec<u8>) -> Option<Models> {
+    /// A store's payload (`bytes` from `start`): per model, its text's hash, its length
+    /// (8 bytes, little endian) and its postcard.
+    fn parse(payload: Vec<u8>, start: usize) -> Option<Models> {
         let mut by_text = HashMap::new();
-        let mut at = 0;
+        let mut at = start;
         while at < payload.len() {
             let hash: Hash = payload.get(at..at + 32)?.try_into().ok()?;
             let len: [u8; 8] = payload.get(at + 32..at + 40)?.try_into().ok()?;
@@ -268,7 +268,7 @@ impl Cache {
     fn record_stamps(&self, key: &Hash, files: &[(&str, Stamp)], chain: &Hash) {
         let name = stamp_entry_name(&stamp_chain(key, files));
         self.write_entry(&name, chain, files.len());
-        self.write_entry(LAST_USED, chain, files.len());
+        self.note_last_used(chain, files.len());
         prune(&self.stamp_entries(), "stamp");
     }
 
@@ -286,7 +286,8 @@ impl Cache {
             .ok()
             .and_then(|bytes| {
                 let (_, payload) = verified(&bytes, key, key).ok()?;
-                Models::parse(payload.to_vec())
+                let start = bytes.len() - payload.len();
+                Models::parse(bytes, start)
             })
             .unwrap_or_default()
     }
@@ -316,7 +317,7 @@ impl Cache {
         let _ = write_verified(self, &self.models(), key, key, entries.len(), &payload);
     }
 
-    /// Name the pack of `chain` for `files` files as the last one restored, unless it is.
+    /// Name the pack of `chain` for `files` files as the last one used, unless it is already.
     fn note_last_used(&self, chain: &Hash, files: usize) {
         let last = std::fs::read_to_string(self.stamp_entries().join(LAST_USED));
         if last.ok().and_then(|entry| read_entry(&entry)) != Some((*chain, files)) {
@@ -572,7 +573,8 @@ fn check_read(
     {
         outcome.stored = Some(prefix);
     }
-    if many && outcome.models < workspace.files.len() {
+    // Only a check that parsed every file (no pack restored) holds every model.
+    if many && start == 0 && outcome.models < workspace.files.len() {
         cache.store_models(&key, &workspace.files);
     }
     let packed = outcome.stored == Some(prefix) || outcome.restored == prefix;
