@@ -52,6 +52,9 @@ enum Rel {
 /// Schema objects after replaying the set, with their history.
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Catalog {
+    /// Not in the catalog's own serialization: the check cache stores the tables apart, in
+    /// chunks that decode on their own threads.
+    #[serde(skip)]
     pub tables: Vec<Table>,
     pub indexes: Vec<Index>,
     pub policies: Vec<Policy>,

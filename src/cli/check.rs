@@ -307,10 +307,15 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
             let defer = |files: &[(&str, discover::Stamp)]| cache.deferrable(&config, files);
             let (paths, config, cwd, defer) = (&paths, &config, &cwd, &defer);
             // Discovery (mostly system calls) on another thread while this one decodes the
-            // pack the last run restored, which this run most likely restores again.
+            // pack the last run restored, which this run most likely restores again; then
+            // that thread parses the few files to check and takes its share of the decoding.
             std::thread::scope(|scope| {
-                let discovery = scope
-                    .spawn(move || discover::load_set_deferring(paths, stdin, config, cwd, defer));
+                let discovery = scope.spawn(move || {
+                    let set = discover::load_set_deferring(paths, stdin, config, cwd, defer);
+                    cache.parse_ahead(&set.inputs, config);
+                    cache.help_prefetch();
+                    set
+                });
                 cache.prefetch(config);
                 discovery
                     .join()

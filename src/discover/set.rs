@@ -289,12 +289,11 @@ fn load_set_with(
             .iter()
             .position(|e| e.report || e.source.is_some())
             .unwrap_or(entries.len());
+        // On this thread: a check with a cache runs discovery beside the pack's decode, and
+        // a thread pool here would contend with it for the cores.
         set.stamps = entries[..leading]
-            .par_iter()
-            .map(|e| Stamp::of(&e.path))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map_while(|s| s)
+            .iter()
+            .map_while(|e| Stamp::of(&e.path))
             .collect();
         let named: Vec<(&str, Stamp)> = entries
             .iter()
@@ -319,17 +318,20 @@ fn load_set_with(
             .collect();
         entries = rest;
     }
-    // Files are read in parallel (rayon keeps the order); most of a big set's time is I/O.
-    let read: Vec<(bool, Result<SourceFile, InputError>)> = entries
-        .into_par_iter()
-        .map(|entry| {
-            let source = match entry.source {
-                Some(source) => source,
-                None => read_source(&entry.path, &entry.name),
-            };
-            (entry.report, source)
-        })
-        .collect();
+    let read_entry = |entry: Entry| {
+        let source = match entry.source {
+            Some(source) => source,
+            None => read_source(&entry.path, &entry.name),
+        };
+        (entry.report, source)
+    };
+    // Files are read in parallel (rayon keeps the order); most of a big set's time is I/O. A
+    // few files (what a warm run reads) are read here: no thread pool to start.
+    let read: Vec<(bool, Result<SourceFile, InputError>)> = if entries.len() < 8 {
+        entries.into_iter().map(read_entry).collect()
+    } else {
+        entries.into_par_iter().map(read_entry).collect()
+    };
     for (report, source) in read {
         match source {
             Ok(source) => set.inputs.push(CheckInput { source, report }),

@@ -58,8 +58,8 @@ use std::sync::{Arc, Mutex};
 pub const DIR_NAME: &str = ".pgward_cache";
 
 /// Bumped whenever the pack layout changes (the build stamp covers the model's types; 3: the
-/// compact catalog, 4: smaller tables; 5: one postcard document).
-const FORMAT: u32 = 5;
+/// compact catalog, 4: smaller tables; 5: one postcard document; 6: tables apart, in chunks).
+const FORMAT: u32 = 6;
 const MAGIC: &[u8; 8] = b"PGWARDC\0";
 /// magic, format, key hash, chain hash, files, payload length, payload hash.
 const HEADER_LEN: usize = 8 + 4 + 32 + 32 + 8 + 8 + 32;
@@ -80,7 +80,14 @@ pub struct Cache {
     dir: PathBuf,
     build: String,
     prefetched: Arc<Mutex<Option<Prefetched>>>,
+    /// The pack [`Cache::prefetch`] is decoding (see [`Cache::help_prefetch`]).
+    decoding: Arc<Mutex<Option<Arc<Decoding>>>>,
+    /// Texts and their models, from [`Cache::parse_ahead`].
+    parsed_ahead: Arc<Mutex<Vec<(String, ParsedFile)>>>,
 }
+
+/// At most this many files are parsed ahead ([`Cache::parse_ahead`]).
+const PARSE_AHEAD: usize = 8;
 
 /// The pack `stamps/last` named, read and decoded ahead of discovery.
 #[derive(Debug)]
@@ -169,6 +176,8 @@ impl Cache {
             dir: dir.into(),
             build: build.into(),
             prefetched: Arc::default(),
+            decoding: Arc::default(),
+            parsed_ahead: Arc::default(),
         }
     }
 
@@ -187,7 +196,8 @@ impl Cache {
         let Ok(bytes) = std::fs::read(self.packs().join(pack_name(&chain))) else {
             return;
         };
-        if let Ok(catalog) = read_pack(&bytes, &self.key(config), &chain, files)
+        let decoded = read_pack_shared(bytes, &self.key(config), &chain, files, &self.decoding);
+        if let Ok(catalog) = decoded
             && let Ok(mut slot) = self.prefetched.lock()
         {
             *slot = Some(Prefetched {
@@ -196,6 +206,44 @@ impl Cache {
                 catalog,
             });
         }
+    }
+
+    /// Decode table chunks of the pack [`Cache::prefetch`] is decoding, if it is: for the
+    /// thread that ran discovery meanwhile, once discovery is done.
+    pub fn help_prefetch(&self) {
+        let decoding = self.decoding.lock().ok().and_then(|slot| slot.clone());
+        if let Some(decoding) = decoding {
+            decoding.take_chunks();
+        }
+    }
+
+    /// Parse the files to check ahead, if they are a few (a warm run's new files), for a
+    /// check whose pack decodes meanwhile on another thread: [`check_loaded`] takes their
+    /// models from here. Done on discovery's thread, not the main one, also because
+    /// libpg_query reads `/proc/self/maps` on every parse on the main thread (to find the
+    /// stack's bounds for its depth checks).
+    pub fn parse_ahead(&self, inputs: &[CheckInput], config: &Config) {
+        if inputs.is_empty() || inputs.len() > PARSE_AHEAD {
+            return;
+        }
+        let options = config.parse_options();
+        let parsed: Vec<(String, ParsedFile)> = inputs
+            .iter()
+            .map(|input| {
+                let text = &input.source.text;
+                (text.clone(), crate::syntax::parse_file_with(text, &options))
+            })
+            .collect();
+        if let Ok(mut slot) = self.parsed_ahead.lock() {
+            *slot = parsed;
+        }
+    }
+
+    /// The model [`Cache::parse_ahead`] made of `text`, if any (each is handed out once).
+    fn parsed_ahead(&self, text: &str) -> Option<ParsedFile> {
+        let mut parsed = self.parsed_ahead.lock().ok()?;
+        let i = parsed.iter().position(|(t, _)| t == text)?;
+        Some(parsed.swap_remove(i).1)
     }
 
     /// The prefetched catalog, if it is the pack of `chain` for `files` files.
@@ -423,7 +471,7 @@ pub fn check_loaded(
         drop(named);
         match restored {
             Some(catalog) => {
-                let (output, outcome) = check_restored(unread, catalog, inputs, config);
+                let (output, outcome) = check_restored(unread, catalog, inputs, config, cache);
                 return (
                     output,
                     Outcome {
@@ -457,6 +505,7 @@ fn check_restored(
     mut catalog: Catalog,
     inputs: Vec<CheckInput>,
     config: &Config,
+    cache: &Cache,
 ) -> (CheckOutput, Outcome) {
     let options = config.parse_options();
     let restored = unread.len();
@@ -471,7 +520,8 @@ fn check_restored(
             }
         })
         .collect();
-    files.extend(super::parse_inputs(inputs, &options, None));
+    let known = |text: &str| cache.parsed_ahead(text);
+    files.extend(super::parse_inputs(inputs, &options, Some(&known)));
     replay_for_runner(&mut catalog, &files[restored..], config);
     let workspace = Workspace { files, catalog };
     let diagnostics = run_rules(&workspace, config);
@@ -552,7 +602,7 @@ fn check_read(
             report: input.report,
         });
     }
-    let known = |text: &str| models.known(text);
+    let known = |text: &str| cache.parsed_ahead(text).or_else(|| models.known(text));
     files.extend(super::parse_inputs(fresh, &options, Some(&known)));
     outcome.models = models.used();
 
@@ -713,15 +763,161 @@ fn verified<'b>(bytes: &'b [u8], key: &Hash, chain: &Hash) -> Result<(usize, &'b
     Ok((count, payload))
 }
 
-/// A catalog as a pack's payload: one postcard document (decoded on one thread: see
-/// [`Cache::prefetch`]).
-fn encode(catalog: &Catalog) -> Option<Vec<u8>> {
-    postcard::to_stdvec(catalog).ok()
+/// How many pieces a pack's tables are cut into: small enough that two threads finish
+/// together, large enough that taking one costs nothing next to decoding it.
+const TABLE_CHUNKS: usize = 16;
+
+/// A pack's payload: postcard documents decoded apart, so that several threads can decode
+/// one pack: the catalog without its tables, then its tables in [`TABLE_CHUNKS`] chunks (the
+/// tables are most of a catalog's bytes).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Sections<'a> {
+    #[serde(borrow)]
+    catalog: &'a [u8],
+    #[serde(borrow)]
+    tables: Vec<&'a [u8]>,
 }
 
-/// The catalog [`encode`] wrote.
+/// A catalog as a pack's payload ([`Sections`]).
+fn encode(catalog: &Catalog) -> Option<Vec<u8>> {
+    let rest = postcard::to_stdvec(catalog).ok()?;
+    let per_chunk = catalog.tables.len().div_ceil(TABLE_CHUNKS).max(1);
+    let tables = catalog
+        .tables
+        .chunks(per_chunk)
+        .map(|chunk| postcard::to_stdvec(chunk).ok())
+        .collect::<Option<Vec<_>>>()?;
+    postcard::to_stdvec(&Sections {
+        catalog: &rest,
+        tables: tables.iter().map(Vec::as_slice).collect(),
+    })
+    .ok()
+}
+
+/// The catalog [`encode`] wrote, decoded on this thread.
 fn decode(payload: &[u8]) -> Result<Catalog, String> {
-    postcard::from_bytes(payload).map_err(|e| e.to_string())
+    let sections: Sections = postcard::from_bytes(payload).map_err(|e| e.to_string())?;
+    let mut catalog = decode_rest(sections.catalog)?;
+    let chunks = sections
+        .tables
+        .into_iter()
+        .map(decode_tables)
+        .collect::<Result<Vec<_>, String>>()?;
+    catalog.tables = concat_tables(chunks);
+    Ok(catalog)
+}
+
+/// The tables of every chunk in one vector, with room for the tables the checked files
+/// create (a full vector would be copied whole to grow by one).
+fn concat_tables(chunks: Vec<Vec<crate::catalog::Table>>) -> Vec<crate::catalog::Table> {
+    let len: usize = chunks.iter().map(Vec::len).sum();
+    let mut tables = Vec::with_capacity(len + len / 16);
+    for chunk in chunks {
+        tables.extend(chunk);
+    }
+    tables
+}
+
+fn decode_rest(bytes: &[u8]) -> Result<Catalog, String> {
+    postcard::from_bytes(bytes).map_err(|e| e.to_string())
+}
+
+fn decode_tables(bytes: &[u8]) -> Result<Vec<crate::catalog::Table>, String> {
+    postcard::from_bytes(bytes).map_err(|e| e.to_string())
+}
+
+/// A pack being decoded by [`Cache::prefetch`]: its table chunks go to whichever thread is
+/// free, the prefetching one or the one that calls [`Cache::help_prefetch`] once its own work
+/// (discovery) is done.
+#[derive(Debug)]
+struct Decoding {
+    payload: Vec<u8>,
+    /// Byte ranges of the table chunks in `payload`.
+    chunks: Vec<Range<usize>>,
+    /// The next chunk nobody has taken.
+    next: AtomicUsize,
+    decoded: Mutex<Vec<Option<Result<Vec<crate::catalog::Table>, String>>>>,
+    all_decoded: std::sync::Condvar,
+}
+
+impl Decoding {
+    /// Decode chunks until none is left to take.
+    fn take_chunks(&self) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(range) = self.chunks.get(i) else {
+                return;
+            };
+            let tables = decode_tables(&self.payload[range.clone()]);
+            let Ok(mut decoded) = self.decoded.lock() else {
+                return;
+            };
+            decoded[i] = Some(tables);
+            if decoded.iter().all(Option::is_some) {
+                self.all_decoded.notify_all();
+            }
+        }
+    }
+
+    /// Every chunk's tables, in order, once every chunk is decoded.
+    fn tables(&self) -> Result<Vec<crate::catalog::Table>, String> {
+        let poisoned = |_| "a decoding thread panicked".to_string();
+        let mut decoded = self.decoded.lock().map_err(poisoned)?;
+        while !decoded.iter().all(Option::is_some) {
+            decoded = self.all_decoded.wait(decoded).map_err(poisoned)?;
+        }
+        let chunks = decoded
+            .iter_mut()
+            .map(|chunk| chunk.take().unwrap_or_else(|| Err("missing chunk".into())))
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(concat_tables(chunks))
+    }
+}
+
+/// Verify a pack and decode it, sharing its table chunks through `slot` while it decodes
+/// (see [`Decoding`]).
+fn read_pack_shared(
+    bytes: Vec<u8>,
+    key: &Hash,
+    chain: &Hash,
+    files: usize,
+    slot: &Mutex<Option<Arc<Decoding>>>,
+) -> Result<Catalog, String> {
+    let (count, payload) = verified(&bytes, key, chain)?;
+    if count != files {
+        return Err("another number of files".into());
+    }
+    let sections: Sections =
+        postcard::from_bytes(payload).map_err(|e| format!("cannot decode: {e}"))?;
+    let base = bytes.as_ptr() as usize;
+    let range = |part: &[u8]| {
+        let start = part.as_ptr() as usize - base;
+        start..start + part.len()
+    };
+    let rest = range(sections.catalog);
+    let chunks: Vec<Range<usize>> = sections.tables.iter().map(|t| range(t)).collect();
+    let decoding = Arc::new(Decoding {
+        decoded: Mutex::new(vec![None; chunks.len()]),
+        chunks,
+        payload: bytes,
+        next: AtomicUsize::new(0),
+        all_decoded: std::sync::Condvar::new(),
+    });
+    if let Ok(mut slot) = slot.lock() {
+        *slot = Some(Arc::clone(&decoding));
+    }
+    let catalog = decode_rest(&decoding.payload[rest]);
+    decoding.take_chunks();
+    let tables = decoding.tables();
+    if let Ok(mut slot) = slot.lock() {
+        *slot = None;
+    }
+    let mut catalog = catalog.map_err(|e| format!("cannot decode: {e}"))?;
+    catalog.tables = tables.map_err(|e| format!("cannot decode: {e}"))?;
+    if catalog.files_replayed() != files {
+        return Err("catalog of another number of files".into());
+    }
+    Ok(catalog)
 }
 
 /// Write a pack through a temporary file and a rename, then drop the oldest packs.

@@ -61,20 +61,22 @@ fn parse_inputs(
     options: &ParseOptions,
     known: Known,
 ) -> Vec<WorkspaceFile> {
-    inputs
-        .into_par_iter()
-        .map(|input| {
-            let text = &input.source.text;
-            let parsed = known
-                .and_then(|known| known(text))
-                .unwrap_or_else(|| syntax::parse_file_with(text, options));
-            WorkspaceFile {
-                source: input.source.into(),
-                parsed: parsed.into(),
-                report: input.report,
-            }
-        })
-        .collect()
+    let parse = |input: CheckInput| {
+        let text = &input.source.text;
+        let parsed = known
+            .and_then(|known| known(text))
+            .unwrap_or_else(|| syntax::parse_file_with(text, options));
+        WorkspaceFile {
+            source: input.source.into(),
+            parsed: parsed.into(),
+            report: input.report,
+        }
+    };
+    if inputs.len() < 2 {
+        // One file (a warm run's new file): no thread pool to start.
+        return inputs.into_iter().map(parse).collect();
+    }
+    inputs.into_par_iter().map(parse).collect()
 }
 
 /// A workspace from files parsed earlier (in migration order): the language server keeps the
@@ -243,13 +245,18 @@ fn pack_files(mut files: Vec<WorkspaceFile>, options: &ParseOptions) -> Vec<Work
 /// Run the enabled rules over every reported file of a workspace.
 pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
     let enabled = enabled_rules(config);
-    // Rules see the finished catalog and one file each, so files are checked in parallel; the
-    // final sort makes the output independent of the thread count.
-    let per_file: Vec<Vec<Diagnostic>> = (0..workspace.files.len())
-        .into_par_iter()
+    let reported: Vec<crate::source::FileId> = (0..workspace.files.len())
         .filter(|&file_id| workspace.files[file_id].report)
-        .map(|file_id| check_file(workspace, config, &enabled, file_id))
         .collect();
+    let check = |&file_id: &crate::source::FileId| check_file(workspace, config, &enabled, file_id);
+    // Rules see the finished catalog and one file each, so files are checked in parallel (one
+    // file, a warm run's, on this thread: no pool to start); the final sort makes the output
+    // independent of the thread count.
+    let per_file: Vec<Vec<Diagnostic>> = if reported.len() < 2 {
+        reported.iter().map(check).collect()
+    } else {
+        reported.par_iter().map(check).collect()
+    };
     sorted(per_file.into_iter().flatten().collect())
 }
 
