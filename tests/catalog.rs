@@ -20,8 +20,8 @@ fn catalog(files: &[(&str, &str)]) -> Catalog {
     build_workspace(inputs(files, &[])).catalog
 }
 
-fn key(schema: &str, name: &str) -> (String, String) {
-    (schema.to_string(), name.to_string())
+fn key(schema: &str, name: &str) -> pgward::catalog::Key {
+    (schema.into(), name.into())
 }
 
 /// `file:line:col severity rule: message [related]`, for readable assertions.

@@ -201,7 +201,7 @@ pub fn find(
 }
 
 /// The strongest mode `stmt` takes on the relation `key`.
-fn strongest_on(stmt: &Statement, key: &(String, String)) -> LockMode {
+fn strongest_on(stmt: &Statement, key: &crate::syntax::Key) -> LockMode {
     locks::statement_locks(&stmt.kind)
         .iter()
         .filter(|l| &l.relation.key() == key)

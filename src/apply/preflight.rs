@@ -60,7 +60,7 @@ pub fn created_tables<'a>(files: impl IntoIterator<Item = &'a MigrationFile>) ->
                 && !ct.temporary
             {
                 let (schema, name) = ct.name.key();
-                out.push(TableName { schema, name });
+                out.push(TableName::new(&schema, &name));
             }
         }
     }

@@ -107,7 +107,7 @@ pub fn before(client: &mut Client, stmt: &Stmt) -> Result<Snapshot, postgres::Er
             "SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = $1 AND c.relname = $2",
-            &[&schema, &name],
+            &[&schema.as_str(), &name.as_str()],
         )? {
             named.push(Held {
                 oid: r.try_get(0)?,

@@ -33,7 +33,7 @@ fn rls_enabled_by(file: &MigrationFile) -> Vec<TableName> {
             })
         {
             let (schema, name) = at.name.key();
-            out.push(TableName { schema, name });
+            out.push(TableName::new(&schema, &name));
         }
     }
     out
@@ -53,7 +53,7 @@ fn published_by(file: &MigrationFile, publication: &str) -> Vec<TableName> {
         };
         for t in tables {
             let (schema, name) = t.key();
-            out.push(TableName { schema, name });
+            out.push(TableName::new(&schema, &name));
         }
     }
     out

@@ -26,14 +26,13 @@ use crate::syntax::ObjectKind;
 use std::collections::HashMap;
 
 mod derived;
-mod name;
 mod objects;
 mod query;
 mod replay;
 mod security;
 
+pub use crate::syntax::Name;
 pub use derived::FileObjects;
-pub use name::Name;
 pub use objects::*;
 pub use security::{Acl, AclEntry, Baseline, Function, ObjectAcl, OtherRelation};
 

@@ -12,8 +12,7 @@ pub type IndexId = usize;
 pub type PolicyId = usize;
 pub type PublicationId = usize;
 
-/// `(schema, name)`, normalised; unqualified names are in `public`.
-pub type Key = (String, String);
+pub use crate::syntax::Key;
 
 /// A statement's place in the set: files in migration order, statements in file order (the
 /// statements of a `DO` body come right after their `DO`). Orders like the replay.
@@ -205,7 +204,7 @@ pub struct Table {
 
 impl Table {
     pub fn key(&self) -> Key {
-        (self.schema.to_string(), self.name.to_string())
+        (self.schema.clone(), self.name.clone())
     }
     pub fn display(&self) -> String {
         display_key(&self.key())

@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
 struct Held {
     tx: usize,
     /// The table's catalog key.
-    key: (String, String),
+    key: crate::catalog::Key,
     table: String,
     what: &'static str,
     span: Span,
@@ -78,7 +78,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
 
 /// Whether the statement takes ACCESS EXCLUSIVE on that table itself: then its slowness is its
 /// own (`table-rewrite`, `unique-without-index`, … report it), not the earlier statement's.
-fn relocks(stmt: &Stmt, key: &(String, String)) -> bool {
+fn relocks(stmt: &Stmt, key: &crate::catalog::Key) -> bool {
     statement_locks(stmt)
         .iter()
         .any(|l| !l.index && l.mode == LockMode::AccessExclusive && l.relation.key() == *key)
@@ -86,12 +86,11 @@ fn relocks(stmt: &Stmt, key: &(String, String)) -> bool {
 
 /// The existing table this statement takes ACCESS EXCLUSIVE on (its key and name), with what
 /// takes it.
-#[allow(clippy::type_complexity)]
 fn exclusive_lock(
     ctx: &FileContext,
     i: usize,
     stmt: &Stmt,
-) -> Option<((String, String), String, &'static str)> {
+) -> Option<(crate::catalog::Key, String, &'static str)> {
     statement_locks(stmt).into_iter().find_map(|l| {
         let existing = if l.index {
             index_on_existing_table(ctx, i, l.relation)

@@ -40,6 +40,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                     .iter()
                     .filter(|t| t.trim() != "*")
                     .filter_map(|t| table_name(t))
+                    .map(|(schema, table)| (schema.into(), table.into()))
                     .collect(),
             },
             fold_ident(&realtime.publication),

@@ -266,7 +266,7 @@ struct Drops {
     seen: HashMap<String, Vec<(ObjectKind, Dropped)>>,
 }
 
-type Key = (String, String);
+use crate::syntax::Key;
 /// A dropped name, and the table of a `DROP TRIGGER/POLICY … ON table`.
 type Dropped = (QualifiedName, Option<Key>);
 

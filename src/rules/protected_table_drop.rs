@@ -135,12 +135,12 @@ fn schema(
         .collect();
     for table in &ctx.catalog().tables {
         let (s, t) = table.key_at(pos);
-        if &s == schema
+        if s == *schema
             && table.alive_at(pos)
             && protected.is_protected(&s, &t)
-            && !tables.contains(&t)
+            && !tables.iter().any(|known| t == *known)
         {
-            tables.push(t);
+            tables.push(t.to_string());
         }
     }
     let supabase = ALWAYS_PROTECTED_SCHEMAS.contains(&schema.as_str());

@@ -8,6 +8,7 @@ mod lex;
 pub mod locks;
 pub mod markers;
 pub mod model;
+mod name;
 pub mod names;
 pub mod plpgsql;
 mod policy_expr;
@@ -20,6 +21,7 @@ mod volatility;
 pub use convert::convert;
 
 pub use model::*;
+pub use name::Name;
 pub use version::{ParseOptions, PgVersion};
 
 use crate::source::Span;

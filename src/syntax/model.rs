@@ -1,7 +1,11 @@
 //! Our own small statement model: what the rules and the catalog need to know about a statement,
 //! with spans. Rules never look at sqlparser's AST; only `syntax::convert` does.
 
+use super::Name;
 use crate::source::Span;
+
+/// `(schema, name)`, normalised; unqualified names are in `public`: the catalog's key.
+pub type Key = (Name, Name);
 
 /// A name as PostgreSQL sees it: unquoted identifiers folded to lower case, quoted ones kept.
 #[derive(
@@ -26,8 +30,11 @@ impl QualifiedName {
         self.schema.as_ref().map_or("public", |s| s.value.as_str())
     }
     /// `schema.name` with the default schema filled in; the catalog's key.
-    pub fn key(&self) -> (String, String) {
-        (self.schema_or_public().to_string(), self.name.value.clone())
+    pub fn key(&self) -> Key {
+        (
+            self.schema_or_public().into(),
+            self.name.value.as_str().into(),
+        )
     }
     /// Span of the whole name (`schema.name`).
     pub fn span(&self) -> Span {

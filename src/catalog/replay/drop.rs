@@ -90,7 +90,10 @@ impl Catalog {
             }
             ObjectKind::Policy => {
                 let t = drop.on_table.as_ref()?.key();
-                (format!("{}.{}", t.0, t.1), name.name.value.clone())
+                (
+                    format!("{}.{}", t.0, t.1).into(),
+                    name.name.value.as_str().into(),
+                )
             }
             _ => self.rel_key(name),
         };
@@ -181,7 +184,7 @@ impl Catalog {
                 self.policy_names.remove(&(table, name.to_string()));
                 self.mark_dropped(
                     ObjectKind::Policy,
-                    (format!("{}.{}", key.0, key.1), name.to_string()),
+                    (format!("{}.{}", key.0, key.1).into(), name.into()),
                     loc,
                 );
             }

@@ -79,7 +79,7 @@ pub(super) fn make_object_name(name1: &str, name2: Option<&str>, label: &str) ->
 }
 
 fn ident_key(id: &Ident) -> Key {
-    (String::new(), id.value.clone())
+    (Name::default(), id.value.as_str().into())
 }
 
 impl Catalog {
@@ -230,7 +230,7 @@ impl Catalog {
     /// The key a relation name resolves to: an unqualified name finds a temporary table first.
     fn rel_key(&self, name: &QualifiedName) -> Key {
         if name.schema.is_none() {
-            let temp = ("pg_temp".to_string(), name.name.value.clone());
+            let temp = ("pg_temp".into(), name.name.value.as_str().into());
             if self.relations.contains_key(&temp) {
                 return temp;
             }
@@ -271,8 +271,8 @@ impl Catalog {
         };
         self.tables.push(Table {
             acl,
-            schema: Name::from(&key.0),
-            name: Name::from(&key.1),
+            schema: key.0.clone(),
+            name: key.1.clone(),
             created,
             dropped: None,
             renames: Vec::new(),

@@ -59,7 +59,10 @@ impl Catalog {
             renames: Vec::new(),
         });
         if let Some(t) = self.tables.get(table) {
-            let key = (format!("{}.{}", t.schema, t.name), name.clone());
+            let key = (
+                format!("{}.{}", t.schema, t.name).into(),
+                name.as_str().into(),
+            );
             self.dropped.remove(&(ObjectKind::Policy, key));
         }
         self.policy_names.insert((table, name), id);
@@ -137,8 +140,8 @@ impl Catalog {
         if let Some(p) = self.policies.get_mut(id) {
             p.renames.push(Rename {
                 at: at.loc(to.span),
-                from: (schema.clone(), p.name.to_string()),
-                to: (schema, to.value.clone()),
+                from: (schema.as_str().into(), p.name.clone()),
+                to: (schema.into(), to.value.as_str().into()),
             });
             p.name = Name::from(&to.value);
         }
@@ -146,7 +149,10 @@ impl Catalog {
         self.policy_names.insert((table, to.value.clone()), id);
         // The name lives again: a later drop of it must not point at an older drop.
         if let Some(t) = self.tables.get(table) {
-            let key = (format!("{}.{}", t.schema, t.name), to.value.clone());
+            let key = (
+                format!("{}.{}", t.schema, t.name).into(),
+                to.value.as_str().into(),
+            );
             self.dropped.remove(&(ObjectKind::Policy, key));
         }
         let named = self.policies_named.entry(to.value.clone()).or_default();
@@ -171,7 +177,10 @@ impl Catalog {
         let key = on.key();
         self.mark_dropped(
             ObjectKind::Policy,
-            (format!("{}.{}", key.0, key.1), name.name.value.clone()),
+            (
+                format!("{}.{}", key.0, key.1).into(),
+                name.name.value.as_str().into(),
+            ),
             loc,
         );
         found.is_some()

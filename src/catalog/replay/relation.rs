@@ -7,8 +7,8 @@ use crate::syntax::{CreateIndex, ObjectKind, QualifiedName};
 
 impl Catalog {
     pub(super) fn index_key(&self, index: &Index) -> Option<Key> {
-        let name = index.name.as_ref()?.to_string();
-        let schema = self.tables.get(index.table)?.schema.to_string();
+        let name = index.name.as_ref()?.clone();
+        let schema = self.tables.get(index.table)?.schema.clone();
         Some((schema, name))
     }
 
@@ -34,8 +34,8 @@ impl Catalog {
         let schema = self
             .tables
             .get(table)
-            .map_or_else(|| "public".to_string(), |t| t.schema.to_string());
-        let key = ci.name.as_ref().map(|n| (schema, n.value.clone()));
+            .map_or_else(|| "public".into(), |t| t.schema.clone());
+        let key = ci.name.as_ref().map(|n| (schema, n.value.as_str().into()));
         if let (Some(key), Some(name)) = (&key, &ci.name)
             && self.relation_taken(at, ObjectKind::Index, key, name.span, ci.if_not_exists)
         {
@@ -114,8 +114,8 @@ impl Catalog {
         let guarded = at.statement.context.exception_handler
             || at.statement.context.extension_availability_guard;
         let existing = match kind {
-            ObjectKind::Schema => self.schema_names.get(&key.1).copied(),
-            ObjectKind::Extension => self.extension_names.get(&key.1).copied(),
+            ObjectKind::Schema => self.schema_names.get(key.1.as_str()).copied(),
+            ObjectKind::Extension => self.extension_names.get(key.1.as_str()).copied(),
             _ => self.type_names.get(&key).copied(),
         };
         if let Some(i) = existing {
@@ -163,12 +163,13 @@ impl Catalog {
         match kind {
             ObjectKind::Schema => {
                 self.schemas.push(named);
-                self.schema_names.insert(key.1, self.schemas.len() - 1);
+                self.schema_names
+                    .insert(key.1.to_string(), self.schemas.len() - 1);
             }
             ObjectKind::Extension => {
                 self.extensions.push(named);
                 self.extension_names
-                    .insert(key.1, self.extensions.len() - 1);
+                    .insert(key.1.to_string(), self.extensions.len() - 1);
             }
             _ => {
                 self.types.push(named);

@@ -18,8 +18,8 @@ impl Catalog {
             from: old_key.clone(),
             to: new_key.clone(),
         });
-        t.schema = Name::from(&new_key.0);
-        t.name = Name::from(&new_key.1);
+        t.schema = new_key.0.clone();
+        t.name = new_key.1.clone();
         self.relations.remove(&old_key);
         self.relations.insert(new_key.clone(), Rel::Table(table));
         self.dropped.remove(&(ObjectKind::Table, new_key.clone()));
@@ -31,9 +31,9 @@ impl Catalog {
         }
         // Indexes live in their table's schema.
         if old_key.0 != new_key.0 {
-            let moved: Vec<(IndexId, String)> = self
+            let moved: Vec<(IndexId, Name)> = self
                 .indexes_on(table)
-                .filter_map(|(id, i)| i.name.as_ref().map(|n| (id, n.to_string())))
+                .filter_map(|(id, i)| i.name.as_ref().map(|n| (id, n.clone())))
                 .collect();
             for (id, name) in moved {
                 self.relations.remove(&(old_key.0.clone(), name.clone()));
@@ -46,8 +46,8 @@ impl Catalog {
     /// `ALTER INDEX/VIEW/SEQUENCE/TYPE/SCHEMA … RENAME TO` / `SET SCHEMA`.
     pub(super) fn rename_object(&mut self, at: &At, r: &RenameObject) {
         let new_key = |old: &Key| match &r.to {
-            RenameTarget::Name(to) => (old.0.clone(), to.value.clone()),
-            RenameTarget::Schema(s) => (s.value.clone(), old.1.clone()),
+            RenameTarget::Name(to) => (old.0.clone(), to.value.as_str().into()),
+            RenameTarget::Schema(s) => (s.value.as_str().into(), old.1.clone()),
         };
         match r.kind {
             ObjectKind::Schema => {
@@ -114,7 +114,7 @@ impl Catalog {
     pub(super) fn rename_schema(&mut self, at: &At, from: &str, to: &Ident) {
         if let Some(i) = self.schema_names.remove(from) {
             if let Some(s) = self.schemas.get_mut(i) {
-                s.key.1 = to.value.clone();
+                s.key.1 = to.value.as_str().into();
             }
             self.schema_names.insert(to.value.clone(), i);
         }
@@ -132,10 +132,10 @@ impl Catalog {
             .map(|(id, _)| id)
             .collect();
         for id in tables {
-            let Some(name) = self.tables.get(id).map(|t| t.name.to_string()) else {
+            let Some(name) = self.tables.get(id).map(|t| t.name.clone()) else {
                 continue;
             };
-            self.rename_table(at, id, (to.value.clone(), name), to.span);
+            self.rename_table(at, id, (to.value.as_str().into(), name), to.span);
         }
         let others: Vec<(Key, Rel)> = self
             .relations
@@ -144,7 +144,7 @@ impl Catalog {
             .map(|(k, r)| (k.clone(), *r))
             .collect();
         for (key, rel) in others {
-            let new = (to.value.clone(), key.1.clone());
+            let new = (to.value.as_str().into(), key.1.clone());
             self.move_other_relation(&key, new, rel);
         }
         let types: Vec<Key> = self
@@ -155,7 +155,7 @@ impl Catalog {
             .collect();
         for key in types {
             if let Some(i) = self.type_names.remove(&key) {
-                let new = (to.value.clone(), key.1);
+                let new = (to.value.as_str().into(), key.1);
                 if let Some(t) = self.types.get_mut(i) {
                     t.key = new.clone();
                 }

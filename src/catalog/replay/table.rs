@@ -10,7 +10,7 @@ impl Catalog {
     pub(super) fn create_table(&mut self, at: &At, ct: &CreateTable) {
         // Temporary tables live in the session's own schema, searched first.
         let key = match (&ct.name.schema, ct.temporary) {
-            (None, true) => ("pg_temp".to_string(), ct.name.name.value.clone()),
+            (None, true) => ("pg_temp".into(), ct.name.name.value.as_str().into()),
             _ => ct.name.key(),
         };
         let loc = at.loc(ct.name.span());
@@ -214,10 +214,10 @@ impl Catalog {
             for action in &alter.actions {
                 let (new_key, span) = match &action.action {
                     AlterTableAction::RenameTable { to } => {
-                        ((key.0.clone(), to.value.clone()), to.span)
+                        ((key.0.clone(), to.value.as_str().into()), to.span)
                     }
                     AlterTableAction::SetSchema { schema } => {
-                        ((schema.value.clone(), key.1.clone()), schema.span)
+                        ((schema.value.as_str().into(), key.1.clone()), schema.span)
                     }
                     _ => continue,
                 };
@@ -289,8 +289,8 @@ impl Catalog {
                     {
                         c.renames.push(Rename {
                             at: at.loc(to.span),
-                            from: (t.schema.to_string(), c.name.to_string()),
-                            to: (t.schema.to_string(), to.value.clone()),
+                            from: (t.schema.clone(), c.name.clone()),
+                            to: (t.schema.clone(), to.value.as_str().into()),
                         });
                         c.name = Name::from(&to.value);
                     }
@@ -299,14 +299,14 @@ impl Catalog {
                     let Some(t) = self.tables.get(table) else {
                         continue;
                     };
-                    let new_key = (t.schema.to_string(), to.value.clone());
+                    let new_key = (t.schema.clone(), to.value.as_str().into());
                     self.rename_table(at, table, new_key, to.span);
                 }
                 AlterTableAction::SetSchema { schema } => {
                     let Some(t) = self.tables.get(table) else {
                         continue;
                     };
-                    let new_key = (schema.value.clone(), t.name.to_string());
+                    let new_key = (schema.value.as_str().into(), t.name.clone());
                     self.rename_table(at, table, new_key, schema.span);
                 }
                 AlterTableAction::AddConstraint(c) => self.add_constraint(at, table, c),

@@ -44,16 +44,13 @@ pub fn table_key_after(table: &Table, loc: &Loc) -> Key {
 /// The column's name right after the statement at `loc` ran (renames followed).
 pub fn column_name_after(column: &Column, loc: &Loc) -> String {
     let pos = after(loc);
-    let mut name = column
-        .renames
-        .first()
-        .map_or_else(|| column.name.to_string(), |r| r.from.1.clone());
+    let mut name = column.renames.first().map_or(&column.name, |r| &r.from.1);
     for r in &column.renames {
         if r.at.pos() < pos {
-            name = r.to.1.clone();
+            name = &r.to.1;
         }
     }
-    name
+    name.to_string()
 }
 
 /// `d` with the fix "Add `sql`": `sql` on a new line after the statement at `stmt_index` (see
@@ -272,7 +269,7 @@ mod tests {
     fn index_sql_quotes_when_needed() {
         assert_eq!(
             create_index_sql(
-                &("public".to_string(), "Clients".to_string()),
+                &("public".into(), "Clients".into()),
                 &["user_id".to_string()]
             ),
             "CREATE INDEX IF NOT EXISTS \"idx_Clients_user_id\" ON public.\"Clients\" (user_id);"

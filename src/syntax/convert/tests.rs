@@ -23,7 +23,9 @@ fn text(file: &str, span: Span) -> &str {
 }
 
 fn names(q: &[QualifiedName]) -> Vec<(String, String)> {
-    q.iter().map(QualifiedName::key).collect()
+    q.iter()
+        .map(|n| (n.schema_or_public().to_string(), n.name.value.clone()))
+        .collect()
 }
 
 #[test]
