@@ -23,7 +23,7 @@
 //!   statement ran into, recorded during replay), or [`Catalog::table_at`] over the name history.
 
 use crate::syntax::ObjectKind;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 mod derived;
 mod objects;
@@ -81,7 +81,7 @@ pub struct Catalog {
     extension_names: HashMap<String, usize>,
     type_names: HashMap<Key, usize>,
     /// The entries of `types` that are domains (types and domains share one namespace).
-    domains: std::collections::HashSet<usize>,
+    domains: foldhash::HashSet<usize>,
     // History: every table that ever bore a name, and the last drop of a name.
     table_history: HashMap<Key, Vec<TableId>>,
     dropped: HashMap<(ObjectKind, Key), Loc>,

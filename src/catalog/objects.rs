@@ -4,7 +4,7 @@
 use super::Name;
 use crate::source::{FileId, Span};
 use crate::syntax::{ObjectKind, PolicyCommand};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 pub type TableId = usize;
 pub type ColumnId = usize;

@@ -3,7 +3,7 @@
 use super::InputError;
 use super::order::sort_migrations;
 use super::read::{file_kind, io_message};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 /// A file found by discovery, not read yet.
@@ -38,7 +38,7 @@ pub fn discover(paths: &[String], cwd: &Path) -> Discovery {
     }
     dedup(&mut out.files);
     // A directory reached twice (through a symlink) reports its problems once.
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     out.errors
         .retain(|e| seen.insert((identity(Path::new(&e.path), cwd), e.message.clone())));
     sort_migrations(&mut out.files);
@@ -269,7 +269,7 @@ impl Identities {
 }
 
 fn dedup(files: &mut Vec<FoundFile>) {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let first: Vec<bool> = files.iter().map(|f| seen.insert(&*f.identity)).collect();
     let mut first = first.into_iter();
     files.retain(|_| first.next().unwrap_or(true));

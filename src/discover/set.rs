@@ -5,8 +5,8 @@ use super::read::read_source;
 use super::{InputError, STDIN_NAME, discover, identity};
 use crate::config::Config;
 use crate::source::{CheckInput, SourceFile};
+use foldhash::HashSet;
 use rayon::prelude::*;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Standard input for a check: its name (from `--stdin-filename`, or [`STDIN_NAME`]) and what

@@ -6,7 +6,7 @@ use crate::syntax::{
     AlterPublication, CreatePublication, Ident, ObjectKind, PublicationAction, PublicationTarget,
     QualifiedName,
 };
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 impl Catalog {
     /// The live publication of this name, or an implicit one (Supabase makes
@@ -33,7 +33,7 @@ impl Catalog {
             all_tables: false,
             schemas: Vec::new(),
             members: Vec::new(),
-            live: HashMap::new(),
+            live: HashMap::default(),
         });
         self.publication_names.insert(name.to_string(), id);
         id
