@@ -92,6 +92,64 @@ impl Stamp {
         }
     }
 
+    /// The stamps of `paths`, in order, up to the first that has none. A directory's files
+    /// are looked up by name, relative to the directory, where the platform allows: the
+    /// kernel walks one path component per file instead of every component.
+    pub fn of_each<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Vec<Stamp> {
+        #[cfg(unix)]
+        {
+            let mut dir: Option<(&Path, rustix::fd::OwnedFd)> = None;
+            paths
+                .into_iter()
+                .map_while(|path| {
+                    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+                        return Stamp::of(path);
+                    };
+                    let parent = if parent.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        parent
+                    };
+                    if dir
+                        .as_ref()
+                        .is_none_or(|(open, _)| open.as_os_str() != parent.as_os_str())
+                    {
+                        use rustix::fs::{Mode, OFlags};
+                        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                        dir = Some((parent, rustix::fs::open(parent, flags, Mode::empty()).ok()?));
+                    }
+                    let (_, fd) = dir.as_ref()?;
+                    Stamp::at(fd, name)
+                })
+                .collect()
+        }
+        #[cfg(not(unix))]
+        {
+            paths.into_iter().map_while(Stamp::of).collect()
+        }
+    }
+
+    /// [`Stamp::of`] the file `name` in the directory `dir`; the same fields as std's
+    /// metadata (both follow symlinks), so stamps compare across the two.
+    #[cfg(unix)]
+    fn at(dir: &rustix::fd::OwnedFd, name: &std::ffi::OsStr) -> Option<Stamp> {
+        use rustix::fs::{AtFlags, FileType, StatxFlags};
+        let st = rustix::fs::statx(dir, name, AtFlags::empty(), StatxFlags::BASIC_STATS).ok()?;
+        if FileType::from_raw_mode(u32::from(st.stx_mode)) != FileType::RegularFile {
+            return None;
+        }
+        let ns = |t: rustix::fs::StatxTimestamp| {
+            i128::from(t.tv_sec) * 1_000_000_000 + i128::from(t.tv_nsec)
+        };
+        Some(Stamp {
+            len: st.stx_size,
+            modified_ns: ns(st.stx_mtime),
+            changed_ns: ns(st.stx_ctime),
+            inode: st.stx_ino,
+            device: rustix::fs::makedev(st.stx_dev_major, st.stx_dev_minor),
+        })
+    }
+
     /// Whether the file changed so recently that a later write within the file system's
     /// timestamp granularity could leave the stamp as it is: such a stamp is not recorded.
     pub fn is_recent(&self, now_ns: i128) -> bool {
@@ -291,10 +349,7 @@ fn load_set_with(
             .unwrap_or(entries.len());
         // On this thread: a check with a cache runs discovery beside the pack's decode, and
         // a thread pool here would contend with it for the cores.
-        set.stamps = entries[..leading]
-            .iter()
-            .map_while(|e| Stamp::of(&e.path))
-            .collect();
+        set.stamps = Stamp::of_each(entries[..leading].iter().map(|e| e.path.as_path()));
         let named: Vec<(&str, Stamp)> = entries
             .iter()
             .zip(&set.stamps)

@@ -58,11 +58,12 @@ use std::sync::{Arc, Mutex};
 pub const DIR_NAME: &str = ".pgward_cache";
 
 /// Bumped whenever the pack layout changes (the build stamp covers the model's types; 3: the
-/// compact catalog, 4: smaller tables; 5: one postcard document; 6: tables apart, in chunks).
-const FORMAT: u32 = 6;
+/// compact catalog, 4: smaller tables; 5: one postcard document; 6: tables apart, in chunks;
+/// 7: a 64-bit payload checksum).
+const FORMAT: u32 = 7;
 const MAGIC: &[u8; 8] = b"PGWARDC\0";
-/// magic, format, key hash, chain hash, files, payload length, payload hash.
-const HEADER_LEN: usize = 8 + 4 + 32 + 32 + 8 + 8 + 32;
+/// magic, format, key hash, chain hash, files, payload length, payload checksum.
+const HEADER_LEN: usize = 8 + 4 + 32 + 32 + 8 + 8 + 8;
 /// Packs kept; the oldest beyond this are removed after a store.
 const KEEP_PACKS: usize = 8;
 /// A longer prefix than the one restored is stored only when it saves parsing this many files
@@ -115,7 +116,7 @@ pub struct Outcome {
 /// Statement models by the hash of the text they were parsed from (`models/<key>.bin`).
 #[derive(Debug, Default)]
 struct Models {
-    payload: Vec<u8>,
+    payload: FileBytes,
     by_text: HashMap<Hash, Range<usize>>,
     /// How many models were handed out.
     used: AtomicUsize,
@@ -139,7 +140,7 @@ impl Models {
 
     /// A store's payload (`bytes` from `start`): per model, its text's hash, its length
     /// (8 bytes, little endian) and its postcard.
-    fn parse(payload: Vec<u8>, start: usize) -> Option<Models> {
+    fn parse(payload: FileBytes, start: usize) -> Option<Models> {
         let mut by_text = HashMap::new();
         let mut at = start;
         while at < payload.len() {
@@ -193,7 +194,7 @@ impl Cache {
         else {
             return;
         };
-        let Ok(bytes) = std::fs::read(self.packs().join(pack_name(&chain))) else {
+        let Ok(bytes) = FileBytes::read(&self.packs().join(pack_name(&chain))) else {
             return;
         };
         let decoded = read_pack_shared(bytes, &self.key(config), &chain, files, &self.decoding);
@@ -330,7 +331,7 @@ impl Cache {
         if super::packs(inputs) {
             return Models::default();
         }
-        std::fs::read(self.models().join(pack_name(key)))
+        FileBytes::read(&self.models().join(pack_name(key)))
             .ok()
             .and_then(|bytes| {
                 let (_, payload) = verified(&bytes, key, key).ok()?;
@@ -463,7 +464,7 @@ pub fn check_loaded(
                 prefetched = true;
                 return Some(catalog);
             }
-            let bytes = std::fs::read(cache.packs().join(pack_name(&chain))).ok()?;
+            let bytes = FileBytes::read(&cache.packs().join(pack_name(&chain))).ok()?;
             let catalog = read_pack(&bytes, &key, &chain, n).ok()?;
             cache.note_last_used(&chain, n);
             Some(catalog)
@@ -697,7 +698,7 @@ fn find_pack(cache: &Cache, chains: &[Hash], outcome: &mut Outcome) -> Option<(u
     }
     for j in candidates {
         let path = dir.join(pack_name(&chains[j]));
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Ok(bytes) = FileBytes::read(&path) else {
             continue;
         };
         match read_pack(&bytes, &chains[0], &chains[j], j) {
@@ -730,8 +731,58 @@ fn read_pack(bytes: &[u8], key: &Hash, chain: &Hash, files: usize) -> Result<Cat
     Ok(catalog)
 }
 
+/// A cache file's bytes: mapped, so that reading a pack copies nothing (the decode reads the
+/// page cache), or read where mapping fails.
+#[derive(Debug)]
+enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl FileBytes {
+    fn read(path: &Path) -> std::io::Result<FileBytes> {
+        let file = std::fs::File::open(path)?;
+        // SAFETY: a mapping is undefined behaviour only if the file changes while mapped.
+        // pgward never writes a cache file in place: it writes a temporary file and renames
+        // it over the name, and prunes by unlinking, which leaves a mapped file's pages as
+        // they were. Only another program truncating a file inside `.pgward_cache/` during
+        // the check could break this.
+        match unsafe { memmap2::Mmap::map(&file) } {
+            Ok(map) => Ok(FileBytes::Mapped(map)),
+            Err(_) => std::fs::read(path).map(FileBytes::Read),
+        }
+    }
+}
+
+impl Default for FileBytes {
+    fn default() -> FileBytes {
+        FileBytes::Read(Vec::new())
+    }
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(map) => map,
+            FileBytes::Read(bytes) => bytes,
+        }
+    }
+}
+
+/// What tells a damaged payload from the one written: 64 bits of foldhash with a fixed seed.
+/// The header's key and chain hashes already say whose entry it is, so this only has to
+/// catch damage, and SHA-256 over a pack took as long as a third of its decode.
+pub fn checksum(payload: &[u8]) -> [u8; 8] {
+    use std::hash::BuildHasher;
+    const SEED: u64 = 0x7067_7761_7264_6361;
+    foldhash::quality::FixedState::with_seed(SEED)
+        .hash_one(payload)
+        .to_le_bytes()
+}
+
 /// Check a cache file's header (magic, format, key and chain hashes, payload length and
-/// SHA-256): its file count and payload.
+/// checksum): its file count and payload.
 fn verified<'b>(bytes: &'b [u8], key: &Hash, chain: &Hash) -> Result<(usize, &'b [u8]), String> {
     let header = bytes.get(..HEADER_LEN).ok_or("shorter than its header")?;
     let (magic, rest) = header.split_at(8);
@@ -756,7 +807,7 @@ fn verified<'b>(bytes: &'b [u8], key: &Hash, chain: &Hash) -> Result<(usize, &'b
     if len != (payload.len() as u64).to_le_bytes() {
         return Err("truncated".into());
     }
-    if payload_hash != Sha256::digest(payload).as_slice() {
+    if payload_hash != checksum(payload) {
         return Err("checksum mismatch".into());
     }
     let count = usize::try_from(u64::from_le_bytes(*count)).map_err(|e| e.to_string())?;
@@ -831,7 +882,7 @@ fn decode_tables(bytes: &[u8]) -> Result<Vec<crate::catalog::Table>, String> {
 /// (discovery) is done.
 #[derive(Debug)]
 struct Decoding {
-    payload: Vec<u8>,
+    payload: FileBytes,
     /// Byte ranges of the table chunks in `payload`.
     chunks: Vec<Range<usize>>,
     /// The next chunk nobody has taken.
@@ -877,7 +928,7 @@ impl Decoding {
 /// Verify a pack and decode it, sharing its table chunks through `slot` while it decodes
 /// (see [`Decoding`]).
 fn read_pack_shared(
-    bytes: Vec<u8>,
+    bytes: FileBytes,
     key: &Hash,
     chain: &Hash,
     files: usize,
@@ -950,7 +1001,7 @@ fn write_verified(
     bytes.extend_from_slice(chain);
     bytes.extend_from_slice(&(files as u64).to_le_bytes());
     bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&Sha256::digest(payload));
+    bytes.extend_from_slice(&checksum(payload));
     bytes.extend_from_slice(payload);
     let name = pack_name(chain);
     let tmp = dir.join(format!(
