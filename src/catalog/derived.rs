@@ -260,6 +260,39 @@ impl Catalog {
         edges.into_iter().collect()
     }
 
+    /// Whether `to` reaches `from` through live foreign keys between live tables (so that a
+    /// foreign key `from → to` is on a cycle: `from` and `to` share a
+    /// [`Catalog::foreign_key_component`]), found by a search from `to`; `None` when the
+    /// search gives up past `budget` tables. A file's few foreign keys are answered without
+    /// the components of the whole graph (most of a one-file check's rules).
+    pub fn foreign_key_path(&self, to: TableId, from: TableId, budget: usize) -> Option<bool> {
+        let mut seen = foldhash::HashSet::default();
+        let mut queue = vec![to];
+        while let Some(at) = queue.pop() {
+            let Some(table) = self.tables.get(at).filter(|t| t.is_live()) else {
+                continue;
+            };
+            for fk in table.live_foreign_keys() {
+                let Some(next) = fk.ref_table else {
+                    continue;
+                };
+                if next == at || !self.tables.get(next).is_some_and(|t| t.is_live()) {
+                    continue;
+                }
+                if next == from {
+                    return Some(true);
+                }
+                if seen.insert(next) {
+                    if seen.len() > budget {
+                        return None;
+                    }
+                    queue.push(next);
+                }
+            }
+        }
+        Some(false)
+    }
+
     /// The foreign key cycle component of a table: two tables share one exactly when each
     /// reaches the other through foreign keys (at the end of the set). `None` for a table on no
     /// cycle (self-references do not count).
