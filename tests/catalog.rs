@@ -443,23 +443,26 @@ fn a_search_for_a_foreign_key_cycle_agrees_with_the_components() {
         ),
     ]);
     let id = |name: &str| c.tables.iter().position(|t| t.name == name).expect(name);
-    let names = ["a", "b", "c", "d", "e", "f"];
-    let mut on_cycle = 0;
-    for from in names {
-        for to in names {
-            let (from, to) = (id(from), id(to));
+    // Every foreign key `from → to` (the dropped table's and the self-reference included).
+    let mut on_cycle = Vec::new();
+    for (from, table) in c.tables.iter().enumerate() {
+        for fk in &table.foreign_keys {
+            let to = fk.ref_table.expect("a known table");
             let shared = c.foreign_key_component(from).is_some()
                 && c.foreign_key_component(from) == c.foreign_key_component(to);
             assert_eq!(
                 c.foreign_key_path(to, from, 100),
                 Some(shared),
-                "{from} → {to}"
+                "{} → {}",
+                table.name,
+                c.tables[to].name
             );
-            on_cycle += usize::from(shared);
+            if shared {
+                on_cycle.push(table.name.to_string());
+            }
         }
     }
-    // a, b and c, each with each (itself included).
-    assert_eq!(on_cycle, 9);
+    assert_eq!(on_cycle, ["a", "b", "c"]);
     // A search that may visit no other table gives up on the path b → c → a.
     assert_eq!(c.foreign_key_path(id("b"), id("a"), 0), None);
 }
