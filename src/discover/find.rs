@@ -4,6 +4,7 @@ use super::InputError;
 use super::order::sort_migrations;
 use super::read::{file_kind, io_message};
 use foldhash::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
 /// A file found by discovery, not read yet.
@@ -214,7 +215,9 @@ pub fn display_name(path: &Path, cwd: &Path) -> String {
 
 /// The identity of a file for deduplication and for "is this the same file": its canonical path
 /// when it exists, else its parent's canonical path joined with its name (for a `--stdin-filename`
-/// that does not exist on disk), else the absolute path.
+/// that does not exist on disk), else the absolute path. Always in normal form (no `.`
+/// components, repeated or trailing separators), so that two identities are the same path
+/// exactly when their bytes are equal: sets of identities hash bytes, not path components.
 pub fn identity(path: &Path, cwd: &Path) -> PathBuf {
     let absolute = cwd.join(path);
     if let Ok(canonical) = absolute.canonicalize() {
@@ -225,7 +228,7 @@ pub fn identity(path: &Path, cwd: &Path) -> PathBuf {
     {
         return parent.join(name);
     }
-    absolute
+    absolute.components().collect()
 }
 
 /// [`display_name`] and [`identity`] for many files found below the same directories: each
@@ -234,7 +237,8 @@ pub fn identity(path: &Path, cwd: &Path) -> PathBuf {
 /// costs a `readlink` per path component).
 #[derive(Default)]
 struct Identities {
-    dirs: HashMap<PathBuf, Dir>,
+    /// By the directory's path as found (bytes: a path spelled two ways is looked up twice).
+    dirs: HashMap<OsString, Dir>,
 }
 
 /// A directory's name in messages and its canonical path.
@@ -249,14 +253,15 @@ impl Identities {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return (display_name(path, cwd), identity(path, Path::new("/")));
         };
-        if !self.dirs.contains_key(parent) {
+        let key = parent.as_os_str();
+        if !self.dirs.contains_key(key) {
             let dir = Dir {
                 name: display_name(parent, cwd),
                 canonical: parent.canonicalize().ok(),
             };
-            self.dirs.insert(parent.to_path_buf(), dir);
+            self.dirs.insert(key.to_owned(), dir);
         }
-        let dir = &self.dirs[parent];
+        let dir = &self.dirs[key];
         let shown = match dir.name.as_str() {
             "." => name.to_string_lossy().into_owned(),
             parent => format!("{parent}/{}", name.to_string_lossy()),
@@ -270,7 +275,10 @@ impl Identities {
 
 fn dedup(files: &mut Vec<FoundFile>) {
     let mut seen = HashSet::default();
-    let first: Vec<bool> = files.iter().map(|f| seen.insert(&*f.identity)).collect();
+    let first: Vec<bool> = files
+        .iter()
+        .map(|f| seen.insert(f.identity.as_os_str()))
+        .collect();
     let mut first = first.into_iter();
     files.retain(|_| first.next().unwrap_or(true));
 }

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::source::{CheckInput, SourceFile};
 use foldhash::HashSet;
 use rayon::prelude::*;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// Standard input for a check: its name (from `--stdin-filename`, or [`STDIN_NAME`]) and what
@@ -251,10 +252,13 @@ fn load_set_with(
         && entries.iter().any(|e| e.identity.starts_with(&dir_id))
     {
         let context = discover(&[dir.to_string_lossy().into_owned()], cwd);
-        let named: HashSet<PathBuf> = entries.iter().map(|e| e.identity.clone()).collect();
+        let named: HashSet<OsString> = entries
+            .iter()
+            .map(|e| e.identity.as_os_str().to_owned())
+            .collect();
         for e in context.errors {
             // A named file's own problem is reported once, as an error, when it is read.
-            if !named.contains(&identity(Path::new(&e.path), cwd)) {
+            if !named.contains(identity(Path::new(&e.path), cwd).as_os_str()) {
                 set.warnings.push(format!(
                     "{e} (context for the named files may be incomplete)"
                 ));
@@ -262,7 +266,7 @@ fn load_set_with(
         }
         for f in context.files {
             let id = f.identity;
-            if !named.contains(&id) {
+            if !named.contains(id.as_os_str()) {
                 entries.push(Entry {
                     identity: id,
                     name: f.name,
@@ -279,7 +283,10 @@ fn load_set_with(
     // The runner decides which of the files found below directories are migrations, and the
     // order; a file named on the command line is always checked.
     let runner = config.runner();
-    let named_args: HashSet<PathBuf> = paths.iter().map(|p| identity(Path::new(p), cwd)).collect();
+    let named_args: HashSet<OsString> = paths
+        .iter()
+        .map(|p| identity(Path::new(p), cwd).into_os_string())
+        .collect();
     let arg_dirs: Vec<PathBuf> = paths
         .iter()
         .map(|p| identity(Path::new(p), cwd))
@@ -299,7 +306,7 @@ fn load_set_with(
         e.layout = layout_rel(e);
     }
     entries.retain_mut(|e| {
-        if e.source.is_some() || named_args.contains(&e.identity) {
+        if e.source.is_some() || named_args.contains(e.identity.as_os_str()) {
             return true;
         }
         match runner.classify(&e.layout) {
