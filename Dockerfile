@@ -3,7 +3,9 @@
 #   docker run --rm -v "$PWD:/work" -w /work pgward check supabase/migrations
 # Build stage: Rust (the rust-version of Cargo.toml) with a C compiler for ring; no OpenSSL.
 FROM rust:1.88-alpine AS build
-RUN apk add --no-cache musl-dev
+# musl-dev and make for the C the build compiles (ring, jemalloc); clang-dev for libpg_query's
+# bindings.
+RUN apk add --no-cache musl-dev make clang-dev
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src src
