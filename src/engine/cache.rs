@@ -877,6 +877,9 @@ fn decode_tables(bytes: &[u8]) -> Result<Vec<crate::catalog::Table>, String> {
     postcard::from_bytes(bytes).map_err(|e| e.to_string())
 }
 
+/// The tables of one chunk of a pack, or why they did not decode.
+type DecodedChunk = Result<Vec<crate::catalog::Table>, String>;
+
 /// A pack being decoded by [`Cache::prefetch`]: its table chunks go to whichever thread is
 /// free, the prefetching one or the one that calls [`Cache::help_prefetch`] once its own work
 /// (discovery) is done.
@@ -887,7 +890,7 @@ struct Decoding {
     chunks: Vec<Range<usize>>,
     /// The next chunk nobody has taken.
     next: AtomicUsize,
-    decoded: Mutex<Vec<Option<Result<Vec<crate::catalog::Table>, String>>>>,
+    decoded: Mutex<Vec<Option<DecodedChunk>>>,
     all_decoded: std::sync::Condvar,
 }
 

@@ -184,7 +184,7 @@ impl Catalog {
                 self.policy_names.remove(&(table, name.to_string()));
                 self.mark_dropped(
                     ObjectKind::Policy,
-                    (format!("{}.{}", key.0, key.1).into(), name.into()),
+                    (format!("{}.{}", key.0, key.1).into(), name),
                     loc,
                 );
             }
