@@ -13,7 +13,9 @@ impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
         // Numbers without leading zeros compare by length, then digit by digit: no overflow
         // whatever the length.
-        let key = |s: &String| (s.len(), s.clone());
+        fn key(s: &String) -> (usize, &str) {
+            (s.len(), s.as_str())
+        }
         self.0.iter().map(key).cmp(other.0.iter().map(key))
     }
 }
