@@ -61,6 +61,8 @@ def main():
     p.add_argument("--pgward", default="target/release/pgward")
     p.add_argument("--squawk")
     p.add_argument("--pls", help="postgres-language-server binary (skipped when absent)")
+    p.add_argument("--cache", action="store_true",
+                   help="let pgward use its check cache (default --no-cache: the peers keep none)")
     args = p.parse_args()
 
     corpus = args.dir or f"/tmp/pgward-bench-{args.files}-{args.seed}"
@@ -79,7 +81,7 @@ def main():
     pls = find(args.pls, "postgres-language-server")
     tools = [
         ("pgward", [args.pgward, "check", "--format", "json", "--threads",
-                    str(args.threads), corpus]),
+                    str(args.threads)] + ([] if args.cache else ["--no-cache"]) + [corpus]),
     ]
     if squawk:
         # squawk checks the files it is given, one process, all its rules.
