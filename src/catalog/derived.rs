@@ -10,8 +10,8 @@
 //!   ([`Catalog::foreign_key_component`]).
 
 use super::{
-    Catalog, ColumnId, Function, IndexId, Key, ObjectAcl, OtherRelation, PolicyId, PublicationId,
-    TableId,
+    Catalog, ColumnId, ForeignKeyDef, Function, IndexId, Key, ObjectAcl, OtherRelation, PolicyId,
+    PublicationId, TableId,
 };
 use crate::source::FileId;
 use std::collections::BTreeSet;
@@ -244,19 +244,29 @@ fn granted(acl: &ObjectAcl) -> impl Iterator<Item = super::Loc> + '_ {
 }
 
 impl Catalog {
+    /// The edges of the foreign key graph out of `table`: its live foreign keys to another live
+    /// table, with that table (none when `table` itself is dropped).
+    pub fn foreign_key_targets(
+        &self,
+        table: TableId,
+    ) -> impl Iterator<Item = (&ForeignKeyDef, TableId)> {
+        self.tables
+            .get(table)
+            .filter(|t| t.is_live())
+            .into_iter()
+            .flat_map(|t| t.live_foreign_keys())
+            .filter_map(move |fk| {
+                let target = fk.ref_table?;
+                (target != table && self.tables.get(target).is_some_and(|t| t.is_live()))
+                    .then_some((fk, target))
+            })
+    }
+
     /// Live foreign key edges `from → to` between two different live tables, sorted, unique.
     pub fn foreign_key_edges(&self) -> Vec<(TableId, TableId)> {
-        let mut edges: BTreeSet<(TableId, TableId)> = BTreeSet::new();
-        for (id, table) in self.live_tables() {
-            for fk in table.live_foreign_keys() {
-                if let Some(target) = fk.ref_table
-                    && target != id
-                    && self.tables.get(target).is_some_and(|t| t.is_live())
-                {
-                    edges.insert((id, target));
-                }
-            }
-        }
+        let edges: BTreeSet<(TableId, TableId)> = (0..self.tables.len())
+            .flat_map(|id| self.foreign_key_targets(id).map(move |(_, to)| (id, to)))
+            .collect();
         edges.into_iter().collect()
     }
 
@@ -269,16 +279,7 @@ impl Catalog {
         let mut seen = foldhash::HashSet::default();
         let mut queue = vec![to];
         while let Some(at) = queue.pop() {
-            let Some(table) = self.tables.get(at).filter(|t| t.is_live()) else {
-                continue;
-            };
-            for fk in table.live_foreign_keys() {
-                let Some(next) = fk.ref_table else {
-                    continue;
-                };
-                if next == at || !self.tables.get(next).is_some_and(|t| t.is_live()) {
-                    continue;
-                }
+            for (_, next) in self.foreign_key_targets(at) {
                 if next == from {
                     return Some(true);
                 }

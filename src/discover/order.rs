@@ -13,10 +13,11 @@ impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
         // Numbers without leading zeros compare by length, then digit by digit: no overflow
         // whatever the length.
-        fn key(s: &String) -> (usize, &str) {
-            (s.len(), s.as_str())
+        fn key(s: &str) -> (usize, &str) {
+            (s.len(), s)
         }
-        self.0.iter().map(key).cmp(other.0.iter().map(key))
+        let mine = self.0.iter().map(String::as_str).map(key);
+        mine.cmp(other.0.iter().map(String::as_str).map(key))
     }
 }
 

@@ -32,20 +32,14 @@ type Graph<'c> = BTreeMap<TableId, BTreeMap<TableId, Vec<Edge<'c>>>>;
 /// The foreign keys inside the given cycle components.
 fn graph<'c>(catalog: &'c Catalog, components: &HashSet<usize>) -> Graph<'c> {
     let mut g: Graph<'c> = BTreeMap::new();
-    for (id, table) in catalog.live_tables() {
+    for (id, _) in catalog.live_tables() {
         if !catalog
             .foreign_key_component(id)
             .is_some_and(|c| components.contains(&c))
         {
             continue;
         }
-        for fk in table.live_foreign_keys() {
-            let Some(target) = fk.ref_table else {
-                continue;
-            };
-            if target == id || !catalog.tables.get(target).is_some_and(|t| t.is_live()) {
-                continue;
-            }
+        for (fk, target) in catalog.foreign_key_targets(id) {
             g.entry(id)
                 .or_default()
                 .entry(target)
