@@ -405,3 +405,71 @@ fn load_set_with(
     }
     set
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Stamp;
+    use std::path::{Path, PathBuf};
+
+    /// Stamps taken relative to their directory are the stamps of the paths themselves (the
+    /// check cache compares stamps recorded one way with stamps taken the other).
+    #[test]
+    fn stamps_by_name_in_a_directory_are_the_stamps_of_the_paths() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(a.join("1.sql"), "select 1;").unwrap();
+        std::fs::write(a.join("2.sql"), "select 22;").unwrap();
+        std::fs::write(b.join("3.sql"), "select 333;").unwrap();
+        let mut paths: Vec<PathBuf> = vec![a.join("1.sql"), a.join("2.sql"), b.join("3.sql")];
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(b.join("3.sql"), a.join("4.sql")).unwrap();
+            paths.push(a.join("4.sql"));
+        }
+        let one_by_one: Vec<Stamp> = paths.iter().map(|p| Stamp::of(p).expect("stamp")).collect();
+        assert_eq!(
+            Stamp::of_each(paths.iter().map(PathBuf::as_path)),
+            one_by_one
+        );
+        assert_eq!(one_by_one[0].len, 9);
+
+        // Up to the first path without a stamp: a missing file, a directory.
+        let stop = [a.join("1.sql"), a.join("missing.sql"), a.join("2.sql")];
+        assert_eq!(
+            Stamp::of_each(stop.iter().map(PathBuf::as_path)),
+            one_by_one[..1]
+        );
+        let dir = [a.join("1.sql"), b.clone()];
+        assert_eq!(
+            Stamp::of_each(dir.iter().map(PathBuf::as_path)),
+            one_by_one[..1]
+        );
+
+        // A path relative to the working directory, and one without a directory part.
+        let cwd = std::env::current_dir().unwrap();
+        let relative = pathdiff(&a.join("1.sql"), &cwd);
+        assert_eq!(Stamp::of_each([relative.as_path()]), one_by_one[..1]);
+        let bare = Path::new("Cargo.toml");
+        assert_eq!(
+            Stamp::of_each([bare]),
+            [Stamp::of(bare).expect("Cargo.toml")]
+        );
+    }
+
+    /// `path` relative to `base` (`../..` up to their common ancestor, then down).
+    fn pathdiff(path: &Path, base: &Path) -> PathBuf {
+        let common = path
+            .components()
+            .zip(base.components())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut out = PathBuf::new();
+        for _ in base.components().skip(common) {
+            out.push("..");
+        }
+        out.extend(path.components().skip(common));
+        out
+    }
+}
