@@ -12,7 +12,7 @@
 //! [cache key](Cache::key) (pgward's build, the settings that change parsing or replay) and every
 //! prefix file's name and text, in order: a pack can only be found by a run whose prefix is
 //! byte for byte the one it was built from. A pack is a header (magic, format, key and chain
-//! hashes, file count, payload length and SHA-256) and the catalog in postcard. Anything that
+//! hashes, file count, payload length and checksum) and the catalog in postcard. Anything that
 //! does not verify (truncated, garbled, another version's, another format's) is a miss, deleted
 //! and rebuilt; never trusted. Packs are written to a temporary file and renamed, so readers
 //! and concurrent writers only ever see whole packs.
