@@ -97,7 +97,7 @@ impl Stamp {
     /// are looked up by name, relative to the directory, where the platform allows: the
     /// kernel walks one path component per file instead of every component.
     pub fn of_each<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Vec<Stamp> {
-        #[cfg(unix)]
+        #[cfg(target_os = "linux")]
         {
             let mut dir: Option<(&Path, rustix::fd::OwnedFd)> = None;
             paths
@@ -124,7 +124,7 @@ impl Stamp {
                 })
                 .collect()
         }
-        #[cfg(not(unix))]
+        #[cfg(not(target_os = "linux"))]
         {
             paths.into_iter().map_while(Stamp::of).collect()
         }
@@ -132,7 +132,7 @@ impl Stamp {
 
     /// [`Stamp::of`] the file `name` in the directory `dir`; the same fields as std's
     /// metadata (both follow symlinks), so stamps compare across the two.
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     fn at(dir: &rustix::fd::OwnedFd, name: &std::ffi::OsStr) -> Option<Stamp> {
         use rustix::fs::{AtFlags, FileType, StatxFlags};
         let st = rustix::fs::statx(dir, name, AtFlags::empty(), StatxFlags::BASIC_STATS).ok()?;
