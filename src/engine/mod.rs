@@ -4,10 +4,11 @@
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::{self, Rule};
+use crate::rules::{self, Rule, Spill};
 use crate::syntax::{self, ParseOptions, ParsedFile};
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 pub mod baseline;
 pub mod cache;
@@ -195,6 +196,9 @@ pub(crate) fn parse_and_replay(
 ) -> Vec<WorkspaceFile> {
     let mut files: Vec<WorkspaceFile> = Vec::with_capacity(inputs.len());
     let mut pending: Vec<WorkspaceFile> = Vec::new();
+    // Packed models go to a file of their own where one can be made: what a big set's rules
+    // read back one chunk at a time need not stay in memory meanwhile.
+    let spill = if pack { Spill::new() } else { None };
     let mut inputs = inputs.into_iter();
     loop {
         let next: Vec<CheckInput> = inputs.by_ref().take(chunk).collect();
@@ -207,7 +211,7 @@ pub(crate) fn parse_and_replay(
             || {
                 replay_for_runner(catalog, &replaying, config);
                 if pack {
-                    pack_files(replaying, options)
+                    pack_files(replaying, options, spill.as_ref())
                 } else {
                     replaying
                 }
@@ -220,7 +224,11 @@ pub(crate) fn parse_and_replay(
 
 /// Replace each replayed file's model by its packed form, and let go of the text of each file
 /// that can be read again ([`Source::released`]): its rules and the reporters read it back.
-fn pack_files(mut files: Vec<WorkspaceFile>, options: &ParseOptions) -> Vec<WorkspaceFile> {
+fn pack_files(
+    mut files: Vec<WorkspaceFile>,
+    options: &ParseOptions,
+    spill: Option<&Arc<Spill>>,
+) -> Vec<WorkspaceFile> {
     files.par_iter_mut().for_each(|file| {
         let released = Source::released(&file.source);
         if let Parsed::Ready(parsed) = &file.parsed {
@@ -229,7 +237,7 @@ fn pack_files(mut files: Vec<WorkspaceFile>, options: &ParseOptions) -> Vec<Work
             let source = released
                 .as_ref()
                 .map_or_else(|| file.source.clone(), Source::detached);
-            if let Some(packed) = Parsed::pack(parsed, source, *options) {
+            if let Some(packed) = Parsed::pack(parsed, source, *options, spill) {
                 file.parsed = packed;
             }
         }
@@ -416,6 +424,8 @@ mod tests {
             );
             for (a, b) in plain.workspace.files.iter().zip(&other.workspace.files) {
                 assert_eq!(pack, matches!(b.parsed, Parsed::Packed(_)));
+                // Packed models live in the spill file (read back below), not in memory.
+                assert_eq!(pack && cfg!(unix), b.parsed.is_spilled());
                 assert_eq!(format!("{:?}", *a.parsed), format!("{:?}", *b.parsed));
             }
         }

@@ -264,10 +264,93 @@ pub enum Parsed {
 /// A statement model in postcard, unpacked on first use (and re-parsed from the text should
 /// the bytes ever fail to read back).
 pub struct PackedParsed {
-    bytes: Box<[u8]>,
+    bytes: PackedBytes,
     source: Source,
     options: ParseOptions,
     model: OnceLock<ParsedFile>,
+}
+
+/// Where a packed model's bytes are: in memory, or in a [`Spill`] file.
+enum PackedBytes {
+    Held(Box<[u8]>),
+    Spilled {
+        spill: Arc<Spill>,
+        at: u64,
+        len: usize,
+    },
+}
+
+impl PackedBytes {
+    /// The bytes, or `None` when a spilled model cannot be read back.
+    fn read(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        match self {
+            PackedBytes::Held(bytes) => Some(std::borrow::Cow::Borrowed(bytes)),
+            PackedBytes::Spilled { spill, at, len } => {
+                spill.read(*at, *len).map(std::borrow::Cow::Owned)
+            }
+        }
+    }
+}
+
+/// A file without a name (gone when the check ends) that holds the packed models of a big
+/// set: what is written there lives in the page cache or on disk, not in the process, and
+/// a model is read back when a rule or a reporter looks into its file.
+pub struct Spill {
+    file: std::fs::File,
+    /// Where the next model goes.
+    end: std::sync::Mutex<u64>,
+}
+
+impl Spill {
+    /// A new spill file in the temporary directory; `None` where that cannot be made (the
+    /// models then stay in memory).
+    pub fn new() -> Option<Arc<Spill>> {
+        #[cfg(unix)]
+        {
+            let file = tempfile::tempfile().ok()?;
+            Some(Arc::new(Spill {
+                file,
+                end: std::sync::Mutex::new(0),
+            }))
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
+
+    /// Append `bytes`: where they start, or `None` if the write failed.
+    fn append(&self, bytes: &[u8]) -> Option<u64> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            let mut end = self.end.lock().ok()?;
+            let at = *end;
+            self.file.write_all_at(bytes, at).ok()?;
+            *end = at + bytes.len() as u64;
+            Some(at)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = bytes;
+            None
+        }
+    }
+
+    fn read(&self, at: u64, len: usize) -> Option<Vec<u8>> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            let mut bytes = vec![0; len];
+            self.file.read_exact_at(&mut bytes, at).ok()?;
+            Some(bytes)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (at, len);
+            None
+        }
+    }
 }
 
 /// The text and target version to parse a file from when it is first needed.
@@ -287,15 +370,35 @@ impl Parsed {
         }))
     }
 
-    /// `parsed` of `source`, packed: `None` when it cannot be serialized.
-    pub fn pack(parsed: &ParsedFile, source: Source, options: ParseOptions) -> Option<Parsed> {
-        let bytes = postcard::to_stdvec(parsed).ok()?.into_boxed_slice();
+    /// `parsed` of `source`, packed, in `spill` when there is one (else in memory): `None`
+    /// when it cannot be serialized.
+    pub fn pack(
+        parsed: &ParsedFile,
+        source: Source,
+        options: ParseOptions,
+        spill: Option<&Arc<Spill>>,
+    ) -> Option<Parsed> {
+        let packed = postcard::to_stdvec(parsed).ok()?;
+        let spilled = spill.and_then(|spill| {
+            let at = spill.append(&packed)?;
+            Some(PackedBytes::Spilled {
+                spill: Arc::clone(spill),
+                at,
+                len: packed.len(),
+            })
+        });
+        let bytes = spilled.unwrap_or_else(|| PackedBytes::Held(packed.into_boxed_slice()));
         Some(Parsed::Packed(Arc::new(PackedParsed {
             bytes,
             source,
             options,
             model: OnceLock::new(),
         })))
+    }
+
+    /// Whether the model is packed in a [`Spill`] file (not held in memory).
+    pub fn is_spilled(&self) -> bool {
+        matches!(self, Parsed::Packed(packed) if matches!(packed.bytes, PackedBytes::Spilled { .. }))
     }
 
     /// Whether the model exists (a lazy one that nothing looked into has not been parsed).
@@ -338,7 +441,9 @@ impl std::ops::Deref for Parsed {
                 .model
                 .get_or_init(|| syntax::parse_file_with(&lazy.source.text, &lazy.options)),
             Parsed::Packed(packed) => packed.model.get_or_init(|| {
-                postcard::from_bytes(&packed.bytes).unwrap_or_else(|_| {
+                let model = packed.bytes.read();
+                let model = model.and_then(|bytes| postcard::from_bytes(&bytes).ok());
+                model.unwrap_or_else(|| {
                     syntax::parse_file_with(&packed.source.text, &packed.options)
                 })
             }),

@@ -58,7 +58,7 @@ mod unused_suppression;
 mod user_metadata_in_policy;
 
 pub use context::{
-    FileContext, LazyParsed, OnDisk, PackedParsed, Parsed, Source, Workspace, WorkspaceFile,
+    FileContext, LazyParsed, OnDisk, PackedParsed, Parsed, Source, Spill, Workspace, WorkspaceFile,
 };
 
 pub type CheckFn = fn(&FileContext, &mut Vec<Diagnostic>);
