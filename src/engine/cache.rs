@@ -465,7 +465,7 @@ pub fn check_loaded(
                 return Some(catalog);
             }
             let bytes = FileBytes::read(&cache.packs().join(pack_name(&chain))).ok()?;
-            let catalog = read_pack(&bytes, &key, &chain, n).ok()?;
+            let catalog = read_pack(bytes, &key, &chain, n).ok()?;
             cache.note_last_used(&chain, n);
             Some(catalog)
         });
@@ -701,7 +701,7 @@ fn find_pack(cache: &Cache, chains: &[Hash], outcome: &mut Outcome) -> Option<(u
         let Ok(bytes) = FileBytes::read(&path) else {
             continue;
         };
-        match read_pack(&bytes, &chains[0], &chains[j], j) {
+        match read_pack(bytes, &chains[0], &chains[j], j) {
             Ok(catalog) => return Some((j, catalog)),
             Err(why) => {
                 outcome.rejected = Some(format!("{}: {why}", path.display()));
@@ -718,17 +718,9 @@ fn pack_name(chain: &Hash) -> String {
     format!("{}.bin", hex(chain))
 }
 
-/// Verify a pack and decode its catalog.
-fn read_pack(bytes: &[u8], key: &Hash, chain: &Hash, files: usize) -> Result<Catalog, String> {
-    let (count, payload) = verified(bytes, key, chain)?;
-    if count != files {
-        return Err("another number of files".into());
-    }
-    let catalog = decode(payload).map_err(|e| format!("cannot decode: {e}"))?;
-    if catalog.files_replayed() != files {
-        return Err("catalog of another number of files".into());
-    }
-    Ok(catalog)
+/// Verify a pack and decode its catalog on this thread.
+fn read_pack(bytes: FileBytes, key: &Hash, chain: &Hash, files: usize) -> Result<Catalog, String> {
+    read_pack_shared(bytes, key, chain, files, &Mutex::new(None))
 }
 
 /// A cache file's bytes: mapped, so that reading a pack copies nothing (the decode reads the
@@ -845,19 +837,6 @@ fn encode(catalog: &Catalog) -> Option<Vec<u8>> {
     .ok()
 }
 
-/// The catalog [`encode`] wrote, decoded on this thread.
-fn decode(payload: &[u8]) -> Result<Catalog, String> {
-    let sections: Sections = postcard::from_bytes(payload).map_err(|e| e.to_string())?;
-    let mut catalog = decode_rest(sections.catalog)?;
-    let chunks = sections
-        .tables
-        .into_iter()
-        .map(decode_tables)
-        .collect::<Result<Vec<_>, String>>()?;
-    catalog.tables = concat_tables(chunks);
-    Ok(catalog)
-}
-
 /// The tables of every chunk in one vector, with room for the tables the checked files
 /// create (a full vector would be copied whole to grow by one).
 fn concat_tables(chunks: Vec<Vec<crate::catalog::Table>>) -> Vec<crate::catalog::Table> {
@@ -902,7 +881,11 @@ impl Decoding {
             let Some(range) = self.chunks.get(i) else {
                 return;
             };
-            let tables = decode_tables(&self.payload[range.clone()]);
+            // A chunk that panicked still counts as decoded (as an error): the thread waiting
+            // for every chunk must not wait forever.
+            let bytes = &self.payload[range.clone()];
+            let tables = std::panic::catch_unwind(|| decode_tables(bytes))
+                .unwrap_or_else(|_| Err("decoding panicked".into()));
             let Ok(mut decoded) = self.decoded.lock() else {
                 return;
             };
@@ -928,8 +911,8 @@ impl Decoding {
     }
 }
 
-/// Verify a pack and decode it, sharing its table chunks through `slot` while it decodes
-/// (see [`Decoding`]).
+/// Verify a pack and decode it (the catalog [`encode`] wrote), sharing its table chunks
+/// through `slot` while it decodes (see [`Decoding`]).
 fn read_pack_shared(
     bytes: FileBytes,
     key: &Hash,
