@@ -5,6 +5,7 @@ use super::Name;
 use crate::source::{FileId, Span};
 use crate::syntax::{ObjectKind, PolicyCommand};
 use foldhash::HashMap;
+pub use thin_vec::ThinVec;
 
 pub type TableId = usize;
 pub type ColumnId = usize;
@@ -26,43 +27,30 @@ pub struct Pos {
 
 /// Where something happened: the statement, and the span of the object's name in it.
 ///
-/// Stored compactly (24 bytes, and `Option<Loc>` too: a big set's catalog holds millions):
-/// file and statement index as `u32`, the spans as `u32` byte offsets. A value that does not
-/// fit (a file past 4 GiB) saturates at `u32::MAX`.
+/// Stored compactly (16 bytes, and `Option<Loc>` too: a big set's catalog holds millions):
+/// file and statement index as `u32`, the span as `u32` byte offsets. A value that does not
+/// fit (a file past 4 GiB) saturates at `u32::MAX`. The whole statement's span is the file's
+/// statement at [`Loc::stmt`].
 #[derive(Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Loc {
     /// The file's id plus one (so that `Option<Loc>` needs no extra room).
     file: std::num::NonZeroU32,
     stmt: u32,
     span: [u32; 2],
-    statement: [u32; 2],
 }
 
 fn narrow(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn narrow_span(span: Span) -> [u32; 2] {
-    [narrow(span.start), narrow(span.end)]
-}
-
-fn wide_span([start, end]: [u32; 2]) -> Span {
-    Span {
-        start: start as usize,
-        end: end as usize,
-    }
-}
-
 impl Loc {
     /// `file`: the file's id; `stmt`: the index into its `ParsedFile::statements`; `span`: the
-    /// object's name in that statement (or the most precise span available); `statement`:
-    /// the whole statement.
-    pub fn new(file: FileId, stmt: usize, span: Span, statement: Span) -> Loc {
+    /// object's name in that statement (or the most precise span available).
+    pub fn new(file: FileId, stmt: usize, span: Span) -> Loc {
         Loc {
             file: std::num::NonZeroU32::MIN.saturating_add(narrow(file)),
             stmt: narrow(stmt),
-            span: narrow_span(span),
-            statement: narrow_span(statement),
+            span: [narrow(span.start), narrow(span.end)],
         }
     }
     pub fn file(&self) -> FileId {
@@ -74,11 +62,11 @@ impl Loc {
     }
     /// The object's name in the statement (or the most precise span available).
     pub fn span(&self) -> Span {
-        wide_span(self.span)
-    }
-    /// The whole statement.
-    pub fn statement(&self) -> Span {
-        wide_span(self.statement)
+        let [start, end] = self.span;
+        Span {
+            start: start as usize,
+            end: end as usize,
+        }
     }
     pub fn pos(&self) -> Pos {
         Pos {
@@ -94,7 +82,6 @@ impl std::fmt::Debug for Loc {
             .field("file", &self.file())
             .field("stmt", &self.stmt())
             .field("span", &self.span())
-            .field("statement", &self.statement())
             .finish()
     }
 }
@@ -123,14 +110,13 @@ pub struct Column {
     pub name: Name,
     /// As written, lower case (`uuid`, `vector(1536)`); empty for implicit columns.
     pub data_type: Name,
-    pub type_span: Option<Span>,
     pub not_null: bool,
     /// Where the column was defined (its name in `CREATE TABLE` or `ADD COLUMN`); `None` when the
     /// column existed before the set (implicit).
     pub created: Option<Loc>,
     pub dropped: Option<Loc>,
     /// `RENAME COLUMN`s, in order (`from.1`/`to.1` are column names, `.0` the table's schema).
-    pub renames: Vec<Rename>,
+    pub renames: ThinVec<Rename>,
 }
 
 impl Column {
@@ -151,7 +137,7 @@ fn alive_at(created: Option<Loc>, dropped: Option<Loc>, pos: Pos) -> bool {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct KeyConstraint {
     pub name: Option<String>,
-    pub columns: Vec<ColumnId>,
+    pub columns: ThinVec<ColumnId>,
     pub created: Loc,
     pub dropped: Option<Loc>,
 }
@@ -159,12 +145,12 @@ pub struct KeyConstraint {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ForeignKeyDef {
     pub name: Option<String>,
-    pub columns: Vec<ColumnId>,
+    pub columns: ThinVec<ColumnId>,
     /// The referenced table as written (normalised), and the table it resolved to when the
     /// constraint was created (`None` when the set never made or touched it).
     pub ref_key: Key,
     pub ref_table: Option<TableId>,
-    pub ref_columns: Vec<String>,
+    pub ref_columns: ThinVec<String>,
     /// `ON DELETE …`.
     pub on_delete: crate::syntax::FkAction,
     pub created: Loc,
@@ -179,16 +165,16 @@ pub struct Table {
     /// `None`: the table existed before the set (only touched by it).
     pub created: Option<Loc>,
     pub dropped: Option<Loc>,
-    pub renames: Vec<Rename>,
+    pub renames: ThinVec<Rename>,
     pub temporary: bool,
     /// Created by `AS SELECT`, `PARTITION OF`, `LIKE`, or implicit: columns may be missing.
     pub columns_incomplete: bool,
     /// Every column ever defined (dropped ones too); see [`Column::is_live`].
-    pub columns: Vec<Column>,
+    pub columns: ThinVec<Column>,
     /// Boxed: implicit tables have none.
     pub primary_key: Option<Box<KeyConstraint>>,
-    pub uniques: Vec<KeyConstraint>,
-    pub foreign_keys: Vec<ForeignKeyDef>,
+    pub uniques: ThinVec<KeyConstraint>,
+    pub foreign_keys: ThinVec<ForeignKeyDef>,
     pub rls_enabled: bool,
     pub rls_forced: bool,
     /// The statement that last enabled/disabled RLS.
@@ -196,8 +182,8 @@ pub struct Table {
     pub rls_forced_changed: Option<Loc>,
     /// Every index and policy ever made on the table (see [`Catalog::indexes_on`] and
     /// [`Catalog::policies_on`] for the live ones).
-    pub index_ids: Vec<IndexId>,
-    pub policy_ids: Vec<PolicyId>,
+    pub index_ids: ThinVec<IndexId>,
+    pub policy_ids: ThinVec<PolicyId>,
     /// Privileges on the table (see [`crate::catalog::ObjectAcl::allows`]).
     pub acl: crate::catalog::ObjectAcl,
 }
@@ -258,7 +244,7 @@ pub struct Index {
     pub name: Option<Name>,
     pub table: TableId,
     /// Key columns in order; `None` for an expression element.
-    pub columns: Vec<Option<ColumnId>>,
+    pub columns: ThinVec<Option<ColumnId>>,
     pub unique: bool,
     pub partial: bool,
     pub created: Loc,
@@ -280,7 +266,7 @@ pub struct Policy {
     pub table: TableId,
     pub command: PolicyCommand,
     /// The roles, as the last `CREATE`/`ALTER POLICY … TO` left them (empty: `public`).
-    pub roles: Vec<Name>,
+    pub roles: ThinVec<Name>,
     pub permissive: bool,
     /// `USING (…)` as the set left it, and the statement that wrote it (its spans point into
     /// that statement's file).
@@ -294,7 +280,7 @@ pub struct Policy {
     pub created: Loc,
     pub dropped: Option<Loc>,
     /// `ALTER POLICY … RENAME TO` (keys are `(table schema, policy name)`).
-    pub renames: Vec<Rename>,
+    pub renames: ThinVec<Rename>,
 }
 
 impl Policy {

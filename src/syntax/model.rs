@@ -466,9 +466,7 @@ pub struct PolicyExpr {
     pub user_metadata: Vec<Span>,
     /// Every name that is not called (columns, tables, keywords), folded the PostgreSQL way;
     /// for `a.b` both parts.
-    pub names: Vec<String>,
-    /// Functions the expression calls (the auth ones included), as written.
-    pub functions: Vec<QualifiedName>,
+    pub names: Vec<Name>,
     /// Has a `(SELECT …)` subquery.
     pub subquery: bool,
 }
@@ -484,7 +482,7 @@ impl PolicyExpr {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuthCall {
     /// `auth.uid`, `auth.jwt`, `auth.role`, `auth.email` or `current_setting`.
-    pub function: String,
+    pub function: Name,
     /// The call, from its name to its closing parenthesis.
     pub span: Span,
     /// Inside a `(SELECT …)`: PostgreSQL evaluates it once per statement, not once per row.

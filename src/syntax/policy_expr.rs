@@ -5,8 +5,9 @@
 
 use sqlparser::tokenizer::Token;
 
+use super::Name;
 use super::lex::Tok;
-use super::model::{AuthCall, PolicyExpr, QualifiedName};
+use super::model::{AuthCall, PolicyExpr};
 use super::recognize::{ident_of, matching_paren};
 
 /// The auth helpers Supabase defines in schema `auth`.
@@ -48,7 +49,6 @@ pub(crate) fn policy_expr(toks: &[Tok]) -> Option<PolicyExpr> {
         auth_calls: Vec::new(),
         user_metadata: Vec::new(),
         names: Vec::new(),
-        functions: Vec::new(),
         subquery: false,
     };
     // One entry per open parenthesis: whether its group is a `(SELECT …)` / `(WITH …)`.
@@ -100,25 +100,22 @@ pub(crate) fn policy_expr(toks: &[Tok]) -> Option<PolicyExpr> {
                             .unwrap_or(t);
                         out.auth_calls.push(AuthCall {
                             function: if name == "current_setting" {
-                                name.clone()
+                                Name::new(&name)
                             } else {
-                                function
+                                Name::from(function)
                             },
                             span: start.span.cover(end.span),
                             wrapped: groups.iter().any(|g| *g),
                         });
                     }
-                    if let Some(id) = ident_of(t) {
-                        out.functions.push(QualifiedName { schema, name: id });
-                    }
                 } else if !followed_by_dot || qualified_part {
-                    out.names.push(name);
+                    out.names.push(Name::from(name));
                 } else {
                     // `table.column`, `schema.function(`: the qualifier is a name too, unless
                     // a call follows.
                     let call_follows = toks.get(i + 3).is_some_and(|n| *n.token == Token::LParen);
                     if !call_follows {
-                        out.names.push(name);
+                        out.names.push(Name::from(name));
                     }
                 }
             }

@@ -24,7 +24,7 @@ struct At<'s> {
 
 impl At<'_> {
     fn loc(&self, span: Span) -> Loc {
-        Loc::new(self.file, self.stmt, span, self.statement.span)
+        Loc::new(self.file, self.stmt, span)
     }
 }
 
@@ -275,19 +275,19 @@ impl Catalog {
             name: key.1.clone(),
             created,
             dropped: None,
-            renames: Vec::new(),
+            renames: ThinVec::new(),
             temporary,
             columns_incomplete,
-            columns: Vec::new(),
+            columns: ThinVec::new(),
             primary_key: None,
-            uniques: Vec::new(),
-            foreign_keys: Vec::new(),
+            uniques: ThinVec::new(),
+            foreign_keys: ThinVec::new(),
             rls_enabled: false,
             rls_forced: false,
             rls_changed: None,
             rls_forced_changed: None,
-            index_ids: Vec::new(),
-            policy_ids: Vec::new(),
+            index_ids: ThinVec::new(),
+            policy_ids: ThinVec::new(),
         });
         self.table_history.entry(key.clone()).or_default().push(id);
         self.relations.insert(key, Rel::Table(id));

@@ -56,7 +56,7 @@ impl Catalog {
             defined: at.loc(cp.name.span),
             created: at.loc(cp.name.span),
             dropped: None,
-            renames: Vec::new(),
+            renames: ThinVec::new(),
         });
         if let Some(t) = self.tables.get(table) {
             let key = (

@@ -41,7 +41,7 @@ impl Catalog {
         {
             return;
         }
-        let columns: Vec<Option<ColumnId>> = ci
+        let columns: ThinVec<Option<ColumnId>> = ci
             .columns
             .iter()
             .map(|c| {

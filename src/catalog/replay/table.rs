@@ -83,7 +83,6 @@ impl Catalog {
             .and_then(|t| t.columns.get_mut(column))
         {
             c.data_type = Name::from(&def.data_type);
-            c.type_span = Some(def.data_type_span);
             c.not_null = def.not_null;
             c.created = Some(at.loc(def.name.span));
         }
@@ -102,11 +101,10 @@ impl Catalog {
         t.columns.push(Column {
             name: Name::from(&def.name.value),
             data_type: Name::from(&def.data_type),
-            type_span: Some(def.data_type_span),
             not_null: def.not_null,
             created: Some(at.loc(def.name.span)),
             dropped: None,
-            renames: Vec::new(),
+            renames: ThinVec::new(),
         });
         Some(t.columns.len() - 1)
     }
@@ -124,16 +122,15 @@ impl Catalog {
         t.columns.push(Column {
             name: Name::from(name),
             data_type: Name::default(),
-            type_span: None,
             not_null: false,
             created: None,
             dropped: None,
-            renames: Vec::new(),
+            renames: ThinVec::new(),
         });
         Some(t.columns.len() - 1)
     }
 
-    pub(super) fn columns_of(&mut self, table: TableId, names: &[Ident]) -> Vec<ColumnId> {
+    pub(super) fn columns_of(&mut self, table: TableId, names: &[Ident]) -> ThinVec<ColumnId> {
         names
             .iter()
             .filter_map(|n| self.touch_column(table, &n.value))

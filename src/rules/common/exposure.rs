@@ -66,11 +66,12 @@ pub fn latest(defined: Loc, others: &[Option<Loc>], acl: &ObjectAcl, roles: &[&s
         .fold(defined, |a, b| if b.pos() > a.pos() { b } else { a })
 }
 
-/// The span to suppress a diagnostic at `loc` by (its `DO` block for a statement inside one).
+/// The span to suppress a diagnostic at `loc` (a place in this file) by: its statement, or
+/// the `DO` block for a statement inside one.
 pub fn statement_span(ctx: &FileContext, loc: &Loc) -> Span {
     ctx.statements()
         .get(loc.stmt())
-        .map_or(loc.statement(), |s| s.context.in_do_block.unwrap_or(s.span))
+        .map_or(loc.span(), |s| s.context.in_do_block.unwrap_or(s.span))
 }
 
 /// A view or materialized view that reads a table with row level security with its owner's
