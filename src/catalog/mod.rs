@@ -83,7 +83,10 @@ pub struct Catalog {
     /// The entries of `types` that are domains (types and domains share one namespace).
     domains: foldhash::HashSet<usize>,
     // History: every table that ever bore a name, and the last drop of a name.
-    table_history: HashMap<Key, Vec<TableId>>,
+    /// Keyed by [`name_hash`], not by the name: [`Catalog::table_at`] checks each candidate's
+    /// name, so a collision costs a comparison, never a wrong answer, and a big set's map is
+    /// a third of the size.
+    table_history: HashMap<u64, Vec<TableId>>,
     dropped: HashMap<(ObjectKind, Key), Loc>,
     /// Table names the set renamed away (no table bears them until one is created).
     gone: HashMap<Key, Loc>,
@@ -100,6 +103,12 @@ pub struct Catalog {
 
 #[cfg(test)]
 mod tests;
+
+/// A name's 64-bit hash, the same in every process (the check cache stores maps keyed by it).
+fn name_hash(key: &Key) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6e61_6d65).hash_one(key)
+}
 
 impl Catalog {
     /// Give back the spare capacity replay's growing vectors and maps left: a big set's

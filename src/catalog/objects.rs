@@ -136,7 +136,7 @@ fn alive_at(created: Option<Loc>, dropped: Option<Loc>, pos: Pos) -> bool {
 /// A primary key or unique constraint (also the column-level `PRIMARY KEY` / `UNIQUE`).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct KeyConstraint {
-    pub name: Option<String>,
+    pub name: Option<Name>,
     pub columns: ThinVec<ColumnId>,
     pub created: Loc,
     pub dropped: Option<Loc>,
@@ -144,13 +144,13 @@ pub struct KeyConstraint {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ForeignKeyDef {
-    pub name: Option<String>,
+    pub name: Option<Name>,
     pub columns: ThinVec<ColumnId>,
     /// The referenced table as written (normalised), and the table it resolved to when the
     /// constraint was created (`None` when the set never made or touched it).
     pub ref_key: Key,
     pub ref_table: Option<TableId>,
-    pub ref_columns: ThinVec<String>,
+    pub ref_columns: ThinVec<Name>,
     /// `ON DELETE …`.
     pub on_delete: crate::syntax::FkAction,
     pub created: Loc,

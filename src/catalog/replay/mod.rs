@@ -289,7 +289,10 @@ impl Catalog {
             index_ids: ThinVec::new(),
             policy_ids: ThinVec::new(),
         });
-        self.table_history.entry(key.clone()).or_default().push(id);
+        self.table_history
+            .entry(super::name_hash(&key))
+            .or_default()
+            .push(id);
         self.relations.insert(key, Rel::Table(id));
         id
     }

@@ -25,7 +25,10 @@ impl Catalog {
         self.dropped.remove(&(ObjectKind::Table, new_key.clone()));
         self.gone.remove(&new_key);
         self.gone.insert(old_key.clone(), at.loc(span));
-        let history = self.table_history.entry(new_key.clone()).or_default();
+        let history = self
+            .table_history
+            .entry(super::name_hash(&new_key))
+            .or_default();
         if !history.contains(&table) {
             history.push(table);
         }

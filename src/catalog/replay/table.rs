@@ -141,11 +141,12 @@ impl Catalog {
         // Unnamed constraints get PostgreSQL's generated name, so a later
         // `DROP CONSTRAINT t_user_id_fkey` finds them.
         let name = match &c.name {
-            Some(n) => Some(n.value.clone()),
+            Some(n) => Some(Name::from(&n.value)),
             None => self
                 .tables
                 .get(table)
-                .and_then(|t| default_constraint_name(&t.name, &c.kind)),
+                .and_then(|t| default_constraint_name(&t.name, &c.kind))
+                .map(Name::from),
         };
         let span = c.name.as_ref().map_or(c.span, |n| n.span);
         match &c.kind {
@@ -187,7 +188,11 @@ impl Catalog {
                         columns,
                         ref_key,
                         ref_table,
-                        ref_columns: fk.ref_columns.iter().map(|i| i.value.clone()).collect(),
+                        ref_columns: fk
+                            .ref_columns
+                            .iter()
+                            .map(|i| Name::from(&i.value))
+                            .collect(),
                         on_delete: fk.on_delete,
                         created: at.loc(span),
                         dropped: None,
@@ -309,7 +314,7 @@ impl Catalog {
                 AlterTableAction::AddConstraint(c) => self.add_constraint(at, table, c),
                 AlterTableAction::DropConstraint { name, .. } => {
                     if let Some(t) = self.tables.get_mut(table) {
-                        let hit = |k: &Option<String>| k.as_deref() == Some(name.value.as_str());
+                        let hit = |k: &Option<Name>| k.as_deref() == Some(name.value.as_str());
                         if t.primary_key.as_ref().is_some_and(|pk| hit(&pk.name)) {
                             t.primary_key = None;
                         }
@@ -327,9 +332,9 @@ impl Catalog {
                 }
                 AlterTableAction::RenameConstraint { from, to } => {
                     if let Some(t) = self.tables.get_mut(table) {
-                        let rename = |k: &mut Option<String>| {
+                        let rename = |k: &mut Option<Name>| {
                             if k.as_deref() == Some(from.value.as_str()) {
-                                *k = Some(to.value.clone());
+                                *k = Some(Name::from(&to.value));
                             }
                         };
                         if let Some(pk) = t.primary_key.as_mut() {
