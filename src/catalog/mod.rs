@@ -41,10 +41,11 @@ pub use security::{Acl, AclEntry, Baseline, Function, ObjectAcl, OtherRelation};
 enum Rel {
     Table(TableId),
     Index(IndexId),
+    /// `origin`: where it was created and last renamed, in [`Catalog::other_origins`] (apart,
+    /// so that an entry of the name map stays 16 bytes).
     Other {
         kind: ObjectKind,
-        created: Loc,
-        renamed: Option<Loc>,
+        origin: u32,
     },
 }
 
@@ -73,6 +74,9 @@ pub struct Catalog {
 
     // Live name maps (the final state once replay is done).
     relations: HashMap<Key, Rel>,
+    /// Where each view, materialized view, foreign table or sequence was created and last
+    /// renamed (see [`Rel::Other`]).
+    other_origins: Vec<(Loc, Option<Loc>)>,
     policy_names: HashMap<(TableId, String), PolicyId>,
     /// Every policy that ever bore a name (creation or rename), in creation order.
     policies_named: HashMap<String, Vec<PolicyId>>,
@@ -137,6 +141,7 @@ impl Catalog {
         }
         self.facts.shrink_to_fit();
         self.relations.shrink_to_fit();
+        self.other_origins.shrink_to_fit();
         self.policy_names.shrink_to_fit();
         for ids in self.policies_named.values_mut() {
             ids.shrink_to_fit();

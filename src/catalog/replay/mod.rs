@@ -299,6 +299,18 @@ impl Catalog {
 
     /// Where the current holder of a relation name was created (`None` for implicit tables),
     /// and the rename that gave it the name.
+    /// A view's, sequence's… name map entry, created at `created`, last renamed at `renamed`.
+    fn other_rel(&mut self, kind: ObjectKind, created: Loc, renamed: Option<Loc>) -> Rel {
+        let origin = u32::try_from(self.other_origins.len()).unwrap_or(u32::MAX);
+        self.other_origins.push((created, renamed));
+        Rel::Other { kind, origin }
+    }
+
+    /// Where the relation of a [`Rel::Other`] was created and last renamed.
+    fn other_origin(&self, origin: u32) -> Option<(Loc, Option<Loc>)> {
+        self.other_origins.get(origin as usize).copied()
+    }
+
     fn relation_origin(&self, rel: Rel) -> Option<(ObjectKind, Loc, Option<Loc>)> {
         let last_rename = |t: &Table| t.renames.last().map(|r| r.at);
         match rel {
@@ -322,11 +334,10 @@ impl Catalog {
                 };
                 Some((ObjectKind::Index, i.created, renamed))
             }
-            Rel::Other {
-                kind,
-                created,
-                renamed,
-            } => Some((kind, created, renamed)),
+            Rel::Other { kind, origin } => {
+                let (created, renamed) = self.other_origin(origin)?;
+                Some((kind, created, renamed))
+            }
         }
     }
 

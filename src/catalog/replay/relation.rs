@@ -93,14 +93,8 @@ impl Catalog {
         }
         self.define_other_relation(at, kind, key.clone(), name.span(), view);
         self.dropped.remove(&(kind, key.clone()));
-        self.relations.insert(
-            key,
-            Rel::Other {
-                kind,
-                created: at.loc(name.span()),
-                renamed: None,
-            },
-        );
+        let rel = self.other_rel(kind, at.loc(name.span()), None);
+        self.relations.insert(key, rel);
     }
 
     pub(super) fn create_named(

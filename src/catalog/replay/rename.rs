@@ -96,16 +96,15 @@ impl Catalog {
                             self.relations.insert(new, rel);
                         }
                     }
-                    Rel::Other { kind, created, .. } => {
+                    Rel::Other { kind, origin } => {
                         let span = match &r.to {
                             RenameTarget::Name(i) | RenameTarget::Schema(i) => i.span,
                         };
                         self.dropped.remove(&(kind, new.clone()));
-                        let rel = Rel::Other {
-                            kind,
-                            created,
-                            renamed: Some(at.loc(span)),
+                        let Some((created, _)) = self.other_origin(origin) else {
+                            return;
                         };
+                        let rel = self.other_rel(kind, created, Some(at.loc(span)));
                         self.move_other_relation(&old, new, rel);
                     }
                 }

@@ -212,7 +212,9 @@ impl Catalog {
     pub(super) fn alter_table(&mut self, at: &At, alter: &AlterTable) {
         let key = self.rel_key(&alter.name);
         // ALTER TABLE also renames views and sequences; follow those names too.
-        if let Some(Rel::Other { kind, created, .. }) = self.relations.get(&key).copied() {
+        if let Some(Rel::Other { kind, origin }) = self.relations.get(&key).copied()
+            && let Some((created, _)) = self.other_origin(origin)
+        {
             for action in &alter.actions {
                 let (new_key, span) = match &action.action {
                     AlterTableAction::RenameTable { to } => {
@@ -224,11 +226,7 @@ impl Catalog {
                     _ => continue,
                 };
                 self.dropped.remove(&(kind, new_key.clone()));
-                let rel = Rel::Other {
-                    kind,
-                    created,
-                    renamed: Some(at.loc(span)),
-                };
+                let rel = self.other_rel(kind, created, Some(at.loc(span)));
                 self.move_other_relation(&key, new_key, rel);
                 return;
             }
