@@ -24,7 +24,7 @@ pub struct AclEntry {
 /// none or one entry; a map's node per object was a tenth of a big set's catalog).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Acl {
-    entries: Vec<(String, AclEntry)>,
+    entries: ThinVec<(Name, AclEntry)>,
 }
 
 impl Acl {
@@ -54,7 +54,8 @@ impl Acl {
                 Err(i) => {
                     // Most objects get one entry: no spare room for more.
                     self.entries.reserve_exact(1);
-                    self.entries.insert(i, (role.clone(), AclEntry::default()));
+                    self.entries
+                        .insert(i, (Name::from(role), AclEntry::default()));
                     i
                 }
             };
@@ -138,7 +139,7 @@ impl Baseline {
 }
 
 static NO_ACL: Acl = Acl {
-    entries: Vec::new(),
+    entries: ThinVec::new(),
 };
 
 impl ObjectAcl {
