@@ -34,14 +34,20 @@ pub enum Source {
 
 /// Where to read a file from when it is first needed.
 pub struct OnDisk {
+    /// Shared by every handle of the file ([`Source::detached`]): a big set has two per file.
+    at: Arc<Where>,
+    file: OnceLock<Arc<SourceFile>>,
+    /// A re-read gave other text than the one parsed (the file changed during the check).
+    changed: AtomicBool,
+}
+
+/// A file's name, path and, for a released file, what its text must be.
+struct Where {
     name: String,
     path: PathBuf,
     /// The length and hash of the text the check parsed, for a released file: a re-read
     /// must give exactly that text.
     expect: Option<Fingerprint>,
-    file: OnceLock<Arc<SourceFile>>,
-    /// A re-read gave other text than the one parsed (the file changed during the check).
-    changed: AtomicBool,
 }
 
 /// What says a re-read gives the text that was parsed: its length and a 64-bit hash of it.
@@ -78,15 +84,16 @@ impl OnDisk {
     /// as line 1) with [`Source::changed`] set, so the caller can say the check is unreliable;
     /// a file the cache stands for reads as empty if it went away.
     fn read(&self) -> Arc<SourceFile> {
-        let file = match self.expect {
+        let at = &self.at;
+        let file = match at.expect {
             Some(expect) => self.read_back(expect),
-            None => crate::discover::read_source(&self.path, &self.name).ok(),
+            None => crate::discover::read_source(&at.path, &at.name).ok(),
         };
         Arc::new(file.unwrap_or_else(|| {
-            if self.expect.is_some() {
+            if at.expect.is_some() {
                 self.changed.store(true, Ordering::Relaxed);
             }
-            SourceFile::new(self.name.clone(), "")
+            SourceFile::new(at.name.clone(), "")
         }))
     }
 
@@ -95,7 +102,8 @@ impl OnDisk {
     /// a leading BOM is removed as when it was first read).
     fn read_back(&self, expect: Fingerprint) -> Option<SourceFile> {
         use std::io::Read;
-        let meta = std::fs::metadata(&self.path).ok()?;
+        let at = &self.at;
+        let meta = std::fs::metadata(&at.path).ok()?;
         let len = usize::try_from(meta.len()).ok()?;
         // The parsed text, maybe after a BOM: anything longer or shorter is another text (read
         // exactly, a file needs no second read to find its end).
@@ -103,19 +111,21 @@ impl OnDisk {
             return None;
         }
         let mut bytes = vec![0; len];
-        std::fs::File::open(&self.path)
+        std::fs::File::open(&at.path)
             .ok()?
             .read_exact(&mut bytes)
             .ok()?;
-        let file = SourceFile::new(self.name.clone(), String::from_utf8(bytes).ok()?);
+        let file = SourceFile::new(at.name.clone(), String::from_utf8(bytes).ok()?);
         (Fingerprint::of(&file.text) == expect).then_some(file)
     }
 
     fn new(name: String, path: PathBuf, expect: Option<Fingerprint>) -> Arc<OnDisk> {
+        OnDisk::at(Arc::new(Where { name, path, expect }))
+    }
+
+    fn at(at: Arc<Where>) -> Arc<OnDisk> {
         Arc::new(OnDisk {
-            name,
-            path,
-            expect,
+            at,
             file: OnceLock::new(),
             changed: AtomicBool::new(false),
         })
@@ -146,11 +156,7 @@ impl Source {
     pub fn detached(&self) -> Source {
         match self {
             Source::Read(file) => Source::Read(file.clone()),
-            Source::OnDisk(lazy) => Source::OnDisk(OnDisk::new(
-                lazy.name.clone(),
-                lazy.path.clone(),
-                lazy.expect,
-            )),
+            Source::OnDisk(lazy) => Source::OnDisk(OnDisk::at(lazy.at.clone())),
         }
     }
 
@@ -158,7 +164,7 @@ impl Source {
     pub fn name(&self) -> &str {
         match self {
             Source::Read(file) => &file.name,
-            Source::OnDisk(lazy) => &lazy.name,
+            Source::OnDisk(lazy) => &lazy.at.name,
         }
     }
 
@@ -170,7 +176,7 @@ impl Source {
             Source::Read(file) => file.clone(),
             Source::OnDisk(lazy) => match lazy.file.get() {
                 Some(file) => file.clone(),
-                None if lazy.expect.is_some() => lazy.read(),
+                None if lazy.at.expect.is_some() => lazy.read(),
                 None => lazy.file.get_or_init(|| lazy.read()).clone(),
             },
         }
@@ -180,7 +186,7 @@ impl Source {
     /// when another handle shares it or the file is not a released one.
     pub fn release(&mut self) {
         if let Source::OnDisk(lazy) = self
-            && lazy.expect.is_some()
+            && lazy.at.expect.is_some()
             && let Some(lazy) = Arc::get_mut(lazy)
         {
             lazy.file.take();
@@ -242,7 +248,7 @@ impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Source::OnDisk(lazy) if lazy.file.get().is_none() => {
-                write!(f, "Source::OnDisk({:?})", lazy.path)
+                write!(f, "Source::OnDisk({:?})", lazy.at.path)
             }
             _ => std::fmt::Debug::fmt(&**self, f),
         }
