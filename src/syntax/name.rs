@@ -5,12 +5,13 @@
 //! `(schema, name)` key.
 
 use std::fmt;
-use thin_vec::ThinVec;
+use triomphe::ThinArc;
 
 const INLINE: usize = 15;
 
-/// A string of at most 15 bytes stored inline, a longer one on the heap behind a thin pointer;
-/// 16 bytes, and `Option<Name>` too. Reads as a `&str` (`Deref`), compares with strings,
+/// A string of at most 15 bytes stored inline, a longer one on the heap behind a thin pointer,
+/// shared by its clones (a table's name is in the table, the name map and every foreign key to
+/// it); 16 bytes, and `Option<Name>` too. Reads as a `&str` (`Deref`), compares with strings,
 /// serializes as one.
 #[derive(Clone)]
 pub struct Name(Repr);
@@ -22,7 +23,7 @@ enum Repr {
         bytes: [u8; INLINE],
     },
     /// Valid UTF-8: copied from a `&str` whole.
-    Heap(ThinVec<u8>),
+    Heap(ThinArc<(), u8>),
 }
 
 /// An inline length, 0 to 15: the values it cannot take tell the two representations apart
@@ -75,14 +76,14 @@ impl Name {
                 head.copy_from_slice(s.as_bytes());
                 Name(Repr::Inline { len, bytes })
             }
-            _ => Name(Repr::Heap(ThinVec::from(s.as_bytes()))),
+            _ => Name(Repr::Heap(ThinArc::from_header_and_slice((), s.as_bytes()))),
         }
     }
 
     pub fn as_str(&self) -> &str {
         let bytes = match &self.0 {
             Repr::Inline { len, bytes } => bytes.get(..*len as usize).unwrap_or_default(),
-            Repr::Heap(bytes) => bytes.as_slice(),
+            Repr::Heap(bytes) => &bytes.slice,
         };
         // Always valid UTF-8: copied from a `&str` whole.
         std::str::from_utf8(bytes).unwrap_or_default()
