@@ -77,9 +77,9 @@ pub struct Catalog {
     /// Where each view, materialized view, foreign table or sequence was created and last
     /// renamed (see [`Rel::Other`]).
     other_origins: Vec<(Loc, Option<Loc>)>,
-    policy_names: HashMap<(TableId, String), PolicyId>,
+    policy_names: HashMap<(TableId, Name), PolicyId>,
     /// Every policy that ever bore a name (creation or rename), in creation order.
-    policies_named: HashMap<String, Vec<PolicyId>>,
+    policies_named: HashMap<Name, Vec<PolicyId>>,
     publication_names: HashMap<String, PublicationId>,
     schema_names: HashMap<String, usize>,
     extension_names: HashMap<String, usize>,

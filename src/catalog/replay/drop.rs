@@ -181,7 +181,7 @@ impl Catalog {
             if let Some(p) = self.policies.get_mut(id) {
                 p.dropped = Some(loc);
                 let name = p.name.clone();
-                self.policy_names.remove(&(table, name.to_string()));
+                self.policy_names.remove(&(table, name.clone()));
                 self.mark_dropped(
                     ObjectKind::Policy,
                     (format!("{}.{}", key.0, key.1).into(), name),

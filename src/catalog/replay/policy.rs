@@ -8,12 +8,12 @@ impl Catalog {
         let Some(table) = self.touch_table(&cp.table) else {
             return;
         };
-        let name = cp.name.value.clone();
+        let name = Name::from(&cp.name.value);
         if let Some(&existing) = self.policy_names.get(&(table, name.clone())) {
             self.fact(
                 at,
                 Fact::PolicyNameTaken {
-                    name,
+                    name: name.to_string(),
                     span: cp.name.span,
                     table,
                     existing,
@@ -26,7 +26,7 @@ impl Catalog {
             self.fact(
                 at,
                 Fact::PolicyNameTaken {
-                    name: name.clone(),
+                    name: name.to_string(),
                     span: cp.name.span,
                     table,
                     existing,
@@ -43,7 +43,7 @@ impl Catalog {
             .or_default()
             .push(id);
         self.policies.push(Policy {
-            name: Name::from(&name),
+            name: name.clone(),
             table,
             command: cp.command,
             roles: cp.roles.iter().map(Name::from).collect(),
@@ -59,10 +59,7 @@ impl Catalog {
             renames: ThinVec::new(),
         });
         if let Some(t) = self.tables.get(table) {
-            let key = (
-                format!("{}.{}", t.schema, t.name).into(),
-                name.as_str().into(),
-            );
+            let key = (format!("{}.{}", t.schema, t.name).into(), name.clone());
             self.dropped.remove(&(ObjectKind::Policy, key));
         }
         self.policy_names.insert((table, name), id);
@@ -86,7 +83,7 @@ impl Catalog {
         let Some(table) = self.touch_table(&ap.table) else {
             return;
         };
-        let Some(&id) = self.policy_names.get(&(table, ap.name.value.clone())) else {
+        let Some(&id) = self.policy_names.get(&(table, Name::from(&ap.name.value))) else {
             return;
         };
         let Some(to) = &ap.rename_to else {
@@ -105,7 +102,7 @@ impl Catalog {
             }
             return;
         };
-        if let Some(&existing) = self.policy_names.get(&(table, to.value.clone())) {
+        if let Some(&existing) = self.policy_names.get(&(table, Name::from(&to.value))) {
             if existing != id {
                 self.fact(
                     at,
@@ -145,8 +142,9 @@ impl Catalog {
             });
             p.name = Name::from(&to.value);
         }
-        self.policy_names.remove(&(table, ap.name.value.clone()));
-        self.policy_names.insert((table, to.value.clone()), id);
+        self.policy_names
+            .remove(&(table, Name::from(&ap.name.value)));
+        self.policy_names.insert((table, Name::from(&to.value)), id);
         // The name lives again: a later drop of it must not point at an older drop.
         if let Some(t) = self.tables.get(table) {
             let key = (
@@ -155,7 +153,10 @@ impl Catalog {
             );
             self.dropped.remove(&(ObjectKind::Policy, key));
         }
-        let named = self.policies_named.entry(to.value.clone()).or_default();
+        let named = self
+            .policies_named
+            .entry(Name::from(&to.value))
+            .or_default();
         if !named.contains(&id) {
             named.push(id);
             named.sort_unstable();
@@ -167,9 +168,10 @@ impl Catalog {
             return false;
         };
         let loc = at.loc(name.span());
-        let found = self
-            .table(&self.rel_key(on))
-            .and_then(|table| self.policy_names.remove(&(table, name.name.value.clone())));
+        let found = self.table(&self.rel_key(on)).and_then(|table| {
+            self.policy_names
+                .remove(&(table, Name::from(&name.name.value)))
+        });
         if let Some(p) = found.and_then(|id| self.policies.get_mut(id)) {
             p.dropped = Some(loc);
         }
