@@ -21,8 +21,9 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Copy)]
 pub struct FileObjects<'a> {
     pub tables: &'a [TableId],
-    /// Columns defined in the file (`CREATE TABLE` or `ADD COLUMN`).
-    pub columns: &'a [(TableId, ColumnId)],
+    /// Columns defined in the file (`CREATE TABLE` or `ADD COLUMN`): table and column ids as
+    /// `u32` (a big set has hundreds of thousands; see [`FileObjects::columns`]).
+    pub column_ids: &'a [(u32, u32)],
     /// Foreign keys: the table and the index into its `foreign_keys`.
     pub foreign_keys: &'a [(TableId, usize)],
     pub policies: &'a [PolicyId],
@@ -91,7 +92,7 @@ impl<T: PartialEq> PerFile<T> {
 #[derive(Debug, Clone)]
 pub(super) struct ByFile {
     tables: PerFile<TableId>,
-    columns: PerFile<(TableId, ColumnId)>,
+    columns: PerFile<(u32, u32)>,
     foreign_keys: PerFile<(TableId, usize)>,
     policies: PerFile<PolicyId>,
     indexes: PerFile<IndexId>,
@@ -105,13 +106,27 @@ pub(super) struct ByFile {
     other_relations: PerFile<Key>,
 }
 
+impl FileObjects<'_> {
+    /// Columns defined in the file (`CREATE TABLE` or `ADD COLUMN`), as `(table, column)`.
+    pub fn columns(&self) -> impl Iterator<Item = (TableId, ColumnId)> + '_ {
+        self.column_ids
+            .iter()
+            .map(|&(table, column)| (table as usize, column as usize))
+    }
+}
+
+/// An id as stored in [`ByFile`] (an id past `u32::MAX` would need 4 G objects in memory).
+fn narrow(id: usize) -> u32 {
+    u32::try_from(id).unwrap_or(u32::MAX)
+}
+
 impl Catalog {
     /// What `file` created. Built on first use, for all files at once.
     pub fn created_in(&self, file: FileId) -> FileObjects<'_> {
         let all = self.by_file.get_or_init(|| self.index_by_file());
         FileObjects {
             tables: all.tables.of(file),
-            columns: all.columns.of(file),
+            column_ids: all.columns.of(file),
             foreign_keys: all.foreign_keys.of(file),
             policies: all.policies.of(file),
             indexes: all.indexes.of(file),
@@ -159,7 +174,7 @@ impl Catalog {
             }
             for (cid, column) in table.columns.iter().enumerate() {
                 if let Some(created) = column.created {
-                    columns.push((created.file(), (id, cid)));
+                    columns.push((created.file(), (narrow(id), narrow(cid))));
                 }
             }
             for (i, fk) in table.foreign_keys.iter().enumerate() {

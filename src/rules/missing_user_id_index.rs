@@ -66,7 +66,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
     // index, so only columns defined here and the leading columns of indexes dropped here can
     // be reported in this file: start from those, never from the whole schema.
     let here = catalog.created_in(ctx.file_id);
-    let mut candidates: Vec<(TableId, ColumnId)> = here.columns.to_vec();
+    let mut candidates: Vec<(TableId, ColumnId)> = here.columns().collect();
     candidates.extend(here.dropped_indexes.iter().filter_map(|&id| {
         let index = catalog.indexes.get(id)?;
         Some((index.table, (*index.columns.first()?)?))
