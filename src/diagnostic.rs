@@ -73,7 +73,8 @@ pub struct Diagnostic {
     pub message: String,
     pub help: Option<String>,
     pub related: Vec<Related>,
-    pub fix: Option<Fix>,
+    /// Boxed: few diagnostics have one, and a big set's report holds tens of thousands.
+    pub fix: Option<Box<Fix>>,
     /// Span of the whole statement the diagnostic belongs to (suppressions and code actions use it).
     pub statement: Option<Span>,
     /// The text under `span` is a secret: reporters never print it (source snippets show `*`).
@@ -108,11 +109,11 @@ impl Diagnostic {
         self
     }
     pub fn with_fix(mut self, title: impl Into<String>, edits: Vec<Edit>) -> Self {
-        self.fix = Some(Fix {
+        self.fix = Some(Box::new(Fix {
             title: title.into(),
             edits,
             safe: true,
-        });
+        }));
         self
     }
     /// A fix the language server offers but `--fix` does not apply (see [`Fix::safe`]).

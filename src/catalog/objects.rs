@@ -114,18 +114,46 @@ pub struct Column {
     /// Where the column was defined (its name in `CREATE TABLE` or `ADD COLUMN`); `None` when the
     /// column existed before the set (implicit).
     pub created: Option<Loc>,
-    pub dropped: Option<Loc>,
-    /// `RENAME COLUMN`s, in order (`from.1`/`to.1` are column names, `.0` the table's schema).
-    pub renames: ThinVec<Rename>,
+    /// Its drop and renames, boxed: a big set has hundreds of thousands of columns and few of
+    /// them are ever dropped or renamed.
+    changes: Option<Box<ColumnChanges>>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct ColumnChanges {
+    dropped: Option<Loc>,
+    renames: Vec<Rename>,
 }
 
 impl Column {
+    pub fn new(name: Name, data_type: Name, not_null: bool, created: Option<Loc>) -> Column {
+        Column {
+            name,
+            data_type,
+            not_null,
+            created,
+            changes: None,
+        }
+    }
+    pub fn dropped(&self) -> Option<Loc> {
+        self.changes.as_ref().and_then(|c| c.dropped)
+    }
+    /// `RENAME COLUMN`s, in order (`from.1`/`to.1` are column names, `.0` the table's schema).
+    pub fn renames(&self) -> &[Rename] {
+        self.changes.as_ref().map_or(&[], |c| &c.renames)
+    }
+    pub(crate) fn set_dropped(&mut self, at: Loc) {
+        self.changes.get_or_insert_default().dropped = Some(at);
+    }
+    pub(crate) fn push_rename(&mut self, rename: Rename) {
+        self.changes.get_or_insert_default().renames.push(rename);
+    }
     pub fn is_live(&self) -> bool {
-        self.dropped.is_none()
+        self.dropped().is_none()
     }
     /// Alive just before `pos` (implicit columns count from the start).
     pub fn alive_at(&self, pos: Pos) -> bool {
-        alive_at(self.created, self.dropped, pos)
+        alive_at(self.created, self.dropped(), pos)
     }
 }
 

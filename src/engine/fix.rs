@@ -20,7 +20,7 @@ pub struct Fixed {
 pub fn safe_fixes(diagnostics: &[Diagnostic], file: FileId) -> Vec<&Fix> {
     let mut fixes: Vec<&Fix> = Vec::new();
     for d in diagnostics.iter().filter(|d| d.file == file) {
-        if let Some(fix) = &d.fix
+        if let Some(fix) = d.fix.as_deref()
             && fix.safe
             && !fix.edits.is_empty()
             && !fixes.contains(&fix)

@@ -173,7 +173,7 @@ fn check_in(
     let mut workspace = Workspace { files, catalog };
     let diagnostics = if pack {
         workspace.catalog.shrink_to_fit();
-        run_rules_in_chunks(&mut workspace, config, chunk * 4)
+        run_rules_in_chunks(&mut workspace, config, chunk)
     } else {
         run_rules(&workspace, config)
     };
@@ -278,6 +278,8 @@ fn run_rules_in_chunks(
     let enabled = enabled_rules(config);
     let mut all = Vec::new();
     let mut start = 0;
+    let mut sweeps = 0usize;
+    let mut in_order = true;
     while start < workspace.files.len() {
         let end = (start + chunk).min(workspace.files.len());
         let ws = &*workspace;
@@ -286,15 +288,34 @@ fn run_rules_in_chunks(
             .filter(|&file_id| ws.files[file_id].report)
             .map(|file_id| check_file(ws, config, &enabled, file_id))
             .collect();
-        all.extend(per_file.into_iter().flatten());
-        // A rule may have looked into other files too (where an object was created).
-        for file in &mut workspace.files {
+        let mut found: Vec<Diagnostic> = per_file.into_iter().flatten().collect();
+        // Sorted a chunk at a time: when every diagnostic lies in the chunk's own files, the
+        // chunks in order are the whole set sorted, and the last step needs no buffer of half
+        // the report to sort it.
+        in_order &= found.iter().all(|d| (start..end).contains(&d.file));
+        if in_order {
+            found = sorted(found);
+        }
+        all.append(&mut found);
+        // A rule may have looked into other files too (where an object was created): those are
+        // let go every few chunks, the chunk's own files at once.
+        sweeps += 1;
+        let swept = if sweeps.is_multiple_of(8) {
+            &mut workspace.files[..]
+        } else {
+            &mut workspace.files[start..end]
+        };
+        for file in swept {
             file.parsed.release();
             file.source.release();
         }
         start = end;
     }
-    sorted(all)
+    for file in &mut workspace.files {
+        file.parsed.release();
+        file.source.release();
+    }
+    if in_order { all } else { sorted(all) }
 }
 
 fn enabled_rules(config: &Config) -> Vec<&'static Rule> {

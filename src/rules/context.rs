@@ -43,11 +43,21 @@ pub struct OnDisk {
 
 /// A file's name, path and, for a released file, what its text must be.
 struct Where {
-    name: String,
-    path: PathBuf,
+    name: Box<str>,
+    /// `None` when it is the name (a big set has one `Where` per file: a second copy of each
+    /// path was a megabyte in 27,000 files).
+    path: Option<Box<std::path::Path>>,
     /// The length and hash of the text the check parsed, for a released file: a re-read
     /// must give exactly that text.
     expect: Option<Fingerprint>,
+}
+
+impl Where {
+    fn path(&self) -> &std::path::Path {
+        self.path
+            .as_deref()
+            .unwrap_or_else(|| std::path::Path::new(&*self.name))
+    }
 }
 
 /// What says a re-read gives the text that was parsed: its length and a 64-bit hash of it.
@@ -87,13 +97,13 @@ impl OnDisk {
         let at = &self.at;
         let file = match at.expect {
             Some(expect) => self.read_back(expect),
-            None => crate::discover::read_source(&at.path, &at.name).ok(),
+            None => crate::discover::read_source(at.path(), &at.name).ok(),
         };
         Arc::new(file.unwrap_or_else(|| {
             if at.expect.is_some() {
                 self.changed.store(true, Ordering::Relaxed);
             }
-            SourceFile::new(at.name.clone(), "")
+            SourceFile::new(&*at.name, "")
         }))
     }
 
@@ -103,7 +113,7 @@ impl OnDisk {
     fn read_back(&self, expect: Fingerprint) -> Option<SourceFile> {
         use std::io::Read;
         let at = &self.at;
-        let meta = std::fs::metadata(&at.path).ok()?;
+        let meta = std::fs::metadata(at.path()).ok()?;
         let len = usize::try_from(meta.len()).ok()?;
         // The parsed text, maybe after a BOM: anything longer or shorter is another text (read
         // exactly, a file needs no second read to find its end).
@@ -111,16 +121,21 @@ impl OnDisk {
             return None;
         }
         let mut bytes = vec![0; len];
-        std::fs::File::open(&at.path)
+        std::fs::File::open(at.path())
             .ok()?
             .read_exact(&mut bytes)
             .ok()?;
-        let file = SourceFile::new(at.name.clone(), String::from_utf8(bytes).ok()?);
+        let file = SourceFile::new(&*at.name, String::from_utf8(bytes).ok()?);
         (Fingerprint::of(&file.text) == expect).then_some(file)
     }
 
     fn new(name: String, path: PathBuf, expect: Option<Fingerprint>) -> Arc<OnDisk> {
-        OnDisk::at(Arc::new(Where { name, path, expect }))
+        let path = (path.as_os_str() != name.as_str()).then(|| path.into_boxed_path());
+        OnDisk::at(Arc::new(Where {
+            name: name.into_boxed_str(),
+            path,
+            expect,
+        }))
     }
 
     fn at(at: Arc<Where>) -> Arc<OnDisk> {
@@ -248,7 +263,7 @@ impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Source::OnDisk(lazy) if lazy.file.get().is_none() => {
-                write!(f, "Source::OnDisk({:?})", lazy.at.path)
+                write!(f, "Source::OnDisk({:?})", lazy.at.path())
             }
             _ => std::fmt::Debug::fmt(&**self, f),
         }

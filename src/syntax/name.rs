@@ -1,92 +1,109 @@
-//! [`Name`]: an immutable string in 16 bytes that keeps up to 15 bytes inline. Column names
-//! and types (`user_id`, `timestamptz`) are short and there are hundreds of thousands of them
-//! in a big set: a heap block each was a fifth of the catalog's allocations, and of the time to
-//! decode it from the check cache; and every byte of `Name` counts twice in each name map's
-//! `(schema, name)` key.
+//! [`Name`]: an interned, immutable string in 8 bytes. Every distinct name the process meets is
+//! stored once, for the life of the process: a big set's catalog holds each column name, type
+//! and table name many times over (in its objects, its name maps' `(schema, name)` keys, every
+//! foreign key), and a name's size counts in each of them. Equal names are the same pointer, so
+//! comparing two is one instruction. The language server's process keeps the names of the
+//! buffers it was shown too: the identifiers a user types, a few kilobytes a day.
 
 use std::fmt;
-use triomphe::ThinArc;
+use std::hash::BuildHasher;
+use std::ptr::NonNull;
+use std::sync::{Mutex, PoisonError};
 
-const INLINE: usize = 15;
-
-/// A string of at most 15 bytes stored inline, a longer one on the heap behind a thin pointer,
-/// shared by its clones (a table's name is in the table, the name map and every foreign key to
-/// it); 16 bytes, and `Option<Name>` too. Reads as a `&str` (`Deref`), compares with strings,
-/// serializes as one.
+/// A string interned in the process's name table: a pointer to its length (4 bytes, little
+/// endian) followed by its bytes, in memory that is never freed nor written again. Reads as a
+/// `&str` (`Deref`), compares with strings, serializes as one; `Option<Name>` is 8 bytes too.
+/// (Not `Copy`, so that code written against the earlier, owning `Name` reads the same.)
 #[derive(Clone)]
-pub struct Name(Repr);
+pub struct Name(NonNull<u8>);
 
-#[derive(Clone)]
-enum Repr {
-    Inline {
-        len: Len,
-        bytes: [u8; INLINE],
-    },
-    /// Valid UTF-8: copied from a `&str` whole.
-    Heap(ThinArc<(), u8>),
+// SAFETY: a `Name` points at bytes written once, before the pointer was made, and never again:
+// shared immutable data, as a `&'static [u8]` is. The bytes reach another thread with the
+// pointer, through whatever passed the pointer (or through the table's mutex).
+unsafe impl Send for Name {}
+unsafe impl Sync for Name {}
+
+/// Shards of the name table, so that parallel parses and rules seldom wait for one another.
+const SHARDS: usize = 16;
+/// Interned strings are carved from leaked blocks of this size (a longer one gets its own).
+const BLOCK: usize = 64 << 10;
+
+struct Shard {
+    names: hashbrown::HashTable<Name>,
+    /// The unused end of the current block.
+    free: &'static mut [u8],
 }
 
-/// An inline length, 0 to 15: the values it cannot take tell the two representations apart
-/// without a byte of its own.
-#[derive(Clone, Copy)]
-#[repr(u8)]
-enum Len {
-    L0,
-    L1,
-    L2,
-    L3,
-    L4,
-    L5,
-    L6,
-    L7,
-    L8,
-    L9,
-    L10,
-    L11,
-    L12,
-    L13,
-    L14,
-    L15,
+static TABLE: [Mutex<Shard>; SHARDS] = [const {
+    Mutex::new(Shard {
+        names: hashbrown::HashTable::new(),
+        free: &mut [],
+    })
+}; SHARDS];
+
+fn hash_of(s: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x4e61_6d65).hash_one(s)
 }
 
-const LENS: [Len; INLINE + 1] = [
-    Len::L0,
-    Len::L1,
-    Len::L2,
-    Len::L3,
-    Len::L4,
-    Len::L5,
-    Len::L6,
-    Len::L7,
-    Len::L8,
-    Len::L9,
-    Len::L10,
-    Len::L11,
-    Len::L12,
-    Len::L13,
-    Len::L14,
-    Len::L15,
-];
+impl Shard {
+    /// Copy `s` (length first) into memory that lives as long as the process.
+    fn store(&mut self, s: &str) -> Name {
+        // Names longer than 4 GB cannot come from a migration's text; cut rather than wrap.
+        let len = u32::try_from(s.len()).unwrap_or(u32::MAX);
+        let bytes = s.as_bytes().get(..len as usize).unwrap_or_default();
+        let need = 4 + bytes.len();
+        if self.free.len() < need {
+            let block: &'static mut [u8] = Box::leak(vec![0u8; need.max(BLOCK)].into_boxed_slice());
+            if need >= BLOCK {
+                return Name::at(fill(block, len, bytes));
+            }
+            self.free = block;
+        }
+        let (piece, rest) = std::mem::take(&mut self.free).split_at_mut(need);
+        self.free = rest;
+        Name::at(fill(piece, len, bytes))
+    }
+}
+
+fn fill(piece: &'static mut [u8], len: u32, bytes: &[u8]) -> &'static [u8] {
+    let (head, tail) = piece.split_at_mut(4);
+    head.copy_from_slice(&len.to_le_bytes());
+    if let Some(tail) = tail.get_mut(..bytes.len()) {
+        tail.copy_from_slice(bytes);
+    }
+    piece
+}
 
 impl Name {
+    /// The one `Name` for `s`.
     pub fn new(s: &str) -> Name {
-        let mut bytes = [0u8; INLINE];
-        match (bytes.get_mut(..s.len()), LENS.get(s.len())) {
-            (Some(head), Some(&len)) => {
-                head.copy_from_slice(s.as_bytes());
-                Name(Repr::Inline { len, bytes })
-            }
-            _ => Name(Repr::Heap(ThinArc::from_header_and_slice((), s.as_bytes()))),
+        let hash = hash_of(s);
+        let shard = &TABLE[(hash >> 60) as usize % SHARDS];
+        let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(name) = shard.names.find(hash, |n| n.as_str() == s) {
+            return name.clone();
         }
+        let name = shard.store(s);
+        shard
+            .names
+            .insert_unique(hash, name.clone(), |n| hash_of(n.as_str()));
+        name
     }
 
-    pub fn as_str(&self) -> &str {
-        let bytes = match &self.0 {
-            Repr::Inline { len, bytes } => bytes.get(..*len as usize).unwrap_or_default(),
-            Repr::Heap(bytes) => &bytes.slice,
-        };
-        // Always valid UTF-8: copied from a `&str` whole.
-        std::str::from_utf8(bytes).unwrap_or_default()
+    /// `stored`: a length and that many bytes of valid UTF-8, never freed nor changed.
+    fn at(stored: &'static [u8]) -> Name {
+        Name(NonNull::from(stored).cast())
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        // SAFETY: `self.0` was made by `Name::at` from a `&'static [u8]` that starts with its
+        // length and goes on with that many bytes copied from a `&str`; nothing writes them
+        // again. The pointer keeps the whole slice's provenance.
+        unsafe {
+            let len = u32::from_le_bytes(self.0.cast::<[u8; 4]>().read_unaligned()) as usize;
+            let bytes = std::slice::from_raw_parts(self.0.as_ptr().add(4), len);
+            std::str::from_utf8_unchecked(bytes)
+        }
     }
 }
 
@@ -135,7 +152,8 @@ impl From<String> for Name {
 
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
-        self.as_str() == other.as_str()
+        // Interned: equal strings are the same name.
+        self.0 == other.0
     }
 }
 
@@ -237,7 +255,7 @@ mod tests {
     use super::Name;
 
     #[test]
-    fn inline_and_heap_names_read_back() {
+    fn names_read_back_and_are_interned() {
         for s in [
             "",
             "a",
@@ -257,7 +275,36 @@ mod tests {
             let back: Result<Name, _> = postcard::from_bytes(&bytes);
             assert_eq!(back.ok().as_ref().map(Name::as_str), Some(s));
         }
-        assert_eq!(std::mem::size_of::<Name>(), 16);
-        assert_eq!(std::mem::size_of::<Option<Name>>(), 16);
+        assert_eq!(std::mem::size_of::<Name>(), 8);
+        assert_eq!(std::mem::size_of::<Option<Name>>(), 8);
+    }
+
+    #[test]
+    fn equal_strings_are_one_name_across_threads() {
+        let long = "w".repeat(super::BLOCK + 10);
+        let names: Vec<Vec<Name>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..2000)
+                            .map(|i| Name::new(&format!("column_{i}")))
+                            .chain([Name::new(&long)])
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        assert_eq!(names.len(), 4);
+        for other in &names[1..] {
+            for (a, b) in names[0].iter().zip(other) {
+                assert!(std::ptr::eq(a.as_str(), b.as_str()), "{a} interned twice");
+            }
+        }
+        assert_eq!(names[0][1999], "column_1999");
+        assert_eq!(names[0][2000].as_str(), long);
+        assert_ne!(Name::new("a"), Name::new("b"));
+        assert_eq!(Name::new("Users"), Name::new("Users"));
+        assert_ne!(Name::new("Users"), Name::new("users"));
     }
 }

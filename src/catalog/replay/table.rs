@@ -98,14 +98,12 @@ impl Catalog {
         // Exact room (`CREATE TABLE` reserved its columns): a later `ADD COLUMN` must not
         // double the vector.
         t.columns.reserve_exact(1);
-        t.columns.push(Column {
-            name: Name::from(&def.name.value),
-            data_type: Name::from(&def.data_type),
-            not_null: def.not_null,
-            created: Some(at.loc(def.name.span)),
-            dropped: None,
-            renames: ThinVec::new(),
-        });
+        t.columns.push(Column::new(
+            Name::from(&def.name.value),
+            Name::from(&def.data_type),
+            def.not_null,
+            Some(at.loc(def.name.span)),
+        ));
         Some(t.columns.len() - 1)
     }
 
@@ -119,14 +117,8 @@ impl Catalog {
         if !t.columns_incomplete {
             return None;
         }
-        t.columns.push(Column {
-            name: Name::from(name),
-            data_type: Name::default(),
-            not_null: false,
-            created: None,
-            dropped: None,
-            renames: ThinVec::new(),
-        });
+        t.columns
+            .push(Column::new(Name::from(name), Name::default(), false, None));
         Some(t.columns.len() - 1)
     }
 
@@ -287,11 +279,12 @@ impl Catalog {
                     if let Some(t) = self.tables.get_mut(table)
                         && let Some(c) = t.columns.get_mut(column)
                     {
-                        c.renames.push(Rename {
+                        let rename = Rename {
                             at: at.loc(to.span),
                             from: (t.schema.clone(), c.name.clone()),
                             to: (t.schema.clone(), to.value.as_str().into()),
-                        });
+                        };
+                        c.push_rename(rename);
                         c.name = Name::from(&to.value);
                     }
                 }
@@ -411,7 +404,7 @@ impl Catalog {
                     .iter()
                     .rev()
                     .find(|c| c.name == name.value)
-                    .and_then(|c| c.dropped)
+                    .and_then(Column::dropped)
             });
             if let (Some(dropped), Some(t)) = (previously, self.tables.get(table)) {
                 let display = format!("{}.{}", plain_key(&t.key()), name.value);
@@ -432,7 +425,7 @@ impl Catalog {
         let mut in_primary_key = false;
         if let Some(t) = self.tables.get_mut(table) {
             if let Some(c) = t.columns.get_mut(column) {
-                c.dropped = Some(loc);
+                c.set_dropped(loc);
             }
             // Indexes and constraints involving the column go with it.
             if t.primary_key

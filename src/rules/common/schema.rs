@@ -44,8 +44,8 @@ pub fn table_key_after(table: &Table, loc: &Loc) -> Key {
 /// The column's name right after the statement at `loc` ran (renames followed).
 pub fn column_name_after(column: &Column, loc: &Loc) -> String {
     let pos = after(loc);
-    let mut name = column.renames.first().map_or(&column.name, |r| &r.from.1);
-    for r in &column.renames {
+    let mut name = column.renames().first().map_or(&column.name, |r| &r.from.1);
+    for r in column.renames() {
         if r.at.pos() < pos {
             name = &r.to.1;
         }
