@@ -2,8 +2,9 @@
 //! stored once, for the life of the process: a big set's catalog holds each column name, type
 //! and table name many times over (in its objects, its name maps' `(schema, name)` keys, every
 //! foreign key), and a name's size counts in each of them. Equal names are the same pointer, so
-//! comparing two is one instruction. The language server's process keeps the names of the
-//! buffers it was shown too: the identifiers a user types, a few kilobytes a day.
+//! comparing two is one instruction. A long-lived language server keeps every name it met too,
+//! the half-typed words of a buffer being edited included: a few dozen bytes per new word, a
+//! bounded cost for the time a name costs nothing to compare.
 
 use std::fmt;
 use std::hash::BuildHasher;
@@ -48,9 +49,14 @@ fn hash_of(s: &str) -> u64 {
 impl Shard {
     /// Copy `s` (length first) into memory that lives as long as the process.
     fn store(&mut self, s: &str) -> Name {
-        // Names longer than 4 GB cannot come from a migration's text; cut rather than wrap.
-        let len = u32::try_from(s.len()).unwrap_or(u32::MAX);
-        let bytes = s.as_bytes().get(..len as usize).unwrap_or_default();
+        // Names longer than 4 GB cannot come from a migration's text; cut (at a character's
+        // start, so the bytes stay UTF-8) rather than wrap.
+        let mut cut = s.len().min(u32::MAX as usize);
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let bytes = &s.as_bytes()[..cut];
+        let len = u32::try_from(cut).unwrap_or(u32::MAX);
         let need = 4 + bytes.len();
         if self.free.len() < need {
             let block: &'static mut [u8] = Box::leak(vec![0u8; need.max(BLOCK)].into_boxed_slice());
