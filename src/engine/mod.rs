@@ -289,6 +289,13 @@ fn run_rules_in_chunks(
             .map(|file_id| check_file(ws, config, &enabled, file_id))
             .collect();
         let mut found: Vec<Diagnostic> = per_file.into_iter().flatten().collect();
+        // A big report is held to the end: its texts without `format!`'s spare room.
+        for d in &mut found {
+            d.message.shrink_to_fit();
+            if let Some(help) = &mut d.help {
+                help.shrink_to_fit();
+            }
+        }
         // Sorted a chunk at a time: when every diagnostic lies in the chunk's own files, the
         // chunks in order are the whole set sorted, and the last step needs no buffer of half
         // the report to sort it.

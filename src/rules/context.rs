@@ -288,7 +288,8 @@ pub struct PackedParsed {
     bytes: PackedBytes,
     source: Source,
     options: ParseOptions,
-    model: OnceLock<ParsedFile>,
+    /// Boxed: a big set has a packed model per file, and few are unpacked at a time.
+    model: OnceLock<Box<ParsedFile>>,
 }
 
 /// Where a packed model's bytes are: in memory, or in a [`Spill`] file.
@@ -464,9 +465,9 @@ impl std::ops::Deref for Parsed {
             Parsed::Packed(packed) => packed.model.get_or_init(|| {
                 let model = packed.bytes.read();
                 let model = model.and_then(|bytes| postcard::from_bytes(&bytes).ok());
-                model.unwrap_or_else(|| {
+                Box::new(model.unwrap_or_else(|| {
                     syntax::parse_file_with(&packed.source.text, &packed.options)
-                })
+                }))
             }),
         }
     }
