@@ -15,6 +15,31 @@ pub type PublicationId = usize;
 
 pub use crate::syntax::Key;
 
+/// A push that grows a short per-object list one element at a time (doubling past 8):
+/// replay's doubling left a big set's lists mostly empty room, and giving it back afterwards
+/// moved every list to a smaller block, which left the allocator's pages a third full.
+pub(crate) trait PushTight<T> {
+    fn push_tight(&mut self, item: T);
+}
+
+impl<T> PushTight<T> for Vec<T> {
+    fn push_tight(&mut self, item: T) {
+        if self.len() == self.capacity() {
+            self.reserve_exact(if self.len() < 8 { 1 } else { self.len() });
+        }
+        self.push(item);
+    }
+}
+
+impl<T> PushTight<T> for ThinVec<T> {
+    fn push_tight(&mut self, item: T) {
+        if self.len() == self.capacity() {
+            self.reserve_exact(if self.len() < 8 { 1 } else { self.len() });
+        }
+        self.push(item);
+    }
+}
+
 /// A statement's place in the set: files in migration order, statements in file order (the
 /// statements of a `DO` body come right after their `DO`). Orders like the replay.
 #[derive(
@@ -146,7 +171,10 @@ impl Column {
         self.changes.get_or_insert_default().dropped = Some(at);
     }
     pub(crate) fn push_rename(&mut self, rename: Rename) {
-        self.changes.get_or_insert_default().renames.push(rename);
+        self.changes
+            .get_or_insert_default()
+            .renames
+            .push_tight(rename);
     }
     pub fn is_live(&self) -> bool {
         self.dropped().is_none()

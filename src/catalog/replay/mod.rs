@@ -117,7 +117,7 @@ impl Catalog {
 
     fn fact(&mut self, at: &At, fact: Fact) {
         if let Some(file) = self.facts.get_mut(at.file) {
-            file.push((at.stmt, fact));
+            file.push_tight((at.stmt, fact));
         }
     }
 
@@ -292,7 +292,7 @@ impl Catalog {
         self.table_history
             .entry(super::name_hash(&key))
             .or_default()
-            .push(id);
+            .push_tight(id);
         self.relations.insert(key, Rel::Table(id));
         id
     }

@@ -36,12 +36,12 @@ impl Catalog {
         }
         let id = self.policies.len();
         if let Some(t) = self.tables.get_mut(table) {
-            t.policy_ids.push(id);
+            t.policy_ids.push_tight(id);
         }
         self.policies_named
             .entry(name.clone())
             .or_default()
-            .push(id);
+            .push_tight(id);
         self.policies.push(Policy {
             name: name.clone(),
             table,
@@ -135,7 +135,7 @@ impl Catalog {
             .get(table)
             .map_or_else(String::new, |t| t.schema.to_string());
         if let Some(p) = self.policies.get_mut(id) {
-            p.renames.push(Rename {
+            p.renames.push_tight(Rename {
                 at: at.loc(to.span),
                 from: (schema.as_str().into(), p.name.clone()),
                 to: (schema.into(), to.value.as_str().into()),
@@ -158,7 +158,7 @@ impl Catalog {
             .entry(Name::from(&to.value))
             .or_default();
         if !named.contains(&id) {
-            named.push(id);
+            named.push_tight(id);
             named.sort_unstable();
         }
     }

@@ -53,7 +53,7 @@ impl Catalog {
         let span = ci.name.as_ref().map_or(ci.table.span(), |n| n.span);
         let id = self.indexes.len();
         if let Some(t) = self.tables.get_mut(table) {
-            t.index_ids.push(id);
+            t.index_ids.push_tight(id);
         }
         self.indexes.push(Index {
             name: ci.name.as_ref().map(|n| Name::from(&n.value)),

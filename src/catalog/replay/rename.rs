@@ -13,7 +13,7 @@ impl Catalog {
         if old_key == new_key {
             return;
         }
-        t.renames.push(Rename {
+        t.renames.push_tight(Rename {
             at: at.loc(span),
             from: old_key.clone(),
             to: new_key.clone(),
@@ -30,7 +30,7 @@ impl Catalog {
             .entry(super::name_hash(&new_key))
             .or_default();
         if !history.contains(&table) {
-            history.push(table);
+            history.push_tight(table);
         }
         // Indexes live in their table's schema.
         if old_key.0 != new_key.0 {

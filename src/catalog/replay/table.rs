@@ -95,10 +95,8 @@ impl Catalog {
         def: &ColumnDef,
     ) -> Option<ColumnId> {
         let t = self.tables.get_mut(table)?;
-        // Exact room (`CREATE TABLE` reserved its columns): a later `ADD COLUMN` must not
-        // double the vector.
-        t.columns.reserve_exact(1);
-        t.columns.push(Column::new(
+        // `CREATE TABLE` reserved its columns: a later `ADD COLUMN` must not double the vector.
+        t.columns.push_tight(Column::new(
             Name::from(&def.name.value),
             Name::from(&def.data_type),
             def.not_null,
@@ -118,7 +116,7 @@ impl Catalog {
             return None;
         }
         t.columns
-            .push(Column::new(Name::from(name), Name::default(), false, None));
+            .push_tight(Column::new(Name::from(name), Name::default(), false, None));
         Some(t.columns.len() - 1)
     }
 
@@ -156,7 +154,7 @@ impl Catalog {
             ConstraintKind::Unique(cols) => {
                 let columns = self.columns_of(table, cols);
                 if let Some(t) = self.tables.get_mut(table) {
-                    t.uniques.push(KeyConstraint {
+                    t.uniques.push_tight(KeyConstraint {
                         name,
                         columns,
                         created: at.loc(span),
@@ -173,9 +171,9 @@ impl Catalog {
                         self.referenced_by
                             .entry(target)
                             .or_default()
-                            .push((table, t.foreign_keys.len()));
+                            .push_tight((table, t.foreign_keys.len()));
                     }
-                    t.foreign_keys.push(ForeignKeyDef {
+                    t.foreign_keys.push_tight(ForeignKeyDef {
                         name,
                         columns,
                         ref_key,
