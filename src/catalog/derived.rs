@@ -76,12 +76,51 @@ impl<T: PartialEq> PerFile<T> {
             }
             items.push(item);
         }
-        while starts.len() <= files {
+        // Closed after the last file with items too, should it lie past `files`.
+        let ends = files.max(starts.len()) + 1;
+        while starts.len() < ends {
             starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
         }
         PerFile { starts, items }
     }
+}
 
+impl<T: Copy + Default> PerFile<T> {
+    /// [`PerFile::build`] without the buffer of pairs (on a big set, several times the index
+    /// itself at the peak of the check): `each` pushes every `(file, item)` in creation order
+    /// and is called twice, to count and to place (a counting sort, stable).
+    fn sorted(files: usize, each: impl Fn(&mut dyn FnMut(FileId, T))) -> PerFile<T> {
+        let mut counts: Vec<u32> = vec![0; files];
+        each(&mut |file, _| {
+            if counts.len() <= file {
+                counts.resize(file + 1, 0);
+            }
+            counts[file] += 1;
+        });
+        let mut starts = Vec::with_capacity(counts.len() + 1);
+        let mut total = 0u32;
+        for count in &counts {
+            starts.push(total);
+            total = total.saturating_add(*count);
+        }
+        starts.push(total);
+        let mut next = counts;
+        let files = next.len();
+        next.copy_from_slice(&starts[..files]);
+        let mut items = vec![T::default(); total as usize];
+        each(&mut |file, item| {
+            if let Some(at) = next.get_mut(file) {
+                if let Some(slot) = items.get_mut(*at as usize) {
+                    *slot = item;
+                }
+                *at += 1;
+            }
+        });
+        PerFile { starts, items }
+    }
+}
+
+impl<T> PerFile<T> {
     fn of(&self, file: FileId) -> &[T] {
         let at = |i: usize| self.starts.get(i).map_or(0, |&s| s as usize);
         self.items.get(at(file)..at(file + 1)).unwrap_or(&[])
@@ -161,32 +200,12 @@ impl Catalog {
     }
 
     fn index_by_file(&self) -> ByFile {
-        let mut tables = Vec::new();
-        let mut rls_changed = Vec::new();
-        let mut columns = Vec::new();
-        let mut foreign_keys = Vec::new();
-        for (id, table) in self.tables.iter().enumerate() {
-            if let Some(created) = table.created {
-                tables.push((created.file(), id));
-            }
-            if let Some(changed) = table.rls_changed {
-                rls_changed.push((changed.file(), id));
-            }
-            for (cid, column) in table.columns.iter().enumerate() {
-                if let Some(created) = column.created {
-                    columns.push((created.file(), (narrow(id), narrow(cid))));
-                }
-            }
-            for (i, fk) in table.foreign_keys.iter().enumerate() {
-                foreign_keys.push((fk.created.file(), (id, i)));
-            }
-        }
-        let mut policies = Vec::new();
-        let mut policies_defined = Vec::new();
+        let n = self.facts.len();
+        let tables = &self.tables;
+        let policies = &self.policies;
+        let indexes = &self.indexes;
         let mut policy_exprs = Vec::new();
-        for (id, policy) in self.policies.iter().enumerate() {
-            policies.push((policy.created.file(), id));
-            policies_defined.push((policy.defined.file(), id));
+        for (id, policy) in policies.iter().enumerate() {
             for (_, loc) in [&policy.using, &policy.with_check]
                 .into_iter()
                 .filter_map(|e| e.as_deref())
@@ -214,38 +233,75 @@ impl Catalog {
                 other_relations.push((loc.file(), key.clone()));
             }
         }
-        let mut dropped_publications = Vec::new();
-        let mut unpublished = Vec::new();
-        for (id, publication) in self.publications.iter().enumerate() {
-            if let Some(dropped) = publication.dropped {
-                dropped_publications.push((dropped.file(), id));
-            }
-            for member in &publication.members {
-                if let Some(removed) = member.removed {
-                    unpublished.push((removed.file(), member.table));
-                }
-            }
-        }
-        let mut indexes = Vec::new();
-        let mut dropped_indexes = Vec::new();
-        for (id, index) in self.indexes.iter().enumerate() {
-            indexes.push((index.created.file(), id));
-            if let Some(dropped) = index.dropped {
-                dropped_indexes.push((dropped.file(), id));
-            }
-        }
-        let n = self.facts.len();
         ByFile {
-            tables: PerFile::build(n, tables, false),
-            columns: PerFile::build(n, columns, false),
-            foreign_keys: PerFile::build(n, foreign_keys, false),
-            policies: PerFile::build(n, policies, false),
-            indexes: PerFile::build(n, indexes, false),
-            dropped_indexes: PerFile::build(n, dropped_indexes, false),
-            rls_changed: PerFile::build(n, rls_changed, false),
-            unpublished: PerFile::build(n, unpublished, false),
-            dropped_publications: PerFile::build(n, dropped_publications, false),
-            policies_defined: PerFile::build(n, policies_defined, false),
+            tables: PerFile::sorted(n, |put| {
+                for (id, table) in tables.iter().enumerate() {
+                    if let Some(created) = table.created {
+                        put(created.file(), id);
+                    }
+                }
+            }),
+            rls_changed: PerFile::sorted(n, |put| {
+                for (id, table) in tables.iter().enumerate() {
+                    if let Some(changed) = table.rls_changed {
+                        put(changed.file(), id);
+                    }
+                }
+            }),
+            columns: PerFile::sorted(n, |put| {
+                for (id, table) in tables.iter().enumerate() {
+                    for (cid, column) in table.columns.iter().enumerate() {
+                        if let Some(created) = column.created {
+                            put(created.file(), (narrow(id), narrow(cid)));
+                        }
+                    }
+                }
+            }),
+            foreign_keys: PerFile::sorted(n, |put| {
+                for (id, table) in tables.iter().enumerate() {
+                    for (i, fk) in table.foreign_keys.iter().enumerate() {
+                        put(fk.created.file(), (id, i));
+                    }
+                }
+            }),
+            policies: PerFile::sorted(n, |put| {
+                for (id, policy) in policies.iter().enumerate() {
+                    put(policy.created.file(), id);
+                }
+            }),
+            policies_defined: PerFile::sorted(n, |put| {
+                for (id, policy) in policies.iter().enumerate() {
+                    put(policy.defined.file(), id);
+                }
+            }),
+            indexes: PerFile::sorted(n, |put| {
+                for (id, index) in indexes.iter().enumerate() {
+                    put(index.created.file(), id);
+                }
+            }),
+            dropped_indexes: PerFile::sorted(n, |put| {
+                for (id, index) in indexes.iter().enumerate() {
+                    if let Some(dropped) = index.dropped {
+                        put(dropped.file(), id);
+                    }
+                }
+            }),
+            unpublished: PerFile::sorted(n, |put| {
+                for publication in &self.publications {
+                    for member in &publication.members {
+                        if let Some(removed) = member.removed {
+                            put(removed.file(), member.table);
+                        }
+                    }
+                }
+            }),
+            dropped_publications: PerFile::sorted(n, |put| {
+                for (id, publication) in self.publications.iter().enumerate() {
+                    if let Some(dropped) = publication.dropped {
+                        put(dropped.file(), id);
+                    }
+                }
+            }),
             policy_exprs: PerFile::build(n, policy_exprs, true),
             functions: PerFile::build(n, functions, true),
             other_relations: PerFile::build(n, other_relations, true),
@@ -439,7 +495,7 @@ fn components(n: usize, edges: &[(TableId, TableId)]) -> Vec<Option<usize>> {
 
 #[cfg(test)]
 mod tests {
-    use super::components;
+    use super::{PerFile, components};
 
     #[test]
     fn components_of_small_graphs() {
@@ -453,5 +509,31 @@ mod tests {
         // A long chain has no component, and deep graphs do not recurse.
         let chain: Vec<(usize, usize)> = (0..100_000).map(|i| (i + 1, i)).collect();
         assert!(components(100_001, &chain).iter().all(Option::is_none));
+    }
+
+    /// The counting sort files items as the sort of pairs does: same files, same order, files
+    /// past the count of files included.
+    #[test]
+    fn counted_index_matches_the_sorted_pairs() {
+        let pairs: Vec<(usize, u32)> = (0..500u32).map(|i| ((i as usize * 7919) % 13, i)).collect();
+        for files in [0, 5, 13, 20] {
+            let counted = PerFile::sorted(files, |put| {
+                for &(file, item) in &pairs {
+                    put(file, item);
+                }
+            });
+            let built = PerFile::build(files, pairs.clone(), false);
+            for file in 0..25 {
+                assert_eq!(
+                    counted.of(file),
+                    built.of(file),
+                    "{files} files, file {file}"
+                );
+            }
+            assert_eq!(
+                counted.of(3).len(),
+                pairs.iter().filter(|p| p.0 == 3).count()
+            );
+        }
     }
 }
