@@ -3,7 +3,7 @@
 
 use super::{ReportOptions, Texts, line_cols};
 use crate::engine::CheckOutput;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::io::{self, Write};
 
 #[derive(Debug, Serialize)]
@@ -31,12 +31,10 @@ struct JsonRelated<'a> {
 pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) -> io::Result<()> {
     let _ = options;
     let texts = Texts::new(&output.workspace);
-    let mut items = Vec::with_capacity(output.diagnostics.len());
-    for d in &output.diagnostics {
+    // Written as the items are made: a big report is not held twice.
+    let items = output.diagnostics.iter().filter_map(|d| {
         // A diagnostic always points into the workspace it came from; skipping beats panicking.
-        let (Some(file), Some(name)) = (texts.get(d.file), texts.name(d.file)) else {
-            continue;
-        };
+        let (file, name) = (texts.get(d.file)?, texts.name(d.file)?);
         let (start, end) = line_cols(&file, d.span);
         let related = d
             .related
@@ -52,7 +50,7 @@ pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) 
                 })
             })
             .collect();
-        items.push(JsonDiagnostic {
+        Some(JsonDiagnostic {
             file: name,
             rule: d.rule,
             severity: d.severity.as_str(),
@@ -63,8 +61,9 @@ pub fn render(output: &CheckOutput, options: &ReportOptions, w: &mut dyn Write) 
             end_column: end.column,
             help: d.help.as_deref(),
             related,
-        });
-    }
-    serde_json::to_writer_pretty(&mut *w, &items).map_err(io::Error::other)?;
+        })
+    });
+    let mut json = serde_json::Serializer::pretty(&mut *w);
+    json.collect_seq(items).map_err(io::Error::other)?;
     writeln!(w)
 }
