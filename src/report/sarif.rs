@@ -17,19 +17,33 @@ pub const SARIF_SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 #[derive(Serialize)]
-struct Log<'a> {
+#[serde(bound = "")]
+struct Log<'a, R: Iterator<Item = SarifResult<'a>>> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: Vec<Run<'a>>,
+    runs: [Run<'a, R>; 1],
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Run<'a> {
+#[serde(rename_all = "camelCase", bound = "")]
+struct Run<'a, R: Iterator<Item = SarifResult<'a>>> {
     tool: Tool<'a>,
     column_kind: &'static str,
-    results: Vec<SarifResult<'a>>,
+    results: Streamed<R>,
+}
+
+/// A sequence serialized as its iterator yields it: a big report's results are written one
+/// at a time, never held all at once beside the diagnostics they come from.
+struct Streamed<I>(std::cell::RefCell<Option<I>>);
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.borrow_mut().take() {
+            Some(items) => serializer.collect_seq(items),
+            None => Err(serde::ser::Error::custom("a streamed sequence is written once")),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -274,11 +288,8 @@ pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write)
     let all_rules = rules::all();
     let texts = Texts::new(&output.workspace);
     let mut occurrences: HashMap<(usize, &str, String), usize> = HashMap::new();
-    let mut results = Vec::new();
-    for d in &output.diagnostics {
-        let Some(file) = texts.get(d.file) else {
-            continue;
-        };
+    let results = output.diagnostics.iter().filter_map(|d| {
+        let file = texts.get(d.file)?;
         let file = &*file;
         let normalized = normalized_line(file, d.span.start);
         let count = occurrences
@@ -322,7 +333,7 @@ pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write)
                 }],
             })
             .collect();
-        results.push(SarifResult {
+        Some(SarifResult {
             rule_id: d.rule,
             rule_index: all_rules.iter().position(|r| r.id == d.rule),
             level: level(d.severity),
@@ -339,12 +350,12 @@ pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write)
             },
             related_locations,
             fixes,
-        });
-    }
+        })
+    });
     let log = Log {
         schema: SARIF_SCHEMA,
         version: "2.1.0",
-        runs: vec![Run {
+        runs: [Run {
             tool: Tool {
                 driver: Driver {
                     name: "pgward",
@@ -354,7 +365,7 @@ pub fn render(output: &CheckOutput, _options: &ReportOptions, w: &mut dyn Write)
                 },
             },
             column_kind: "unicodeCodePoints",
-            results,
+            results: Streamed(std::cell::RefCell::new(Some(results))),
         }],
     };
     serde_json::to_writer_pretty(&mut *w, &log)?;
