@@ -41,7 +41,9 @@ impl<I: Iterator<Item = T>, T: Serialize> Serialize for Streamed<I> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.0.borrow_mut().take() {
             Some(items) => serializer.collect_seq(items),
-            None => Err(serde::ser::Error::custom("a streamed sequence is written once")),
+            None => Err(serde::ser::Error::custom(
+                "a streamed sequence is written once",
+            )),
         }
     }
 }

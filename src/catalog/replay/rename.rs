@@ -25,13 +25,7 @@ impl Catalog {
         self.dropped.remove(&(ObjectKind::Table, new_key.clone()));
         self.gone.remove(&new_key);
         self.gone.insert(old_key.clone(), at.loc(span));
-        let history = self
-            .table_history
-            .entry(super::name_hash(&new_key))
-            .or_default();
-        if !history.contains(&table) {
-            history.push_tight(table);
-        }
+        self.table_history.add(super::name_hash(&new_key), table);
         // Indexes live in their table's schema.
         if old_key.0 != new_key.0 {
             let moved: Vec<(IndexId, Name)> = self
