@@ -1,44 +1,55 @@
-//! [`Name`]: an interned, immutable string in 8 bytes. Every distinct name the process meets is
+//! [`Name`]: an interned, immutable string in 4 bytes. Every distinct name the process meets is
 //! stored once, for the life of the process: a big set's catalog holds each column name, type
 //! and table name many times over (in its objects, its name maps' `(schema, name)` keys, every
-//! foreign key), and a name's size counts in each of them. Equal names are the same pointer, so
+//! foreign key), and a name's size counts in each of them. Equal names are the same number, so
 //! comparing two is one instruction. A long-lived language server keeps every name it met too,
 //! the half-typed words of a buffer being edited included: a few dozen bytes per new word, a
 //! bounded cost for the time a name costs nothing to compare.
 
 use std::fmt;
 use std::hash::BuildHasher;
-use std::ptr::NonNull;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-/// A string interned in the process's name table: a pointer to its length (4 bytes, little
-/// endian) followed by its bytes, in memory that is never freed nor written again. Reads as a
-/// `&str` (`Deref`), compares with strings, serializes as one; `Option<Name>` is 8 bytes too.
+/// A string interned in the process's name table, in 4 bytes: where its length (4 bytes, little
+/// endian) and then its bytes stand, in memory that is never freed nor written again. Reads as
+/// a `&str` (`Deref`), compares with strings, serializes as one; `Option<Name>` is 4 bytes too.
 /// (Not `Copy`, so that code written against the earlier, owning `Name` reads the same.)
+///
+/// The 4 bytes are the block's slot in [`BLOCKS`] (high bits, never 0) and the offset in the
+/// block (low [`OFFSET_BITS`] bits): half a pointer, in every key, column and map of a big
+/// set's catalog.
 #[derive(Clone)]
-pub struct Name(NonNull<u8>);
-
-// SAFETY: a `Name` points at bytes written once, before the pointer was made, and never again:
-// shared immutable data, as a `&'static [u8]` is. The bytes reach another thread with the
-// pointer, through whatever passed the pointer (or through the table's mutex).
-unsafe impl Send for Name {}
-unsafe impl Sync for Name {}
+pub struct Name(NonZeroU32);
 
 /// Shards of the name table, so that parallel parses and rules seldom wait for one another.
 const SHARDS: usize = 16;
-/// Interned strings are carved from leaked blocks of this size (a longer one gets its own).
-const BLOCK: usize = 64 << 10;
+const OFFSET_BITS: u32 = 16;
+/// Interned strings are carved from leaked blocks of this size. A longer string is cut to fit
+/// one (at a character's start): PostgreSQL cuts identifiers at 63 bytes, so no name the
+/// catalog compares comes near it.
+const BLOCK: usize = 1 << OFFSET_BITS;
+/// Block slots: 4 GiB of distinct names in all, more than this process could hold anyway.
+const SLOTS: usize = 1 << (32 - OFFSET_BITS);
+
+/// Where each block is; slot 0 stays empty, so that no name is 0. A slot is written once,
+/// before any name in its block exists.
+static BLOCKS: [AtomicPtr<u8>; SLOTS] = [const { AtomicPtr::new(std::ptr::null_mut()) }; SLOTS];
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(1);
 
 struct Shard {
     names: hashbrown::HashTable<Name>,
-    /// The unused end of the current block.
-    free: &'static mut [u8],
+    /// The block names are carved from (0: none yet) and how much of it is used.
+    slot: usize,
+    used: usize,
 }
 
 static TABLE: [Mutex<Shard>; SHARDS] = [const {
     Mutex::new(Shard {
         names: hashbrown::HashTable::new(),
-        free: &mut [],
+        slot: 0,
+        used: BLOCK,
     })
 }; SHARDS];
 
@@ -46,43 +57,63 @@ fn hash_of(s: &str) -> u64 {
     foldhash::fast::FixedState::with_seed(0x4e61_6d65).hash_one(s)
 }
 
+/// A new block in a fresh slot.
+fn new_block() -> usize {
+    let slot = NEXT_SLOT.fetch_add(1, Ordering::Relaxed);
+    if slot >= SLOTS {
+        // As an allocation that fails: nothing sensible is left to do.
+        eprintln!("pgward: out of memory: more than 4 GiB of distinct names");
+        std::process::abort();
+    }
+    let block: &'static mut [u8] = Box::leak(vec![0u8; BLOCK].into_boxed_slice());
+    BLOCKS[slot].store(block.as_mut_ptr(), Ordering::Release);
+    slot
+}
+
 impl Shard {
     /// Copy `s` (length first) into memory that lives as long as the process.
     fn store(&mut self, s: &str) -> Name {
-        // Names longer than 4 GB cannot come from a migration's text; cut (at a character's
-        // start, so the bytes stay UTF-8) rather than wrap.
-        let mut cut = s.len().min(u32::MAX as usize);
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
+        let bytes = s.as_bytes();
+        let cut = bytes.len().min(BLOCK - 4);
+        let need = 4 + cut;
+        if self.used + need > BLOCK {
+            self.slot = new_block();
+            self.used = 0;
         }
-        let bytes = &s.as_bytes()[..cut];
-        let len = u32::try_from(cut).unwrap_or(u32::MAX);
-        let need = 4 + bytes.len();
-        if self.free.len() < need {
-            let block: &'static mut [u8] = Box::leak(vec![0u8; need.max(BLOCK)].into_boxed_slice());
-            if need >= BLOCK {
-                return Name::at(fill(block, len, bytes));
-            }
-            self.free = block;
+        let block = BLOCKS[self.slot].load(Ordering::Acquire);
+        // SAFETY: the slot holds a leaked block of `BLOCK` bytes (written by `new_block`
+        // before this shard took the slot, under this shard's lock since), of which
+        // `used..used + need` lies inside and has been handed out to no name yet; `cut` fits
+        // in `u32` (it is below `BLOCK`).
+        unsafe {
+            let at = block.add(self.used);
+            at.cast::<[u8; 4]>()
+                .write_unaligned((cut as u32).to_le_bytes());
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), at.add(4), cut);
         }
-        let (piece, rest) = std::mem::take(&mut self.free).split_at_mut(need);
-        self.free = rest;
-        Name::at(fill(piece, len, bytes))
+        let id = (self.slot << OFFSET_BITS) | self.used;
+        self.used += need;
+        match u32::try_from(id).ok().and_then(NonZeroU32::new) {
+            Some(id) => Name(id),
+            // The slot is 1 or more and below `SLOTS`: the id fits and is not 0.
+            None => unreachable!("name slot out of range"),
+        }
     }
 }
 
-fn fill(piece: &'static mut [u8], len: u32, bytes: &[u8]) -> &'static [u8] {
-    let (head, tail) = piece.split_at_mut(4);
-    head.copy_from_slice(&len.to_le_bytes());
-    if let Some(tail) = tail.get_mut(..bytes.len()) {
-        tail.copy_from_slice(bytes);
+/// `s`, or as much of it as fits in a block, cut at a character's start.
+fn fitting(s: &str) -> &str {
+    let mut cut = s.len().min(BLOCK - 4);
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
     }
-    piece
+    &s[..cut]
 }
 
 impl Name {
-    /// The one `Name` for `s`.
+    /// The one `Name` for `s` (a string longer than a block: its first `BLOCK - 4` bytes).
     pub fn new(s: &str) -> Name {
+        let s = fitting(s);
         let hash = hash_of(s);
         let shard = &TABLE[(hash >> 60) as usize % SHARDS];
         let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
@@ -96,18 +127,17 @@ impl Name {
         name
     }
 
-    /// `stored`: a length and that many bytes of valid UTF-8, never freed nor changed.
-    fn at(stored: &'static [u8]) -> Name {
-        Name(NonNull::from(stored).cast())
-    }
-
     pub fn as_str(&self) -> &'static str {
-        // SAFETY: `self.0` was made by `Name::at` from a `&'static [u8]` that starts with its
-        // length and goes on with that many bytes copied from a `&str`; nothing writes them
-        // again. The pointer keeps the whole slice's provenance.
+        let id = self.0.get() as usize;
+        let block = BLOCKS[id >> OFFSET_BITS].load(Ordering::Acquire);
+        // SAFETY: `self.0` was made by `Shard::store` after its block was stored in its slot
+        // (the store happened before the name existed, and the name reached this thread after
+        // it); at the offset stand a length and that many bytes of valid UTF-8 copied from a
+        // `&str`, inside the block, never written again nor freed.
         unsafe {
-            let len = u32::from_le_bytes(self.0.cast::<[u8; 4]>().read_unaligned()) as usize;
-            let bytes = std::slice::from_raw_parts(self.0.as_ptr().add(4), len);
+            let at = block.add(id & (BLOCK - 1));
+            let len = u32::from_le_bytes(at.cast::<[u8; 4]>().read_unaligned()) as usize;
+            let bytes = std::slice::from_raw_parts(at.add(4), len);
             std::str::from_utf8_unchecked(bytes)
         }
     }
@@ -281,8 +311,8 @@ mod tests {
             let back: Result<Name, _> = postcard::from_bytes(&bytes);
             assert_eq!(back.ok().as_ref().map(Name::as_str), Some(s));
         }
-        assert_eq!(std::mem::size_of::<Name>(), 8);
-        assert_eq!(std::mem::size_of::<Option<Name>>(), 8);
+        assert_eq!(std::mem::size_of::<Name>(), 4);
+        assert_eq!(std::mem::size_of::<Option<Name>>(), 4);
     }
 
     #[test]
@@ -308,7 +338,11 @@ mod tests {
             }
         }
         assert_eq!(names[0][1999], "column_1999");
-        assert_eq!(names[0][2000].as_str(), long);
+        // Cut to fit a block, at a character's start.
+        assert_eq!(names[0][2000].as_str(), &long[..super::BLOCK - 4]);
+        let wide = "é".repeat(super::BLOCK);
+        let cut = Name::new(&wide);
+        assert!(wide.starts_with(cut.as_str()) && cut.len() == super::BLOCK - 4);
         assert_ne!(Name::new("a"), Name::new("b"));
         assert_eq!(Name::new("Users"), Name::new("Users"));
         assert_ne!(Name::new("Users"), Name::new("users"));
