@@ -40,6 +40,75 @@ impl<T> PushTight<T> for ThinVec<T> {
     }
 }
 
+/// A short list that is almost always one long (the columns of a key, a foreign key or an
+/// index): one element kept inline, more in a block of their own (a block per one-column list
+/// was 5 MB of a big set's catalog). Reads as a slice; serialized as a sequence, as a vector.
+#[derive(Clone, Eq)]
+pub struct ShortList<T>(ShortRepr<T>);
+
+#[derive(Clone, Eq, PartialEq)]
+enum ShortRepr<T> {
+    One(T),
+    Many(ThinVec<T>),
+}
+
+impl<T> std::ops::Deref for ShortList<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match &self.0 {
+            ShortRepr::One(item) => std::slice::from_ref(item),
+            ShortRepr::Many(items) => items,
+        }
+    }
+}
+
+impl<T> Default for ShortList<T> {
+    fn default() -> Self {
+        ShortList(ShortRepr::Many(ThinVec::new()))
+    }
+}
+
+impl<T> FromIterator<T> for ShortList<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
+        let mut items = items.into_iter();
+        let Some(first) = items.next() else {
+            return ShortList::default();
+        };
+        let Some(second) = items.next() else {
+            return ShortList(ShortRepr::One(first));
+        };
+        let mut many = ThinVec::with_capacity(2 + items.size_hint().0);
+        many.push(first);
+        many.push(second);
+        many.extend(items);
+        ShortList(ShortRepr::Many(many))
+    }
+}
+
+impl<T: PartialEq> PartialEq for ShortList<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for ShortList<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for ShortList<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ShortList<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<T>::deserialize(deserializer).map(|items| items.into_iter().collect())
+    }
+}
+
 /// A statement's place in the set: files in migration order, statements in file order (the
 /// statements of a `DO` body come right after their `DO`). Orders like the replay.
 #[derive(
@@ -193,7 +262,7 @@ fn alive_at(created: Option<Loc>, dropped: Option<Loc>, pos: Pos) -> bool {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct KeyConstraint {
     pub name: Option<Name>,
-    pub columns: ThinVec<ColumnId>,
+    pub columns: ShortList<ColumnId>,
     pub created: Loc,
     pub dropped: Option<Loc>,
 }
@@ -201,7 +270,7 @@ pub struct KeyConstraint {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ForeignKeyDef {
     pub name: Option<Name>,
-    pub columns: ThinVec<ColumnId>,
+    pub columns: ShortList<ColumnId>,
     /// The referenced table as written (normalised), and the table it resolved to when the
     /// constraint was created (`None` when the set never made or touched it).
     pub ref_key: Key,
@@ -300,7 +369,7 @@ pub struct Index {
     pub name: Option<Name>,
     pub table: TableId,
     /// Key columns in order; `None` for an expression element.
-    pub columns: ThinVec<Option<ColumnId>>,
+    pub columns: ShortList<Option<ColumnId>>,
     pub unique: bool,
     pub partial: bool,
     pub created: Loc,

@@ -558,3 +558,22 @@ fn generated_constraint_names_fit_63_bytes_like_postgres() {
     );
     assert_eq!(make_object_name("t", Some("a_b"), "key"), "t_a_b_key");
 }
+
+/// A short list reads as the slice it was collected from, whatever its length, and is encoded
+/// as the vector it replaced was (the check cache's bytes do not change).
+#[test]
+fn short_lists_read_and_encode_as_vectors() {
+    for items in [vec![], vec![7usize], vec![7, 3], vec![1, 2, 3, 4, 5]] {
+        let list: ShortList<usize> = items.iter().copied().collect();
+        assert_eq!(&*list, &items[..]);
+        assert_eq!(format!("{list:?}"), format!("{items:?}"));
+        let thin: ThinVec<usize> = items.iter().copied().collect();
+        let bytes = postcard::to_allocvec(&list).unwrap_or_default();
+        assert_eq!(bytes, postcard::to_allocvec(&thin).unwrap_or_default());
+        let back: Option<ShortList<usize>> = postcard::from_bytes(&bytes).ok();
+        assert_eq!(back.as_deref(), Some(&items[..]));
+    }
+    let one: ShortList<Option<usize>> = [None].into_iter().collect();
+    assert_eq!(&*one, &[None]);
+    assert_eq!(ShortList::<usize>::default().len(), 0);
+}

@@ -109,7 +109,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
                 .filter(|pk| pk.dropped.is_none())
                 .map(|pk| (pk, "primary key"))
                 .chain(table.live_uniques().map(|u| (u, "unique constraint")))
-                .find(|(k, _)| def.unique && def.method == "btree" && k.columns == def.columns);
+                .find(|(k, _)| def.unique && def.method == "btree" && *k.columns == *def.columns);
             let Some((key, what)) = key else { continue };
             ctx.diagnostic(
                 &RULE,

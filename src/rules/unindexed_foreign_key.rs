@@ -42,7 +42,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         }
         // The column's own diagnostic already asks for this index.
-        if let [only] = fk.columns.as_slice()
+        if let [only] = &*fk.columns
             && user_rule_on
             && super::missing_user_id_index::reports(ctx.config, catalog, table_id, *only)
         {

@@ -41,7 +41,7 @@ impl Catalog {
         {
             return;
         }
-        let columns: ThinVec<Option<ColumnId>> = ci
+        let columns: ShortList<Option<ColumnId>> = ci
             .columns
             .iter()
             .map(|c| {

@@ -120,7 +120,7 @@ impl Catalog {
         Some(t.columns.len() - 1)
     }
 
-    pub(super) fn columns_of(&mut self, table: TableId, names: &[Ident]) -> ThinVec<ColumnId> {
+    pub(super) fn columns_of(&mut self, table: TableId, names: &[Ident]) -> ShortList<ColumnId> {
         names
             .iter()
             .filter_map(|n| self.touch_column(table, &n.value))
