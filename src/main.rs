@@ -15,5 +15,23 @@ static MALLOC_CONF: Option<&'static u8> = Some(&MALLOC_CONF_TEXT[0]);
 static MALLOC_CONF_TEXT: [u8; 39] = *b"percpu_arena:percpu,dirty_decay_ms:300\0";
 
 fn main() -> std::process::ExitCode {
+    #[cfg(not(target_env = "msvc"))]
+    pgward::engine::set_give_back(purge_arenas);
     pgward::cli::main()
+}
+
+/// jemalloc's dirty pages of every arena given back to the system now.
+#[cfg(not(target_env = "msvc"))]
+fn purge_arenas() {
+    // `arena.<i>.purge` with `i` = MALLCTL_ARENAS_ALL (4096): no value read or written.
+    // SAFETY: the name is a NUL-terminated string and the control takes no arguments.
+    unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"arena.4096.purge".as_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+        );
+    }
 }
