@@ -64,8 +64,8 @@ pub struct Fix {
     pub safe: bool,
 }
 
-/// Serialized while a big set's rules run (the engine holds each chunk's diagnostics encoded):
-/// the rule as its id, read back as the registered rule's.
+/// Serialized while a big set's rules run (the engine holds each chunk's diagnostics encoded,
+/// and reads them back as the registered rules' own ids).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     #[serde(serialize_with = "rule_id")]
@@ -140,77 +140,4 @@ impl Diagnostic {
 
 fn rule_id<S: serde::Serializer>(rule: &&'static str, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(rule)
-}
-
-/// A [`Diagnostic`] as read back: the same fields in the same order (postcard is positional),
-/// the rule as its id.
-#[derive(Deserialize)]
-struct Decoded {
-    rule: String,
-    severity: Severity,
-    file: FileId,
-    span: Span,
-    message: String,
-    help: Option<String>,
-    related: Vec<Related>,
-    fix: Option<Box<Fix>>,
-    statement: Option<Span>,
-    redact: bool,
-}
-
-impl<'de> Deserialize<'de> for Diagnostic {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Diagnostic, D::Error> {
-        Decoded::deserialize(deserializer).map(Diagnostic::from)
-    }
-}
-
-impl From<Decoded> for Diagnostic {
-    fn from(d: Decoded) -> Diagnostic {
-        Diagnostic {
-            // Only registered rules' ids are ever written; another one (never seen) is kept
-            // rather than lost.
-            rule: crate::rules::find(&d.rule)
-                .map_or_else(|| &*Box::leak(d.rule.into_boxed_str()), |rule| rule.id),
-            severity: d.severity,
-            file: d.file,
-            span: d.span,
-            message: d.message,
-            help: d.help,
-            related: d.related,
-            fix: d.fix,
-            statement: d.statement,
-            redact: d.redact,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// What the engine holds encoded reads back as it was, every field set.
-    #[test]
-    fn a_diagnostic_reads_back_as_it_was_encoded() {
-        let rule = crate::rules::all()[0].id;
-        let mut d = Diagnostic::new(rule, 3, Span::new(5, 9), "message")
-            .with_help("help")
-            .with_related(1, Span::new(0, 2), "there");
-        d.severity = Severity::Warning;
-        d.fix = Some(Box::new(Fix {
-            title: "fix it".into(),
-            edits: vec![Edit {
-                span: Span::new(5, 9),
-                replacement: "x".into(),
-            }],
-            safe: true,
-        }));
-        d.statement = Some(Span::new(0, 20));
-        d.redact = true;
-        let plain = Diagnostic::new(rule, 0, Span::new(0, 1), "m");
-        let bytes = postcard::to_allocvec(&vec![d.clone(), plain.clone()]).unwrap_or_default();
-        let back: Option<Vec<Diagnostic>> = postcard::from_bytes(&bytes).ok();
-        assert_eq!(back, Some(vec![d, plain]));
-        // The rule is the registered rule's own id.
-        assert!(back.is_some_and(|b| std::ptr::eq(b[0].rule, rule)));
-    }
 }

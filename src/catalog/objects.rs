@@ -85,6 +85,43 @@ impl<T> FromIterator<T> for ShortList<T> {
     }
 }
 
+impl<'a, T> IntoIterator for &'a ShortList<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<T> IntoIterator for ShortList<T> {
+    type Item = T;
+    type IntoIter = ShortListIntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        ShortListIntoIter(match self.0 {
+            ShortRepr::One(item) => ShortIterRepr::One(Some(item)),
+            ShortRepr::Many(items) => ShortIterRepr::Many(items.into_iter()),
+        })
+    }
+}
+
+/// The items of a [`ShortList`], by value.
+pub struct ShortListIntoIter<T>(ShortIterRepr<T>);
+
+enum ShortIterRepr<T> {
+    One(Option<T>),
+    Many(thin_vec::IntoIter<T>),
+}
+
+impl<T> Iterator for ShortListIntoIter<T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        match &mut self.0 {
+            ShortIterRepr::One(item) => item.take(),
+            ShortIterRepr::Many(items) => items.next(),
+        }
+    }
+}
+
 impl<T: PartialEq> PartialEq for ShortList<T> {
     fn eq(&self, other: &Self) -> bool {
         **self == **other

@@ -566,6 +566,8 @@ fn short_lists_read_and_encode_as_vectors() {
     for items in [vec![], vec![7usize], vec![7, 3], vec![1, 2, 3, 4, 5]] {
         let list: ShortList<usize> = items.iter().copied().collect();
         assert_eq!(&*list, &items[..]);
+        assert_eq!(list.clone().into_iter().collect::<Vec<_>>(), items);
+        assert_eq!((&list).into_iter().count(), items.len());
         assert_eq!(format!("{list:?}"), format!("{items:?}"));
         let thin: ThinVec<usize> = items.iter().copied().collect();
         let bytes = postcard::to_allocvec(&list).unwrap_or_default();

@@ -386,8 +386,8 @@ impl HeldChunk {
     fn unhold_into(self, all: &mut Vec<Diagnostic>) {
         match self {
             HeldChunk::Encoded { bytes, .. } => {
-                if let Ok(found) = postcard::from_bytes::<Vec<Diagnostic>>(&bytes) {
-                    all.extend(found);
+                if let Ok(found) = postcard::from_bytes::<Vec<Decoded>>(&bytes) {
+                    all.extend(found.into_iter().map(Diagnostic::from));
                 }
             }
             HeldChunk::Plain(found) => all.extend(found),
@@ -497,6 +497,42 @@ pub fn rule_fatal_at_apply(rule_id: &str, config: &Config) -> bool {
         .is_some_and(|severity| fatal_at_apply(rule_id, severity))
 }
 
+/// A [`Diagnostic`] as [`HeldChunk`] reads it back: the same fields in the same order (postcard
+/// is positional), the rule as its id.
+#[derive(serde::Deserialize)]
+struct Decoded {
+    rule: String,
+    severity: Severity,
+    file: crate::source::FileId,
+    span: crate::source::Span,
+    message: String,
+    help: Option<String>,
+    related: Vec<crate::diagnostic::Related>,
+    fix: Option<Box<crate::diagnostic::Fix>>,
+    statement: Option<crate::source::Span>,
+    redact: bool,
+}
+
+impl From<Decoded> for Diagnostic {
+    fn from(d: Decoded) -> Diagnostic {
+        Diagnostic {
+            // Only registered rules' ids are ever written; another one (never seen) is kept
+            // rather than lost.
+            rule: rules::find(&d.rule)
+                .map_or_else(|| &*Box::leak(d.rule.into_boxed_str()), |rule| rule.id),
+            severity: d.severity,
+            file: d.file,
+            span: d.span,
+            message: d.message,
+            help: d.help,
+            related: d.related,
+            fix: d.fix,
+            statement: d.statement,
+            redact: d.redact,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,6 +563,36 @@ mod tests {
                 assert_eq!(format!("{:?}", *a.parsed), format!("{:?}", *b.parsed));
             }
         }
+    }
+
+    /// What a big set holds encoded reads back as it was, every field set, its rule the
+    /// registered rule's own id.
+    #[test]
+    fn held_diagnostics_read_back_as_they_were() {
+        use crate::diagnostic::{Edit, Fix};
+        use crate::source::Span;
+        let rule = rules::all()[0].id;
+        let mut d = Diagnostic::new(rule, 3, Span::new(5, 9), "message")
+            .with_help("help")
+            .with_related(1, Span::new(0, 2), "there");
+        d.severity = Severity::Warning;
+        d.fix = Some(Box::new(Fix {
+            title: "fix it".into(),
+            edits: vec![Edit {
+                span: Span::new(5, 9),
+                replacement: "x".into(),
+            }],
+            safe: false,
+        }));
+        d.statement = Some(Span::new(0, 20));
+        d.redact = true;
+        let plain = Diagnostic::new(rule, 0, Span::new(0, 1), "m");
+        let held = HeldChunk::hold(vec![d.clone(), plain.clone()]);
+        assert!(matches!(held, HeldChunk::Encoded { count: 2, .. }));
+        let mut back = Vec::new();
+        held.unhold_into(&mut back);
+        assert_eq!(back, vec![d, plain]);
+        assert!(std::ptr::eq(back[0].rule, rule));
     }
 
     /// Every report of a check, in every format (the GitHub format's random token masked).

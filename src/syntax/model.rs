@@ -3,6 +3,7 @@
 
 use super::Name;
 use crate::source::Span;
+use thin_vec::ThinVec;
 
 /// `(schema, name)`, normalised; unqualified names are in `public`: the catalog's key.
 pub type Key = (Name, Name);
@@ -451,7 +452,8 @@ pub struct CreatePolicy {
 }
 
 /// What the security rules need to know about a policy's `USING` or `WITH CHECK` expression,
-/// read from its tokens.
+/// read from its tokens. Its lists are thin (a pointer each): the catalog keeps one per
+/// policy expression.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PolicyExpr {
     /// The expression, its parentheses included.
@@ -460,13 +462,13 @@ pub struct PolicyExpr {
     pub always_true: bool,
     /// Calls of `auth.uid()`, `auth.jwt()`, `auth.role()`, `auth.email()` and
     /// `current_setting(…)`.
-    pub auth_calls: Vec<AuthCall>,
+    pub auth_calls: ThinVec<AuthCall>,
     /// Where the expression reads user-editable metadata (`raw_user_meta_data`,
     /// `user_metadata`, `'user_metadata'` as a JSON key).
-    pub user_metadata: Vec<Span>,
+    pub user_metadata: ThinVec<Span>,
     /// Every name that is not called (columns, tables, keywords), folded the PostgreSQL way;
     /// for `a.b` both parts.
-    pub names: Vec<Name>,
+    pub names: ThinVec<Name>,
     /// Has a `(SELECT …)` subquery.
     pub subquery: bool,
 }

@@ -4,6 +4,7 @@
 //! statement's tokens.
 
 use sqlparser::tokenizer::Token;
+use thin_vec::ThinVec;
 
 use super::Name;
 use super::lex::Tok;
@@ -46,9 +47,9 @@ pub(crate) fn policy_expr(toks: &[Tok]) -> Option<PolicyExpr> {
     let mut out = PolicyExpr {
         span,
         always_true,
-        auth_calls: Vec::new(),
-        user_metadata: Vec::new(),
-        names: Vec::new(),
+        auth_calls: ThinVec::new(),
+        user_metadata: ThinVec::new(),
+        names: ThinVec::new(),
         subquery: false,
     };
     // One entry per open parenthesis: whether its group is a `(SELECT …)` / `(WITH …)`.
