@@ -294,8 +294,8 @@ pub fn run_rules(workspace: &Workspace, config: &Config) -> Vec<Diagnostic> {
 
 /// [`run_rules`] a chunk of files at a time, dropping the unpacked copies of packed models
 /// after each chunk: what a big set holds at once is the models of one chunk. Each chunk's
-/// diagnostics wait encoded (about 60% of their size in memory on the 27,000-file set), and
-/// are decoded once the rules are done and the catalog is let go.
+/// diagnostics wait encoded and compressed (about a tenth of their size in memory), and are
+/// decoded once the rules are done and the catalog is let go.
 fn run_rules_in_chunks(
     workspace: &mut Workspace,
     config: &Config,
@@ -356,8 +356,8 @@ fn run_rules_in_chunks(
     if in_order { all } else { sorted(all) }
 }
 
-/// A chunk's diagnostics while the rules of the other chunks run: encoded (postcard), or as
-/// they are should encoding fail.
+/// A chunk's diagnostics while the rules of the other chunks run: encoded (postcard) and
+/// compressed (lz4), or as they are should encoding fail.
 enum HeldChunk {
     Encoded { count: usize, bytes: Box<[u8]> },
     Plain(Vec<Diagnostic>),
@@ -368,7 +368,10 @@ impl HeldChunk {
         match postcard::to_allocvec(&found) {
             Ok(bytes) => HeldChunk::Encoded {
                 count: found.len(),
-                bytes: bytes.into_boxed_slice(),
+                // Compressed too: a report's messages and help are a few templates over and
+                // over (7.8 MB encoded for the 27,000-file set's 22,758 diagnostics, 1.1 MB
+                // compressed).
+                bytes: lz4_flex::compress_prepend_size(&bytes).into_boxed_slice(),
             },
             Err(_) => HeldChunk::Plain(found),
         }
@@ -386,7 +389,8 @@ impl HeldChunk {
     fn unhold_into(self, all: &mut Vec<Diagnostic>) {
         match self {
             HeldChunk::Encoded { bytes, .. } => {
-                if let Ok(found) = postcard::from_bytes::<Vec<Decoded>>(&bytes) {
+                let encoded = lz4_flex::decompress_size_prepended(&bytes).unwrap_or_default();
+                if let Ok(found) = postcard::from_bytes::<Vec<Decoded>>(&encoded) {
                     all.extend(found.into_iter().map(Diagnostic::from));
                 }
             }
