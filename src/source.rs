@@ -144,7 +144,9 @@ pub struct Utf16Pos {
 /// so CRLF files get the same columns as LF files.
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
-    starts: Vec<usize>,
+    /// Where each line starts, as `u32` (a file is at most 256 MiB; a longer text's later
+    /// lines saturate): every file of a big set has one from its read until it is packed.
+    starts: Vec<u32>,
     /// Column counts at points inside long lines, sorted by offset, so that a position on a
     /// megabyte-long line costs a short count rather than a walk from the line's start (many
     /// diagnostics on one long line would otherwise be quadratic).
@@ -164,12 +166,15 @@ const CHECKPOINT_EVERY: usize = 4096;
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+        // Counted first: exactly the room the starts need.
+        let mut starts = Vec::with_capacity(memchr_newlines(text.as_bytes()).count() + 1);
+        starts.push(0);
+        starts.extend(memchr_newlines(text.as_bytes()).map(|i| narrow(i + 1)));
         let mut checkpoints = Vec::new();
         let bytes = text.as_bytes();
         for (i, &start) in starts.iter().enumerate() {
-            let end = starts.get(i + 1).copied().unwrap_or(text.len());
+            let start = start as usize;
+            let end = starts.get(i + 1).map_or(text.len(), |&e| e as usize);
             if end - start <= CHECKPOINT_EVERY {
                 continue;
             }
@@ -216,20 +221,23 @@ impl LineIndex {
 
     /// 0-based line holding `offset` (offsets past the end map to the last line).
     pub fn line_of(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
+        match self.starts.binary_search(&narrow(offset)) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
     }
 
     pub fn line_start(&self, line: usize) -> usize {
-        self.starts[line.min(self.starts.len() - 1)]
+        self.starts[line.min(self.starts.len() - 1)] as usize
     }
 
     /// Byte range of a 0-based line without its line ending.
     pub fn line_span(&self, text: &str, line: usize) -> Span {
         let start = self.line_start(line);
-        let mut end = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        let mut end = self
+            .starts
+            .get(line + 1)
+            .map_or(text.len(), |&e| e as usize);
         let bytes = text.as_bytes();
         if end > start && bytes.get(end - 1) == Some(&b'\n') {
             end -= 1;
@@ -252,13 +260,13 @@ impl LineIndex {
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = Self::clamp(text, offset);
         let line = self.line_of(offset);
-        let start = self.starts[line];
+        let start = self.line_start(line);
         let (from, before) = self
             .checkpoint(start, offset)
             .map_or((start, 0), |c| (c.offset, c.chars));
         LineCol {
             line: line + 1,
-            column: before + text[from..offset].chars().count() + 1,
+            column: before + text.get(from..offset).map_or(0, |s| s.chars().count()) + 1,
         }
     }
 
@@ -266,13 +274,16 @@ impl LineIndex {
     pub fn utf16(&self, text: &str, offset: usize) -> Utf16Pos {
         let offset = Self::clamp(text, offset);
         let line = self.line_of(offset);
-        let start = self.starts[line];
+        let start = self.line_start(line);
         let (from, before) = self
             .checkpoint(start, offset)
             .map_or((start, 0), |c| (c.offset, c.utf16));
         Utf16Pos {
             line: line as u32,
-            character: (before + text[from..offset].encode_utf16().count()) as u32,
+            character: (before
+                + text
+                    .get(from..offset)
+                    .map_or(0, |s| s.encode_utf16().count())) as u32,
         }
     }
 
@@ -304,6 +315,11 @@ impl LineIndex {
 
 /// The offsets of every `\n`, eight bytes at a time: a word without one (most words of SQL)
 /// costs one test.
+/// An offset as a line start is kept (saturating past 4 GiB).
+fn narrow(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
