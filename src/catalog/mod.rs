@@ -49,39 +49,75 @@ enum Rel {
     },
 }
 
-/// Every table that ever bore a name, in the order they took it, by the name's [`name_hash`].
-/// Almost every name is only ever borne by one table: that one is kept in the map's entry,
-/// and only the later ones of a name in a vector apart (a vector per name was 4 MB of a big
-/// set's 57,000 tables).
-#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
-struct TableHistory {
-    first: HashMap<u64, TableId>,
-    later: HashMap<u64, Vec<TableId>>,
+/// A map from a key to a short list of values that is almost always one long: a key's first
+/// value is kept in the map's entry, later ones in a vector apart (a vector per key was
+/// megabytes of a big set's catalog: 57,000 table names, 27,000 policy names, every table a
+/// foreign key points at).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(bound(
+    serialize = "K: serde::Serialize + Eq + std::hash::Hash, V: serde::Serialize",
+    deserialize = "K: serde::Deserialize<'de> + Eq + std::hash::Hash, V: serde::Deserialize<'de>"
+))]
+struct FirstAndLater<K, V> {
+    first: HashMap<K, V>,
+    later: HashMap<K, Vec<V>>,
 }
 
-impl TableHistory {
-    /// Note that `table` took the name hashed `hash` (once: a table that takes a name back
-    /// keeps its first place).
-    fn add(&mut self, hash: u64, table: TableId) {
-        match self.first.entry(hash) {
+impl<K, V> Default for FirstAndLater<K, V> {
+    fn default() -> Self {
+        FirstAndLater {
+            first: HashMap::default(),
+            later: HashMap::default(),
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash + Clone, V: Copy + PartialOrd> FirstAndLater<K, V> {
+    /// Add `value` after the key's others.
+    fn push(&mut self, key: K, value: V) {
+        match self.first.entry(key) {
             std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert(table);
+                entry.insert(value);
             }
-            std::collections::hash_map::Entry::Occupied(entry) if *entry.get() == table => {}
-            std::collections::hash_map::Entry::Occupied(_) => {
-                let later = self.later.entry(hash).or_default();
-                if !later.contains(&table) {
-                    objects::PushTight::push_tight(later, table);
-                }
+            std::collections::hash_map::Entry::Occupied(entry) => {
+                let later = self.later.entry(entry.key().clone()).or_default();
+                objects::PushTight::push_tight(later, value);
             }
         }
     }
 
-    /// The tables that bore the name hashed `hash`, in the order they took it.
-    fn of(&self, hash: u64) -> impl Iterator<Item = TableId> + '_ {
-        let later = self.later.get(&hash).map_or(&[][..], Vec::as_slice);
+    /// Add `value` in order (the values kept sorted), unless the key has it already.
+    fn insert_sorted(&mut self, key: K, value: V) {
+        if self.get(&key).any(|v| v == value) {
+            return;
+        }
+        match self.first.get_mut(&key) {
+            None => {
+                self.first.insert(key, value);
+            }
+            Some(first) => {
+                // The new value goes first: the old first moves to the front of the rest.
+                let moved = if value < *first {
+                    std::mem::replace(first, value)
+                } else {
+                    value
+                };
+                let later = self.later.entry(key).or_default();
+                let at = later.partition_point(|v| *v < moved);
+                later.insert(at, moved);
+            }
+        }
+    }
+
+    /// The key's values, in the order they were added.
+    fn get<Q>(&self, key: &Q) -> impl Iterator<Item = V> + '_
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + std::hash::Hash + ?Sized,
+    {
+        let later = self.later.get(key).map_or(&[][..], Vec::as_slice);
         self.first
-            .get(&hash)
+            .get(key)
             .copied()
             .into_iter()
             .chain(later.iter().copied())
@@ -89,8 +125,8 @@ impl TableHistory {
 
     fn shrink_to_fit(&mut self) {
         self.first.shrink_to_fit();
-        for ids in self.later.values_mut() {
-            ids.shrink_to_fit();
+        for values in self.later.values_mut() {
+            values.shrink_to_fit();
         }
         self.later.shrink_to_fit();
     }
@@ -126,7 +162,7 @@ pub struct Catalog {
     other_origins: Vec<(Loc, Option<Loc>)>,
     policy_names: HashMap<(TableId, Name), PolicyId>,
     /// Every policy that ever bore a name (creation or rename), in creation order.
-    policies_named: HashMap<Name, Vec<PolicyId>>,
+    policies_named: FirstAndLater<Name, PolicyId>,
     publication_names: HashMap<String, PublicationId>,
     schema_names: HashMap<String, usize>,
     extension_names: HashMap<String, usize>,
@@ -137,13 +173,13 @@ pub struct Catalog {
     /// Keyed by [`name_hash`], not by the name: [`Catalog::table_at`] checks each candidate's
     /// name, so a collision costs a comparison, never a wrong answer, and a big set's map is
     /// a third of the size.
-    table_history: TableHistory,
+    table_history: FirstAndLater<u64, TableId>,
     dropped: HashMap<(ObjectKind, Key), Loc>,
     /// Table names the set renamed away (no table bears them until one is created).
     gone: HashMap<Key, Loc>,
     /// Foreign keys by the table they reference: `(referencing table, index in its
     /// foreign_keys)`, so a drop finds them without scanning every table.
-    referenced_by: HashMap<TableId, Vec<(TableId, usize)>>,
+    referenced_by: FirstAndLater<TableId, (TableId, usize)>,
     /// What each file created, built on first use (see [`Catalog::created_in`]).
     #[serde(skip)]
     by_file: std::sync::OnceLock<derived::ByFile>,
@@ -190,9 +226,6 @@ impl Catalog {
         self.relations.shrink_to_fit();
         self.other_origins.shrink_to_fit();
         self.policy_names.shrink_to_fit();
-        for ids in self.policies_named.values_mut() {
-            ids.shrink_to_fit();
-        }
         self.policies_named.shrink_to_fit();
         self.publication_names.shrink_to_fit();
         self.schema_names.shrink_to_fit();
@@ -202,9 +235,6 @@ impl Catalog {
         self.table_history.shrink_to_fit();
         self.dropped.shrink_to_fit();
         self.gone.shrink_to_fit();
-        for refs in self.referenced_by.values_mut() {
-            refs.shrink_to_fit();
-        }
         self.referenced_by.shrink_to_fit();
     }
 }

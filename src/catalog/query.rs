@@ -30,7 +30,7 @@ impl Catalog {
     /// The table that bore this name just before `pos` (implicit tables count from their first
     /// mention).
     pub fn table_at(&self, key: &Key, pos: Pos) -> Option<TableId> {
-        self.table_history.of(super::name_hash(key)).find(|&id| {
+        self.table_history.get(&super::name_hash(key)).find(|&id| {
             self.tables
                 .get(id)
                 .is_some_and(|t| t.alive_at(pos) && bore_name_at(t, key, pos))

@@ -579,3 +579,32 @@ fn short_lists_read_and_encode_as_vectors() {
     assert_eq!(&*one, &[None]);
     assert_eq!(ShortList::<usize>::default().len(), 0);
 }
+
+/// A first-and-later map lists a key's values as a vector would: pushed in order, inserted in
+/// order, once.
+#[test]
+fn first_and_later_lists_values_like_a_vector() {
+    let mut map: FirstAndLater<u64, usize> = FirstAndLater::default();
+    assert_eq!(map.get(&1).count(), 0);
+    map.push(1, 5);
+    map.push(1, 9);
+    map.push(2, 7);
+    assert_eq!(map.get(&1).collect::<Vec<_>>(), [5, 9]);
+    assert_eq!(map.get(&2).collect::<Vec<_>>(), [7]);
+    // Sorted inserts: before the first, between, after, and one already there.
+    map.insert_sorted(1, 3);
+    map.insert_sorted(1, 6);
+    map.insert_sorted(1, 12);
+    map.insert_sorted(1, 9);
+    map.insert_sorted(3, 4);
+    assert_eq!(map.get(&1).collect::<Vec<_>>(), [3, 5, 6, 9, 12]);
+    assert_eq!(map.get(&3).collect::<Vec<_>>(), [4]);
+    map.shrink_to_fit();
+    assert_eq!(map.get(&1).count(), 5);
+    let bytes = postcard::to_allocvec(&map).unwrap_or_default();
+    let back: Option<FirstAndLater<u64, usize>> = postcard::from_bytes(&bytes).ok();
+    assert_eq!(
+        back.map(|b| b.get(&1).collect::<Vec<_>>()),
+        Some(vec![3, 5, 6, 9, 12])
+    );
+}

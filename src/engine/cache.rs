@@ -60,8 +60,9 @@ pub const DIR_NAME: &str = ".pgward_cache";
 /// Bumped whenever the pack layout changes (the build stamp covers the model's types; 3: the
 /// compact catalog, 4: smaller tables; 5: one postcard document; 6: tables apart, in chunks;
 /// 7: a 64-bit payload checksum; 8: columns without their type's span; 9: a column's drop and
-/// renames boxed together; 10: a name's first table kept in the history map's entry).
-const FORMAT: u32 = 10;
+/// renames boxed together; 10: a name's first table kept in the history map's entry; 11: the
+/// same for policy names and foreign keys by the table they reference).
+const FORMAT: u32 = 11;
 const MAGIC: &[u8; 8] = b"PGWARDC\0";
 /// magic, format, key hash, chain hash, files, payload length, payload checksum.
 const HEADER_LEN: usize = 8 + 4 + 32 + 32 + 8 + 8 + 8;

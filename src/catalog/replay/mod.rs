@@ -289,7 +289,7 @@ impl Catalog {
             index_ids: ThinVec::new(),
             policy_ids: ThinVec::new(),
         });
-        self.table_history.add(super::name_hash(&key), id);
+        self.table_history.push(super::name_hash(&key), id);
         self.relations.insert(key, Rel::Table(id));
         id
     }

@@ -38,10 +38,7 @@ impl Catalog {
         if let Some(t) = self.tables.get_mut(table) {
             t.policy_ids.push_tight(id);
         }
-        self.policies_named
-            .entry(name.clone())
-            .or_default()
-            .push_tight(id);
+        self.policies_named.push(name.clone(), id);
         self.policies.push(Policy {
             name: name.clone(),
             table,
@@ -67,16 +64,11 @@ impl Catalog {
 
     /// A live policy of this name on another table: the first one, in creation order.
     pub(super) fn policy_name_elsewhere(&self, name: &str, table: TableId) -> Option<PolicyId> {
-        self.policies_named
-            .get(name)
-            .into_iter()
-            .flatten()
-            .copied()
-            .find(|&id| {
-                self.policies
-                    .get(id)
-                    .is_some_and(|p| p.dropped.is_none() && p.name == name && p.table != table)
-            })
+        self.policies_named.get(name).find(|&id| {
+            self.policies
+                .get(id)
+                .is_some_and(|p| p.dropped.is_none() && p.name == name && p.table != table)
+        })
     }
 
     pub(super) fn alter_policy(&mut self, at: &At, ap: &AlterPolicy) {
@@ -153,14 +145,7 @@ impl Catalog {
             );
             self.dropped.remove(&(ObjectKind::Policy, key));
         }
-        let named = self
-            .policies_named
-            .entry(Name::from(&to.value))
-            .or_default();
-        if !named.contains(&id) {
-            named.push_tight(id);
-            named.sort_unstable();
-        }
+        self.policies_named.insert_sorted(Name::from(&to.value), id);
     }
 
     pub(super) fn drop_policy(&mut self, at: &At, drop: &Drop, name: &QualifiedName) -> bool {

@@ -25,7 +25,11 @@ impl Catalog {
         self.dropped.remove(&(ObjectKind::Table, new_key.clone()));
         self.gone.remove(&new_key);
         self.gone.insert(old_key.clone(), at.loc(span));
-        self.table_history.add(super::name_hash(&new_key), table);
+        // A table that takes a name back keeps its first place.
+        let hash = super::name_hash(&new_key);
+        if !self.table_history.get(&hash).any(|t| t == table) {
+            self.table_history.push(hash, table);
+        }
         // Indexes live in their table's schema.
         if old_key.0 != new_key.0 {
             let moved: Vec<(IndexId, Name)> = self

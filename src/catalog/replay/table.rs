@@ -169,9 +169,7 @@ impl Catalog {
                 if let Some(t) = self.tables.get_mut(table) {
                     if let Some(target) = ref_table {
                         self.referenced_by
-                            .entry(target)
-                            .or_default()
-                            .push_tight((table, t.foreign_keys.len()));
+                            .push(target, (table, t.foreign_keys.len()));
                     }
                     t.foreign_keys.push_tight(ForeignKeyDef {
                         name,
@@ -473,10 +471,7 @@ impl Catalog {
         column: Option<(&str, bool)>,
         loc: Loc,
     ) {
-        let Some(refs) = self.referenced_by.get(&table) else {
-            return;
-        };
-        for &(id, fk) in refs {
+        for (id, fk) in self.referenced_by.get(&table) {
             if id == table {
                 continue;
             }
