@@ -313,13 +313,13 @@ impl LineIndex {
     }
 }
 
-/// The offsets of every `\n`, eight bytes at a time: a word without one (most words of SQL)
-/// costs one test.
 /// An offset as a line start is kept (saturating past 4 GiB).
 fn narrow(offset: usize) -> u32 {
     u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
+/// The offsets of every `\n`, eight bytes at a time: a word without one (most words of SQL)
+/// costs one test.
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;

@@ -60,14 +60,12 @@ pub(super) struct PerFile<T> {
 }
 
 impl<T: PartialEq> PerFile<T> {
-    /// From `(file, item)` pairs pushed in creation order; `dedup`: drop an item equal to the
-    /// one before it in the same file.
-    fn build(files: usize, mut pairs: Vec<(FileId, T)>, dedup: bool) -> PerFile<T> {
+    /// From `(file, item)` pairs pushed in creation order, an item equal to the one before it
+    /// in the same file dropped (an object touched twice by one file is listed once).
+    fn deduped(files: usize, mut pairs: Vec<(FileId, T)>) -> PerFile<T> {
         // Stable: each file keeps its items in the order they were pushed.
         pairs.sort_by_key(|(file, _)| *file);
-        if dedup {
-            pairs.dedup_by(|b, a| a == b);
-        }
+        pairs.dedup_by(|b, a| a == b);
         let mut starts = Vec::with_capacity(files + 1);
         let mut items = Vec::with_capacity(pairs.len());
         for (file, item) in pairs {
@@ -86,8 +84,8 @@ impl<T: PartialEq> PerFile<T> {
 }
 
 impl<T: Copy + Default> PerFile<T> {
-    /// [`PerFile::build`] without the buffer of pairs (on a big set, several times the index
-    /// itself at the peak of the check): `each` pushes every `(file, item)` in creation order
+    /// Every item, without a buffer of `(file, item)` pairs (on a big set, several times the
+    /// index itself at the peak of the check): `each` pushes every `(file, item)` in creation order
     /// and is called twice, to count and to place (a counting sort, stable).
     fn sorted(files: usize, each: impl Fn(&mut dyn FnMut(FileId, T))) -> PerFile<T> {
         let mut counts: Vec<u32> = vec![0; files];
@@ -302,9 +300,9 @@ impl Catalog {
                     }
                 }
             }),
-            policy_exprs: PerFile::build(n, policy_exprs, true),
-            functions: PerFile::build(n, functions, true),
-            other_relations: PerFile::build(n, other_relations, true),
+            policy_exprs: PerFile::deduped(n, policy_exprs),
+            functions: PerFile::deduped(n, functions),
+            other_relations: PerFile::deduped(n, other_relations),
         }
     }
 }
@@ -511,29 +509,37 @@ mod tests {
         assert!(components(100_001, &chain).iter().all(Option::is_none));
     }
 
-    /// The counting sort files items as the sort of pairs does: same files, same order, files
-    /// past the count of files included.
+    /// Each file's items in the order they were pushed, files past the count of files
+    /// included; the deduplicated build drops only an item repeated right after itself in a file.
     #[test]
-    fn counted_index_matches_the_sorted_pairs() {
+    fn per_file_index_lists_each_files_items_in_order() {
         let pairs: Vec<(usize, u32)> = (0..500u32).map(|i| ((i as usize * 7919) % 13, i)).collect();
+        let of_file = |file: usize| -> Vec<u32> {
+            pairs.iter().filter(|p| p.0 == file).map(|p| p.1).collect()
+        };
         for files in [0, 5, 13, 20] {
             let counted = PerFile::sorted(files, |put| {
                 for &(file, item) in &pairs {
                     put(file, item);
                 }
             });
-            let built = PerFile::build(files, pairs.clone(), false);
+            let deduped = PerFile::deduped(files, pairs.clone());
             for file in 0..25 {
                 assert_eq!(
                     counted.of(file),
-                    built.of(file),
+                    of_file(file),
+                    "{files} files, file {file}"
+                );
+                assert_eq!(
+                    deduped.of(file),
+                    of_file(file),
                     "{files} files, file {file}"
                 );
             }
-            assert_eq!(
-                counted.of(3).len(),
-                pairs.iter().filter(|p| p.0 == 3).count()
-            );
         }
+        let repeated = PerFile::deduped(3, vec![(1, 'a'), (2, 'a'), (1, 'a'), (1, 'b'), (1, 'a')]);
+        assert_eq!(repeated.of(1), ['a', 'b', 'a']);
+        assert_eq!(repeated.of(2), ['a']);
+        assert!(repeated.of(0).is_empty());
     }
 }
