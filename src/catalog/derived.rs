@@ -325,7 +325,7 @@ impl Catalog {
             .into_iter()
             .flat_map(|t| t.live_foreign_keys())
             .filter_map(move |fk| {
-                let target = fk.ref_table?;
+                let target = fk.ref_table()?;
                 (target != table && self.tables.get(target).is_some_and(|t| t.is_live()))
                     .then_some((fk, target))
             })

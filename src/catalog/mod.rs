@@ -38,15 +38,22 @@ pub use security::{Acl, AclEntry, Baseline, Function, ObjectAcl, OtherRelation};
 
 /// A relation name's holder (tables, indexes, views and sequences share PostgreSQL's namespace).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Ids as `u32`: an entry of the name map is 12 bytes, not 24 (a big set has a name per table).
 enum Rel {
-    Table(TableId),
-    Index(IndexId),
+    Table(u32),
+    Index(u32),
     /// `origin`: where it was created and last renamed, in [`Catalog::other_origins`] (apart,
     /// so that an entry of the name map stays 16 bytes).
     Other {
         kind: ObjectKind,
         origin: u32,
     },
+}
+
+/// An id as the name map keeps it: no catalog holds 4 billion objects (it would not fit in
+/// memory), so the saturation never happens.
+fn small_id(id: usize) -> u32 {
+    u32::try_from(id).unwrap_or(u32::MAX)
 }
 
 /// A map from a key to a short list of values that is almost always one long: a key's first
@@ -179,7 +186,8 @@ pub struct Catalog {
     gone: HashMap<Key, Loc>,
     /// Foreign keys by the table they reference: `(referencing table, index in its
     /// foreign_keys)`, so a drop finds them without scanning every table.
-    referenced_by: FirstAndLater<TableId, (TableId, usize)>,
+    /// Ids as `u32` (see [`small_id`]).
+    referenced_by: FirstAndLater<u32, (u32, u32)>,
     /// What each file created, built on first use (see [`Catalog::created_in`]).
     #[serde(skip)]
     by_file: std::sync::OnceLock<derived::ByFile>,
@@ -202,12 +210,7 @@ impl Catalog {
     /// catalog stays in memory until the report is written.
     pub fn shrink_to_fit(&mut self) {
         for t in &mut self.tables {
-            t.columns.shrink_to_fit();
-            t.renames.shrink_to_fit();
-            t.uniques.shrink_to_fit();
-            t.foreign_keys.shrink_to_fit();
-            t.index_ids.shrink_to_fit();
-            t.policy_ids.shrink_to_fit();
+            t.shrink_to_fit();
         }
         self.tables.shrink_to_fit();
         self.indexes.shrink_to_fit();

@@ -238,24 +238,19 @@ pub struct Rename {
     pub to: Key,
 }
 
+/// 28 bytes: a big set has hundreds of thousands of columns, and few of them are ever dropped
+/// or renamed (where and how is kept by their table: [`Table::column_dropped`],
+/// [`Table::column_renames`]).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     pub name: Name,
     /// As written, lower case (`uuid`, `vector(1536)`); empty for implicit columns.
     pub data_type: Name,
     pub not_null: bool,
+    dropped: bool,
     /// Where the column was defined (its name in `CREATE TABLE` or `ADD COLUMN`); `None` when the
     /// column existed before the set (implicit).
     pub created: Option<Loc>,
-    /// Its drop and renames, boxed: a big set has hundreds of thousands of columns and few of
-    /// them are ever dropped or renamed.
-    changes: Option<Box<ColumnChanges>>,
-}
-
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-struct ColumnChanges {
-    dropped: Option<Loc>,
-    renames: Vec<Rename>,
 }
 
 impl Column {
@@ -264,33 +259,32 @@ impl Column {
             name,
             data_type,
             not_null,
+            dropped: false,
             created,
-            changes: None,
         }
     }
-    pub fn dropped(&self) -> Option<Loc> {
-        self.changes.as_ref().and_then(|c| c.dropped)
-    }
-    /// `RENAME COLUMN`s, in order (`from.1`/`to.1` are column names, `.0` the table's schema).
-    pub fn renames(&self) -> &[Rename] {
-        self.changes.as_ref().map_or(&[], |c| &c.renames)
-    }
-    pub(crate) fn set_dropped(&mut self, at: Loc) {
-        self.changes.get_or_insert_default().dropped = Some(at);
-    }
-    pub(crate) fn push_rename(&mut self, rename: Rename) {
-        self.changes
-            .get_or_insert_default()
-            .renames
-            .push_tight(rename);
-    }
     pub fn is_live(&self) -> bool {
-        self.dropped().is_none()
+        !self.dropped
     }
-    /// Alive just before `pos` (implicit columns count from the start).
-    pub fn alive_at(&self, pos: Pos) -> bool {
-        alive_at(self.created, self.dropped(), pos)
-    }
+}
+
+/// What the set did to a column after defining it.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct ColumnChanges {
+    dropped: Option<Loc>,
+    renames: Vec<Rename>,
+}
+
+/// What few tables have, boxed apart (a big set has tens of thousands of tables, most of them
+/// never dropped, renamed or given a unique constraint).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct TableRare {
+    dropped: Option<Loc>,
+    renames: ThinVec<Rename>,
+    uniques: ThinVec<KeyConstraint>,
+    rls_forced_changed: Option<Loc>,
+    /// By column id, sorted.
+    column_changes: Vec<(u32, ColumnChanges)>,
 }
 
 fn alive_at(created: Option<Loc>, dropped: Option<Loc>, pos: Pos) -> bool {
@@ -313,12 +307,44 @@ pub struct ForeignKeyDef {
     /// The referenced table as written (normalised), and the table it resolved to when the
     /// constraint was created (`None` when the set never made or touched it).
     pub ref_key: Key,
-    pub ref_table: Option<TableId>,
-    pub ref_columns: ThinVec<Name>,
+    /// The table's id plus one ([`ForeignKeyDef::ref_table`]): 4 bytes, not 16.
+    ref_table: Option<std::num::NonZeroU32>,
+    /// Inline when one column (as almost always): no block of its own per foreign key.
+    pub ref_columns: ShortList<Name>,
     /// `ON DELETE …`.
     pub on_delete: crate::syntax::FkAction,
     pub created: Loc,
     pub dropped: Option<Loc>,
+}
+
+impl ForeignKeyDef {
+    /// A live foreign key created at `created`.
+    pub fn new(
+        name: Option<Name>,
+        columns: ShortList<ColumnId>,
+        ref_key: Key,
+        ref_table: Option<TableId>,
+        ref_columns: ShortList<Name>,
+        on_delete: crate::syntax::FkAction,
+        created: Loc,
+    ) -> ForeignKeyDef {
+        ForeignKeyDef {
+            name,
+            columns,
+            ref_key,
+            ref_table: ref_table.map(|id| std::num::NonZeroU32::MIN.saturating_add(narrow(id))),
+            ref_columns,
+            on_delete,
+            created,
+            dropped: None,
+        }
+    }
+
+    /// The table the key referenced when it was created (`None` when the set never made or
+    /// touched it).
+    pub fn ref_table(&self) -> Option<TableId> {
+        self.ref_table.map(|id| (id.get() - 1) as usize)
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -328,8 +354,6 @@ pub struct Table {
     pub name: Name,
     /// `None`: the table existed before the set (only touched by it).
     pub created: Option<Loc>,
-    pub dropped: Option<Loc>,
-    pub renames: ThinVec<Rename>,
     pub temporary: bool,
     /// Created by `AS SELECT`, `PARTITION OF`, `LIKE`, or implicit: columns may be missing.
     pub columns_incomplete: bool,
@@ -337,22 +361,136 @@ pub struct Table {
     pub columns: ThinVec<Column>,
     /// Boxed: implicit tables have none.
     pub primary_key: Option<Box<KeyConstraint>>,
-    pub uniques: ThinVec<KeyConstraint>,
     pub foreign_keys: ThinVec<ForeignKeyDef>,
     pub rls_enabled: bool,
     pub rls_forced: bool,
     /// The statement that last enabled/disabled RLS.
     pub rls_changed: Option<Loc>,
-    pub rls_forced_changed: Option<Loc>,
     /// Every index and policy ever made on the table (see [`Catalog::indexes_on`] and
     /// [`Catalog::policies_on`] for the live ones).
     pub index_ids: ThinVec<IndexId>,
     pub policy_ids: ThinVec<PolicyId>,
     /// Privileges on the table (see [`crate::catalog::ObjectAcl::allows`]).
     pub acl: crate::catalog::ObjectAcl,
+    /// Its drop, renames, unique constraints, … (`None` while it has none).
+    rare: Option<Box<TableRare>>,
 }
 
 impl Table {
+    /// A table named `key`, created at `created` (`None`: implicit), with nothing in it yet.
+    pub(crate) fn new(
+        key: &Key,
+        created: Option<Loc>,
+        temporary: bool,
+        columns_incomplete: bool,
+        acl: crate::catalog::ObjectAcl,
+    ) -> Table {
+        Table {
+            schema: key.0.clone(),
+            name: key.1.clone(),
+            created,
+            temporary,
+            columns_incomplete,
+            columns: ThinVec::new(),
+            primary_key: None,
+            foreign_keys: ThinVec::new(),
+            rls_enabled: false,
+            rls_forced: false,
+            rls_changed: None,
+            index_ids: ThinVec::new(),
+            policy_ids: ThinVec::new(),
+            acl,
+            rare: None,
+        }
+    }
+    fn rare_mut(&mut self) -> &mut TableRare {
+        self.rare.get_or_insert_default()
+    }
+    pub fn dropped(&self) -> Option<Loc> {
+        self.rare.as_ref().and_then(|r| r.dropped)
+    }
+    pub(crate) fn set_dropped(&mut self, at: Option<Loc>) {
+        if at.is_some() || self.rare.is_some() {
+            self.rare_mut().dropped = at;
+        }
+    }
+    /// Renames and moves to another schema, in order.
+    pub fn renames(&self) -> &[Rename] {
+        self.rare.as_ref().map_or(&[], |r| &r.renames)
+    }
+    pub(crate) fn push_rename(&mut self, rename: Rename) {
+        self.rare_mut().renames.push_tight(rename);
+    }
+    /// Unique constraints, dropped ones too (see [`Table::live_uniques`]).
+    pub fn uniques(&self) -> &[KeyConstraint] {
+        self.rare.as_ref().map_or(&[], |r| &r.uniques)
+    }
+    pub(crate) fn push_unique(&mut self, unique: KeyConstraint) {
+        self.rare_mut().uniques.push_tight(unique);
+    }
+    pub(crate) fn uniques_mut(&mut self) -> &mut [KeyConstraint] {
+        match &mut self.rare {
+            Some(rare) => &mut rare.uniques,
+            None => &mut [],
+        }
+    }
+    /// The statement that last forced or unforced row level security.
+    pub fn rls_forced_changed(&self) -> Option<Loc> {
+        self.rare.as_ref().and_then(|r| r.rls_forced_changed)
+    }
+    pub(crate) fn set_rls_forced_changed(&mut self, at: Loc) {
+        self.rare_mut().rls_forced_changed = Some(at);
+    }
+    fn column_changes(&self, column: ColumnId) -> Option<&ColumnChanges> {
+        let changes = &self.rare.as_ref()?.column_changes;
+        let at = changes
+            .binary_search_by_key(&column, |(c, _)| *c as usize)
+            .ok()?;
+        changes.get(at).map(|(_, c)| c)
+    }
+    fn column_changes_mut(&mut self, column: ColumnId) -> &mut ColumnChanges {
+        let changes = &mut self.rare_mut().column_changes;
+        let at = match changes.binary_search_by_key(&column, |(c, _)| *c as usize) {
+            Ok(at) => at,
+            Err(at) => {
+                changes.insert(at, (narrow(column), ColumnChanges::default()));
+                at
+            }
+        };
+        &mut changes[at].1
+    }
+    /// Where column `column` was dropped.
+    pub fn column_dropped(&self, column: ColumnId) -> Option<Loc> {
+        self.column_changes(column).and_then(|c| c.dropped)
+    }
+    /// Column `column`'s `RENAME COLUMN`s, in order (`from.1`/`to.1` are column names, `.0`
+    /// the table's schema).
+    pub fn column_renames(&self, column: ColumnId) -> &[Rename] {
+        self.column_changes(column).map_or(&[], |c| &c.renames)
+    }
+    pub(crate) fn drop_column(&mut self, column: ColumnId, at: Loc) {
+        if let Some(c) = self.columns.get_mut(column) {
+            c.dropped = true;
+            self.column_changes_mut(column).dropped = Some(at);
+        }
+    }
+    pub(crate) fn push_column_rename(&mut self, column: ColumnId, rename: Rename) {
+        if column < self.columns.len() {
+            self.column_changes_mut(column).renames.push(rename);
+        }
+    }
+    /// Give back spare room: the catalog of a big set stays in memory to the end.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.columns.shrink_to_fit();
+        self.foreign_keys.shrink_to_fit();
+        self.index_ids.shrink_to_fit();
+        self.policy_ids.shrink_to_fit();
+        if let Some(rare) = &mut self.rare {
+            rare.renames.shrink_to_fit();
+            rare.uniques.shrink_to_fit();
+            rare.column_changes.shrink_to_fit();
+        }
+    }
     pub fn key(&self) -> Key {
         (self.schema.clone(), self.name.clone())
     }
@@ -360,7 +498,7 @@ impl Table {
         display_key(&self.key())
     }
     pub fn is_live(&self) -> bool {
-        self.dropped.is_none()
+        self.dropped().is_none()
     }
     /// The live column with this name.
     pub fn column(&self, name: &str) -> Option<ColumnId> {
@@ -372,7 +510,7 @@ impl Table {
         self.columns.iter().enumerate().filter(|(_, c)| c.is_live())
     }
     pub fn live_uniques(&self) -> impl Iterator<Item = &KeyConstraint> {
-        self.uniques.iter().filter(|u| u.dropped.is_none())
+        self.uniques().iter().filter(|u| u.dropped.is_none())
     }
     pub fn live_foreign_keys(&self) -> impl Iterator<Item = &ForeignKeyDef> {
         self.foreign_keys.iter().filter(|f| f.dropped.is_none())
@@ -380,10 +518,10 @@ impl Table {
     /// The table's name just before `pos` (following renames), whether or not it was alive.
     pub fn key_at(&self, pos: Pos) -> Key {
         let mut key = self
-            .renames
+            .renames()
             .first()
             .map_or_else(|| self.key(), |r| r.from.clone());
-        for r in &self.renames {
+        for r in self.renames() {
             if r.at.pos() < pos {
                 key = r.to.clone();
             }
@@ -392,13 +530,13 @@ impl Table {
     }
     /// The name the table was created (or first seen) with.
     pub fn original_key(&self) -> Key {
-        self.renames
+        self.renames()
             .first()
             .map_or_else(|| self.key(), |r| r.from.clone())
     }
     /// Alive just before `pos`.
     pub fn alive_at(&self, pos: Pos) -> bool {
-        alive_at(self.created, self.dropped, pos)
+        alive_at(self.created, self.dropped(), pos)
     }
 }
 

@@ -22,7 +22,7 @@ impl Catalog {
     /// The live table with this name at the end of the set.
     pub fn table(&self, key: &Key) -> Option<TableId> {
         match self.relations.get(key) {
-            Some(Rel::Table(id)) => Some(*id),
+            Some(Rel::Table(id)) => Some(*id as usize),
             _ => None,
         }
     }
@@ -108,11 +108,11 @@ impl Catalog {
 
 /// Whether `table` bore `key` just before `pos`: [`Table::key_at`] without building the key.
 fn bore_name_at(table: &Table, key: &Key, pos: Pos) -> bool {
-    let mut at: (&str, &str) = match table.renames.first() {
+    let mut at: (&str, &str) = match table.renames().first() {
         Some(r) => (&r.from.0, &r.from.1),
         None => (&table.schema, &table.name),
     };
-    for r in &table.renames {
+    for r in table.renames() {
         if r.at.pos() < pos {
             at = (&r.to.0, &r.to.1);
         }

@@ -61,8 +61,9 @@ pub const DIR_NAME: &str = ".pgward_cache";
 /// compact catalog, 4: smaller tables; 5: one postcard document; 6: tables apart, in chunks;
 /// 7: a 64-bit payload checksum; 8: columns without their type's span; 9: a column's drop and
 /// renames boxed together; 10: a name's first table kept in the history map's entry; 11: the
-/// same for policy names and foreign keys by the table they reference).
-const FORMAT: u32 = 11;
+/// same for policy names and foreign keys by the table they reference; 12: a foreign key's
+/// referenced table as id plus one).
+const FORMAT: u32 = 12;
 const MAGIC: &[u8; 8] = b"PGWARDC\0";
 /// magic, format, key hash, chain hash, files, payload length, payload checksum.
 const HEADER_LEN: usize = 8 + 4 + 32 + 32 + 8 + 8 + 8;

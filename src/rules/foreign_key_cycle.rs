@@ -111,7 +111,7 @@ fn describe(catalog: &Catalog, (table, fk): Edge<'_>) -> String {
         .filter_map(|&c| t.columns.get(c).map(|c| c.name.to_string()))
         .collect();
     let target = fk
-        .ref_table
+        .ref_table()
         .and_then(|r| catalog.tables.get(r))
         .map_or_else(String::new, |r| q_key(&r.key()));
     format!("{} ({}) → {target}", q_key(&t.key()), cols.join(", "))
@@ -182,7 +182,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let target = catalog
             .tables
             .get(table)
-            .and_then(|t| t.foreign_keys.get(i)?.ref_table);
+            .and_then(|t| t.foreign_keys.get(i)?.ref_table());
         target.is_none_or(|target| {
             catalog.foreign_key_path(target, table, SEARCH_BUDGET) == Some(false)
         })
@@ -198,7 +198,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let Some(fk) = t.foreign_keys.get(i).filter(|f| f.dropped.is_none()) else {
             continue;
         };
-        if let (Some(a), Some(target)) = (catalog.foreign_key_component(table), fk.ref_table)
+        if let (Some(a), Some(target)) = (catalog.foreign_key_component(table), fk.ref_table())
             && catalog.foreign_key_component(target) == Some(a)
         {
             own.insert(a);

@@ -133,7 +133,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         }
         // The fix goes right after the defining statement, with the names as they were there.
         let then_table = table_key_after(table, &created);
-        let then_column = super::common::schema::column_name_after(column, &created);
+        let then_column = super::common::schema::column_name_after(table, column_id, &created);
         let fix_sql = create_index_sql(&then_table, std::slice::from_ref(&then_column));
         let mut d = ctx
             .diagnostic(

@@ -35,7 +35,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         }
         // Dropping the referenced table (CASCADE) took the foreign key with it.
         if fk
-            .ref_table
+            .ref_table()
             .and_then(|r| catalog.tables.get(r))
             .is_some_and(|r| !r.is_live())
         {
@@ -63,7 +63,7 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let now = table.key();
-        let target = match fk.ref_table.and_then(|r| catalog.tables.get(r)) {
+        let target = match fk.ref_table().and_then(|r| catalog.tables.get(r)) {
             Some(r) if r.is_live() => q_key(&r.key()),
             _ => q_key(&fk.ref_key),
         };
@@ -72,8 +72,8 @@ fn check(ctx: &FileContext, out: &mut Vec<Diagnostic>) {
         let then_names: Vec<String> = fk
             .columns
             .iter()
-            .filter_map(|&c| table.columns.get(c))
-            .map(|c| super::common::schema::column_name_after(c, &fk.created))
+            .filter(|&&c| c < table.columns.len())
+            .map(|&c| super::common::schema::column_name_after(table, c, &fk.created))
             .collect();
         let fix_sql = create_index_sql(&then_table, &then_names);
         let mut d = ctx

@@ -15,7 +15,7 @@ impl Catalog {
                     let key = self.rel_key(name);
                     match self.relations.get(&key).copied() {
                         Some(Rel::Index(id)) => {
-                            self.drop_index(id, at.loc(span));
+                            self.drop_index(id as usize, at.loc(span));
                             true
                         }
                         _ => false,
@@ -138,7 +138,7 @@ impl Catalog {
     pub(super) fn drop_table(&mut self, at: &At, name: &QualifiedName, _if_exists: bool) -> bool {
         let key = self.rel_key(name);
         let table = match self.relations.get(&key) {
-            Some(Rel::Table(id)) => *id,
+            Some(Rel::Table(id)) => *id as usize,
             Some(_) => return false,
             None => {
                 if self.dropped.contains_key(&(ObjectKind::Table, key.clone()))
@@ -166,7 +166,7 @@ impl Catalog {
         let Some(t) = self.tables.get_mut(table) else {
             return;
         };
-        t.dropped = Some(loc);
+        t.set_dropped(Some(loc));
         let key = t.key();
         self.relations.remove(&key);
         self.mark_dropped(ObjectKind::Table, key.clone(), loc);

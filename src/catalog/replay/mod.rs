@@ -243,7 +243,7 @@ impl Catalog {
     fn touch_table(&mut self, name: &QualifiedName) -> Option<TableId> {
         let key = self.rel_key(name);
         match self.relations.get(&key) {
-            Some(Rel::Table(id)) => return Some(*id),
+            Some(Rel::Table(id)) => return Some(*id as usize),
             Some(_) => return None,
             None => {}
         }
@@ -269,28 +269,16 @@ impl Catalog {
         } else {
             ObjectAcl::default()
         };
-        self.tables.push(Table {
-            acl,
-            schema: key.0.clone(),
-            name: key.1.clone(),
+        self.tables.push(Table::new(
+            &key,
             created,
-            dropped: None,
-            renames: ThinVec::new(),
             temporary,
             columns_incomplete,
-            columns: ThinVec::new(),
-            primary_key: None,
-            uniques: ThinVec::new(),
-            foreign_keys: ThinVec::new(),
-            rls_enabled: false,
-            rls_forced: false,
-            rls_changed: None,
-            rls_forced_changed: None,
-            index_ids: ThinVec::new(),
-            policy_ids: ThinVec::new(),
-        });
+            acl,
+        ));
         self.table_history.push(super::name_hash(&key), id);
-        self.relations.insert(key, Rel::Table(id));
+        self.relations
+            .insert(key, Rel::Table(crate::catalog::small_id(id)));
         id
     }
 
@@ -309,17 +297,17 @@ impl Catalog {
     }
 
     fn relation_origin(&self, rel: Rel) -> Option<(ObjectKind, Loc, Option<Loc>)> {
-        let last_rename = |t: &Table| t.renames.last().map(|r| r.at);
+        let last_rename = |t: &Table| t.renames().last().map(|r| r.at);
         match rel {
             Rel::Table(id) => {
-                let t = self.tables.get(id)?;
+                let t = self.tables.get(id as usize)?;
                 Some((ObjectKind::Table, t.created?, last_rename(t)))
             }
             Rel::Index(id) => {
-                let i = self.indexes.get(id)?;
+                let i = self.indexes.get(id as usize)?;
                 // Its own rename, or its table's move to another schema, whichever came last.
                 let moved = self.tables.get(i.table).and_then(|t| {
-                    t.renames
+                    t.renames()
                         .iter()
                         .rev()
                         .find(|r| r.from.0 != r.to.0 && r.at.pos() > i.created.pos())

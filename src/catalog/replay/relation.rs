@@ -17,7 +17,7 @@ impl Catalog {
             return;
         };
         if let Some(key) = self.index_key(index) {
-            if self.relations.get(&key) == Some(&Rel::Index(id)) {
+            if self.relations.get(&key) == Some(&Rel::Index(crate::catalog::small_id(id))) {
                 self.relations.remove(&key);
             }
             self.mark_dropped(ObjectKind::Index, key, loc);
@@ -67,7 +67,8 @@ impl Catalog {
         });
         if let Some(key) = key {
             self.dropped.remove(&(ObjectKind::Index, key.clone()));
-            self.relations.insert(key, Rel::Index(id));
+            self.relations
+                .insert(key, Rel::Index(crate::catalog::small_id(id)));
         }
     }
 

@@ -13,7 +13,7 @@ impl Catalog {
         if old_key == new_key {
             return;
         }
-        t.renames.push_tight(Rename {
+        t.push_rename(Rename {
             at: at.loc(span),
             from: old_key.clone(),
             to: new_key.clone(),
@@ -21,7 +21,8 @@ impl Catalog {
         t.schema = new_key.0.clone();
         t.name = new_key.1.clone();
         self.relations.remove(&old_key);
-        self.relations.insert(new_key.clone(), Rel::Table(table));
+        self.relations
+            .insert(new_key.clone(), Rel::Table(crate::catalog::small_id(table)));
         self.dropped.remove(&(ObjectKind::Table, new_key.clone()));
         self.gone.remove(&new_key);
         self.gone.insert(old_key.clone(), at.loc(span));
@@ -38,8 +39,10 @@ impl Catalog {
                 .collect();
             for (id, name) in moved {
                 self.relations.remove(&(old_key.0.clone(), name.clone()));
-                self.relations
-                    .insert((new_key.0.clone(), name), Rel::Index(id));
+                self.relations.insert(
+                    (new_key.0.clone(), name),
+                    Rel::Index(crate::catalog::small_id(id)),
+                );
             }
         }
     }
@@ -79,12 +82,12 @@ impl Catalog {
                         let span = match &r.to {
                             RenameTarget::Name(i) | RenameTarget::Schema(i) => i.span,
                         };
-                        self.rename_table(at, table, new, span);
+                        self.rename_table(at, table as usize, new, span);
                     }
                     Rel::Index(id) => {
                         // An index stays in its table's schema: only RENAME TO moves it.
                         if let (RenameTarget::Name(to), Some(index)) =
-                            (&r.to, self.indexes.get_mut(id))
+                            (&r.to, self.indexes.get_mut(id as usize))
                         {
                             index.name = Some(Name::from(&to.value));
                             index.renamed = Some(at.loc(to.span));

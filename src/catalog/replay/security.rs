@@ -83,7 +83,7 @@ impl Catalog {
                     let key = self.rel_key(name);
                     match self.relations.get(&key).copied() {
                         Some(Rel::Table(id)) => {
-                            if let Some(t) = self.tables.get_mut(id) {
+                            if let Some(t) = self.tables.get_mut(id as usize) {
                                 apply(&mut t.acl);
                             }
                         }

@@ -17,7 +17,13 @@ impl Catalog {
         let id = match self.relations.get(&key).copied() {
             // Touched before it was created (`ALTER TABLE IF EXISTS`, a policy on a table made
             // outside the set…): what the set knew was a guess; the definition wins.
-            Some(Rel::Table(id)) if self.tables.get(id).is_some_and(|t| t.created.is_none()) => {
+            Some(Rel::Table(id))
+                if self
+                    .tables
+                    .get(id as usize)
+                    .is_some_and(|t| t.created.is_none()) =>
+            {
+                let id = id as usize;
                 if let Some(t) = self.tables.get_mut(id) {
                     t.created = Some(loc);
                     t.temporary = ct.temporary;
@@ -154,7 +160,7 @@ impl Catalog {
             ConstraintKind::Unique(cols) => {
                 let columns = self.columns_of(table, cols);
                 if let Some(t) = self.tables.get_mut(table) {
-                    t.uniques.push_tight(KeyConstraint {
+                    t.push_unique(KeyConstraint {
                         name,
                         columns,
                         created: at.loc(span),
@@ -168,23 +174,26 @@ impl Catalog {
                 let ref_table = self.touch_table(&fk.ref_table);
                 if let Some(t) = self.tables.get_mut(table) {
                     if let Some(target) = ref_table {
-                        self.referenced_by
-                            .push(target, (table, t.foreign_keys.len()));
+                        self.referenced_by.push(
+                            crate::catalog::small_id(target),
+                            (
+                                crate::catalog::small_id(table),
+                                crate::catalog::small_id(t.foreign_keys.len()),
+                            ),
+                        );
                     }
-                    t.foreign_keys.push_tight(ForeignKeyDef {
+                    t.foreign_keys.push_tight(ForeignKeyDef::new(
                         name,
                         columns,
                         ref_key,
                         ref_table,
-                        ref_columns: fk
-                            .ref_columns
+                        fk.ref_columns
                             .iter()
                             .map(|i| Name::from(&i.value))
                             .collect(),
-                        on_delete: fk.on_delete,
-                        created: at.loc(span),
-                        dropped: None,
-                    });
+                        fk.on_delete,
+                        at.loc(span),
+                    ));
                 }
             }
             ConstraintKind::Check
@@ -273,15 +282,17 @@ impl Catalog {
                         continue;
                     };
                     if let Some(t) = self.tables.get_mut(table)
-                        && let Some(c) = t.columns.get_mut(column)
+                        && let Some(old) = t.columns.get(column).map(|c| c.name.clone())
                     {
                         let rename = Rename {
                             at: at.loc(to.span),
-                            from: (t.schema.clone(), c.name.clone()),
+                            from: (t.schema.clone(), old),
                             to: (t.schema.clone(), to.value.as_str().into()),
                         };
-                        c.push_rename(rename);
-                        c.name = Name::from(&to.value);
+                        t.push_column_rename(column, rename);
+                        if let Some(c) = t.columns.get_mut(column) {
+                            c.name = Name::from(&to.value);
+                        }
                     }
                 }
                 AlterTableAction::RenameTable { to } => {
@@ -305,7 +316,7 @@ impl Catalog {
                         if t.primary_key.as_ref().is_some_and(|pk| hit(&pk.name)) {
                             t.primary_key = None;
                         }
-                        for u in t.uniques.iter_mut().filter(|u| u.dropped.is_none()) {
+                        for u in t.uniques_mut().iter_mut().filter(|u| u.dropped.is_none()) {
                             if hit(&u.name) {
                                 u.dropped = Some(loc);
                             }
@@ -327,7 +338,7 @@ impl Catalog {
                         if let Some(pk) = t.primary_key.as_mut() {
                             rename(&mut pk.name);
                         }
-                        t.uniques.iter_mut().for_each(|u| rename(&mut u.name));
+                        t.uniques_mut().iter_mut().for_each(|u| rename(&mut u.name));
                         t.foreign_keys.iter_mut().for_each(|f| rename(&mut f.name));
                     }
                 }
@@ -340,7 +351,7 @@ impl Catalog {
                 AlterTableAction::ForceRls | AlterTableAction::NoForceRls => {
                     if let Some(t) = self.tables.get_mut(table) {
                         t.rls_forced = matches!(action.action, AlterTableAction::ForceRls);
-                        t.rls_forced_changed = Some(loc);
+                        t.set_rls_forced_changed(loc);
                     }
                 }
                 AlterTableAction::AlterColumnType {
@@ -396,11 +407,13 @@ impl Catalog {
         let Some(column) = self.touch_column(table, &name.value) else {
             // Not there: did the set drop it already?
             let previously = self.tables.get(table).and_then(|t| {
-                t.columns
+                let (column, _) = t
+                    .columns
                     .iter()
+                    .enumerate()
                     .rev()
-                    .find(|c| c.name == name.value)
-                    .and_then(Column::dropped)
+                    .find(|(_, c)| c.name == name.value)?;
+                t.column_dropped(column)
             });
             if let (Some(dropped), Some(t)) = (previously, self.tables.get(table)) {
                 let display = format!("{}.{}", plain_key(&t.key()), name.value);
@@ -420,9 +433,7 @@ impl Catalog {
         let loc = at.loc(name.span);
         let mut in_primary_key = false;
         if let Some(t) = self.tables.get_mut(table) {
-            if let Some(c) = t.columns.get_mut(column) {
-                c.set_dropped(loc);
-            }
+            t.drop_column(column, loc);
             // Indexes and constraints involving the column go with it.
             if t.primary_key
                 .as_ref()
@@ -431,7 +442,7 @@ impl Catalog {
                 t.primary_key = None;
                 in_primary_key = true;
             }
-            for u in t.uniques.iter_mut().filter(|u| u.dropped.is_none()) {
+            for u in t.uniques_mut().iter_mut().filter(|u| u.dropped.is_none()) {
                 if u.columns.contains(&column) {
                     u.dropped = Some(loc);
                 }
@@ -471,19 +482,20 @@ impl Catalog {
         column: Option<(&str, bool)>,
         loc: Loc,
     ) {
-        for (id, fk) in self.referenced_by.get(&table) {
+        for (id, fk) in self.referenced_by.get(&crate::catalog::small_id(table)) {
+            let (id, fk) = (id as usize, fk as usize);
             if id == table {
                 continue;
             }
             let Some(t) = self.tables.get_mut(id) else {
                 continue;
             };
-            if t.dropped.is_some() {
+            if t.dropped().is_some() {
                 continue;
             }
             if let Some(f) = t.foreign_keys.get_mut(fk)
                 && f.dropped.is_none()
-                && f.ref_table == Some(table)
+                && f.ref_table() == Some(table)
                 && column.is_none_or(|(c, in_pk)| {
                     if f.ref_columns.is_empty() {
                         in_pk

@@ -1,7 +1,7 @@
 //! Helpers shared by the schema-aware rules (indexes, RLS, realtime, foreign keys): names as they
 //! were at a statement, config names, fix insertion points, foreign key spans.
 
-use crate::catalog::{Catalog, Column, ColumnId, Key, Loc, Pos, Table, TableId};
+use crate::catalog::{Catalog, ColumnId, Key, Loc, Pos, Table, TableId};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Edit};
 use crate::rules::FileContext;
@@ -41,11 +41,16 @@ pub fn table_key_after(table: &Table, loc: &Loc) -> Key {
     table.key_at(after(loc))
 }
 
-/// The column's name right after the statement at `loc` ran (renames followed).
-pub fn column_name_after(column: &Column, loc: &Loc) -> String {
+/// The name of `table`'s column `column` right after the statement at `loc` ran (renames
+/// followed).
+pub fn column_name_after(table: &Table, column: ColumnId, loc: &Loc) -> String {
+    let renames = table.column_renames(column);
+    let current = table.columns.get(column).map(|c| &c.name);
+    let Some(mut name) = renames.first().map(|r| &r.from.1).or(current) else {
+        return String::new();
+    };
     let pos = after(loc);
-    let mut name = column.renames().first().map_or(&column.name, |r| &r.from.1);
-    for r in column.renames() {
+    for r in renames {
         if r.at.pos() < pos {
             name = &r.to.1;
         }
