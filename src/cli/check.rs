@@ -408,9 +408,11 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
         let mut inputs = std::mem::take(&mut set.inputs);
         // A file read from disk can be read again: a big set lets its text go between parsing
         // and its rules, and between its rules and the report (standard input stays in memory).
+        // A name is relative to this process's working directory (`cwd`) or absolute: as a
+        // path it reads the same file, and a big set holds no second copy of each path.
         for input in &mut inputs {
             if stdin_name.as_deref() != Some(input.source.name.as_str()) {
-                input.source.origin = Some(cwd.join(&input.source.name));
+                input.source.origin = Some(PathBuf::from(&input.source.name));
             }
         }
         let mut output = match &cache {

@@ -256,11 +256,7 @@ fn pack_files(
     files.par_iter_mut().for_each(|file| {
         let released = Source::released(&file.source);
         if let Parsed::Ready(parsed) = &file.parsed {
-            // The packed model's own handle (it re-parses from it should the bytes ever fail to
-            // read back) must not keep the text alive.
-            let source = released
-                .as_ref()
-                .map_or_else(|| file.source.clone(), Source::detached);
+            let source = released.as_ref().unwrap_or(&file.source);
             if let Some(packed) = Parsed::pack(parsed, source, *options, spill) {
                 file.parsed = packed;
             }

@@ -34,7 +34,7 @@ pub enum Source {
 
 /// Where to read a file from when it is first needed.
 pub struct OnDisk {
-    /// Shared by every handle of the file ([`Source::detached`]): a big set has two per file.
+    /// Shared with a packed model's [`Reparse`], which reads the file without this handle.
     at: Arc<Where>,
     file: OnceLock<Arc<SourceFile>>,
     /// A re-read gave other text than the one parsed (the file changed during the check).
@@ -166,15 +166,6 @@ impl Source {
         )))
     }
 
-    /// Another handle to the same file that shares no loaded text with this one (a released
-    /// file's text can only be let go when one handle holds it).
-    pub fn detached(&self) -> Source {
-        match self {
-            Source::Read(file) => Source::Read(file.clone()),
-            Source::OnDisk(lazy) => Source::OnDisk(OnDisk::at(lazy.at.clone())),
-        }
-    }
-
     /// The file's name in messages, without reading it.
     pub fn name(&self) -> &str {
         match self {
@@ -286,10 +277,34 @@ pub enum Parsed {
 /// the bytes ever fail to read back).
 pub struct PackedParsed {
     bytes: PackedBytes,
-    source: Source,
+    source: Reparse,
     options: ParseOptions,
     /// Boxed: a big set has a packed model per file, and few are unpacked at a time.
     model: OnceLock<Box<ParsedFile>>,
+}
+
+/// What a packed model is parsed again from, should its bytes fail to read back: the text a
+/// handle holds, or where a released file's text is read (a handle of its own per file was a
+/// megabyte of a big set, and must not keep the text it reads).
+enum Reparse {
+    Text(Source),
+    At(Arc<Where>),
+}
+
+impl Reparse {
+    fn of(source: &Source) -> Reparse {
+        match source {
+            Source::OnDisk(lazy) if lazy.at.expect.is_some() => Reparse::At(lazy.at.clone()),
+            _ => Reparse::Text(source.clone()),
+        }
+    }
+
+    fn load(&self) -> Arc<SourceFile> {
+        match self {
+            Reparse::Text(source) => source.load(),
+            Reparse::At(at) => Source::OnDisk(OnDisk::at(at.clone())).load(),
+        }
+    }
 }
 
 /// Where a packed model's bytes are: in memory, or in a [`Spill`] file.
@@ -393,10 +408,11 @@ impl Parsed {
     }
 
     /// `parsed` of `source`, packed, in `spill` when there is one (else in memory): `None`
-    /// when it cannot be serialized.
+    /// when it cannot be serialized. A released `source` is read again should the model ever
+    /// need parsing again; any other is kept.
     pub fn pack(
         parsed: &ParsedFile,
-        source: Source,
+        source: &Source,
         options: ParseOptions,
         spill: Option<&Arc<Spill>>,
     ) -> Option<Parsed> {
@@ -412,7 +428,7 @@ impl Parsed {
         let bytes = spilled.unwrap_or_else(|| PackedBytes::Held(packed.into_boxed_slice()));
         Some(Parsed::Packed(Arc::new(PackedParsed {
             bytes,
-            source,
+            source: Reparse::of(source),
             options,
             model: OnceLock::new(),
         })))
@@ -466,7 +482,7 @@ impl std::ops::Deref for Parsed {
                 let model = packed.bytes.read();
                 let model = model.and_then(|bytes| postcard::from_bytes(&bytes).ok());
                 Box::new(model.unwrap_or_else(|| {
-                    syntax::parse_file_with(&packed.source.text, &packed.options)
+                    syntax::parse_file_with(&packed.source.load().text, &packed.options)
                 }))
             }),
         }
