@@ -96,6 +96,9 @@ pub struct SourceFile {
     /// engine lets the text go and reads it back, verified, when a rule or a reporter needs
     /// it). `None` for standard input and for texts made in memory: those stay in memory.
     pub origin: Option<std::path::PathBuf>,
+    /// `Some(length)`: a file found but not read yet (its text is empty until then), which
+    /// the check reads when it parses it ([`crate::discover::load_set_streaming`]).
+    pub unread: Option<u64>,
 }
 
 impl SourceFile {
@@ -110,7 +113,24 @@ impl SourceFile {
             text,
             lines,
             origin: None,
+            unread: None,
         }
+    }
+
+    /// The file `name` at `path`, `len` bytes long, to be read when it is parsed.
+    pub fn unread(name: impl Into<String>, path: std::path::PathBuf, len: u64) -> Self {
+        SourceFile {
+            origin: Some(path),
+            unread: Some(len),
+            ..SourceFile::new(name, String::new())
+        }
+    }
+
+    /// Its text's length, read or not.
+    pub fn text_len(&self) -> usize {
+        self.unread.map_or(self.text.len(), |len| {
+            usize::try_from(len).unwrap_or(usize::MAX)
+        })
     }
 
     pub fn slice(&self, span: Span) -> &str {

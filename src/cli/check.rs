@@ -322,6 +322,11 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
         }
+        // Without the cache, a big set is read as it is parsed: its texts are never all in
+        // memory at once.
+        None if plain => {
+            discover::load_set_streaming(&paths, stdin, &config, &cwd, engine::PACK_ABOVE)
+        }
         _ => discover::load_set(&paths, stdin, &config, &cwd),
     };
     for e in &set.errors {
@@ -420,7 +425,21 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
                 let unread = std::mem::take(&mut set.unread);
                 engine::cache::check_loaded(unread, &set.stamps, inputs, &config, cache).0
             }
-            None => engine::check(inputs, &config),
+            None => {
+                let (output, unreadable) = engine::check_streamed(inputs, &config);
+                // Files found unreadable only when their turn came: as discovery reports them.
+                for engine::Unreadable { report, error: e } in unreadable {
+                    if report {
+                        error(&e);
+                        set.errors.push(e);
+                    } else if !args.quiet {
+                        warning(format!(
+                            "{e} (context for the named files may be incomplete)"
+                        ));
+                    }
+                }
+                output
+            }
         };
         match engine::baseline::apply_configured(&mut output, &config) {
             Ok(filtered) if !args.quiet => baseline_summary(&filtered, &config, &cwd),

@@ -13,8 +13,13 @@ mod set;
 
 pub use find::{Discovery, FoundFile, discover, display_name, identity};
 pub use order::{Version, migration_order, sort_migrations, version_of};
-pub use read::{MAX_FILE_SIZE, STDIN_NAME, decode, read_source, read_stdin};
-pub use set::{Defer, LoadedSet, Stamp, StdinInput, UnreadFile, load_set, load_set_deferring};
+pub use read::{
+    MAX_FILE_SIZE, STDIN_NAME, decode, read_regular, read_source, read_stdin, regular_file_len,
+};
+pub use set::{
+    Defer, LoadedSet, Stamp, StdinInput, UnreadFile, load_set, load_set_deferring,
+    load_set_streaming,
+};
 
 use std::fmt;
 

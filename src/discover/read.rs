@@ -14,6 +14,13 @@ pub const STDIN_NAME: &str = "<stdin>";
 /// Read a file as a migration: refuse special files (FIFOs, devices) without reading them,
 /// files over [`MAX_FILE_SIZE`], binary files and invalid UTF-8.
 pub fn read_source(path: &Path, name: &str) -> Result<SourceFile, InputError> {
+    let len = regular_file_len(path, name)?;
+    read_regular(path, name, len)
+}
+
+/// The length of a file [`read_source`] would read, without reading it: an error for what it
+/// refuses unread (a directory, a special file, a file over [`MAX_FILE_SIZE`]).
+pub fn regular_file_len(path: &Path, name: &str) -> Result<u64, InputError> {
     let meta = std::fs::metadata(path).map_err(|e| InputError::new(name, io_message(&e)))?;
     if meta.is_dir() {
         return Err(InputError::new(name, "is a directory"));
@@ -27,10 +34,16 @@ pub fn read_source(path: &Path, name: &str) -> Result<SourceFile, InputError> {
     if meta.len() > MAX_FILE_SIZE {
         return Err(too_big(name));
     }
+    Ok(meta.len())
+}
+
+/// Read a file [`regular_file_len`] found `len` bytes long (the cap and the checks of
+/// [`decode`] still hold should it have changed since).
+pub fn read_regular(path: &Path, name: &str, len: u64) -> Result<SourceFile, InputError> {
     let file = std::fs::File::open(path).map_err(|e| InputError::new(name, io_message(&e)))?;
     // The size read up front saves the probing reads of a growing buffer (a big set is
     // thousands of small files).
-    let bytes = read_capped(file, meta.len()).map_err(|e| InputError::new(name, io_message(&e)))?;
+    let bytes = read_capped(file, len).map_err(|e| InputError::new(name, io_message(&e)))?;
     decode(name, bytes)
 }
 

@@ -1,7 +1,7 @@
 //! The set a check runs on: the named files, standard input, the rest of `migrations_dir` as
 //! context, filtered and ordered by the runner, read in parallel.
 
-use super::read::read_source;
+use super::read::{read_regular, read_source, regular_file_len};
 use super::{InputError, STDIN_NAME, discover, identity};
 use crate::config::Config;
 use crate::source::{CheckInput, SourceFile};
@@ -176,7 +176,22 @@ pub fn load_set(
     config: &Config,
     cwd: &Path,
 ) -> LoadedSet {
-    load_set_with(paths, stdin, config, cwd, None)
+    load_set_with(paths, stdin, config, cwd, None, None)
+}
+
+/// [`load_set`], leaving every file unread ([`SourceFile::unread`]) when together they hold
+/// more than `above` bytes: the check reads each file when it parses it, so that a big set's
+/// texts are never all in memory at once. What a file is (a directory, a special file, too
+/// big) is known already; what it holds (binary, not UTF-8) and whether it can still be read
+/// is found when it is read.
+pub fn load_set_streaming(
+    paths: &[String],
+    stdin: Option<StdinInput>,
+    config: &Config,
+    cwd: &Path,
+    above: usize,
+) -> LoadedSet {
+    load_set_with(paths, stdin, config, cwd, None, Some(above))
 }
 
 /// [`load_set`], leaving the first context files unread when `defer` says their text is not
@@ -188,7 +203,7 @@ pub fn load_set_deferring(
     cwd: &Path,
     defer: Defer,
 ) -> LoadedSet {
-    load_set_with(paths, stdin, config, cwd, Some(defer))
+    load_set_with(paths, stdin, config, cwd, Some(defer), None)
 }
 
 fn load_set_with(
@@ -197,6 +212,7 @@ fn load_set_with(
     config: &Config,
     cwd: &Path,
     defer: Option<Defer>,
+    stream_above: Option<usize>,
 ) -> LoadedSet {
     let mut set = LoadedSet::default();
     let discovery = discover(paths, cwd);
@@ -383,17 +399,41 @@ fn load_set_with(
     let read_entry = |entry: Entry| {
         let source = match entry.source {
             Some(source) => source,
+            // Streaming: only looked at now (read below unless the set is big).
+            None if stream_above.is_some() => regular_file_len(&entry.path, &entry.name)
+                .map(|len| SourceFile::unread(entry.name, entry.path, len)),
             None => read_source(&entry.path, &entry.name),
         };
         (entry.report, source)
     };
     // Files are read in parallel (rayon keeps the order); most of a big set's time is I/O. A
     // few files (what a warm run reads) are read here: no thread pool to start.
-    let read: Vec<(bool, Result<SourceFile, InputError>)> = if entries.len() < 8 {
-        entries.into_iter().map(read_entry).collect()
-    } else {
+    let in_parallel = entries.len() >= 8;
+    let mut read: Vec<(bool, Result<SourceFile, InputError>)> = if in_parallel {
         entries.into_par_iter().map(read_entry).collect()
+    } else {
+        entries.into_iter().map(read_entry).collect()
     };
+    let size: usize = read
+        .iter()
+        .filter_map(|(_, source)| source.as_ref().ok())
+        .map(SourceFile::text_len)
+        .fold(0, usize::saturating_add);
+    if stream_above.is_some_and(|above| size <= above) {
+        // Not big after all: read now, as without streaming.
+        let read_now = |(_, source): &mut (bool, Result<SourceFile, InputError>)| {
+            if let Ok(file) = source
+                && let (Some(len), Some(path)) = (file.unread, file.origin.take())
+            {
+                *source = read_regular(&path, &file.name, len);
+            }
+        };
+        if in_parallel {
+            read.par_iter_mut().for_each(read_now);
+        } else {
+            read.iter_mut().for_each(read_now);
+        }
+    }
     for (report, source) in read {
         match source {
             Ok(source) => set.inputs.push(CheckInput { source, report }),

@@ -525,7 +525,13 @@ fn check_restored(
         })
         .collect();
     let known = |text: &str| cache.parsed_ahead(text);
-    files.extend(super::parse_inputs(inputs, &options, Some(&known)));
+    // Read by discovery: a check with the cache does not stream its set.
+    files.extend(super::parse_inputs(
+        inputs,
+        &options,
+        Some(&known),
+        &mut Vec::new(),
+    ));
     replay_for_runner(&mut catalog, &files[restored..], config);
     let workspace = Workspace { files, catalog };
     let diagnostics = run_rules(&workspace, config);
@@ -607,7 +613,13 @@ fn check_read(
         });
     }
     let known = |text: &str| cache.parsed_ahead(text).or_else(|| models.known(text));
-    files.extend(super::parse_inputs(fresh, &options, Some(&known)));
+    // Read by discovery: a check with the cache does not stream its set.
+    files.extend(super::parse_inputs(
+        fresh,
+        &options,
+        Some(&known),
+        &mut Vec::new(),
+    ));
     outcome.models = models.used();
 
     let store = prefix > 0 && (start == 0 || prefix - start >= STORE_GAP);

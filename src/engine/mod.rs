@@ -49,36 +49,73 @@ pub fn build_workspace(inputs: Vec<CheckInput>) -> Workspace {
 
 /// Parse a set of files (in migration order) and replay them into a catalog.
 pub fn build_workspace_with(inputs: Vec<CheckInput>, options: &ParseOptions) -> Workspace {
-    workspace_from_files(parse_inputs(inputs, options, None))
+    // Read inputs (only a streamed set's are not, and it goes through `check_streamed`).
+    workspace_from_files(parse_inputs(inputs, options, None, &mut Vec::new()))
 }
 
 /// Statement models a check need not parse: `known(text)` is the model of `text` for the
 /// check's parse options, if known already (the check cache keeps them by content).
 pub(crate) type Known<'a> = Option<&'a (dyn Fn(&str) -> Option<ParsedFile> + Sync)>;
 
-/// Parse files in parallel (unless their model is known); rayon keeps the output in input
-/// (migration) order.
+/// A file of a streamed set ([`crate::discover::load_set_streaming`]) that could not be read
+/// when the check came to parse it: left out of the check, as discovery leaves out a file it
+/// cannot read. `report`: whether it was to be reported (else it was context).
+#[derive(Debug)]
+pub struct Unreadable {
+    pub report: bool,
+    pub error: crate::discover::InputError,
+}
+
+/// Parse files in parallel (unless their model is known), reading those not read yet; rayon
+/// keeps the output in input (migration) order. What cannot be read goes to `unreadable`.
 fn parse_inputs(
     inputs: Vec<CheckInput>,
     options: &ParseOptions,
     known: Known,
+    unreadable: &mut Vec<Unreadable>,
 ) -> Vec<WorkspaceFile> {
-    let parse = |input: CheckInput| {
+    let parse = |mut input: CheckInput| {
+        if let (Some(len), Some(path)) = (input.source.unread, &input.source.origin) {
+            let origin = path.clone();
+            match crate::discover::read_regular(path, &input.source.name, len) {
+                Ok(source) => {
+                    input.source = crate::source::SourceFile {
+                        origin: Some(origin),
+                        ..source
+                    }
+                }
+                Err(error) => {
+                    return Err(Unreadable {
+                        report: input.report,
+                        error,
+                    });
+                }
+            }
+        }
         let text = &input.source.text;
         let parsed = known
             .and_then(|known| known(text))
             .unwrap_or_else(|| syntax::parse_file_with(text, options));
-        WorkspaceFile {
+        Ok(WorkspaceFile {
             source: input.source.into(),
             parsed: parsed.into(),
             report: input.report,
-        }
+        })
     };
-    if inputs.len() < 2 {
+    let parsed: Vec<Result<WorkspaceFile, Unreadable>> = if inputs.len() < 2 {
         // One file (a warm run's new file): no thread pool to start.
-        return inputs.into_iter().map(parse).collect();
+        inputs.into_iter().map(parse).collect()
+    } else {
+        inputs.into_par_iter().map(parse).collect()
+    };
+    let mut files = Vec::with_capacity(parsed.len());
+    for file in parsed {
+        match file {
+            Ok(file) => files.push(file),
+            Err(error) => unreadable.push(error),
+        }
     }
-    inputs.into_par_iter().map(parse).collect()
+    files
 }
 
 /// A workspace from files parsed earlier (in migration order): the language server keeps the
@@ -153,11 +190,15 @@ const CHUNK: usize = 128;
 /// Sets bigger than this (bytes of text) keep each file's statement model packed once it is
 /// replayed, and run the rules a chunk of files at a time, so that memory stays flat as the
 /// set grows; smaller sets keep the models as they are (packing costs a little time).
-const PACK_ABOVE: usize = 16 << 20;
+pub const PACK_ABOVE: usize = 16 << 20;
 
 /// Whether a check of `inputs` keeps its models packed ([`PACK_ABOVE`]).
 pub(crate) fn packs(inputs: &[CheckInput]) -> bool {
-    inputs.iter().map(|i| i.source.text.len()).sum::<usize>() > PACK_ABOVE
+    inputs
+        .iter()
+        .map(|i| i.source.text_len())
+        .fold(0, usize::saturating_add)
+        > PACK_ABOVE
 }
 
 /// Check a migration set with a config.
@@ -165,10 +206,17 @@ pub fn check(inputs: Vec<CheckInput>, config: &Config) -> CheckOutput {
     check_knowing(inputs, config, None)
 }
 
-/// [`check`], parsing only the files whose model is not `known`.
+/// [`check`] of a set whose files are read as they are parsed
+/// ([`crate::discover::load_set_streaming`]), with the files that could not be read then.
+pub fn check_streamed(inputs: Vec<CheckInput>, config: &Config) -> (CheckOutput, Vec<Unreadable>) {
+    let pack = packs(&inputs);
+    check_in(inputs, config, pack, CHUNK, None)
+}
+
+/// [`check`], parsing only the files whose model is not `known` (of files read already).
 pub(crate) fn check_knowing(inputs: Vec<CheckInput>, config: &Config, known: Known) -> CheckOutput {
     let pack = packs(&inputs);
-    check_in(inputs, config, pack, CHUNK, known)
+    check_in(inputs, config, pack, CHUNK, known).0
 }
 
 /// [`check`] with models packed or not, `chunk` files per pipeline step.
@@ -178,7 +226,7 @@ fn check_in(
     pack: bool,
     chunk: usize,
     known: Known,
-) -> CheckOutput {
+) -> (CheckOutput, Vec<Unreadable>) {
     if pack {
         for input in &mut inputs {
             input.source.text.shrink_to_fit();
@@ -186,7 +234,8 @@ fn check_in(
     }
     let mut catalog = Catalog::default();
     let options = config.parse_options();
-    let files = parse_and_replay(inputs, &options, config, &mut catalog, pack, chunk, known);
+    let (files, unreadable) =
+        parse_and_replay(inputs, &options, config, &mut catalog, pack, chunk, known);
     let mut workspace = Workspace { files, catalog };
     let diagnostics = if pack {
         workspace.catalog.shrink_to_fit();
@@ -195,10 +244,11 @@ fn check_in(
     } else {
         run_rules(&workspace, config)
     };
-    CheckOutput {
+    let output = CheckOutput {
         workspace,
         diagnostics,
-    }
+    };
+    (output, unreadable)
 }
 
 /// Parse `inputs` and replay them after what `catalog` holds, as a pipeline: chunk `k` is
@@ -211,8 +261,9 @@ pub(crate) fn parse_and_replay(
     pack: bool,
     chunk: usize,
     known: Known,
-) -> Vec<WorkspaceFile> {
+) -> (Vec<WorkspaceFile>, Vec<Unreadable>) {
     let mut files: Vec<WorkspaceFile> = Vec::with_capacity(inputs.len());
+    let mut unreadable = Vec::new();
     let mut pending: Vec<WorkspaceFile> = Vec::new();
     // Packed models go to a file of their own where one can be made: what a big set's rules
     // read back one chunk at a time need not stay in memory meanwhile.
@@ -230,7 +281,7 @@ pub(crate) fn parse_and_replay(
         }
         let replaying = std::mem::take(&mut pending);
         let (parsed, replayed) = rayon::join(
-            || parse_inputs(next, options, known),
+            || parse_inputs(next, options, known, &mut unreadable),
             || {
                 replay_for_runner(catalog, &replaying, config);
                 if pack {
@@ -243,7 +294,7 @@ pub(crate) fn parse_and_replay(
         files.extend(replayed);
         pending = parsed;
     }
-    files
+    (files, unreadable)
 }
 
 /// Replace each replayed file's model by its packed form, and let go of the text of each file
@@ -547,10 +598,10 @@ mod tests {
             let paths = ["fixtures/corpus".to_string()];
             crate::discover::load_set(&paths, None, &config, root).inputs
         };
-        let plain = check_in(load(), &config, false, usize::MAX, None);
+        let plain = check_in(load(), &config, false, usize::MAX, None).0;
         assert!(plain.workspace.files.len() > 10 && !plain.diagnostics.is_empty());
         for (pack, chunk) in [(false, 3), (true, 3), (true, 1000)] {
-            let other = check_in(load(), &config, pack, chunk, None);
+            let other = check_in(load(), &config, pack, chunk, None).0;
             assert_eq!(
                 format!("{:?}", plain.diagnostics),
                 format!("{:?}", other.diagnostics),
@@ -636,9 +687,9 @@ mod tests {
             }
             inputs
         };
-        let plain = check_in(load(false), &config, false, usize::MAX, None);
+        let plain = check_in(load(false), &config, false, usize::MAX, None).0;
         assert!(plain.diagnostics.iter().any(|d| d.redact));
-        let streamed = check_in(load(true), &config, true, 3, None);
+        let streamed = check_in(load(true), &config, true, 3, None).0;
         assert!(streamed.workspace.files.iter().all(|f| !f.source.is_read()));
         assert_eq!(
             format!("{:?}", plain.diagnostics),
@@ -648,7 +699,7 @@ mod tests {
         assert!(streamed.workspace.files.iter().all(|f| !f.source.is_read()));
         assert!(streamed.changed_files().is_empty());
         // Packed without an origin (standard input): the text stays.
-        let kept = check_in(load(false), &config, true, 3, None);
+        let kept = check_in(load(false), &config, true, 3, None).0;
         assert!(kept.workspace.files.iter().all(|f| f.source.is_read()));
         assert_eq!(reports(&plain), reports(&kept));
     }
@@ -675,7 +726,7 @@ mod tests {
             });
         }
         let config = Config::default();
-        let output = check_in(inputs, &config, true, 1, None);
+        let output = check_in(inputs, &config, true, 1, None).0;
         assert!(!output.diagnostics.is_empty());
         std::fs::write(dir.path().join("2_b.sql"), "-- moved\nDROP TABLE a;\n").unwrap();
         std::fs::write(dir.path().join("3_c.sql"), texts[2].1).unwrap();
