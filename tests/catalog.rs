@@ -447,7 +447,7 @@ fn a_search_for_a_foreign_key_cycle_agrees_with_the_components() {
     let mut on_cycle = Vec::new();
     for (from, table) in c.tables.iter().enumerate() {
         for fk in &table.foreign_keys {
-            let to = fk.ref_table.expect("a known table");
+            let to = fk.ref_table().expect("a known table");
             let shared = c.foreign_key_component(from).is_some()
                 && c.foreign_key_component(from) == c.foreign_key_component(to);
             assert_eq!(

@@ -587,6 +587,88 @@ impl From<Decoded> for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Span;
+
+    /// A streamed set: discovery leaves a big set's files unread and the check reads each as
+    /// it parses it, reporting what a check of the set read up front reports; a file that went
+    /// bad in between is left out and named, as discovery would have.
+    #[test]
+    fn a_streamed_set_reads_its_files_as_it_parses_them() {
+        use crate::discover::{load_set, load_set_streaming};
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, sql) in [
+            (
+                "1_a.sql",
+                "create table public.a (id bigint primary key);\n",
+            ),
+            (
+                "2_b.sql",
+                "create table public.b (id bigint primary key);\n",
+            ),
+            ("3_c.sql", "alter table public.a add column note text;\n"),
+        ] {
+            std::fs::write(dir.path().join(name), sql).expect("write");
+        }
+        let config = Config::default();
+        let paths = vec![dir.path().to_string_lossy().into_owned()];
+        let load = |above| load_set_streaming(&paths, None, &config, dir.path(), above);
+
+        let read = load_set(&paths, None, &config, dir.path());
+        // Not bigger than the bound: read up front, as without streaming.
+        let small = load(usize::MAX);
+        let texts = |set: &crate::discover::LoadedSet| -> Vec<(String, String, Option<u64>)> {
+            let files = set.inputs.iter().map(|i| &i.source);
+            files
+                .map(|s| (s.name.clone(), s.text.clone(), s.unread))
+                .collect()
+        };
+        assert_eq!(texts(&small), texts(&read));
+        let streamed = load(0);
+        assert!(streamed.inputs.iter().all(|i| i.source.text.is_empty()));
+        let lens: Vec<Option<u64>> = streamed.inputs.iter().map(|i| i.source.unread).collect();
+        let expected: Vec<Option<u64>> = read
+            .inputs
+            .iter()
+            .map(|i| Some(i.source.text.len() as u64))
+            .collect();
+        assert_eq!(lens, expected);
+
+        let found = |output: &CheckOutput| -> Vec<(String, &'static str, Span)> {
+            let files = &output.workspace.files;
+            let name = |d: &Diagnostic| files[d.file].source.name.clone();
+            output
+                .diagnostics
+                .iter()
+                .map(|d| (name(d), d.rule, d.span))
+                .collect()
+        };
+        let plain = check(read.inputs, &config);
+        let (output, unreadable) = check_streamed(streamed.inputs, &config);
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert!(!found(&plain).is_empty());
+        assert_eq!(found(&output), found(&plain));
+
+        let again = load(0);
+        std::fs::write(dir.path().join("2_b.sql"), b"select '\xff';\n").expect("write");
+        let (output, unreadable) = check_streamed(again.inputs, &config);
+        assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+        assert!(unreadable[0].report);
+        let message = unreadable[0].error.to_string();
+        assert!(
+            message.contains("2_b.sql") && message.contains("invalid UTF-8"),
+            "{message}"
+        );
+        let names: Vec<&str> = output
+            .workspace
+            .files
+            .iter()
+            .map(|f| f.source.name.as_str())
+            .collect();
+        assert!(
+            names.len() == 2 && names.iter().all(|n| !n.contains("2_b")),
+            "{names:?}"
+        );
+    }
 
     /// The pipeline's chunking and packed models change nothing: the same diagnostics, the
     /// same models read back.
