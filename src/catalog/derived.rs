@@ -52,7 +52,8 @@ pub struct FileObjects<'a> {
 }
 
 /// One kind of object for every file, flat: file `f`'s are `items[starts[f]..starts[f + 1]]`
-/// (a vector per file and kind was most of the memory of this index on a big set).
+/// (a vector per file and kind was most of the memory of this index on a big set). A kind no
+/// file has keeps no `starts` either ([`PerFile::of`] reads a missing start as 0).
 #[derive(Debug, Clone)]
 pub(super) struct PerFile<T> {
     starts: Vec<u32>,
@@ -79,7 +80,7 @@ impl<T: PartialEq> PerFile<T> {
         while starts.len() < ends {
             starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
         }
-        PerFile { starts, items }
+        PerFile { starts, items }.or_none()
     }
 }
 
@@ -114,11 +115,24 @@ impl<T: Copy + Default> PerFile<T> {
                 *at += 1;
             }
         });
-        PerFile { starts, items }
+        PerFile { starts, items }.or_none()
     }
 }
 
 impl<T> PerFile<T> {
+    /// Without `starts` when no file has any item (a big set has 27,000 files, and several
+    /// kinds, like dropped publications, none at all).
+    fn or_none(self) -> PerFile<T> {
+        if self.items.is_empty() {
+            PerFile {
+                starts: Vec::new(),
+                items: self.items,
+            }
+        } else {
+            self
+        }
+    }
+
     fn of(&self, file: FileId) -> &[T] {
         let at = |i: usize| self.starts.get(i).map_or(0, |&s| s as usize);
         self.items.get(at(file)..at(file + 1)).unwrap_or(&[])
@@ -541,5 +555,11 @@ mod tests {
         assert_eq!(repeated.of(1), ['a', 'b', 'a']);
         assert_eq!(repeated.of(2), ['a']);
         assert!(repeated.of(0).is_empty());
+        // A kind no file has: no starts kept, every file empty.
+        let none = PerFile::<u32>::sorted(27, |_| {});
+        assert!(none.starts.is_empty());
+        assert!((0..30).all(|file| none.of(file).is_empty()));
+        let none = PerFile::<u32>::deduped(27, Vec::new());
+        assert!(none.starts.is_empty() && none.of(3).is_empty());
     }
 }
